@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromePath finds Chromium: $CHROME_PATH, else Debian's /usr/bin/chromium. A missing browser
+// fails the test (make test installs it); it never skips.
+func chromePath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("CHROME_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatal("Chromium not found: install Debian's chromium package (make test does) or set CHROME_PATH")
+	return ""
+}
+
+// newBrowser starts a headless Chromium for the test: background networking off (this
+// machine has no internet), no sandbox when running as root, a fresh profile.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromePath(t)),
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 860),
+	)
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first run starts the browser; it must not have a timeout of its own.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// do runs steps, each step bounded so a missing element fails the test instead of hanging.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	for i, step := range steps {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(sctx, step)
+		cancel()
+		if err != nil {
+			t.Fatalf("browser step %d: %v", i+1, err)
+		}
+	}
+}
+
+// value runs one action that returns a value.
+func value[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func text(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	return strings.TrimSpace(value(t, ctx, chromedp.Text(chromedp.CSS(css))))
+}
+
+// screenshot saves a full-page PNG under testdata/screenshots (git-ignored).
+func screenshot(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join("testdata", "screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	})
+}
+
+func css(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+type sandboxUser struct {
+	Email, FirstName, LastName, Role string
+	AccountName                      string `json:"account_name"`
+}
+
+func sandboxUserByEmail(t *testing.T, sandboxURL, email string) sandboxUser {
+	t.Helper()
+	resp, err := http.Get(sandboxURL + "/_sandbox/users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var users []struct {
+		Email       string `json:"email"`
+		FirstName   string `json:"first_name"`
+		LastName    string `json:"last_name"`
+		Role        string `json:"role"`
+		AccountName string `json:"account_name"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&users); err != nil {
+		t.Fatalf("/_sandbox/users: %v", err)
+	}
+	for _, u := range users {
+		if u.Email == email {
+			return sandboxUser{Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, Role: u.Role, AccountName: u.AccountName}
+		}
+	}
+	t.Fatalf("no sandbox user %s", email)
+	return sandboxUser{}
+}
+
+// TestBrowserSignInAsDemoStaff is `make run` in a browser: the demo partners are seeded, a
+// visitor is sent to sign-in, signs in through the sandbox's page as a demo staff member,
+// lands on the dashboard showing their name, and signs out.
+func TestBrowserSignInAsDemoStaff(t *testing.T) {
+	env := baseEnv(newTestDB(t))
+	env["PORTAL_DATA_DIR"] = t.TempDir()
+	delete(env, "PORTAL_SANDBOX") // `portal dev` turns the sandbox on by itself
+	p := startPortal(t, "dev", env)
+	const email = "admin@northwind.example"
+	if !strings.Contains(p.Output.String(), email) {
+		t.Fatalf("`portal dev` did not print the demo sign-in %s:\n%s", email, p.Output)
+	}
+	who := sandboxUserByEmail(t, p.SandboxURL, email)
+	ctx := newBrowser(t)
+
+	do(t, ctx, chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(css(`[data-testid="signin-zoom"]`)), screenshot("01-signin"))
+	if url := value(t, ctx, chromedp.Location()); url != p.URL+"/signin" {
+		t.Fatalf("/ sent the visitor to %s, want /signin", url)
+	}
+	user := css(`button[data-testid="signin-user"][value="` + email + `"]`)
+	do(t, ctx,
+		chromedp.Click(css(`[data-testid="signin-zoom"]`)),
+		chromedp.WaitVisible(user),
+		screenshot("02-sandbox-authorize"),
+		chromedp.Click(user),
+		chromedp.WaitVisible(css(`[data-testid="staff-name"]`)),
+		screenshot("03-dashboard"),
+	)
+	url := value(t, ctx, chromedp.Location())
+	staffName, role, partner := text(t, ctx, `[data-testid="staff-name"]`), text(t, ctx, `[data-testid="staff-role"]`), text(t, ctx, `[data-testid="partner-name"]`)
+	if url != p.URL+"/" || staffName != who.FirstName+" "+who.LastName || role != "Admin" || partner != who.AccountName {
+		t.Fatalf("dashboard at %s shows %q (%q) of %q; want %q %q (Admin) of %q", url, staffName, role, partner, who.FirstName, who.LastName, who.AccountName)
+	}
+	do(t, ctx,
+		chromedp.Click(css(`[data-testid="signout"]`)),
+		chromedp.WaitVisible(css(`[data-testid="signin-zoom"]`)),
+		screenshot("04-signed-out"),
+	)
+	signedOut := text(t, ctx, `[role="status"]`)
+	do(t, ctx, chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(css(`[data-testid="signin-zoom"]`)))
+	if url := value(t, ctx, chromedp.Location()); !strings.Contains(signedOut, "signed out") || url != p.URL+"/signin" {
+		t.Fatalf("after sign-out: %q at %s", signedOut, url)
+	}
+}
+
+// TestBrowserRegistersNewPartner signs in the owner of an unregistered primary, who
+// registers it, with a form error on the way.
+func TestBrowserRegistersNewPartner(t *testing.T) {
+	p := startPortal(t, "serve", baseEnv(newTestDB(t)))
+	const email = "owner@contoso.example"
+	ctx := newBrowser(t)
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/auth/zoom/login?login_hint="+email),
+		chromedp.WaitVisible(css(`#name`)),
+		chromedp.Clear(css(`#name`)),
+		chromedp.Click(css(`[data-testid="register"]`)),
+		chromedp.WaitVisible(css(`[data-testid="error-name"]`)),
+		screenshot("05-register-error"),
+	)
+	errText := text(t, ctx, `[data-testid="error-name"]`)
+	do(t, ctx,
+		chromedp.SendKeys(css(`#name`), "Contoso Reseller"),
+		chromedp.Click(css(`[data-testid="register"]`)),
+		chromedp.WaitVisible(css(`[data-testid="staff-name"]`)),
+		screenshot("06-registered-dashboard"),
+	)
+	partner, role := text(t, ctx, `[data-testid="partner-name"]`), text(t, ctx, `[data-testid="staff-role"]`)
+	if errText == "" || partner != "Contoso Reseller" || role != "Owner" {
+		t.Fatalf("error %q, partner %q, role %q", errText, partner, role)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+)
+
+// config is the portal's configuration, read from environment variables. The README lists
+// every variable with its default.
+type config struct {
+	DatabaseURL        string          // DATABASE_URL (required)
+	MigrateDatabaseURL string          // MIGRATE_DATABASE_URL: the owner login for migrations; DATABASE_URL when unset
+	Addr               string          // PORTAL_ADDR
+	BaseURL            *url.URL        // PORTAL_BASE_URL; nil means http://<listen address>
+	Keys               *secret.Keyring // PORTAL_SECRET_KEY (required)
+	ZoomClientID       string          // ZOOM_CLIENT_ID (required unless sandbox)
+	ZoomClientSecret   string          // ZOOM_CLIENT_SECRET (required unless sandbox)
+	ZoomOAuthURL       string          // ZOOM_OAUTH_URL
+	ZoomAPIURL         string          // ZOOM_API_URL
+	Sandbox            bool            // PORTAL_SANDBOX: embed the Zoom sandbox and use it as Zoom
+	SandboxAddr        string          // PORTAL_SANDBOX_ADDR
+	SandboxState       string          // PORTAL_SANDBOX_STATE: state file ("" keeps it in memory)
+	LogFormat          string          // PORTAL_LOG_FORMAT: text or json
+	LogLevel           slog.Level      // PORTAL_LOG_LEVEL
+}
+
+// configError is a setting that stops start-up; its message is one line that names the
+// setting and says what to set.
+type configError struct{ name, problem, fix string }
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("configuration: %s %s: %s", e.name, e.problem, e.fix)
+}
+
+// loadConfig reads the configuration from getenv.
+func loadConfig(getenv func(string) string) (*config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &config{
+		DatabaseURL:  env("DATABASE_URL", ""),
+		Addr:         env("PORTAL_ADDR", "127.0.0.1:8080"),
+		ZoomOAuthURL: env("ZOOM_OAUTH_URL", zoom.DefaultOAuthURL),
+		ZoomAPIURL:   env("ZOOM_API_URL", zoom.DefaultAPIURL),
+		SandboxAddr:  env("PORTAL_SANDBOX_ADDR", "127.0.0.1:9090"),
+		SandboxState: env("PORTAL_SANDBOX_STATE", ""),
+		LogFormat:    env("PORTAL_LOG_FORMAT", "text"),
+	}
+	if c.DatabaseURL == "" {
+		return nil, &configError{"DATABASE_URL", "is not set", "set it to a PostgreSQL URL such as postgres://user:pass@localhost:5432/tierdesk (make run provisions one for you)"}
+	}
+	c.MigrateDatabaseURL = env("MIGRATE_DATABASE_URL", c.DatabaseURL)
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return nil, &configError{"DATABASE_URL", "is not a PostgreSQL URL", "set it to postgres://user:pass@host:5432/dbname"}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return nil, &configError{"PORTAL_ADDR", fmt.Sprintf("%q is not host:port", c.Addr), "set it like 127.0.0.1:8080 or :8080"}
+	}
+	if _, _, err := net.SplitHostPort(c.SandboxAddr); err != nil {
+		return nil, &configError{"PORTAL_SANDBOX_ADDR", fmt.Sprintf("%q is not host:port", c.SandboxAddr), "set it like 127.0.0.1:9090"}
+	}
+	if v := env("PORTAL_BASE_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, &configError{"PORTAL_BASE_URL", fmt.Sprintf("%q is not an http(s) origin", v), "set it to the URL people open, e.g. https://portal.example.com"}
+		}
+		u.Path = ""
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			return nil, &configError{"PORTAL_BASE_URL", "is plain http on a public host", "serve Tierdesk over https (session cookies are Secure), or use http only on localhost"}
+		}
+		c.BaseURL = u
+	}
+	var err error
+	key := env("PORTAL_SECRET_KEY", "")
+	if key == "" {
+		return nil, &configError{"PORTAL_SECRET_KEY", "is not set", "set it to a random 32-byte key in base64, e.g. `openssl rand -base64 32`"}
+	}
+	if c.Keys, err = secret.ParseKeyring(key); err != nil {
+		return nil, &configError{"PORTAL_SECRET_KEY", "is malformed (" + err.Error() + ")", "set it to one or more id:base64 keys of 32 bytes, newest first"}
+	}
+	if c.Sandbox, err = parseBool(env("PORTAL_SANDBOX", "false")); err != nil {
+		return nil, &configError{"PORTAL_SANDBOX", "is not a boolean", "set it to true or false"}
+	}
+	c.ZoomClientID, c.ZoomClientSecret = env("ZOOM_CLIENT_ID", ""), env("ZOOM_CLIENT_SECRET", "")
+	if !c.Sandbox {
+		if c.ZoomClientID == "" {
+			return nil, &configError{"ZOOM_CLIENT_ID", "is not set", "set your Zoom OAuth app's client id, or PORTAL_SANDBOX=true to use the built-in Zoom sandbox"}
+		}
+		if c.ZoomClientSecret == "" {
+			return nil, &configError{"ZOOM_CLIENT_SECRET", "is not set", "set your Zoom OAuth app's client secret, or PORTAL_SANDBOX=true to use the built-in Zoom sandbox"}
+		}
+		for name, v := range map[string]string{"ZOOM_OAUTH_URL": c.ZoomOAuthURL, "ZOOM_API_URL": c.ZoomAPIURL} {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return nil, &configError{name, fmt.Sprintf("%q is not a URL", v), "leave it unset for Zoom's production URL"}
+			}
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, &configError{"PORTAL_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat), "set it to text or json"}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("PORTAL_LOG_LEVEL", "info"))); err != nil {
+		return nil, &configError{"PORTAL_LOG_LEVEL", "is not a level", "set it to debug, info, warn or error"}
+	}
+	return c, nil
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tierdesk/tierdesk/internal/devdb"
+	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
+)
+
+// devCommand is `make run`: with no DATABASE_URL it starts (or reuses) a PostgreSQL cluster
+// under PORTAL_DATA_DIR (default ./.data); with no Zoom credentials it embeds the Zoom
+// sandbox seeded with demo data and registers the demo partners and their staff; then it
+// serves the portal and prints the URL and the demo sign-ins. Ctrl-C stops everything, and
+// the next run finds the same data.
+func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	dataDir := getenv("PORTAL_DATA_DIR")
+	if dataDir == "" {
+		dataDir = ".data"
+	}
+	needDir := getenv("DATABASE_URL") == "" || getenv("PORTAL_SECRET_KEY") == "" || getenv("PORTAL_SANDBOX_STATE") == ""
+	if needDir {
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return err
+		}
+	}
+	vars := map[string]string{}
+	if getenv("DATABASE_URL") == "" {
+		cluster, err := devdb.Ensure(ctx, filepath.Join(dataDir, "pg"), devdb.Options{})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := cluster.Stop(); err != nil {
+				fmt.Fprintln(stderr, err)
+			}
+		}()
+		if err := cluster.CreateDatabase(ctx, "tierdesk"); err != nil {
+			return err
+		}
+		vars["DATABASE_URL"] = cluster.URL("tierdesk")
+		fmt.Fprintf(stdout, "PostgreSQL running from %s on 127.0.0.1:%d\n", cluster.Dir, cluster.Port)
+	}
+	if getenv("PORTAL_SECRET_KEY") == "" {
+		key, err := devSecretKey(filepath.Join(dataDir, "secret.key"))
+		if err != nil {
+			return err
+		}
+		vars["PORTAL_SECRET_KEY"] = key
+	}
+	realZoom := getenv("ZOOM_CLIENT_ID") != "" && getenv("ZOOM_CLIENT_SECRET") != ""
+	if !realZoom {
+		vars["PORTAL_SANDBOX"] = "true"
+		if getenv("PORTAL_SANDBOX_STATE") == "" {
+			vars["PORTAL_SANDBOX_STATE"] = filepath.Join(dataDir, "sandbox.json")
+		}
+	}
+	env := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return vars[name]
+	}
+	return serveCommand(ctx, env, stdout, stderr, func(ctx context.Context, s started) error {
+		fmt.Fprintf(stdout, "\nTierdesk is running at %s\n", s.URL)
+		if s.Sandbox == nil {
+			fmt.Fprintln(stdout, "Connected to real Zoom: sign in with a user of your Zoom primary account.")
+			return nil
+		}
+		logins, err := seedDemo(ctx, s.Store, s.Sandbox)
+		if err != nil {
+			return fmt.Errorf("seed demo partners: %w", err)
+		}
+		fmt.Fprintf(stdout, "Zoom sandbox (demo data) at %s\n\nDemo sign-ins: open the URL, press \"Sign in with Zoom\", pick one of these:\n", env("ZOOM_OAUTH_URL"))
+		tw := tabwriter.NewWriter(stdout, 2, 4, 3, ' ', 0)
+		fmt.Fprintln(tw, "  EMAIL\tROLE\tPARTNER")
+		for _, l := range logins {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.email, l.role, l.partner)
+		}
+		tw.Flush()
+		fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
+		return nil
+	})
+}
+
+// devSecretKey reads the development secret key from path, creating it on first use.
+func devSecretKey(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	key := secret.NewKey("dev1")
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+type demoLogin struct{ email, role, partner string }
+
+// seedDemo registers every primary account of the sandbox as a partner (resellers under
+// their distributor) and invites its demo staff: the Zoom owner and admin as owner and admin,
+// and support@ and viewer@ users with those roles. It is idempotent.
+func seedDemo(ctx context.Context, st *store.Store, sb *sandbox.Sandbox) ([]demoLogin, error) {
+	users := sb.Users()
+	accounts := map[string]sandbox.UserInfo{} // primary account id → one of its users
+	for _, u := range users {
+		if u.Primary {
+			accounts[u.AccountID] = u
+		}
+	}
+	ids := make([]string, 0, len(accounts))
+	for id := range accounts {
+		ids = append(ids, id)
+	}
+	// Top-level primaries first, so that resellers find their parent.
+	sort.Slice(ids, func(i, j int) bool {
+		pi, pj := accounts[ids[i]].ParentAccountID == "", accounts[ids[j]].ParentAccountID == ""
+		if pi != pj {
+			return pi
+		}
+		return accounts[ids[i]].AccountName < accounts[ids[j]].AccountName
+	})
+	partners := map[string]store.Partner{}
+	var logins []demoLogin
+	for _, id := range ids {
+		u := accounts[id]
+		var parentID *int64
+		if p, ok := partners[u.ParentAccountID]; ok {
+			parentID = &p.ID
+		}
+		p, err := st.EnsurePartner(ctx, id, u.AccountName, parentID)
+		if err != nil {
+			return nil, err
+		}
+		partners[id] = p
+		for _, su := range users {
+			if su.AccountID != id {
+				continue
+			}
+			role := demoRole(su)
+			if role == "" {
+				continue
+			}
+			if _, err := st.InviteStaff(ctx, p.ID, su.Email, role, nil); err != nil && !errors.Is(err, store.ErrConflict) {
+				return nil, err
+			}
+			logins = append(logins, demoLogin{su.Email, string(role), p.Name})
+		}
+	}
+	return logins, nil
+}
+
+// demoRole maps a demo Zoom user to the portal role the demo gives them.
+func demoRole(u sandbox.UserInfo) store.Role {
+	local, _, _ := strings.Cut(u.Email, "@")
+	switch {
+	case u.Role == "Owner":
+		return store.RoleOwner
+	case u.Role == "Admin":
+		return store.RoleAdmin
+	case local == "support":
+		return store.RoleSupport
+	case local == "viewer":
+		return store.RoleViewer
+	}
+	return ""
+}

@@ -1,0 +1,60 @@
+// Command portal is Tierdesk: the web portal Zoom partners run their customers' sub accounts
+// with. One binary:
+//
+//	portal [serve]              run the portal (the default)
+//	portal migrate up|status    apply or list database migrations
+//	portal sandbox [flags]      run the Zoom sandbox alone
+//	portal dev                  what `make run` does: local PostgreSQL, sandbox, portal
+//	portal devdb exec -- CMD    run CMD with TEST_DATABASE_URL set to a throwaway PostgreSQL
+//	portal version              print the version
+//
+// Configuration comes from environment variables (see README.md).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: it parses the command, then runs it until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serveCommand(ctx, getenv, stdout, stderr, nil)
+	case "migrate":
+		return migrateCommand(ctx, args, getenv, stdout, stderr)
+	case "sandbox":
+		return sandboxCommand(ctx, args, getenv, stdout)
+	case "dev":
+		return devCommand(ctx, getenv, stdout, stderr)
+	case "devdb":
+		return devdbCommand(ctx, args, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "tierdesk portal", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: portal [serve | migrate up|status | sandbox | dev | devdb exec -- CMD | version]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
+}

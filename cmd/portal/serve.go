@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tierdesk/tierdesk/internal/handlers"
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
+)
+
+// newLogger returns the process's logger, as configured.
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// started is what a running portal tells the code that started it.
+type started struct {
+	URL     string           // the portal's base URL
+	Sandbox *sandbox.Sandbox // the embedded sandbox, nil against real Zoom
+	Store   *store.Store
+}
+
+func serveCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, onStart func(context.Context, started) error) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg, stderr), stdout, onStart)
+}
+
+// serve runs the portal until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer, onStart func(context.Context, started) error) error {
+	if err := migrateDatabase(ctx, cfg.MigrateDatabaseURL, nil, log); err != nil {
+		return err
+	}
+	pool, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st := store.New(pool, cfg.Keys)
+
+	// The Zoom sandbox, when configured, runs in-process on its own address, like Zoom would.
+	var sb *sandbox.Sandbox
+	if cfg.Sandbox {
+		var stopSandbox func()
+		if sb, stopSandbox, err = startSandbox(cfg, log); err != nil {
+			return err
+		}
+		defer stopSandbox()
+		fmt.Fprintf(stdout, "Zoom sandbox listening on %s\n", cfg.ZoomOAuthURL)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on PORTAL_ADDR %s: %w", cfg.Addr, err)
+	}
+	baseURL := cfg.BaseURL
+	if baseURL == nil {
+		baseURL = defaultBaseURL(ln.Addr().(*net.TCPAddr))
+	}
+
+	sessions := scs.New()
+	sessions.Store = pgxstore.New(pool)
+	sessions.HashTokenInStore = true
+	sessions.Lifetime = handlers.AbsoluteLifetime
+	sessions.IdleTimeout = handlers.IdleTimeout
+	secure := baseURL.Scheme == "https" || !isLoopback(baseURL.Hostname())
+	sessions.Cookie.Name = "td_session"
+	if secure {
+		sessions.Cookie.Name = "__Host-td_session"
+	}
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Secure = secure
+	sessions.Cookie.Path = "/"
+	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.LogAttrs(r.Context(), slog.LevelError, "session store", slog.String("error", err.Error()))
+		http.Error(w, "Tierdesk cannot reach its database right now. Try again in a moment.", http.StatusServiceUnavailable)
+	}
+
+	riverClient, err := jobs.NewClient(st, log)
+	if err != nil {
+		return err
+	}
+	if err := riverClient.Start(ctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := riverClient.Stop(stopCtx); err != nil {
+			log.Warn("stop jobs", "error", err)
+		}
+	}()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hcfg := handlers.Config{
+		BaseURL: baseURL, SecureCookies: secure, Sandbox: cfg.Sandbox,
+		ZoomApp: zoom.App{OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
+			RedirectURL: baseURL.String() + "/auth/zoom/callback"},
+		ZoomAPIURL: cfg.ZoomAPIURL,
+	}
+	handler := handlers.New(log, st, sessions, hcfg, readiness(pool), reg)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("portal listening", "url", baseURL.String(), "sandbox", cfg.Sandbox)
+	fmt.Fprintf(stdout, "portal listening on %s\n", baseURL)
+	if onStart != nil {
+		if err := onStart(ctx, started{URL: baseURL.String(), Sandbox: sb, Store: st}); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// readiness is ready when Postgres answers and every migration is applied.
+func readiness(pool *pgxpool.Pool) handlers.ReadyFunc {
+	return func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		st, err := store.Migrations(ctx, pool)
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		if !st.Current() {
+			return fmt.Errorf("migrations pending (schema %d of %d, River %d of %d)", st.GooseCurrent, st.GooseTarget, st.RiverCurrent, st.RiverTarget)
+		}
+		return nil
+	}
+}
+
+// startSandbox starts the embedded Zoom sandbox on PORTAL_SANDBOX_ADDR and points the
+// portal's Zoom settings at it.
+func startSandbox(cfg *config, log *slog.Logger) (*sandbox.Sandbox, func(), error) {
+	sb, err := sandbox.New(sandbox.Options{Seed: "demo", StateFile: cfg.SandboxState, Logger: log.With("component", "sandbox")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start Zoom sandbox: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.SandboxAddr)
+	if err != nil {
+		sb.Close()
+		return nil, nil, fmt.Errorf("listen on PORTAL_SANDBOX_ADDR %s: %w", cfg.SandboxAddr, err)
+	}
+	base := defaultBaseURL(ln.Addr().(*net.TCPAddr)).String()
+	sb.SetPublicURL(base)
+	srv := &http.Server{Handler: sb.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("sandbox server", "error", err)
+		}
+	}()
+	cfg.ZoomOAuthURL, cfg.ZoomAPIURL = base, base+"/v2"
+	if cfg.ZoomClientID == "" {
+		cfg.ZoomClientID, cfg.ZoomClientSecret = sandbox.DemoClientID, sandbox.DemoClientSecret
+	}
+	log.Info("Zoom sandbox listening", "url", base)
+	return sb, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		if err := sb.Close(); err != nil {
+			log.Error("close sandbox", "error", err)
+		}
+	}, nil
+}
+
+// defaultBaseURL is http://<listen address>, with localhost for an unspecified host.
+func defaultBaseURL(addr *net.TCPAddr) *url.URL {
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, fmt.Sprint(addr.Port))}
+}

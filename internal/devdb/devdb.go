@@ -1,0 +1,262 @@
+// Package devdb runs a local PostgreSQL cluster from the server binaries installed on the
+// machine, for `make run` (a cluster kept under ./.data) and `make test` (a throwaway one).
+//
+// It never downloads anything: when the binaries are missing it says what to install. When the
+// process runs as root it runs the server as the `postgres` system user, because PostgreSQL
+// refuses to run as root.
+package devdb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Superuser is the name of the cluster's superuser role.
+const Superuser = "postgres"
+
+// Options tunes a cluster.
+type Options struct {
+	// Throwaway turns off durability (fsync, full-page writes) for speed; for test clusters.
+	Throwaway bool
+}
+
+// Cluster is a PostgreSQL cluster in a directory, listening on 127.0.0.1.
+type Cluster struct {
+	Dir  string // data directory
+	Port int    // TCP port on 127.0.0.1
+
+	bin  string
+	cred *syscall.Credential // non-nil when the server runs as another user
+	opts Options
+}
+
+// ErrNoServer means no PostgreSQL server binaries were found on this machine.
+var ErrNoServer = errors.New("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found: install Debian's `postgresql` package (sudo apt-get install -y postgresql) or set DATABASE_URL")
+
+// FindBinDir returns the directory holding initdb, pg_ctl and postgres: $PG_BINDIR, then the
+// newest /usr/lib/postgresql/*/bin, then `pg_config --bindir`, then PATH.
+func FindBinDir() (string, error) {
+	has := func(dir string) bool {
+		for _, name := range []string{"initdb", "pg_ctl", "postgres"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	if dir := os.Getenv("PG_BINDIR"); dir != "" && has(dir) {
+		return dir, nil
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(matches, func(i, j int) bool { return pgVersion(matches[i]) > pgVersion(matches[j]) })
+	for _, dir := range matches {
+		if has(dir) {
+			return dir, nil
+		}
+	}
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		if dir := strings.TrimSpace(string(out)); has(dir) {
+			return dir, nil
+		}
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if dir := filepath.Dir(p); has(dir) {
+			return dir, nil
+		}
+	}
+	return "", ErrNoServer
+}
+
+func pgVersion(binDir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return n
+}
+
+// Ensure returns the cluster in dir, creating it when dir holds none and starting it when it
+// is not running. The port is chosen once, at creation, and kept in dir/tierdesk.port.
+func Ensure(ctx context.Context, dir string, opts Options) (*Cluster, error) {
+	bin, err := FindBinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, bin: bin, opts: opts}
+	if os.Geteuid() == 0 {
+		if c.cred, err = systemUserCred("postgres"); err != nil {
+			return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user: %w", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := c.initdb(ctx); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	portText, err := os.ReadFile(filepath.Join(dir, "tierdesk.port"))
+	if err != nil {
+		return nil, fmt.Errorf("read port of cluster %s: %w", dir, err)
+	}
+	if c.Port, err = strconv.Atoi(strings.TrimSpace(string(portText))); err != nil {
+		return nil, fmt.Errorf("port file of cluster %s: %w", dir, err)
+	}
+	if !c.Running() {
+		if err := c.Start(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func systemUserCred(name string) (*syscall.Credential, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("no %q system user (it comes with Debian's postgresql package): %w", name, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func (c *Cluster) initdb(ctx context.Context) error {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return err
+	}
+	if err := c.chown(filepath.Dir(c.Dir)); err != nil {
+		return err
+	}
+	if err := c.chown(c.Dir); err != nil {
+		return err
+	}
+	if out, err := c.command(ctx, "initdb", "-D", c.Dir, "-U", Superuser, "--auth=trust",
+		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions").CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb %s: %w: %s", c.Dir, err, bytes.TrimSpace(out))
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	conf := fmt.Sprintf("\n# tierdesk\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = ''\nmax_connections = 200\n", port)
+	if c.opts.Throwaway {
+		conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+	}
+	f, err := os.OpenFile(filepath.Join(c.Dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(conf); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(c.Dir, "tierdesk.port"), []byte(strconv.Itoa(port)+"\n"), 0o644)
+}
+
+// chown gives path to the server's user when it runs as another user.
+func (c *Cluster) chown(path string) error {
+	if c.cred == nil {
+		return nil
+	}
+	return os.Chown(path, int(c.cred.Uid), int(c.cred.Gid))
+}
+
+func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
+	cmd.Dir = "/"
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
+	return cmd
+}
+
+// Running reports whether the cluster's server is up.
+func (c *Cluster) Running() bool {
+	err := c.command(context.Background(), "pg_ctl", "status", "-D", c.Dir).Run()
+	return err == nil
+}
+
+// Start starts the server and waits until it accepts connections.
+func (c *Cluster) Start(ctx context.Context) error {
+	logFile := filepath.Join(c.Dir, "server.log")
+	// The server runs in its own process group so that Ctrl-C in a terminal reaches the
+	// portal, which then stops the server cleanly, rather than killing the server mid-write.
+	out, err := c.command(ctx, "pg_ctl", "start", "-D", c.Dir, "-l", logFile, "-w", "-t", "60").CombinedOutput()
+	if err != nil {
+		tail, _ := os.ReadFile(logFile)
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		return fmt.Errorf("start PostgreSQL in %s: %w: %s\n%s", c.Dir, err, bytes.TrimSpace(out), tail)
+	}
+	return nil
+}
+
+// Stop stops the server (fast shutdown: open sessions are ended, data is kept).
+func (c *Cluster) Stop() error {
+	out, err := c.command(context.Background(), "pg_ctl", "stop", "-D", c.Dir, "-m", "fast", "-w").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("stop PostgreSQL in %s: %w: %s", c.Dir, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// URL returns a connection URL for database db as the superuser.
+func (c *Cluster) URL(db string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", Superuser, c.Port, db)
+}
+
+// CreateDatabase creates database name unless it exists.
+func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
+	out, err := c.command(ctx, "psql", "-X", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", Superuser,
+		"-d", "postgres", "-tAc", fmt.Sprintf("SELECT 1 FROM pg_database WHERE datname = '%s'", name)).Output()
+	if err != nil {
+		return fmt.Errorf("look up database %s: %w", name, err)
+	}
+	if strings.TrimSpace(string(out)) == "1" {
+		return nil
+	}
+	if out, err := c.command(ctx, "createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port), "-U", Superuser, name).CombinedOutput(); err != nil {
+		return fmt.Errorf("create database %s: %w: %s", name, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitReady polls until the server answers a TCP connection or ctx ends.
+func (c *Cluster) WaitReady(ctx context.Context) error {
+	for {
+		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", c.Port), time.Second)
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

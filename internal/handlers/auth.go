@@ -1,0 +1,280 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+	"golang.org/x/oauth2"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// signInCookie binds a pending sign-in to the browser that started it.
+func (h *Handlers) signInCookie() string {
+	if h.cfg.SecureCookies {
+		return "__Host-td_signin"
+	}
+	return "td_signin"
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// signInPage shows the sign-in page (or the dashboard to someone signed in).
+func (h *Handlers) signInPage(w http.ResponseWriter, r *http.Request) error {
+	if staffFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	p := templates.SignInPage{Sandbox: h.cfg.Sandbox, SignedOut: r.URL.Query().Has("signed_out")}
+	if hint := r.URL.Query().Get("login_hint"); validEmail(hint) {
+		p.LoginHint = hint
+	}
+	h.render(w, r, http.StatusOK, templates.SignIn(p))
+	return nil
+}
+
+func validEmail(s string) bool {
+	if s == "" || len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
+}
+
+// zoomLogin starts the authorization code flow with PKCE S256: a fresh state, single use and
+// valid 10 minutes, bound to this browser by a cookie.
+func (h *Handlers) zoomLogin(w http.ResponseWriter, r *http.Request) error {
+	state, binding, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
+	if err := h.store.CreateSignInState(r.Context(), state, binding, verifier); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: h.signInCookie(), Value: binding, Path: "/", MaxAge: int(store.SignInStateTTL / time.Second),
+		HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+	hint := r.URL.Query().Get("login_hint")
+	if !validEmail(hint) {
+		hint = ""
+	}
+	http.Redirect(w, r, h.cfg.ZoomApp.AuthCodeURL(state, verifier, hint), http.StatusFound)
+	return nil
+}
+
+var errSignInExpired = &pageError{status: http.StatusBadRequest, title: "Sign-in expired",
+	message: "This sign-in was started too long ago, already used, or started in another browser. Start again.",
+	action:  "Sign in again", actionURL: "/signin"}
+
+// zoomCallback finishes the sign-in: it checks the state against this browser, exchanges the
+// code, asks Zoom who signed in, and either signs a staff member in or offers registration.
+func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	cookie, cookieErr := r.Cookie(h.signInCookie())
+	// The pending sign-in is single use: clear the cookie whatever happens next.
+	http.SetCookie(w, &http.Cookie{Name: h.signInCookie(), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+	if cookieErr != nil || q.Get("state") == "" {
+		h.logSignIn(r, "refused", "no pending sign-in cookie or state", "")
+		return errSignInExpired
+	}
+	verifier, err := h.store.ConsumeSignInState(ctx, q.Get("state"), cookie.Value)
+	if errors.Is(err, store.ErrNotFound) {
+		h.logSignIn(r, "refused", "unknown, used, expired or foreign state", "")
+		return errSignInExpired
+	} else if err != nil {
+		return err
+	}
+	if zerr := q.Get("error"); zerr != "" {
+		h.logSignIn(r, "failed", "zoom returned error "+zerr, "")
+		return &pageError{status: http.StatusBadRequest, title: "Sign-in cancelled",
+			message: "Zoom did not authorize Tierdesk (" + zerr + "). Nothing was changed.", action: "Try again", actionURL: "/signin"}
+	}
+	tok, err := h.cfg.ZoomApp.Exchange(ctx, q.Get("code"), verifier)
+	if err != nil {
+		h.logSignIn(r, "failed", "code exchange: "+err.Error(), "")
+		return &pageError{status: http.StatusBadGateway, title: "Zoom refused the sign-in",
+			message: "Zoom did not accept the sign-in: " + explainTokenError(err) + " Start again.",
+			action:  "Sign in again", actionURL: "/signin", cause: err}
+	}
+	zc, err := h.zoomClientFor(tok)
+	if err != nil {
+		return err
+	}
+	me, _, err := zc.Me(ctx)
+	if err != nil {
+		h.logSignIn(r, "failed", "users/me: "+err.Error(), "")
+		return zoomUnavailable(err)
+	}
+	tokens := store.Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scopes: zoom.Scopes(tok)}
+	who := store.StaffIdentity{ZoomUserID: me.ID, Email: me.Email, FirstName: me.FirstName, LastName: me.LastName}
+
+	partner, err := h.store.PartnerByZoomAccount(ctx, me.AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return h.offerRegistration(w, r, zc, me, tokens)
+	} else if err != nil {
+		return err
+	}
+	st, err := h.store.SignInStaff(ctx, partner.ID, who)
+	if errors.Is(err, store.ErrNotStaff) || errors.Is(err, store.ErrStaffSuspended) {
+		h.revokeQuietly(r, tok.AccessToken)
+		h.logSignIn(r, "refused", err.Error(), me.Email)
+		msg := fmt.Sprintf("%s is not on the staff of %s in Tierdesk. Ask an owner of %s to invite you.", me.Email, partner.Name, partner.Name)
+		if errors.Is(err, store.ErrStaffSuspended) {
+			msg = fmt.Sprintf("Your access to %s in Tierdesk is suspended. Ask an owner of %s to restore it.", partner.Name, partner.Name)
+		}
+		return &pageError{status: http.StatusForbidden, title: "You can't sign in here", message: msg}
+	} else if err != nil {
+		return err
+	}
+	grantID, err := h.store.SaveUserGrant(ctx, partner.ID, st.ID, me.AccountID, me.ID, h.cfg.ZoomApp.ClientID, tokens)
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(r, st.ID, partner.ID, grantID); err != nil {
+		return err
+	}
+	h.logSignIn(r, "succeeded", "", me.Email)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// startSession renews the session token (no fixation) and records who signed in, when.
+func (h *Handlers) startSession(r *http.Request, staffID, partnerID, grantID int64) error {
+	ctx := r.Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return fmt.Errorf("renew session token: %w", err)
+	}
+	h.sessions.Remove(ctx, keyRegGrant)
+	h.sessions.Remove(ctx, keyRegUser)
+	h.sessions.Put(ctx, keyStaffID, staffID)
+	h.sessions.Put(ctx, keyPartnerID, partnerID)
+	h.sessions.Put(ctx, keyGrantID, grantID)
+	h.sessions.Put(ctx, keySignedInAt, h.cfg.Now().Unix())
+	return nil
+}
+
+// regUser is the Zoom identity of a sign-in waiting for registration, kept in the session.
+type regUser struct {
+	AccountID, UserID, Email, FirstName, LastName, RoleName, Company string
+}
+
+// offerRegistration handles a Zoom user whose account is not a partner: an owner or admin
+// of a primary account may register it; anyone else is told who can.
+func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc *zoom.Client, me *zoom.User, tokens store.Tokens) error {
+	ctx := r.Context()
+	if !me.IsOwnerOrAdmin() {
+		h.revokeQuietly(r, tokens.AccessToken)
+		h.logSignIn(r, "refused", "account not registered; user is not owner or admin", me.Email)
+		return &pageError{status: http.StatusForbidden, title: "Your Zoom account isn't registered",
+			message: "Your Zoom account is not registered with Tierdesk yet. Its owner or an admin can register it by signing in here; then they can invite you."}
+	}
+	if _, _, err := zc.ListSubAccountsPage(ctx, 1, ""); err != nil {
+		if zoom.IsPermission(err) || zoom.IsNotFound(err) {
+			h.revokeQuietly(r, tokens.AccessToken)
+			h.logSignIn(r, "refused", "not a primary account: "+err.Error(), me.Email)
+			return &pageError{status: http.StatusForbidden, title: "Not a primary account",
+				message: "Tierdesk is for Zoom partners: your Zoom account must be a primary (master) account with sub accounts enabled. Zoom says this account cannot list sub accounts. Contact Zoom's partner team to enable it."}
+		}
+		return zoomUnavailable(err)
+	}
+	grantID, err := h.store.SavePendingGrant(ctx, me.AccountID, me.ID, h.cfg.ZoomApp.ClientID, tokens)
+	if err != nil {
+		return err
+	}
+	ru, _ := json.Marshal(regUser{AccountID: me.AccountID, UserID: me.ID, Email: me.Email, FirstName: me.FirstName,
+		LastName: me.LastName, RoleName: me.RoleName, Company: me.Company})
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.sessions.Put(ctx, keyRegGrant, grantID)
+	h.sessions.Put(ctx, keyRegUser, string(ru))
+	h.logSignIn(r, "pending", "registration offered", me.Email)
+	http.Redirect(w, r, "/register", http.StatusSeeOther)
+	return nil
+}
+
+// signOut ends the session and revokes the staff member's Zoom grant. POST only.
+func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if a := staffFrom(ctx); a != nil {
+		if tokens, err := h.store.RevokeGrant(ctx, a.Partner.ID, a.GrantID); err == nil {
+			h.revokeQuietly(r, tokens.AccessToken)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			h.log.LogAttrs(ctx, slog.LevelError, "revoke grant at sign-out", slog.String("error", err.Error()))
+		}
+		h.logSignIn(r, "signed out", "", a.Staff.Email)
+	} else if grantID := h.sessions.GetInt64(ctx, keyRegGrant); grantID != 0 {
+		if tokens, err := h.store.RevokeGrant(ctx, 0, grantID); err == nil {
+			h.revokeQuietly(r, tokens.AccessToken)
+		}
+	}
+	if err := h.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/signin?signed_out", http.StatusSeeOther)
+	return nil
+}
+
+// revokeQuietly revokes an access token at Zoom; a failure is logged, not shown: the
+// session ends either way and the token dies within the hour.
+func (h *Handlers) revokeQuietly(r *http.Request, accessToken string) {
+	if accessToken == "" {
+		return
+	}
+	if err := h.cfg.ZoomApp.Revoke(r.Context(), accessToken); err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "revoke at Zoom failed", slog.String("error", err.Error()))
+	}
+}
+
+// logSignIn logs a sign-in outcome (the audit log records it too once it exists).
+func (h *Handlers) logSignIn(r *http.Request, outcome, reason, email string) {
+	h.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in", slog.String("request_id", middleware.GetReqID(r.Context())),
+		slog.String("outcome", outcome), slog.String("reason", reason), slog.String("email", email),
+		slog.String("remote", clientIP(r)))
+}
+
+// zoomClientFor returns an API client that calls Zoom with tok.
+func (h *Handlers) zoomClientFor(tok *oauth2.Token) (*zoom.Client, error) {
+	hc := &http.Client{
+		Timeout:   h.cfg.ZoomHTTP.Timeout,
+		Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok), Base: h.cfg.ZoomHTTP.Transport},
+	}
+	return zoom.NewClient(hc, h.cfg.ZoomAPIURL, h.log)
+}
+
+func explainTokenError(err error) string {
+	var te *zoom.TokenError
+	if errors.As(err, &te) {
+		switch te.ErrorCode {
+		case "invalid_grant":
+			return "the sign-in code was invalid or expired (" + te.Reason + ")."
+		case "invalid_client":
+			return "Tierdesk's Zoom app credentials were refused; an administrator must check ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET."
+		}
+		return te.Error() + "."
+	}
+	return "Zoom could not be reached."
+}
+
+// zoomUnavailable is the page for a Zoom call that failed.
+func zoomUnavailable(err error) error {
+	msg := "Zoom could not be reached, so nothing was changed. Try again in a moment."
+	if ze, ok := zoom.AsError(err); ok {
+		msg = fmt.Sprintf("Zoom answered with an error (HTTP %d, code %d: %s), so nothing was changed.", ze.Status, ze.Code, ze.Message)
+	}
+	return &pageError{status: http.StatusBadGateway, title: "Zoom is not answering", message: msg, cause: err}
+}

@@ -1,0 +1,60 @@
+// Package handlers is the portal's HTTP surface: the chi router (routes.go shows it whole),
+// middleware, and one file per area. Handlers return errors; one adapter (errors.go) turns
+// them into pages. Handlers hold no SQL (that is internal/store) and no Zoom URLs (that is
+// internal/zoom).
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+)
+
+// Config is what the handlers need to know about the deployment.
+type Config struct {
+	BaseURL       *url.URL         // the portal's public URL, e.g. https://portal.example.com
+	SecureCookies bool             // false only for plain http on localhost
+	Sandbox       bool             // Zoom is the embedded sandbox: say so in the header
+	ZoomApp       zoom.App         // the OAuth app staff sign in with
+	ZoomAPIURL    string           // e.g. https://api.zoom.us/v2
+	ZoomHTTP      *http.Client     // base client for Zoom API calls (timeouts, transport)
+	MaxBodyBytes  int64            // request body limit; 0 means 1 MiB
+	Now           func() time.Time // the clock; nil means time.Now (tests move it)
+}
+
+// ReadyFunc reports whether the portal can serve: Postgres answers and migrations are current.
+type ReadyFunc func(ctx context.Context) error
+
+// Handlers holds the portal's dependencies. Build it with New.
+type Handlers struct {
+	log      *slog.Logger
+	store    *store.Store
+	sessions *scs.SessionManager
+	cfg      Config
+	ready    ReadyFunc
+	metrics  *metrics
+}
+
+// New returns the portal's HTTP handler. reg receives the portal's HTTP metrics and is
+// served at /metrics.
+func New(log *slog.Logger, st *store.Store, sessions *scs.SessionManager, cfg Config, ready ReadyFunc, reg *prometheus.Registry) http.Handler {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ZoomHTTP == nil {
+		cfg.ZoomHTTP = &http.Client{Timeout: zoom.DefaultTimeout}
+	}
+	h := &Handlers{log: log, store: st, sessions: sessions, cfg: cfg, ready: ready, metrics: newMetrics(reg)}
+	return h.routes(reg)
+}

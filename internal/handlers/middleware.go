@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the portal's HTTP metrics.
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tierdesk_http_requests_total", Help: "HTTP requests served, by method, route pattern and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tierdesk_http_request_duration_seconds", Help: "Time to serve HTTP requests, by method and route pattern.",
+			Buckets: []float64{.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// accessLog logs one line per request (without the query string, which can carry OAuth codes
+// and states) and records the request metrics by route pattern.
+func (h *Handlers) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		route := "unmatched"
+		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+			route = rc.RoutePattern()
+		}
+		elapsed := time.Since(start)
+		h.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
+		h.metrics.duration.WithLabelValues(r.Method, route).Observe(elapsed.Seconds())
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+			return
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		h.log.LogAttrs(r.Context(), level, "request",
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+			slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
+			slog.Duration("duration", elapsed), slog.String("remote", clientIP(r)))
+	})
+}
+
+// clientIP is the address the request came from. The portal does not trust forwarding
+// headers unless deployed behind a proxy that sets them; see README.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// recoverer turns a panic into a logged error with its stack and a plain 500 page.
+func (h *Handlers) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				h.log.LogAttrs(r.Context(), slog.LevelError, "panic",
+					slog.String("request_id", middleware.GetReqID(r.Context())),
+					slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))
+				h.renderError(w, r, errInternal)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries: a CSP that allows no inline
+// script, no framing, no MIME sniffing, and HSTS when the portal is served over https.
+func (h *Handlers) securityHeaders(next http.Handler) http.Handler {
+	csp := strings.Join([]string{
+		"default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+		"connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'",
+	}, "; ")
+	hsts := h.cfg.BaseURL != nil && h.cfg.BaseURL.Scheme == "https"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if hsts {
+			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses cross-origin browser requests with unsafe methods (CSRF), using Go's
+// http.CrossOriginProtection (Sec-Fetch-Site, then Origin against Host).
+func (h *Handlers) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(h.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "cross-origin request refused",
+			slog.String("request_id", middleware.GetReqID(r.Context())), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("origin", r.Header.Get("Origin")))
+		return &pageError{status: http.StatusForbidden, title: "Request refused",
+			message: "This form was sent from another site, so Tierdesk refused it. Open Tierdesk directly and try again."}
+	}))
+	return cop.Handler(next)
+}
+
+// limitBody caps request bodies.
+func (h *Handlers) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

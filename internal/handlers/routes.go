@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tierdesk/tierdesk/web/static"
+)
+
+// routes is the whole HTTP surface of the portal, with the guards of each group beside it.
+func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody)
+	r.NotFound(h.wrap(h.notFound))
+	r.MethodNotAllowed(h.wrap(h.methodNotAllowed))
+
+	// Probes and metrics: no session.
+	r.Get("/healthz", h.healthz)
+	r.Get("/readyz", h.readyz)
+	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Handle(static.Prefix+"*", static.Handler())
+
+	// Everything else has a session.
+	r.Group(func(r chi.Router) {
+		r.Use(h.sessions.LoadAndSave, h.loadStaff)
+
+		// Public: sign-in and registration of a new partner.
+		r.Get("/signin", h.wrap(h.signInPage))
+		r.Get("/auth/zoom/login", h.wrap(h.zoomLogin))
+		r.Get("/auth/zoom/callback", h.wrap(h.zoomCallback))
+		r.Post("/signout", h.wrap(h.signOut))
+		r.Get("/register", h.wrap(h.registerPage))
+		r.Post("/register", h.wrap(h.register))
+
+		// Signed in: any staff member of the acting partner.
+		r.Group(func(r chi.Router) {
+			r.Use(h.requireStaff)
+			r.Get("/", h.wrap(h.dashboard))
+		})
+	})
+	return r
+}

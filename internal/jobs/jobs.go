@@ -1,0 +1,67 @@
+// Package jobs holds the portal's durable background work, run by River on the portal's own
+// PostgreSQL: the workers, their arguments, and the periodic schedule.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+)
+
+// CleanupArgs are the arguments of the periodic clean-up: expired pending sign-ins and
+// grants of sign-ins that never went on to register.
+type CleanupArgs struct{}
+
+// Kind names the job for River.
+func (CleanupArgs) Kind() string { return "cleanup" }
+
+// CleanupWorker runs CleanupArgs.
+type CleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	Store *store.Store
+	Log   *slog.Logger
+}
+
+// Work deletes expired sign-in states and stale pending grants.
+func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
+	states, err := w.Store.DeleteExpiredSignInStates(ctx)
+	if err != nil {
+		return err
+	}
+	grants, err := w.Store.DeleteStalePendingGrants(ctx, time.Hour)
+	if err != nil {
+		return err
+	}
+	w.Log.LogAttrs(ctx, slog.LevelDebug, "cleanup", slog.Int64("signin_states", states), slog.Int64("pending_grants", grants))
+	return nil
+}
+
+// NewClient returns a River client with every worker and periodic job of the portal. It is
+// not started.
+func NewClient(st *store.Store, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
+		Logger:  log,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return client, nil
+}

@@ -1,0 +1,236 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Outcome is how an audited action ended.
+type Outcome string
+
+// Audit outcomes.
+const (
+	OutcomeSucceeded Outcome = "succeeded"
+	OutcomeFailed    Outcome = "failed" // with the Zoom code and message when Zoom refused
+	OutcomeDenied    Outcome = "denied" // refused by Tierdesk's authorization
+	OutcomePending   Outcome = "pending"
+)
+
+// AuditEvent is one entry of a partner's audit log. Seq, PrevHash and Hash are set when it is
+// appended.
+type AuditEvent struct {
+	PartnerID   int64     `json:"partner_id"`
+	Seq         int64     `json:"seq"`
+	OccurredAt  time.Time `json:"occurred_at"`
+	StaffID     *int64    `json:"staff_id"`
+	StaffEmail  string    `json:"staff_email"`
+	ZoomUserID  string    `json:"zoom_user_id"`
+	GrantRef    string    `json:"grant"` // which Zoom grant made the call, e.g. "user:42"
+	Action      string    `json:"action"`
+	TargetType  string    `json:"target_type"` // customer, user, staff, grant, job, partner, session
+	TargetID    string    `json:"target_id"`
+	TargetLabel string    `json:"target_label"` // a name or email, for people reading the log
+	CustomerID  string    `json:"customer_id"`  // Zoom account id of the customer concerned, if any
+	Outcome     Outcome   `json:"outcome"`
+	ZoomCode    int       `json:"zoom_code"`
+	ZoomMessage string    `json:"zoom_message"`
+	External    bool      `json:"external"` // seen from Zoom (webhook, sync), not made here
+	RequestID   string    `json:"request_id"`
+	IP          string    `json:"ip"`
+	UserAgent   string    `json:"user_agent"`
+	JobID       string    `json:"job_id"`
+	// Details holds before/after and anything else, as a JSON object; secrets are redacted
+	// before it is stored.
+	Details  json.RawMessage `json:"details"`
+	PrevHash []byte          `json:"prev_hash"`
+	Hash     []byte          `json:"hash"`
+}
+
+const auditColumns = `partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref, action, target_type,
+	target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id, ip, user_agent, job_id,
+	details::text, prev_hash, hash`
+
+func scanAudit(row pgx.CollectableRow) (AuditEvent, error) {
+	var e AuditEvent
+	var details string
+	err := row.Scan(&e.PartnerID, &e.Seq, &e.OccurredAt, &e.StaffID, &e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action,
+		&e.TargetType, &e.TargetID, &e.TargetLabel, &e.CustomerID, &e.Outcome, &e.ZoomCode, &e.ZoomMessage, &e.External,
+		&e.RequestID, &e.IP, &e.UserAgent, &e.JobID, &details, &e.PrevHash, &e.Hash)
+	e.Details = json.RawMessage(details)
+	return e, err
+}
+
+// canonical is the byte string an event's hash covers: every stored field but the hash, as a
+// JSON array in fixed order, times in UTC with microseconds (what PostgreSQL keeps).
+func (e AuditEvent) canonical() []byte {
+	var staff any
+	if e.StaffID != nil {
+		staff = *e.StaffID
+	}
+	fields := []any{"v1", e.PartnerID, e.Seq, e.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000Z"), staff,
+		e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType, e.TargetID, e.TargetLabel, e.CustomerID,
+		string(e.Outcome), e.ZoomCode, e.ZoomMessage, e.External, e.RequestID, e.IP, e.UserAgent, e.JobID,
+		json.RawMessage(e.Details)}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		panic(err) // every field is a plain value and Details is valid JSON
+	}
+	return b
+}
+
+// computeHash returns sha256(prev_hash || canonical(e)).
+func (e AuditEvent) computeHash() []byte {
+	h := sha256.New()
+	h.Write(e.PrevHash)
+	h.Write(e.canonical())
+	return h.Sum(nil)
+}
+
+// secretKey matches keys whose values must never reach the audit log.
+var secretKey = regexp.MustCompile(`(?i)(password|passwd|secret|token|authorization|api[_-]?key|credential|code_verifier)`)
+
+// Redacted is what a secret value becomes in the audit log.
+const Redacted = "[redacted]"
+
+// RedactDetails returns details as canonical JSON (object keys sorted, numbers as written)
+// with the value of every key that looks like a secret replaced by Redacted, at any depth.
+// Anything that is not a JSON object becomes {"value": ...}.
+func RedactDetails(details any) (json.RawMessage, error) {
+	raw, ok := details.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(details); err != nil {
+			return nil, fmt.Errorf("audit details: %w", err)
+		}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
+		return json.RawMessage("{}"), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("audit details: %w", err)
+	}
+	if _, isObject := v.(map[string]any); !isObject {
+		v = map[string]any{"value": v}
+	}
+	out, err := json.Marshal(redact(v))
+	return out, err
+}
+
+func redact(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			if secretKey.MatchString(k) {
+				if val != nil && val != "" {
+					t[k] = Redacted
+				}
+				continue
+			}
+			t[k] = redact(val)
+		}
+	case []any:
+		for i := range t {
+			t[i] = redact(t[i])
+		}
+	}
+	return v
+}
+
+// appendAudit appends e to its partner's chain inside tx: it locks the partner's chain head,
+// so concurrent writers of one partner serialize (no gaps, no forks) while other partners
+// proceed. It returns the event as stored.
+func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
+	if e.PartnerID == 0 || e.Action == "" || e.Outcome == "" {
+		return e, fmt.Errorf("audit event needs a partner, an action and an outcome: %+v", e)
+	}
+	details, err := RedactDetails(e.Details)
+	if err != nil {
+		return e, err
+	}
+	e.Details = details
+	e.ZoomMessage = truncate(e.ZoomMessage, 1000)
+	e.UserAgent = truncate(e.UserAgent, 500)
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = s.now()
+	}
+	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
+	// Take the head row lock; the first event of a partner creates the head (seq 0, zero hash).
+	var headSeq int64
+	var headHash []byte
+	err = tx.QueryRow(ctx, `INSERT INTO audit_heads (partner_id, seq, hash) VALUES ($1, 0, $2)
+		ON CONFLICT (partner_id) DO UPDATE SET partner_id = EXCLUDED.partner_id
+		RETURNING seq, hash`, e.PartnerID, make([]byte, sha256.Size)).Scan(&headSeq, &headHash)
+	if err != nil {
+		return e, fmt.Errorf("lock audit chain of partner %d: %w", e.PartnerID, err)
+	}
+	e.Seq, e.PrevHash = headSeq+1, headHash
+	e.Hash = e.computeHash()
+	_, err = tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref,
+			action, target_type, target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id,
+			ip, user_agent, job_id, details, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+		e.PartnerID, e.Seq, e.OccurredAt, e.StaffID, e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType,
+		e.TargetID, e.TargetLabel, e.CustomerID, e.Outcome, e.ZoomCode, e.ZoomMessage, e.External, e.RequestID, e.IP,
+		e.UserAgent, e.JobID, string(e.Details), e.PrevHash, e.Hash)
+	if err != nil {
+		return e, fmt.Errorf("append audit event: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE audit_heads SET seq = $2, hash = $3 WHERE partner_id = $1", e.PartnerID, e.Seq, e.Hash); err != nil {
+		return e, fmt.Errorf("advance audit chain: %w", err)
+	}
+	return e, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8Start(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// Audit appends an event that goes with no other local change (a denial, a sign-in, a Zoom
+// call that failed), in its own transaction.
+func (s *Store) Audit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
+	var out AuditEvent
+	err := s.inTx(ctx, e.PartnerID, func(tx pgx.Tx) error {
+		var err error
+		out, err = s.appendAudit(ctx, tx, e)
+		return err
+	})
+	return out, err
+}
+
+// AuditHead is the last event of a partner's chain.
+type AuditHead struct {
+	PartnerID int64
+	Seq       int64
+	Hash      []byte
+}
+
+// AuditChainHead returns partnerID's chain head (seq 0 and a zero hash before any event).
+func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead, error) {
+	h := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&h.Seq, &h.Hash)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		return err
+	})
+	return h, err
+}

@@ -1,0 +1,298 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Tokens are the secrets of a user OAuth grant, in the clear (only in memory).
+type Tokens struct {
+	AccessToken  string
+	RefreshToken string
+	Expiry       time.Time // of the access token
+	Scopes       string    // space-separated, as Zoom granted them
+}
+
+// GrantStatus is whether a grant can still be used.
+type GrantStatus string
+
+// Grant statuses.
+const (
+	GrantActive  GrantStatus = "active"  // usable
+	GrantExpired GrantStatus = "expired" // Zoom refused the refresh token: the staff member must sign in again
+	GrantRevoked GrantStatus = "revoked" // revoked at sign-out or by the user at Zoom
+)
+
+// Grant is a stored Zoom grant with its tokens decrypted.
+type Grant struct {
+	ID            int64
+	PartnerID     *int64
+	StaffID       *int64
+	Kind          string // "user" or "s2s"
+	ZoomAccountID string
+	ZoomUserID    string
+	ClientID      string
+	Status        GrantStatus
+	Tokens        Tokens
+	UpdatedAt     time.Time
+}
+
+// additional data binding each ciphertext to its column.
+var (
+	adAccess  = []byte("zoom_grants.access_token")
+	adRefresh = []byte("zoom_grants.refresh_token")
+)
+
+func (s *Store) seal(plain string, ad []byte) (string, []byte) {
+	if plain == "" {
+		return s.keys.CurrentKeyID(), nil
+	}
+	return s.keys.Encrypt([]byte(plain), ad)
+}
+
+// SavePendingGrant stores the grant of a Zoom user whose account is not a partner yet, for
+// RegisterPartner to claim. It returns the grant id.
+func (s *Store) SavePendingGrant(ctx context.Context, zoomAccountID, zoomUserID, clientID string, t Tokens) (int64, error) {
+	keyID, access := s.seal(t.AccessToken, adAccess)
+	_, refresh := s.seal(t.RefreshToken, adRefresh)
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO zoom_grants (kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
+		VALUES ('user', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		zoomAccountID, zoomUserID, clientID, keyID, access, refresh, t.Scopes, t.Expiry).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("save pending grant: %w", translate(err))
+	}
+	return id, nil
+}
+
+func claimGrant(ctx context.Context, tx pgx.Tx, grantID, partnerID, staffID int64, zoomAccountID string) error {
+	tag, err := tx.Exec(ctx, `UPDATE zoom_grants SET partner_id = $2, staff_id = $3, updated_at = now()
+		WHERE id = $1 AND partner_id IS NULL AND zoom_account_id = $4 AND status = 'active'`,
+		grantID, partnerID, staffID, zoomAccountID)
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("claim grant %d: %w", grantID, ErrNotFound)
+	}
+	return nil
+}
+
+// SaveUserGrant stores the tokens a staff member got at sign-in, replacing their previous
+// grant (Zoom invalidates earlier tokens when a user authorizes again). It returns the id.
+func (s *Store) SaveUserGrant(ctx context.Context, partnerID, staffID int64, zoomAccountID, zoomUserID, clientID string, t Tokens) (int64, error) {
+	keyID, access := s.seal(t.AccessToken, adAccess)
+	_, refresh := s.seal(t.RefreshToken, adRefresh)
+	var id int64
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO zoom_grants (partner_id, staff_id, kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
+			VALUES ($1, $2, 'user', $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (staff_id) WHERE staff_id IS NOT NULL DO UPDATE SET
+				zoom_account_id = EXCLUDED.zoom_account_id, zoom_user_id = EXCLUDED.zoom_user_id,
+				client_id = EXCLUDED.client_id, key_id = EXCLUDED.key_id,
+				access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+				scopes = EXCLUDED.scopes, access_expires_at = EXCLUDED.access_expires_at,
+				status = 'active', updated_at = now()
+			RETURNING id`,
+			partnerID, staffID, zoomAccountID, zoomUserID, clientID, keyID, access, refresh, t.Scopes, t.Expiry).Scan(&id)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save grant of staff %d: %w", staffID, translate(err))
+	}
+	return id, nil
+}
+
+// grantRow is how a grant is stored.
+type grantRow struct {
+	ID              int64      `db:"id"`
+	PartnerID       *int64     `db:"partner_id"`
+	StaffID         *int64     `db:"staff_id"`
+	Kind            string     `db:"kind"`
+	ZoomAccountID   string     `db:"zoom_account_id"`
+	ZoomUserID      *string    `db:"zoom_user_id"`
+	ClientID        string     `db:"client_id"`
+	KeyID           string     `db:"key_id"`
+	AccessToken     []byte     `db:"access_token"`
+	RefreshToken    []byte     `db:"refresh_token"`
+	Scopes          string     `db:"scopes"`
+	AccessExpiresAt *time.Time `db:"access_expires_at"`
+	Status          string     `db:"status"`
+	UpdatedAt       time.Time  `db:"updated_at"`
+}
+
+const grantColumns = "id, partner_id, staff_id, kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at, status, updated_at"
+
+func (s *Store) openGrant(r grantRow) (Grant, error) {
+	g := Grant{ID: r.ID, PartnerID: r.PartnerID, StaffID: r.StaffID, Kind: r.Kind, ZoomAccountID: r.ZoomAccountID,
+		ClientID: r.ClientID, Status: GrantStatus(r.Status), UpdatedAt: r.UpdatedAt}
+	if r.ZoomUserID != nil {
+		g.ZoomUserID = *r.ZoomUserID
+	}
+	g.Tokens.Scopes = r.Scopes
+	if r.AccessExpiresAt != nil {
+		g.Tokens.Expiry = *r.AccessExpiresAt
+	}
+	if r.AccessToken != nil {
+		pt, err := s.keys.Decrypt(r.KeyID, r.AccessToken, adAccess)
+		if err != nil {
+			return g, fmt.Errorf("grant %d access token: %w", r.ID, err)
+		}
+		g.Tokens.AccessToken = string(pt)
+	}
+	if r.RefreshToken != nil {
+		pt, err := s.keys.Decrypt(r.KeyID, r.RefreshToken, adRefresh)
+		if err != nil {
+			return g, fmt.Errorf("grant %d refresh token: %w", r.ID, err)
+		}
+		g.Tokens.RefreshToken = string(pt)
+	}
+	return g, nil
+}
+
+// PendingGrant returns an unclaimed grant made at sign-in, or ErrNotFound.
+func (s *Store) PendingGrant(ctx context.Context, grantID int64) (Grant, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+grantColumns+" FROM zoom_grants WHERE id = $1 AND partner_id IS NULL", grantID)
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
+	if err != nil {
+		return Grant{}, fmt.Errorf("pending grant %d: %w", grantID, translate(err))
+	}
+	return s.openGrant(r)
+}
+
+// StaffGrant returns the user grant of staff member staffID of partnerID, or ErrNotFound.
+func (s *Store) StaffGrant(ctx context.Context, partnerID, staffID int64) (Grant, error) {
+	var g Grant
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+grantColumns+" FROM zoom_grants WHERE partner_id = $1 AND staff_id = $2", partnerID, staffID)
+		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
+		if err != nil {
+			return translate(err)
+		}
+		g, err = s.openGrant(r)
+		return err
+	})
+	if err != nil {
+		return Grant{}, fmt.Errorf("grant of staff %d: %w", staffID, err)
+	}
+	return g, nil
+}
+
+// RevokeGrant marks grantID revoked and erases its tokens, returning them as they were so the
+// caller can revoke them at Zoom. partnerID 0 means an unclaimed (pending) grant.
+func (s *Store) RevokeGrant(ctx context.Context, partnerID, grantID int64) (Tokens, error) {
+	var t Tokens
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+grantColumns+` FROM zoom_grants
+			WHERE id = $2 AND (partner_id = $1 OR ($1 = 0 AND partner_id IS NULL)) FOR UPDATE`, partnerID, grantID)
+		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
+		if err != nil {
+			return translate(err)
+		}
+		g, err := s.openGrant(r)
+		if err != nil {
+			return err
+		}
+		t = g.Tokens
+		_, err = tx.Exec(ctx, `UPDATE zoom_grants SET status = 'revoked', access_token = NULL, refresh_token = NULL, updated_at = now() WHERE id = $1`, grantID)
+		return err
+	})
+	if err != nil {
+		return Tokens{}, fmt.Errorf("revoke grant %d: %w", grantID, err)
+	}
+	return t, nil
+}
+
+// DeleteStalePendingGrants removes unclaimed grants older than maxAge (sign-ins that never
+// went on to register) and returns how many it removed.
+func (s *Store) DeleteStalePendingGrants(ctx context.Context, maxAge time.Duration) (int64, error) {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM zoom_grants WHERE partner_id IS NULL AND created_at < now() - make_interval(secs => $1)", maxAge.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("delete stale pending grants: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// RefreshUserGrant refreshes grantID's tokens under a row lock, because Zoom rotates refresh
+// tokens on every use: two concurrent refreshes would lose the grant. Under the lock it reads
+// the current tokens; when another process already refreshed them (the access token differs
+// from stale and is not about to expire) it returns them without calling refresh. Otherwise it
+// calls refresh with the current tokens and stores what it returns. An error from refresh is
+// returned as is and nothing is stored; a grant that is not active is ErrNotFound.
+func (s *Store) RefreshUserGrant(ctx context.Context, partnerID, grantID int64, stale string, refresh func(current Tokens) (Tokens, error)) (Tokens, error) {
+	var out Tokens
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+grantColumns+` FROM zoom_grants
+			WHERE id = $2 AND partner_id = $1 AND status = 'active' FOR UPDATE`, partnerID, grantID)
+		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
+		if err != nil {
+			return translate(err)
+		}
+		g, err := s.openGrant(r)
+		if err != nil {
+			return err
+		}
+		if g.Tokens.AccessToken != stale && g.Tokens.Expiry.After(s.now().Add(time.Minute)) {
+			out = g.Tokens
+			return nil
+		}
+		next, err := refresh(g.Tokens)
+		if err != nil {
+			return err
+		}
+		if next.RefreshToken == "" {
+			next.RefreshToken = g.Tokens.RefreshToken
+		}
+		if next.Scopes == "" {
+			next.Scopes = g.Tokens.Scopes
+		}
+		keyID, access := s.seal(next.AccessToken, adAccess)
+		_, refreshed := s.seal(next.RefreshToken, adRefresh)
+		_, err = tx.Exec(ctx, `UPDATE zoom_grants SET key_id = $2, access_token = $3, refresh_token = $4,
+			scopes = $5, access_expires_at = $6, updated_at = now() WHERE id = $1`,
+			grantID, keyID, access, refreshed, next.Scopes, next.Expiry)
+		out = next
+		return err
+	})
+	if err != nil {
+		return Tokens{}, fmt.Errorf("refresh grant %d: %w", grantID, err)
+	}
+	return out, nil
+}
+
+// MarkGrantExpired records that Zoom refused grantID's refresh token (invalid_grant): its
+// staff member must sign in again. The tokens are erased.
+func (s *Store) MarkGrantExpired(ctx context.Context, partnerID, grantID int64) error {
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE zoom_grants SET status = 'expired', access_token = NULL, refresh_token = NULL, updated_at = now()
+			WHERE id = $2 AND partner_id = $1 AND status = 'active'`, partnerID, grantID)
+		if err == nil && tag.RowsAffected() == 0 {
+			err = ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark grant %d expired: %w", grantID, err)
+	}
+	return nil
+}
+
+// Grant returns grant grantID of partnerID with its tokens, or ErrNotFound.
+func (s *Store) Grant(ctx context.Context, partnerID, grantID int64) (Grant, error) {
+	var g Grant
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+grantColumns+" FROM zoom_grants WHERE partner_id = $1 AND id = $2", partnerID, grantID)
+		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
+		if err != nil {
+			return translate(err)
+		}
+		g, err = s.openGrant(r)
+		return err
+	})
+	if err != nil {
+		return Grant{}, fmt.Errorf("grant %d: %w", grantID, err)
+	}
+	return g, nil
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Partner is a Zoom primary account registered in Tierdesk.
+type Partner struct {
+	ID            int64     `db:"id"`
+	ZoomAccountID string    `db:"zoom_account_id"`
+	Name          string    `db:"name"`
+	ParentID      *int64    `db:"parent_id"`
+	CreatedAt     time.Time `db:"created_at"`
+}
+
+const partnerColumns = "id, zoom_account_id, name, parent_id, created_at"
+
+// PartnerByZoomAccount returns the partner registered for a Zoom account, or ErrNotFound.
+func (s *Store) PartnerByZoomAccount(ctx context.Context, zoomAccountID string) (Partner, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+partnerColumns+" FROM partners WHERE zoom_account_id = $1", zoomAccountID)
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner])
+	if err != nil {
+		return Partner{}, fmt.Errorf("partner for Zoom account %s: %w", zoomAccountID, translate(err))
+	}
+	return p, nil
+}
+
+// Partner returns partner id, or ErrNotFound.
+func (s *Store) Partner(ctx context.Context, partnerID int64) (Partner, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+partnerColumns+" FROM partners WHERE id = $1", partnerID)
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner])
+	if err != nil {
+		return Partner{}, fmt.Errorf("partner %d: %w", partnerID, translate(err))
+	}
+	return p, nil
+}
+
+// RegisterPartnerParams describes a registration: the Zoom account, the partner's display
+// name, the signing-in user who becomes its first owner, and that user's pending grant.
+type RegisterPartnerParams struct {
+	ZoomAccountID string
+	Name          string
+	ParentID      *int64 // the partner whose customer this account is, if any
+	Owner         StaffIdentity
+	GrantID       int64 // an unclaimed grant of Owner, made at sign-in
+}
+
+// StaffIdentity is who a Zoom user is, as /users/me tells.
+type StaffIdentity struct {
+	ZoomUserID string
+	Email      string
+	FirstName  string
+	LastName   string
+}
+
+// RegisterPartner creates the partner, its first owner and claims the owner's grant, in one
+// transaction. It fails with ErrConflict when the account is already registered (someone
+// else registered it first) and with ErrNotFound when the grant is gone or already claimed.
+func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams) (Partner, Staff, error) {
+	var partner Partner
+	var owner Staff
+	if p.Name == "" {
+		return partner, owner, &ValidationError{Fields: map[string]string{"name": "Enter the partner's name."}}
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `INSERT INTO partners (zoom_account_id, name, parent_id) VALUES ($1, $2, $3)
+			RETURNING `+partnerColumns, p.ZoomAccountID, p.Name, p.ParentID)
+		var err error
+		if partner, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner]); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", fmt.Sprint(partner.ID)); err != nil {
+			return err
+		}
+		if owner, err = insertStaff(ctx, tx, partner.ID, p.Owner, RoleOwner, StaffActive, nil); err != nil {
+			return err
+		}
+		return claimGrant(ctx, tx, p.GrantID, partner.ID, owner.ID, p.ZoomAccountID)
+	})
+	if err != nil {
+		return Partner{}, Staff{}, fmt.Errorf("register partner for Zoom account %s: %w", p.ZoomAccountID, err)
+	}
+	return partner, owner, nil
+}
+
+// EnsurePartner returns the partner of a Zoom account, creating it (with no staff) when it
+// does not exist. It is used by the demo seed of `make run`.
+func (s *Store) EnsurePartner(ctx context.Context, zoomAccountID, name string, parentID *int64) (Partner, error) {
+	rows, _ := s.pool.Query(ctx, `INSERT INTO partners (zoom_account_id, name, parent_id) VALUES ($1, $2, $3)
+		ON CONFLICT (zoom_account_id) DO UPDATE SET zoom_account_id = EXCLUDED.zoom_account_id
+		RETURNING `+partnerColumns, zoomAccountID, name, parentID)
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner])
+	if err != nil {
+		return Partner{}, fmt.Errorf("ensure partner %s: %w", zoomAccountID, translate(err))
+	}
+	return p, nil
+}
+
+// ChildPartners returns the partners registered directly below partnerID (its resellers).
+func (s *Store) ChildPartners(ctx context.Context, partnerID int64) ([]Partner, error) {
+	rows, _ := s.pool.Query(ctx, "SELECT "+partnerColumns+" FROM partners WHERE parent_id = $1 ORDER BY name", partnerID)
+	ps, err := pgx.CollectRows(rows, pgx.RowToStructByName[Partner])
+	if err != nil {
+		return nil, fmt.Errorf("partners below %d: %w", partnerID, err)
+	}
+	return ps, nil
+}

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Role is a staff member's role within their partner.
+type Role string
+
+// The four staff roles, from most to least powerful.
+const (
+	RoleOwner   Role = "owner"   // staff, credentials, everything
+	RoleAdmin   Role = "admin"   // customers, plans, settings, disassociate, bulk jobs
+	RoleSupport Role = "support" // users inside customers; read everything
+	RoleViewer  Role = "viewer"  // read only
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleOwner, RoleAdmin, RoleSupport, RoleViewer}
+
+// Label is the role's name as people read it: "Owner", "Admin", "Support", "Viewer".
+func (r Role) Label() string {
+	if r == "" {
+		return ""
+	}
+	return strings.ToUpper(string(r[:1])) + string(r[1:])
+}
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool {
+	for _, v := range Roles {
+		if r == v {
+			return true
+		}
+	}
+	return false
+}
+
+// StaffStatus is where a staff member stands.
+type StaffStatus string
+
+// Staff statuses.
+const (
+	StaffInvited   StaffStatus = "invited"   // invited by email, has not signed in yet
+	StaffActive    StaffStatus = "active"    // may sign in
+	StaffSuspended StaffStatus = "suspended" // may not sign in; kept for the record
+	StaffRemoved   StaffStatus = "removed"   // gone; kept for the audit trail
+)
+
+// Staff is a person who works in Tierdesk for a partner.
+type Staff struct {
+	ID           int64       `db:"id"`
+	PartnerID    int64       `db:"partner_id"`
+	ZoomUserID   *string     `db:"zoom_user_id"`
+	Email        string      `db:"email"`
+	FirstName    string      `db:"first_name"`
+	LastName     string      `db:"last_name"`
+	Role         Role        `db:"role"`
+	Status       StaffStatus `db:"status"`
+	InvitedBy    *int64      `db:"invited_by"`
+	LastSignInAt *time.Time  `db:"last_sign_in_at"`
+	CreatedAt    time.Time   `db:"created_at"`
+}
+
+// Name returns the staff member's full name, or the email when no name is known.
+func (s Staff) Name() string {
+	if n := strings.TrimSpace(s.FirstName + " " + s.LastName); n != "" {
+		return n
+	}
+	return s.Email
+}
+
+const staffColumns = "id, partner_id, zoom_user_id, email, first_name, last_name, role, status, invited_by, last_sign_in_at, created_at"
+
+func insertStaff(ctx context.Context, tx pgx.Tx, partnerID int64, who StaffIdentity, role Role, status StaffStatus, invitedBy *int64) (Staff, error) {
+	var zoomUserID *string
+	if who.ZoomUserID != "" {
+		zoomUserID = &who.ZoomUserID
+	}
+	var signedIn *time.Time
+	if status == StaffActive {
+		now := time.Now()
+		signedIn = &now
+	}
+	rows, _ := tx.Query(ctx, `INSERT INTO staff (partner_id, zoom_user_id, email, first_name, last_name, role, status, invited_by, last_sign_in_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+staffColumns,
+		partnerID, zoomUserID, who.Email, who.FirstName, who.LastName, role, status, invitedBy, signedIn)
+	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
+	return st, translate(err)
+}
+
+// StaffByID returns staff member id of partnerID, or ErrNotFound.
+func (s *Store) StaffByID(ctx context.Context, partnerID, id int64) (Staff, error) {
+	var st Staff
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND id = $2", partnerID, id)
+		var err error
+		st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
+		return translate(err)
+	})
+	if err != nil {
+		return Staff{}, fmt.Errorf("staff %d of partner %d: %w", id, partnerID, err)
+	}
+	return st, nil
+}
+
+// ErrNotStaff means a Zoom user of a registered partner's account is not (or no longer)
+// among its staff. ErrStaffSuspended means they are, but suspended.
+var (
+	ErrNotStaff       = errors.New("not a staff member of this partner")
+	ErrStaffSuspended = errors.New("staff member is suspended")
+)
+
+// SignInStaff matches a Zoom user to partnerID's staff at sign-in: by Zoom user id, or, for
+// an invitation not yet taken up, by email (which then binds the invitation to this Zoom
+// user). It records the sign-in time and the names Zoom gave. It fails with ErrNotStaff or
+// ErrStaffSuspended.
+func (s *Store) SignInStaff(ctx context.Context, partnerID int64, who StaffIdentity) (Staff, error) {
+	var st Staff
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff
+			WHERE partner_id = $1 AND status <> 'removed'
+			  AND (zoom_user_id = $2 OR (status = 'invited' AND zoom_user_id IS NULL AND lower(email) = lower($3)))
+			ORDER BY zoom_user_id IS NULL LIMIT 1 FOR UPDATE`, partnerID, who.ZoomUserID, who.Email)
+		var err error
+		st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
+		if err != nil {
+			if err = translate(err); errors.Is(err, ErrNotFound) {
+				return ErrNotStaff
+			}
+			return err
+		}
+		if st.Status == StaffSuspended {
+			return ErrStaffSuspended
+		}
+		rows, _ = tx.Query(ctx, `UPDATE staff SET zoom_user_id = $3, email = $4,
+				first_name = CASE WHEN $5 = '' THEN first_name ELSE $5 END,
+				last_name = CASE WHEN $6 = '' THEN last_name ELSE $6 END,
+				status = 'active', last_sign_in_at = now()
+			WHERE partner_id = $1 AND id = $2 RETURNING `+staffColumns,
+			partnerID, st.ID, who.ZoomUserID, who.Email, who.FirstName, who.LastName)
+		st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
+		return translate(err)
+	})
+	if err != nil {
+		return Staff{}, fmt.Errorf("sign in %s to partner %d: %w", who.Email, partnerID, err)
+	}
+	return st, nil
+}
+
+// InviteStaff adds an invitation for email with role to partnerID. It fails with
+// ErrConflict when that email is already among the partner's staff.
+func (s *Store) InviteStaff(ctx context.Context, partnerID int64, email string, role Role, invitedBy *int64) (Staff, error) {
+	if !role.Valid() {
+		return Staff{}, &ValidationError{Fields: map[string]string{"role": "Choose a role."}}
+	}
+	var st Staff
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		var err error
+		st, err = insertStaff(ctx, tx, partnerID, StaffIdentity{Email: strings.TrimSpace(email)}, role, StaffInvited, invitedBy)
+		return err
+	})
+	if err != nil {
+		return Staff{}, fmt.Errorf("invite %s to partner %d: %w", email, partnerID, err)
+	}
+	return st, nil
+}
+
+// CountStaff returns how many staff of partnerID have each status.
+func (s *Store) CountStaff(ctx context.Context, partnerID int64) (map[StaffStatus]int, error) {
+	counts := map[StaffStatus]int{}
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT status, count(*) FROM staff WHERE partner_id = $1 GROUP BY status", partnerID)
+		var status StaffStatus
+		var n int
+		_, err := pgx.ForEachRow(rows, []any{&status, &n}, func() error { counts[status] = n; return nil })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count staff of partner %d: %w", partnerID, err)
+	}
+	return counts, nil
+}

@@ -1,0 +1,143 @@
+// Package store is Tierdesk's PostgreSQL layer: every query the portal runs lives here.
+//
+// It owns the error vocabulary (ErrNotFound, ErrConflict, *ValidationError): pgx's
+// ErrNoRows and unique violations are translated at this edge. Tenant queries take the
+// partner id as their first argument. Public methods own their transaction; unexported
+// helpers take a pgx.Tx.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tierdesk/tierdesk/internal/secret"
+)
+
+// ErrNotFound means the row does not exist or is outside the caller's reach.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict means the change collides with an existing row (a unique key) or with the
+// row's current state.
+var ErrConflict = errors.New("conflict")
+
+// ValidationError carries field-level messages for a form.
+type ValidationError struct {
+	Fields map[string]string // field name → message
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, 0, len(e.Fields))
+	for f, m := range e.Fields {
+		parts = append(parts, f+": "+m)
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Store is the portal's database access. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	keys *secret.Keyring
+	now  func() time.Time
+}
+
+// New returns a Store over pool. keys encrypts and decrypts secrets at rest.
+func New(pool *pgxpool.Pool, keys *secret.Keyring) *Store {
+	return &Store{pool: pool, keys: keys, now: time.Now}
+}
+
+// Pool returns the underlying pool (for River, sessions and health checks).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// AppRole is the database role the portal acts as: it owns no table, may only add to and
+// read the audit log, and (with row-level security) sees one partner's rows at a time.
+const AppRole = "tierdesk_app"
+
+// Open connects the portal's pool to url: every connection acts as AppRole (SET ROLE), so
+// whichever login the URL names, the portal runs with the app role's privileges. The
+// migrations create AppRole: run them (OpenOwner, Migrate) first.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return open(ctx, url, true)
+}
+
+// OpenOwner connects a pool as the URL's login itself, for migrations and maintenance.
+func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return open(ctx, url, false)
+}
+
+func open(ctx context.Context, url string, asApp bool) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "tierdesk"
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	if asApp {
+		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
+			return err
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database at %s: %w", redactURL(url), err)
+	}
+	return pool, nil
+}
+
+// redactURL hides the password of a connection URL for messages.
+func redactURL(url string) string {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// inTx runs fn in a transaction acting for partnerID (0 for none): the partner id is set as
+// the transaction-local setting tierdesk.partner_id, which row-level security reads.
+func (s *Store) inTx(ctx context.Context, partnerID int64, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if partnerID != 0 {
+			if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10)); err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}
+
+// translate maps pgx errors to the store's vocabulary.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
+	}
+	return err
+}

@@ -1,0 +1,82 @@
+// Package templates holds the portal's templ views. Pages take typed view models built by
+// the handlers; templates hold no queries and no decisions beyond display.
+package templates
+
+import "time"
+
+// Chrome is what the signed-in layout needs: page title, who is signed in, where they are,
+// and flash messages.
+type Chrome struct {
+	Title   string
+	Nav     string // the navigation item of the page ("dashboard", ...)
+	Staff   StaffBadge
+	Flashes []Flash
+	Sandbox bool // the portal runs against the Zoom sandbox, not Zoom
+}
+
+// StaffBadge identifies the signed-in staff member in the header.
+type StaffBadge struct {
+	Name        string
+	Email       string
+	Role        string
+	PartnerName string
+}
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind string // ok, info, warn, bad
+	Text string
+}
+
+// NavItem is an entry of the side navigation.
+type NavItem struct {
+	Key, Label, Href string
+}
+
+// Nav lists the side navigation. Pages appear here as they are built.
+var Nav = []NavItem{
+	{Key: "dashboard", Label: "Dashboard", Href: "/"},
+}
+
+// SignInPage is the sign-in page.
+type SignInPage struct {
+	Error     string // why the last attempt failed, if it did
+	LoginHint string // passed on to Zoom (sandbox convenience)
+	Sandbox   bool
+	SignedOut bool // just signed out
+}
+
+// DashboardPage is the partner's home page.
+type DashboardPage struct {
+	PartnerName   string
+	ZoomAccountID string
+	ParentName    string // the distributor, when this partner is a reseller
+	Children      []string
+	StaffActive   int
+	StaffInvited  int
+	GrantStatus   string // active, expired, revoked, none
+	GrantScopes   string
+	GrantExpiry   time.Time
+	SignedInAt    time.Time
+}
+
+// RegisterPage offers to register the signing-in user's Zoom account as a partner.
+type RegisterPage struct {
+	ZoomAccountID string
+	Email         string
+	RoleName      string
+	ParentName    string // the partner whose customer this account is, if known
+	Name          string // form value
+	Errors        map[string]string
+}
+
+// MessagePage is a full-page message: errors, not found, refused sign-ins.
+type MessagePage struct {
+	Status    int // HTTP status shown large; 0 hides it
+	Title     string
+	Message   string
+	RequestID string
+	SignedIn  bool   // offer the dashboard rather than sign-in
+	Action    string // optional link text
+	ActionURL string
+}
