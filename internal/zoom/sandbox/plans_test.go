@@ -1,0 +1,118 @@
+package sandbox
+
+import "testing"
+
+func TestBilling(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token("owner@contoso.example")
+	paidMaster := e.customerOf("Contoso Reseller", func(a *account) bool { return a.paid() && a.Options.PayMode == "master" })
+	self := e.customerOf("Contoso Reseller", func(a *account) bool { return a.Options.PayMode == "sub" })
+	freeMaster := e.customerOf("Contoso Reseller", func(a *account) bool { return !a.paid() && a.Options.PayMode == "master" })
+
+	r := e.do("GET", "/v2/accounts/"+paidMaster+"/billing", tok, nil)
+	wantTypes(t, r.body, map[string]string{"first_name": "string", "last_name": "string", "email": "string", "phone_number": "string",
+		"address": "string", "city": "string", "state": "string", "zip": "string", "country": "string"})
+	wantError(t, e.do("GET", "/v2/accounts/"+self+"/billing", tok, nil), 400, 2100, "This sub account is on self pay mode.")
+	wantError(t, e.do("GET", "/v2/accounts/"+freeMaster+"/billing", tok, nil), 404, 3211, "Cannot find a billing contact for this: "+freeMaster)
+	wantError(t, e.do("PATCH", "/v2/accounts/"+paidMaster+"/billing", tok, map[string]any{"country": "XX"}), 400, 2100, "Invalid country parameter: XX")
+	wantError(t, e.do("PATCH", "/v2/accounts/"+paidMaster+"/billing", tok, map[string]any{"country": "US", "state": "ZZ"}), 400, 2100, "Invalid state parameter: ZZ")
+	wantError(t, e.do("PATCH", "/v2/accounts/"+freeMaster+"/billing", tok, map[string]any{"city": "Reno"}), 400, 200, "Please subscribe a plan for this sub account first.")
+	if r := e.do("PATCH", "/v2/accounts/"+paidMaster+"/billing", tok, map[string]any{"city": "Reno", "state": "NV", "zip": "89501"}); r.status != 204 {
+		t.Fatalf("patch billing: %d %s", r.status, r.raw)
+	}
+	if r := e.do("GET", "/v2/accounts/"+paidMaster+"/billing", tok, nil); r.body["city"] != "Reno" {
+		t.Errorf("billing after patch %s", r.raw)
+	}
+	wantError(t, e.do("GET", "/v2/accounts/me/billing", tok, nil), 404, 2001, "Account does not exist: me.")
+}
+
+func TestPlansLifecycle(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token("owner@contoso.example")
+	free := e.customerOf("Contoso Reseller", func(a *account) bool { return !a.paid() && a.Options.PayMode == "master" })
+	self := e.customerOf("Contoso Reseller", func(a *account) bool { return a.Options.PayMode == "sub" })
+	p := "/v2/accounts/" + free + "/plans"
+
+	if r := e.do("GET", p, tok, nil); r.status != 200 || len(r.body) != 0 {
+		t.Fatalf("free plans: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("GET", "/v2/accounts/"+self+"/plans", tok, nil), 400, 2100, "This sub account is on self pay mode.")
+	wantError(t, e.do("POST", "/v2/accounts/"+self+"/plans", tok, map[string]any{}), 400, 2100, "Cannot add plan for sub account which is paid by self")
+	wantError(t, e.do("GET", "/v2/accounts/"+free+"/plans/usage", tok, nil), 400, 200, "Only available for paid account.")
+	wantError(t, e.do("POST", p+"/addons", tok, map[string]any{"type": "webinar500_monthly", "hosts": 1}), 400, 3261, "Must subscribe to a major plan first.")
+	wantError(t, e.do("PUT", p+"/base", tok, map[string]any{"type": "business_annual", "hosts": 12}), 400, 200, "You do not have a subscription yet.")
+
+	contact := map[string]any{"first_name": "Ann", "last_name": "Lee", "email": "ann@lee.example", "phone_number": "+1 555 0100",
+		"address": "1 Main St", "city": "Austin", "state": "TX", "zip": "73301", "country": "US"}
+	wantError(t, e.do("POST", p, tok, map[string]any{"contact": contact}), 400, 300, "Validation Failed.")
+	noCity := map[string]any{}
+	for k, v := range contact {
+		if k != "city" {
+			noCity[k] = v
+		}
+	}
+	wantError(t, e.do("POST", p, tok, map[string]any{"contact": noCity, "plan_base": map[string]any{"type": "pro_monthly", "hosts": 2}}), 400, 2100, "Invalid parameter: city")
+	wantError(t, e.do("POST", p, tok, map[string]any{"contact": contact, "plan_base": map[string]any{"type": "business_annual", "hosts": 3}}), 400, 300, "Buy hosts must equal or larger than 10")
+	r := e.do("POST", p, tok, map[string]any{"contact": contact, "plan_base": map[string]any{"type": "business_annual", "hosts": 12},
+		"plan_webinar": []map[string]any{{"type": "webinar500_annual", "hosts": 1}}, "plan_recording": "cmr_monthly_commercial_100gb"})
+	if r.status != 201 {
+		t.Fatalf("subscribe: %d %s", r.status, r.raw)
+	}
+	pb := r.body["plan_base"].(map[string]any)
+	wantTypes(t, pb, map[string]string{"type": "string", "hosts": "number", "service_effective_date": "string", "next_invoice_date": "string", "status": "string"})
+	if pb["status"] != "active" || r.body["plan_recording"] != "cmr_monthly_commercial_100gb" || len(r.body["plan_webinar"].([]any)) != 1 {
+		t.Errorf("plans %s", r.raw)
+	}
+	item := findListed(t, e, tok, free)
+	if item["account_type"] != "Business" || item["seats"].(float64) != 12 {
+		t.Errorf("list item after subscribe: %v", item)
+	}
+	wantError(t, e.do("PUT", p+"/base", tok, map[string]any{"type": "business_annual", "hosts": 5}), 400, 300, "Insufficient number of hosts for business plan type.")
+	if r := e.do("PUT", p+"/base", tok, map[string]any{"type": "business_annual", "hosts": 20}); r.status != 204 {
+		t.Fatalf("update base: %d %s", r.status, r.raw)
+	}
+	if r := e.do("POST", p+"/addons", tok, map[string]any{"type": "large1000_monthly", "hosts": 2}); r.status != 201 {
+		t.Fatalf("add addon: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("POST", p+"/addons", tok, map[string]any{"type": "large1000_monthly", "hosts": 2}), 400, 2100, "This sub account already has the additional plan: large1000_monthly")
+	if r := e.do("PUT", p+"/addons", tok, map[string]any{"type": "large1000_monthly", "hosts": 3}); r.status != 204 {
+		t.Fatalf("update addon: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("PUT", p+"/addons", tok, map[string]any{"type": "nothing_here", "hosts": 3}), 400, 3261, "Failed to change sub plan of account")
+	r = e.do("GET", p+"/usage", tok, nil)
+	if r.status != 200 {
+		t.Fatalf("usage: %d %s", r.status, r.raw)
+	}
+	u := r.body["plan_base"].([]any)[0].(map[string]any)
+	wantTypes(t, u, map[string]string{"type": "string", "hosts": "number", "usage": "number"})
+	if u["hosts"].(float64) != 20 {
+		t.Errorf("usage %v", u)
+	}
+	wantError(t, e.do("PATCH", p+"/addons/status", tok, map[string]any{"action": "cancel"}), 400, 300, "Plan type is required.")
+	if r := e.do("PATCH", p+"/addons/status", tok, map[string]any{"action": "cancel", "type": "large1000_monthly", "reason": 2}); r.status != 204 {
+		t.Fatalf("cancel addon: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("PATCH", p+"/base/status", tok, map[string]any{"action": "pause"}), 400, 300, "Validation Failed.")
+	if r := e.do("PATCH", p+"/base/status", tok, map[string]any{"action": "cancel", "reason": 1, "comment": "moving"}); r.status != 204 {
+		t.Fatalf("cancel base: %d %s", r.status, r.raw)
+	}
+	if r := e.do("GET", p, tok, nil); r.body["plan_base"].(map[string]any)["status"] != "cancel" {
+		t.Errorf("after cancel %s", r.raw)
+	}
+	if r := e.do("GET", "/v2/accounts/me/plans/usage", tok, nil); r.status != 200 {
+		t.Errorf("me usage: %d %s", r.status, r.raw)
+	}
+}
+
+// findListed returns the list item of a sub account.
+func findListed(t *testing.T, e *env, tok, id string) map[string]any {
+	t.Helper()
+	r := e.do("GET", "/v2/accounts?page_size=300", tok, nil)
+	for _, a := range r.body["accounts"].([]any) {
+		if m := a.(map[string]any); m["id"] == id {
+			return m
+		}
+	}
+	t.Fatalf("account %s not listed", id)
+	return nil
+}

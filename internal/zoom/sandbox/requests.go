@@ -1,0 +1,115 @@
+package sandbox
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// RequestRecord is one request the sandbox received on /oauth/* or /v2/*.
+type RequestRecord struct {
+	Seq             int64     `json:"seq"`
+	Time            time.Time `json:"time"`
+	Method          string    `json:"method"`
+	Path            string    `json:"path"`              // as received, without query
+	Query           string    `json:"query"`             // raw query string
+	AccountID       string    `json:"account_id"`        // account of the token used; "" when none
+	TargetAccountID string    `json:"target_account_id"` // the {accountId} in the path, resolved from "me"
+	Status          int       `json:"status"`            // 0 when the connection was dropped
+	Code            int       `json:"code"`              // Zoom code in the body; 0 when none
+	Grant           string    `json:"grant"`             // client id of the token or of the token request
+}
+
+// maxRequestRecords bounds the request log; older records are dropped first.
+const maxRequestRecords = 20000
+
+// requestLog keeps the most recent requests.
+type requestLog struct {
+	mu   sync.Mutex
+	seq  int64
+	recs []RequestRecord
+}
+
+func newRequestLog() *requestLog { return &requestLog{} }
+
+// add appends a record, assigning its sequence number.
+func (l *requestLog) add(rec RequestRecord) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq++
+	rec.Seq = l.seq
+	if len(l.recs) >= maxRequestRecords {
+		l.recs = append(l.recs[:0], l.recs[len(l.recs)-maxRequestRecords/2:]...)
+	}
+	l.recs = append(l.recs, rec)
+}
+
+// since returns the records with Seq > seq.
+func (l *requestLog) since(seq int64) []RequestRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]RequestRecord, 0)
+	for _, r := range l.recs {
+		if r.Seq > seq {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// clear forgets every record (sequence numbers keep growing).
+func (l *requestLog) clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = nil
+}
+
+// Requests returns the log of requests received on /oauth/* and /v2/*, oldest first.
+func (s *Sandbox) Requests() []RequestRecord { return s.reqs.since(0) }
+
+// ClearRequests empties the request log.
+func (s *Sandbox) ClearRequests() { s.reqs.clear() }
+
+// reqInfo travels in the request context so handlers can annotate the request log.
+type reqInfo struct {
+	accountID   string
+	targetID    string
+	grant       string
+	code        int
+	fault       *Fault
+	latencyDone bool
+}
+
+type infoKey struct{}
+
+// infoFrom returns the request's annotations, or nil outside the logged paths.
+func infoFrom(ctx context.Context) *reqInfo {
+	info, _ := ctx.Value(infoKey{}).(*reqInfo)
+	return info
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader implements http.ResponseWriter.
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (for dropped-connection faults).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
