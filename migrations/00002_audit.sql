@@ -54,9 +54,12 @@ CREATE TABLE audit_events (
 	details         json NOT NULL DEFAULT '{}',
 	prev_hash       bytea NOT NULL,
 	hash            bytea NOT NULL,
+	-- Words of the text fields, with e-mail addresses, ids and dotted actions split into
+	-- their parts, so that "alice@exam" or "sign_in" find what people expect.
 	search          tsvector GENERATED ALWAYS AS (
-		to_tsvector('simple', action || ' ' || target_type || ' ' || target_id || ' ' || target_label || ' ' ||
-			customer_id || ' ' || staff_email || ' ' || zoom_message || ' ' || details::text)) STORED,
+		to_tsvector('simple', translate(lower(action || ' ' || target_type || ' ' || target_id || ' ' || target_label || ' ' ||
+			customer_id || ' ' || staff_email || ' ' || zoom_message || ' ' || details::text),
+			'@._-:/"{}[],=', '             '))) STORED,
 	PRIMARY KEY (partner_id, seq)
 );
 CREATE INDEX audit_events_time_idx ON audit_events (partner_id, occurred_at DESC);

@@ -165,6 +165,23 @@ func TestBrowserSignInAsDemoStaff(t *testing.T) {
 	if url != p.URL+"/" || staffName != who.FirstName+" "+who.LastName || role != "Admin" || partner != who.AccountName {
 		t.Fatalf("dashboard at %s shows %q (%q) of %q; want %q %q (Admin) of %q", url, staffName, role, partner, who.FirstName, who.LastName, who.AccountName)
 	}
+	// The audit log shows the sign-in; typing in the search narrows it without a page load.
+	do(t, ctx,
+		chromedp.Click(css(`nav a[href="/audit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="audit-table"]`)),
+		screenshot("03b-audit"),
+	)
+	if rows := value(t, ctx, chromedp.Nodes(css(`[data-testid="audit-row"]`))); len(rows) == 0 {
+		t.Fatal("the audit log is empty after a sign-in")
+	}
+	do(t, ctx,
+		chromedp.SendKeys(css(`#f-q`), "no-such-thing"),
+		chromedp.WaitVisible(css(`[data-testid="audit-empty"]`)),
+		screenshot("03c-audit-search"),
+	)
+	if url := value(t, ctx, chromedp.Location()); !strings.Contains(url, "q=no-such-thing") {
+		t.Fatalf("the search is not in the address bar: %s", url)
+	}
 	do(t, ctx,
 		chromedp.Click(css(`[data-testid="signout"]`)),
 		chromedp.WaitVisible(css(`[data-testid="signin-zoom"]`)),

@@ -80,7 +80,7 @@ func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr 
 		if err != nil {
 			return fmt.Errorf("seed demo partners: %w", err)
 		}
-		fmt.Fprintf(stdout, "Zoom sandbox (demo data) at %s\n\nDemo sign-ins: open the URL, press \"Sign in with Zoom\", pick one of these:\n", env("ZOOM_OAUTH_URL"))
+		fmt.Fprintf(stdout, "Zoom sandbox (demo data) at %s\n\nDemo sign-ins: open the URL, press \"Sign in with Zoom\", pick one of these:\n", s.SandboxURL)
 		tw := tabwriter.NewWriter(stdout, 2, 4, 3, ' ', 0)
 		fmt.Fprintln(tw, "  EMAIL\tROLE\tPARTNER")
 		for _, l := range logins {

@@ -4,6 +4,7 @@
 //	portal [serve]              run the portal (the default)
 //	portal migrate up|status    apply or list database migrations
 //	portal sandbox [flags]      run the Zoom sandbox alone
+//	portal audit verify         recompute the audit log's hash chains
 //	portal dev                  what `make run` does: local PostgreSQL, sandbox, portal
 //	portal devdb exec -- CMD    run CMD with TEST_DATABASE_URL set to a throwaway PostgreSQL
 //	portal version              print the version
@@ -47,13 +48,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sandboxCommand(ctx, args, getenv, stdout)
 	case "dev":
 		return devCommand(ctx, getenv, stdout, stderr)
+	case "audit":
+		return auditCommand(ctx, args, getenv, stdout)
 	case "devdb":
 		return devdbCommand(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tierdesk portal", version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: portal [serve | migrate up|status | sandbox | dev | devdb exec -- CMD | version]")
+		fmt.Fprintln(stdout, "usage: portal [serve | migrate up|status | audit verify [--partner ID] | sandbox | dev | devdb exec -- CMD | version]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)

@@ -35,9 +35,10 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 
 // started is what a running portal tells the code that started it.
 type started struct {
-	URL     string           // the portal's base URL
-	Sandbox *sandbox.Sandbox // the embedded sandbox, nil against real Zoom
-	Store   *store.Store
+	URL        string           // the portal's base URL
+	Sandbox    *sandbox.Sandbox // the embedded sandbox, nil against real Zoom
+	SandboxURL string           // its base URL
+	Store      *store.Store
 }
 
 func serveCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, onStart func(context.Context, started) error) error {
@@ -50,7 +51,7 @@ func serveCommand(ctx context.Context, getenv func(string) string, stdout, stder
 
 // serve runs the portal until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer, onStart func(context.Context, started) error) error {
-	if err := migrateDatabase(ctx, cfg.MigrateDatabaseURL, nil, log); err != nil {
+	if err := migrateDatabase(ctx, cfg.MigrateDatabaseURL, nil, jobs.Quiet(log)); err != nil {
 		return err
 	}
 	pool, err := store.Open(ctx, cfg.DatabaseURL)
@@ -137,7 +138,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	log.Info("portal listening", "url", baseURL.String(), "sandbox", cfg.Sandbox)
 	fmt.Fprintf(stdout, "portal listening on %s\n", baseURL)
 	if onStart != nil {
-		if err := onStart(ctx, started{URL: baseURL.String(), Sandbox: sb, Store: st}); err != nil {
+		if err := onStart(ctx, started{URL: baseURL.String(), Sandbox: sb, SandboxURL: cfg.ZoomOAuthURL, Store: st}); err != nil {
 			_ = srv.Close()
 			return err
 		}

@@ -128,20 +128,22 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	st, err := h.store.SignInStaff(ctx, partner.ID, who)
+	grant := store.GrantInput{ZoomAccountID: me.AccountID, ZoomUserID: me.ID, ClientID: h.cfg.ZoomApp.ClientID, Tokens: tokens}
+	st, grantID, err := h.store.SignIn(ctx, partner.ID, who, grant, h.requestEvent(r))
 	if errors.Is(err, store.ErrNotStaff) || errors.Is(err, store.ErrStaffSuspended) {
 		h.revokeQuietly(r, tok.AccessToken)
 		h.logSignIn(r, "refused", err.Error(), me.Email)
+		ev := h.requestEvent(r)
+		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = partner.ID, "session.sign_in", store.OutcomeDenied, me.ID
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "zoom_user", me.ID, me.Email
+		ev.Details = details(map[string]any{"reason": err.Error(), "email": me.Email})
+		h.auditAlone(r, ev)
 		msg := fmt.Sprintf("%s is not on the staff of %s in Tierdesk. Ask an owner of %s to invite you.", me.Email, partner.Name, partner.Name)
 		if errors.Is(err, store.ErrStaffSuspended) {
 			msg = fmt.Sprintf("Your access to %s in Tierdesk is suspended. Ask an owner of %s to restore it.", partner.Name, partner.Name)
 		}
 		return &pageError{status: http.StatusForbidden, title: "You can't sign in here", message: msg}
 	} else if err != nil {
-		return err
-	}
-	grantID, err := h.store.SaveUserGrant(ctx, partner.ID, st.ID, me.AccountID, me.ID, h.cfg.ZoomApp.ClientID, tokens)
-	if err != nil {
 		return err
 	}
 	if err := h.startSession(r, st.ID, partner.ID, grantID); err != nil {
@@ -211,14 +213,21 @@ func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc 
 func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if a := staffFrom(ctx); a != nil {
-		if tokens, err := h.store.RevokeGrant(ctx, a.Partner.ID, a.GrantID); err == nil {
+		ev := h.requestEvent(r)
+		ev.Action, ev.Outcome = "session.sign_out", store.OutcomeSucceeded
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", itoa(a.Staff.ID), a.Staff.Email
+		tokens, err := h.store.RevokeGrant(ctx, a.Partner.ID, a.GrantID, &ev)
+		switch {
+		case err == nil:
 			h.revokeQuietly(r, tokens.AccessToken)
-		} else if !errors.Is(err, store.ErrNotFound) {
-			h.log.LogAttrs(ctx, slog.LevelError, "revoke grant at sign-out", slog.String("error", err.Error()))
+		case errors.Is(err, store.ErrNotFound): // the grant was already gone: still record the sign-out
+			h.auditAlone(r, ev)
+		default:
+			return err
 		}
 		h.logSignIn(r, "signed out", "", a.Staff.Email)
 	} else if grantID := h.sessions.GetInt64(ctx, keyRegGrant); grantID != 0 {
-		if tokens, err := h.store.RevokeGrant(ctx, 0, grantID); err == nil {
+		if tokens, err := h.store.RevokeGrant(ctx, 0, grantID, nil); err == nil {
 			h.revokeQuietly(r, tokens.AccessToken)
 		}
 	}

@@ -29,7 +29,7 @@ import (
 
 // env is a whole portal (real PostgreSQL, real HTTP) wired to an in-process Zoom sandbox.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	URL     string
 	Sandbox *sandbox.Sandbox
 	SbURL   string
@@ -62,7 +62,7 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := storetest.NewPool(t)
 	st := store.New(pool, storetest.Keys(t))
@@ -105,7 +105,7 @@ func newEnv(t *testing.T) *env {
 // browser is an HTTP client with its own cookie jar that does not follow redirects, so
 // tests can look at every step.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 
@@ -161,7 +161,7 @@ func (b *browser) post(u string, form url.Values) *page {
 }
 
 // location resolves a redirect's Location against the request URL.
-func (p *page) location(t *testing.T) string {
+func (p *page) location(t testing.TB) string {
 	t.Helper()
 	if p.StatusCode < 300 || p.StatusCode > 399 {
 		t.Fatalf("%s %s: status %d, want a redirect; body: %.300s", p.Request.Method, p.Request.URL, p.StatusCode, p.Body)

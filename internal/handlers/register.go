@@ -60,7 +60,7 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request) error {
 		ZoomAccountID: ru.AccountID, Name: name,
 		Owner:   store.StaffIdentity{ZoomUserID: ru.UserID, Email: ru.Email, FirstName: ru.FirstName, LastName: ru.LastName},
 		GrantID: grantID,
-	})
+	}, h.requestEvent(r))
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		h.sessions.Remove(ctx, keyRegGrant)
 		h.sessions.Remove(ctx, keyRegUser)

@@ -40,6 +40,10 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireStaff)
 			r.Get("/", h.wrap(h.dashboard))
+			r.Get("/audit", h.wrap(h.auditList))
+			r.Get("/audit.csv", h.wrap(h.auditExportCSV))
+			r.Get("/audit.ndjson", h.wrap(h.auditExportNDJSON))
+			r.Get("/audit/{seq}", h.wrap(h.auditDetail))
 		})
 	})
 	return r

@@ -51,7 +51,7 @@ func NewClient(st *store.Store, log *slog.Logger) (*river.Client[pgx.Tx], error)
 		return nil, err
 	}
 	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
-		Logger:  log,
+		Logger:  Quiet(log),
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{
@@ -64,4 +64,28 @@ func NewClient(st *store.Store, log *slog.Logger) (*river.Client[pgx.Tx], error)
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return client, nil
+}
+
+// Quiet returns log without River's routine Info chatter (job counts every few seconds,
+// migrations applied): only warnings and errors pass.
+func Quiet(log *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{log.Handler(), slog.LevelWarn})
+}
+
+// minLevel is a slog.Handler that drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(attrs), m.min}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.min}
 }

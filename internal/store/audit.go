@@ -67,9 +67,9 @@ func scanAudit(row pgx.CollectableRow) (AuditEvent, error) {
 	return e, err
 }
 
-// canonical is the byte string an event's hash covers: every stored field but the hash, as a
+// Canonical is the byte string an event's hash covers: every stored field but the hash, as a
 // JSON array in fixed order, times in UTC with microseconds (what PostgreSQL keeps).
-func (e AuditEvent) canonical() []byte {
+func (e AuditEvent) Canonical() []byte {
 	var staff any
 	if e.StaffID != nil {
 		staff = *e.StaffID
@@ -85,11 +85,12 @@ func (e AuditEvent) canonical() []byte {
 	return b
 }
 
-// computeHash returns sha256(prev_hash || canonical(e)).
-func (e AuditEvent) computeHash() []byte {
+// ComputeHash returns sha256(prev_hash || Canonical(e)): what Hash must be. Tools that check
+// an export recompute it.
+func (e AuditEvent) ComputeHash() []byte {
 	h := sha256.New()
 	h.Write(e.PrevHash)
-	h.Write(e.canonical())
+	h.Write(e.Canonical())
 	return h.Sum(nil)
 }
 
@@ -174,7 +175,7 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 		return e, fmt.Errorf("lock audit chain of partner %d: %w", e.PartnerID, err)
 	}
 	e.Seq, e.PrevHash = headSeq+1, headHash
-	e.Hash = e.computeHash()
+	e.Hash = e.ComputeHash()
 	_, err = tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref,
 			action, target_type, target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id,
 			ip, user_agent, job_id, details, prev_hash, hash)

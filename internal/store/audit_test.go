@@ -47,20 +47,21 @@ func TestAuditConcurrentWritersChainWithoutGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 50 || maxSeq != 50 || distinctPrev != 50 {
-		t.Fatalf("events %d, max seq %d, distinct prev hashes %d; want 50 each (no gap, no fork)", n, maxSeq, distinctPrev)
+	// 50 changes after the registration's own event.
+	if n != 51 || maxSeq != 51 || distinctPrev != 51 {
+		t.Fatalf("events %d, max seq %d, distinct prev hashes %d; want 51 each (no gap, no fork)", n, maxSeq, distinctPrev)
 	}
 	reports, err := st.VerifyAudit(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range reports {
-		if !r.OK || r.Verified != 50 {
+		if !r.OK || r.Verified != 51 {
 			t.Fatalf("verify: %s", r)
 		}
 	}
 	head, _ := st.AuditChainHead(ctx, p.ID)
-	if head.Seq != 50 {
+	if head.Seq != 51 {
 		t.Fatalf("head = %d", head.Seq)
 	}
 }
@@ -130,7 +131,7 @@ func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 		{"changed", []string{"UPDATE audit_events SET target_label = 'someone else' WHERE partner_id = $1 AND seq = 4"}, 4, "changed"},
 		{"details changed", []string{`UPDATE audit_events SET details = '{"n":99}' WHERE partner_id = $1 AND seq = 7`}, 7, "changed"},
 		{"deleted in the middle", []string{"DELETE FROM audit_events WHERE partner_id = $1 AND seq = 5"}, 5, "missing"},
-		{"deleted at the end", []string{"DELETE FROM audit_events WHERE partner_id = $1 AND seq = 10"}, 10, "missing"},
+		{"deleted at the end", []string{"DELETE FROM audit_events WHERE partner_id = $1 AND seq = 11"}, 11, "missing"},
 		{"reordered", []string{
 			"UPDATE audit_events SET seq = 1000 WHERE partner_id = $1 AND seq = 3",
 			"UPDATE audit_events SET seq = 3 WHERE partner_id = $1 AND seq = 6",
@@ -143,12 +144,12 @@ func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 			st := storetest.NewStore(t)
 			ctx := context.Background()
 			p, _ := registerPartner(t, st, "acct-v", "owner@v.example")
-			for i := 1; i <= 10; i++ {
+			for i := 2; i <= 11; i++ { // event 1 is the registration
 				if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i})); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if r, _ := st.VerifyAudit(ctx, p.ID); len(r) != 1 || !r[0].OK || r[0].Verified != 10 {
+			if r, _ := st.VerifyAudit(ctx, p.ID); len(r) != 1 || !r[0].OK || r[0].Verified != 11 {
 				t.Fatalf("before tampering: %v", r)
 			}
 			for _, q := range tc.sql {

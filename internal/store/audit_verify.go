@@ -79,7 +79,7 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 				r.OK, r.BrokenSeq, r.Reason = false, want, fmt.Sprintf("missing: the chain jumps from event %d to event %d", want-1, e.Seq)
 			case !bytes.Equal(e.PrevHash, prev):
 				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, fmt.Sprintf("reordered: it does not link to event %d before it", e.Seq-1)
-			case !bytes.Equal(e.computeHash(), e.Hash):
+			case !bytes.Equal(e.ComputeHash(), e.Hash):
 				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: its content does not match its hash"
 			}
 			if !r.OK {

@@ -81,24 +81,23 @@ func claimGrant(ctx context.Context, tx pgx.Tx, grantID, partnerID, staffID int6
 	return nil
 }
 
-// SaveUserGrant stores the tokens a staff member got at sign-in, replacing their previous
+// saveUserGrant stores the tokens a staff member got at sign-in, replacing their previous
 // grant (Zoom invalidates earlier tokens when a user authorizes again). It returns the id.
-func (s *Store) SaveUserGrant(ctx context.Context, partnerID, staffID int64, zoomAccountID, zoomUserID, clientID string, t Tokens) (int64, error) {
+func (s *Store) saveUserGrant(ctx context.Context, tx pgx.Tx, partnerID, staffID int64, g GrantInput) (int64, error) {
+	t := g.Tokens
 	keyID, access := s.seal(t.AccessToken, adAccess)
 	_, refresh := s.seal(t.RefreshToken, adRefresh)
 	var id int64
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO zoom_grants (partner_id, staff_id, kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
-			VALUES ($1, $2, 'user', $3, $4, $5, $6, $7, $8, $9, $10)
-			ON CONFLICT (staff_id) WHERE staff_id IS NOT NULL DO UPDATE SET
-				zoom_account_id = EXCLUDED.zoom_account_id, zoom_user_id = EXCLUDED.zoom_user_id,
-				client_id = EXCLUDED.client_id, key_id = EXCLUDED.key_id,
-				access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
-				scopes = EXCLUDED.scopes, access_expires_at = EXCLUDED.access_expires_at,
-				status = 'active', updated_at = now()
-			RETURNING id`,
-			partnerID, staffID, zoomAccountID, zoomUserID, clientID, keyID, access, refresh, t.Scopes, t.Expiry).Scan(&id)
-	})
+	err := tx.QueryRow(ctx, `INSERT INTO zoom_grants (partner_id, staff_id, kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
+		VALUES ($1, $2, 'user', $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (staff_id) WHERE staff_id IS NOT NULL DO UPDATE SET
+			zoom_account_id = EXCLUDED.zoom_account_id, zoom_user_id = EXCLUDED.zoom_user_id,
+			client_id = EXCLUDED.client_id, key_id = EXCLUDED.key_id,
+			access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+			scopes = EXCLUDED.scopes, access_expires_at = EXCLUDED.access_expires_at,
+			status = 'active', updated_at = now()
+		RETURNING id`,
+		partnerID, staffID, g.ZoomAccountID, g.ZoomUserID, g.ClientID, keyID, access, refresh, t.Scopes, t.Expiry).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("save grant of staff %d: %w", staffID, translate(err))
 	}
@@ -181,8 +180,9 @@ func (s *Store) StaffGrant(ctx context.Context, partnerID, staffID int64) (Grant
 }
 
 // RevokeGrant marks grantID revoked and erases its tokens, returning them as they were so the
-// caller can revoke them at Zoom. partnerID 0 means an unclaimed (pending) grant.
-func (s *Store) RevokeGrant(ctx context.Context, partnerID, grantID int64) (Tokens, error) {
+// caller can revoke them at Zoom. partnerID 0 means an unclaimed (pending) grant. When ev is
+// not nil it is appended to the audit log in the same transaction.
+func (s *Store) RevokeGrant(ctx context.Context, partnerID, grantID int64, ev *AuditEvent) (Tokens, error) {
 	var t Tokens
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT `+grantColumns+` FROM zoom_grants
@@ -196,7 +196,13 @@ func (s *Store) RevokeGrant(ctx context.Context, partnerID, grantID int64) (Toke
 			return err
 		}
 		t = g.Tokens
-		_, err = tx.Exec(ctx, `UPDATE zoom_grants SET status = 'revoked', access_token = NULL, refresh_token = NULL, updated_at = now() WHERE id = $1`, grantID)
+		if _, err = tx.Exec(ctx, `UPDATE zoom_grants SET status = 'revoked', access_token = NULL, refresh_token = NULL, updated_at = now() WHERE id = $1`, grantID); err != nil {
+			return err
+		}
+		if ev != nil {
+			ev.PartnerID, ev.GrantRef = partnerID, GrantRef(grantID)
+			_, err = s.appendAudit(ctx, tx, *ev)
+		}
 		return err
 	})
 	if err != nil {

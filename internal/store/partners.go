@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -57,10 +58,11 @@ type StaffIdentity struct {
 	LastName   string
 }
 
-// RegisterPartner creates the partner, its first owner and claims the owner's grant, in one
-// transaction. It fails with ErrConflict when the account is already registered (someone
-// else registered it first) and with ErrNotFound when the grant is gone or already claimed.
-func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams) (Partner, Staff, error) {
+// RegisterPartner creates the partner, its first owner and claims the owner's grant, and
+// appends ev as the partner's first audit event ("partner.register"), in one transaction. It
+// fails with ErrConflict when the account is already registered (someone else registered it
+// first) and with ErrNotFound when the grant is gone or already claimed.
+func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams, ev AuditEvent) (Partner, Staff, error) {
 	var partner Partner
 	var owner Staff
 	if p.Name == "" {
@@ -79,7 +81,16 @@ func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams) (P
 		if owner, err = insertStaff(ctx, tx, partner.ID, p.Owner, RoleOwner, StaffActive, nil); err != nil {
 			return err
 		}
-		return claimGrant(ctx, tx, p.GrantID, partner.ID, owner.ID, p.ZoomAccountID)
+		if err := claimGrant(ctx, tx, p.GrantID, partner.ID, owner.ID, p.ZoomAccountID); err != nil {
+			return err
+		}
+		ev.PartnerID, ev.Action, ev.Outcome = partner.ID, "partner.register", OutcomeSucceeded
+		ev.StaffID, ev.StaffEmail, ev.ZoomUserID, ev.GrantRef = &owner.ID, owner.Email, p.Owner.ZoomUserID, GrantRef(p.GrantID)
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "partner", p.ZoomAccountID, partner.Name
+		ev.Details, _ = json.Marshal(map[string]any{"after": map[string]any{"name": partner.Name,
+			"zoom_account_id": p.ZoomAccountID, "parent_id": p.ParentID, "owner": owner.Email}})
+		_, err = s.appendAudit(ctx, tx, ev)
+		return err
 	})
 	if err != nil {
 		return Partner{}, Staff{}, fmt.Errorf("register partner for Zoom account %s: %w", p.ZoomAccountID, err)

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,12 +119,23 @@ var (
 	ErrStaffSuspended = errors.New("staff member is suspended")
 )
 
-// SignInStaff matches a Zoom user to partnerID's staff at sign-in: by Zoom user id, or, for
-// an invitation not yet taken up, by email (which then binds the invitation to this Zoom
-// user). It records the sign-in time and the names Zoom gave. It fails with ErrNotStaff or
-// ErrStaffSuspended.
-func (s *Store) SignInStaff(ctx context.Context, partnerID int64, who StaffIdentity) (Staff, error) {
+// GrantInput is a user OAuth grant as the sign-in obtained it.
+type GrantInput struct {
+	ZoomAccountID string
+	ZoomUserID    string
+	ClientID      string
+	Tokens        Tokens
+}
+
+// SignIn matches a Zoom user to partnerID's staff at sign-in: by Zoom user id, or, for an
+// invitation not yet taken up, by email (which then binds the invitation to this Zoom user).
+// In one transaction it records the sign-in time and the names Zoom gave, stores the grant
+// (replacing the staff member's previous one), and appends ev as a "session.sign_in" event
+// (ev carries the request's id, address and user agent). It returns the staff member and the
+// grant id, or fails with ErrNotStaff or ErrStaffSuspended (and changes nothing).
+func (s *Store) SignIn(ctx context.Context, partnerID int64, who StaffIdentity, g GrantInput, ev AuditEvent) (Staff, int64, error) {
 	var st Staff
+	var grantID int64
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff
 			WHERE partner_id = $1 AND status <> 'removed'
@@ -139,20 +152,38 @@ func (s *Store) SignInStaff(ctx context.Context, partnerID int64, who StaffIdent
 		if st.Status == StaffSuspended {
 			return ErrStaffSuspended
 		}
+		firstSignIn := st.Status == StaffInvited
 		rows, _ = tx.Query(ctx, `UPDATE staff SET zoom_user_id = $3, email = $4,
 				first_name = CASE WHEN $5 = '' THEN first_name ELSE $5 END,
 				last_name = CASE WHEN $6 = '' THEN last_name ELSE $6 END,
 				status = 'active', last_sign_in_at = now()
 			WHERE partner_id = $1 AND id = $2 RETURNING `+staffColumns,
 			partnerID, st.ID, who.ZoomUserID, who.Email, who.FirstName, who.LastName)
-		st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
-		return translate(err)
+		if st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff]); err != nil {
+			return translate(err)
+		}
+		if grantID, err = s.saveUserGrant(ctx, tx, partnerID, st.ID, g); err != nil {
+			return err
+		}
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "session.sign_in", OutcomeSucceeded
+		ev.StaffID, ev.StaffEmail, ev.ZoomUserID, ev.GrantRef = &st.ID, st.Email, who.ZoomUserID, GrantRef(grantID)
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
+		details := map[string]any{"role": st.Role, "scopes": g.Tokens.Scopes}
+		if firstSignIn {
+			details["first_sign_in"] = true
+		}
+		ev.Details, _ = json.Marshal(details)
+		_, err = s.appendAudit(ctx, tx, ev)
+		return err
 	})
 	if err != nil {
-		return Staff{}, fmt.Errorf("sign in %s to partner %d: %w", who.Email, partnerID, err)
+		return Staff{}, 0, fmt.Errorf("sign in %s to partner %d: %w", who.Email, partnerID, err)
 	}
-	return st, nil
+	return st, grantID, nil
 }
+
+// GrantRef names a user grant in the audit log ("user:42").
+func GrantRef(grantID int64) string { return "user:" + strconv.FormatInt(grantID, 10) }
 
 // InviteStaff adds an invitation for email with role to partnerID. It fails with
 // ErrConflict when that email is already among the partner's staff.
@@ -186,4 +217,19 @@ func (s *Store) CountStaff(ctx context.Context, partnerID int64) (map[StaffStatu
 		return nil, fmt.Errorf("count staff of partner %d: %w", partnerID, err)
 	}
 	return counts, nil
+}
+
+// StaffMembers lists partnerID's staff who are not removed, by name.
+func (s *Store) StaffMembers(ctx context.Context, partnerID int64) ([]Staff, error) {
+	var out []Staff
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND status <> 'removed' ORDER BY lower(first_name || ' ' || last_name), lower(email)", partnerID)
+		var err error
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Staff])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("staff of partner %d: %w", partnerID, err)
+	}
+	return out, nil
 }

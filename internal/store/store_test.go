@@ -20,7 +20,7 @@ func registerPartner(t *testing.T, st *store.Store, account, email string) (stor
 		t.Fatal(err)
 	}
 	p, owner, err := st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: account, Name: "Partner " + account,
-		Owner: store.StaffIdentity{ZoomUserID: "zu-" + email, Email: email, FirstName: "Olive", LastName: "Owner"}, GrantID: grantID})
+		Owner: store.StaffIdentity{ZoomUserID: "zu-" + email, Email: email, FirstName: "Olive", LastName: "Owner"}, GrantID: grantID}, store.AuditEvent{RequestID: "req-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +45,14 @@ func TestRegisterPartner(t *testing.T) {
 	// A second registration of the same account conflicts, and its grant stays unclaimed.
 	grant2, _ := st.SavePendingGrant(ctx, "acct1", "zu-2", "client", store.Tokens{AccessToken: "x"})
 	_, _, err = st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: "acct1", Name: "Again",
-		Owner: store.StaffIdentity{ZoomUserID: "zu-2", Email: "admin@one.example"}, GrantID: grant2})
+		Owner: store.StaffIdentity{ZoomUserID: "zu-2", Email: "admin@one.example"}, GrantID: grant2}, store.AuditEvent{})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second registration err = %v, want ErrConflict", err)
 	}
 	// A grant of another account cannot be claimed.
 	grant3, _ := st.SavePendingGrant(ctx, "acct-other", "zu-3", "client", store.Tokens{AccessToken: "y"})
 	_, _, err = st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: "acct2", Name: "Two",
-		Owner: store.StaffIdentity{ZoomUserID: "zu-3", Email: "o@two.example"}, GrantID: grant3})
+		Owner: store.StaffIdentity{ZoomUserID: "zu-3", Email: "o@two.example"}, GrantID: grant3}, store.AuditEvent{})
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("claim of a foreign grant err = %v, want ErrNotFound", err)
 	}
@@ -78,7 +78,7 @@ func TestTokensEncryptedAtRest(t *testing.T) {
 	if bytes.Contains(access, []byte("at-owner")) || bytes.Contains(refresh, []byte("rt-owner")) {
 		t.Fatal("a token is stored in the clear")
 	}
-	tokens, err := st.RevokeGrant(ctx, p.ID, mustGrant(t, st, p.ID, owner.ID))
+	tokens, err := st.RevokeGrant(ctx, p.ID, mustGrant(t, st, p.ID, owner.ID), nil)
 	if err != nil || tokens.AccessToken != "at-owner@enc.example" {
 		t.Fatalf("revoke = %+v, %v", tokens, err)
 	}
@@ -112,10 +112,10 @@ func TestSignInStaff(t *testing.T) {
 		t.Fatalf("duplicate invite err = %v", err)
 	}
 	// Another partner's staff cannot sign in here, even with the invited email.
-	if _, err := st.SignInStaff(ctx, other.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue@s.example"}); !errors.Is(err, store.ErrNotStaff) {
+	if _, err := signIn(st, other.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue@s.example"}); !errors.Is(err, store.ErrNotStaff) {
 		t.Fatalf("sign-in at other partner err = %v", err)
 	}
-	s, err := st.SignInStaff(ctx, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue@s.example", FirstName: "Sue"})
+	s, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue@s.example", FirstName: "Sue"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,18 +123,18 @@ func TestSignInStaff(t *testing.T) {
 		t.Fatalf("signed in = %+v", s)
 	}
 	// Later sign-ins match on the Zoom user id, even if the email changed at Zoom.
-	s2, err := st.SignInStaff(ctx, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue.new@s.example"})
+	s2, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue.new@s.example"})
 	if err != nil || s2.ID != invited.ID || s2.Email != "sue.new@s.example" {
 		t.Fatalf("second sign-in = %+v, %v", s2, err)
 	}
 	// Someone else with the old email address is not Sue.
-	if _, err := st.SignInStaff(ctx, p.ID, store.StaffIdentity{ZoomUserID: "zu-mallory", Email: "sue@s.example"}); !errors.Is(err, store.ErrNotStaff) {
+	if _, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-mallory", Email: "sue@s.example"}); !errors.Is(err, store.ErrNotStaff) {
 		t.Fatalf("impostor err = %v", err)
 	}
 	if _, err := st.Pool().Exec(ctx, "UPDATE staff SET status = 'suspended' WHERE id = $1", invited.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SignInStaff(ctx, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue.new@s.example"}); !errors.Is(err, store.ErrStaffSuspended) {
+	if _, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue.new@s.example"}); !errors.Is(err, store.ErrStaffSuspended) {
 		t.Fatalf("suspended err = %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestConcurrentRegistrationOneWins(t *testing.T) {
 		go func(i int, grant int64) {
 			defer wg.Done()
 			_, _, err := st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: "acct-race", Name: "Race",
-				Owner: store.StaffIdentity{ZoomUserID: "zu", Email: "o@race.example"}, GrantID: grant})
+				Owner: store.StaffIdentity{ZoomUserID: "zu", Email: "o@race.example"}, GrantID: grant}, store.AuditEvent{})
 			if err == nil {
 				mu.Lock()
 				wins++
@@ -249,4 +249,11 @@ func TestRefreshUserGrantRefreshesOnceUnderConcurrency(t *testing.T) {
 	if _, err := st.RefreshUserGrant(ctx, p.ID, g.ID, "at-2", nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("refresh of an expired grant: %v", err)
 	}
+}
+
+// signIn signs a Zoom user in with a throwaway grant.
+func signIn(st *store.Store, partnerID int64, who store.StaffIdentity) (store.Staff, error) {
+	s, _, err := st.SignIn(context.Background(), partnerID, who, store.GrantInput{ZoomAccountID: "acct", ZoomUserID: who.ZoomUserID,
+		Tokens: store.Tokens{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}}, store.AuditEvent{})
+	return s, err
 }

@@ -36,6 +36,7 @@ type NavItem struct {
 // Nav lists the side navigation. Pages appear here as they are built.
 var Nav = []NavItem{
 	{Key: "dashboard", Label: "Dashboard", Href: "/"},
+	{Key: "audit", Label: "Audit log", Href: "/audit"},
 }
 
 // SignInPage is the sign-in page.
@@ -79,4 +80,64 @@ type MessagePage struct {
 	SignedIn  bool   // offer the dashboard rather than sign-in
 	Action    string // optional link text
 	ActionURL string
+}
+
+// Option is an entry of a select menu.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// AuditListPage is the audit log with its filters.
+type AuditListPage struct {
+	Query       string // free text
+	From, To    string // yyyy-mm-dd
+	Customer    string
+	Target      string
+	StaffOpts   []Option
+	ActionOpts  []Option
+	OutcomeOpts []Option
+	Rows        []AuditRow
+	Filtered    bool
+	OlderURL    string // next (older) page, "" at the end
+	FirstURL    string // first page of the same filter, "" on the first page
+	CSVURL      string
+	NDJSONURL   string
+	HeadSeq     int64
+	HeadHash    string
+}
+
+// AuditRow is one event in the audit table.
+type AuditRow struct {
+	Seq         int64
+	Time        time.Time
+	Staff       string
+	Action      string
+	Target      string
+	Customer    string
+	Outcome     string
+	OutcomeKind string // badge kind: ok, bad, warn, info
+	ZoomCode    int
+	External    bool
+	DetailURL   string
+}
+
+// AuditDetailPage is one audit event with its before/after diff.
+type AuditDetailPage struct {
+	Row         AuditRow
+	Facts       []Fact
+	Diff        []DiffRow
+	DetailsJSON string
+	PrevHash    string
+	Hash        string
+	BackURL     string
+}
+
+// Fact is a labelled value on a detail page.
+type Fact struct{ Label, Value string }
+
+// DiffRow is one field of a before/after comparison.
+type DiffRow struct {
+	Field, Before, After string
+	Kind                 string // changed, added, removed
 }

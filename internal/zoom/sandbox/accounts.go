@@ -227,7 +227,7 @@ func (c *call) newUser(a *account, first, last, email, role, status string, typ 
 func deleteAccount(c *call) (any, error) {
 	a := c.target
 	if a.paid() {
-		return nil, zerr(404, 2000, "You cannot disassociate a paid account.")
+		return nil, zerr(400, 2000, "You cannot disassociate a paid account.")
 	}
 	a.ParentID = ""
 	c.emit("account.disassociated", c.caller.ID, map[string]any{"id": a.ID, "owner_id": a.OwnerID, "owner_email": c.ownerEmail(a)}, nil)

@@ -178,7 +178,7 @@ func TestCreateGetDisassociateSubAccount(t *testing.T) {
 	wantError(t, e.do("GET", "/v2/accounts/"+id, tok, nil), 404, 2001, "Account does not exist: "+id+".")
 	// A paid one cannot be disassociated.
 	paid := e.customerOf("Fabrikam Reseller", func(a *account) bool { return a.paid() })
-	wantError(t, e.do("DELETE", "/v2/accounts/"+paid, tok, nil), 404, 2000, "You cannot disassociate a paid account.")
+	wantError(t, e.do("DELETE", "/v2/accounts/"+paid, tok, nil), 400, 2000, "You cannot disassociate a paid account.")
 	wantError(t, e.do("DELETE", "/v2/accounts/me", tok, nil), 404, 2001, "Account does not exist: me.")
 }
 

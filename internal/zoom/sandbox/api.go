@@ -213,18 +213,8 @@ func (s *Sandbox) serveAPI(rt *apiRoute) http.HandlerFunc {
 
 // runLocked runs the handler with the state locked and sends its events afterwards.
 func (s *Sandbox) runLocked(rt *apiRoute, r *http.Request, body []byte, p principal, own bool, accountParam string) (any, error) {
-	if rt.write {
-		s.mu.Lock()
-	} else {
-		s.mu.RLock()
-	}
-	c := &call{s: s, r: r, st: s.st, body: body, now: s.now().Truncate(time.Second), p: p, own: own}
-	res, err := s.resolveAndRun(rt, c, accountParam)
-	if rt.write {
-		s.mu.Unlock()
-	} else {
-		s.mu.RUnlock()
-	}
+	c := &call{s: s, r: r, body: body, now: s.now().Truncate(time.Second), p: p, own: own}
+	res, err := s.locked(rt, c, accountParam)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +225,26 @@ func (s *Sandbox) runLocked(rt *apiRoute, r *http.Request, body []byte, p princi
 		}
 	}
 	return res, nil
+}
+
+// locked runs the handler under the state lock; a handler bug answers 500 instead of
+// leaving the lock held.
+func (s *Sandbox) locked(rt *apiRoute, c *call, accountParam string) (res any, err error) {
+	if rt.write {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	} else {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("sandbox handler panicked", "method", rt.method, "path", rt.path, "panic", v)
+			res, err = nil, zerr(500, 500, "Internal error.")
+		}
+	}()
+	c.st = s.st
+	return s.resolveAndRun(rt, c, accountParam)
 }
 
 // resolveAndRun finds the caller and the target account (the tier rule) and runs the handler.

@@ -266,3 +266,24 @@ func (e *env) customerOf(primary string, f func(a *account) bool) string {
 	pid := e.accountNamed(primary)
 	return e.account(func(_ *state, a *account) bool { return a.ParentID == pid && !a.Primary && f(a) })
 }
+
+// seededUser finds a user of an account matching f (in creation order).
+func (e *env) seededUser(accountID string, f func(u *user) bool) *user {
+	e.t.Helper()
+	e.sb.mu.RLock()
+	defer e.sb.mu.RUnlock()
+	for _, u := range e.sb.st.usersOf(accountID) {
+		if f(u) {
+			c := *u
+			return &c
+		}
+	}
+	e.t.Fatalf("no matching user in %s", accountID)
+	return nil
+}
+
+// decodeJSON decodes and closes a body.
+func decodeJSON(r io.ReadCloser, v any) error {
+	defer r.Close()
+	return json.NewDecoder(r).Decode(v)
+}

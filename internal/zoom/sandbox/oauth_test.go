@@ -274,6 +274,9 @@ func TestTrackingIDOnEveryResponse(t *testing.T) {
 			t.Errorf("%s: x-zm-trackingid %q", p, id)
 		}
 	}
+	if r := e.do("GET", "/", "", nil); !strings.Contains(string(r.raw), "Zoom sandbox") || !strings.Contains(string(r.raw), DemoClientID) {
+		t.Errorf("index page: %s", r.raw)
+	}
 	r := e.do("GET", "/v2/nothing/here", "", nil)
 	if r.status != 404 || r.body["code"] == nil {
 		t.Errorf("unknown path: %d %s", r.status, r.raw)

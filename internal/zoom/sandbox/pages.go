@@ -19,7 +19,7 @@ code{background:#eceff4;padding:.1rem .35rem;border-radius:4px}
 .search label,.other label{font-weight:600}
 input[type=search],input[type=email]{flex:1;min-width:14rem;padding:.5rem .65rem;border:1px solid var(--line);border-radius:6px;font:inherit}
 .search button,.other button{padding:.5rem 1rem;border:0;border-radius:6px;background:var(--accent);color:#fff;font:inherit;cursor:pointer}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:1rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:1rem;align-items:start}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1rem}
 .note{color:var(--muted);font-size:.85rem;margin:.15rem 0 .6rem}
 .card ul{list-style:none;margin:0;padding:0}

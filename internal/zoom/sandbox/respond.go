@@ -113,15 +113,3 @@ func decodeObject(body []byte, v any) error {
 	}
 	return nil
 }
-
-// rawObject parses a body that must be a JSON object into raw fields.
-func rawObject(body []byte) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := decodeObject(body, &m); err != nil {
-		return nil, err
-	}
-	if m == nil {
-		return nil, errBadJSON()
-	}
-	return m, nil
-}

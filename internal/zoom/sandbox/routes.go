@@ -29,7 +29,9 @@ func scMaster(granular, classic string) scopeSet {
 }
 
 // scBill accepts the granular billing scope or billing:master.
-func scBill(granular string) scopeSet { return scopes(granular+" billing:master", granular+" billing:master", "") }
+func scBill(granular string) scopeSet {
+	return scopes(granular+" billing:master", granular+" billing:master", "")
+}
 
 // scUser accepts, on the own account, the granular ":admin" scope and the classic admin
 // scope; on a sub account, the granular ":master" scope, user:master and the classic admin

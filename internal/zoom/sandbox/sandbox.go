@@ -248,6 +248,10 @@ func (s *Sandbox) markDirty() {
 	}
 }
 
+// saveInterval is the least time between two saves: changes made meanwhile are written
+// together by the next save (and Close always saves).
+const saveInterval = 200 * time.Millisecond
+
 // saveLoop writes the state file whenever something changed, coalescing bursts.
 func (s *Sandbox) saveLoop() {
 	defer s.wg.Done()
@@ -260,15 +264,24 @@ func (s *Sandbox) saveLoop() {
 				s.log.Error("save sandbox state", "err", err)
 			}
 		}
+		t := time.NewTimer(saveInterval)
+		select {
+		case <-s.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
 }
 
-// save writes the state file atomically.
+// save writes the state file atomically. Readers go on while it encodes.
 func (s *Sandbox) save() error {
 	s.mu.Lock()
 	s.st.prune(s.now())
-	data, err := json.Marshal(s.st)
 	s.mu.Unlock()
+	s.mu.RLock()
+	data, err := json.Marshal(s.st)
+	s.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}

@@ -10,14 +10,14 @@ import (
 // seedEpoch anchors every seeded time, so a seed is the same whatever the clock says.
 var seedEpoch = time.Date(2023, 1, 9, 15, 4, 5, 0, time.UTC)
 
-// Staff scopes: what the demo OAuth app grants owners and admins, and what it grants members.
+// adminScopes is what the demo OAuth app grants owners and admins; members get only the
+// scopes that are not admin-level (see grantedScopes).
 var (
 	adminScopes = []string{
 		"account:master", "account:read:admin", "account:write:admin",
 		"user:master", "user:read:admin", "user:write:admin",
 		"billing:master", "user:read", "user:write", "user_info:read",
 	}
-	memberScopes = []string{"user:read", "user:write", "user_info:read"}
 )
 
 // seeder builds a state deterministically.

@@ -64,9 +64,6 @@ func mustJSON(s string) map[string]any {
 	return m
 }
 
-// accountDefaults returns a fresh copy of the default account settings.
-func accountDefaults() map[string]any { return deepCopy(defaultAccountSettings).(map[string]any) }
-
 // userDefaults returns a fresh copy of the default user settings for a user type.
 func userDefaults(u *user) map[string]any {
 	out := map[string]any{}

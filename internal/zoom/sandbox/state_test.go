@@ -22,6 +22,11 @@ func TestDemoSeedIsDeterministicAndShaped(t *testing.T) {
 	if !reflect.DeepEqual(a.Users(), b.Users()) {
 		t.Fatal("same seed gave different users")
 	}
+	for _, u := range a.Users() {
+		if u.Email == "owner@contoso.example" && u.ParentAccountID == "" {
+			t.Error("Contoso's users lack the parent account id")
+		}
+	}
 	st := a.st
 	byName := map[string]*account{}
 	for _, acct := range st.Accounts {
@@ -158,7 +163,7 @@ func TestSandboxIntrospectionOverHTTP(t *testing.T) {
 	if err := json.Unmarshal(r.raw, &users); err != nil || len(users) == 0 {
 		t.Fatalf("users: %v %s", err, r.raw)
 	}
-	if users[0].Email != "owner@primary.example" || users[0].Role != "Owner" || !users[0].Primary || users[0].AccountName != "Sandbox Primary" {
+	if users[0].Email != "owner@primary.example" || users[0].Role != "Owner" || !users[0].Primary || users[0].AccountName != "Sandbox Primary" || users[0].ParentAccountID != "" {
 		t.Errorf("first user %+v", users[0])
 	}
 	var apps []AppInfo

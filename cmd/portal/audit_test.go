@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/store/storetest"
+)
+
+func TestAuditVerifyCommand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := newTestDB(t)
+	pool, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st := store.New(pool, storetest.Keys(t))
+	var ids []int64
+	for _, acct := range []string{"acct-1", "acct-2"} {
+		p, err := st.EnsurePartner(ctx, acct, "Partner "+acct, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		for i := 0; i < 5; i++ {
+			if _, err := st.Audit(ctx, store.AuditEvent{PartnerID: p.ID, Action: "customer.update", Outcome: store.OutcomeSucceeded}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	env := map[string]string{"DATABASE_URL": url}
+	var out strings.Builder
+	if err := run(ctx, []string{"audit", "verify"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
+		t.Fatalf("verify of an intact log: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "verified: 10 events in 2 chains") {
+		t.Fatalf("output: %s", out.String())
+	}
+	// The superuser changes an event behind the triggers' back.
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SET session_replication_role = replica"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "UPDATE audit_events SET outcome = 'failed' WHERE partner_id = $1 AND seq = 3", ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(ctx, []string{"audit", "verify"}, func(k string) string { return env[k] }, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "event 3 (changed") {
+		t.Fatalf("verify of a changed log: err %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify", "--partner", strconv.FormatInt(ids[0], 10)}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
+		t.Fatalf("verify of the intact partner alone: %v", err)
+	}
+}
+

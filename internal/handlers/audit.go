@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// auditFilter reads the audit filter from the query string. Bad values are ignored (the
+// filter is a view, not a change), except that they are kept in the form.
+func auditFilter(q url.Values) store.AuditFilter {
+	f := store.AuditFilter{
+		Action:     q.Get("action"),
+		CustomerID: strings.TrimSpace(q.Get("customer")),
+		Outcome:    store.Outcome(q.Get("outcome")),
+		Text:       q.Get("q"),
+	}
+	switch f.Outcome {
+	case store.OutcomeSucceeded, store.OutcomeFailed, store.OutcomeDenied, store.OutcomePending, "":
+	default:
+		f.Outcome = ""
+	}
+	f.StaffID, _ = strconv.ParseInt(q.Get("staff"), 10, 64)
+	f.BeforeSeq, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	if typ, id, ok := strings.Cut(q.Get("target"), ":"); ok {
+		f.TargetType, f.TargetID = typ, id
+	}
+	if t, err := time.Parse("2006-01-02", q.Get("from")); err == nil {
+		f.From = t
+	}
+	if t, err := time.Parse("2006-01-02", q.Get("to")); err == nil {
+		f.To = t.AddDate(0, 0, 1) // inclusive of the whole day
+	}
+	return f
+}
+
+// withQuery returns path?q with key set to value (removed when empty).
+func withQuery(path string, q url.Values, key, value string) string {
+	c := url.Values{}
+	for k, v := range q {
+		if len(v) > 0 && v[0] != "" {
+			c[k] = v
+		}
+	}
+	if value == "" {
+		c.Del(key)
+	} else {
+		c.Set(key, value)
+	}
+	if len(c) == 0 {
+		return path
+	}
+	return path + "?" + c.Encode()
+}
+
+// auditList is the audit log page (GET /audit), and its results fragment for htmx.
+func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	q := r.URL.Query()
+	f := auditFilter(q)
+	page, err := h.store.AuditEvents(ctx, a.Partner.ID, f)
+	if err != nil {
+		return err
+	}
+	head, err := h.store.AuditChainHead(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	p := templates.AuditListPage{
+		Query: q.Get("q"), From: q.Get("from"), To: q.Get("to"), Customer: f.CustomerID, Target: q.Get("target"),
+		CSVURL: withQuery("/audit.csv", q, "before", ""), NDJSONURL: withQuery("/audit.ndjson", q, "before", ""),
+		HeadSeq: head.Seq, HeadHash: hex.EncodeToString(head.Hash),
+	}
+	for _, k := range []string{"q", "staff", "action", "outcome", "customer", "from", "to", "target"} {
+		if q.Get(k) != "" {
+			p.Filtered = true
+		}
+	}
+	if page.NextSeq != 0 {
+		p.OlderURL = withQuery("/audit", q, "before", strconv.FormatInt(page.NextSeq, 10))
+	}
+	if f.BeforeSeq != 0 {
+		p.FirstURL = withQuery("/audit", q, "before", "")
+	}
+	for _, e := range page.Events {
+		p.Rows = append(p.Rows, auditRow(e, q))
+	}
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "audit-results" {
+		h.render(w, r, http.StatusOK, templates.AuditResults(p))
+		return nil
+	}
+	staff, err := h.store.StaffMembers(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range staff {
+		v := strconv.FormatInt(s.ID, 10)
+		p.StaffOpts = append(p.StaffOpts, templates.Option{Value: v, Label: s.Name() + " (" + s.Email + ")", Selected: v == q.Get("staff")})
+	}
+	actions, err := h.store.AuditActions(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, act := range actions {
+		p.ActionOpts = append(p.ActionOpts, templates.Option{Value: act, Label: act, Selected: act == f.Action})
+	}
+	for _, o := range []store.Outcome{store.OutcomeSucceeded, store.OutcomeFailed, store.OutcomeDenied, store.OutcomePending} {
+		p.OutcomeOpts = append(p.OutcomeOpts, templates.Option{Value: string(o), Label: string(o), Selected: o == f.Outcome})
+	}
+	h.render(w, r, http.StatusOK, templates.AuditList(h.chrome(r, "Audit log", "audit"), p))
+	return nil
+}
+
+func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
+	r := templates.AuditRow{Seq: e.Seq, Time: e.OccurredAt, Staff: e.StaffEmail, Action: e.Action, Customer: e.CustomerID,
+		Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
+		DetailURL: withQuery("/audit/"+strconv.FormatInt(e.Seq, 10), q, "before", "")}
+	if r.Staff == "" {
+		r.Staff = "—"
+		if e.External {
+			r.Staff = "Zoom"
+		}
+	}
+	switch {
+	case e.TargetLabel != "" && e.TargetType != "":
+		r.Target = e.TargetType + " " + e.TargetLabel
+	case e.TargetType != "":
+		r.Target = e.TargetType + " " + e.TargetID
+	}
+	switch e.Outcome {
+	case store.OutcomeSucceeded:
+		r.OutcomeKind = "ok"
+	case store.OutcomeFailed:
+		r.OutcomeKind = "bad"
+	case store.OutcomeDenied:
+		r.OutcomeKind = "warn"
+	default:
+		r.OutcomeKind = "info"
+	}
+	return r
+}
+
+// auditDetail shows one event (GET /audit/{seq}) with its before/after diff.
+func (h *Handlers) auditDetail(w http.ResponseWriter, r *http.Request) error {
+	a := staffFrom(r.Context())
+	seq, err := strconv.ParseInt(chi.URLParam(r, "seq"), 10, 64)
+	if err != nil || seq <= 0 {
+		return errNotFound
+	}
+	e, err := h.store.AuditEventBySeq(r.Context(), a.Partner.ID, seq)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p := templates.AuditDetailPage{Row: auditRow(e, q), PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash),
+		BackURL: withQuery("/audit", q, "", "")}
+	fact := func(label, value string) {
+		if value != "" {
+			p.Facts = append(p.Facts, templates.Fact{Label: label, Value: value})
+		}
+	}
+	fact("Staff", e.StaffEmail)
+	fact("Zoom user", e.ZoomUserID)
+	fact("Zoom grant", e.GrantRef)
+	fact("Target", strings.TrimSpace(e.TargetType+" "+e.TargetID+" "+parens(e.TargetLabel)))
+	fact("Customer", e.CustomerID)
+	if e.ZoomCode != 0 || e.ZoomMessage != "" {
+		fact("Zoom answer", strings.TrimSpace("code "+strconv.Itoa(e.ZoomCode)+": "+e.ZoomMessage))
+	}
+	if e.External {
+		fact("Source", "Seen from Zoom (not made in Tierdesk)")
+	}
+	fact("Job", e.JobID)
+	fact("Request id", e.RequestID)
+	fact("IP address", e.IP)
+	fact("Browser", e.UserAgent)
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, e.Details, "", "  ") == nil {
+		p.DetailsJSON = pretty.String()
+	} else {
+		p.DetailsJSON = string(e.Details)
+	}
+	p.Diff = diffDetails(e.Details)
+	h.render(w, r, http.StatusOK, templates.AuditDetail(h.chrome(r, "Audit event "+strconv.FormatInt(seq, 10), "audit"), p))
+	return nil
+}
+
+func parens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
+}

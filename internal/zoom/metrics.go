@@ -1,0 +1,78 @@
+package zoom
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the client's Prometheus series. Labels are bounded: the route is a path
+// template (never an id), the label a rate-limit category; Zoom accounts are in the logs, not
+// in metric labels.
+type metrics struct {
+	calls        *prometheus.CounterVec   // every attempt, by method, route and status
+	errors       *prometheus.CounterVec   // failed calls (after retries), by method, route and kind
+	latency      *prometheus.HistogramVec // attempt duration, by method and route
+	throttleWait *prometheus.HistogramVec // time spent waiting for the rate budget, by label
+	retries      *prometheus.CounterVec   // retries, by method, route and reason
+}
+
+// newMetrics builds the series and registers them on reg (nil: not registered, still counted).
+// Series already registered by another Service on the same registry are shared.
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "tierdesk", Subsystem: "zoom", Name: "calls_total",
+			Help: "Zoom API attempts, by method, route template and HTTP status (\"none\" when no answer arrived).",
+		}, []string{"method", "route", "status"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "tierdesk", Subsystem: "zoom", Name: "errors_total",
+			Help: "Zoom API calls that failed after any retries, by kind (client_error, rate_limited, daily_limit, server_error, timeout, transport, outcome_unknown, reauth, throttle).",
+		}, []string{"method", "route", "kind"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "tierdesk", Subsystem: "zoom", Name: "call_duration_seconds",
+			Help:    "Duration of Zoom API attempts, from sending to the end of the answer.",
+			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"method", "route"}),
+		throttleWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "tierdesk", Subsystem: "zoom", Name: "throttle_wait_seconds",
+			Help:    "Time calls waited for their Zoom account's rate budget, by rate-limit label.",
+			Buckets: []float64{0, .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"label"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "tierdesk", Subsystem: "zoom", Name: "retries_total",
+			Help: "Retried Zoom API reads, by reason (rate_limited, server_error, timeout, transport), and repeated calls after a token refresh (reauth).",
+		}, []string{"method", "route", "reason"}),
+	}
+	if reg != nil {
+		m.calls = register(reg, m.calls)
+		m.errors = register(reg, m.errors)
+		m.latency = register(reg, m.latency)
+		m.throttleWait = register(reg, m.throttleWait)
+		m.retries = register(reg, m.retries)
+	}
+	return m
+}
+
+// register registers c, or returns the collector already registered under its name.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic("zoom: register metrics: " + err.Error())
+	}
+	return c
+}
+
+// statusLabel is the status label of an attempt.
+func statusLabel(status int) string {
+	if status == 0 {
+		return "none"
+	}
+	return strconv.Itoa(status)
+}

@@ -1,0 +1,212 @@
+package zoom_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tierdesk/tierdesk/internal/store/storetest"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
+)
+
+// burst runs n concurrent list calls (GET /accounts, Medium) with the clients in turn and
+// fails the test on any error.
+func burst(t *testing.T, clients []*zoom.Client, n int) time.Duration {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var waited time.Duration
+	for i := range n {
+		c := clients[i%len(clients)]
+		wg.Go(func() {
+			_, resp, err := c.ListSubAccountsPage(context.Background(), 1, "")
+			if err != nil {
+				t.Errorf("call %d: %v", i, err)
+				return
+			}
+			mu.Lock()
+			waited += resp.ThrottleWait
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return waited
+}
+
+// A burst of calls far above Zoom's per-second limit ends in success without one 429: the
+// client paces the account at half of Business+ (Medium: 30/s with a burst of 30, against
+// Zoom's 60/s), and the sandbox never counts more than its limit in a second.
+func TestBurstIsPacedBelowTheLimit(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, zoom.Config{})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	if _, _, err := c.Me(context.Background()); err != nil { // fetch the token outside the measured burst
+		t.Fatal(err)
+	}
+	e.sb.ClearRequests()
+	start := time.Now()
+	waited := burst(t, []*zoom.Client{c}, 120)
+	elapsed := time.Since(start)
+
+	reqs := e.requests("GET", "/v2/accounts")
+	if got := statuses(reqs); slices.Contains(got, 429) || len(got) != 120 {
+		t.Fatalf("sandbox saw %d calls with statuses %v, want 120 without a 429", len(got), got)
+	}
+	peak := maxPerSecond(reqs)
+	if peak > 60 {
+		t.Errorf("peak %d calls in one second, above Zoom's Medium limit of 60", peak)
+	}
+	// 30 go at once, the other 90 at 30/s: about 3 s.
+	if elapsed < 2500*time.Millisecond {
+		t.Errorf("120 calls took %v, want about 3 s of pacing", elapsed)
+	}
+	waits := e.metric("tierdesk_zoom_throttle_wait_seconds", map[string]string{"label": "Medium"})
+	total := e.metric("tierdesk_zoom_throttle_wait_seconds_sum", map[string]string{"label": "Medium"})
+	if waits != 120 || total <= 0 {
+		t.Errorf("throttle_wait_seconds{Medium}: count %v sum %v, want 120 observations and a positive sum", waits, total)
+	}
+	t.Logf("120 calls in %v; peak %d/s (limit 60); throttle waits: total %v, mean %v", elapsed.Round(time.Millisecond), peak,
+		waited.Round(time.Millisecond), (waited / 120).Round(time.Millisecond))
+}
+
+// 429 answers are retried after the budget pauses, and the reads end in success.
+func TestRateLimited429EndsInSuccess(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, zoom.Config{RateLimitPause: 300 * time.Millisecond})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	e.sb.AddFault(sandbox.Fault{Method: "GET", Path: "/v2/accounts", Status: 429, Code: 429,
+		Message: "You have reached the maximum per-second rate limit for this API. Try again later.", Count: 2})
+	start := time.Now()
+	_, resp, err := c.ListSubAccountsPage(context.Background(), 1, "")
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	if got := statuses(e.requests("GET", "/v2/accounts")); !slices.Equal(got, []int{429, 429, 200}) {
+		t.Errorf("sandbox saw %v, want [429 429 200]", got)
+	}
+	if el := time.Since(start); el < 600*time.Millisecond || resp.ThrottleWait < 500*time.Millisecond {
+		t.Errorf("took %v with throttle wait %v, want two pauses of 300 ms", el, resp.ThrottleWait)
+	}
+}
+
+// Against an account whose real limits are lower than assumed (here a quarter of Business+),
+// a burst earns some 429s, which are retried; the client learns the lower limit from
+// X-RateLimit-Limit, and every call ends in success.
+func TestBurstAgainstLowerLimitsRecovers(t *testing.T) {
+	e := newEnv(t, sandbox.Options{LimitsMultiplier: 0.25}, zoom.Config{RateLimitPause: time.Second})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	if _, _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.sb.ClearRequests()
+	burst(t, []*zoom.Client{c}, 45)
+	reqs := e.requests("GET", "/v2/accounts")
+	ok := 0
+	for _, r := range reqs {
+		if r.Status == 200 {
+			ok++
+		}
+	}
+	if ok != 45 {
+		t.Fatalf("%d of 45 calls succeeded at the sandbox (statuses %v)", ok, statuses(reqs))
+	}
+	// A second burst is paced at the learned limit (15/s → 7.5/s): no 429 at all.
+	e.sb.ClearRequests()
+	burst(t, []*zoom.Client{c}, 20)
+	if got := statuses(e.requests("GET", "/v2/accounts")); slices.Contains(got, 429) {
+		t.Errorf("second burst earned 429s: %v", got)
+	}
+	t.Logf("first burst: %d requests for 45 calls", len(reqs))
+}
+
+// Two portal processes sharing Postgres share one budget per Zoom account: together they stay
+// within the limit. (Each alone would send 30 at once and 30/s, so together 60 at once and
+// 60/s, and Zoom's 60/s Medium limit would answer 429s.)
+func TestPostgresLimiterSharesTheBudgetAcrossProcesses(t *testing.T) {
+	st := storetest.NewStore(t)
+	e := newEnv(t, sandbox.Options{}, zoom.Config{Limiter: zoom.NewPostgresLimiter(st)})
+	other := e.newService(e.cfg) // a second process: its own memory, the same database
+	a, b := e.s2s(e.svc, "tierdesk-s2s-northwind"), e.s2s(other, "tierdesk-s2s-northwind")
+	for _, c := range []*zoom.Client{a, b} {
+		if _, _, err := c.Me(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.sb.ClearRequests()
+	start := time.Now()
+	waited := burst(t, []*zoom.Client{a, b}, 150)
+	elapsed := time.Since(start)
+	reqs := e.requests("GET", "/v2/accounts")
+	if got := statuses(reqs); slices.Contains(got, 429) || len(got) != 150 {
+		t.Fatalf("sandbox saw %d calls, statuses %v; want 150 without a 429", len(got), got)
+	}
+	peak := maxPerSecond(reqs)
+	if peak > 60 {
+		t.Errorf("peak %d calls in one second, above 60", peak)
+	}
+	if elapsed < 3500*time.Millisecond { // 30 at once, 120 more at 30/s
+		t.Errorf("150 calls over two processes took %v, want about 4 s: the budget is not shared", elapsed)
+	}
+	t.Logf("150 calls over 2 processes in %v; peak %d/s; throttle waits total %v", elapsed.Round(time.Millisecond), peak, waited.Round(time.Millisecond))
+}
+
+// When Zoom reports the daily limit, a read gives up at once (Retry-After is hours away), the
+// error says when the budget resets, and later calls of that label fail without calling Zoom.
+func TestDailyLimit(t *testing.T) {
+	base := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
+	e := newEnv(t, sandbox.Options{LimitsMultiplier: 0.0001, Clock: func() time.Time { return base }}, zoom.Config{})
+	// Move the sandbox clock one second before each request so its per-second window
+	// (1 call at this multiplier) never binds; the daily Heavy budget is 6.
+	e.cfg.HTTPClient = &http.Client{Transport: advancing{e.sb, http.DefaultTransport}}
+	svc := e.newService(e.cfg)
+	c := e.s2s(svc, "tierdesk-s2s-northwind")
+	ctx := context.Background()
+	for i := range 6 {
+		if _, _, err := c.GetPlanUsage(ctx, "me"); err != nil {
+			t.Fatalf("usage call %d: %v", i+1, err)
+		}
+	}
+	e.sb.ClearRequests()
+	_, resp, err := c.GetPlanUsage(ctx, "me")
+	ze, ok := zoom.AsError(err)
+	if !ok || !ze.DailyLimit || !zoom.IsRateLimited(err) {
+		t.Fatalf("7th call error = %v, want a daily-limit 429", err)
+	}
+	if want := time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC); !ze.RetryAfter.Equal(want) {
+		t.Errorf("RetryAfter = %v, want %v (Retry-After)", ze.RetryAfter, want)
+	}
+	if resp.Attempts != 1 || len(e.sb.Requests()) != 1 {
+		t.Errorf("attempts %d, sandbox requests %d; want 1 (no waiting hours for a retry)", resp.Attempts, len(e.sb.Requests()))
+	}
+	if x := zoom.Explain(err); !strings.Contains(x, "daily limit") || !strings.Contains(x, "00:00 UTC on 2 Jan") {
+		t.Errorf("Explain = %q", x)
+	}
+	// Remembered: Heavy and Resource-intensive calls fail fast; Medium calls still go.
+	e.sb.ClearRequests()
+	if _, _, err := c.GetPlanUsage(ctx, "me"); !zoom.IsRateLimited(err) {
+		t.Errorf("8th call error = %v, want the remembered daily limit", err)
+	}
+	if _, err := c.ChangeOwner(ctx, "me", "nobody@example.com"); !zoom.IsRateLimited(err) {
+		t.Errorf("Heavy change error = %v, want the remembered daily limit", err)
+	}
+	if n := len(e.sb.Requests()); n != 0 {
+		t.Errorf("sandbox saw %d requests after the daily limit, want 0", n)
+	}
+	if _, _, err := c.GetPlans(ctx, firstSubAccount(t, c)); err != nil && zoom.IsRateLimited(err) {
+		t.Errorf("Medium call refused: %v", err)
+	}
+}
+
+// advancing moves the sandbox clock one second before each request.
+type advancing struct {
+	sb   *sandbox.Sandbox
+	next http.RoundTripper
+}
+
+func (a advancing) RoundTrip(r *http.Request) (*http.Response, error) {
+	a.sb.Advance(time.Second)
+	return a.next.RoundTrip(r)
+}

@@ -1,0 +1,168 @@
+package zoom
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Settings endpoints (ZOOM_API §1.7, §1.8, §2.8).
+var (
+	epGetAccountSettings    = endpoint{http.MethodGet, "/accounts/{accountId}/settings", Medium}
+	epUpdateAccountSettings = endpoint{http.MethodPatch, "/accounts/{accountId}/settings", Medium}
+	epGetLockSettings       = endpoint{http.MethodGet, "/accounts/{accountId}/lock_settings", Medium}
+	epUpdateLockSettings    = endpoint{http.MethodPatch, "/accounts/{accountId}/lock_settings", Medium}
+)
+
+// Settings is an account's or a user's settings as Zoom sends them: sections by name
+// (schedule_meeting, in_meeting, email_notification, zoom_rooms, security, recording,
+// telephony, integration, feature, tsp, profile, meeting_security, and newer ones), each an
+// object of fields. Zoom's settings object has hundreds of fields that change often, so it is
+// kept as decoded JSON rather than a struct; Section and the typed getters read it, and an
+// update is a Settings holding only what changes. For lock settings every leaf is a boolean
+// meaning "locked". With SettingsOptions.Option the answer is that option's object instead
+// (see AuthenticationSettings).
+type Settings map[string]any
+
+// Section returns a section's fields, or nil.
+func (s Settings) Section(name string) map[string]any {
+	m, _ := s[name].(map[string]any)
+	return m
+}
+
+// Bool returns a boolean field of a section and whether it was present.
+func (s Settings) Bool(section, field string) (bool, bool) {
+	v, ok := s.Section(section)[field].(bool)
+	return v, ok
+}
+
+// String returns a string field of a section and whether it was present.
+func (s Settings) String(section, field string) (string, bool) {
+	v, ok := s.Section(section)[field].(string)
+	return v, ok
+}
+
+// Number returns a numeric field of a section and whether it was present.
+func (s Settings) Number(section, field string) (float64, bool) {
+	v, ok := s.Section(section)[field].(float64)
+	return v, ok
+}
+
+// Set records field = value in section (creating the section), for building an update.
+func (s Settings) Set(section, field string, value any) Settings {
+	m := s.Section(section)
+	if m == nil {
+		m = map[string]any{}
+		s[section] = m
+	}
+	m[field] = value
+	return s
+}
+
+// Settings options (the option query parameter).
+const (
+	OptionMeetingAuthentication   = "meeting_authentication"
+	OptionRecordingAuthentication = "recording_authentication"
+	OptionSecurity                = "security"
+	OptionMeetingSecurity         = "meeting_security"
+)
+
+// SettingsOptions are the query parameters of the settings endpoints.
+type SettingsOptions struct {
+	// Option selects one part: OptionMeetingAuthentication, OptionRecordingAuthentication,
+	// OptionSecurity or OptionMeetingSecurity (lock settings: meeting_security only). On an
+	// update it says which shape the body has.
+	Option string
+	// CustomQueryFields keeps only these fields in a GET answer (inside their sections).
+	CustomQueryFields []string
+	// LoginType is the user's login type for user settings (ZOOM_API §2.4); nil means unset.
+	LoginType *int
+}
+
+// query encodes the options.
+func (o *SettingsOptions) query() url.Values {
+	q := url.Values{}
+	if o == nil {
+		return q
+	}
+	if o.Option != "" {
+		q.Set("option", o.Option)
+	}
+	if len(o.CustomQueryFields) > 0 {
+		q.Set("custom_query_fields", strings.Join(o.CustomQueryFields, ","))
+	}
+	if o.LoginType != nil {
+		q.Set("login_type", itoa(*o.LoginType))
+	}
+	return q
+}
+
+// AuthenticationSettings is the answer to a settings GET with option meeting_authentication
+// or recording_authentication; the flag is under the option's own name.
+type AuthenticationSettings struct {
+	MeetingAuthentication   *bool                  `json:"meeting_authentication,omitempty"`
+	RecordingAuthentication *bool                  `json:"recording_authentication,omitempty"`
+	AuthenticationOptions   []AuthenticationOption `json:"authentication_options"`
+}
+
+// AuthenticationOption is one authentication profile. Type is enforce_login,
+// enforce_login_with_same_account or enforce_login_with_domains (meetings), internally,
+// enforce_login or enforce_login_with_domains (recordings).
+type AuthenticationOption struct {
+	ID            string `json:"id,omitempty"`
+	Name          string `json:"name,omitempty"`
+	Type          string `json:"type,omitempty"`
+	DefaultOption bool   `json:"default_option"`
+	Visible       bool   `json:"visible"`
+	Domains       string `json:"domains,omitempty"` // comma-separated
+}
+
+// Authentication decodes the answer of a GET with an authentication option.
+func (s Settings) Authentication() (*AuthenticationSettings, error) {
+	out := new(AuthenticationSettings)
+	if err := remarshal(s, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetAccountSettings returns an account's settings: GET /accounts/{accountId}/settings ("me"
+// for the caller's own account). Only paid accounts have settings (code 200 otherwise,
+// IsPermission); an unknown sub account is 2001. opts may be nil.
+// https://developers.zoom.us/docs/api/ma/#tag/accounts/GET/accounts/{accountId}/settings
+func (c *Client) GetAccountSettings(ctx context.Context, accountID string, opts *SettingsOptions) (Settings, *Response, error) {
+	out := Settings{}
+	resp, err := c.call(ctx, epGetAccountSettings, []string{accountID}, opts.query(), nil, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// UpdateAccountSettings changes some of an account's settings: PATCH
+// /accounts/{accountId}/settings with only the fields to change. Invalid values are code 300
+// (Error.Fields names them). opts may be nil; with an Option, the body is that option's shape.
+// https://developers.zoom.us/docs/api/ma/#tag/accounts/PATCH/accounts/{accountId}/settings
+func (c *Client) UpdateAccountSettings(ctx context.Context, accountID string, update Settings, opts *SettingsOptions) (*Response, error) {
+	return c.call(ctx, epUpdateAccountSettings, []string{accountID}, opts.query(), update, nil)
+}
+
+// GetLockSettings returns which of an account's settings are locked for its users: GET
+// /accounts/{accountId}/lock_settings (every leaf a boolean). Paid accounts only (code 200).
+// https://developers.zoom.us/docs/api/ma/#tag/accounts/GET/accounts/{accountId}/lock_settings
+func (c *Client) GetLockSettings(ctx context.Context, accountID string, opts *SettingsOptions) (Settings, *Response, error) {
+	out := Settings{}
+	resp, err := c.call(ctx, epGetLockSettings, []string{accountID}, opts.query(), nil, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// UpdateLockSettings locks or unlocks settings: PATCH /accounts/{accountId}/lock_settings with
+// booleans for the fields to change.
+// https://developers.zoom.us/docs/api/ma/#tag/accounts/PATCH/accounts/{accountId}/lock_settings
+func (c *Client) UpdateLockSettings(ctx context.Context, accountID string, update Settings, opts *SettingsOptions) (*Response, error) {
+	return c.call(ctx, epUpdateLockSettings, []string{accountID}, opts.query(), update, nil)
+}
