@@ -1,7 +1,14 @@
 // Package zoom is Tierdesk's client of Zoom's REST API v2 and OAuth, and the only code that
 // knows Zoom's URLs. Its shape follows google/go-github: a Client built from an injected
-// *http.Client (which carries the grant's tokens) and a base URL; newRequest → do; a typed
-// *Error for every non-2xx answer; one method per endpoint, each linked to its reference.
+// *http.Client and a base URL; newRequest → do; a typed *Error for every non-2xx answer;
+// one method per endpoint, each linked to its reference.
+//
+// Around that shape the package adds what Tierdesk's reliability rules ask for (DESIGN §7):
+// grants that refresh safely across processes (grants.go), pacing per Zoom account and
+// rate-limit label (ratelimit.go), retries of reads only (call.go), "outcome unknown" for
+// changes whose answer was lost, a log line and metrics per call, and a timeout on every
+// attempt. Service (service.go) holds what calls share; README.md is the guide for portal
+// engineers.
 //
 // Facts (paths, fields, codes, limits) come from Zoom's documentation as summarized in the
 // project's ZOOM_API notes; where Zoom's behaviour is uncertain the code says so and
@@ -11,8 +18,6 @@ package zoom
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,40 +33,111 @@ const (
 	DefaultOAuthURL = "https://zoom.us"
 )
 
-// DefaultTimeout bounds every call when the caller's context has no earlier deadline.
+// DefaultTimeout bounds every attempt of a call (and every token request) when the caller's
+// context has no earlier deadline.
 const DefaultTimeout = 30 * time.Second
 
-// Client calls Zoom's REST API with one grant. It is safe for concurrent use.
+// Client calls Zoom's REST API with one grant. It is safe for concurrent use. Get one from a
+// Service (UserClient, S2SClient, TokenClient, Client) or, without pacing or metrics, from
+// NewClient.
 type Client struct {
 	http    *http.Client
 	baseURL *url.URL
 	log     *slog.Logger
-	timeout time.Duration
+	grant   Grant // nil: the http.Client authenticates (NewClient)
+	rt      *runtime
 }
 
 // NewClient returns a Client that sends requests through httpClient (which must add the
 // grant's bearer token, as an oauth2 transport does) to apiBaseURL, e.g.
-// https://api.zoom.us/v2. log may be nil.
+// https://api.zoom.us/v2. log may be nil. Reads are retried as by a Service, but calls are
+// not paced (the Zoom account is unknown) and no metrics are registered. It fails on a base
+// URL that is not absolute.
 func NewClient(httpClient *http.Client, apiBaseURL string, log *slog.Logger) (*Client, error) {
-	u, err := url.Parse(strings.TrimRight(apiBaseURL, "/") + "/")
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("zoom: bad API base URL %q", apiBaseURL)
+	u, err := parseBaseURL(apiBaseURL)
+	if err != nil {
+		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{http: httpClient, baseURL: u, log: log, timeout: DefaultTimeout}, nil
+	if httpClient == nil {
+		httpClient = &http.Client{}
+	}
+	return &Client{http: httpClient, baseURL: u, log: log, rt: defaultRuntime()}, nil
 }
 
-// Response is Zoom's answer to a successful call, with what the portal logs and audits.
+// parseBaseURL checks an API base URL and gives it a trailing slash.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/") + "/")
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("zoom: bad API base URL %q", s)
+	}
+	return u, nil
+}
+
+// Grant returns the description of the client's grant ("user:42", "s2s:7", "token"), or ""
+// for a client from NewClient.
+func (c *Client) Grant() string {
+	if c.grant == nil {
+		return ""
+	}
+	return c.grant.Describe()
+}
+
+// Response is what the portal logs and audits about a call. Endpoint methods return it even
+// when the call failed; the embedded *http.Response (Zoom's last answer, body already read)
+// is nil when no answer arrived, so check it before reading StatusCode or Header.
 type Response struct {
 	*http.Response
-	TrackingID string // x-zm-trackingid
+	TrackingID    string        // x-zm-trackingid of the last answer
+	Grant         string        // the grant the call used, for the audit log: "user:42", "s2s:7"
+	ZoomAccountID string        // the Zoom account whose rate budget the call spent ("" if unknown)
+	Attempts      int           // HTTP attempts made (retries and the repeat after a token refresh included)
+	ThrottleWait  time.Duration // time spent waiting for the rate budget, over all attempts
+	Duration      time.Duration // the whole call, waits included
 }
 
-// newRequest builds a request for path (relative to the base URL, without a leading slash),
-// with body encoded as JSON when it is not nil.
-func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
+// endpoint is one of Zoom's REST endpoints: method, path template relative to the API base
+// (placeholders in braces, filled in order) and rate-limit label.
+type endpoint struct {
+	method string
+	route  string
+	label  Label
+}
+
+// expand fills a route's placeholders with path-escaped args. An empty or missing argument
+// is an error: it would address another endpoint.
+func expand(route string, args []string) (string, error) {
+	var b strings.Builder
+	rest, i := route, 0
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			b.WriteString(rest)
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("zoom: bad route %q", route)
+		}
+		name := rest[open+1 : open+end]
+		if i >= len(args) || strings.TrimSpace(args[i]) == "" {
+			return "", fmt.Errorf("zoom: %s: %s is empty", route, name)
+		}
+		b.WriteString(rest[:open])
+		b.WriteString(url.PathEscape(args[i]))
+		rest, i = rest[open+end+1:], i+1
+	}
+	if i != len(args) {
+		return "", fmt.Errorf("zoom: %s: %d arguments for %d placeholders", route, len(args), i)
+	}
+	return b.String(), nil
+}
+
+// newRequest builds a request for path (relative to the base URL), with payload (already
+// JSON) as its body when it is not nil.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, payload []byte) (*http.Request, error) {
 	u, err := c.baseURL.Parse(strings.TrimLeft(path, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("zoom: bad path %q: %w", path, err)
@@ -70,96 +146,16 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 		u.RawQuery = query.Encode()
 	}
 	var r io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("zoom: encode %s %s: %w", method, path, err)
-		}
-		r = bytes.NewReader(buf)
+	if payload != nil {
+		r = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("zoom: %s %s: %w", method, path, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req, nil
-}
-
-// do sends req and decodes a 2xx JSON body into v (unless v is nil). A non-2xx answer
-// becomes *Error; a transport failure on a change (non-GET) becomes *OutcomeUnknownError,
-// because Zoom may have applied it.
-func (c *Client) do(req *http.Request, v any) (*Response, error) {
-	ctx := req.Context()
-	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-		req = req.WithContext(ctx)
-	}
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.log.LogAttrs(ctx, slog.LevelWarn, "zoom call failed", slog.String("method", req.Method),
-			slog.String("path", req.URL.Path), slog.Duration("duration", time.Since(start)), slog.String("error", err.Error()))
-		var tokErr *TokenError
-		if errors.As(err, &tokErr) {
-			return nil, err
-		}
-		if req.Method != http.MethodGet {
-			return nil, &OutcomeUnknownError{Method: req.Method, Path: req.URL.Path, Err: err}
-		}
-		return nil, fmt.Errorf("zoom: %s %s: %w", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	r := &Response{Response: resp, TrackingID: resp.Header.Get("x-zm-trackingid")}
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	c.log.LogAttrs(ctx, slog.LevelDebug, "zoom call", slog.String("method", req.Method),
-		slog.String("path", req.URL.Path), slog.Int("status", resp.StatusCode),
-		slog.Duration("duration", time.Since(start)), slog.String("tracking_id", r.TrackingID))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		zerr := parseError(resp, body)
-		if req.Method != http.MethodGet && resp.StatusCode >= 500 {
-			return r, &OutcomeUnknownError{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Err: zerr}
-		}
-		return r, zerr
-	}
-	if readErr != nil {
-		if req.Method != http.MethodGet {
-			return r, &OutcomeUnknownError{Method: req.Method, Path: req.URL.Path, Err: readErr}
-		}
-		return r, fmt.Errorf("zoom: read %s %s: %w", req.Method, req.URL.Path, readErr)
-	}
-	if v != nil && len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, v); err != nil {
-			return r, fmt.Errorf("zoom: decode %s %s: %w", req.Method, req.URL.Path, err)
-		}
-	}
-	return r, nil
-}
-
-// OutcomeUnknownError means a change was sent but its answer was lost (timeout, dropped
-// connection, 5xx): Zoom may or may not have applied it. The caller must look the object
-// up before doing anything else; the client never retries a change by itself.
-type OutcomeUnknownError struct {
-	Method, Path string
-	Status       int // the 5xx status when there was one, else 0
-	Err          error
-}
-
-func (e *OutcomeUnknownError) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("zoom: %s %s: outcome unknown (HTTP %d)", e.Method, e.Path, e.Status)
-	}
-	return fmt.Sprintf("zoom: %s %s: outcome unknown: %v", e.Method, e.Path, e.Err)
-}
-
-func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
-
-// IsOutcomeUnknown reports whether err is an *OutcomeUnknownError.
-func IsOutcomeUnknown(err error) bool {
-	var e *OutcomeUnknownError
-	return errors.As(err, &e)
 }

@@ -1,11 +1,13 @@
 package zoom
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Error is Zoom's answer to a call that did not succeed (any non-2xx status).
@@ -20,7 +22,17 @@ type Error struct {
 	Fields     []FieldError // per-field problems of a code 300 validation failure
 	TrackingID string       // x-zm-trackingid, for Zoom support
 	Method     string
-	Path       string
+	Path       string // the path as sent
+	Grant      string // the grant the call used ("user:42", "s2s:7"), for the audit log
+
+	// Rate limiting (HTTP 429): the X-RateLimit-Category and X-RateLimit-Type Zoom sent, when
+	// Zoom said the call may be made again (Retry-After, zero when not said), and whether it
+	// was the daily limit. A daily limit Tierdesk already knew about is answered without
+	// calling Zoom, with the same fields.
+	RateLimitCategory string
+	RateLimitType     string
+	RetryAfter        time.Time
+	DailyLimit        bool
 }
 
 // FieldError is one field of a validation failure.
@@ -29,6 +41,7 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	if e.Code != 0 {
 		return fmt.Sprintf("zoom: %s %s: HTTP %d code %d: %s", e.Method, e.Path, e.Status, e.Code, e.Message)
@@ -36,6 +49,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("zoom: %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Message)
 }
 
+// parseError reads Zoom's error answer.
 func parseError(resp *http.Response, body []byte) *Error {
 	e := &Error{Status: resp.StatusCode, TrackingID: resp.Header.Get("x-zm-trackingid")}
 	if resp.Request != nil {
@@ -62,6 +76,13 @@ func parseError(resp *http.Response, body []byte) *Error {
 			e.Message = http.StatusText(resp.StatusCode)
 		}
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		e.RateLimitCategory = resp.Header.Get("X-RateLimit-Category")
+		e.RateLimitType = resp.Header.Get("X-RateLimit-Type")
+		// Zoom's daily-limit 429 says so in X-RateLimit-Type and in its message
+		// ("...maximum daily rate limit..."); either is enough.
+		e.DailyLimit = strings.EqualFold(e.RateLimitType, "Daily-limit") || strings.Contains(strings.ToLower(e.Message), "daily")
+	}
 	return e
 }
 
@@ -80,22 +101,32 @@ func IsNotFound(err error) bool {
 }
 
 // IsConflict reports whether Zoom refused because the object already exists (HTTP 409, or
-// code 1005 "Email has already been used").
+// code 1005 "Email has already been used", or 1009 "already holds an active account").
 func IsConflict(err error) bool {
 	e, ok := AsError(err)
-	return ok && (e.Status == http.StatusConflict || e.Code == 1005)
+	return ok && (e.Status == http.StatusConflict || e.Code == 1005 || e.Code == 1009)
 }
 
-// IsRateLimited reports whether Zoom answered 429.
+// IsRateLimited reports whether Zoom answered 429 (per-second, daily, or "too many
+// concurrent requests" on one user), after any retries.
 func IsRateLimited(err error) bool {
 	e, ok := AsError(err)
 	return ok && e.Status == http.StatusTooManyRequests
 }
 
+// ErrNeedsReauth is wrapped by every error that means a grant can no longer be used: the
+// staff member must sign in with Zoom again (user grant), or an owner must correct the
+// Server-to-Server credentials. Test for it with NeedsReauth.
+var ErrNeedsReauth = errors.New("zoom: the grant can no longer be used; sign in with Zoom again")
+
 // NeedsReauth reports whether the grant can no longer be used and its owner must sign in
-// again: the refresh token was refused (invalid_grant), or Zoom rejected the access token
-// (HTTP 401 code 124) after any refresh.
+// again: the refresh token was refused (invalid_grant), the grant is no longer active in
+// Tierdesk, Server-to-Server credentials were refused, or Zoom rejected the access token
+// (HTTP 401 code 124) even after a refresh.
 func NeedsReauth(err error) bool {
+	if errors.Is(err, ErrNeedsReauth) {
+		return true
+	}
 	var te *TokenError
 	if errors.As(err, &te) {
 		return te.ErrorCode == "invalid_grant"
@@ -111,6 +142,22 @@ func IsPermission(err error) bool {
 	return ok && (e.Status == http.StatusForbidden || e.Code == 200 || e.Code == 4711 || e.Code == 4700)
 }
 
+// IsValidation reports whether Zoom refused the input (code 300, or HTTP 400 with field
+// errors); Error.Fields then names the fields when Zoom did.
+func IsValidation(err error) bool {
+	e, ok := AsError(err)
+	return ok && (e.Code == 300 || (e.Status == http.StatusBadRequest && len(e.Fields) > 0))
+}
+
+// IsTimeout reports whether the call failed because Zoom did not answer in time (the
+// client's per-attempt timeout or the caller's deadline).
+func IsTimeout(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errAttemptTimeout)
+}
+
+// errAttemptTimeout is the cause of an attempt cut by the client's per-call timeout.
+var errAttemptTimeout = errors.New("zoom did not answer within the call timeout")
+
 // TokenError is the OAuth token endpoint's refusal: {"reason": "...", "error": "..."}.
 type TokenError struct {
 	Status    int
@@ -118,6 +165,7 @@ type TokenError struct {
 	Reason    string // e.g. "Invalid Token!"
 }
 
+// Error implements error.
 func (e *TokenError) Error() string {
 	if e.Reason != "" {
 		return fmt.Sprintf("zoom oauth: HTTP %d %s: %s", e.Status, e.ErrorCode, e.Reason)
@@ -139,4 +187,32 @@ func parseTokenError(status int, body []byte) *TokenError {
 		te.ErrorCode = "unknown_error"
 	}
 	return te
+}
+
+// OutcomeUnknownError means a change was sent but its answer was lost (timeout, dropped
+// connection, 5xx): Zoom may or may not have applied it. The caller must look the object up
+// (a sub account by its owner's email, a user by email) before doing anything else, and
+// record the change as pending until then; the client never retries a change by itself.
+type OutcomeUnknownError struct {
+	Method, Path string
+	Status       int    // the 5xx status when there was one, else 0
+	Grant        string // the grant the call used
+	Err          error
+}
+
+// Error implements error.
+func (e *OutcomeUnknownError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("zoom: %s %s: outcome unknown (HTTP %d)", e.Method, e.Path, e.Status)
+	}
+	return fmt.Sprintf("zoom: %s %s: outcome unknown: %v", e.Method, e.Path, e.Err)
+}
+
+// Unwrap returns the cause (a *Error for a 5xx answer, else the transport error).
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// IsOutcomeUnknown reports whether err is an *OutcomeUnknownError.
+func IsOutcomeUnknown(err error) bool {
+	var e *OutcomeUnknownError
+	return errors.As(err, &e)
 }

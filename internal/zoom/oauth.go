@@ -2,6 +2,7 @@ package zoom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,6 +94,57 @@ func asTokenError(err error) error {
 		return te
 	}
 	return err
+}
+
+// refreshTokens trades a refresh token for new tokens (grant_type=refresh_token). Zoom
+// rotates refresh tokens: the answer's refresh token replaces the one sent, which dies.
+// Zoom's refusal comes back as *TokenError (invalid_grant: the grant is gone).
+func (a App) refreshTokens(ctx context.Context, refreshToken string) (Tokens, error) {
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, a.httpClient())
+	tok, err := a.Config().TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+	if err != nil {
+		return Tokens{}, asTokenError(err)
+	}
+	return Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scopes: Scopes(tok)}, nil
+}
+
+// requestS2SToken asks Zoom's token endpoint at oauthURL for a Server-to-Server token:
+// POST /oauth/token with grant_type=account_credentials and account_id, the app's
+// credentials in a Basic Authorization header (ZOOM_API §4.1). Zoom's refusal comes back as
+// *TokenError.
+func requestS2SToken(ctx context.Context, hc *http.Client, oauthURL string, now func() time.Time, c S2SCredentials) (Tokens, error) {
+	form := url.Values{"grant_type": {"account_credentials"}, "account_id": {c.AccountID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(oauthURL, "/")+"/oauth/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return Tokens{}, fmt.Errorf("zoom oauth: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+	resp, err := hc.Do(req)
+	if err != nil {
+		return Tokens{}, fmt.Errorf("zoom oauth: account_credentials: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if err != nil {
+		return Tokens{}, fmt.Errorf("zoom oauth: account_credentials: read answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return Tokens{}, parseTokenError(resp.StatusCode, body)
+	}
+	var t struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+		Scope       string `json:"scope"`
+	}
+	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
+		return Tokens{}, fmt.Errorf("zoom oauth: account_credentials: unreadable answer (HTTP %d)", resp.StatusCode)
+	}
+	if t.ExpiresIn <= 0 {
+		t.ExpiresIn = 3600
+	}
+	return Tokens{AccessToken: t.AccessToken, Expiry: now().Add(time.Duration(t.ExpiresIn) * time.Second), Scopes: t.Scope}, nil
 }
 
 // Scopes returns the space-separated scopes Zoom granted with tok.
