@@ -16,6 +16,7 @@ CREATE UNLOGGED TABLE zoom_rate_limits (
 	blocked_until   timestamptz,
 	PRIMARY KEY (zoom_account_id, label)
 );
+GRANT SELECT, INSERT, UPDATE, DELETE ON zoom_rate_limits TO tierdesk_app;
 
 -- +goose Down
 DROP TABLE zoom_rate_limits;

@@ -101,6 +101,12 @@ func screenshot(name string) chromedp.Action[chromedp.Void] {
 
 func css(s string) chromedp.CSS { return chromedp.CSS(s) }
 
+// count returns how many elements match a CSS selector now (without waiting for one).
+func count(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	return value(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))
+}
+
 type sandboxUser struct {
 	Email, FirstName, LastName, Role string
 	AccountName                      string `json:"account_name"`
@@ -171,7 +177,7 @@ func TestBrowserSignInAsDemoStaff(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="audit-table"]`)),
 		screenshot("03b-audit"),
 	)
-	if rows := value(t, ctx, chromedp.Nodes(css(`[data-testid="audit-row"]`))); len(rows) == 0 {
+	if count(t, ctx, `[data-testid="audit-row"]`) == 0 {
 		t.Fatal("the audit log is empty after a sign-in")
 	}
 	do(t, ctx,
@@ -219,4 +225,91 @@ func TestBrowserRegistersNewPartner(t *testing.T) {
 	if errText == "" || partner != "Contoso Reseller" || role != "Owner" {
 		t.Fatalf("error %q, partner %q, role %q", errText, partner, role)
 	}
+}
+
+// signInAs signs the browser in as a demo user through the sandbox (login_hint skips its
+// page) and waits for the dashboard.
+func signInAs(t *testing.T, ctx context.Context, p *portal, email string) {
+	t.Helper()
+	do(t, ctx, chromedp.Navigate(p.URL+"/auth/zoom/login?login_hint="+email), chromedp.WaitVisible(css(`[data-testid="staff-name"]`)))
+}
+
+func signOut(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx, chromedp.Click(css(`[data-testid="signout"]`)), chromedp.WaitVisible(css(`[data-testid="signin-zoom"]`)))
+}
+
+// syncNow presses "Sync now" on the dashboard and waits until the job page, refreshed by
+// htmx, shows the sync finished.
+func syncNow(t *testing.T, ctx context.Context, shot string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Click(css(`[data-testid="sync-now"]`)),
+		chromedp.WaitVisible(css(`[data-testid="job-progress"][data-status="succeeded"]`)),
+	)
+	if shot != "" {
+		do(t, ctx, screenshot(shot))
+	}
+}
+
+// TestBrowserTierRollUp: the distributor's owner sees both resellers' customers, read only;
+// a reseller's support staff sees only theirs.
+func TestBrowserTierRollUp(t *testing.T) {
+	env := baseEnv(newTestDB(t))
+	env["PORTAL_DATA_DIR"] = t.TempDir()
+	delete(env, "PORTAL_SANDBOX")
+	p := startPortal(t, "dev", env)
+	ctx := newBrowser(t)
+	for _, email := range []string{"owner@contoso.example", "owner@fabrikam.example"} {
+		signInAs(t, ctx, p, email)
+		syncNow(t, ctx, "")
+		signOut(t, ctx)
+	}
+	signInAs(t, ctx, p, "owner@northwind.example")
+	syncNow(t, ctx, "07-sync-finished")
+	do(t, ctx, chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(css(`[data-testid="tier-table"]`)), screenshot("08-dashboard-tiers"))
+	tiers := text(t, ctx, `[data-testid="tier-table"] tbody`)
+	if !strings.Contains(tiers, "Contoso Reseller") || !strings.Contains(tiers, "Fabrikam Reseller") {
+		t.Fatalf("distributor's tier table: %q", tiers)
+	}
+	// Each reseller's customers, filtered, are all marked read only.
+	for _, reseller := range []string{"Contoso Reseller", "Fabrikam Reseller"} {
+		do(t, ctx, chromedp.Navigate(p.URL+"/customers"), chromedp.WaitVisible(css(`#c-partner`)))
+		do(t, ctx,
+			chromedp.SetValue(css(`#c-partner`), partnerOptionValue(t, ctx, reseller)),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#c-partner').dispatchEvent(new Event('change', {bubbles: true}))`),
+			chromedp.WaitVisible(css(`[data-testid="read-only"]`)),
+		)
+		rows := count(t, ctx, `[data-testid="customer-row"]`)
+		readOnly := count(t, ctx, `[data-testid="customer-row"] [data-testid="read-only"]`)
+		if rows == 0 || rows != readOnly {
+			t.Fatalf("%s's customers for the distributor: %d rows, %d read only", reseller, rows, readOnly)
+		}
+		if reseller == "Contoso Reseller" {
+			do(t, ctx, screenshot("09-distributor-sees-reseller-read-only"))
+		}
+	}
+	signOut(t, ctx)
+	signInAs(t, ctx, p, "support@contoso.example")
+	do(t, ctx, chromedp.Navigate(p.URL+"/customers"), chromedp.WaitVisible(css(`[data-testid="customers-table"]`)), screenshot("10-reseller-support-customers"))
+	if n := count(t, ctx, `[data-testid="read-only"]`); n != 0 {
+		t.Fatalf("the reseller's support staff sees %d read-only customers of others", n)
+	}
+	partners := text(t, ctx, `[data-testid="customers-table"] tbody`)
+	if strings.Contains(partners, "Northwind") || strings.Contains(partners, "Fabrikam") {
+		t.Fatalf("the reseller's support staff sees other partners' customers: %q", partners)
+	}
+	if !strings.Contains(partners, "Contoso Reseller") {
+		t.Fatalf("the reseller's support staff does not see its own customers: %q", partners)
+	}
+}
+
+// partnerOptionValue finds the value of the partner filter's option whose label holds name.
+func partnerOptionValue(t *testing.T, ctx context.Context, name string) string {
+	t.Helper()
+	v := value(t, ctx, chromedp.Evaluate[string](`(function(){for (const o of document.querySelectorAll('#c-partner option')) { if (o.textContent.includes(`+"`"+name+"`"+`)) return o.value } return ''})()`))
+	if v == "" {
+		t.Fatalf("no partner option %q", name)
+	}
+	return v
 }

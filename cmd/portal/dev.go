@@ -152,7 +152,7 @@ func seedDemo(ctx context.Context, st *store.Store, sb *sandbox.Sandbox) ([]demo
 			if role == "" {
 				continue
 			}
-			if _, err := st.InviteStaff(ctx, p.ID, su.Email, role, nil); err != nil && !errors.Is(err, store.ErrConflict) {
+			if _, err := st.InviteStaff(ctx, p.ID, su.Email, role, nil, store.AuditEvent{RequestID: "make-run-demo-seed"}); err != nil && !errors.Is(err, store.ErrConflict) {
 				return nil, err
 			}
 			logins = append(logins, demoLogin{su.Email, string(role), p.Name})

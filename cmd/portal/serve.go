@@ -100,7 +100,17 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		http.Error(w, "Tierdesk cannot reach its database right now. Try again in a moment.", http.StatusServiceUnavailable)
 	}
 
-	riverClient, err := jobs.NewClient(st, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app := zoom.App{OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
+		RedirectURL: baseURL.String() + "/auth/zoom/callback"}
+	zsvc, err := zoom.NewService(zoom.Config{APIURL: cfg.ZoomAPIURL, App: app, Logger: log.With("component", "zoom"),
+		Registry: reg, Grants: zoom.NewGrantStore(st), Limiter: zoom.NewPostgresLimiter(st)})
+	if err != nil {
+		return err
+	}
+
+	riverClient, err := jobs.NewClient(st, zsvc, log)
 	if err != nil {
 		return err
 	}
@@ -115,15 +125,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		}
 	}()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	hcfg := handlers.Config{
-		BaseURL: baseURL, SecureCookies: secure, Sandbox: cfg.Sandbox,
-		ZoomApp: zoom.App{OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
-			RedirectURL: baseURL.String() + "/auth/zoom/callback"},
-		ZoomAPIURL: cfg.ZoomAPIURL,
-	}
-	handler := handlers.New(log, st, sessions, hcfg, readiness(pool), reg)
+	hcfg := handlers.Config{BaseURL: baseURL, SecureCookies: secure, Sandbox: cfg.Sandbox, ZoomApp: app}
+	handler := handlers.New(log, st, sessions, hcfg, handlers.Deps{Ready: readiness(pool), Metrics: reg, Zoom: zsvc, River: riverClient})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -136,13 +139,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("portal listening", "url", baseURL.String(), "sandbox", cfg.Sandbox)
-	fmt.Fprintf(stdout, "portal listening on %s\n", baseURL)
 	if onStart != nil {
 		if err := onStart(ctx, started{URL: baseURL.String(), Sandbox: sb, SandboxURL: cfg.ZoomOAuthURL, Store: st}); err != nil {
 			_ = srv.Close()
 			return err
 		}
 	}
+	// Tests wait for this line: everything, including onStart, is ready when it is printed.
+	fmt.Fprintf(stdout, "portal listening on %s\n", baseURL)
 
 	select {
 	case err := <-serveErr:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
@@ -65,6 +66,9 @@ func withQuery(path string, q url.Values, key, value string) string {
 
 // auditList is the audit log page (GET /audit), and its results fragment for htmx.
 func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "audit"}); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	q := r.URL.Query()
@@ -153,6 +157,9 @@ func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 
 // auditDetail shows one event (GET /audit/{seq}) with its before/after diff.
 func (h *Handlers) auditDetail(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "audit"}); err != nil {
+		return err
+	}
 	a := staffFrom(r.Context())
 	seq, err := strconv.ParseInt(chi.URLParam(r, "seq"), 10, 64)
 	if err != nil || seq <= 0 {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -30,6 +31,9 @@ var csvHeader = []string{"seq", "occurred_at", "staff_id", "staff_email", "zoom_
 	"user_agent", "job_id", "details", "prev_hash", "hash"}
 
 func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request, format string) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "audit"}); err != nil {
+		return err
+	}
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	f := auditFilter(r.URL.Query())

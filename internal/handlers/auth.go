@@ -110,10 +110,7 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 			message: "Zoom did not accept the sign-in: " + explainTokenError(err) + " Start again.",
 			action:  "Sign in again", actionURL: "/signin", cause: err}
 	}
-	zc, err := h.zoomClientFor(tok)
-	if err != nil {
-		return err
-	}
+	zc := h.zoom.TokenClient(tok, "")
 	me, _, err := zc.Me(ctx)
 	if err != nil {
 		h.logSignIn(r, "failed", "users/me: "+err.Error(), "")
@@ -149,6 +146,7 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	if err := h.startSession(r, st.ID, partner.ID, grantID); err != nil {
 		return err
 	}
+	h.firstSync(r, partner.ID, st)
 	h.logSignIn(r, "succeeded", "", me.Email)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
@@ -254,15 +252,6 @@ func (h *Handlers) logSignIn(r *http.Request, outcome, reason, email string) {
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in", slog.String("request_id", middleware.GetReqID(r.Context())),
 		slog.String("outcome", outcome), slog.String("reason", reason), slog.String("email", email),
 		slog.String("remote", clientIP(r)))
-}
-
-// zoomClientFor returns an API client that calls Zoom with tok.
-func (h *Handlers) zoomClientFor(tok *oauth2.Token) (*zoom.Client, error) {
-	hc := &http.Client{
-		Timeout:   h.cfg.ZoomHTTP.Timeout,
-		Transport: &oauth2.Transport{Source: oauth2.StaticTokenSource(tok), Base: h.cfg.ZoomHTTP.Transport},
-	}
-	return zoom.NewClient(hc, h.cfg.ZoomAPIURL, h.log)
 }
 
 func explainTokenError(err error) string {

@@ -87,7 +87,7 @@ func TestSessionTokenChangesAtSignInAndOldOneDies(t *testing.T) {
 	b.signIn(e, distOwner)
 	first := b.cookie(e, "td_session")
 	p, _ := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distAdmin, store.RoleAdmin, nil); err != nil {
+	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distAdmin, store.RoleAdmin, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}
 	dash := b.signIn(e, distAdmin)
@@ -237,7 +237,7 @@ func TestInvitedStaffLandsWithTheirRole(t *testing.T) {
 	e := newEnv(t)
 	e.browser().signIn(e, distOwner)
 	p, _ := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distSupport, store.RoleSupport, nil); err != nil {
+	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distSupport, store.RoleSupport, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}
 	dash := e.browser().signIn(e, distSupport)

@@ -101,3 +101,5 @@ func parseForm(r *http.Request) error {
 	}
 	return nil
 }
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

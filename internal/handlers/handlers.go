@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -33,6 +35,14 @@ type Config struct {
 // ReadyFunc reports whether the portal can serve: Postgres answers and migrations are current.
 type ReadyFunc func(ctx context.Context) error
 
+// Deps are the services the handlers call.
+type Deps struct {
+	Ready   ReadyFunc            // readiness for /readyz
+	Metrics *prometheus.Registry // receives the HTTP metrics; served at /metrics
+	Zoom    *zoom.Service        // Zoom clients for staff grants
+	River   *river.Client[pgx.Tx]
+}
+
 // Handlers holds the portal's dependencies. Build it with New.
 type Handlers struct {
 	log      *slog.Logger
@@ -41,20 +51,19 @@ type Handlers struct {
 	cfg      Config
 	ready    ReadyFunc
 	metrics  *metrics
+	zoom     *zoom.Service
+	river    *river.Client[pgx.Tx]
 }
 
-// New returns the portal's HTTP handler. reg receives the portal's HTTP metrics and is
-// served at /metrics.
-func New(log *slog.Logger, st *store.Store, sessions *scs.SessionManager, cfg Config, ready ReadyFunc, reg *prometheus.Registry) http.Handler {
+// New returns the portal's HTTP handler.
+func New(log *slog.Logger, st *store.Store, sessions *scs.SessionManager, cfg Config, d Deps) http.Handler {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.ZoomHTTP == nil {
-		cfg.ZoomHTTP = &http.Client{Timeout: zoom.DefaultTimeout}
-	}
-	h := &Handlers{log: log, store: st, sessions: sessions, cfg: cfg, ready: ready, metrics: newMetrics(reg)}
-	return h.routes(reg)
+	h := &Handlers{log: log, store: st, sessions: sessions, cfg: cfg, ready: d.Ready, metrics: newMetrics(d.Metrics),
+		zoom: d.Zoom, river: d.River}
+	return h.routes(d.Metrics)
 }

@@ -18,9 +18,11 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tierdesk/tierdesk/internal/handlers"
+	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -34,7 +36,10 @@ type env struct {
 	Sandbox *sandbox.Sandbox
 	SbURL   string
 	Store   *store.Store
+	Handler http.Handler // the portal's router
 	clock   *clock
+
+	superPool *pgxpool.Pool
 }
 
 // clock is the portal's movable clock.
@@ -88,15 +93,29 @@ func newEnv(t testing.TB) *env {
 	sessions.Cookie.Name = "td_session"
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, clock: &clock{}}
-	cfg := handlers.Config{
-		BaseURL: base, Sandbox: true,
-		ZoomApp: zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
-			RedirectURL: base.String() + "/auth/zoom/callback"},
-		ZoomAPIURL: sbSrv.URL + "/v2",
-		Now:        e.clock.Now,
+	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
+		RedirectURL: base.String() + "/auth/zoom/callback"}
+	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now}
+	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
 	}
+	rc, err := jobs.NewClient(st, zsvc, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		rc.Stop(ctx)
+	})
 	ready := func(ctx context.Context) error { return pool.Ping(ctx) }
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handlers.New(testLogger(), st, sessions, cfg, ready, prometheus.NewRegistry())}}
+	deps := handlers.Deps{Ready: ready, Metrics: prometheus.NewRegistry(), Zoom: zsvc, River: rc}
+	e.Handler = handlers.New(testLogger(), st, sessions, cfg, deps)
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: e.Handler}}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return e

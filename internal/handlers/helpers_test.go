@@ -2,6 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/tierdesk/tierdesk/internal/store/storetest"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -33,10 +37,55 @@ func (e *env) countPartners() int {
 // staffByEmail returns a staff member of partnerID by email.
 func (e *env) staffByEmail(partnerID int64, email string) store.Staff {
 	e.t.Helper()
-	rows, _ := e.Store.Pool().Query(context.Background(), "SELECT id, partner_id, zoom_user_id, email, first_name, last_name, role, status, invited_by, last_sign_in_at, created_at FROM staff WHERE partner_id = $1 AND email = $2", partnerID, email)
+	rows, _ := e.super().Query(context.Background(), "SELECT id, partner_id, zoom_user_id, email, first_name, last_name, role, status, invited_by, last_sign_in_at, created_at FROM staff WHERE partner_id = $1 AND email = $2", partnerID, email)
 	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[store.Staff])
 	if err != nil {
 		e.t.Fatalf("staff %s: %v", email, err)
 	}
 	return st
+}
+
+// super is a pool that row-level security does not restrict, for inspecting rows.
+func (e *env) super() *pgxpool.Pool {
+	if e.superPool == nil {
+		e.superPool = storetest.Superuser(e.t, e.Store)
+	}
+	return e.superPool
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// disassociateInZoom disassociates one free direct sub account of a primary straight at the
+// sandbox (with the primary's Server-to-Server app), as if someone did it in Zoom's own web
+// portal, and returns its account id.
+func (e *env) disassociateInZoom(primary string) string {
+	e.t.Helper()
+	svc, err := zoom.NewService(zoom.Config{APIURL: e.SbURL + "/v2", App: zoom.App{OAuthURL: e.SbURL}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var creds zoom.S2SCredentials
+	for _, a := range e.Sandbox.Apps() {
+		if a.Type == "s2s" && a.AccountID == primary {
+			creds = zoom.S2SCredentials{AccountID: a.AccountID, ClientID: a.ClientID, ClientSecret: a.ClientSecret}
+		}
+	}
+	c, err := svc.S2SClient(creds)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, u := range e.Sandbox.Users() {
+		if u.Role != "Owner" || u.Primary || u.ParentAccountID != primary {
+			continue
+		}
+		_, err := c.DisassociateSubAccount(context.Background(), u.AccountID)
+		if err == nil {
+			return u.AccountID
+		}
+		if ze, ok := zoom.AsError(err); !ok || ze.Code != 2000 {
+			e.t.Fatalf("disassociate %s: %v", u.AccountID, err)
+		}
+	}
+	e.t.Fatal("no free sub account to disassociate")
+	return ""
 }

@@ -28,10 +28,25 @@ func (h *Handlers) registerPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return nil
 	}
+	_, parentName := h.parentOf(r, ru.AccountID)
 	h.render(w, r, http.StatusOK, templates.Register(templates.RegisterPage{
-		ZoomAccountID: ru.AccountID, Email: ru.Email, RoleName: ru.RoleName, Name: ru.Company,
+		ZoomAccountID: ru.AccountID, Email: ru.Email, RoleName: ru.RoleName, Name: ru.Company, ParentName: parentName,
 	}))
 	return nil
+}
+
+// parentOf finds the partner whose customer the registering account is (a second-level
+// primary registers under its distributor), as the partners' syncs have seen it.
+func (h *Handlers) parentOf(r *http.Request, zoomAccountID string) (*int64, string) {
+	id, err := h.store.ParentForAccount(r.Context(), zoomAccountID)
+	if err != nil {
+		return nil, ""
+	}
+	p, err := h.store.Partner(r.Context(), id)
+	if err != nil {
+		return nil, ""
+	}
+	return &id, p.Name
 }
 
 // register creates the partner with the signed-in user as its first owner.
@@ -45,7 +60,8 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request) error {
 		return errSignInExpired
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	page := templates.RegisterPage{ZoomAccountID: ru.AccountID, Email: ru.Email, RoleName: ru.RoleName, Name: name, Errors: map[string]string{}}
+	parentID, parentName := h.parentOf(r, ru.AccountID)
+	page := templates.RegisterPage{ZoomAccountID: ru.AccountID, Email: ru.Email, RoleName: ru.RoleName, Name: name, ParentName: parentName, Errors: map[string]string{}}
 	switch {
 	case name == "":
 		page.Errors["name"] = "Enter your company's name as your staff should see it."
@@ -57,7 +73,7 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	partner, owner, err := h.store.RegisterPartner(ctx, store.RegisterPartnerParams{
-		ZoomAccountID: ru.AccountID, Name: name,
+		ZoomAccountID: ru.AccountID, Name: name, ParentID: parentID,
 		Owner:   store.StaffIdentity{ZoomUserID: ru.UserID, Email: ru.Email, FirstName: ru.FirstName, LastName: ru.LastName},
 		GrantID: grantID,
 	}, h.requestEvent(r))
@@ -73,6 +89,7 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request) error {
 	if err := h.startSession(r, owner.ID, partner.ID, grantID); err != nil {
 		return err
 	}
+	h.firstSync(r, partner.ID, owner)
 	h.logSignIn(r, "registered", "partner "+partner.Name, owner.Email)
 	h.flash(ctx, "ok", "Welcome to Tierdesk. "+partner.Name+" is registered and you are its owner.")
 	http.Redirect(w, r, "/", http.StatusSeeOther)

@@ -21,8 +21,8 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 	// Probes and metrics: no session.
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
-	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	r.Handle(static.Prefix+"*", static.Handler())
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Method(http.MethodGet, static.Prefix+"*", static.Handler())
 
 	// Everything else has a session.
 	r.Group(func(r chi.Router) {
@@ -44,6 +44,14 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Get("/audit.csv", h.wrap(h.auditExportCSV))
 			r.Get("/audit.ndjson", h.wrap(h.auditExportNDJSON))
 			r.Get("/audit/{seq}", h.wrap(h.auditDetail))
+			r.Get("/customers", h.wrap(h.customersList))
+			r.Post("/customers/sync", h.wrap(h.syncNow))
+			r.Get("/customers/{accountId}", h.wrap(h.customerPage))
+			r.Get("/jobs/{jobId}", h.wrap(h.jobPage))
+			r.Get("/staff", h.wrap(h.staffPage))
+			r.Post("/staff", h.wrap(h.inviteStaff))
+			r.Post("/staff/{staffId}/role", h.wrap(h.changeStaffRole))
+			r.Post("/staff/{staffId}/status", h.wrap(h.changeStaffStatus))
 		})
 	})
 	return r

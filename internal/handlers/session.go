@@ -35,6 +35,7 @@ const IdleTimeout = 30 * time.Minute
 type actor struct {
 	Staff      store.Staff
 	Partner    store.Partner
+	Reach      []int64 // the partner and every partner below it
 	GrantID    int64
 	SignedInAt time.Time
 }
@@ -84,7 +85,12 @@ func (h *Handlers) loadStaff(next http.Handler) http.Handler {
 			h.renderError(w, r, err)
 			return
 		}
-		a := &actor{Staff: st, Partner: p, GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
+		reach, err := h.store.PartnerReach(ctx, partnerID)
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		a := &actor{Staff: st, Partner: p, Reach: reach, GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, actorKey, a)))
 	})
 }

@@ -4,6 +4,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -43,12 +44,24 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	return nil
 }
 
+// SyncInterval is how often every partner's customers are synced from Zoom.
+const SyncInterval = 30 * time.Minute
+
 // NewClient returns a River client with every worker and periodic job of the portal. It is
 // not started.
-func NewClient(st *store.Store, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}); err != nil {
-		return nil, err
+	var client *river.Client[pgx.Tx]
+	for _, add := range []func() error{
+		func() error { return river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
+		},
+	} {
+		if err := add(); err != nil {
+			return nil, err
+		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
 		Logger:  Quiet(log),
@@ -57,6 +70,9 @@ func NewClient(st *store.Store, log *slog.Logger) (*river.Client[pgx.Tx], error)
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -88,4 +104,13 @@ func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (m minLevel) WithGroup(name string) slog.Handler {
 	return minLevel{m.Handler.WithGroup(name), m.min}
+}
+
+// mustJSON encodes details made of plain values.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -235,3 +235,12 @@ func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead,
 	})
 	return h, err
 }
+
+// mustJSON encodes details made of plain values.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

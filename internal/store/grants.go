@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -301,4 +302,46 @@ func (s *Store) Grant(ctx context.Context, partnerID, grantID int64) (Grant, err
 		return Grant{}, fmt.Errorf("grant %d: %w", grantID, err)
 	}
 	return g, nil
+}
+
+// ErrNoGrant means no usable Zoom grant exists for the work asked.
+var ErrNoGrant = errors.New("no usable Zoom grant: an owner or admin must sign in")
+
+// AdminGrant returns a user grant of partnerID able to manage sub accounts: preferStaffID's
+// when that staff member is an active owner or admin with an active grant, else the most
+// recently refreshed one of any active owner or admin. It fails with ErrNoGrant.
+func (s *Store) AdminGrant(ctx context.Context, partnerID, preferStaffID int64) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT g.id FROM zoom_grants g JOIN staff s ON s.id = g.staff_id
+			WHERE g.partner_id = $1 AND g.status = 'active' AND g.kind = 'user'
+			  AND s.status = 'active' AND s.role IN ('owner', 'admin')
+			ORDER BY s.id = $2 DESC, g.updated_at DESC LIMIT 1`, partnerID, preferStaffID).Scan(&id)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNoGrant
+	}
+	if err != nil {
+		return 0, fmt.Errorf("admin grant of partner %d: %w", partnerID, err)
+	}
+	return id, nil
+}
+
+// PartnersWithAdminGrant lists the partners that have an active owner or admin grant (the
+// ones a periodic sync can run for).
+func (s *Store) PartnersWithAdminGrant(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	rows, _ := s.pool.Query(ctx, "SELECT id FROM partners ORDER BY id")
+	all, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range all {
+		if _, err := s.AdminGrant(ctx, p, 0); err == nil {
+			ids = append(ids, p)
+		} else if !errors.Is(err, ErrNoGrant) {
+			return nil, err
+		}
+	}
+	return ids, nil
 }

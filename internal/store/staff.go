@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -185,22 +186,111 @@ func (s *Store) SignIn(ctx context.Context, partnerID int64, who StaffIdentity, 
 // GrantRef names a user grant in the audit log ("user:42").
 func GrantRef(grantID int64) string { return "user:" + strconv.FormatInt(grantID, 10) }
 
-// InviteStaff adds an invitation for email with role to partnerID. It fails with
-// ErrConflict when that email is already among the partner's staff.
-func (s *Store) InviteStaff(ctx context.Context, partnerID int64, email string, role Role, invitedBy *int64) (Staff, error) {
+// ErrLastOwner means the change would leave the partner without an active owner.
+var ErrLastOwner = errors.New("the partner must keep at least one active owner")
+
+// InviteStaff adds an invitation for email with role to partnerID and appends ev as a
+// "staff.invite" event. It fails with ErrConflict when that email is already among the
+// partner's staff, and with *ValidationError for a bad email or role.
+func (s *Store) InviteStaff(ctx context.Context, partnerID int64, email string, role Role, invitedBy *int64, ev AuditEvent) (Staff, error) {
+	email = strings.TrimSpace(email)
+	errs := map[string]string{}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 128 {
+		errs["email"] = "Enter the email address of a user of your Zoom account, like name@example.com."
+	}
 	if !role.Valid() {
-		return Staff{}, &ValidationError{Fields: map[string]string{"role": "Choose a role."}}
+		errs["role"] = "Choose a role."
+	}
+	if len(errs) > 0 {
+		return Staff{}, &ValidationError{Fields: errs}
 	}
 	var st Staff
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var err error
-		st, err = insertStaff(ctx, tx, partnerID, StaffIdentity{Email: strings.TrimSpace(email)}, role, StaffInvited, invitedBy)
+		if st, err = insertStaff(ctx, tx, partnerID, StaffIdentity{Email: email}, role, StaffInvited, invitedBy); err != nil {
+			return err
+		}
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "staff.invite", OutcomeSucceeded
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
+		ev.Details = mustJSON(map[string]any{"after": map[string]any{"email": st.Email, "role": st.Role, "status": st.Status}})
+		_, err = s.appendAudit(ctx, tx, ev)
 		return err
 	})
 	if err != nil {
 		return Staff{}, fmt.Errorf("invite %s to partner %d: %w", email, partnerID, err)
 	}
 	return st, nil
+}
+
+// UpdateStaff changes staff member staffID of partnerID: its role and/or status (active,
+// suspended or removed; an invited person can only be removed), and appends ev with the
+// before and after. It refuses with ErrLastOwner a change that would leave no active owner,
+// and with ErrNotFound an unknown or removed staff member.
+func (s *Store) UpdateStaff(ctx context.Context, partnerID, staffID int64, role Role, status StaffStatus, ev AuditEvent) (Staff, error) {
+	var after Staff
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		// Lock the partner's owners first, so two concurrent demotions cannot both pass the check.
+		if _, err := tx.Exec(ctx, "SELECT id FROM staff WHERE partner_id = $1 AND role = 'owner' FOR UPDATE", partnerID); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, "SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND id = $2 AND status <> 'removed' FOR UPDATE", partnerID, staffID)
+		before, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
+		if err != nil {
+			return translate(err)
+		}
+		if role == "" {
+			role = before.Role
+		}
+		if status == "" {
+			status = before.Status
+		}
+		if before.Status == StaffInvited && status != StaffRemoved {
+			status = StaffInvited // an invitation stays one until its person signs in
+		}
+		if before.Role == RoleOwner && before.Status == StaffActive && (role != RoleOwner || status != StaffActive) {
+			var others int
+			if err := tx.QueryRow(ctx, "SELECT count(*) FROM staff WHERE partner_id = $1 AND role = 'owner' AND status = 'active' AND id <> $2",
+				partnerID, staffID).Scan(&others); err != nil {
+				return err
+			}
+			if others == 0 {
+				return ErrLastOwner
+			}
+		}
+		rows, _ = tx.Query(ctx, "UPDATE staff SET role = $3, status = $4 WHERE partner_id = $1 AND id = $2 RETURNING "+staffColumns,
+			partnerID, staffID, role, status)
+		if after, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff]); err != nil {
+			return translate(err)
+		}
+		if status != StaffActive && status != StaffInvited {
+			// A suspended or removed person's Zoom grant is no use to anyone: erase it.
+			if _, err := tx.Exec(ctx, `UPDATE zoom_grants SET status = 'revoked', access_token = NULL, refresh_token = NULL, updated_at = now()
+				WHERE partner_id = $1 AND staff_id = $2 AND status = 'active'`, partnerID, staffID); err != nil {
+				return err
+			}
+		}
+		ev.PartnerID, ev.Outcome = partnerID, OutcomeSucceeded
+		switch {
+		case status == StaffRemoved:
+			ev.Action = "staff.remove"
+		case status == StaffSuspended && before.Status != StaffSuspended:
+			ev.Action = "staff.suspend"
+		case status == StaffActive && before.Status == StaffSuspended:
+			ev.Action = "staff.reinstate"
+		default:
+			ev.Action = "staff.role"
+		}
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(staffID, 10), after.Email
+		ev.Details = mustJSON(map[string]any{
+			"before": map[string]any{"role": before.Role, "status": before.Status},
+			"after":  map[string]any{"role": after.Role, "status": after.Status}})
+		_, err = s.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return Staff{}, fmt.Errorf("update staff %d of partner %d: %w", staffID, partnerID, err)
+	}
+	return after, nil
 }
 
 // CountStaff returns how many staff of partnerID have each status.

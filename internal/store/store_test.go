@@ -68,7 +68,7 @@ func TestTokensEncryptedAtRest(t *testing.T) {
 	p, owner := registerPartner(t, st, "acct-enc", "owner@enc.example")
 	var access, refresh []byte
 	var keyID string
-	err := st.Pool().QueryRow(ctx, "SELECT access_token, refresh_token, key_id FROM zoom_grants WHERE staff_id = $1", owner.ID).Scan(&access, &refresh, &keyID)
+	err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT access_token, refresh_token, key_id FROM zoom_grants WHERE staff_id = $1", owner.ID).Scan(&access, &refresh, &keyID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +104,11 @@ func TestSignInStaff(t *testing.T) {
 	p, owner := registerPartner(t, st, "acct-s", "owner@s.example")
 	other, _ := registerPartner(t, st, "acct-t", "owner@t.example")
 
-	invited, err := st.InviteStaff(ctx, p.ID, "Sue@S.example", store.RoleSupport, &owner.ID)
+	invited, err := st.InviteStaff(ctx, p.ID, "Sue@S.example", store.RoleSupport, &owner.ID, store.AuditEvent{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.InviteStaff(ctx, p.ID, "sue@s.example", store.RoleViewer, &owner.ID); !errors.Is(err, store.ErrConflict) {
+	if _, err := st.InviteStaff(ctx, p.ID, "sue@s.example", store.RoleViewer, &owner.ID, store.AuditEvent{}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("duplicate invite err = %v", err)
 	}
 	// Another partner's staff cannot sign in here, even with the invited email.
@@ -131,7 +131,7 @@ func TestSignInStaff(t *testing.T) {
 	if _, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-mallory", Email: "sue@s.example"}); !errors.Is(err, store.ErrNotStaff) {
 		t.Fatalf("impostor err = %v", err)
 	}
-	if _, err := st.Pool().Exec(ctx, "UPDATE staff SET status = 'suspended' WHERE id = $1", invited.ID); err != nil {
+	if _, err := storetest.Superuser(t, st).Exec(ctx, "UPDATE staff SET status = 'suspended' WHERE id = $1", invited.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "sue.new@s.example"}); !errors.Is(err, store.ErrStaffSuspended) {

@@ -60,7 +60,10 @@ func (c *Client) call(ctx context.Context, ep endpoint, args []string, query url
 		res, data, err := c.attempt(ctx, ep, path, query, payload, token, r)
 		retry := read && tries < c.rt.maxAttempts
 		if err != nil { // no answer
+			var te *TokenError
 			switch {
+			case errors.As(err, &te): // the http.Client's own token source (NewClient) failed: nothing was sent
+				return r, c.failed(ctx, ep, r, kindOf(err), fmt.Errorf("zoom: %s %s: %w", ep.method, path, err))
 			case ctx.Err() == nil && retry:
 				c.rt.metrics.retries.WithLabelValues(ep.method, ep.route, kindOf(err)).Inc()
 				if err := sleep(ctx, backoff(tries, c.rt.baseBackoff, c.rt.maxBackoff, c.rt.rand)); err != nil {
@@ -171,6 +174,7 @@ func (c *Client) rateLimited(ctx context.Context, key RateKey, zerr *Error) (tim
 		// and the rest at the steady pace.
 		pace := c.rt.pace(key)
 		hold := pause + time.Duration(max(pace.Burst-1, 0))*pace.Interval
+		c.rt.notePause(key)
 		c.limit(ctx, func(l RateLimiter) error { return l.Pause(ctx, key, hold) })
 		// The paused budget makes the retry wait; add only jitter so retries spread out.
 		return backoff(1, c.rt.baseBackoff, c.rt.maxBackoff, c.rt.rand), true
@@ -201,37 +205,46 @@ func (c *Client) limit(ctx context.Context, op func(RateLimiter) error) {
 }
 
 // throttle waits for the budget of key. A budget blocked by a daily limit answers the 429
-// Zoom gave (without calling Zoom); a wait past the caller's deadline is ErrThrottled.
+// Zoom gave (without calling Zoom); a wait past the caller's deadline is ErrThrottled. A call
+// whose slot was booked before a 429 paused the budget books again after waiting, so calls
+// queued at the old pace do not meet the same 429.
 func (c *Client) throttle(ctx context.Context, ep endpoint, path string, key RateKey, r *Response) error {
 	if c.rt.limiter == nil || key.ZoomAccountID == "" || key.Label == "" {
 		return nil
 	}
-	pace := c.rt.pace(key)
-	res, err := c.rt.limiter.Reserve(ctx, key, pace)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("zoom: %s %s: %w", ep.method, path, ctx.Err())
+	var waited time.Duration
+	defer func() { c.rt.metrics.throttleWait.WithLabelValues(string(key.Label)).Observe(waited.Seconds()) }()
+	for round := 0; ; round++ {
+		booked := time.Now()
+		pace := c.rt.pace(key)
+		res, err := c.rt.limiter.Reserve(ctx, key, pace)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("zoom: %s %s: %w", ep.method, path, ctx.Err())
+			}
+			c.log.LogAttrs(ctx, slog.LevelWarn, "zoom rate limiter failed; pacing in memory", slog.String("error", err.Error()))
+			res, _ = c.rt.fallback.Reserve(ctx, key, pace)
 		}
-		c.log.LogAttrs(ctx, slog.LevelWarn, "zoom rate limiter failed; pacing in memory", slog.String("error", err.Error()))
-		res, _ = c.rt.fallback.Reserve(ctx, key, pace)
+		if !res.BlockedUntil.IsZero() {
+			return &Error{Status: http.StatusTooManyRequests, Code: 429, Method: ep.method, Path: path, Grant: r.Grant,
+				Message:           "You have reached the maximum daily rate limit for this API (Tierdesk remembers Zoom's answer and did not call Zoom).",
+				RateLimitCategory: string(key.Label), RateLimitType: "Daily-limit", RetryAfter: res.BlockedUntil, DailyLimit: true}
+		}
+		if res.Wait <= 0 {
+			return nil
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < res.Wait {
+			return fmt.Errorf("zoom: %s %s: %w (account %s, %s: %v)", ep.method, path, ErrThrottled, key.ZoomAccountID, key.Label, res.Wait.Round(time.Millisecond))
+		}
+		r.ThrottleWait += res.Wait
+		waited += res.Wait
+		if err := sleep(ctx, res.Wait); err != nil {
+			return fmt.Errorf("zoom: %s %s: waiting for the rate budget: %w", ep.method, path, err)
+		}
+		if round >= 2 || !c.rt.pausedSince(key, booked) {
+			return nil
+		}
 	}
-	if !res.BlockedUntil.IsZero() {
-		return &Error{Status: http.StatusTooManyRequests, Code: 429, Method: ep.method, Path: path, Grant: r.Grant,
-			Message:           "You have reached the maximum daily rate limit for this API (Tierdesk remembers Zoom's answer and did not call Zoom).",
-			RateLimitCategory: string(key.Label), RateLimitType: "Daily-limit", RetryAfter: res.BlockedUntil, DailyLimit: true}
-	}
-	c.rt.metrics.throttleWait.WithLabelValues(string(key.Label)).Observe(res.Wait.Seconds())
-	if res.Wait <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < res.Wait {
-		return fmt.Errorf("zoom: %s %s: %w (account %s, %s: %v)", ep.method, path, ErrThrottled, key.ZoomAccountID, key.Label, res.Wait.Round(time.Millisecond))
-	}
-	r.ThrottleWait += res.Wait
-	if err := sleep(ctx, res.Wait); err != nil {
-		return fmt.Errorf("zoom: %s %s: waiting for the rate budget: %w", ep.method, path, err)
-	}
-	return nil
 }
 
 // attempt sends one request, cut after the client's timeout, reads the whole answer, and

@@ -37,7 +37,7 @@ func TestExpiredTokenFiftyConcurrentCallsRefreshOnce(t *testing.T) {
 			}
 			g := e.storeGrant(st, "admin@northwind.example", expiry)
 			e.sb.Advance(2 * time.Hour) // every access token issued so far is expired at Zoom
-			e.sb.ClearRequests()
+			e.clearRequests()
 
 			var wg sync.WaitGroup
 			errs := make(chan error, 50)
@@ -125,7 +125,7 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 	if err := e.cfg.App.Revoke(ctx, g.tokens.AccessToken); err != nil { // the user removed the app at Zoom
 		t.Fatalf("Revoke: %v", err)
 	}
-	e.sb.ClearRequests()
+	e.clearRequests()
 
 	c, err := svc.UserClient(g.partnerID, g.grantID)
 	if err != nil {
@@ -149,12 +149,12 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 		t.Fatalf("stored grant: status %q refresh %q err %v, want expired with tokens erased", stored.Status, stored.Tokens.RefreshToken, err)
 	}
 
-	e.sb.ClearRequests()
+	e.clearRequests()
 	c2, _ := svc.UserClient(g.partnerID, g.grantID)
 	if _, _, err := c2.Me(ctx); !zoom.NeedsReauth(err) {
 		t.Fatalf("second call error = %v, want NeedsReauth", err)
 	}
-	if n := len(e.sb.Requests()); n != 0 {
+	if n := len(e.requests("", "*")); n != 0 {
 		t.Errorf("sandbox saw %d requests for an expired grant, want none", n)
 	}
 	if got := e.metric("tierdesk_zoom_errors_total", map[string]string{"kind": "reauth"}); got != 2 {

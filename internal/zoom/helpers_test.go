@@ -48,6 +48,18 @@ type env struct {
 	logs *syncBuffer
 	cfg  zoom.Config
 	svc  *zoom.Service
+
+	mu       sync.Mutex
+	idle     *sync.Cond // signalled when inflight drops
+	inflight int        // requests inside the sandbox's handler
+}
+
+// track counts requests entering (+1) and leaving (-1) the sandbox's handler.
+func (e *env) track(d int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.inflight += d
+	e.idle.Broadcast()
 }
 
 const testRedirect = "http://127.0.0.1:8080/auth/zoom/callback"
@@ -60,7 +72,15 @@ func newEnv(t *testing.T, opts sandbox.Options, cfg zoom.Config) *env {
 	if err != nil {
 		t.Fatalf("sandbox.New: %v", err)
 	}
-	srv := httptest.NewServer(sb.Handler())
+	e := &env{t: t, sb: sb, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	e.idle = sync.NewCond(&e.mu)
+	h := sb.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.track(1)
+		defer e.track(-1)
+		h.ServeHTTP(w, r)
+	}))
+	e.srv = srv
 	sb.SetPublicURL(srv.URL)
 	t.Cleanup(func() {
 		srv.Close()
@@ -68,7 +88,6 @@ func newEnv(t *testing.T, opts sandbox.Options, cfg zoom.Config) *env {
 			t.Errorf("sandbox Close: %v", err)
 		}
 	})
-	e := &env{t: t, sb: sb, srv: srv, reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
 	cfg.APIURL = srv.URL + "/v2"
 	cfg.App = zoom.App{OAuthURL: srv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret, RedirectURL: testRedirect}
 	cfg.Registry = e.reg
@@ -180,9 +199,27 @@ func (e *env) storeGrant(st *store.Store, email string, expiry time.Time) grant 
 	return grant{st: st, partnerID: p.ID, grantID: pending, tokens: tokens}
 }
 
+// settle waits until the sandbox has finished every request it received (a handler that
+// outlived the client's timeout, a dropped connection), so that its request log is complete.
+// Call it when no request is being started.
+func (e *env) settle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.inflight > 0 {
+		e.idle.Wait()
+	}
+}
+
+// clearRequests empties the sandbox's request log once every request received is logged.
+func (e *env) clearRequests() {
+	e.settle()
+	e.sb.ClearRequests()
+}
+
 // requests returns the sandbox's request log entries matching method ("" any) and path
-// (exact, or a prefix when it ends in "*").
+// (exact, or a prefix when it ends in "*"), once every request received has been handled.
 func (e *env) requests(method, path string) []sandbox.RequestRecord {
+	e.settle()
 	var out []sandbox.RequestRecord
 	for _, r := range e.sb.Requests() {
 		if method != "" && r.Method != method {

@@ -27,7 +27,7 @@ func TestExpiredPageTokenRestartsTheWalk(t *testing.T) {
 		t.Fatalf("Contoso has %d sub accounts, want 30 or more for several pages", len(want))
 	}
 
-	e.sb.ClearRequests()
+	e.clearRequests()
 	got := map[string]int{}
 	n := 0
 	for a, err := range c.SubAccounts(ctx, &zoom.ListSubAccountsOptions{PageSize: 10}) {
@@ -91,11 +91,11 @@ func TestUsersAllStatuses(t *testing.T) {
 		t.Errorf("statuses seen: %v, want active, inactive and pending users", byStatus)
 	}
 	// Stopping early stops fetching.
-	e.sb.ClearRequests()
+	e.clearRequests()
 	for range c.Users(ctx, sub, &zoom.ListUsersOptions{PageSize: 1}) {
 		break
 	}
-	if n := len(e.sb.Requests()); n != 1 {
+	if n := len(e.requests("", "*")); n != 1 {
 		t.Errorf("breaking after the first user made %d requests, want 1", n)
 	}
 }

@@ -47,7 +47,7 @@ func TestBurstIsPacedBelowTheLimit(t *testing.T) {
 	if _, _, err := c.Me(context.Background()); err != nil { // fetch the token outside the measured burst
 		t.Fatal(err)
 	}
-	e.sb.ClearRequests()
+	e.clearRequests()
 	start := time.Now()
 	waited := burst(t, []*zoom.Client{c}, 120)
 	elapsed := time.Since(start)
@@ -101,7 +101,7 @@ func TestBurstAgainstLowerLimitsRecovers(t *testing.T) {
 	if _, _, err := c.Me(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.sb.ClearRequests()
+	e.clearRequests()
 	burst(t, []*zoom.Client{c}, 45)
 	reqs := e.requests("GET", "/v2/accounts")
 	ok := 0
@@ -114,7 +114,7 @@ func TestBurstAgainstLowerLimitsRecovers(t *testing.T) {
 		t.Fatalf("%d of 45 calls succeeded at the sandbox (statuses %v)", ok, statuses(reqs))
 	}
 	// A second burst is paced at the learned limit (15/s → 7.5/s): no 429 at all.
-	e.sb.ClearRequests()
+	e.clearRequests()
 	burst(t, []*zoom.Client{c}, 20)
 	if got := statuses(e.requests("GET", "/v2/accounts")); slices.Contains(got, 429) {
 		t.Errorf("second burst earned 429s: %v", got)
@@ -135,7 +135,7 @@ func TestPostgresLimiterSharesTheBudgetAcrossProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.sb.ClearRequests()
+	e.clearRequests()
 	start := time.Now()
 	waited := burst(t, []*zoom.Client{a, b}, 150)
 	elapsed := time.Since(start)
@@ -169,7 +169,7 @@ func TestDailyLimit(t *testing.T) {
 			t.Fatalf("usage call %d: %v", i+1, err)
 		}
 	}
-	e.sb.ClearRequests()
+	e.clearRequests()
 	_, resp, err := c.GetPlanUsage(ctx, "me")
 	ze, ok := zoom.AsError(err)
 	if !ok || !ze.DailyLimit || !zoom.IsRateLimited(err) {
@@ -178,21 +178,21 @@ func TestDailyLimit(t *testing.T) {
 	if want := time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC); !ze.RetryAfter.Equal(want) {
 		t.Errorf("RetryAfter = %v, want %v (Retry-After)", ze.RetryAfter, want)
 	}
-	if resp.Attempts != 1 || len(e.sb.Requests()) != 1 {
-		t.Errorf("attempts %d, sandbox requests %d; want 1 (no waiting hours for a retry)", resp.Attempts, len(e.sb.Requests()))
+	if resp.Attempts != 1 || len(e.requests("", "*")) != 1 {
+		t.Errorf("attempts %d, sandbox requests %d; want 1 (no waiting hours for a retry)", resp.Attempts, len(e.requests("", "*")))
 	}
 	if x := zoom.Explain(err); !strings.Contains(x, "daily limit") || !strings.Contains(x, "00:00 UTC on 2 Jan") {
 		t.Errorf("Explain = %q", x)
 	}
 	// Remembered: Heavy and Resource-intensive calls fail fast; Medium calls still go.
-	e.sb.ClearRequests()
+	e.clearRequests()
 	if _, _, err := c.GetPlanUsage(ctx, "me"); !zoom.IsRateLimited(err) {
 		t.Errorf("8th call error = %v, want the remembered daily limit", err)
 	}
 	if _, err := c.ChangeOwner(ctx, "me", "nobody@example.com"); !zoom.IsRateLimited(err) {
 		t.Errorf("Heavy change error = %v, want the remembered daily limit", err)
 	}
-	if n := len(e.sb.Requests()); n != 0 {
+	if n := len(e.requests("", "*")); n != 0 {
 		t.Errorf("sandbox saw %d requests after the daily limit, want 0", n)
 	}
 	if _, _, err := c.GetPlans(ctx, firstSubAccount(t, c)); err != nil && zoom.IsRateLimited(err) {

@@ -111,10 +111,6 @@ func TestPostAnswered504IsOutcomeUnknown(t *testing.T) {
 // Changes answered 5xx without being applied, or with a dropped connection, are outcome
 // unknown too and never repeated; a 429 on a change is a plain refusal (not applied).
 func TestChangesAreNeverRetried(t *testing.T) {
-	e := newEnv(t, sandbox.Options{}, zoom.Config{})
-	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
-	ctx := context.Background()
-	sub := firstSubAccount(t, c)
 	for _, tc := range []struct {
 		name  string
 		fault sandbox.Fault
@@ -126,14 +122,17 @@ func TestChangesAreNeverRetried(t *testing.T) {
 		{"429", sandbox.Fault{Status: 429}, func(err error) bool { return zoom.IsRateLimited(err) && !zoom.IsOutcomeUnknown(err) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e.sb.ClearRequests()
+			e := newEnv(t, sandbox.Options{}, zoom.Config{})
+			c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+			sub := firstSubAccount(t, c)
 			f := tc.fault
 			f.Method, f.Path, f.Count = "PATCH", "/v2/accounts/*/options", 1
 			e.sb.AddFault(f)
-			_, err := c.UpdateSubAccountOptions(ctx, sub, &zoom.AccountOptionsUpdate{BillingAutoRenew: zoom.Bool(false)})
+			_, err := c.UpdateSubAccountOptions(context.Background(), sub, &zoom.AccountOptionsUpdate{BillingAutoRenew: zoom.Bool(false)})
 			if !tc.check(err) {
 				t.Fatalf("UpdateSubAccountOptions error = %v", err)
 			}
+			e.settle()
 			if n := len(e.requests("PATCH", "/v2/accounts/"+sub+"/options")); n != 1 {
 				t.Errorf("sandbox saw %d PATCHes, want 1", n)
 			}
@@ -161,6 +160,7 @@ func TestSlowChangeIsOutcomeUnknown(t *testing.T) {
 	if !zoom.IsOutcomeUnknown(err) || !zoom.IsTimeout(err) {
 		t.Fatalf("error = %v, want outcome unknown caused by a timeout", err)
 	}
+	e.settle()
 	if n := len(e.requests("PATCH", "/v2/accounts/*")); n != 1 {
 		t.Errorf("sandbox saw %d PATCHes, want 1", n)
 	}

@@ -71,6 +71,26 @@ type runtime struct {
 	maxRetryWait, pauseOn429 time.Duration
 	now                      func() time.Time
 	rand                     func() float64
+
+	pausesMu sync.Mutex
+	pauses   map[RateKey]time.Time // when this process last paused a budget after a 429
+}
+
+// notePause records that key was paused now.
+func (rt *runtime) notePause(key RateKey) {
+	rt.pausesMu.Lock()
+	defer rt.pausesMu.Unlock()
+	if rt.pauses == nil {
+		rt.pauses = map[RateKey]time.Time{}
+	}
+	rt.pauses[key] = time.Now()
+}
+
+// pausedSince reports whether key was paused after t.
+func (rt *runtime) pausedSince(key RateKey, t time.Time) bool {
+	rt.pausesMu.Lock()
+	defer rt.pausesMu.Unlock()
+	return rt.pauses[key].After(t)
 }
 
 // defaultRuntime is the runtime of a client from NewClient: retries, no pacing, no

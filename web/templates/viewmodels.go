@@ -36,6 +36,8 @@ type NavItem struct {
 // Nav lists the side navigation. Pages appear here as they are built.
 var Nav = []NavItem{
 	{Key: "dashboard", Label: "Dashboard", Href: "/"},
+	{Key: "customers", Label: "Customers", Href: "/customers"},
+	{Key: "staff", Label: "Staff", Href: "/staff"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
 }
 
@@ -52,13 +54,18 @@ type DashboardPage struct {
 	PartnerName   string
 	ZoomAccountID string
 	ParentName    string // the distributor, when this partner is a reseller
-	Children      []string
+	Tiers         []TierRow
+	TotalActive   int
+	TotalSeats    int
 	StaffActive   int
 	StaffInvited  int
 	GrantStatus   string // active, expired, revoked, none
 	GrantScopes   string
-	GrantExpiry   time.Time
 	SignedInAt    time.Time
+	Activity      []AuditRow
+	Jobs          []JobSummary
+	LastSync      *JobSummary
+	CanSync       bool
 }
 
 // RegisterPage offers to register the signing-in user's Zoom account as a partner.

@@ -180,3 +180,18 @@ func NewStore(t testing.TB) *store.Store {
 	t.Helper()
 	return store.New(NewPool(t), Keys(t))
 }
+
+// Superuser returns a pool on st's database as the login of TEST_DATABASE_URL itself (a
+// superuser under `make test`), which row-level security does not restrict: for tests that
+// inspect or tamper with rows directly.
+func Superuser(t testing.TB, st *store.Store) *pgxpool.Pool {
+	t.Helper()
+	cfg := st.Pool().Config().Copy()
+	cfg.AfterConnect = nil
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

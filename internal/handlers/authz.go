@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+)
+
+// target describes what a request acts on, for the policy and the audit log.
+type target struct {
+	PartnerID  int64  // owner of the target; 0 means the acting partner
+	Type       string // customer, user, staff, job, partner
+	ID         string
+	Label      string
+	CustomerID string
+}
+
+// authorize asks the policy whether the signed-in staff member may take action on t. When
+// not, it writes a "denied" audit event and returns the page to show: 404 for anything out
+// of reach (never revealing that it exists), 403 for a role that may not. Handlers call it
+// before touching Zoom or changing anything.
+func (h *Handlers) authorize(r *http.Request, action policy.Action, t target) error {
+	a := staffFrom(r.Context())
+	if a == nil {
+		return errNotFound
+	}
+	d := policy.Decide(policy.Actor{PartnerID: a.Partner.ID, Role: a.Staff.Role, Reach: a.Reach}, action, policy.Target{PartnerID: t.PartnerID})
+	if d == policy.Allow {
+		return nil
+	}
+	h.deny(r, action, t, d.String())
+	if d == policy.Forbidden {
+		return &pageError{status: http.StatusForbidden, title: "Not allowed for your role",
+			message: fmt.Sprintf("Your role (%s) cannot do this: it needs %s or above. Nothing was changed. Ask an owner of %s if you need it.",
+				a.Staff.Role.Label(), policy.Least(action).Label(), a.Partner.Name)}
+	}
+	return errNotFound
+}
+
+// deny records a refusal in the acting partner's audit log.
+func (h *Handlers) deny(r *http.Request, action policy.Action, t target, reason string) {
+	ev := h.requestEvent(r)
+	if ev.PartnerID == 0 {
+		return
+	}
+	ev.Action, ev.Outcome = string(action), store.OutcomeDenied
+	ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = t.Type, t.ID, t.Label, t.CustomerID
+	ev.Details = details(map[string]any{"reason": reason, "method": r.Method, "path": r.URL.Path})
+	h.auditAlone(r, ev)
+}
+
+// customerTarget loads a customer the request names by its Zoom account id, for action.
+// Unknown ids and ids out of reach are the same 404, with a denied audit event.
+func (h *Handlers) customerTarget(r *http.Request, accountID string, action policy.Action) (store.Customer, error) {
+	a := staffFrom(r.Context())
+	c, err := h.store.CustomerByAccount(r.Context(), a.Partner.ID, accountID)
+	if err != nil {
+		if errorsIsNotFound(err) {
+			h.deny(r, action, target{Type: "customer", ID: accountID, CustomerID: accountID}, "not found or out of reach")
+			return c, errNotFound
+		}
+		return c, err
+	}
+	return c, h.authorize(r, action, target{PartnerID: c.PartnerID, Type: "customer", ID: c.ZoomAccountID, Label: c.AccountName, CustomerID: c.ZoomAccountID})
+}

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// syncNow starts a sync of the partner's customers from Zoom (POST /customers/sync, admins)
+// and shows its progress.
+func (h *Handlers) syncNow(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.SyncCustomers, target{Type: "job", Label: "customer sync"}); err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	if last, err := h.store.LatestJob(r.Context(), a.Partner.ID, jobs.SyncCustomersArgs{}.Kind()); err == nil && !last.Status.Finished() {
+		http.Redirect(w, r, "/jobs/"+last.ID, http.StatusSeeOther) // one at a time: show the one running
+		return nil
+	}
+	j, err := jobs.StartSync(r.Context(), h.store, h.river, a.Partner.ID, a.Staff.ID, h.requestEvent(r))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	return nil
+}
+
+// jobPage shows a job's progress (GET /jobs/{jobId}); htmx polls it while the job runs.
+func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
+	a := staffFrom(r.Context())
+	id := chi.URLParam(r, "jobId")
+	j, err := h.store.JobByID(r.Context(), a.Partner.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.deny(r, policy.ViewJob, target{Type: "job", ID: id}, "not found or out of reach")
+		return errNotFound
+	} else if err != nil {
+		return err
+	}
+	if err := h.authorize(r, policy.ViewJob, target{PartnerID: j.PartnerID, Type: "job", ID: j.ID, Label: j.Title}); err != nil {
+		return err
+	}
+	p := templates.JobPage{Job: jobSummary(j), BackURL: "/", BackText: "← Dashboard"}
+	if j.Kind == (jobs.SyncCustomersArgs{}).Kind() {
+		p.BackURL, p.BackText = "/customers", "← Customers"
+	}
+	if j.StartedAt != nil {
+		p.Started = *j.StartedAt
+	}
+	if j.FinishedAt != nil {
+		p.Finished = *j.FinishedAt
+	}
+	switch {
+	case j.Status.Finished():
+		p.Percent = 100
+	case j.Total > 0:
+		p.Percent = (j.Done + j.Failed) * 100 / j.Total
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		h.render(w, r, http.StatusOK, templates.JobProgress(p))
+		return nil
+	}
+	h.render(w, r, http.StatusOK, templates.JobView(h.chrome(r, j.Title, ""), p))
+	return nil
+}
+
+func jobSummary(j store.Job) templates.JobSummary {
+	s := templates.JobSummary{ID: j.ID, Title: j.Title, Status: string(j.Status), Done: j.Done, Total: j.Total, Failed: j.Failed,
+		Message: j.Message, When: j.CreatedAt, URL: "/jobs/" + j.ID, Finished: j.Status.Finished()}
+	if j.FinishedAt != nil {
+		s.When = *j.FinishedAt
+	}
+	switch j.Status {
+	case store.JobSucceeded:
+		s.Kind = "ok"
+	case store.JobFailed:
+		s.Kind = "bad"
+	case store.JobCancelled:
+		s.Kind = "warn"
+	default:
+		s.Kind = "info"
+	}
+	return s
+}
+
+// lastSync is the partner's latest customer sync, if any.
+func (h *Handlers) lastSync(r *http.Request) *templates.JobSummary {
+	a := staffFrom(r.Context())
+	j, err := h.store.LatestJob(r.Context(), a.Partner.ID, jobs.SyncCustomersArgs{}.Kind())
+	if err != nil {
+		return nil
+	}
+	s := jobSummary(j)
+	return &s
+}
+
+// firstSync starts the partner's first customer sync when an owner or admin signs in and the
+// partner has never synced, so that a new partner finds its customers without asking.
+func (h *Handlers) firstSync(r *http.Request, partnerID int64, st store.Staff) {
+	if st.Role != store.RoleOwner && st.Role != store.RoleAdmin {
+		return
+	}
+	if _, err := h.store.LatestJob(r.Context(), partnerID, jobs.SyncCustomersArgs{}.Kind()); !errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	ev := h.requestEvent(r)
+	ev.StaffID, ev.StaffEmail = &st.ID, st.Email
+	if _, err := jobs.StartSync(r.Context(), h.store, h.river, partnerID, st.ID, ev); err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelError, "start first sync", slog.Int64("partner_id", partnerID), slog.String("error", err.Error()))
+	}
+}

@@ -1,0 +1,114 @@
+// Package policy is Tierdesk's one authorization policy: a pure function of who is acting,
+// what they want to do and what they want to do it to. Every handler asks it before acting.
+//
+// Reach: staff of partner P act on P's own things. They may read, and only read, the
+// customers and jobs of partners below P (the distributor's roll-up): acting inside a
+// descendant's customer needs that descendant's own Zoom grant. Anything else is out of
+// reach, and out of reach answers "not found", never "forbidden", so that nobody learns what
+// exists elsewhere.
+//
+// Roles: viewer reads; support also manages users inside customers; admin also changes
+// customers, plans and settings, disassociates and runs bulk jobs; owner also manages staff
+// and credentials.
+package policy
+
+import "github.com/tierdesk/tierdesk/internal/store"
+
+// Action is something staff may try to do.
+type Action string
+
+// The actions the portal knows. Read actions end in ".view".
+const (
+	ViewPartner          Action = "partner.view"          // dashboard, tree, audit log, staff list
+	ViewCustomer         Action = "customer.view"         // a customer, its users, settings, plans
+	ViewJob              Action = "job.view"              // a job's progress and results
+	ManageUsers          Action = "user.manage"           // add, edit, activate/deactivate, remove users
+	EditCustomer         Action = "customer.edit"         // create, change options, owner, settings, plans
+	DisassociateCustomer Action = "customer.disassociate" // disassociate a sub account
+	SyncCustomers        Action = "customer.sync"         // sync the customer list from Zoom now
+	RunBulk              Action = "job.bulk"              // start bulk jobs (imports, bulk changes)
+	CancelJob            Action = "job.cancel"            // cancel a running job
+	ManageStaff          Action = "staff.manage"          // invite, change role, suspend, remove staff
+	ManageGrants         Action = "grant.manage"          // the partner's Zoom credentials and webhook
+)
+
+// minimum is the least role that may take each action on its own partner's things.
+var minimum = map[Action]store.Role{
+	ViewPartner:          store.RoleViewer,
+	ViewCustomer:         store.RoleViewer,
+	ViewJob:              store.RoleViewer,
+	ManageUsers:          store.RoleSupport,
+	EditCustomer:         store.RoleAdmin,
+	DisassociateCustomer: store.RoleAdmin,
+	SyncCustomers:        store.RoleAdmin,
+	RunBulk:              store.RoleAdmin,
+	CancelJob:            store.RoleAdmin,
+	ManageStaff:          store.RoleOwner,
+	ManageGrants:         store.RoleOwner,
+}
+
+// readOnly are the actions allowed on a descendant partner's things.
+var readOnly = map[Action]bool{ViewCustomer: true, ViewJob: true}
+
+var rank = map[store.Role]int{store.RoleViewer: 1, store.RoleSupport: 2, store.RoleAdmin: 3, store.RoleOwner: 4}
+
+// Actor is who is acting: a staff member of a partner, and the partners within its reach
+// (itself first, then every partner below it).
+type Actor struct {
+	PartnerID int64
+	Role      store.Role
+	Reach     []int64
+}
+
+// Target is what the action is on: the partner that owns it (the direct partner of a
+// customer, the partner of a job or staff member). Zero means the acting partner itself.
+type Target struct {
+	PartnerID int64
+}
+
+// Decision is the policy's answer.
+type Decision int
+
+// Decisions.
+const (
+	Allow     Decision = iota
+	NotFound           // out of reach: answer 404, as if it did not exist
+	Forbidden          // in reach, but the role may not: answer 403
+)
+
+func (d Decision) String() string {
+	return [...]string{"allow", "not found", "forbidden"}[d]
+}
+
+// Decide says whether actor may take action on target.
+func Decide(actor Actor, action Action, target Target) Decision {
+	least, known := minimum[action]
+	if !known || actor.PartnerID == 0 || !actor.Role.Valid() {
+		return NotFound
+	}
+	owner := target.PartnerID
+	if owner == 0 {
+		owner = actor.PartnerID
+	}
+	if owner != actor.PartnerID {
+		if !readOnly[action] || !contains(actor.Reach, owner) {
+			return NotFound
+		}
+	}
+	if rank[actor.Role] < rank[least] {
+		return Forbidden
+	}
+	return Allow
+}
+
+// Least returns the least role that may take action (for messages).
+func Least(action Action) store.Role { return minimum[action] }
+
+func contains(ids []int64, id int64) bool {
+	for _, v := range ids {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// CustomerStatus is where a customer stands.
+type CustomerStatus string
+
+// Customer statuses.
+const (
+	CustomerActive        CustomerStatus = "active"        // in Zoom under its partner
+	CustomerGone          CustomerStatus = "gone"          // no longer in the partner's sub-account list
+	CustomerDisassociated CustomerStatus = "disassociated" // disassociated through Tierdesk
+	CustomerDraft         CustomerStatus = "draft"         // being onboarded
+	CustomerPending       CustomerStatus = "pending"       // a create whose answer was lost, being resolved
+)
+
+// Customer is a Zoom sub account as Tierdesk caches it.
+type Customer struct {
+	ID                int64          `db:"id"`
+	PartnerID         int64          `db:"partner_id"`
+	ZoomAccountID     string         `db:"zoom_account_id"`
+	AccountName       string         `db:"account_name"`
+	OwnerEmail        string         `db:"owner_email"`
+	AccountType       string         `db:"account_type"`
+	AccountNumber     string         `db:"account_number"`
+	Seats             int            `db:"seats"`
+	PayMode           string         `db:"pay_mode"`
+	SubscriptionStart *time.Time     `db:"subscription_start"`
+	SubscriptionEnd   *time.Time     `db:"subscription_end"`
+	ZoomCreatedAt     *time.Time     `db:"zoom_created_at"`
+	VanityURL         string         `db:"vanity_url"`
+	Status            CustomerStatus `db:"status"`
+	SyncedAt          *time.Time     `db:"synced_at"`
+	Tags              []string       `db:"tags"`
+	Notes             string         `db:"notes"`
+	ExternalRef       string         `db:"external_ref"`
+	CreatedAt         time.Time      `db:"created_at"`
+	UpdatedAt         time.Time      `db:"updated_at"`
+	PartnerName       string         `db:"partner_name"` // the direct partner's name
+}
+
+const customerColumns = `c.id, c.partner_id, c.zoom_account_id, c.account_name, c.owner_email, c.account_type, c.account_number,
+	c.seats, c.pay_mode, c.subscription_start, c.subscription_end, c.zoom_created_at, c.vanity_url, c.status, c.synced_at,
+	c.tags, c.notes, c.external_ref, c.created_at, c.updated_at, p.name AS partner_name`
+
+const customerFrom = ` FROM customers c JOIN partners p ON p.id = c.partner_id`
+
+// SyncedCustomer is a sub account as Zoom's list gives it.
+type SyncedCustomer struct {
+	ZoomAccountID     string
+	AccountName       string
+	OwnerEmail        string
+	AccountType       string
+	AccountNumber     string
+	Seats             int
+	SubscriptionStart *time.Time
+	SubscriptionEnd   *time.Time
+	ZoomCreatedAt     *time.Time
+}
+
+// SaveSyncedCustomers records a page of partnerID's sub accounts as Zoom listed them at
+// seenAt: new ones are added, known ones updated and marked active again, the account
+// directory learns who manages them, and registered partners among them are linked below
+// partnerID. It returns how many were new.
+func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page []SyncedCustomer, seenAt time.Time) (int, error) {
+	added := 0
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		ids := make([]string, 0, len(page))
+		for _, c := range page {
+			ids = append(ids, c.ZoomAccountID)
+			var inserted bool
+			err := tx.QueryRow(ctx, `INSERT INTO customers (partner_id, zoom_account_id, account_name, owner_email, account_type,
+					account_number, seats, subscription_start, subscription_end, zoom_created_at, status, synced_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11)
+				ON CONFLICT (zoom_account_id) DO UPDATE SET account_name = EXCLUDED.account_name,
+					owner_email = EXCLUDED.owner_email, account_type = EXCLUDED.account_type,
+					account_number = EXCLUDED.account_number, seats = EXCLUDED.seats,
+					subscription_start = EXCLUDED.subscription_start, subscription_end = EXCLUDED.subscription_end,
+					zoom_created_at = EXCLUDED.zoom_created_at, synced_at = EXCLUDED.synced_at,
+					status = CASE WHEN customers.status IN ('gone', 'pending') THEN 'active' ELSE customers.status END,
+					updated_at = now()
+				RETURNING xmax = 0`,
+				partnerID, c.ZoomAccountID, c.AccountName, c.OwnerEmail, c.AccountType, c.AccountNumber, c.Seats,
+				c.SubscriptionStart, c.SubscriptionEnd, c.ZoomCreatedAt, seenAt).Scan(&inserted)
+			if err != nil {
+				return fmt.Errorf("save customer %s: %w", c.ZoomAccountID, translate(err))
+			}
+			if inserted {
+				added++
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO account_directory (zoom_account_id, partner_id)
+			SELECT unnest($2::text[]), $1 ON CONFLICT (zoom_account_id) DO UPDATE SET partner_id = EXCLUDED.partner_id, updated_at = now()`,
+			partnerID, ids); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE partners SET parent_id = $1 WHERE zoom_account_id = ANY($2) AND id <> $1
+			AND parent_id IS DISTINCT FROM $1`, partnerID, ids)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save synced customers of partner %d: %w", partnerID, err)
+	}
+	return added, nil
+}
+
+// MarkGoneCustomers marks partnerID's active customers that a sync started at syncStart did
+// not see as gone, and returns them.
+func (s *Store) MarkGoneCustomers(ctx context.Context, partnerID int64, syncStart time.Time) ([]Customer, error) {
+	var gone []Customer
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `WITH g AS (UPDATE customers SET status = 'gone', updated_at = now()
+				WHERE partner_id = $1 AND status = 'active' AND (synced_at IS NULL OR synced_at < $2) RETURNING *)
+			SELECT `+strings.ReplaceAll(customerColumns, "c.", "g.")+` FROM g JOIN partners p ON p.id = g.partner_id`, partnerID, syncStart)
+		var err error
+		gone, err = pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark gone customers of partner %d: %w", partnerID, err)
+	}
+	return gone, nil
+}
+
+// ParentForAccount returns the partner that manages a Zoom account, as the account directory
+// knows it, or ErrNotFound.
+func (s *Store) ParentForAccount(ctx context.Context, zoomAccountID string) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, "SELECT partner_id FROM account_directory WHERE zoom_account_id = $1", zoomAccountID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("manager of account %s: %w", zoomAccountID, translate(err))
+	}
+	return id, nil
+}
+
+// CustomerFilter selects customers. Zero fields do not filter.
+type CustomerFilter struct {
+	PartnerID int64          // only this partner's (within reach)
+	Status    CustomerStatus // "" means every status but gone and disassociated
+	AllStatus bool           // every status
+	Query     string         // name, owner email or account id contains
+	After     string         // keyset cursor from the previous page
+	Limit     int            // 0 means 50, at most 500
+}
+
+// CustomerPage is a page of customers and the cursor of the next.
+type CustomerPage struct {
+	Customers []Customer
+	Next      string
+}
+
+// Customers lists the customers in partnerID's reach (its own and, read only, its
+// descendants'), by name, a page at a time.
+func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter) (CustomerPage, error) {
+	var page CustomerPage
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	} else if limit > 500 {
+		limit = 500
+	}
+	var conds []string
+	var args []any
+	add := func(cond string, v ...any) {
+		for _, a := range v {
+			args = append(args, a)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		conds = append(conds, cond)
+	}
+	if f.PartnerID != 0 {
+		add("c.partner_id = ?", f.PartnerID)
+	}
+	switch {
+	case f.Status != "":
+		add("c.status = ?", string(f.Status))
+	case !f.AllStatus:
+		conds = append(conds, "c.status NOT IN ('gone', 'disassociated')")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+		add("(lower(c.account_name) LIKE ? OR lower(c.owner_email) LIKE ? OR lower(c.zoom_account_id) LIKE ?)", like, like, like)
+	}
+	if name, id, ok := strings.Cut(f.After, "\x00"); ok {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		add("(lower(c.account_name), c.id) > (?, ?)", name, n)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+customerColumns+customerFrom+where+
+			" ORDER BY lower(c.account_name), c.id LIMIT "+strconv.Itoa(limit+1), args...)
+		cs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
+		if err != nil {
+			return err
+		}
+		if len(cs) > limit {
+			cs = cs[:limit]
+			last := cs[limit-1]
+			page.Next = strings.ToLower(last.AccountName) + "\x00" + strconv.FormatInt(last.ID, 10)
+		}
+		page.Customers = cs
+		return nil
+	})
+	if err != nil {
+		return CustomerPage{}, fmt.Errorf("customers of partner %d: %w", partnerID, err)
+	}
+	return page, nil
+}
+
+// CustomerByAccount returns the customer with a Zoom account id if it is in partnerID's reach
+// (its own, or a descendant's), or ErrNotFound.
+func (s *Store) CustomerByAccount(ctx context.Context, partnerID int64, zoomAccountID string) (Customer, error) {
+	var c Customer
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+customerColumns+customerFrom+" WHERE c.zoom_account_id = $1", zoomAccountID)
+		var err error
+		c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Customer])
+		return translate(err)
+	})
+	if err != nil {
+		return Customer{}, fmt.Errorf("customer %s: %w", zoomAccountID, err)
+	}
+	return c, nil
+}
+
+// TierCount is how many customers one partner in reach has, by status, and their seats.
+type TierCount struct {
+	PartnerID   int64
+	PartnerName string
+	Depth       int // 0 for the acting partner, 1 for its resellers, ...
+	ByStatus    map[CustomerStatus]int
+	Seats       int
+}
+
+// CustomerCounts counts the customers of every partner in partnerID's reach.
+func (s *Store) CustomerCounts(ctx context.Context, partnerID int64) ([]TierCount, error) {
+	var out []TierCount
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `WITH RECURSIVE tree(id, name, depth, path) AS (
+				SELECT id, name, 0, ARRAY[name] FROM partners WHERE id = $1
+				UNION ALL
+				SELECT p.id, p.name, t.depth + 1, t.path || p.name FROM partners p JOIN tree t ON p.parent_id = t.id)
+			SELECT t.id, t.name, t.depth, c.status, count(c.id), coalesce(sum(c.seats), 0)
+			FROM tree t LEFT JOIN customers c ON c.partner_id = t.id
+			GROUP BY t.id, t.name, t.depth, t.path, c.status ORDER BY t.path`, partnerID)
+		idx := map[int64]int{}
+		var id int64
+		var name string
+		var depth, n, seats int
+		var status *string
+		_, err := pgx.ForEachRow(rows, []any{&id, &name, &depth, &status, &n, &seats}, func() error {
+			i, ok := idx[id]
+			if !ok {
+				i = len(out)
+				idx[id] = i
+				out = append(out, TierCount{PartnerID: id, PartnerName: name, Depth: depth, ByStatus: map[CustomerStatus]int{}})
+			}
+			if status != nil {
+				out[i].ByStatus[CustomerStatus(*status)] = n
+				if CustomerStatus(*status) == CustomerActive {
+					out[i].Seats += seats
+				}
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customer counts of partner %d: %w", partnerID, err)
+	}
+	return out, nil
+}
+
+// PartnerReach returns partnerID and the ids of every partner below it.
+func (s *Store) PartnerReach(ctx context.Context, partnerID int64) ([]int64, error) {
+	var ids []int64
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&ids)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reach of partner %d: %w", partnerID, err)
+	}
+	return ids, nil
+}
