@@ -66,4 +66,3 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("verify of the intact partner alone: %v", err)
 	}
 }
-

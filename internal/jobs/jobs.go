@@ -54,7 +54,9 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 	var client *river.Client[pgx.Tx]
 	for _, add := range []func() error{
 		func() error { return river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}) },
-		func() error { return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Zoom: zc, Log: log})
+		},
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},

@@ -45,7 +45,9 @@ type SyncCustomersWorker struct {
 }
 
 // Timeout bounds one sync.
-func (w *SyncCustomersWorker) Timeout(*river.Job[SyncCustomersArgs]) time.Duration { return 30 * time.Minute }
+func (w *SyncCustomersWorker) Timeout(*river.Job[SyncCustomersArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 // Work syncs the partner's customers, recording progress on the jobs row and the outcome in
 // the audit log. A Zoom refusal ends the job as failed (not retried); an unexpected error is

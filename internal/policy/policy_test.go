@@ -8,7 +8,9 @@ import (
 
 func TestDecide(t *testing.T) {
 	const dist, resellerA, resellerB = 1, 2, 3
-	distActor := func(r store.Role) Actor { return Actor{PartnerID: dist, Role: r, Reach: []int64{dist, resellerA, resellerB}} }
+	distActor := func(r store.Role) Actor {
+		return Actor{PartnerID: dist, Role: r, Reach: []int64{dist, resellerA, resellerB}}
+	}
 	resActor := func(r store.Role) Actor { return Actor{PartnerID: resellerA, Role: r, Reach: []int64{resellerA}} }
 	cases := []struct {
 		name   string
