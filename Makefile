@@ -20,12 +20,14 @@ check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
-	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; cp -r web/templates $$tmp/; \
-	  $(GO) tool templ generate -path $$tmp/templates >/dev/null 2>&1; \
-	  for f in $$tmp/templates/*_templ.go; do \
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	  tar cf - --exclude=./.git --exclude=./.data --exclude=./bin . | tar xf - -C $$tmp; \
+	  rm -f $$tmp/web/templates/*_templ.go; \
+	  out=$$(cd $$tmp && $(GO) tool templ generate 2>&1) || { echo "$$out"; exit 1; }; \
+	  for f in $$tmp/web/templates/*_templ.go; do \
 	    if ! cmp -s $$f web/templates/$$(basename $$f); then echo "stale templ output: web/templates/$$(basename $$f) (run: make generate)"; exit 1; fi; \
 	  done; \
-	  for f in web/templates/*_templ.go; do [ -f $$tmp/templates/$$(basename $$f) ] || { echo "orphan templ output: $$f"; exit 1; }; done
+	  for f in web/templates/*_templ.go; do [ -f $$tmp/web/templates/$$(basename $$f) ] || { echo "orphan templ output: $$f"; exit 1; }; done
 	@echo "checks passed"
 
 ## generate: regenerate templ output (commit the *_templ.go files).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -9,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tierdesk/tierdesk/internal/secret"
 	"github.com/tierdesk/tierdesk/internal/store"
-	"github.com/tierdesk/tierdesk/internal/store/storetest"
 )
 
 func TestAuditVerifyCommand(t *testing.T) {
@@ -22,7 +23,9 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	st := store.New(pool, storetest.Keys(t))
+	key := secret.NewKey("t1")
+	keys, _ := secret.ParseKeyring(key)
+	st := store.New(pool, keys)
 	var ids []int64
 	for _, acct := range []string{"acct-1", "acct-2"} {
 		p, err := st.EnsurePartner(ctx, acct, "Partner "+acct, nil)
@@ -36,7 +39,8 @@ func TestAuditVerifyCommand(t *testing.T) {
 			}
 		}
 	}
-	env := map[string]string{"DATABASE_URL": url}
+	env := map[string]string{"DATABASE_URL": url, "PORTAL_SECRET_KEY": key}
+	head, _ := st.AuditChainHead(ctx, ids[1])
 	var out strings.Builder
 	if err := run(ctx, []string{"audit", "verify"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
 		t.Fatalf("verify of an intact log: %v\n%s", err, out.String())
@@ -64,5 +68,14 @@ func TestAuditVerifyCommand(t *testing.T) {
 	out.Reset()
 	if err := run(ctx, []string{"audit", "verify", "--partner", strconv.FormatInt(ids[0], 10)}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
 		t.Fatalf("verify of the intact partner alone: %v", err)
+	}
+	// An anchor kept from before (an export's trailer) catches the chain being cut short.
+	if _, err := conn.Exec(ctx, "DELETE FROM audit_events WHERE partner_id = $1 AND seq >= 3", ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	anchor := fmt.Sprintf("%d:%d:%x", ids[1], head.Seq, head.Hash)
+	err = run(ctx, []string{"audit", "verify", "--partner", strconv.FormatInt(ids[1], 10), "--expect", anchor}, func(k string) string { return env[k] }, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("verify with an anchor after truncation: %v", err)
 	}
 }

@@ -142,7 +142,7 @@ func sandboxUserByEmail(t *testing.T, sandboxURL, email string) sandboxUser {
 // visitor is sent to sign-in, signs in through the sandbox's page as a demo staff member,
 // lands on the dashboard showing their name, and signs out.
 func TestBrowserSignInAsDemoStaff(t *testing.T) {
-	env := baseEnv(newTestDB(t))
+	env := baseEnv(t, newTestDB(t))
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX") // `portal dev` turns the sandbox on by itself
 	p := startPortal(t, "dev", env)
@@ -203,7 +203,7 @@ func TestBrowserSignInAsDemoStaff(t *testing.T) {
 // TestBrowserRegistersNewPartner signs in the owner of an unregistered primary, who
 // registers it, with a form error on the way.
 func TestBrowserRegistersNewPartner(t *testing.T) {
-	p := startPortal(t, "serve", baseEnv(newTestDB(t)))
+	p := startPortal(t, "serve", baseEnv(t, newTestDB(t)))
 	const email = "owner@contoso.example"
 	ctx := newBrowser(t)
 	do(t, ctx,
@@ -255,7 +255,7 @@ func syncNow(t *testing.T, ctx context.Context, shot string) {
 // TestBrowserTierRollUp: the distributor's owner sees both resellers' customers, read only;
 // a reseller's support staff sees only theirs.
 func TestBrowserTierRollUp(t *testing.T) {
-	env := baseEnv(newTestDB(t))
+	env := baseEnv(t, newTestDB(t))
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX")
 	p := startPortal(t, "dev", env)
@@ -275,11 +275,13 @@ func TestBrowserTierRollUp(t *testing.T) {
 	// Each reseller's customers, filtered, are all marked read only.
 	for _, reseller := range []string{"Contoso Reseller", "Fabrikam Reseller"} {
 		do(t, ctx, chromedp.Navigate(p.URL+"/customers"), chromedp.WaitVisible(css(`#c-partner`)))
+		pid := partnerOptionValue(t, ctx, reseller)
 		do(t, ctx,
-			chromedp.SetValue(css(`#c-partner`), partnerOptionValue(t, ctx, reseller)),
+			chromedp.SetValue(css(`#c-partner`), pid),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector('#c-partner').dispatchEvent(new Event('change', {bubbles: true}))`),
-			chromedp.WaitVisible(css(`[data-testid="read-only"]`)),
 		)
+		// htmx swaps the results, then puts the filter in the address bar.
+		value(t, ctx, chromedp.Poll[bool](`location.search.includes("partner=`+pid+`")`))
 		rows := count(t, ctx, `[data-testid="customer-row"]`)
 		readOnly := count(t, ctx, `[data-testid="customer-row"] [data-testid="read-only"]`)
 		if rows == 0 || rows != readOnly {

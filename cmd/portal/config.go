@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,9 +28,14 @@ type config struct {
 	Sandbox            bool            // PORTAL_SANDBOX: embed the Zoom sandbox and use it as Zoom
 	SandboxAddr        string          // PORTAL_SANDBOX_ADDR
 	SandboxState       string          // PORTAL_SANDBOX_STATE: state file ("" keeps it in memory)
+	MetricsToken       string          // PORTAL_METRICS_TOKEN: bearer token /metrics requires ("" leaves it open)
+	TrustedProxies     []netip.Prefix  // PORTAL_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 	LogFormat          string          // PORTAL_LOG_FORMAT: text or json
 	LogLevel           slog.Level      // PORTAL_LOG_LEVEL
 }
+
+// composeDemoKey is the key docker-compose.yml ships for the sandbox; it is refused for real Zoom.
+const composeDemoKey = "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LWNoYW5nZS1tZSE="
 
 // configError is a setting that stops start-up; its message is one line that names the
 // setting and says what to set.
@@ -80,6 +86,10 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 		c.BaseURL = u
 	}
+	if host, _, _ := net.SplitHostPort(c.Addr); c.BaseURL == nil && !isLoopback(host) {
+		return nil, &configError{"PORTAL_BASE_URL", "is not set while PORTAL_ADDR " + c.Addr + " listens beyond this machine",
+			"set it to the URL people open, e.g. https://portal.example.com (it decides cookie security and the sign-in redirect)"}
+	}
 	var err error
 	key := env("PORTAL_SECRET_KEY", "")
 	if key == "" {
@@ -90,6 +100,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.Sandbox, err = parseBool(env("PORTAL_SANDBOX", "false")); err != nil {
 		return nil, &configError{"PORTAL_SANDBOX", "is not a boolean", "set it to true or false"}
+	}
+	if !c.Sandbox && strings.Contains(key, composeDemoKey) {
+		return nil, &configError{"PORTAL_SECRET_KEY", "is the well-known key of docker-compose.yml", "set a key of your own (openssl rand -base64 32) before connecting real Zoom"}
 	}
 	c.ZoomClientID, c.ZoomClientSecret = env("ZOOM_CLIENT_ID", ""), env("ZOOM_CLIENT_SECRET", "")
 	if !c.Sandbox {
@@ -104,6 +117,17 @@ func loadConfig(getenv func(string) string) (*config, error) {
 				return nil, &configError{name, fmt.Sprintf("%q is not a URL", v), "leave it unset for Zoom's production URL"}
 			}
 		}
+	}
+	c.MetricsToken = env("PORTAL_METRICS_TOKEN", "")
+	for _, cidr := range strings.Split(env("PORTAL_TRUSTED_PROXIES", ""), ",") {
+		if cidr = strings.TrimSpace(cidr); cidr == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, &configError{"PORTAL_TRUSTED_PROXIES", fmt.Sprintf("has %q, which is not a CIDR", cidr), "list your proxies' networks, e.g. 10.0.0.0/8,192.168.1.10/32"}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, &configError{"PORTAL_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat), "set it to text or json"}

@@ -78,3 +78,27 @@ func TestRunRefusesUnknownCommandAndPrintsVersion(t *testing.T) {
 		t.Fatalf("serve without configuration: %v", err)
 	}
 }
+
+func TestConfigRefusesUnsafeDefaults(t *testing.T) {
+	env := map[string]string{
+		"DATABASE_URL":       "postgres://u@localhost/db",
+		"PORTAL_SECRET_KEY":  "k1:" + composeDemoKey,
+		"ZOOM_CLIENT_ID":     "id",
+		"ZOOM_CLIENT_SECRET": "secret",
+	}
+	if _, err := loadConfig(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "well-known key") {
+		t.Fatalf("compose key with real Zoom: %v", err)
+	}
+	env["PORTAL_SANDBOX"] = "true"
+	if _, err := loadConfig(func(k string) string { return env[k] }); err != nil {
+		t.Fatalf("compose key with the sandbox: %v", err)
+	}
+	env["PORTAL_ADDR"] = "0.0.0.0:8080"
+	if _, err := loadConfig(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "PORTAL_BASE_URL is not set") {
+		t.Fatalf("public address without base URL: %v", err)
+	}
+	env["PORTAL_BASE_URL"] = "https://portal.example.com"
+	if _, err := loadConfig(func(k string) string { return env[k] }); err != nil {
+		t.Fatalf("public address with base URL: %v", err)
+	}
+}

@@ -47,7 +47,13 @@ func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr 
 		if err := cluster.CreateDatabase(ctx, "tierdesk"); err != nil {
 			return err
 		}
-		vars["DATABASE_URL"] = cluster.URL("tierdesk")
+		// The schema's owner migrates; the portal logs in as a role of its own (trusted locally).
+		web, err := store.EnsureAppLogin(ctx, cluster.URL("tierdesk"), store.AppLogin, "")
+		if err != nil {
+			return err
+		}
+		vars["MIGRATE_DATABASE_URL"] = cluster.URL("tierdesk")
+		vars["DATABASE_URL"] = web
 		fmt.Fprintf(stdout, "PostgreSQL running from %s on 127.0.0.1:%d\n", cluster.Dir, cluster.Port)
 	}
 	if getenv("PORTAL_SECRET_KEY") == "" {

@@ -43,15 +43,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// baseEnv is a complete configuration for a test portal on database url, with the sandbox.
-func baseEnv(url string) map[string]string {
+// baseEnv is a complete configuration for a test portal on database url (given as its
+// owner), with the sandbox: the owner migrates, the portal logs in as its own role.
+func baseEnv(t *testing.T, url string) map[string]string {
 	return map[string]string{
-		"DATABASE_URL":        url,
-		"PORTAL_ADDR":         "127.0.0.1:0",
-		"PORTAL_SANDBOX":      "true",
-		"PORTAL_SANDBOX_ADDR": "127.0.0.1:0",
-		"PORTAL_SECRET_KEY":   secret.NewKey("t1"),
-		"PORTAL_LOG_LEVEL":    "warn",
+		"MIGRATE_DATABASE_URL": url,
+		"DATABASE_URL":         storetest.AppURL(t, url),
+		"PORTAL_ADDR":          "127.0.0.1:0",
+		"PORTAL_SANDBOX":       "true",
+		"PORTAL_SANDBOX_ADDR":  "127.0.0.1:0",
+		"PORTAL_SECRET_KEY":    secret.NewKey("t1"),
+		"PORTAL_LOG_LEVEL":     "warn",
 	}
 }
 

@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -59,6 +57,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		return err
 	}
 	defer pool.Close()
+	// SET ROLE is a boundary only if the login itself is weak: any SQL can RESET ROLE.
+	if login, super, owns, err := store.LoginPower(ctx, pool); err != nil {
+		return fmt.Errorf("check the database login: %w", err)
+	} else if super || owns > 0 {
+		return &configError{"DATABASE_URL", fmt.Sprintf("logs in as %s, which is a superuser or owns the schema", login),
+			"give the portal a login of its own that is a member of " + store.AppRole + " only (README: Database roles), and put the owner in MIGRATE_DATABASE_URL"}
+	}
 	st := store.New(pool, cfg.Keys)
 
 	// The Zoom sandbox, when configured, runs in-process on its own address, like Zoom would.
@@ -81,24 +86,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		baseURL = defaultBaseURL(ln.Addr().(*net.TCPAddr))
 	}
 
-	sessions := scs.New()
-	sessions.Store = pgxstore.New(pool)
-	sessions.HashTokenInStore = true
-	sessions.Lifetime = handlers.AbsoluteLifetime
-	sessions.IdleTimeout = handlers.IdleTimeout
 	secure := baseURL.Scheme == "https" || !isLoopback(baseURL.Hostname())
-	sessions.Cookie.Name = "td_session"
-	if secure {
-		sessions.Cookie.Name = "__Host-td_session"
-	}
-	sessions.Cookie.HttpOnly = true
-	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	sessions.Cookie.Secure = secure
-	sessions.Cookie.Path = "/"
-	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		log.LogAttrs(r.Context(), slog.LevelError, "session store", slog.String("error", err.Error()))
-		http.Error(w, "Tierdesk cannot reach its database right now. Try again in a moment.", http.StatusServiceUnavailable)
-	}
+	sessions := handlers.NewSessionManager(pool, secure, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -114,18 +103,24 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	if err != nil {
 		return err
 	}
-	if err := riverClient.Start(ctx); err != nil {
+	// Jobs must not die with the signal: Stop lets running work finish (it is graceful), and
+	// only after a timeout does StopAndCancel cut it short.
+	if err := riverClient.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start jobs: %w", err)
 	}
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := riverClient.Stop(stopCtx); err != nil {
-			log.Warn("stop jobs", "error", err)
+			log.Warn("jobs did not stop in time; cancelling them", "error", err)
+			cancelCtx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel2()
+			_ = riverClient.StopAndCancel(cancelCtx)
 		}
 	}()
 
-	hcfg := handlers.Config{BaseURL: baseURL, SecureCookies: secure, Sandbox: cfg.Sandbox, ZoomApp: app}
+	hcfg := handlers.Config{BaseURL: baseURL, SecureCookies: secure, Sandbox: cfg.Sandbox, ZoomApp: app,
+		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies}
 	handler := handlers.New(log, st, sessions, hcfg, handlers.Deps{Ready: readiness(pool), Metrics: reg, Zoom: zsvc, River: riverClient})
 	srv := &http.Server{
 		Handler:           handler,
@@ -157,7 +152,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+		log.Warn("requests still running after 20 s; closing them", "error", err)
+		_ = srv.Close()
 	}
 	return nil
 }

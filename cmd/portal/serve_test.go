@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tierdesk/tierdesk/internal/devdb"
+	"github.com/tierdesk/tierdesk/internal/store"
 )
 
 func get(t *testing.T, url string) (*http.Response, string) {
@@ -27,7 +28,7 @@ func get(t *testing.T, url string) (*http.Response, string) {
 
 func TestServeProbesHeadersAssetsAndErrors(t *testing.T) {
 	t.Parallel()
-	p := startPortal(t, "serve", baseEnv(newTestDB(t)))
+	p := startPortal(t, "serve", baseEnv(t, newTestDB(t)))
 
 	if resp, body := get(t, p.URL+"/healthz"); resp.StatusCode != 200 || body != "ok\n" {
 		t.Fatalf("/healthz: %d %q", resp.StatusCode, body)
@@ -98,7 +99,13 @@ func TestReadyzFollowsPostgresWithoutRestart(t *testing.T) {
 	if err := cluster.CreateDatabase(ctx, "tierdesk"); err != nil {
 		t.Fatal(err)
 	}
-	p := startPortal(t, "serve", baseEnv(cluster.URL("tierdesk")))
+	web, err := store.EnsureAppLogin(ctx, cluster.URL("tierdesk"), store.AppLogin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := baseEnv(t, cluster.URL("tierdesk"))
+	env["DATABASE_URL"] = web
+	p := startPortal(t, "serve", env)
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -165,4 +172,15 @@ func newCluster(t *testing.T) *devdb.Cluster {
 		os.RemoveAll(dir)
 	})
 	return cluster
+}
+
+func TestServeRefusesAnOwnerLogin(t *testing.T) {
+	t.Parallel()
+	url := newTestDB(t)
+	env := baseEnv(t, url)
+	env["DATABASE_URL"] = url // the superuser
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "superuser or owns the schema") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("serve as the superuser: %v", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
@@ -45,6 +46,10 @@ func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request, format st
 	} else {
 		w.Header().Set("Content-Type", "application/x-ndjson")
 	}
+	// A long export keeps the connection alive batch by batch, past the server's WriteTimeout.
+	rc := http.NewResponseController(w)
+	extend := func() { _ = rc.SetWriteDeadline(time.Now().Add(2 * time.Minute)) }
+	extend()
 	cw := csv.NewWriter(w)
 	enc := json.NewEncoder(w)
 	started := false
@@ -57,6 +62,9 @@ func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request, format st
 		}
 		started = true
 		n++
+		if n%500 == 0 {
+			extend()
+		}
 		if format == "ndjson" {
 			return enc.Encode(exportEvent(e))
 		}
@@ -105,15 +113,21 @@ func csvRecord(e store.AuditEvent) []string {
 	if e.StaffID != nil {
 		staff = strconv.FormatInt(*e.StaffID, 10)
 	}
-	return []string{strconv.FormatInt(e.Seq, 10), e.OccurredAt.UTC().Format(time.RFC3339Nano), staff, e.StaffEmail,
-		e.ZoomUserID, e.GrantRef, e.Action, e.TargetType, e.TargetID, csvSafe(e.TargetLabel), e.CustomerID, string(e.Outcome),
-		strconv.Itoa(e.ZoomCode), csvSafe(e.ZoomMessage), strconv.FormatBool(e.External), e.RequestID, e.IP, csvSafe(e.UserAgent),
+	rec := []string{strconv.FormatInt(e.Seq, 10), e.OccurredAt.UTC().Format(time.RFC3339Nano), staff, e.StaffEmail,
+		e.ZoomUserID, e.GrantRef, e.Action, e.TargetType, e.TargetID, e.TargetLabel, e.CustomerID, string(e.Outcome),
+		strconv.Itoa(e.ZoomCode), e.ZoomMessage, strconv.FormatBool(e.External), e.RequestID, e.IP, e.UserAgent,
 		e.JobID, string(e.Details), hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)}
+	for i := range rec {
+		rec[i] = csvSafe(rec[i])
+	}
+	return rec
 }
 
-// csvSafe defuses spreadsheet formulas in free text (a cell starting with = + - @).
+// csvSafe defuses spreadsheet formulas: a cell starting with = + - @ (or a tab or carriage
+// return) gets a leading quote. The CSV export is for reading; NDJSON carries the exact bytes
+// the chain's hashes cover.
 func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s

@@ -59,6 +59,11 @@ func validEmail(s string) bool {
 // valid 10 minutes, bound to this browser by a cookie.
 func (h *Handlers) zoomLogin(w http.ResponseWriter, r *http.Request) error {
 	state, binding, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
+	// A second sign-in started in the same browser (another tab, a double click) keeps the
+	// binding, so that both callbacks still find this browser's cookie.
+	if c, err := r.Cookie(h.signInCookie()); err == nil && len(c.Value) == len(binding) {
+		binding = c.Value
+	}
 	if err := h.store.CreateSignInState(r.Context(), state, binding, verifier); err != nil {
 		return err
 	}
@@ -98,10 +103,10 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	if zerr := q.Get("error"); zerr != "" {
+	if zerr := q.Get("error"); zerr != "" || q.Get("code") == "" {
 		h.logSignIn(r, "failed", "zoom returned error "+zerr, "")
 		return &pageError{status: http.StatusBadRequest, title: "Sign-in cancelled",
-			message: "Zoom did not authorize Tierdesk (" + zerr + "). Nothing was changed.", action: "Try again", actionURL: "/signin"}
+			message: "Zoom did not authorize Tierdesk. Nothing was changed.", action: "Try again", actionURL: "/signin"}
 	}
 	tok, err := h.cfg.ZoomApp.Exchange(ctx, q.Get("code"), verifier)
 	if err != nil {
@@ -110,6 +115,13 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 			message: "Zoom did not accept the sign-in: " + explainTokenError(err) + " Start again.",
 			action:  "Sign in again", actionURL: "/signin", cause: err}
 	}
+	// Tokens the portal does not end up keeping are revoked at Zoom, on every path.
+	keep := false
+	defer func() {
+		if !keep {
+			h.revokeQuietly(r, tok.AccessToken)
+		}
+	}()
 	zc := h.zoom.TokenClient(tok, "")
 	me, _, err := zc.Me(ctx)
 	if err != nil {
@@ -121,14 +133,14 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 
 	partner, err := h.store.PartnerByZoomAccount(ctx, me.AccountID)
 	if errors.Is(err, store.ErrNotFound) {
-		return h.offerRegistration(w, r, zc, me, tokens)
+		keep, err = h.offerRegistration(w, r, zc, me, tokens)
+		return err
 	} else if err != nil {
 		return err
 	}
 	grant := store.GrantInput{ZoomAccountID: me.AccountID, ZoomUserID: me.ID, ClientID: h.cfg.ZoomApp.ClientID, Tokens: tokens}
 	st, grantID, err := h.store.SignIn(ctx, partner.ID, who, grant, h.requestEvent(r))
 	if errors.Is(err, store.ErrNotStaff) || errors.Is(err, store.ErrStaffSuspended) {
-		h.revokeQuietly(r, tok.AccessToken)
 		h.logSignIn(r, "refused", err.Error(), me.Email)
 		ev := h.requestEvent(r)
 		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = partner.ID, "session.sign_in", store.OutcomeDenied, me.ID
@@ -143,6 +155,7 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
+	keep = true // stored in the grant now
 	if err := h.startSession(r, st.ID, partner.ID, grantID); err != nil {
 		return err
 	}
@@ -173,38 +186,44 @@ type regUser struct {
 }
 
 // offerRegistration handles a Zoom user whose account is not a partner: an owner or admin
-// of a primary account may register it; anyone else is told who can.
-func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc *zoom.Client, me *zoom.User, tokens store.Tokens) error {
+// of a primary account may register it; anyone else is told who can. It reports whether the
+// tokens were kept (stored for the registration).
+func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc *zoom.Client, me *zoom.User, tokens store.Tokens) (bool, error) {
 	ctx := r.Context()
+	refuse := func(reason, title, message string) (bool, error) {
+		h.logSignIn(r, "refused", reason, me.Email)
+		ev := h.requestEvent(r)
+		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = store.SystemChain, "session.sign_in", store.OutcomeDenied, me.ID
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "zoom_account", me.AccountID, me.Email
+		ev.Details = details(map[string]any{"reason": reason, "email": me.Email, "role": me.RoleName})
+		h.auditAlone(r, ev)
+		return false, &pageError{status: http.StatusForbidden, title: title, message: message}
+	}
 	if !me.IsOwnerOrAdmin() {
-		h.revokeQuietly(r, tokens.AccessToken)
-		h.logSignIn(r, "refused", "account not registered; user is not owner or admin", me.Email)
-		return &pageError{status: http.StatusForbidden, title: "Your Zoom account isn't registered",
-			message: "Your Zoom account is not registered with Tierdesk yet. Its owner or an admin can register it by signing in here; then they can invite you."}
+		return refuse("account not registered; user is not owner or admin", "Your Zoom account isn't registered",
+			"Your Zoom account is not registered with Tierdesk yet. Its owner or an admin can register it by signing in here; then they can invite you.")
 	}
 	if _, _, err := zc.ListSubAccountsPage(ctx, 1, ""); err != nil {
 		if zoom.IsPermission(err) || zoom.IsNotFound(err) {
-			h.revokeQuietly(r, tokens.AccessToken)
-			h.logSignIn(r, "refused", "not a primary account: "+err.Error(), me.Email)
-			return &pageError{status: http.StatusForbidden, title: "Not a primary account",
-				message: "Tierdesk is for Zoom partners: your Zoom account must be a primary (master) account with sub accounts enabled. Zoom says this account cannot list sub accounts. Contact Zoom's partner team to enable it."}
+			return refuse("not a primary account: "+err.Error(), "Not a primary account",
+				"Tierdesk is for Zoom partners: your Zoom account must be a primary (master) account with sub accounts enabled. Zoom says this account cannot list sub accounts. Contact Zoom's partner team to enable it.")
 		}
-		return zoomUnavailable(err)
+		return false, zoomUnavailable(err)
 	}
 	grantID, err := h.store.SavePendingGrant(ctx, me.AccountID, me.ID, h.cfg.ZoomApp.ClientID, tokens)
 	if err != nil {
-		return err
+		return false, err
 	}
 	ru, _ := json.Marshal(regUser{AccountID: me.AccountID, UserID: me.ID, Email: me.Email, FirstName: me.FirstName,
 		LastName: me.LastName, RoleName: me.RoleName, Company: me.Company})
 	if err := h.sessions.RenewToken(ctx); err != nil {
-		return err
+		return true, err
 	}
 	h.sessions.Put(ctx, keyRegGrant, grantID)
 	h.sessions.Put(ctx, keyRegUser, string(ru))
 	h.logSignIn(r, "pending", "registration offered", me.Email)
 	http.Redirect(w, r, "/register", http.StatusSeeOther)
-	return nil
+	return true, nil
 }
 
 // signOut ends the session and revokes the staff member's Zoom grant. POST only.
@@ -232,6 +251,8 @@ func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) error {
 	if err := h.sessions.Destroy(ctx); err != nil {
 		return err
 	}
+	// Nothing of the signed-in pages stays in this browser's cache or storage.
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	http.Redirect(w, r, "/signin?signed_out", http.StatusSeeOther)
 	return nil
 }
@@ -251,7 +272,7 @@ func (h *Handlers) revokeQuietly(r *http.Request, accessToken string) {
 func (h *Handlers) logSignIn(r *http.Request, outcome, reason, email string) {
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in", slog.String("request_id", middleware.GetReqID(r.Context())),
 		slog.String("outcome", outcome), slog.String("reason", reason), slog.String("email", email),
-		slog.String("remote", clientIP(r)))
+		slog.String("remote", h.clientIP(r)))
 }
 
 func explainTokenError(err error) string {

@@ -61,12 +61,23 @@ func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error
 		pe = errInternal
 	}
 	reqID := middleware.GetReqID(r.Context())
+	level := slog.LevelDebug
 	if pe.status >= 500 {
-		h.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", reqID),
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		level = slog.LevelError
 	}
+	h.log.LogAttrs(r.Context(), level, "request failed", slog.String("request_id", reqID), slog.Int("status", pe.status),
+		slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	page := templates.MessagePage{Status: pe.status, Title: pe.title, Message: pe.message, RequestID: reqID,
 		SignedIn: staffFrom(r.Context()) != nil, Action: pe.action, ActionURL: pe.actionURL}
+	if r.Header.Get("HX-Request") == "true" && staffFrom(r.Context()) != nil {
+		// htmx swaps error answers too (see the layout's htmx-config): show the message in
+		// place of the page's content rather than nothing at all.
+		w.Header().Set("HX-Retarget", "#main")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reselect", "#error-panel")
+		h.render(w, r, pe.status, templates.MessagePanel(page))
+		return
+	}
 	h.render(w, r, pe.status, templates.Message(page))
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -22,14 +23,16 @@ import (
 
 // Config is what the handlers need to know about the deployment.
 type Config struct {
-	BaseURL       *url.URL         // the portal's public URL, e.g. https://portal.example.com
-	SecureCookies bool             // false only for plain http on localhost
-	Sandbox       bool             // Zoom is the embedded sandbox: say so in the header
-	ZoomApp       zoom.App         // the OAuth app staff sign in with
-	ZoomAPIURL    string           // e.g. https://api.zoom.us/v2
-	ZoomHTTP      *http.Client     // base client for Zoom API calls (timeouts, transport)
-	MaxBodyBytes  int64            // request body limit; 0 means 1 MiB
-	Now           func() time.Time // the clock; nil means time.Now (tests move it)
+	BaseURL        *url.URL         // the portal's public URL, e.g. https://portal.example.com
+	SecureCookies  bool             // false only for plain http on localhost
+	Sandbox        bool             // Zoom is the embedded sandbox: say so in the header
+	ZoomApp        zoom.App         // the OAuth app staff sign in with
+	ZoomAPIURL     string           // e.g. https://api.zoom.us/v2
+	ZoomHTTP       *http.Client     // base client for Zoom API calls (timeouts, transport)
+	MaxBodyBytes   int64            // request body limit; 0 means 1 MiB
+	Now            func() time.Time // the clock; nil means time.Now (tests move it)
+	MetricsToken   string           // when set, /metrics wants "Authorization: Bearer <token>"
+	TrustedProxies []netip.Prefix   // proxies whose X-Forwarded-For names the client
 }
 
 // ReadyFunc reports whether the portal can serve: Postgres answers and migrations are current.

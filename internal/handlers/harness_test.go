@@ -16,13 +16,12 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tierdesk/tierdesk/internal/handlers"
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/secret"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -36,6 +35,7 @@ type env struct {
 	Sandbox *sandbox.Sandbox
 	SbURL   string
 	Store   *store.Store
+	Keys    *secret.Keyring
 	Handler http.Handler // the portal's router
 	clock   *clock
 
@@ -70,7 +70,8 @@ func testLogger() *slog.Logger {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := storetest.NewPool(t)
-	st := store.New(pool, storetest.Keys(t))
+	keys := storetest.Keys(t)
+	st := store.New(pool, keys)
 	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
 	if err != nil {
 		t.Fatal(err)
@@ -84,15 +85,8 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	sessions := scs.New()
-	ps := pgxstore.NewWithCleanupInterval(pool, 0)
-	sessions.Store = ps
-	sessions.HashTokenInStore = true
-	sessions.Lifetime = handlers.AbsoluteLifetime
-	sessions.IdleTimeout = handlers.IdleTimeout
-	sessions.Cookie.Name = "td_session"
-	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, clock: &clock{}}
+	sessions := handlers.NewSessionManager(pool, false, testLogger())
+	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, Keys: keys, clock: &clock{}}
 	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: base.String() + "/auth/zoom/callback"}
 	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now}

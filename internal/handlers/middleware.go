@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -63,18 +65,42 @@ func (h *Handlers) accessLog(next http.Handler) http.Handler {
 			slog.String("request_id", middleware.GetReqID(r.Context())),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
 			slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
-			slog.Duration("duration", elapsed), slog.String("remote", clientIP(r)))
+			slog.Duration("duration", elapsed), slog.String("remote", h.clientIP(r)))
 	})
 }
 
-// clientIP is the address the request came from. The portal does not trust forwarding
-// headers unless deployed behind a proxy that sets them; see README.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
+// clientIP is the address the request came from: the peer's, or, when the peer is a trusted
+// proxy (PORTAL_TRUSTED_PROXIES), the last address in X-Forwarded-For that is not one.
+func (h *Handlers) clientIP(r *http.Request) string {
+	addr, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
-	return strings.Trim(host, "[]")
+	ip := addr.Addr().Unmap()
+	if !h.trusted(ip) {
+		return ip.String()
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		ip = hop.Unmap()
+		if !h.trusted(ip) {
+			break
+		}
+	}
+	return ip.String()
+}
+
+func (h *Handlers) trusted(ip netip.Addr) bool {
+	for _, p := range h.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // recoverer turns a panic into a logged error with its stack and a plain 500 page.
@@ -122,6 +148,10 @@ func (h *Handlers) securityHeaders(next http.Handler) http.Handler {
 // http.CrossOriginProtection (Sec-Fetch-Site, then Origin against Host).
 func (h *Handlers) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	if h.cfg.BaseURL != nil {
+		// Behind a proxy that rewrites Host, the public origin is still ours.
+		_ = cop.AddTrustedOrigin(h.cfg.BaseURL.Scheme + "://" + h.cfg.BaseURL.Host)
+	}
 	cop.SetDenyHandler(h.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		h.log.LogAttrs(r.Context(), slog.LevelWarn, "cross-origin request refused",
 			slog.String("request_id", middleware.GetReqID(r.Context())), slog.String("method", r.Method),
@@ -137,6 +167,21 @@ func (h *Handlers) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestIDPattern is what a request id from upstream (a load balancer's X-Request-Id) must
+// look like to be kept; anything else is replaced by one of ours.
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,64}$`)
+
+// cleanRequestID drops an incoming X-Request-Id that is not a plain token, so that no
+// client-chosen text reaches logs and the audit log through it.
+func cleanRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !requestIDPattern.MatchString(id) {
+			r.Header.Del(middleware.RequestIDHeader)
 		}
 		next.ServeHTTP(w, r)
 	})

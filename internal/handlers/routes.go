@@ -14,14 +14,14 @@ import (
 // routes is the whole HTTP surface of the portal, with the guards of each group beside it.
 func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody)
+	r.Use(cleanRequestID, middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody)
 	r.NotFound(h.wrap(h.notFound))
 	r.MethodNotAllowed(h.wrap(h.methodNotAllowed))
 
 	// Probes and metrics: no session.
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Method(http.MethodGet, "/metrics", h.metricsAuth(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	r.Method(http.MethodGet, static.Prefix+"*", static.Handler())
 
 	// Everything else has a session.

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -48,14 +46,6 @@ func invite(t testing.TB, e *env, owner *browser, email string, role store.Role)
 	if p.StatusCode != http.StatusSeeOther {
 		t.Fatalf("invite %s: %d %.500s", email, p.StatusCode, p.Body)
 	}
-}
-
-func customerNames(p *page) []string {
-	var out []string
-	p.Doc().Find(`[data-testid="customer-row"] td:first-child`).Each(func(_ int, s *goquery.Selection) {
-		out = append(out, strings.TrimSpace(s.Text()))
-	})
-	return out
 }
 
 // tree sets up the three tiers: Northwind (distributor) synced, Contoso registered below it

@@ -16,8 +16,8 @@ import (
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
-// CleanupArgs are the arguments of the periodic clean-up: expired pending sign-ins and
-// grants of sign-ins that never went on to register.
+// CleanupArgs are the arguments of the periodic clean-up: expired pending sign-ins, expired
+// sessions, and grants of sign-ins that never went on to register.
 type CleanupArgs struct{}
 
 // Kind names the job for River.
@@ -40,7 +40,11 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	if err != nil {
 		return err
 	}
-	w.Log.LogAttrs(ctx, slog.LevelDebug, "cleanup", slog.Int64("signin_states", states), slog.Int64("pending_grants", grants))
+	sessions, err := w.Store.DeleteExpiredSessions(ctx)
+	if err != nil {
+		return err
+	}
+	w.Log.LogAttrs(ctx, slog.LevelDebug, "cleanup", slog.Int64("signin_states", states), slog.Int64("pending_grants", grants), slog.Int64("sessions", sessions))
 	return nil
 }
 

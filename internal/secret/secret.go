@@ -9,7 +9,9 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -20,6 +22,7 @@ import (
 type Keyring struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	raw     map[string][]byte
 }
 
 // ErrUnknownKey means a ciphertext names a key id the keyring does not hold.
@@ -29,7 +32,7 @@ var ErrUnknownKey = errors.New("secret: unknown key id")
 // `id:base64` (or a bare base64 key, whose id is "k1"), each decoding to exactly 32 bytes.
 // The first key is the one new secrets are encrypted with.
 func ParseKeyring(s string) (*Keyring, error) {
-	kr := &Keyring{aeads: map[string]cipher.AEAD{}}
+	kr := &Keyring{aeads: map[string]cipher.AEAD{}, raw: map[string][]byte{}}
 	for i, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -58,6 +61,7 @@ func ParseKeyring(s string) (*Keyring, error) {
 			return nil, fmt.Errorf("key id %q appears twice", id)
 		}
 		kr.aeads[id] = aead
+		kr.raw[id] = key
 		if kr.current == "" {
 			kr.current = id
 		}
@@ -89,6 +93,19 @@ func NewKey(id string) string {
 
 // CurrentKeyID returns the id of the key new secrets are encrypted with.
 func (k *Keyring) CurrentKeyID() string { return k.current }
+
+// Derive returns a 32-byte key for one purpose (label), derived from key keyID with
+// HMAC-SHA256, so that one configured key serves several uses without reuse. It fails with
+// ErrUnknownKey.
+func (k *Keyring) Derive(keyID, label string) ([]byte, error) {
+	key, ok := k.raw[keyID]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownKey, keyID)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("tierdesk derive v1\x00" + label))
+	return m.Sum(nil), nil
+}
 
 // Encrypt seals plaintext under the current key. additional binds the ciphertext to its
 // place (for example "zoom_grants.refresh_token:42") so it cannot be moved to another row.

@@ -60,3 +60,20 @@ func TestParseKeyringErrors(t *testing.T) {
 		t.Fatalf("bare key: %v, id %v", err, kr)
 	}
 }
+
+func TestDerive(t *testing.T) {
+	kr, _ := ParseKeyring(NewKey("a") + "," + NewKey("b"))
+	a1, err := kr.Derive("a", "audit")
+	if err != nil || len(a1) != 32 {
+		t.Fatalf("derive: %v %d", err, len(a1))
+	}
+	a2, _ := kr.Derive("a", "audit")
+	other, _ := kr.Derive("a", "other")
+	b1, _ := kr.Derive("b", "audit")
+	if !bytes.Equal(a1, a2) || bytes.Equal(a1, other) || bytes.Equal(a1, b1) {
+		t.Fatal("derived keys are not stable per key and label")
+	}
+	if _, err := kr.Derive("c", "audit"); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("unknown key: %v", err)
+	}
+}

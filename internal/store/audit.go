@@ -3,13 +3,18 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/secret"
 )
 
 // Outcome is how an audited action ended.
@@ -49,49 +54,68 @@ type AuditEvent struct {
 	// Details holds before/after and anything else, as a JSON object; secrets are redacted
 	// before it is stored.
 	Details  json.RawMessage `json:"details"`
+	KeyID    string          `json:"key_id"` // the key whose derived audit key signed Hash
 	PrevHash []byte          `json:"prev_hash"`
 	Hash     []byte          `json:"hash"`
 }
 
+// SystemChain is the partner id of the system's own chain: events that belong to no partner,
+// such as a refused sign-in of a Zoom account that is not registered.
+const SystemChain int64 = 0
+
 const auditColumns = `partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref, action, target_type,
 	target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id, ip, user_agent, job_id,
-	details::text, prev_hash, hash`
+	details::text, key_id, prev_hash, hash`
 
 func scanAudit(row pgx.CollectableRow) (AuditEvent, error) {
 	var e AuditEvent
 	var details string
 	err := row.Scan(&e.PartnerID, &e.Seq, &e.OccurredAt, &e.StaffID, &e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action,
 		&e.TargetType, &e.TargetID, &e.TargetLabel, &e.CustomerID, &e.Outcome, &e.ZoomCode, &e.ZoomMessage, &e.External,
-		&e.RequestID, &e.IP, &e.UserAgent, &e.JobID, &details, &e.PrevHash, &e.Hash)
+		&e.RequestID, &e.IP, &e.UserAgent, &e.JobID, &details, &e.KeyID, &e.PrevHash, &e.Hash)
 	e.Details = json.RawMessage(details)
 	return e, err
 }
 
 // Canonical is the byte string an event's hash covers: every stored field but the hash, as a
-// JSON array in fixed order, times in UTC with microseconds (what PostgreSQL keeps).
-func (e AuditEvent) Canonical() []byte {
+// JSON array in fixed order, times in UTC with microseconds (what PostgreSQL keeps). It fails
+// only for details that are not valid JSON (a row changed behind the portal's back).
+func (e AuditEvent) Canonical() ([]byte, error) {
 	var staff any
 	if e.StaffID != nil {
 		staff = *e.StaffID
 	}
-	fields := []any{"v1", e.PartnerID, e.Seq, e.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000Z"), staff,
+	fields := []any{"v2", e.KeyID, e.PartnerID, e.Seq, e.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000Z"), staff,
 		e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType, e.TargetID, e.TargetLabel, e.CustomerID,
 		string(e.Outcome), e.ZoomCode, e.ZoomMessage, e.External, e.RequestID, e.IP, e.UserAgent, e.JobID,
 		json.RawMessage(e.Details)}
 	b, err := json.Marshal(fields)
 	if err != nil {
-		panic(err) // every field is a plain value and Details is valid JSON
+		return nil, fmt.Errorf("canonical form of audit event %d: %w", e.Seq, err)
 	}
-	return b
+	return b, nil
 }
 
-// ComputeHash returns sha256(prev_hash || Canonical(e)): what Hash must be. Tools that check
-// an export recompute it.
-func (e AuditEvent) ComputeHash() []byte {
-	h := sha256.New()
-	h.Write(e.PrevHash)
-	h.Write(e.Canonical())
-	return h.Sum(nil)
+// auditKeyLabel names the derived key that signs audit chains.
+const auditKeyLabel = "audit-chain"
+
+// ComputeHash returns HMAC-SHA256(audit key of e.KeyID, prev_hash || Canonical(e)): what
+// Hash must be. The audit key is derived from PORTAL_SECRET_KEY, which the database does not
+// hold, so someone who changes rows cannot recompute the chain. It fails for an unknown key
+// or unreadable details.
+func (e AuditEvent) ComputeHash(keys *secret.Keyring) ([]byte, error) {
+	key, err := keys.Derive(e.KeyID, auditKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(e.PrevHash)
+	m.Write(c)
+	return m.Sum(nil), nil
 }
 
 // secretKey matches keys whose values must never reach the audit log.
@@ -147,12 +171,13 @@ func redact(v any) any {
 	return v
 }
 
-// appendAudit appends e to its partner's chain inside tx: it locks the partner's chain head,
-// so concurrent writers of one partner serialize (no gaps, no forks) while other partners
-// proceed. It returns the event as stored.
+// appendAudit appends e to its partner's chain inside tx. Writers of one partner take a
+// transaction-level advisory lock on that partner's chain, so they serialize (no gaps, no
+// forks) while other partners proceed; the database's trigger then checks that the event
+// follows the head and moves the head. It returns the event as stored.
 func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
-	if e.PartnerID == 0 || e.Action == "" || e.Outcome == "" {
-		return e, fmt.Errorf("audit event needs a partner, an action and an outcome: %+v", e)
+	if e.Action == "" || e.Outcome == "" {
+		return e, fmt.Errorf("audit event %q of partner %d needs an action and an outcome", e.Action, e.PartnerID)
 	}
 	details, err := RedactDetails(e.Details)
 	if err != nil {
@@ -161,33 +186,33 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	e.Details = details
 	e.ZoomMessage = truncate(e.ZoomMessage, 1000)
 	e.UserAgent = truncate(e.UserAgent, 500)
+	e.RequestID = truncate(e.RequestID, 100)
 	if e.OccurredAt.IsZero() {
 		e.OccurredAt = s.now()
 	}
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
-	// Take the head row lock; the first event of a partner creates the head (seq 0, zero hash).
-	var headSeq int64
-	var headHash []byte
-	err = tx.QueryRow(ctx, `INSERT INTO audit_heads (partner_id, seq, hash) VALUES ($1, 0, $2)
-		ON CONFLICT (partner_id) DO UPDATE SET partner_id = EXCLUDED.partner_id
-		RETURNING seq, hash`, e.PartnerID, make([]byte, sha256.Size)).Scan(&headSeq, &headHash)
-	if err != nil {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7270001, $1::int)", int32(e.PartnerID)); err != nil {
 		return e, fmt.Errorf("lock audit chain of partner %d: %w", e.PartnerID, err)
 	}
-	e.Seq, e.PrevHash = headSeq+1, headHash
-	e.Hash = e.ComputeHash()
+	e.Seq, e.PrevHash = 0, make([]byte, sha256.Size)
+	err = tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", e.PartnerID).Scan(&e.Seq, &e.PrevHash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return e, fmt.Errorf("read audit chain head of partner %d: %w", e.PartnerID, err)
+	}
+	e.Seq++
+	e.KeyID = s.keys.CurrentKeyID()
+	if e.Hash, err = e.ComputeHash(s.keys); err != nil {
+		return e, err
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref,
 			action, target_type, target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id,
-			ip, user_agent, job_id, details, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+			ip, user_agent, job_id, details, key_id, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 		e.PartnerID, e.Seq, e.OccurredAt, e.StaffID, e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType,
 		e.TargetID, e.TargetLabel, e.CustomerID, e.Outcome, e.ZoomCode, e.ZoomMessage, e.External, e.RequestID, e.IP,
-		e.UserAgent, e.JobID, string(e.Details), e.PrevHash, e.Hash)
+		e.UserAgent, e.JobID, string(e.Details), e.KeyID, e.PrevHash, e.Hash)
 	if err != nil {
 		return e, fmt.Errorf("append audit event: %w", err)
-	}
-	if _, err := tx.Exec(ctx, "UPDATE audit_heads SET seq = $2, hash = $3 WHERE partner_id = $1", e.PartnerID, e.Seq, e.Hash); err != nil {
-		return e, fmt.Errorf("advance audit chain: %w", err)
 	}
 	return e, nil
 }
@@ -205,10 +230,10 @@ func truncate(s string, n int) string {
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // Audit appends an event that goes with no other local change (a denial, a sign-in, a Zoom
-// call that failed), in its own transaction.
+// call that failed), in its own transaction. PartnerID SystemChain writes to the system chain.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	var out AuditEvent
-	err := s.inTx(ctx, e.PartnerID, func(tx pgx.Tx) error {
+	err := s.inChainTx(ctx, e.PartnerID, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var err error
 		out, err = s.appendAudit(ctx, tx, e)
 		return err
@@ -226,14 +251,25 @@ type AuditHead struct {
 // AuditChainHead returns partnerID's chain head (seq 0 and a zero hash before any event).
 func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead, error) {
 	h := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&h.Seq, &h.Hash)
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		return err
 	})
 	return h, err
+}
+
+// inChainTx runs fn in a transaction acting for an audit chain's partner, the system chain
+// (SystemChain) included.
+func (s *Store) inChainTx(ctx context.Context, partnerID int64, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10)); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 // mustJSON encodes details made of plain values.

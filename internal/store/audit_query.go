@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -152,11 +153,11 @@ func (s *Store) AuditEventBySeq(ctx context.Context, partnerID, seq int64) (Audi
 func (s *Store) ExportAudit(ctx context.Context, partnerID int64, f AuditFilter, fn func(AuditEvent) error) (AuditHead, error) {
 	head := AuditHead{PartnerID: partnerID, Hash: make([]byte, 32)}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10)); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('statement_timeout', '0', true)", strconv.FormatInt(partnerID, 10)); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&head.Seq, &head.Hash)
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		f.BeforeSeq = 0

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -97,8 +99,7 @@ func TestAuditIsAppendOnlyForThePortal(t *testing.T) {
 // ownerConn connects to the test's database as the cluster's superuser.
 func ownerConn(t *testing.T, st *store.Store) *pgx.Conn {
 	t.Helper()
-	cfg := st.Pool().Config().ConnConfig.Copy()
-	cfg.AfterConnect = nil
+	cfg := storetest.Superuser(t, st).Config().ConnConfig.Copy()
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -195,5 +196,181 @@ func TestAuditRedactsSecrets(t *testing.T) {
 	}
 	if r, _ := st.VerifyAudit(ctx, p.ID); !r[0].OK {
 		t.Fatalf("redacted event does not verify: %s", r[0])
+	}
+}
+
+// plainRehash rewrites partner's chain from event seq on as an attacker without the audit
+// key would: sha256 instead of the keyed hash, with the head moved to match.
+func plainRehash(t *testing.T, st *store.Store, partnerID int64, from int64) {
+	t.Helper()
+	su := storetest.Superuser(t, st)
+	ctx := context.Background()
+	rows, _ := su.Query(ctx, "SELECT seq, prev_hash, hash FROM audit_events WHERE partner_id = $1 ORDER BY seq", partnerID)
+	type link struct {
+		seq        int64
+		prev, hash []byte
+	}
+	var links []link
+	for rows.Next() {
+		var l link
+		rows.Scan(&l.seq, &l.prev, &l.hash)
+		links = append(links, l)
+	}
+	rows.Close()
+	conn := ownerConn(t, st)
+	conn.Exec(ctx, "SET session_replication_role = replica")
+	var prev []byte
+	for _, l := range links {
+		if l.seq < from {
+			prev = l.hash
+			continue
+		}
+		h := sha256.Sum256(append(append([]byte{}, prev...), []byte(fmt.Sprint(l.seq))...))
+		if _, err := conn.Exec(ctx, "UPDATE audit_events SET prev_hash = $3, hash = $4 WHERE partner_id = $1 AND seq = $2", partnerID, l.seq, prev, h[:]); err != nil {
+			t.Fatal(err)
+		}
+		prev = h[:]
+	}
+	if _, err := conn.Exec(ctx, "UPDATE audit_heads SET hash = $2 WHERE partner_id = $1", partnerID, prev); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAuditRecomputedChainIsCaughtWithoutTheKey(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, _ := registerPartner(t, st, "acct-k", "owner@k.example")
+	for i := 0; i < 5; i++ {
+		st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i}))
+	}
+	tamper(t, st, "UPDATE audit_events SET target_label = 'rewritten' WHERE partner_id = $1 AND seq = 3", p.ID)
+	plainRehash(t, st, p.ID, 3)
+	r, _ := st.VerifyAudit(ctx, p.ID)
+	if r[0].OK || r[0].BrokenSeq != 3 || !strings.HasPrefix(r[0].Reason, "changed") {
+		t.Fatalf("a chain rewritten without the key: %s", r[0])
+	}
+	// Another portal with another key cannot vouch for this chain either.
+	otherKeys := store.New(st.Pool(), storetest.Keys(t))
+	r, _ = otherKeys.VerifyAudit(ctx, p.ID)
+	if r[0].OK || r[0].BrokenSeq != 1 {
+		t.Fatalf("verified with a foreign key: %s", r[0])
+	}
+}
+
+func TestAuditTruncationIsCaughtByAnAnchor(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, _ := registerPartner(t, st, "acct-tr", "owner@tr.example")
+	for i := 0; i < 5; i++ {
+		st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i}))
+	}
+	head, _ := st.AuditChainHead(ctx, p.ID)
+	if err := st.CheckAnchor(ctx, p.ID, head.Seq, head.Hash); err != nil {
+		t.Fatalf("anchor of an intact chain: %v", err)
+	}
+	// The superuser cuts the last two events and rewinds the head consistently.
+	var hash4 []byte
+	storetest.Superuser(t, st).QueryRow(ctx, "SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = 4", p.ID).Scan(&hash4)
+	tamper(t, st, "DELETE FROM audit_events WHERE partner_id = $1 AND seq > 4", p.ID)
+	tamper(t, st, "UPDATE audit_heads SET seq = 4, hash = $2 WHERE partner_id = $1", p.ID, hash4)
+	if r, _ := st.VerifyAudit(ctx, p.ID); !r[0].OK {
+		t.Fatalf("the cut chain is consistent in itself: %s", r[0])
+	}
+	if err := st.CheckAnchor(ctx, p.ID, head.Seq, head.Hash); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("anchor after truncation: %v", err)
+	}
+}
+
+func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, _ := registerPartner(t, st, "acct-h", "owner@h.example")
+	st.Audit(ctx, auditEvent(p.ID, "user.update", nil))
+	for _, q := range []string{"UPDATE audit_heads SET seq = 0", "DELETE FROM audit_heads", "INSERT INTO audit_heads VALUES (999, 0, '\\x00')"} {
+		if _, err := st.Pool().Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("portal role %q: %v, want permission denied", q, err)
+		}
+	}
+	// An event that does not follow the head is refused by the database.
+	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+		tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID))
+		_, err := tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, action, outcome, key_id, prev_hash, hash)
+			VALUES ($1, 9, now(), 'forged', 'succeeded', 'test', '\x00', '\x00')`, p.ID)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "does not follow") {
+		t.Fatalf("forged event: %v", err)
+	}
+	// RESET ROLE gives the portal's login back, which may do no more.
+	conn, _ := st.Pool().Acquire(ctx)
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "RESET ROLE"); err != nil {
+		t.Fatal(err)
+	}
+	var login string
+	conn.QueryRow(ctx, "SELECT current_user").Scan(&login)
+	if login != store.AppLogin {
+		t.Fatalf("the portal logs in as %s, want %s", login, store.AppLogin)
+	}
+	if _, err := conn.Exec(ctx, "DELETE FROM audit_events"); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("after RESET ROLE, %s deleting audit events: %v", login, err)
+	}
+	conn.Exec(ctx, "SET ROLE "+store.AppRole)
+}
+
+func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, _ := registerPartner(t, st, "acct-live", "owner@live.example")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					st.Audit(ctx, auditEvent(p.ID, "user.update", nil))
+				}
+			}
+		}()
+	}
+	for i := 0; i < 30; i++ {
+		r, err := st.VerifyAudit(ctx, p.ID)
+		if err != nil || !r[0].OK {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("verify during writes: %v %v", r, err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	// Details that cannot be put in canonical form are an error to report, not a crash.
+	bad := store.AuditEvent{KeyID: "test", Details: json.RawMessage(`{"a":`)}
+	if _, err := bad.ComputeHash(storetest.Keys(t)); err == nil {
+		t.Fatal("hash of unreadable details")
+	}
+}
+
+func TestSystemChainRecordsEventsOfNoPartner(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if _, err := st.Audit(ctx, store.AuditEvent{PartnerID: store.SystemChain, Action: "session.sign_in", Outcome: store.OutcomeDenied,
+			TargetType: "zoom_user", TargetLabel: "stranger@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := st.VerifyAudit(ctx, 0)
+	if err != nil || len(r) != 1 || r[0].PartnerID != store.SystemChain || !r[0].OK || r[0].Verified != 3 {
+		t.Fatalf("system chain: %v %v", r, err)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -15,34 +16,49 @@ type ChainReport struct {
 	OK        bool
 	BrokenSeq int64  // the first broken event's sequence number (when not OK)
 	Reason    string // why it is broken: changed, missing, reordered
+	HeadSeq   int64  // the chain head verified against
+	HeadHash  []byte
 }
 
+// String describes the report in one line.
 func (r ChainReport) String() string {
-	if r.OK {
-		return fmt.Sprintf("partner %d: %d events verified", r.PartnerID, r.Verified)
+	who := fmt.Sprintf("partner %d", r.PartnerID)
+	if r.PartnerID == SystemChain {
+		who = "system chain"
 	}
-	return fmt.Sprintf("partner %d: event %d is broken: %s (%d events verified before it)", r.PartnerID, r.BrokenSeq, r.Reason, r.Verified)
+	if r.OK {
+		return fmt.Sprintf("%s: %d events verified, head %x", who, r.Verified, r.HeadHash)
+	}
+	return fmt.Sprintf("%s: event %d is broken: %s (%d events verified before it)", who, r.BrokenSeq, r.Reason, r.Verified)
 }
 
-// VerifyAudit recomputes the audit chain of partnerID (0 means every partner): each event
-// must follow the one before with no gap, link to its hash, and hash to what it says. It stops
-// each chain at the first broken event and says why: an event was changed (its hash does not
-// match its content), is missing (a gap in the sequence, or the chain ends before its head),
-// or was reordered (it does not link to the event before it).
+// VerifyAudit recomputes the audit chain of partnerID (0 means every partner, and the system
+// chain): each event must follow the one before with no gap, link to its hash, and carry the
+// keyed hash of its content. It stops each chain at the first broken event and says why: an
+// event was changed (its hash does not match its content, or was not signed with a key this
+// portal holds), is missing (a gap in the sequence, or the chain ends before its head), or
+// was reordered (it does not link to the event before it). Each chain is read from one
+// snapshot, so appends made meanwhile are not mistaken for breaks.
 func (s *Store) VerifyAudit(ctx context.Context, partnerID int64) ([]ChainReport, error) {
 	var partners []int64
-	q := "SELECT id FROM partners ORDER BY id"
-	args := []any{}
 	if partnerID != 0 {
-		q, args = "SELECT id FROM partners WHERE id = $1", []any{partnerID}
-	}
-	rows, _ := s.pool.Query(ctx, q, args...)
-	partners, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("list partners: %w", err)
-	}
-	if partnerID != 0 && len(partners) == 0 {
-		return nil, fmt.Errorf("partner %d: %w", partnerID, ErrNotFound)
+		if _, err := s.Partner(ctx, partnerID); err != nil {
+			return nil, err
+		}
+		partners = []int64{partnerID}
+	} else {
+		rows, _ := s.pool.Query(ctx, "SELECT id FROM partners ORDER BY id")
+		var err error
+		if partners, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return nil, fmt.Errorf("list partners: %w", err)
+		}
+		head, err := s.AuditChainHead(ctx, SystemChain)
+		if err != nil {
+			return nil, err
+		}
+		if head.Seq > 0 {
+			partners = append([]int64{SystemChain}, partners...)
+		}
 	}
 	reports := make([]ChainReport, 0, len(partners))
 	for _, id := range partners {
@@ -56,12 +72,13 @@ func (s *Store) VerifyAudit(ctx context.Context, partnerID int64) ([]ChainReport
 }
 
 func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, error) {
-	r := ChainReport{PartnerID: partnerID, OK: true}
-	head, err := s.AuditChainHead(ctx, partnerID)
-	if err != nil {
-		return r, err
-	}
-	err = s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+	r := ChainReport{PartnerID: partnerID, OK: true, HeadHash: make([]byte, 32)}
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := s.inChainTx(ctx, partnerID, opts, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&r.HeadSeq, &r.HeadHash)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
 		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 ORDER BY seq", partnerID)
 		if err != nil {
 			return err
@@ -74,13 +91,19 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 			if err != nil {
 				return err
 			}
-			switch {
+			if e.Seq > r.HeadSeq && e.Seq == want {
+				r.OK, r.BrokenSeq, r.Reason = false, r.HeadSeq+1, fmt.Sprintf("the chain head says event %d is last, but it goes on to %d", r.HeadSeq, e.Seq)
+				return nil
+			}
+			switch hash, herr := e.ComputeHash(s.keys); {
 			case e.Seq != want:
 				r.OK, r.BrokenSeq, r.Reason = false, want, fmt.Sprintf("missing: the chain jumps from event %d to event %d", want-1, e.Seq)
 			case !bytes.Equal(e.PrevHash, prev):
 				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, fmt.Sprintf("reordered: it does not link to event %d before it", e.Seq-1)
-			case !bytes.Equal(e.ComputeHash(), e.Hash):
-				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: its content does not match its hash"
+			case herr != nil:
+				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: "+herr.Error()
+			case !bytes.Equal(hash, e.Hash):
+				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: its content does not match its signed hash"
 			}
 			if !r.OK {
 				return nil
@@ -92,14 +115,31 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 			return err
 		}
 		switch {
-		case head.Seq > r.Verified:
-			r.OK, r.BrokenSeq, r.Reason = false, r.Verified+1, fmt.Sprintf("missing: the chain ends at event %d but its head is event %d", r.Verified, head.Seq)
-		case head.Seq < r.Verified:
-			r.OK, r.BrokenSeq, r.Reason = false, head.Seq+1, fmt.Sprintf("the chain head says event %d is last, but it goes on to %d", head.Seq, r.Verified)
-		case !bytes.Equal(head.Hash, prev):
-			r.OK, r.BrokenSeq, r.Reason = false, head.Seq, "changed: the chain head's hash does not match the last event"
+		case r.HeadSeq > r.Verified:
+			r.OK, r.BrokenSeq, r.Reason = false, r.Verified+1, fmt.Sprintf("missing: the chain ends at event %d but its head is event %d", r.Verified, r.HeadSeq)
+		case !bytes.Equal(r.HeadHash, prev):
+			r.OK, r.BrokenSeq, r.Reason = false, r.HeadSeq, "changed: the chain head's hash does not match the last event"
 		}
 		return nil
 	})
 	return r, err
+}
+
+// CheckAnchor reports whether partnerID's chain still contains event seq with the given hash
+// (an anchor kept outside the database: an export's trailer, a logged head). A chain that was
+// cut short or rewritten, even consistently, fails it.
+func (s *Store) CheckAnchor(ctx context.Context, partnerID, seq int64, hash []byte) error {
+	var got []byte
+	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = $2", partnerID, seq).Scan(&got)
+	})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("anchor %d:%d:%x: event %d is missing", partnerID, seq, hash, seq)
+	case err != nil:
+		return err
+	case !bytes.Equal(got, hash):
+		return fmt.Errorf("anchor %d:%d:%x: event %d now has hash %x", partnerID, seq, hash, seq, got)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"errors"
 	"fmt"
 	"time"
@@ -41,11 +42,10 @@ type Grant struct {
 	UpdatedAt     time.Time
 }
 
-// additional data binding each ciphertext to its column.
-var (
-	adAccess  = []byte("zoom_grants.access_token")
-	adRefresh = []byte("zoom_grants.refresh_token")
-)
+// adAccess and adRefresh bind a token's ciphertext to its column and to the Zoom user whose
+// token it is, so that a sealed token copied into another user's row does not decrypt.
+func adAccess(zoomUserID string) []byte  { return []byte("zoom_grants.access_token:" + zoomUserID) }
+func adRefresh(zoomUserID string) []byte { return []byte("zoom_grants.refresh_token:" + zoomUserID) }
 
 func (s *Store) seal(plain string, ad []byte) (string, []byte) {
 	if plain == "" {
@@ -57,8 +57,8 @@ func (s *Store) seal(plain string, ad []byte) (string, []byte) {
 // SavePendingGrant stores the grant of a Zoom user whose account is not a partner yet, for
 // RegisterPartner to claim. It returns the grant id.
 func (s *Store) SavePendingGrant(ctx context.Context, zoomAccountID, zoomUserID, clientID string, t Tokens) (int64, error) {
-	keyID, access := s.seal(t.AccessToken, adAccess)
-	_, refresh := s.seal(t.RefreshToken, adRefresh)
+	keyID, access := s.seal(t.AccessToken, adAccess(zoomUserID))
+	_, refresh := s.seal(t.RefreshToken, adRefresh(zoomUserID))
 	var id int64
 	err := s.pool.QueryRow(ctx, `INSERT INTO zoom_grants (kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
 		VALUES ('user', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
@@ -86,8 +86,8 @@ func claimGrant(ctx context.Context, tx pgx.Tx, grantID, partnerID, staffID int6
 // grant (Zoom invalidates earlier tokens when a user authorizes again). It returns the id.
 func (s *Store) saveUserGrant(ctx context.Context, tx pgx.Tx, partnerID, staffID int64, g GrantInput) (int64, error) {
 	t := g.Tokens
-	keyID, access := s.seal(t.AccessToken, adAccess)
-	_, refresh := s.seal(t.RefreshToken, adRefresh)
+	keyID, access := s.seal(t.AccessToken, adAccess(g.ZoomUserID))
+	_, refresh := s.seal(t.RefreshToken, adRefresh(g.ZoomUserID))
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO zoom_grants (partner_id, staff_id, kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
 		VALUES ($1, $2, 'user', $3, $4, $5, $6, $7, $8, $9, $10)
@@ -136,14 +136,14 @@ func (s *Store) openGrant(r grantRow) (Grant, error) {
 		g.Tokens.Expiry = *r.AccessExpiresAt
 	}
 	if r.AccessToken != nil {
-		pt, err := s.keys.Decrypt(r.KeyID, r.AccessToken, adAccess)
+		pt, err := s.keys.Decrypt(r.KeyID, r.AccessToken, adAccess(g.ZoomUserID))
 		if err != nil {
 			return g, fmt.Errorf("grant %d access token: %w", r.ID, err)
 		}
 		g.Tokens.AccessToken = string(pt)
 	}
 	if r.RefreshToken != nil {
-		pt, err := s.keys.Decrypt(r.KeyID, r.RefreshToken, adRefresh)
+		pt, err := s.keys.Decrypt(r.KeyID, r.RefreshToken, adRefresh(g.ZoomUserID))
 		if err != nil {
 			return g, fmt.Errorf("grant %d refresh token: %w", r.ID, err)
 		}
@@ -255,12 +255,15 @@ func (s *Store) RefreshUserGrant(ctx context.Context, partnerID, grantID int64, 
 		if next.Scopes == "" {
 			next.Scopes = g.Tokens.Scopes
 		}
-		keyID, access := s.seal(next.AccessToken, adAccess)
-		_, refreshed := s.seal(next.RefreshToken, adRefresh)
-		_, err = tx.Exec(ctx, `UPDATE zoom_grants SET key_id = $2, access_token = $3, refresh_token = $4,
+		keyID, access := s.seal(next.AccessToken, adAccess(g.ZoomUserID))
+		_, refreshed := s.seal(next.RefreshToken, adRefresh(g.ZoomUserID))
+		if _, err = tx.Exec(ctx, `UPDATE zoom_grants SET key_id = $2, access_token = $3, refresh_token = $4,
 			scopes = $5, access_expires_at = $6, updated_at = now() WHERE id = $1`,
-			grantID, keyID, access, refreshed, next.Scopes, next.Expiry)
+			grantID, keyID, access, refreshed, next.Scopes, next.Expiry); err != nil {
+			return err
+		}
 		out = next
+		_, err = s.appendAudit(ctx, tx, grantEvent(g, "grant.refresh", map[string]any{"access_expires_at": next.Expiry.UTC(), "scopes": next.Scopes}))
 		return err
 	})
 	if err != nil {
@@ -273,11 +276,17 @@ func (s *Store) RefreshUserGrant(ctx context.Context, partnerID, grantID int64, 
 // staff member must sign in again. The tokens are erased.
 func (s *Store) MarkGrantExpired(ctx context.Context, partnerID, grantID int64) error {
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE zoom_grants SET status = 'expired', access_token = NULL, refresh_token = NULL, updated_at = now()
-			WHERE id = $2 AND partner_id = $1 AND status = 'active'`, partnerID, grantID)
-		if err == nil && tag.RowsAffected() == 0 {
-			err = ErrNotFound
+		rows, _ := tx.Query(ctx, `UPDATE zoom_grants SET status = 'expired', access_token = NULL, refresh_token = NULL, updated_at = now()
+			WHERE id = $2 AND partner_id = $1 AND status = 'active' RETURNING `+grantColumns, partnerID, grantID)
+		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
+		if err != nil {
+			return translate(err)
 		}
+		g := Grant{ID: r.ID, PartnerID: r.PartnerID, StaffID: r.StaffID}
+		if r.ZoomUserID != nil {
+			g.ZoomUserID = *r.ZoomUserID
+		}
+		_, err = s.appendAudit(ctx, tx, grantEvent(g, "grant.expire", map[string]any{"reason": "Zoom refused the refresh token (invalid_grant): the staff member must sign in again"}))
 		return err
 	})
 	if err != nil {
@@ -344,4 +353,14 @@ func (s *Store) PartnersWithAdminGrant(ctx context.Context) ([]int64, error) {
 		}
 	}
 	return ids, nil
+}
+
+// grantEvent is the audit event of a change to a user grant made by Tierdesk itself.
+func grantEvent(g Grant, action string, details map[string]any) AuditEvent {
+	e := AuditEvent{Action: action, Outcome: OutcomeSucceeded, TargetType: "grant", TargetID: strconv.FormatInt(g.ID, 10),
+		GrantRef: GrantRef(g.ID), ZoomUserID: g.ZoomUserID, StaffID: g.StaffID, Details: mustJSON(details)}
+	if g.PartnerID != nil {
+		e.PartnerID = *g.PartnerID
+	}
+	return e
 }

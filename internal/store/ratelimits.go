@@ -58,9 +58,11 @@ func (s *Store) ReserveZoomRate(ctx context.Context, zoomAccountID, label string
 	return ZoomRateReservation{BlockedUntil: until}, nil
 }
 
-// PauseZoomRate holds back every call of zoomAccountID and label for at least d from now
-// (Zoom answered 429 for the per-second limit: the whole budget waits, in every process).
-// A pause never shortens an existing one. It fails only on a database error.
+// PauseZoomRate moves the schedule of zoomAccountID and label to at least d from now (Zoom
+// answered 429 for the per-second limit: the whole budget waits, in every process). The
+// burst allowance of ReserveZoomRate still applies from there: with burst b and interval i,
+// the next call waits d − (b−1)·i. A pause never shortens an existing one. It fails only on a
+// database error.
 func (s *Store) PauseZoomRate(ctx context.Context, zoomAccountID, label string, d time.Duration) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO zoom_rate_limits AS r (zoom_account_id, label, tat)
 		VALUES ($1, $2, clock_timestamp() + $3 * interval '1 microsecond')

@@ -154,7 +154,11 @@ func (s *Store) SignIn(ctx context.Context, partnerID int64, who StaffIdentity, 
 			return ErrStaffSuspended
 		}
 		firstSignIn := st.Status == StaffInvited
-		rows, _ = tx.Query(ctx, `UPDATE staff SET zoom_user_id = $3, email = $4,
+		// A new email at Zoom that another staff row (an invitation, say) already holds is not
+		// taken over: the old one stays until that row is removed.
+		rows, _ = tx.Query(ctx, `UPDATE staff SET zoom_user_id = $3,
+				email = CASE WHEN EXISTS (SELECT 1 FROM staff o WHERE o.partner_id = $1 AND o.id <> $2
+					AND o.status <> 'removed' AND lower(o.email) = lower($4)) THEN email ELSE $4 END,
 				first_name = CASE WHEN $5 = '' THEN first_name ELSE $5 END,
 				last_name = CASE WHEN $6 = '' THEN last_name ELSE $6 END,
 				status = 'active', last_sign_in_at = now()

@@ -83,6 +83,19 @@ func open(ctx context.Context, url string, asApp bool) (*pgxpool.Pool, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
+	// pgxpool's default (the number of CPUs, at least 4) is small for a portal whose sessions,
+	// jobs and pages share the pool; pool_max_conns in the URL still wins.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = 20
+	}
+	if asApp {
+		// No statement or idle transaction of the portal may hold a connection for long.
+		for k, v := range map[string]string{"statement_timeout": "30s", "idle_in_transaction_session_timeout": "60s"} {
+			if cfg.ConnConfig.RuntimeParams[k] == "" {
+				cfg.ConnConfig.RuntimeParams[k] = v
+			}
+		}
+	}
 	if asApp {
 		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 			_, err := conn.Exec(ctx, "SET ROLE "+AppRole)

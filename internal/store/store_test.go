@@ -127,6 +127,13 @@ func TestSignInStaff(t *testing.T) {
 	if err != nil || s2.ID != invited.ID || s2.Email != "sue.new@s.example" {
 		t.Fatalf("second sign-in = %+v, %v", s2, err)
 	}
+	// Sue's email at Zoom changes to one an invitation holds: she still signs in, keeping hers.
+	if _, err := st.InviteStaff(ctx, p.ID, "taken@s.example", store.RoleViewer, nil, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	if s3, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-sue", Email: "taken@s.example"}); err != nil || s3.Email != "sue.new@s.example" {
+		t.Fatalf("sign-in with a taken email: %+v %v", s3.Email, err)
+	}
 	// Someone else with the old email address is not Sue.
 	if _, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-mallory", Email: "sue@s.example"}); !errors.Is(err, store.ErrNotStaff) {
 		t.Fatalf("impostor err = %v", err)
@@ -166,7 +173,9 @@ func TestSignInStateSingleUseBoundAndExpiring(t *testing.T) {
 	if err := st.CreateSignInState(ctx, "state-3", "browser-1", "verifier-3"); err != nil {
 		t.Fatal(err)
 	}
-	st.SetNow(func() time.Time { return time.Now().Add(store.SignInStateTTL + time.Minute) })
+	if _, err := st.Pool().Exec(ctx, "UPDATE signin_states SET created_at = now() - interval '11 minutes'"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.ConsumeSignInState(ctx, "state-3", "browser-1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("expired err = %v", err)
 	}
@@ -256,4 +265,23 @@ func signIn(st *store.Store, partnerID int64, who store.StaffIdentity) (store.St
 	s, _, err := st.SignIn(context.Background(), partnerID, who, store.GrantInput{ZoomAccountID: "acct", ZoomUserID: who.ZoomUserID,
 		Tokens: store.Tokens{AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}}, store.AuditEvent{})
 	return s, err
+}
+
+func TestSealedTokenMovedToAnotherRowDoesNotDecrypt(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, a := registerPartner(t, st, "acct-mv", "a@mv.example")
+	if _, err := st.InviteStaff(ctx, p.ID, "b@mv.example", store.RoleAdmin, nil, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-b", Email: "b@mv.example"})
+	su := storetest.Superuser(t, st)
+	if _, err := su.Exec(ctx, `UPDATE zoom_grants SET refresh_token = (SELECT refresh_token FROM zoom_grants WHERE staff_id = $1),
+		key_id = (SELECT key_id FROM zoom_grants WHERE staff_id = $1) WHERE staff_id = $2`, a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := st.StaffGrant(ctx, p.ID, b.ID); err == nil {
+		t.Fatalf("b's grant decrypted a's token: %q", g.Tokens.RefreshToken)
+	}
 }

@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"method", "route", "status"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "tierdesk", Subsystem: "zoom", Name: "errors_total",
-			Help: "Zoom API calls that failed after any retries, by kind (client_error, rate_limited, daily_limit, server_error, timeout, transport, outcome_unknown, reauth, throttle).",
+			Help: "Zoom API calls that failed after any retries, by kind (client_error, rate_limited, daily_limit, server_error, timeout, transport, outcome_unknown, reauth, grant, throttle, decode).",
 		}, []string{"method", "route", "kind"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "tierdesk", Subsystem: "zoom", Name: "call_duration_seconds",

@@ -75,6 +75,7 @@ func (a App) TokenSource(ctx context.Context, tok *oauth2.Token) oauth2.TokenSou
 
 type tokenErrorSource struct{ src oauth2.TokenSource }
 
+// Token implements oauth2.TokenSource, turning Zoom's refusals into *TokenError.
 func (s tokenErrorSource) Token() (*oauth2.Token, error) {
 	tok, err := s.src.Token()
 	if err != nil {

@@ -74,7 +74,9 @@ type Reservation struct {
 type RateLimiter interface {
 	// Reserve books the next call of key at pace and says how long to wait before sending it.
 	Reserve(ctx context.Context, key RateKey, pace Pace) (Reservation, error)
-	// Pause holds back every call of key for at least d from now (after a per-second 429).
+	// Pause moves key's schedule to at least d from now (after a per-second 429). As with
+	// any GCRA schedule, a burst's allowance stays usable: with burst B the next call waits
+	// d − (B−1)·interval, so the client adds that allowance to d.
 	Pause(ctx context.Context, key RateKey, d time.Duration) error
 	// Block refuses key until until (after a daily-limit 429).
 	Block(ctx context.Context, key RateKey, until time.Time) error

@@ -210,3 +210,51 @@ func (a advancing) RoundTrip(r *http.Request) (*http.Response, error) {
 	a.sb.Advance(time.Second)
 	return a.next.RoundTrip(r)
 }
+
+// The Postgres limiter: a burst goes at once, then the pace; a pause holds the budget back;
+// a daily block refuses until its time; budgets are per account and label.
+func TestPostgresLimiterSemantics(t *testing.T) {
+	l := zoom.NewPostgresLimiter(storetest.NewStore(t))
+	ctx := context.Background()
+	key, pace := zoom.RateKey{ZoomAccountID: "acct-1", Label: zoom.Light}, zoom.Pace{Interval: 100 * time.Millisecond, Burst: 3}
+	var waits []time.Duration
+	for range 5 {
+		r, err := l.Reserve(ctx, key, pace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits = append(waits, r.Wait)
+	}
+	// The database clock moves between statements: allow 50 ms of it.
+	for i, want := range []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond} {
+		if waits[i] > want || waits[i] < want-50*time.Millisecond {
+			t.Fatalf("waits = %v, want about [0 0 0 100ms 200ms]", waits)
+		}
+	}
+	if r, _ := l.Reserve(ctx, zoom.RateKey{ZoomAccountID: "acct-1", Label: zoom.Medium}, pace); r.Wait != 0 {
+		t.Errorf("another label waits %v", r.Wait)
+	}
+	if err := l.Pause(ctx, key, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The schedule moved 5 s ahead; a burst's worth of it (2 × 100 ms) is still usable at once.
+	if r, _ := l.Reserve(ctx, key, pace); r.Wait < 4750*time.Millisecond || r.Wait > 4800*time.Millisecond {
+		t.Errorf("after a 5 s pause the wait is %v, want about 4.8 s", r.Wait)
+	}
+	until := time.Now().Add(time.Hour).Truncate(time.Microsecond)
+	if err := l.Block(ctx, key, until); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := l.Reserve(ctx, key, pace); err != nil || !r.BlockedUntil.Equal(until) {
+		t.Errorf("blocked reservation = %+v, %v; want BlockedUntil %v", r, err, until)
+	}
+	if err := l.Block(ctx, key, time.Now().Add(-time.Hour)); err != nil { // an earlier block never shortens
+		t.Fatal(err)
+	}
+	if r, _ := l.Reserve(ctx, key, pace); r.BlockedUntil.IsZero() {
+		t.Error("an older block shortened the current one")
+	}
+	if r, _ := l.Reserve(ctx, zoom.RateKey{ZoomAccountID: "acct-2", Label: zoom.Light}, pace); !r.BlockedUntil.IsZero() || r.Wait != 0 {
+		t.Errorf("another account is affected: %+v", r)
+	}
+}

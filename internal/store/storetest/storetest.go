@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
@@ -49,7 +49,7 @@ func AdminURL(t testing.TB) string {
 
 // withDatabase returns base with its database name replaced.
 func withDatabase(base, name string) string {
-	u, err := url.Parse(base)
+	u, err := neturl.Parse(base)
 	if err != nil {
 		panic(err)
 	}
@@ -154,10 +154,37 @@ func NewDatabase(t testing.TB) string {
 	return withDatabase(admin, name)
 }
 
-// NewPool returns a pool on a fresh test database, closed when the test ends.
+// testLoginPassword is the password of the portal's test login (only for test clusters).
+const testLoginPassword = "tierdesk-test-only"
+
+var (
+	loginOnce sync.Once
+	loginErr  error
+)
+
+// AppURL returns the URL of database url as the portal's own login (store.AppLogin), which
+// it creates once per process on the test server.
+func AppURL(t testing.TB, url string) string {
+	t.Helper()
+	loginOnce.Do(func() {
+		_, loginErr = store.EnsureAppLogin(context.Background(), AdminURL(t), store.AppLogin, testLoginPassword)
+	})
+	if loginErr != nil {
+		t.Fatalf("test login: %v", loginErr)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.UserPassword(store.AppLogin, testLoginPassword)
+	return u.String()
+}
+
+// NewPool returns a pool on a fresh test database as the portal's own login, closed when the
+// test ends.
 func NewPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	pool, err := store.Open(context.Background(), NewDatabase(t))
+	pool, err := store.Open(context.Background(), AppURL(t, NewDatabase(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +213,13 @@ func NewStore(t testing.TB) *store.Store {
 // inspect or tamper with rows directly.
 func Superuser(t testing.TB, st *store.Store) *pgxpool.Pool {
 	t.Helper()
+	admin, err := pgxpool.ParseConfig(AdminURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := st.Pool().Config().Copy()
 	cfg.AfterConnect = nil
+	cfg.ConnConfig.User, cfg.ConnConfig.Password = admin.ConnConfig.User, admin.ConnConfig.Password
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
