@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"strconv"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
