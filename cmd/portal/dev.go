@@ -150,6 +150,17 @@ func seedDemo(ctx context.Context, st *store.Store, sb *sandbox.Sandbox) ([]demo
 			return nil, err
 		}
 		partners[id] = p
+		// The sandbox has a Server-to-Server app per primary: connect it, so that support staff
+		// and jobs reach Zoom from the first minute.
+		for _, app := range sb.Apps() {
+			if app.Type == "s2s" && app.AccountID == id {
+				if _, err := st.S2SGrant(ctx, p.ID); errors.Is(err, store.ErrNotFound) {
+					if _, err := st.SaveS2SGrant(ctx, p.ID, id, app.ClientID, app.ClientSecret, store.AuditEvent{RequestID: "make-run-demo-seed"}); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
 		for _, su := range users {
 			if su.AccountID != id {
 				continue

@@ -49,6 +49,9 @@ var routeTable = map[string]routeKind{
 	"POST /staff":                  mutateOwn,
 	"POST /staff/{staffId}/role":   withID,
 	"POST /staff/{staffId}/status": withID,
+	"GET /settings":                readOwn,
+	"POST /settings/s2s":           mutateOwn,
+	"POST /settings/s2s/remove":    mutateOwn,
 }
 
 // foreign are ids that belong to Contoso, a reseller below Northwind.

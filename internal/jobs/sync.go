@@ -31,9 +31,28 @@ func (SyncCustomersArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3}
 }
 
-// ZoomClients gives a Zoom client for a partner's user grant.
+// ZoomClients gives Zoom clients for a partner's grants.
 type ZoomClients interface {
 	UserClient(partnerID, grantID int64) (*zoom.Client, error)
+	S2SClient(c zoom.S2SCredentials) (*zoom.Client, error)
+}
+
+// PartnerClient returns a Zoom client for background work of partnerID: its Server-to-Server
+// grant when it has one, else the user grant of an owner or admin (preferStaffID's when it
+// can). It fails with store.ErrNoGrant when there is neither.
+func PartnerClient(ctx context.Context, st *store.Store, zc ZoomClients, partnerID, preferStaffID int64) (*zoom.Client, error) {
+	s2s, err := st.S2SGrant(ctx, partnerID)
+	if err == nil {
+		return zc.S2SClient(zoom.S2SCredentials{GrantID: s2s.ID, AccountID: s2s.ZoomAccountID, ClientID: s2s.ClientID, ClientSecret: s2s.ClientSecret})
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	grantID, err := st.AdminGrant(ctx, partnerID, preferStaffID)
+	if err != nil {
+		return nil, err
+	}
+	return zc.UserClient(partnerID, grantID)
 }
 
 // SyncCustomersWorker runs SyncCustomersArgs.
@@ -74,17 +93,13 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		}
 		return w.Store.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, ev)
 	}
-	grantID, err := w.Store.AdminGrant(ctx, a.PartnerID, a.StaffID)
+	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, "No owner or admin of this partner has a working Zoom sign-in. One of them must sign in again.", map[string]any{}, nil)
+		return finish(store.JobFailed, "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again.", map[string]any{}, nil)
 	} else if err != nil {
 		return err
 	}
-	grantRef = store.GrantRef(grantID)
-	client, err := w.Zoom.UserClient(a.PartnerID, grantID)
-	if err != nil {
-		return err
-	}
+	grantRef = client.Grant()
 	start := time.Now()
 	var batch []store.SyncedCustomer
 	seen, added := 0, 0

@@ -336,8 +336,8 @@ func (s *Store) AdminGrant(ctx context.Context, partnerID, preferStaffID int64) 
 	return id, nil
 }
 
-// PartnersWithAdminGrant lists the partners that have an active owner or admin grant (the
-// ones a periodic sync can run for).
+// PartnersWithAdminGrant lists the partners that have a Server-to-Server grant or an active
+// owner or admin grant (the ones a periodic sync can run for).
 func (s *Store) PartnersWithAdminGrant(ctx context.Context) ([]int64, error) {
 	var ids []int64
 	rows, _ := s.pool.Query(ctx, "SELECT id FROM partners ORDER BY id")
@@ -346,6 +346,10 @@ func (s *Store) PartnersWithAdminGrant(ctx context.Context) ([]int64, error) {
 		return nil, err
 	}
 	for _, p := range all {
+		if _, err := s.S2SGrant(ctx, p); err == nil {
+			ids = append(ids, p)
+			continue
+		}
 		if _, err := s.AdminGrant(ctx, p, 0); err == nil {
 			ids = append(ids, p)
 		} else if !errors.Is(err, ErrNoGrant) {
@@ -363,4 +367,86 @@ func grantEvent(g Grant, action string, details map[string]any) AuditEvent {
 		e.PartnerID = *g.PartnerID
 	}
 	return e
+}
+
+// S2S is a partner's Server-to-Server grant with its secret decrypted (only in memory).
+type S2S struct {
+	ID            int64
+	ZoomAccountID string
+	ClientID      string
+	ClientSecret  string
+	UpdatedAt     time.Time
+}
+
+func adClientSecret(zoomAccountID string) []byte {
+	return []byte("zoom_grants.client_secret:" + zoomAccountID)
+}
+
+// SaveS2SGrant stores (or replaces) partnerID's Server-to-Server app credentials, the secret
+// encrypted, and appends ev as "grant.s2s.save" (the secret never reaches the event).
+func (s *Store) SaveS2SGrant(ctx context.Context, partnerID int64, zoomAccountID, clientID, clientSecret string, ev AuditEvent) (int64, error) {
+	keyID, sealed := s.keys.Encrypt([]byte(clientSecret), adClientSecret(zoomAccountID))
+	var id int64
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO zoom_grants (partner_id, kind, zoom_account_id, client_id, key_id, client_secret)
+			VALUES ($1, 's2s', $2, $3, $4, $5)
+			ON CONFLICT (partner_id) WHERE kind = 's2s' DO UPDATE SET zoom_account_id = EXCLUDED.zoom_account_id,
+				client_id = EXCLUDED.client_id, key_id = EXCLUDED.key_id, client_secret = EXCLUDED.client_secret,
+				status = 'active', updated_at = now()
+			RETURNING id`, partnerID, zoomAccountID, clientID, keyID, sealed).Scan(&id)
+		if err != nil {
+			return translate(err)
+		}
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "grant.s2s.save", OutcomeSucceeded
+		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.GrantRef = "grant", strconv.FormatInt(id, 10), clientID, "s2s:"+strconv.FormatInt(id, 10)
+		ev.Details = mustJSON(map[string]any{"after": map[string]any{"client_id": clientID, "zoom_account_id": zoomAccountID}})
+		_, err = s.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save Server-to-Server grant of partner %d: %w", partnerID, err)
+	}
+	return id, nil
+}
+
+// S2SGrant returns partnerID's active Server-to-Server grant, or ErrNotFound.
+func (s *Store) S2SGrant(ctx context.Context, partnerID int64) (S2S, error) {
+	var g S2S
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		var keyID string
+		var sealed []byte
+		err := tx.QueryRow(ctx, `SELECT id, zoom_account_id, client_id, key_id, client_secret, updated_at FROM zoom_grants
+			WHERE partner_id = $1 AND kind = 's2s' AND status = 'active'`, partnerID).Scan(&g.ID, &g.ZoomAccountID, &g.ClientID, &keyID, &sealed, &g.UpdatedAt)
+		if err != nil {
+			return translate(err)
+		}
+		pt, err := s.keys.Decrypt(keyID, sealed, adClientSecret(g.ZoomAccountID))
+		if err != nil {
+			return err
+		}
+		g.ClientSecret = string(pt)
+		return nil
+	})
+	if err != nil {
+		return S2S{}, fmt.Errorf("Server-to-Server grant of partner %d: %w", partnerID, err)
+	}
+	return g, nil
+}
+
+// RemoveS2SGrant revokes partnerID's Server-to-Server grant (erasing its secret) and appends
+// ev as "grant.s2s.remove". It fails with ErrNotFound when there is none.
+func (s *Store) RemoveS2SGrant(ctx context.Context, partnerID int64, ev AuditEvent) error {
+	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		var id int64
+		var clientID string
+		err := tx.QueryRow(ctx, `DELETE FROM zoom_grants WHERE partner_id = $1 AND kind = 's2s' RETURNING id, client_id`, partnerID).Scan(&id, &clientID)
+		if err != nil {
+			return translate(err)
+		}
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "grant.s2s.remove", OutcomeSucceeded
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "grant", strconv.FormatInt(id, 10), clientID
+		ev.Details = mustJSON(map[string]any{"before": map[string]any{"client_id": clientID}})
+		_, err = s.appendAudit(ctx, tx, ev)
+		return err
+	})
 }

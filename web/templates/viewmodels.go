@@ -39,6 +39,7 @@ var Nav = []NavItem{
 	{Key: "customers", Label: "Customers", Href: "/customers"},
 	{Key: "staff", Label: "Staff", Href: "/staff"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
+	{Key: "settings", Label: "Settings", Href: "/settings"},
 }
 
 // SignInPage is the sign-in page.

@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// settingsPage shows how the partner reaches Zoom (GET /settings).
+func (h *Handlers) settingsPage(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "partner"}); err != nil {
+		return err
+	}
+	return h.renderSettings(w, r, http.StatusOK, templates.SettingsPage{})
+}
+
+func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status int, p templates.SettingsPage) error {
+	a := staffFrom(r.Context())
+	p.ZoomAccountID = a.Partner.ZoomAccountID
+	p.CanManage = h.allowed(r, policy.ManageGrants)
+	g, err := h.store.S2SGrant(r.Context(), a.Partner.ID)
+	switch {
+	case err == nil:
+		p.S2SConfigured, p.S2SClientID, p.S2SUpdatedAt = true, g.ClientID, g.UpdatedAt
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	h.render(w, r, status, templates.Settings(h.chrome(r, "Settings", "settings"), p))
+	return nil
+}
+
+// saveS2S checks a Server-to-Server app's credentials with Zoom (it must belong to this
+// partner's account and list its sub accounts) and stores them (POST /settings/s2s, owners).
+func (h *Handlers) saveS2S(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if err := h.authorize(r, policy.ManageGrants, target{Type: "grant", Label: "server-to-server"}); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	clientID, secret := strings.TrimSpace(r.PostFormValue("client_id")), strings.TrimSpace(r.PostFormValue("client_secret"))
+	p := templates.SettingsPage{ClientID: clientID, Errors: map[string]string{}}
+	if clientID == "" {
+		p.Errors["client_id"] = "Enter the app's client id (Zoom App Marketplace, your Server-to-Server app, App Credentials)."
+	}
+	if secret == "" {
+		p.Errors["client_secret"] = "Enter the app's client secret."
+	}
+	if len(p.Errors) > 0 {
+		return h.renderSettings(w, r, http.StatusUnprocessableEntity, p)
+	}
+	zc, err := h.zoom.S2SClient(zoom.S2SCredentials{AccountID: a.Partner.ZoomAccountID, ClientID: clientID, ClientSecret: secret})
+	if err != nil {
+		return err
+	}
+	me, _, err := zc.Me(ctx)
+	if err == nil && me.AccountID != a.Partner.ZoomAccountID {
+		p.Errors["client_id"] = "This app belongs to another Zoom account (" + me.AccountID + "), not to " + a.Partner.Name + "."
+		return h.renderSettings(w, r, http.StatusUnprocessableEntity, p)
+	}
+	if err == nil {
+		_, _, err = zc.ListSubAccountsPage(ctx, 1, "")
+	}
+	if err != nil {
+		if zoom.NeedsReauth(err) {
+			p.Errors["client_secret"] = "Zoom refused these credentials for account " + a.Partner.ZoomAccountID + ". Check the client id and secret, and that the app is activated."
+		} else {
+			p.Errors["client_id"] = "Zoom refused a test call with this app: " + zoom.Explain(err) + " Give the app the scopes listed in the README."
+		}
+		return h.renderSettings(w, r, http.StatusUnprocessableEntity, p)
+	}
+	if _, err := h.store.SaveS2SGrant(ctx, a.Partner.ID, a.Partner.ZoomAccountID, clientID, secret, h.requestEvent(r)); err != nil {
+		return err
+	}
+	h.flash(ctx, "ok", "The Server-to-Server app is connected: Tierdesk now reaches Zoom through it.")
+	http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	return nil
+}
+
+// removeS2S removes the partner's Server-to-Server app (POST /settings/s2s/remove, owners).
+func (h *Handlers) removeS2S(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ManageGrants, target{Type: "grant", Label: "server-to-server"}); err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	if err := h.store.RemoveS2SGrant(r.Context(), a.Partner.ID, h.requestEvent(r)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	h.flash(r.Context(), "ok", "The Server-to-Server app is removed.")
+	http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	return nil
+}
