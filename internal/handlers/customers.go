@@ -1,19 +1,47 @@
 package handlers
 
 import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
 var customerStatuses = []store.CustomerStatus{store.CustomerActive, store.CustomerDraft, store.CustomerPending, store.CustomerGone, store.CustomerDisassociated}
+
+// customerFilter reads the list's filter from the query string; values out of reach or
+// unknown are dropped.
+func customerFilter(q url.Values, reach []int64) store.CustomerFilter {
+	f := store.CustomerFilter{Query: q.Get("q"), After: q.Get("after"), Plan: q.Get("plan")}
+	if pid, err := strconv.ParseInt(q.Get("partner"), 10, 64); err == nil && contains(reach, pid) {
+		f.PartnerID = pid
+	}
+	for _, s := range customerStatuses {
+		if q.Get("status") == string(s) {
+			f.Status = s
+		}
+	}
+	if pm := q.Get("pay_mode"); pm == zoom.PayModeMaster || pm == zoom.PayModeSub {
+		f.PayMode = pm
+	}
+	switch s := store.CustomerSort(q.Get("sort")); s {
+	case store.SortNewest, store.SortSeats, store.SortUpdated:
+		f.Sort = s
+	}
+	return f
+}
 
 // customersList lists the customers in reach (GET /customers), and the results fragment for
 // htmx.
@@ -24,20 +52,13 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	q := r.URL.Query()
-	f := store.CustomerFilter{Query: q.Get("q"), After: q.Get("after")}
-	if pid, err := strconv.ParseInt(q.Get("partner"), 10, 64); err == nil && contains(a.Reach, pid) {
-		f.PartnerID = pid
-	}
-	for _, s := range customerStatuses {
-		if q.Get("status") == string(s) {
-			f.Status = s
-		}
-	}
+	f := customerFilter(q, a.Reach)
 	page, err := h.store.Customers(ctx, a.Partner.ID, f)
 	if err != nil {
 		return err
 	}
-	p := templates.CustomersPage{Query: f.Query, Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != ""}
+	p := templates.CustomersPage{Query: f.Query, ExportURL: withQuery("/customers.csv", q, "after", ""),
+		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != ""}
 	for _, c := range page.Customers {
 		p.Rows = append(p.Rows, customerRow(c, a.Partner.ID))
 	}
@@ -66,10 +87,72 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range customerStatuses {
 		p.StatusOpts = append(p.StatusOpts, templates.Option{Value: string(s), Label: string(s), Selected: s == f.Status})
 	}
+	p.PayModeOpts = []templates.Option{
+		{Value: zoom.PayModeMaster, Label: "You pay (master)", Selected: f.PayMode == zoom.PayModeMaster},
+		{Value: zoom.PayModeSub, Label: "Customer pays (sub)", Selected: f.PayMode == zoom.PayModeSub},
+	}
+	plans, err := h.store.CustomerPlans(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, pl := range plans {
+		p.PlanOpts = append(p.PlanOpts, templates.Option{Value: pl, Label: pl, Selected: strings.EqualFold(pl, f.Plan)})
+	}
+	p.SortOpts = []templates.Option{
+		{Value: string(store.SortNewest), Label: "Newest first", Selected: f.Sort == store.SortNewest},
+		{Value: string(store.SortSeats), Label: "Most seats", Selected: f.Sort == store.SortSeats},
+		{Value: string(store.SortUpdated), Label: "Recently changed", Selected: f.Sort == store.SortUpdated},
+	}
 	p.CanSync = h.allowed(r, policy.SyncCustomers)
+	p.CanCreate = h.allowed(r, policy.EditCustomer)
 	p.LastSync = h.lastSync(r)
 	h.render(w, r, http.StatusOK, templates.Customers(h.chrome(r, "Customers", "customers"), p))
 	return nil
+}
+
+// customersExport streams exactly the list's current filter as CSV (GET /customers.csv).
+func (h *Handlers) customersExport(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewCustomer, target{Type: "customer"}); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	f := customerFilter(r.URL.Query(), a.Reach)
+	name := fmt.Sprintf("tierdesk-customers-%s.csv", time.Now().UTC().Format("20060102-150405"))
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	started := false
+	err := h.store.ExportCustomers(ctx, a.Partner.ID, f, func(c store.Customer) error {
+		if !started {
+			started = true
+			if err := cw.Write([]string{"account_id", "account_name", "owner_email", "plan", "seats", "pay_mode", "status", "partner", "read_only", "zoom_created_at", "synced_at"}); err != nil {
+				return err
+			}
+		}
+		return cw.Write([]string{c.ZoomAccountID, csvSafe(c.AccountName), csvSafe(c.OwnerEmail), csvSafe(c.AccountType), strconv.Itoa(c.Seats), c.PayMode,
+			string(c.Status), csvSafe(c.PartnerName), strconv.FormatBool(c.PartnerID != a.Partner.ID), isoTime(c.ZoomCreatedAt), isoTime(c.SyncedAt)})
+	})
+	if err != nil {
+		if !started {
+			return err
+		}
+		h.log.LogAttrs(ctx, slog.LevelError, "customer export failed", slog.String("error", err.Error()))
+		panic(http.ErrAbortHandler)
+	}
+	if !started {
+		cw.Write([]string{"account_id", "account_name", "owner_email", "plan", "seats", "pay_mode", "status", "partner", "read_only", "zoom_created_at", "synced_at"})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func isoTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // allowed reports whether the acting staff member may take action on their own partner's
@@ -90,7 +173,7 @@ func contains(ids []int64, id int64) bool {
 
 func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	r := templates.CustomerRow{AccountID: c.ZoomAccountID, Name: c.AccountName, OwnerEmail: c.OwnerEmail, Type: c.AccountType,
-		Seats: c.Seats, Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
+		Seats: c.Seats, PayMode: c.PayMode, Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
 		URL: "/customers/" + url.PathEscape(c.ZoomAccountID)}
 	if r.Name == "" {
 		r.Name = c.ZoomAccountID
@@ -109,7 +192,26 @@ func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	return r
 }
 
-// customerPage shows one customer from the cache (GET /customers/{accountId}).
+// customerHead is the top of every customer page; tab is the current tab's path suffix.
+func (h *Handlers) customerHead(r *http.Request, c store.Customer, tab string, d detailsView) templates.CustomerHead {
+	a := staffFrom(r.Context())
+	base := "/customers/" + url.PathEscape(c.ZoomAccountID)
+	head := templates.CustomerHead{Row: customerRow(c, a.Partner.ID), ReadOnly: c.PartnerID != a.Partner.ID, Notice: d.Notice,
+		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer) && c.Status == store.CustomerActive}
+	if d.FetchedAt != nil {
+		head.Fetched = *d.FetchedAt
+	}
+	for _, t := range []struct{ label, suffix string }{{"Overview", ""}, {"Users", "/users"}, {"Settings", "/settings"}, {"Plans", "/plans"}, {"Activity", "/activity"}} {
+		if head.ReadOnly && t.suffix == "/activity" {
+			continue // the reseller's own log
+		}
+		head.Tabs = append(head.Tabs, templates.Tab{Label: t.label, URL: base + t.suffix, Current: t.suffix == tab})
+	}
+	return head
+}
+
+// customerPage shows one customer's overview (GET /customers/{accountId}), from the cache,
+// refreshed from Zoom when older than a minute.
 func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := staffFrom(ctx)
@@ -117,34 +219,68 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := templates.CustomerPage{Row: customerRow(c, a.Partner.ID), ReadOnly: c.PartnerID != a.Partner.ID,
-		AuditURL: "/audit?customer=" + url.QueryEscape(c.ZoomAccountID)}
-	fact := func(label, value string) {
+	d, err := h.customerDetails(r, c, "account", "plans", "managed_domains", "trusted_domains")
+	if err != nil {
+		return err
+	}
+	p := templates.CustomerPage{Head: h.customerHead(r, c, "", d), AuditURL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/activity"}
+	fact := func(list *[]templates.Fact, label, value string) {
 		if value != "" {
-			p.Facts = append(p.Facts, templates.Fact{Label: label, Value: value})
+			*list = append(*list, templates.Fact{Label: label, Value: value})
 		}
 	}
-	fact("Owner", c.OwnerEmail)
-	fact("Account type", c.AccountType)
-	fact("Account number", c.AccountNumber)
-	fact("Seats", strconv.Itoa(c.Seats))
-	fact("Pay mode", c.PayMode)
-	fact("Partner", c.PartnerName)
-	if c.ZoomCreatedAt != nil {
-		fact("Created in Zoom", c.ZoomCreatedAt.UTC().Format("2006-01-02"))
+	var acct zoom.SubAccountDetail
+	_ = json.Unmarshal(d.Account, &acct)
+	fact(&p.Facts, "Owner", c.OwnerEmail)
+	fact(&p.Facts, "Plan", c.AccountType)
+	fact(&p.Facts, "Seats", strconv.Itoa(c.Seats))
+	fact(&p.Facts, "Account number", c.AccountNumber)
+	fact(&p.Facts, "Created", day(c.ZoomCreatedAt))
+	fact(&p.Facts, "Subscription", strings.Trim(day(c.SubscriptionStart)+" – "+day(c.SubscriptionEnd), " –"))
+	fact(&p.Facts, "Vanity URL", c.VanityURL)
+	fact(&p.Facts, "Managed by", c.PartnerName)
+	if d.Account != nil {
+		pay := map[string]string{zoom.PayModeMaster: "You pay (master)", zoom.PayModeSub: "The customer pays (sub)"}[acct.Options.PayMode]
+		fact(&p.Options, "Pay mode", pay)
+		fact(&p.Options, "Auto-renew", yesNo(acct.Options.BillingAutoRenew))
+		fact(&p.Options, "Shares room connectors", yesNo(acct.Options.ShareRC))
+		fact(&p.Options, "Shares meeting connectors", yesNo(acct.Options.ShareMC))
+	} else if msg := d.Unreliable["account"]; msg != "" {
+		fact(&p.Options, "Not available", msg)
 	}
-	if c.SubscriptionStart != nil {
-		fact("Subscription start", c.SubscriptionStart.UTC().Format("2006-01-02"))
+	var plans zoom.Plans
+	switch {
+	case d.Unreliable["plans"] != "":
+		p.PlanNote = d.Unreliable["plans"]
+	case json.Unmarshal(d.Plans, &plans) == nil && plans.PlanBase != nil:
+		fact(&p.Plan, "Base plan", plans.PlanBase.Type)
+		fact(&p.Plan, "Hosts", strconv.Itoa(plans.PlanBase.Hosts))
+		fact(&p.Plan, "Status", plans.PlanBase.Status)
+		fact(&p.Plan, "Next invoice", day(timePtr(plans.PlanBase.NextInvoiceDate)))
+	default:
+		p.PlanNote = "No plan is subscribed through you."
 	}
-	if c.SubscriptionEnd != nil {
-		fact("Subscription end", c.SubscriptionEnd.UTC().Format("2006-01-02"))
+	var managed zoom.ManagedDomains
+	if msg := d.Unreliable["managed_domains"]; msg != "" {
+		p.DomainsNote = msg
+	} else if json.Unmarshal(d.ManagedDomains, &managed) == nil {
+		for _, md := range managed.Domains {
+			fact(&p.ManagedDomains, "Managed", md.Domain+" ("+md.Status+")")
+		}
 	}
-	fact("Vanity URL", c.VanityURL)
-	if c.SyncedAt != nil {
-		fact("Synced from Zoom", c.SyncedAt.UTC().Format("2006-01-02 15:04 UTC"))
+	_ = json.Unmarshal(d.TrustedDomains, &p.TrustedDomains)
+	if len(p.ManagedDomains) == 0 && len(p.TrustedDomains) == 0 && p.DomainsNote == "" {
+		p.DomainsNote = "No managed or trusted domains."
 	}
-	if !p.ReadOnly {
-		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, Limit: 10})
+	if uc, err := h.store.CustomerUserCounts(ctx, a.Partner.ID, c.ZoomAccountID); err == nil {
+		p.Users = &templates.UsersSummary{Active: uc.Active, Inactive: uc.Inactive, Pending: uc.Pending, Total: uc.Total,
+			URL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users"}
+		if uc.SyncedAt != nil {
+			p.Users.SyncedAt = *uc.SyncedAt
+		}
+	}
+	if !p.Head.ReadOnly {
+		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, Limit: 8})
 		if err != nil {
 			return err
 		}
@@ -154,4 +290,26 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.render(w, r, http.StatusOK, templates.Customer(h.chrome(r, c.AccountName, "customers"), p))
 	return nil
+}
+
+func day(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+func timePtr(t zoom.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -88,4 +89,25 @@ func (e *env) disassociateInZoom(primary string) string {
 	}
 	e.t.Fatal("no free sub account to disassociate")
 	return ""
+}
+
+// waitJobsIdle waits until no River job is available or running (background work such as a
+// first sync would otherwise reach Zoom while a test counts Zoom requests).
+func (e *env) waitJobsIdle() {
+	e.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var n int
+		if err := e.super().QueryRow(context.Background(),
+			"SELECT count(*) FROM river_job WHERE state IN ('available', 'running', 'retryable') OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')").Scan(&n); err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d jobs still running after 60 s", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -26,40 +26,79 @@ const (
 // routeTable covers every route of the router. A route that is not here fails the suite:
 // whoever adds a route decides here how it is isolated.
 var routeTable = map[string]routeKind{
-	"GET /healthz":                 public,
-	"GET /readyz":                  public,
-	"GET /metrics":                 public,
-	"GET /static/*":                public,
-	"GET /signin":                  public,
-	"GET /auth/zoom/login":         public,
-	"GET /auth/zoom/callback":      public,
-	"POST /signout":                public,
-	"GET /register":                public,
-	"POST /register":               public,
-	"GET /":                        readOwn,
-	"GET /audit":                   readOwn,
-	"GET /audit.csv":               readOwn,
-	"GET /audit.ndjson":            readOwn,
-	"GET /audit/{seq}":             ownSequence,
-	"GET /customers":               readOwn,
-	"POST /customers/sync":         mutateOwn,
-	"GET /customers/{accountId}":   withID,
-	"GET /jobs/{jobId}":            withID,
-	"GET /staff":                   readOwn,
-	"POST /staff":                  mutateOwn,
-	"POST /staff/{staffId}/role":   withID,
-	"POST /staff/{staffId}/status": withID,
-	"GET /settings":                readOwn,
-	"POST /settings/s2s":           mutateOwn,
-	"POST /settings/s2s/remove":    mutateOwn,
+	"GET /healthz":                             public,
+	"GET /readyz":                              public,
+	"GET /metrics":                             public,
+	"GET /static/*":                            public,
+	"GET /signin":                              public,
+	"GET /auth/zoom/login":                     public,
+	"GET /auth/zoom/callback":                  public,
+	"POST /signout":                            public,
+	"GET /register":                            public,
+	"POST /register":                           public,
+	"GET /":                                    readOwn,
+	"GET /audit":                               readOwn,
+	"GET /audit.csv":                           readOwn,
+	"GET /audit.ndjson":                        readOwn,
+	"GET /audit/{seq}":                         ownSequence,
+	"GET /customers":                           readOwn,
+	"POST /customers/sync":                     mutateOwn,
+	"GET /customers/{accountId}":               withID,
+	"GET /customers.csv":                       readOwn,
+	"GET /customers/new":                       mutateOwn, // the form itself is for admins
+	"POST /customers/new":                      mutateOwn,
+	"GET /customers/{accountId}/activity":      withID,
+	"GET /customers/{accountId}/settings":      withID,
+	"POST /customers/{accountId}/settings":     withID,
+	"GET /customers/{accountId}/plans":         withID,
+	"POST /customers/{accountId}/plans":        withID,
+	"POST /customers/{accountId}/plans/base":   withID,
+	"POST /customers/{accountId}/plans/addons": withID,
+	"POST /customers/{accountId}/plans/cancel": withID,
+	"GET /customers/{accountId}/options":       withID,
+	"POST /customers/{accountId}/options":      withID,
+	"GET /customers/{accountId}/owner":         withID,
+	"POST /customers/{accountId}/owner":        withID,
+	"GET /customers/{accountId}/disassociate":  withID,
+	"POST /customers/{accountId}/disassociate": withID,
+	"GET /jobs/{jobId}":                        withID,
+	"GET /staff":                               readOwn,
+	"POST /staff":                              mutateOwn,
+	"POST /staff/{staffId}/role":               withID,
+	"POST /staff/{staffId}/status":             withID,
+	"GET /settings":                            readOwn,
+	"POST /settings/s2s":                       mutateOwn,
+	"POST /settings/s2s/remove":                mutateOwn,
+
+	// Users inside customers, search, bulk user jobs.
+	"GET /customers/{accountId}/users":                  withID,
+	"POST /customers/{accountId}/users":                 withID,
+	"GET /customers/{accountId}/users/new":              withID,
+	"POST /customers/{accountId}/users/sync":            withID,
+	"POST /customers/{accountId}/users/bulk":            withID,
+	"GET /customers/{accountId}/users/{userId}":         withID,
+	"POST /customers/{accountId}/users/{userId}":        withID,
+	"POST /customers/{accountId}/users/{userId}/status": withID,
+	"POST /customers/{accountId}/users/{userId}/remove": withID,
+	"POST /customers/{accountId}/users/{userId}/move":   withID,
+	"GET /search":                      readOwn,
+	"POST /search/sync":                mutateOwn,
+	"GET /imports":                     readOwn,
+	"POST /imports":                    mutateOwn,
+	"GET /imports/template.csv":        readOwn,
+	"GET /imports/{importId}":          withID,
+	"POST /imports/{importId}/start":   withID,
+	"POST /imports/{importId}/discard": withID,
+	"GET /jobs/{jobId}/results.csv":    withID,
+	"POST /jobs/{jobId}/cancel":        withID,
 }
 
 // foreign are ids that belong to Contoso, a reseller below Northwind.
-type foreign struct{ accountID, staffID, jobID, userID string }
+type foreign struct{ accountID, staffID, jobID, userID, importID string }
 
 func (f foreign) fill(pattern string) string {
 	return strings.NewReplacer("{accountId}", url.PathEscape(f.accountID), "{staffId}", f.staffID,
-		"{jobId}", f.jobID, "{userId}", url.PathEscape(f.userID)).Replace(pattern)
+		"{jobId}", f.jobID, "{userId}", url.PathEscape(f.userID), "{importId}", f.importID).Replace(pattern)
 }
 
 func formFor(pattern string) url.Values {
@@ -105,7 +144,7 @@ func TestIsolationSuite(t *testing.T) {
 	customers, _ := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Limit: 1})
 	job, _ := e.Store.LatestJob(ctx, contoso.ID, "sync_customers")
 	ids := foreign{accountID: customers.Customers[0].ZoomAccountID, staffID: itoa(e.staffByEmail(contoso.ID, resSupport).ID),
-		jobID: job.ID, userID: "contoso-user"}
+		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID)}
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
@@ -128,6 +167,7 @@ func TestIsolationSuite(t *testing.T) {
 	expectIsolated := func(who string, b *browser, p store.Partner, method, pattern string) {
 		t.Helper()
 		path := ids.fill(pattern)
+		e.waitJobsIdle()
 		before, deniedBefore := len(e.Sandbox.Requests()), denied(p)
 		got := call(b, method, path, formFor(pattern))
 		if got.StatusCode != http.StatusNotFound {
@@ -160,6 +200,7 @@ func TestIsolationSuite(t *testing.T) {
 			}
 		case mutateOwn:
 			v := staffOf["northwind"][store.RoleViewer]
+			e.waitJobsIdle()
 			before, deniedBefore := len(e.Sandbox.Requests()), denied(partnerOf["northwind"])
 			got := call(v, method, pattern, formFor(pattern))
 			if got.StatusCode != http.StatusForbidden {

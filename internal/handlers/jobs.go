@@ -32,23 +32,19 @@ func (h *Handlers) syncNow(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// jobPage shows a job's progress (GET /jobs/{jobId}); htmx polls it while the job runs.
+// jobPage shows a job's progress (GET /jobs/{jobId}); htmx polls it while the job runs. A
+// bulk user job also shows done, failed, left, rate, time to finish and the refused rows.
 func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
-	a := staffFrom(r.Context())
-	id := chi.URLParam(r, "jobId")
-	j, err := h.store.JobByID(r.Context(), a.Partner.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		h.deny(r, policy.ViewJob, target{Type: "job", ID: id}, "not found or out of reach")
-		return errNotFound
-	} else if err != nil {
-		return err
-	}
-	if err := h.authorize(r, policy.ViewJob, target{PartnerID: j.PartnerID, Type: "job", ID: j.ID, Label: j.Title}); err != nil {
+	j, err := h.jobTarget(r, policy.ViewJob)
+	if err != nil {
 		return err
 	}
 	p := templates.JobPage{Job: jobSummary(j), BackURL: "/", BackText: "← Dashboard"}
-	if j.Kind == (jobs.SyncCustomersArgs{}).Kind() {
+	switch j.Kind {
+	case (jobs.SyncCustomersArgs{}).Kind():
 		p.BackURL, p.BackText = "/customers", "← Customers"
+	case jobs.BulkUsersKind:
+		p.BackURL, p.BackText = "/imports", "← Bulk user jobs"
 	}
 	if j.StartedAt != nil {
 		p.Started = *j.StartedAt
@@ -62,12 +58,33 @@ func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 	case j.Total > 0:
 		p.Percent = (j.Done + j.Failed) * 100 / j.Total
 	}
+	var b *templates.BulkProgress
+	if j.Kind == jobs.BulkUsersKind {
+		if b, err = h.bulkProgress(r, j, &p); err != nil {
+			return err
+		}
+	}
 	if r.Header.Get("HX-Request") == "true" {
-		h.render(w, r, http.StatusOK, templates.JobProgress(p))
+		h.render(w, r, http.StatusOK, templates.JobProgress(p, b))
 		return nil
 	}
-	h.render(w, r, http.StatusOK, templates.JobView(h.chrome(r, j.Title, ""), p))
+	h.render(w, r, http.StatusOK, templates.JobView(h.chrome(r, j.Title, ""), p, b))
 	return nil
+}
+
+// jobTarget loads the job the URL names, for action. Unknown ids and jobs out of reach are the
+// same 404, with a denied audit event.
+func (h *Handlers) jobTarget(r *http.Request, action policy.Action) (store.Job, error) {
+	a := staffFrom(r.Context())
+	id := chi.URLParam(r, "jobId")
+	j, err := h.store.JobByID(r.Context(), a.Partner.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.deny(r, action, target{Type: "job", ID: id}, "not found or out of reach")
+		return j, errNotFound
+	} else if err != nil {
+		return j, err
+	}
+	return j, h.authorize(r, action, target{PartnerID: j.PartnerID, Type: "job", ID: j.ID, Label: j.Title})
 }
 
 func jobSummary(j store.Job) templates.JobSummary {

@@ -64,6 +64,15 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},
+		func() error { return river.AddWorkerSafely(workers, &ResolvePendingWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &SyncUsersWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &SyncAllUsersWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
+		},
+		func() error { return river.AddWorkerSafely(workers, &BulkUsersWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &BulkWatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+		},
 	} {
 		if err := add(); err != nil {
 			return nil, err
@@ -77,8 +86,16 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 			river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(2*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return ResolvePendingArgs{}, nil }, nil),
 			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return SyncAllUsersArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(BulkWatchdogInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return BulkWatchdogArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})

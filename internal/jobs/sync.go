@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -140,6 +141,20 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 	gone, err := w.Store.MarkGoneCustomers(ctx, a.PartnerID, start)
 	if err != nil {
 		return err
+	}
+	// Zoom's list lacks the pay mode and options: fetch them once for customers never seen in
+	// detail (the list's filters need the pay mode). A failure here is left for the next view.
+	if missing, err := w.Store.CustomersWithoutDetails(ctx, a.PartnerID, 5000); err == nil {
+		for _, c := range missing {
+			acct, _, err := client.GetSubAccount(ctx, c.ZoomAccountID)
+			if err != nil {
+				w.Log.Debug("sync: account details", "customer", c.ZoomAccountID, "error", err)
+				continue
+			}
+			if err := w.Store.SaveCustomerDetails(ctx, a.PartnerID, c.ID, map[string]json.RawMessage{"account": mustJSON(acct)}, nil); err != nil {
+				return err
+			}
+		}
 	}
 	// Customers that disappeared from Zoom are changes seen from Zoom: audit each one.
 	for _, c := range gone {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -139,83 +138,6 @@ func (s *Store) ParentForAccount(ctx context.Context, zoomAccountID string) (int
 		return 0, fmt.Errorf("manager of account %s: %w", zoomAccountID, translate(err))
 	}
 	return id, nil
-}
-
-// CustomerFilter selects customers. Zero fields do not filter.
-type CustomerFilter struct {
-	PartnerID int64          // only this partner's (within reach)
-	Status    CustomerStatus // "" means every status but gone and disassociated
-	AllStatus bool           // every status
-	Query     string         // name, owner email or account id contains
-	After     string         // keyset cursor from the previous page
-	Limit     int            // 0 means 50, at most 500
-}
-
-// CustomerPage is a page of customers and the cursor of the next.
-type CustomerPage struct {
-	Customers []Customer
-	Next      string
-}
-
-// Customers lists the customers in partnerID's reach (its own and, read only, its
-// descendants'), by name, a page at a time.
-func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter) (CustomerPage, error) {
-	var page CustomerPage
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	} else if limit > 500 {
-		limit = 500
-	}
-	var conds []string
-	var args []any
-	add := func(cond string, v ...any) {
-		for _, a := range v {
-			args = append(args, a)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		conds = append(conds, cond)
-	}
-	if f.PartnerID != 0 {
-		add("c.partner_id = ?", f.PartnerID)
-	}
-	switch {
-	case f.Status != "":
-		add("c.status = ?", string(f.Status))
-	case !f.AllStatus:
-		conds = append(conds, "c.status NOT IN ('gone', 'disassociated')")
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
-		add("(lower(c.account_name) LIKE ? OR lower(c.owner_email) LIKE ? OR lower(c.zoom_account_id) LIKE ?)", like, like, like)
-	}
-	if name, id, ok := strings.Cut(f.After, "\x00"); ok {
-		n, _ := strconv.ParseInt(id, 10, 64)
-		add("(lower(c.account_name), c.id) > (?, ?)", name, n)
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
-	}
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+customerColumns+customerFrom+where+
-			" ORDER BY lower(c.account_name), c.id LIMIT "+strconv.Itoa(limit+1), args...)
-		cs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
-		if err != nil {
-			return err
-		}
-		if len(cs) > limit {
-			cs = cs[:limit]
-			last := cs[limit-1]
-			page.Next = strings.ToLower(last.AccountName) + "\x00" + strconv.FormatInt(last.ID, 10)
-		}
-		page.Customers = cs
-		return nil
-	})
-	if err != nil {
-		return CustomerPage{}, fmt.Errorf("customers of partner %d: %w", partnerID, err)
-	}
-	return page, nil
 }
 
 // CustomerByAccount returns the customer with a Zoom account id if it is in partnerID's reach

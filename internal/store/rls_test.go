@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -14,7 +15,8 @@ import (
 )
 
 // tenantTables are the tables that hold a partner's data; each must force row-level security.
-var tenantTables = []string{"staff", "zoom_grants", "customers", "jobs", "audit_events", "audit_heads"}
+var tenantTables = []string{"staff", "zoom_grants", "customers", "customer_details", "jobs", "audit_events", "audit_heads",
+	"customer_users", "customer_user_dirs", "user_pending_changes", "user_imports", "user_import_rows"}
 
 // threeTiers makes a distributor with a reseller below it and a sibling reseller elsewhere,
 // each with customers.
@@ -129,7 +131,13 @@ func TestActingPartnerNeverLeaksToTheNextUseOfAConnection(t *testing.T) {
 		}
 	}
 	// After a failed transaction, too.
-	_, _ = single.Customers(ctx, dist.ID, store.CustomerFilter{After: "\x00not-a-number"})
+	_ = pgx.BeginFunc(ctx, one, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(dist.ID)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "SELECT 1/0")
+		return err
+	})
 	var n int
 	one.QueryRow(ctx, "SELECT count(*) FROM customers").Scan(&n)
 	if n != 0 {

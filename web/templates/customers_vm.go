@@ -7,11 +7,16 @@ type CustomersPage struct {
 	Query       string
 	PartnerOpts []Option
 	StatusOpts  []Option
+	PayModeOpts []Option
+	PlanOpts    []Option
+	SortOpts    []Option
 	Rows        []CustomerRow
 	NextURL     string
 	FirstURL    string
+	ExportURL   string
 	Filtered    bool
 	CanSync     bool
+	CanCreate   bool
 	LastSync    *JobSummary
 }
 
@@ -22,6 +27,7 @@ type CustomerRow struct {
 	OwnerEmail string
 	Type       string
 	Seats      int
+	PayMode    string
 	Partner    string
 	ReadOnly   bool // a descendant partner's customer
 	Status     string
@@ -30,13 +36,42 @@ type CustomerRow struct {
 	URL        string
 }
 
-// CustomerPage is one customer, from the cache.
-type CustomerPage struct {
+// Tab is one tab of a page with tabs.
+type Tab struct {
+	Label, URL string
+	Current    bool
+}
+
+// CustomerHead is the top of every customer page: name, status, tabs, freshness.
+type CustomerHead struct {
 	Row      CustomerRow
-	Facts    []Fact
 	ReadOnly bool
-	Activity []AuditRow
-	AuditURL string
+	Tabs     []Tab
+	Notice   string // Zoom could not be reached: shown from the cache
+	Fetched  time.Time
+	CanEdit  bool // an admin of the customer's own partner
+}
+
+// CustomerPage is the customer's overview.
+type CustomerPage struct {
+	Head           CustomerHead
+	Facts          []Fact
+	Options        []Fact
+	Plan           []Fact
+	PlanNote       string
+	ManagedDomains []Fact
+	TrustedDomains []string
+	DomainsNote    string
+	Users          *UsersSummary
+	Activity       []AuditRow
+	AuditURL       string
+}
+
+// UsersSummary counts a customer's users as the directory last saw them.
+type UsersSummary struct {
+	Active, Inactive, Pending, Total int
+	SyncedAt                         time.Time
+	URL                              string
 }
 
 // JobSummary is a job in a list or a card.

@@ -1,0 +1,241 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// newCustomerPage shows the form that creates a customer (GET /customers/new, admins).
+func (h *Handlers) newCustomerPage(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.EditCustomer, target{Type: "customer"}); err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, templates.NewCustomer(h.chrome(r, "New customer", "customers"),
+		templates.NewCustomerPage{Form: map[string]string{"pay_mode": zoom.PayModeMaster}}))
+	return nil
+}
+
+// validateNewCustomer checks the form as Zoom will (ZOOM_API §1.3), so that most mistakes are
+// named on the form before anything is sent.
+func validateNewCustomer(f map[string]string, password string) map[string]string {
+	errs := map[string]string{}
+	for _, n := range []struct{ field, label string }{{"first_name", "first name"}, {"last_name", "last name"}} {
+		switch v := f[n.field]; {
+		case v == "":
+			errs[n.field] = "Enter the owner's " + n.label + "."
+		case utf8.RuneCountInString(v) > 64:
+			errs[n.field] = "Zoom allows at most 64 characters."
+		}
+	}
+	if utf8.RuneCountInString(f["account_name"]) > 64 {
+		errs["account_name"] = "Zoom allows at most 64 characters."
+	}
+	switch {
+	case f["email"] == "":
+		errs["email"] = "Enter the owner's email address."
+	case len(f["email"]) > 128:
+		errs["email"] = "Zoom allows at most 128 characters."
+	case !validEmail(f["email"]):
+		errs["email"] = "This is not an email address, like name@example.com."
+	}
+	if msg := passwordProblem(password); msg != "" {
+		errs["password"] = msg
+	}
+	if f["pay_mode"] != zoom.PayModeMaster && f["pay_mode"] != zoom.PayModeSub {
+		errs["pay_mode"] = "Choose who pays Zoom."
+	}
+	return errs
+}
+
+// passwordProblem says what is wrong with a new owner's password under Zoom's rules, or "".
+func passwordProblem(p string) string {
+	n := utf8.RuneCountInString(p)
+	if n < 8 || n > 32 {
+		return "Use 8 to 32 characters."
+	}
+	var upper, lower, digit bool
+	for _, r := range p {
+		upper = upper || unicode.IsUpper(r)
+		lower = lower || unicode.IsLower(r)
+		digit = digit || unicode.IsDigit(r)
+	}
+	if !upper || !lower || !digit {
+		return "Use upper and lower case letters and at least one digit."
+	}
+	rs := []rune(p)
+	for i := 2; i < len(rs); i++ {
+		if rs[i] == rs[i-1] && rs[i-1] == rs[i-2] {
+			return "Zoom refuses repeated characters such as 'aaa'."
+		}
+		if rs[i]-rs[i-1] == 1 && rs[i-1]-rs[i-2] == 1 {
+			return "Zoom refuses consecutive characters such as 'abc' or '123'."
+		}
+	}
+	return ""
+}
+
+// createCustomer creates a sub account in Zoom (POST /customers/new, admins). The create is
+// recorded as pending before it is sent; Zoom's answer completes it, a refusal abandons it
+// (with Zoom's reason next to the right field), and a lost answer is resolved by looking the
+// sub account up by its owner's email, never by sending the create again.
+func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if err := h.authorize(r, policy.EditCustomer, target{Type: "customer", Label: r.PostFormValue("account_name")}); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	form := map[string]string{}
+	for _, k := range []string{"account_name", "first_name", "last_name", "email", "pay_mode", "billing_auto_renew"} {
+		form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	password := r.PostFormValue("password")
+	page := templates.NewCustomerPage{Form: form, Errors: validateNewCustomer(form, password)}
+	show := func(status int) error {
+		h.render(w, r, status, templates.NewCustomer(h.chrome(r, "New customer", "customers"), page))
+		return nil
+	}
+	if len(page.Errors) > 0 {
+		return show(http.StatusUnprocessableEntity)
+	}
+	name := form["account_name"]
+	if name == "" {
+		name = form["first_name"] + " " + form["last_name"]
+	}
+	zc, err := h.zoomFor(r)
+	if err != nil {
+		return err
+	}
+	// An earlier create for this owner whose answer was lost is settled first.
+	if pending, err := h.store.PendingCustomers(ctx, a.Partner.ID); err == nil {
+		for _, c := range pending {
+			if strings.EqualFold(c.OwnerEmail, form["email"]) {
+				found, err := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, c, h.requestEvent(r))
+				if err != nil {
+					page.Errors["_"] = "An earlier create for this owner is still unresolved and Zoom cannot be asked about it right now. Nothing was sent; try again in a minute."
+					return show(http.StatusServiceUnavailable)
+				}
+				if found {
+					c, _ = h.store.CustomerByAccount(ctx, a.Partner.ID, c.ZoomAccountID)
+					h.flash(ctx, "info", "Zoom had already created this customer in an earlier attempt whose answer was lost: here it is. Nothing was created twice.")
+					return h.redirectToOwnerCustomer(w, r, form["email"])
+				}
+			}
+		}
+	}
+	payMode := form["pay_mode"]
+	pending, err := h.store.BeginCustomerCreate(ctx, a.Partner.ID, store.NewCustomer{AccountName: name, OwnerEmail: form["email"],
+		FirstName: form["first_name"], LastName: form["last_name"], PayMode: payMode}, h.withGrant(r, zc))
+	if err != nil {
+		return err
+	}
+	opts := &zoom.AccountOptionsUpdate{PayMode: payMode}
+	if form["billing_auto_renew"] == "1" {
+		opts.BillingAutoRenew = zoom.Bool(true)
+	}
+	created, _, err := zc.CreateSubAccount(ctx, &zoom.CreateSubAccountRequest{FirstName: form["first_name"], LastName: form["last_name"],
+		Email: form["email"], Password: password, AccountName: form["account_name"], Options: opts})
+	ev := h.withGrant(r, zc)
+	switch {
+	case err == nil:
+		ev.Details = details(map[string]any{"after": map[string]any{"zoom_account_id": created.ID, "account_name": name,
+			"owner_email": created.OwnerEmail, "owner_id": created.OwnerID, "pay_mode": payMode}})
+		c, err := h.store.CompleteCustomerCreate(ctx, a.Partner.ID, pending.ID, created.ID, timePtr(created.CreatedAt), ev)
+		if err != nil {
+			return err
+		}
+		h.flash(ctx, "ok", name+" is created in Zoom. Zoom emails its owner, "+form["email"]+", to confirm the account.")
+		http.Redirect(w, r, "/customers/"+url.PathEscape(c.ZoomAccountID), http.StatusSeeOther)
+		return nil
+	case zoom.IsOutcomeUnknown(err):
+		found, rerr := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, pending, ev)
+		switch {
+		case rerr != nil:
+			page.Notice = "Zoom's answer was lost and Zoom cannot be asked right now whether the customer was created. It is marked pending; Tierdesk checks again every few minutes and never creates it twice. Nothing else is needed from you."
+			return show(http.StatusAccepted)
+		case found:
+			h.flash(ctx, "ok", name+" is created in Zoom (its answer was lost, so Tierdesk checked: it exists once).")
+			return h.redirectToOwnerCustomer(w, r, form["email"])
+		default:
+			page.Errors["_"] = "Zoom's answer was lost, and Zoom has no such customer: it was not created. Check the details and try again."
+			return show(http.StatusBadGateway)
+		}
+	default:
+		ze, _ := zoom.AsError(err)
+		if ze != nil {
+			ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
+		}
+		ev.Details = details(map[string]any{"reason": zoom.Explain(err)})
+		if aerr := h.store.AbandonCustomerCreate(ctx, a.Partner.ID, pending.ID, ev); aerr != nil {
+			return aerr
+		}
+		if ze == nil || zoom.NeedsReauth(err) {
+			return zoomError(err)
+		}
+		field, msg := createErrorField(ze)
+		page.Errors[field] = msg
+		return show(http.StatusUnprocessableEntity)
+	}
+}
+
+// redirectToOwnerCustomer goes to the customer whose owner is email.
+func (h *Handlers) redirectToOwnerCustomer(w http.ResponseWriter, r *http.Request, email string) error {
+	a := staffFrom(r.Context())
+	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Query: email, Limit: 5})
+	if err != nil {
+		return err
+	}
+	for _, c := range page.Customers {
+		if strings.EqualFold(c.OwnerEmail, email) {
+			http.Redirect(w, r, "/customers/"+url.PathEscape(c.ZoomAccountID), http.StatusSeeOther)
+			return nil
+		}
+	}
+	http.Redirect(w, r, "/customers", http.StatusSeeOther)
+	return nil
+}
+
+// createErrorField puts Zoom's refusal of a create next to the field it is about.
+func createErrorField(ze *zoom.Error) (field, msg string) {
+	switch ze.Code {
+	case 1005:
+		return "email", "A Zoom user already has this email (Zoom code 1005). The owner of a new sub account must be a brand-new Zoom user: use another address."
+	case 1107:
+		return "email", "Zoom blocks this email domain (Zoom code 1107). Use an address on another domain."
+	case 1111:
+		return "password", "Zoom refused the password (code 1111): " + ze.Message
+	case 300:
+		for _, fe := range ze.Fields {
+			f := fe.Field
+			if i := strings.LastIndexByte(f, '.'); i >= 0 {
+				f = f[i+1:]
+			}
+			switch f {
+			case "first_name", "last_name", "email", "password", "account_name":
+				return f, "Zoom refused this field (code 300): " + fe.Message
+			}
+		}
+		if strings.Contains(ze.Message, "invalid word") {
+			return "account_name", "Zoom refused a name because it contains a word Zoom does not allow (code 300): " + ze.Message
+		}
+	}
+	return "_", zoom.Explain(ze)
+}
+
+// withGrant is an audit event for the request, naming the Zoom grant zc calls with.
+func (h *Handlers) withGrant(r *http.Request, zc *zoom.Client) store.AuditEvent {
+	ev := h.requestEvent(r)
+	ev.GrantRef = zc.Grant()
+	return ev
+}

@@ -1,0 +1,277 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// planTypes are common Zoom plan codes offered as suggestions (the codes are Zoom's billing
+// codes; any code Zoom knows may be typed).
+var planTypes = []string{"pro_monthly", "pro_annual", "business_monthly", "business_annual", "business_plus_monthly",
+	"business_plus_annual", "large500_monthly", "large1000_monthly", "webinar500_monthly", "webinar1000_monthly", "zroom_monthly"}
+
+// cancelReasons are Zoom's six reasons for cancelling a plan (ZOOM_API §1.13).
+var cancelReasons = []templates.Option{{Value: "1", Label: "No longer working remotely"}, {Value: "2", Label: "Support challenges"},
+	{Value: "3", Label: "Missing features"}, {Value: "4", Label: "Price"}, {Value: "5", Label: "Switching to another product"}, {Value: "6", Label: "Other"}}
+
+// plansPage builds the plans tab from the cache (refreshed when stale).
+func (h *Handlers) plansPage(r *http.Request, c store.Customer) (templates.PlansTabPage, error) {
+	d, err := h.customerDetails(r, c, "plans", "plan_usage", "account")
+	if err != nil {
+		return templates.PlansTabPage{}, err
+	}
+	head := h.customerHead(r, c, "/plans", d)
+	p := templates.PlansTabPage{Head: head, PlanTypes: planTypes, CancelReason: cancelReasons}
+	var plans zoom.Plans
+	switch {
+	case d.Unreliable["plans"] != "":
+		p.Note = d.Unreliable["plans"]
+	case json.Unmarshal(d.Plans, &plans) == nil:
+		row := func(kind string, it zoom.PlanItem, cancelable bool) {
+			p.Rows = append(p.Rows, templates.PlanRow{Kind: kind, Type: it.Type, Hosts: strconv.Itoa(it.Hosts), Status: it.Status,
+				Next: day(timePtr(it.NextInvoiceDate)), Cancelable: cancelable && it.Status == "active"})
+		}
+		if plans.PlanBase != nil {
+			p.HasBase = true
+			row("base", *plans.PlanBase, true)
+		}
+		if plans.PlanZoomRooms != nil {
+			row("zoom rooms", *plans.PlanZoomRooms, true)
+		}
+		for _, it := range plans.PlanLargeMeeting {
+			row("large meeting", it, true)
+		}
+		for _, it := range plans.PlanWebinar {
+			row("webinar", it, true)
+		}
+		if plans.PlanRecording != "" {
+			p.Rows = append(p.Rows, templates.PlanRow{Kind: "recording", Type: plans.PlanRecording, Status: plans.PlanRecordingStatus,
+				Next: day(timePtr(plans.PlanRecordingNextInvoiceDate))})
+		}
+		if len(p.Rows) == 0 {
+			p.Note = "No plan is subscribed through you: the customer is on Zoom's free plan."
+		}
+	default:
+		p.Note = "Tierdesk has not seen this customer's plans yet."
+	}
+	var usage zoom.PlanUsage
+	switch {
+	case d.Unreliable["plan_usage"] != "":
+		p.UsageNote = d.Unreliable["plan_usage"]
+	case json.Unmarshal(d.PlanUsage, &usage) == nil:
+		for kind, items := range map[string][]zoom.UsageItem{"base": usage.PlanBase, "webinar": usage.PlanWebinar,
+			"large meeting": usage.PlanLargeMeeting, "zoom rooms": usage.PlanZoomRooms} {
+			for _, u := range items {
+				p.Usage = append(p.Usage, templates.UsageRow{Kind: kind, Type: u.Type, Hosts: u.Hosts, Usage: u.Usage})
+			}
+		}
+	}
+	opts := currentOptions(d)
+	p.CanEdit = head.CanEdit && opts.PayMode == zoom.PayModeMaster && d.Unreliable["plans"] == ""
+	if head.CanEdit && opts.PayMode == zoom.PayModeSub {
+		p.Note = strings.TrimSpace(p.Note + " The customer pays Zoom directly (pay mode sub): its plans are its own business.")
+	}
+	return p, nil
+}
+
+// customerPlans shows plans and usage (GET /customers/{accountId}/plans).
+func (h *Handlers) customerPlans(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.customerTarget(r, chi.URLParam(r, "accountId"), policy.ViewCustomer)
+	if err != nil {
+		return err
+	}
+	p, err := h.plansPage(r, c)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, templates.CustomerPlans(h.chrome(r, c.AccountName, "customers"), p))
+	return nil
+}
+
+// planForm reads a plan order from the form, with field errors.
+func planForm(r *http.Request) (zoom.PlanOrder, map[string]string, map[string]string) {
+	form := map[string]string{"type": strings.TrimSpace(r.PostFormValue("type")), "hosts": strings.TrimSpace(r.PostFormValue("hosts"))}
+	errs := map[string]string{}
+	hosts, err := strconv.Atoi(form["hosts"])
+	if form["type"] == "" {
+		errs["type"] = "Enter the plan code, e.g. business_annual."
+	}
+	if err != nil || hosts < 1 || hosts > 99999 {
+		errs["hosts"] = "Enter the number of hosts (licensed users), at least 1."
+	}
+	return zoom.PlanOrder{Type: form["type"], Hosts: hosts}, form, errs
+}
+
+// planChange runs one plan change: validate, confirm (it costs money), call Zoom, audit.
+func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, action, title string, lines func(zoom.PlanOrder, map[string]string) []string,
+	call func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string) error, extra func(*http.Request, map[string]string, map[string]string)) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, err := h.editableCustomer(r, policy.EditCustomer)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	order, form, errs := planForm(r)
+	if formName == "cancel" {
+		errs = map[string]string{}
+		form["kind"], form["type"] = r.PostFormValue("kind"), r.PostFormValue("type")
+		form["reason"], form["comment"] = r.PostFormValue("reason"), r.PostFormValue("comment")
+	}
+	if extra != nil {
+		extra(r, form, errs)
+	}
+	showErr := func(status int, fields map[string]string) error {
+		p, err := h.plansPage(r, c)
+		if err != nil {
+			return err
+		}
+		p.FormName, p.Form, p.Errors = formName, form, fields
+		h.render(w, r, status, templates.CustomerPlans(h.chrome(r, c.AccountName, "customers"), p))
+		return nil
+	}
+	if len(errs) > 0 {
+		return showErr(http.StatusUnprocessableEntity, errs)
+	}
+	var reasons []templates.Option
+	if formName == "cancel" {
+		reasons = cancelReasons
+	}
+	if h.confirm(w, r, c, title+" for "+c.AccountName, "Confirm", formName == "cancel", lines(order, form), reasons...) {
+		return nil
+	}
+	zc, err := h.zoomFor(r)
+	if err != nil {
+		return err
+	}
+	ev := h.withGrant(r, zc)
+	ev.Action = action
+	after := map[string]any{"type": order.Type, "hosts": order.Hosts}
+	if formName == "cancel" {
+		after = map[string]any{"cancelled": form["kind"] + " " + form["type"], "reason": form["reason"]}
+	}
+	ev.Details = details(map[string]any{"after": after})
+	if err := call(zc, c, order, form); err != nil {
+		return h.zoomRefused(w, r, c, ev, err, func(msg string) error {
+			return showErr(http.StatusUnprocessableEntity, map[string]string{"_": billingExplain(err, msg)})
+		})
+	}
+	upd := store.CustomerUpdate{}
+	if formName == "base" || formName == "subscribe" {
+		upd.Seats = &order.Hosts
+	}
+	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, upd, ev); err != nil {
+		return err
+	}
+	h.expireDetails(r, c)
+	h.flash(ctx, "ok", title+" for "+c.AccountName+": done in Zoom.")
+	http.Redirect(w, r, customerURL(c, "/plans"), http.StatusSeeOther)
+	return nil
+}
+
+// billingExplain adds what to do about Zoom's billing refusals.
+func billingExplain(err error, msg string) string {
+	ze, ok := zoom.AsError(err)
+	if !ok {
+		return msg
+	}
+	switch ze.Code {
+	case 2100:
+		return msg + " Plans are only managed here for customers you pay for (pay mode master) and within your billing agreement with Zoom."
+	case 3261:
+		return msg + " Subscribe a base plan first."
+	case 3200, 3201, 3211:
+		return msg + " Zoom has no billing account or contact for this customer yet: subscribe a plan with a billing contact first."
+	}
+	return msg
+}
+
+// subscribePlan subscribes a base plan with a billing contact (POST /customers/{accountId}/plans).
+func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
+	contactFields := []string{"first_name", "last_name", "email", "phone_number", "address", "city", "state", "zip", "country"}
+	return h.planChange(w, r, "subscribe", "customer.plan.subscribe", "Subscribe a plan",
+		func(o zoom.PlanOrder, f map[string]string) []string {
+			return []string{fmt.Sprintf("Zoom starts billing you for %s with %d hosts.", o.Type, o.Hosts),
+				"Billing contact: " + f["first_name"] + " " + f["last_name"] + ", " + f["email"] + "."}
+		},
+		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string) error {
+			_, _, err := zc.SubscribePlans(r.Context(), c.ZoomAccountID, &zoom.SubscribePlansRequest{PlanBase: o, Contact: zoom.BillingContact{
+				FirstName: f["first_name"], LastName: f["last_name"], Email: f["email"], PhoneNumber: f["phone_number"],
+				Address: f["address"], City: f["city"], State: f["state"], Zip: f["zip"], Country: strings.ToUpper(f["country"])}})
+			return err
+		},
+		func(r *http.Request, form, errs map[string]string) {
+			for _, k := range contactFields {
+				form[k] = strings.TrimSpace(r.PostFormValue(k))
+				if form[k] == "" {
+					errs[k] = "Zoom needs this for the billing contact."
+				}
+			}
+			if form["email"] != "" && !validEmail(form["email"]) {
+				errs["email"] = "This is not an email address."
+			}
+			if len(form["country"]) != 2 && form["country"] != "" {
+				errs["country"] = "Use the two-letter country code, e.g. US or DE."
+			}
+		})
+}
+
+// changeBasePlan changes the base plan (POST /customers/{accountId}/plans/base).
+func (h *Handlers) changeBasePlan(w http.ResponseWriter, r *http.Request) error {
+	return h.planChange(w, r, "base", "customer.plan.base", "Change the base plan",
+		func(o zoom.PlanOrder, _ map[string]string) []string {
+			return []string{fmt.Sprintf("The base plan becomes %s with %d hosts; Zoom adjusts what it bills you.", o.Type, o.Hosts)}
+		},
+		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string) error {
+			_, err := zc.UpdateBasePlan(r.Context(), c.ZoomAccountID, o)
+			return err
+		}, nil)
+}
+
+// addAddon subscribes an add-on plan (POST /customers/{accountId}/plans/addons).
+func (h *Handlers) addAddon(w http.ResponseWriter, r *http.Request) error {
+	return h.planChange(w, r, "addon", "customer.plan.addon", "Add an add-on",
+		func(o zoom.PlanOrder, _ map[string]string) []string {
+			return []string{fmt.Sprintf("Zoom adds %s for %d hosts and bills you for it.", o.Type, o.Hosts)}
+		},
+		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string) error {
+			_, err := zc.SubscribeAddon(r.Context(), c.ZoomAccountID, &zoom.AddonRequest{Type: o.Type, Hosts: o.Hosts})
+			return err
+		}, nil)
+}
+
+// cancelPlan cancels the base plan or an add-on (POST /customers/{accountId}/plans/cancel).
+func (h *Handlers) cancelPlan(w http.ResponseWriter, r *http.Request) error {
+	return h.planChange(w, r, "cancel", "customer.plan.cancel", "Cancel a plan",
+		func(_ zoom.PlanOrder, f map[string]string) []string {
+			lines := []string{"Zoom cancels the " + f["kind"] + " plan " + f["type"] + " at the end of the billing period."}
+			if f["kind"] == "base" {
+				lines = append(lines, "Without a base plan the customer's users lose their licences when the period ends.")
+			}
+			return lines
+		},
+		func(zc *zoom.Client, c store.Customer, _ zoom.PlanOrder, f map[string]string) error {
+			reason, _ := strconv.Atoi(f["reason"])
+			if reason < 1 || reason > 6 {
+				reason = 6
+			}
+			if f["kind"] == "base" {
+				_, err := zc.CancelBasePlan(r.Context(), c.ZoomAccountID, zoom.CancelPlanRequest{Reason: reason, Comment: f["comment"]})
+				return err
+			}
+			_, err := zc.CancelAddon(r.Context(), c.ZoomAccountID, zoom.CancelPlanRequest{Type: f["type"], Reason: reason, Comment: f["comment"]})
+			return err
+		}, nil)
+}

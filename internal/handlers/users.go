@@ -1,0 +1,164 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// usersList shows the users of a customer (GET /customers/{accountId}/users): the directory,
+// refreshed from Zoom when older than a minute, by status, searched and paged; and the
+// results fragment for htmx.
+func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	c, err := h.customerTarget(r, chi.URLParam(r, "accountId"), policy.ViewCustomer)
+	if err != nil {
+		return err
+	}
+	readOnly := c.PartnerID != a.Partner.ID
+	q := r.URL.Query()
+	f := store.UserFilter{Query: q.Get("q"), After: q.Get("after")}
+	switch s := q.Get("status"); s {
+	case store.UserActive, store.UserInactive, store.UserPending:
+		f.Status = s
+	}
+	fragment := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "user-results"
+	var notices []templates.Flash
+	if !fragment {
+		notices = h.refreshDirectory(r, c, readOnly)
+		if !readOnly {
+			h.resolveOpen(r, c)
+		}
+	}
+	page, err := h.store.CustomerUsers(ctx, a.Partner.ID, c.ID, f)
+	if err != nil {
+		return err
+	}
+	base := usersURL(c.ZoomAccountID)
+	p := templates.UsersPage{Customer: customerRef(c), ReadOnly: readOnly, Notices: notices, Status: f.Status, Query: f.Query,
+		Filtered: f.Query != "" || f.Status != "", BulkURL: base + "/bulk"}
+	if !readOnly && h.allowed(r, policy.ManageUsers) {
+		p.CanManage, p.AddURL, p.SyncURL = true, base+"/new", base+"/sync"
+	}
+	p.CanBulk = !readOnly && h.allowed(r, policy.RunBulk)
+	for _, u := range page.Users {
+		p.Rows = append(p.Rows, userRow(u))
+	}
+	if page.Next != "" {
+		p.NextURL = withQuery(base, q, "after", page.Next)
+	}
+	if f.After != "" {
+		p.FirstURL = withQuery(base, q, "after", "")
+	}
+	d, err := h.store.UserDirState(ctx, a.Partner.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	if d.SyncedAt != nil {
+		p.SyncedAt = *d.SyncedAt
+	}
+	if fragment {
+		h.render(w, r, http.StatusOK, templates.UserResults(p))
+		return nil
+	}
+	counts, err := h.store.CustomerUserCounts(ctx, a.Partner.ID, c.ZoomAccountID)
+	if err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		label, status string
+		n             int
+	}{{"All", "", counts.Total}, {"Active", store.UserActive, counts.Active}, {"Inactive", store.UserInactive, counts.Inactive}, {"Pending", store.UserPending, counts.Pending}} {
+		u := base
+		if t.status != "" {
+			u += "?status=" + t.status
+		}
+		p.Tabs = append(p.Tabs, templates.FilterTab{Label: t.label, Count: t.n, URL: u, Current: t.status == f.Status})
+	}
+	if !readOnly {
+		p.OpenChange = h.openChanges(r, c)
+	}
+	p.Head = h.customerHead(r, c, "/users", detailsView{})
+	h.render(w, r, http.StatusOK, templates.UsersList(h.chrome(r, "Users of "+p.Customer.Name, "customers"), p))
+	return nil
+}
+
+// syncUsers starts a sync of one customer's user directory from Zoom (POST
+// /customers/{accountId}/users/sync, support and up) and shows its progress.
+func (h *Handlers) syncUsers(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	c, err := h.customerTarget(r, chi.URLParam(r, "accountId"), policy.ManageUsers)
+	if err != nil {
+		return err
+	}
+	j, err := jobs.StartUsersSync(ctx, h.store, h.river, a.Partner.ID, a.Staff.ID, &c, h.requestEvent(r))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	return nil
+}
+
+// userTarget loads the customer and the user the URL names, for action. A user the directory
+// does not know is looked up in Zoom (own customers); one Zoom does not know either is 404.
+func (h *Handlers) userTarget(r *http.Request, action policy.Action) (store.Customer, store.CustomerUser, error) {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	c, err := h.customerTarget(r, chi.URLParam(r, "accountId"), action)
+	if err != nil {
+		return c, store.CustomerUser{}, err
+	}
+	key := chi.URLParam(r, "userId")
+	u, err := h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, key)
+	if err == nil || !errors.Is(err, store.ErrNotFound) || c.PartnerID != a.Partner.ID {
+		return c, u, err
+	}
+	// Not in the directory yet: ask Zoom.
+	zc, err := h.zoomReader(r)
+	if err != nil {
+		return c, u, errNotFound
+	}
+	zu, _, err := zc.GetUser(ctx, c.ZoomAccountID, key, nil)
+	if err != nil {
+		return c, u, errNotFound
+	}
+	du := jobs.DirUserOf(*zu)
+	if err := h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du); err != nil {
+		return c, u, err
+	}
+	u, err = h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, u, errNotFound
+	}
+	return c, u, err
+}
+
+// resolveOpen looks up in Zoom the users of a customer's changes still waiting for Zoom's
+// confirmation (the directory refresh does too, when it runs).
+func (h *Handlers) resolveOpen(r *http.Request, c store.Customer) {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	open, err := h.store.OpenUserChanges(ctx, a.Partner.ID, c.ID)
+	if err != nil || len(open) == 0 {
+		return
+	}
+	zc, err := h.zoomReader(r)
+	if err != nil {
+		return
+	}
+	zctx, cancel := context.WithTimeout(ctx, pageZoomLimit)
+	defer cancel()
+	if _, err := jobs.ResolveUserChanges(zctx, h.store, zc, a.Partner.ID, c.ID, h.requestEvent(r)); err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "resolve open user changes", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
+	}
+}

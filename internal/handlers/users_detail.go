@@ -1,0 +1,212 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// userPage shows one user of a customer (GET /customers/{accountId}/users/{userId}; userId is
+// the Zoom user id, or the email of a pending user Zoom lists without one): details and a
+// settings summary from Zoom (the directory when Zoom cannot be reached), and the forms that
+// change the user.
+func (h *Handlers) userPage(w http.ResponseWriter, r *http.Request) error {
+	c, u, err := h.userTarget(r, policy.ViewCustomer)
+	if err != nil {
+		return err
+	}
+	return h.renderUser(w, r, http.StatusOK, c, u, templates.UserPage{})
+}
+
+// renderUser renders a user's page with p's forms (their input and errors kept).
+func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int, c store.Customer, u store.CustomerUser, p templates.UserPage) error {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	readOnly := c.PartnerID != a.Partner.ID
+	p.Head, p.Customer, p.ReadOnly = h.customerHead(r, c, "/users", detailsView{}), customerRef(c), readOnly
+	var zu *zoom.User
+	var settings zoom.Settings
+	switch {
+	case readOnly:
+		p.Notices = append(p.Notices, templates.Flash{Kind: "info", Text: "Read only: " + c.PartnerName +
+			" manages this customer. This is the user as " + c.PartnerName + "'s directory last saw them, " + stamp(u.SeenAt) + "."})
+	default:
+		zctx, cancel := context.WithTimeout(ctx, pageZoomLimit)
+		defer cancel()
+		var gone bool
+		if zu, settings, gone = h.userFromZoom(zctx, r, c, &u, &p); gone {
+			return h.userGone(r, c, u)
+		}
+	}
+	p.Key, p.Email, p.Name, p.Status, p.StatusKind, p.Role = u.Key(), u.Email, u.Name(), u.Status, statusKind(u.Status), roleLabel(u.RoleID)
+	p.Pending = u.Status == store.UserPending
+	p.IsAdmin = u.RoleID == jobs.RoleOwnerID || u.RoleID == jobs.RoleAdminID
+	p.Facts = userFacts(u, zu)
+	p.Settings, p.SettingsNote = settingsSummary(settings, p.SettingsNote)
+	if !readOnly {
+		if pc, err := h.store.OpenUserChange(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
+			p.OpenChange = "A " + pc.Action + " sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
+		}
+	}
+	base := userURL(c.ZoomAccountID, u.Key())
+	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)
+	if p.CanManage {
+		h.userForms(r, c, u, zu, base, &p)
+	}
+	targetID := u.Key()
+	p.ActivityURL = "/audit?target=" + url.QueryEscape("user:"+targetID)
+	if !readOnly {
+		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{TargetType: "user", TargetID: targetID, Limit: 10})
+		if err != nil {
+			return err
+		}
+		for _, e := range events.Events {
+			p.Activity = append(p.Activity, auditRow(e, nil))
+		}
+	}
+	h.render(w, r, status, templates.UserView(h.chrome(r, u.Email, "customers"), p))
+	return nil
+}
+
+// userFromZoom reads the user and their settings from Zoom and refreshes the directory entry;
+// when Zoom cannot be reached it adds a notice (and the page shows the directory). gone means
+// Zoom no longer has the user in this customer.
+func (h *Handlers) userFromZoom(ctx context.Context, r *http.Request, c store.Customer, u *store.CustomerUser, p *templates.UserPage) (zu *zoom.User, settings zoom.Settings, gone bool) {
+	a := staffFrom(ctx)
+	stale := func(err error) {
+		p.Notices = append(p.Notices, templates.Flash{Kind: "warn", Text: "Tierdesk could not read this user from Zoom just now, so this is what the directory knew " +
+			stamp(u.SeenAt) + ". " + zoom.Explain(err)})
+	}
+	zc, err := h.zoomReader(r)
+	if err != nil {
+		stale(err)
+		return nil, nil, false
+	}
+	zu, _, err = zc.GetUser(ctx, c.ZoomAccountID, u.Key(), nil)
+	if ze, ok := zoom.AsError(err); ok && ze.Code == 1120 {
+		p.Notices = append(p.Notices, templates.Flash{Kind: "warn", Text: "The invitation Zoom sent to this user has expired. Remove the pending user, then add them again. " + zoom.Explain(err)})
+		return nil, nil, false
+	}
+	switch {
+	case zoom.IsNotFound(err):
+		return nil, nil, true
+	case err != nil:
+		stale(err)
+		return nil, nil, false
+	}
+	du := jobs.DirUserOf(*zu)
+	if zu.Status == "" {
+		du.Status = u.Status
+	}
+	if err := h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du); err == nil {
+		if fresh, err := h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
+			*u = fresh
+		}
+	}
+	if zu.Status == zoom.UserPending {
+		p.SettingsNote = "A pending user has no settings until they accept Zoom's invitation."
+		return zu, nil, false
+	}
+	settings, _, err = zc.GetUserSettings(ctx, c.ZoomAccountID, u.Key(), nil)
+	if err != nil {
+		p.SettingsNote = "Zoom did not give this user's settings: " + zoom.Explain(err)
+	}
+	return zu, settings, false
+}
+
+// userGone is the page for a user Zoom no longer has in this customer: the directory forgets
+// them (a removal or move made outside Tierdesk).
+func (h *Handlers) userGone(r *http.Request, c store.Customer, u store.CustomerUser) error {
+	a := staffFrom(r.Context())
+	if _, err := h.store.OpenUserChange(r.Context(), a.Partner.ID, c.ID, u.Email); err != nil {
+		_ = h.store.ForgetCustomerUser(r.Context(), a.Partner.ID, c.ID, u.Email)
+	}
+	return &pageError{status: http.StatusNotFound, title: "No longer in this customer",
+		message: fmt.Sprintf("Zoom no longer has %s in %s: they were removed or moved to another account. The user list is updated.", u.Email, customerRef(c).Name),
+		action:  "Users of " + customerRef(c).Name, actionURL: usersURL(c.ZoomAccountID)}
+}
+
+// userFacts are the details shown of a user: Zoom's answer when there is one, else the
+// directory's.
+func userFacts(u store.CustomerUser, zu *zoom.User) []templates.Fact {
+	var out []templates.Fact
+	fact := func(label, value string) {
+		if value != "" {
+			out = append(out, templates.Fact{Label: label, Value: value})
+		}
+	}
+	role := roleLabel(u.RoleID)
+	if zu != nil && zu.RoleName != "" {
+		role = zu.RoleName
+	}
+	fact("Zoom user id", u.ZoomUserID)
+	fact("Type", typeLabel(u.Type))
+	fact("Role", role)
+	fact("Department", u.Dept)
+	fact("Time zone", u.Timezone)
+	if u.ZoomCreatedAt != nil {
+		fact("Created", stamp(*u.ZoomCreatedAt))
+	}
+	if u.LastLoginAt != nil {
+		fact("Last sign-in", stamp(*u.LastLoginAt))
+	}
+	if zu != nil {
+		fact("Job title", zu.JobTitle)
+		fact("Company", zu.Company)
+		fact("Location", zu.Location)
+		fact("Language", zu.Language)
+		if zu.PMI != 0 {
+			fact("Personal meeting id", strconv.FormatInt(zu.PMI, 10))
+		}
+		fact("Client version", zu.LastClientVersion)
+		if zu.Status != zoom.UserPending {
+			fact("Email verified", map[int]string{0: "no", 1: "yes"}[zu.Verified])
+		}
+	}
+	return out
+}
+
+// userSettingsShown are the settings the user page summarizes.
+var userSettingsShown = []struct{ section, field, label string }{
+	{"schedule_meeting", "host_video", "Host video on at start"},
+	{"schedule_meeting", "participants_video", "Participants' video on at start"},
+	{"schedule_meeting", "join_before_host", "Join before host"},
+	{"schedule_meeting", "require_password_for_scheduling_new_meetings", "Passcode for new meetings"},
+	{"in_meeting", "waiting_room", "Waiting room"},
+	{"in_meeting", "screen_sharing", "Screen sharing"},
+	{"recording", "cloud_recording", "Cloud recording"},
+	{"recording", "auto_recording", "Automatic recording"},
+	{"feature", "meeting_capacity", "Meeting capacity"},
+	{"feature", "large_meeting", "Large meetings"},
+	{"feature", "webinar", "Webinars"},
+	{"feature", "zoom_phone", "Zoom Phone"},
+}
+
+// settingsSummary picks the shown settings out of Zoom's answer.
+func settingsSummary(s zoom.Settings, note string) ([]templates.Fact, string) {
+	if s == nil {
+		if note == "" {
+			note = "Settings are read from Zoom; they are not available now."
+		}
+		return nil, note
+	}
+	var out []templates.Fact
+	for _, f := range userSettingsShown {
+		if b, ok := s.Bool(f.section, f.field); ok {
+			out = append(out, templates.Fact{Label: f.label, Value: map[bool]string{true: "on", false: "off"}[b]})
+		} else if v, ok := s.String(f.section, f.field); ok {
+			out = append(out, templates.Fact{Label: f.label, Value: v})
+		} else if n, ok := s.Number(f.section, f.field); ok {
+			out = append(out, templates.Fact{Label: f.label, Value: strconv.FormatFloat(n, 'f', -1, 64)})
+		}
+	}
+	return out, note
+}

@@ -1,0 +1,291 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// userForms fills the change forms of a user's page that p does not carry already (a form
+// sent back with errors keeps its input).
+func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, base string, p *templates.UserPage) {
+	a := staffFrom(r.Context())
+	if p.Edit.URL == "" {
+		p.Edit = templates.UserEditForm{URL: base, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
+			Type: strconv.Itoa(u.Type), Dept: u.Dept}
+		if zu != nil {
+			p.Edit.JobTitle, p.Edit.Location = zu.JobTitle, zu.Location
+		}
+	}
+	for _, t := range userTypes {
+		if t.Value != zoom.UserNone || u.Type == zoom.UserNone {
+			p.TypeOpts = append(p.TypeOpts, templates.Option{Value: strconv.Itoa(t.Value), Label: t.Label})
+		}
+	}
+	if p.StatusForm.URL == "" {
+		p.StatusForm = templates.UserStatusForm{URL: base + "/status", Action: zoom.StatusDeactivate, Label: "Deactivate"}
+		if u.Status == store.UserInactive {
+			p.StatusForm.Action, p.StatusForm.Label = zoom.StatusActivate, "Activate"
+		}
+	}
+	if p.Remove.URL == "" {
+		p.Remove = templates.UserRemoveForm{URL: base + "/remove", Action: zoom.DeleteDisassociate}
+	}
+	if p.Move.URL == "" {
+		p.Move.URL = base + "/move"
+	}
+	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 500})
+	if err == nil {
+		for _, o := range page.Customers {
+			if o.ID != c.ID {
+				p.Move.Opts = append(p.Move.Opts, templates.Option{Value: o.ZoomAccountID, Label: customerRef(o).Name})
+			}
+		}
+	}
+}
+
+// updateUser changes a user's profile in Zoom (POST /customers/{accountId}/users/{userId},
+// PATCH in Zoom, support and up): only the fields that changed are sent.
+func (h *Handlers) updateUser(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, u, err := h.userTarget(r, policy.ManageUsers)
+	if err != nil {
+		return err
+	}
+	form := templates.UserEditForm{URL: userURL(c.ZoomAccountID, u.Key()), Errors: map[string]string{}}
+	val := func(name string, max int, dst *string) {
+		*dst = strings.TrimSpace(r.PostFormValue(name))
+		if utf8.RuneCountInString(*dst) > max {
+			form.Errors[name] = "At most " + strconv.Itoa(max) + " characters."
+		}
+	}
+	val("first_name", 64, &form.FirstName)
+	val("last_name", 64, &form.LastName)
+	val("display_name", 128, &form.DisplayName)
+	val("dept", 128, &form.Dept)
+	val("job_title", 128, &form.JobTitle)
+	val("location", 256, &form.Location)
+	form.Type = r.PostFormValue("type")
+	typ, msg := checkType(form.Type, zoom.ActionSSOCreate)
+	if msg != "" {
+		form.Errors["type"] = msg
+	}
+	if len(form.Errors) > 0 {
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Edit: form})
+	}
+	// Compare with Zoom's current values; send only what changed.
+	current := &zoom.User{FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName, Type: u.Type, Dept: u.Dept}
+	if zr, err := h.zoomReader(r); err == nil {
+		if zu, _, err := zr.GetUser(r.Context(), c.ZoomAccountID, u.Key(), nil); err == nil {
+			current = zu
+		}
+	}
+	upd, before, after := &zoom.UserUpdate{}, map[string]any{}, map[string]any{}
+	str := func(name, was, now string, dst **string) {
+		if was != now {
+			v := now
+			*dst, before[name], after[name] = &v, was, now
+		}
+	}
+	str("first_name", current.FirstName, form.FirstName, &upd.FirstName)
+	str("last_name", current.LastName, form.LastName, &upd.LastName)
+	str("display_name", current.DisplayName, form.DisplayName, &upd.DisplayName)
+	str("dept", current.Dept, form.Dept, &upd.Dept)
+	str("job_title", current.JobTitle, form.JobTitle, &upd.JobTitle)
+	str("location", current.Location, form.Location, &upd.Location)
+	if typ != current.Type {
+		upd.Type, before["type"], after["type"] = &typ, current.Type, typ
+	}
+	if len(after) == 0 {
+		h.flash(r.Context(), "info", "Nothing changed: Zoom already has these values.")
+		http.Redirect(w, r, form.URL, http.StatusSeeOther)
+		return nil
+	}
+	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user.update", op: jobs.OpUpdate,
+		before: before, after: after, wanted: jobs.Wanted{Fields: after},
+		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.UpdateUser(ctx, c.ZoomAccountID, u.Key(), upd, nil)
+		},
+		done: func() store.UserChange {
+			du := store.DirUser{ZoomUserID: u.ZoomUserID, Email: u.Email, FirstName: form.FirstName, LastName: form.LastName,
+				DisplayName: form.DisplayName, Type: typ, Status: u.Status, RoleID: u.RoleID, Dept: form.Dept, Timezone: u.Timezone,
+				ZoomCreatedAt: u.ZoomCreatedAt, LastLoginAt: u.LastLoginAt}
+			return store.UserChange{CustomerID: c.ID, Save: &du}
+		}})
+	if err != nil {
+		return err
+	}
+	if !res.done {
+		fields := map[string]string{"first_name": form.FirstName, "last_name": form.LastName, "display_name": form.DisplayName,
+			"type": form.Type, "dept": form.Dept, "job_title": form.JobTitle, "location": form.Location}
+		field := fieldFor(jobs.OpUpdate, res.refusal, fields)
+		if field == "" || field == "email" || field == "password" {
+			field = "form"
+		}
+		form.Errors[field] = res.message
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Edit: form})
+	}
+	h.flash(r.Context(), "ok", u.Email+" is updated in Zoom."+res.note)
+	http.Redirect(w, r, form.URL, http.StatusSeeOther)
+	return nil
+}
+
+// changeUserStatus activates or deactivates a user (POST
+// /customers/{accountId}/users/{userId}/status, support and up).
+func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, u, err := h.userTarget(r, policy.ManageUsers)
+	if err != nil {
+		return err
+	}
+	action := r.PostFormValue("action")
+	form := templates.UserStatusForm{URL: userURL(c.ZoomAccountID, u.Key()) + "/status", Action: action, Label: "Deactivate"}
+	want := store.UserInactive
+	switch action {
+	case zoom.StatusDeactivate:
+	case zoom.StatusActivate:
+		form.Label, want = "Activate", store.UserActive
+	default:
+		form.Action, form.Error = zoom.StatusDeactivate, "Choose activate or deactivate."
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
+	}
+	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user." + action, op: jobs.OpStatus,
+		before: map[string]any{"status": u.Status}, after: map[string]any{"status": want}, wanted: jobs.Wanted{Status: want},
+		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.UpdateUserStatus(ctx, c.ZoomAccountID, u.Key(), action)
+		},
+		done: func() store.UserChange {
+			return store.UserChange{CustomerID: c.ID, StatusOf: u.Email, Status: want}
+		}})
+	if err != nil {
+		return err
+	}
+	if !res.done {
+		form.Error = res.message
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
+	}
+	h.flash(r.Context(), "ok", u.Email+" is "+map[string]string{store.UserActive: "active again", store.UserInactive: "deactivated: they cannot sign in"}[want]+"."+res.note)
+	http.Redirect(w, r, userURL(c.ZoomAccountID, u.Key()), http.StatusSeeOther)
+	return nil
+}
+
+// removeUser disassociates or deletes a user (POST /customers/{accountId}/users/{userId}/remove,
+// support and up), with the transfers Zoom offers for a delete.
+func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, u, err := h.userTarget(r, policy.ManageUsers)
+	if err != nil {
+		return err
+	}
+	form := templates.UserRemoveForm{URL: userURL(c.ZoomAccountID, u.Key()) + "/remove", Action: r.PostFormValue("action"),
+		TransferEmail: strings.TrimSpace(r.PostFormValue("transfer_email")), TransferMeeting: r.PostFormValue("transfer_meeting") == "true",
+		TransferWebinar: r.PostFormValue("transfer_webinar") == "true", TransferRecording: r.PostFormValue("transfer_recording") == "true",
+		Errors: map[string]string{}}
+	switch {
+	case form.Action != zoom.DeleteDisassociate && form.Action != zoom.DeletePermanently:
+		form.Errors["form"] = "Choose disassociate or delete."
+	case form.Action == zoom.DeletePermanently && u.Status == store.UserPending:
+		form.Errors["form"] = "A pending user can only be disassociated (that cancels the invitation)."
+	case form.Action == zoom.DeletePermanently && form.TransferEmail != "":
+		if msg := checkEmail(form.TransferEmail); msg != "" {
+			form.Errors["transfer_email"] = msg
+		} else if strings.EqualFold(form.TransferEmail, u.Email) {
+			form.Errors["transfer_email"] = "Transfer to another user: not to the one being deleted."
+		}
+	case form.Action == zoom.DeletePermanently && (form.TransferMeeting || form.TransferWebinar || form.TransferRecording):
+		form.Errors["transfer_email"] = "Enter who receives the transfers."
+	}
+	if len(form.Errors) > 0 {
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Remove: form})
+	}
+	opts := &zoom.DeleteUserOptions{Action: form.Action}
+	after := map[string]any{"action": form.Action}
+	if form.Action == zoom.DeletePermanently && form.TransferEmail != "" {
+		opts.TransferEmail, opts.TransferMeeting, opts.TransferWebinar, opts.TransferRecording = form.TransferEmail, form.TransferMeeting, form.TransferWebinar, form.TransferRecording
+		after["transfer"] = map[string]any{"to": form.TransferEmail, "meetings": form.TransferMeeting, "webinars": form.TransferWebinar, "recordings": form.TransferRecording}
+	}
+	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user." + form.Action, op: jobs.OpRemove,
+		before: map[string]any{"email": u.Email, "status": u.Status, "customer": c.ZoomAccountID}, after: after,
+		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.DeleteUser(ctx, c.ZoomAccountID, u.Key(), opts)
+		},
+		done: func() store.UserChange { return store.UserChange{CustomerID: c.ID, Remove: u.Email} }})
+	if err != nil {
+		return err
+	}
+	if !res.done {
+		field := fieldFor(jobs.OpRemove, res.refusal, map[string]string{"transfer_email": form.TransferEmail})
+		if field == "" {
+			field = "form"
+		}
+		form.Errors[field] = res.message
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Remove: form})
+	}
+	verb := map[string]string{zoom.DeleteDisassociate: "disassociated from", zoom.DeletePermanently: "deleted from"}[form.Action]
+	h.flash(r.Context(), "ok", u.Email+" is "+verb+" "+customerRef(c).Name+"."+res.note)
+	http.Redirect(w, r, usersURL(c.ZoomAccountID), http.StatusSeeOther)
+	return nil
+}
+
+// moveUser moves a user to another customer of the same partner (POST
+// /customers/{accountId}/users/{userId}/move, support and up).
+func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, u, err := h.userTarget(r, policy.ManageUsers)
+	if err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	form := templates.UserMoveForm{URL: userURL(c.ZoomAccountID, u.Key()) + "/move", To: strings.TrimSpace(r.PostFormValue("to")), Errors: map[string]string{}}
+	dest, err := h.store.CustomerByAccount(r.Context(), a.Partner.ID, form.To)
+	switch {
+	case form.To == "":
+		form.Errors["to"] = "Choose the customer to move the user to."
+	case err != nil || dest.PartnerID != a.Partner.ID || dest.Status != store.CustomerActive:
+		form.Errors["to"] = "Choose one of your own active customers."
+	case dest.ID == c.ID:
+		form.Errors["to"] = "The user is already in this customer."
+	case u.Status == store.UserPending:
+		form.Errors["to"] = "A pending user cannot be moved: remove them and add them to the other customer."
+	}
+	if len(form.Errors) > 0 {
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Move: form})
+	}
+	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user.move", op: jobs.OpMove,
+		before: map[string]any{"customer": c.ZoomAccountID}, after: map[string]any{"customer": dest.ZoomAccountID},
+		wanted: jobs.Wanted{ToAccount: dest.ZoomAccountID, ToCustomerID: dest.ID},
+		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.MoveUser(ctx, c.ZoomAccountID, u.Key(), dest.ZoomAccountID)
+		},
+		done: func() store.UserChange {
+			du := store.DirUser{ZoomUserID: u.ZoomUserID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
+				Type: u.Type, Status: u.Status, RoleID: u.RoleID, Dept: u.Dept, Timezone: u.Timezone, ZoomCreatedAt: u.ZoomCreatedAt, LastLoginAt: u.LastLoginAt}
+			return store.UserChange{CustomerID: c.ID, Remove: u.Email, MoveTo: dest.ID, Save: &du}
+		}})
+	if err != nil {
+		return err
+	}
+	if !res.done {
+		form.Errors["to"] = res.message
+		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Move: form})
+	}
+	h.flash(r.Context(), "ok", u.Email+" moved from "+customerRef(c).Name+" to "+customerRef(dest).Name+"."+res.note)
+	http.Redirect(w, r, userURL(dest.ZoomAccountID, u.Key()), http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,151 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+)
+
+// A change of a user whose answer from Zoom was lost is never guessed: it is recorded as
+// pending (store.PendingChange) and resolved here, by looking the user up in Zoom, before any
+// new change of that user is sent.
+
+// Wanted is what an open change asked for, kept with it to compare with Zoom's look-up.
+type Wanted struct {
+	Status       string         `json:"status,omitempty"`         // user.activate, user.deactivate: the status asked for
+	Fields       map[string]any `json:"fields,omitempty"`         // user.update: the fields sent
+	ToAccount    string         `json:"to_account,omitempty"`     // user.move: the customer moved to
+	ToCustomerID int64          `json:"to_customer_id,omitempty"` // user.move
+	User         map[string]any `json:"user,omitempty"`           // user.create: what was asked for (never a password)
+}
+
+// ResolveUserChange looks up in Zoom the user of an open change and records whether the
+// change happened (audited as the resolution of the pending event, and applied to the
+// directory). A look-up that fails leaves the change open and returns the error. A change
+// someone else resolved meanwhile is not recorded twice.
+func ResolveUserChange(ctx context.Context, st *store.Store, zc *zoom.Client, partnerID int64, pc store.PendingChange, ev store.AuditEvent) (store.Outcome, error) {
+	var w Wanted
+	if len(pc.Wanted) > 0 {
+		if err := json.Unmarshal(pc.Wanted, &w); err != nil {
+			return "", fmt.Errorf("open change %d: %w", pc.ID, err)
+		}
+	}
+	account, key := pc.ZoomAccountID, pc.ZoomUserID
+	if key == "" {
+		key = pc.Email
+	}
+	if pc.Action == "user.move" {
+		account = w.ToAccount
+	}
+	u, resp, err := zc.GetUser(ctx, account, key, nil)
+	found := err == nil
+	if ze, ok := zoom.AsError(err); ok && ze.Code == 1120 {
+		// The user exists, pending with an expired invitation.
+		u, found, err = &zoom.User{Email: pc.Email, ID: pc.ZoomUserID, Status: zoom.UserPending}, true, nil
+	}
+	if err != nil && !zoom.IsNotFound(err) {
+		return "", fmt.Errorf("look up %s: %w", pc.Email, err)
+	}
+	c := store.UserChange{CustomerID: pc.CustomerID, Resolves: pc.ID}
+	outcome := store.OutcomeFailed
+	switch pc.Action {
+	case "user.create":
+		if found {
+			outcome = store.OutcomeSucceeded
+		}
+	case "user.disassociate", "user.delete":
+		if !found {
+			outcome, c.Remove = store.OutcomeSucceeded, pc.Email
+		}
+	case "user.activate", "user.deactivate":
+		if found && u.Status == w.Status {
+			outcome = store.OutcomeSucceeded
+		}
+	case "user.update":
+		if found && fieldsMatch(u, w.Fields) {
+			outcome = store.OutcomeSucceeded
+		}
+	case "user.move":
+		if found {
+			outcome, c.Remove, c.MoveTo = store.OutcomeSucceeded, pc.Email, w.ToCustomerID
+		}
+	}
+	if found {
+		du := DirUserOf(*u)
+		c.Save = &du
+	}
+	target := pc.ZoomUserID
+	if found && u.ID != "" {
+		target = u.ID
+	}
+	if target == "" {
+		target = pc.Email
+	}
+	ev.Action, ev.Outcome, ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = pc.Action, outcome, "user", target, pc.Email, pc.ZoomAccountID
+	ev.ZoomCode, ev.ZoomMessage = 0, ""
+	if resp != nil && resp.Grant != "" {
+		ev.GrantRef = resp.Grant
+	}
+	how := "Zoom has no such user: the change was not made"
+	switch {
+	case outcome == store.OutcomeSucceeded:
+		how = "Zoom shows the change was made"
+	case found:
+		how = "Zoom shows the user unchanged: the change was not made"
+	}
+	ev.Details = mustJSON(map[string]any{"resolves": pc.AuditSeq, "resolution": how, "looked_up": key})
+	c.Event = ev
+	if _, err := st.RecordUserChange(ctx, partnerID, c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return outcome, nil // resolved meanwhile by someone else
+		}
+		return "", err
+	}
+	return outcome, nil
+}
+
+// ResolveUserChanges resolves the open changes of one customer (every customer when
+// customerID is 0) and returns how many it resolved. It goes on past a failed look-up and
+// returns the first error.
+func ResolveUserChanges(ctx context.Context, st *store.Store, zc *zoom.Client, partnerID, customerID int64, ev store.AuditEvent) (int, error) {
+	open, err := st.OpenUserChanges(ctx, partnerID, customerID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var first error
+	for _, pc := range open {
+		if _, err := ResolveUserChange(ctx, st, zc, partnerID, pc, ev); err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		n++
+	}
+	return n, first
+}
+
+// fieldsMatch reports whether the user has every field value in want (JSON names).
+func fieldsMatch(u *zoom.User, want map[string]any) bool {
+	var have map[string]any
+	b, _ := json.Marshal(u)
+	_ = json.Unmarshal(b, &have)
+	for k, v := range want {
+		h, ok := have[k]
+		if !ok {
+			h = ""
+			if _, isNum := v.(float64); isNum {
+				h = float64(0)
+			}
+		}
+		if fmt.Sprint(h) != fmt.Sprint(v) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,397 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+)
+
+// A bulk user job (import of new users, bulk deactivate, bulk remove) keeps the state of each
+// row in PostgreSQL (store.ImportRow), so that it survives the portal process:
+//
+//   - ready → sending is written before the change is sent; sending → succeeded/failed in one
+//     transaction with the row's audit event and the directory change;
+//   - a row found in sending (the process died between the two, or Zoom's answer was lost) is
+//     resolved by looking the user up in Zoom by email before anything is sent again: never a
+//     user created twice, never a row forgotten;
+//   - one River job works on a bulk job at a time, holding a lease it renews every second; the
+//     watchdog (BulkWatchdogArgs) hands a job whose lease ran out to a new worker.
+//
+// Calls go through the Zoom client, whose throttle paces them per account and label.
+
+// BulkUsersKind is the jobs.kind of bulk user jobs.
+const BulkUsersKind = "bulk_users"
+
+// BulkOptions are the options of a bulk remove (kept with the bulk job).
+type BulkOptions struct {
+	RemoveAction      string `json:"remove_action,omitempty"` // zoom.DeleteDisassociate or zoom.DeletePermanently
+	TransferEmail     string `json:"transfer_email,omitempty"`
+	TransferMeeting   bool   `json:"transfer_meeting,omitempty"`
+	TransferWebinar   bool   `json:"transfer_webinar,omitempty"`
+	TransferRecording bool   `json:"transfer_recording,omitempty"`
+}
+
+// BulkUsersArgs runs one bulk user job.
+type BulkUsersArgs struct {
+	PartnerID int64  `json:"partner_id"`
+	ImportID  string `json:"import_id"`
+	JobID     string `json:"job_id"`
+	StaffID   int64  `json:"staff_id"` // who started it; their grant is preferred
+}
+
+// Kind names the job for River.
+func (BulkUsersArgs) Kind() string { return BulkUsersKind }
+
+// Lease timing: a worker renews its lease every leaseEvery; a lease not renewed for leaseTTL
+// means the worker is gone.
+const (
+	leaseEvery = time.Second
+	leaseTTL   = 10 * time.Second
+	// claimGrace is how long a job handed to a new River job may wait to be claimed.
+	claimGrace = 30 * time.Second
+)
+
+// BulkUsersWorker runs BulkUsersArgs.
+type BulkUsersWorker struct {
+	river.WorkerDefaults[BulkUsersArgs]
+	Store *store.Store
+	Zoom  ZoomClients
+	Log   *slog.Logger
+	// Concurrency is how many rows are in flight at once (0 means 8); the Zoom client's
+	// throttle sets the pace.
+	Concurrency int
+}
+
+// Timeout bounds one run (10,000 rows take about 4 minutes at Business+ limits).
+func (w *BulkUsersWorker) Timeout(*river.Job[BulkUsersArgs]) time.Duration { return 6 * time.Hour }
+
+// Work claims the bulk job and runs it to the end; a bulk job another worker holds is left
+// to it.
+func (w *BulkUsersWorker) Work(ctx context.Context, job *river.Job[BulkUsersArgs]) error {
+	a := job.Args
+	ok, err := w.Store.ClaimImport(ctx, a.PartnerID, a.ImportID, job.ID, leaseTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		w.Log.LogAttrs(ctx, slog.LevelInfo, "bulk job held by another worker", slog.String("import", a.ImportID), slog.Int64("river_job", job.ID))
+		return nil
+	}
+	defer func() {
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := w.Store.ReleaseImport(bg, a.PartnerID, a.ImportID, job.ID); err != nil {
+			w.Log.LogAttrs(ctx, slog.LevelWarn, "release bulk job", slog.String("import", a.ImportID), slog.String("error", err.Error()))
+		}
+	}()
+	j, err := w.Store.JobByID(ctx, a.PartnerID, a.JobID)
+	if err != nil {
+		return err
+	}
+	if j.Status.Finished() {
+		return nil
+	}
+	imp, err := w.Store.ImportByID(ctx, a.PartnerID, a.ImportID)
+	if err != nil {
+		return err
+	}
+	if err := w.Store.StartJob(ctx, a.PartnerID, a.JobID); err != nil {
+		return err
+	}
+	r := &bulkRun{w: w, args: a, owner: job.ID, imp: imp, ev: store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID), JobID: a.JobID}}
+	if imp.CreatedBy != nil {
+		r.ev.StaffID, r.ev.StaffEmail = imp.CreatedBy, imp.CreatorEmail
+	}
+	if len(imp.Options) > 0 {
+		if err := json.Unmarshal(imp.Options, &r.opts); err != nil {
+			return fmt.Errorf("options of import %s: %w", imp.ID, err)
+		}
+	}
+	return r.run(ctx)
+}
+
+// bulkRun is one worker's run of a bulk job.
+type bulkRun struct {
+	w     *BulkUsersWorker
+	args  BulkUsersArgs
+	owner int64
+	imp   store.Import
+	opts  BulkOptions
+	ev    store.AuditEvent // who and which job, for every row's event
+	zc    *zoom.Client
+
+	mu        sync.Mutex
+	stopWhy   string // why no more rows are sent: "cancel", "lost", or a fatal reason for people
+	stopState string // what the rows not sent become: cancelled or failed
+	stopCode  int
+}
+
+// stop ends the sending of new rows (the first reason wins).
+func (r *bulkRun) stop(why, state string, code int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopWhy == "" {
+		r.stopWhy, r.stopState, r.stopCode = why, state, code
+	}
+}
+
+func (r *bulkRun) stopped() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopWhy
+}
+
+const (
+	stopCancel = "cancel"
+	stopLost   = "lost"
+)
+
+func (r *bulkRun) run(ctx context.Context) error {
+	st, a := r.w.Store, r.args
+	zc, err := PartnerClient(ctx, st, r.w.Zoom, a.PartnerID, a.StaffID)
+	switch {
+	case errors.Is(err, store.ErrNoGrant):
+		r.stop("No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again, then start the job anew.", store.RowFailed, 0)
+	case err != nil:
+		return err
+	default:
+		r.zc = zc
+		r.ev.GrantRef = zc.Grant()
+	}
+	// The heartbeat renews the lease, copies the counts to the job, and notices a cancel.
+	hbCtx, stopHB := context.WithCancel(ctx)
+	var hb sync.WaitGroup
+	hb.Add(1)
+	go func() {
+		defer hb.Done()
+		t := time.NewTicker(leaseEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbCtx.Done():
+				return
+			case <-t.C:
+			}
+			ls, err := st.RenewImportLease(hbCtx, a.PartnerID, a.ImportID, r.owner, leaseTTL)
+			switch {
+			case err != nil:
+				if hbCtx.Err() == nil {
+					r.w.Log.LogAttrs(ctx, slog.LevelWarn, "renew bulk job lease", slog.String("import", a.ImportID), slog.String("error", err.Error()))
+				}
+			case !ls.Held:
+				r.stop(stopLost, "", 0)
+			case ls.CancelRequested:
+				r.stop(stopCancel, store.RowCancelled, 0)
+			}
+		}
+	}()
+	err = r.work(ctx)
+	stopHB()
+	hb.Wait()
+	if err != nil {
+		return err
+	}
+	return r.finish(ctx)
+}
+
+// work resolves rows whose answer was lost, then sends the ready rows until none is left or
+// the run stops.
+func (r *bulkRun) work(ctx context.Context) error {
+	if r.zc == nil {
+		return nil
+	}
+	if err := r.resolveSending(ctx); err != nil {
+		return err
+	}
+	n := r.w.Concurrency
+	if n <= 0 {
+		n = 8
+	}
+	// Each pass sends every ready row once; a row refused for a reason that may pass (a
+	// per-second 429) is ready again for the next pass, until its attempts run out.
+	for {
+		rows, err := r.w.Store.ImportRows(ctx, r.args.PartnerID, r.imp.ID, store.RowFilter{States: []string{store.RowReady}})
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		todo := make(chan store.ImportRow)
+		var wg sync.WaitGroup
+		var firstErr error
+		var errMu sync.Mutex
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for row := range todo {
+					if err := r.send(ctx, row); err != nil {
+						errMu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						errMu.Unlock()
+						r.stop(stopLost, "", 0)
+					}
+				}
+			}()
+		}
+	feed:
+		for _, row := range rows {
+			if r.stopped() != "" || ctx.Err() != nil {
+				break
+			}
+			select {
+			case todo <- row:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(todo)
+		wg.Wait()
+		if firstErr != nil {
+			return firstErr
+		}
+		if err := ctx.Err(); err != nil {
+			return err // River stops: the rows not sent stay ready for the next worker
+		}
+		if r.stopped() != "" {
+			return nil
+		}
+	}
+}
+
+// maxAttempts is how often a row is sent at most (a per-second 429, or a look-up after a lost
+// answer that found nothing, make it ready again).
+const maxAttempts = 3
+
+// resolveSending resolves the rows a previous run sent without recording Zoom's answer.
+func (r *bulkRun) resolveSending(ctx context.Context) error {
+	rows, err := r.w.Store.ImportRows(ctx, r.args.PartnerID, r.imp.ID, store.RowFilter{States: []string{store.RowSending}})
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := r.resolve(ctx, row, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish closes the rows not sent and the job, with one "job.finish" (or "job.cancel") event.
+func (r *bulkRun) finish(ctx context.Context) error {
+	st, a := r.w.Store, r.args
+	why := r.stopped()
+	if why == stopLost {
+		return nil // another worker holds the job now
+	}
+	closed := 0
+	if why != "" {
+		msg := why
+		if why == stopCancel {
+			msg = "Not sent: the job was cancelled."
+		}
+		var err error
+		if closed, err = st.CloseReadyRows(ctx, a.PartnerID, r.imp.ID, r.stopState, msg); err != nil {
+			return err
+		}
+	}
+	if _, err := st.RenewImportLease(ctx, a.PartnerID, r.imp.ID, r.owner, leaseTTL); err != nil {
+		return err
+	}
+	t, err := st.ImportTally(ctx, a.PartnerID, r.imp.ID)
+	if err != nil {
+		return err
+	}
+	if t.Sending > 0 {
+		// Answers still unknown (Zoom unreachable for the look-up): leave the job running; the
+		// watchdog gives it to a new worker, which looks them up again.
+		return fmt.Errorf("%d rows of import %s still wait for a look-up in Zoom", t.Sending, r.imp.ID)
+	}
+	status := store.JobSucceeded
+	verb := map[string]string{store.ImportCreate: "created", store.ImportDeactivate: "deactivated", store.ImportRemove: "removed"}[r.imp.Kind]
+	msg := fmt.Sprintf("%d users %s, %d failed", t.Succeeded, verb, t.Failed)
+	if t.Invalid > 0 {
+		msg += fmt.Sprintf(", %d rows skipped by the check", t.Invalid)
+	}
+	msg += "."
+	switch {
+	case why == stopCancel:
+		status = store.JobCancelled
+		msg = fmt.Sprintf("Cancelled: %s %d rows were not sent.", msg, t.Cancelled)
+	case why != "":
+		status = store.JobFailed
+		msg = fmt.Sprintf("Stopped: %s %s %d rows were not sent.", why, msg, closed)
+	}
+	ev := r.ev
+	if r.imp.CancelRequested || why == stopCancel {
+		if imp, err := st.ImportByID(ctx, a.PartnerID, r.imp.ID); err == nil {
+			r.imp = imp
+		}
+	}
+	ev.ZoomCode = r.stopCode
+	ev.Details = mustJSON(map[string]any{"kind": r.imp.Kind, "import": r.imp.ID, "source": r.imp.Source, "status": status,
+		"succeeded": t.Succeeded, "failed": t.Failed, "cancelled": t.Cancelled, "invalid": t.Invalid, "message": msg})
+	return st.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, ev)
+}
+
+// BulkWatchdogArgs is the periodic check for bulk jobs whose worker died (a killed process):
+// each is handed to a new worker.
+type BulkWatchdogArgs struct{}
+
+// Kind names the job for River.
+func (BulkWatchdogArgs) Kind() string { return "bulk_watchdog" }
+
+// BulkWatchdogInterval is how often the watchdog runs (and it runs when a process starts).
+const BulkWatchdogInterval = 30 * time.Second
+
+// BulkWatchdogWorker runs BulkWatchdogArgs.
+type BulkWatchdogWorker struct {
+	river.WorkerDefaults[BulkWatchdogArgs]
+	Store *store.Store
+	River func() *river.Client[pgx.Tx]
+	Log   *slog.Logger
+}
+
+// Work hands every stalled bulk job to a new River job.
+func (w *BulkWatchdogWorker) Work(ctx context.Context, job *river.Job[BulkWatchdogArgs]) error {
+	taken, err := w.Store.TakeOverStalledImports(ctx, claimGrace, func(ctx context.Context, tx pgx.Tx, si store.StalledImport) (int64, error) {
+		var staff int64
+		if si.CreatedBy != nil {
+			staff = *si.CreatedBy
+		}
+		res, err := w.River().InsertTx(ctx, tx, BulkUsersArgs{PartnerID: si.PartnerID, ImportID: si.ImportID, JobID: si.JobID, StaffID: staff}, nil)
+		if err != nil {
+			return 0, err
+		}
+		return res.Job.ID, nil
+	})
+	for _, si := range taken {
+		w.Log.LogAttrs(ctx, slog.LevelWarn, "bulk job resumed after its worker stopped", slog.String("import", si.ImportID),
+			slog.String("job", si.JobID), slog.Int64("partner_id", si.PartnerID))
+	}
+	return err
+}
+
+// StartBulk starts partnerID's checked bulk job (asked by staffID) with title, enqueuing its
+// worker in the same transaction; ev is its "job.start" event. A bulk job already started is
+// store.ErrConflict.
+func StartBulk(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID, staffID int64, importID, title string, ev store.AuditEvent) (store.Job, error) {
+	return st.StartImport(ctx, partnerID, importID, BulkUsersKind, title, &staffID, ev,
+		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
+			res, err := rc.InsertTx(ctx, tx, BulkUsersArgs{PartnerID: partnerID, ImportID: importID, JobID: jobID, StaffID: staffID}, nil)
+			if err != nil {
+				return 0, err
+			}
+			return res.Job.ID, nil
+		})
+}

@@ -1,0 +1,166 @@
+package templates
+
+import (
+	"strconv"
+	"time"
+)
+
+// CustomerRef names the customer a users page is about.
+type CustomerRef struct {
+	AccountID string
+	Name      string
+	Partner   string
+	URL       string // the customer's page
+	UsersURL  string // its users
+}
+
+// FilterTab is a filter link with a count.
+type FilterTab struct {
+	Label   string
+	Count   int
+	URL     string
+	Current bool
+}
+
+// UsersPage is the users of one customer: the directory, filtered and paged.
+type UsersPage struct {
+	Head       CustomerHead
+	Customer   CustomerRef
+	ReadOnly   bool
+	Notices    []Flash // directory freshness, Zoom unreachable, changes waiting for Zoom
+	SyncedAt   time.Time
+	Tabs       []FilterTab
+	Status     string
+	Query      string
+	Rows       []UserRow
+	NextURL    string
+	FirstURL   string
+	Filtered   bool
+	CanManage  bool // add and change users
+	CanBulk    bool // bulk deactivate and remove of a selection
+	AddURL     string
+	SyncURL    string
+	BulkURL    string
+	LastSync   *JobSummary
+	OpenChange []string // changes waiting for a look-up in Zoom
+}
+
+// UserRow is one user in a list.
+type UserRow struct {
+	Key         string // id, or email for a pending user without one
+	Email       string
+	Name        string
+	Type        string
+	Role        string
+	Status      string
+	StatusKind  string
+	LastLogin   time.Time
+	Created     time.Time
+	URL         string
+	Customer    string // search results: the customer and its partner
+	CustomerID  string
+	CustomerURL string
+	Partner     string
+	ReadOnly    bool
+}
+
+// UserPage is one user of a customer: details, a settings summary, and the forms that change
+// the user (for support staff and up, on the partner's own customers).
+type UserPage struct {
+	Head         CustomerHead
+	Customer     CustomerRef
+	ReadOnly     bool
+	Notices      []Flash
+	Key          string
+	Email        string
+	Name         string
+	Status       string
+	StatusKind   string
+	Role         string
+	Facts        []Fact
+	Settings     []Fact
+	SettingsNote string
+	CanManage    bool
+	IsAdmin      bool // owner or admin in Zoom: Zoom refuses status changes, removal and moves
+	Pending      bool // invited, not accepted
+	OpenChange   string
+	Edit         UserEditForm
+	TypeOpts     []Option
+	StatusForm   UserStatusForm
+	Remove       UserRemoveForm
+	Move         UserMoveForm
+	Activity     []AuditRow
+	ActivityURL  string
+}
+
+// UserEditForm is the edit form (PATCH in Zoom).
+type UserEditForm struct {
+	URL         string
+	FirstName   string
+	LastName    string
+	DisplayName string
+	Type        string
+	Dept        string
+	JobTitle    string
+	Location    string
+	Errors      map[string]string
+}
+
+// UserStatusForm activates or deactivates.
+type UserStatusForm struct {
+	URL    string
+	Action string // activate or deactivate
+	Label  string
+	Error  string
+}
+
+// UserRemoveForm disassociates or deletes.
+type UserRemoveForm struct {
+	URL               string
+	Action            string // disassociate or delete
+	TransferEmail     string
+	TransferMeeting   bool
+	TransferWebinar   bool
+	TransferRecording bool
+	Errors            map[string]string
+}
+
+// UserMoveForm moves the user to another customer of the same partner.
+type UserMoveForm struct {
+	URL    string
+	To     string
+	Opts   []Option
+	Errors map[string]string
+}
+
+// NewUserPage is the form that adds a user to a customer.
+type NewUserPage struct {
+	Head        CustomerHead
+	Customer    CustomerRef
+	Action      string
+	Actions     []ChoiceOption
+	Type        string
+	TypeOpts    []Option
+	FirstName   string
+	LastName    string
+	Email       string
+	Errors      map[string]string
+	FormError   string
+	PasswordSet bool // a password was entered (it is never sent back)
+}
+
+// ChoiceOption is a radio choice with an explanation.
+type ChoiceOption struct {
+	Value, Label, Help string
+}
+
+// num formats an int.
+func num(n int) string { return strconv.Itoa(n) }
+
+// dateOnly formats a time as a UTC date, or "—".
+func dateOnly(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02")
+}
