@@ -29,7 +29,7 @@ func loadCustomers(b *testing.B, e *env, p store.Partner, n int) {
 			name := fmt.Sprintf("%s %s %d", words[rng.IntN(len(words))], kinds[rng.IntN(len(kinds))], done)
 			created := now.Add(-time.Duration(rng.IntN(1000)) * 24 * time.Hour)
 			batch = append(batch, store.SyncedCustomer{ZoomAccountID: fmt.Sprintf("bench%07d", done), AccountName: name,
-				OwnerEmail: fmt.Sprintf("owner%d@%s.example", done, strings.ToLower(strings.ReplaceAll(name, " ", "-"))),
+				OwnerEmail:  fmt.Sprintf("owner%d@%s.example", done, strings.ToLower(strings.ReplaceAll(name, " ", "-"))),
 				AccountType: plans[rng.IntN(len(plans))], Seats: rng.IntN(300), ZoomCreatedAt: &created})
 		}
 		if _, err := e.Store.SaveSyncedCustomers(ctx, p.ID, batch, now); err != nil {

@@ -64,7 +64,9 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},
-		func() error { return river.AddWorkerSafely(workers, &ResolvePendingWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &ResolvePendingWorker{Store: st, Zoom: zc, Log: log})
+		},
 		func() error { return river.AddWorkerSafely(workers, &SyncUsersWorker{Store: st, Zoom: zc, Log: log}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllUsersWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})

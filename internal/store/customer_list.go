@@ -89,7 +89,9 @@ func (f CustomerFilter) query() (sql string, args []any, key func(Customer, floa
 			v, _ := strconv.ParseFloat(cur[0], 32)
 			add("("+score+" < ? OR ("+score+" = ? AND c.id > ?))", float32(v), float32(v), curID)
 		}
-		key = func(c Customer, s float64) string { return strconv.FormatFloat(s, 'g', -1, 32) + "\x00" + strconv.FormatInt(c.ID, 10) }
+		key = func(c Customer, s float64) string {
+			return strconv.FormatFloat(s, 'g', -1, 32) + "\x00" + strconv.FormatInt(c.ID, 10)
+		}
 	case f.Sort == SortNewest:
 		order = "coalesce(c.zoom_created_at, 'epoch') DESC, c.id"
 		if hasCursor {
@@ -109,7 +111,9 @@ func (f CustomerFilter) query() (sql string, args []any, key func(Customer, floa
 			n, _ := strconv.Atoi(cur[0])
 			add("(c.seats < ? OR (c.seats = ? AND c.id > ?))", n, n, curID)
 		}
-		key = func(c Customer, _ float64) string { return strconv.Itoa(c.Seats) + "\x00" + strconv.FormatInt(c.ID, 10) }
+		key = func(c Customer, _ float64) string {
+			return strconv.Itoa(c.Seats) + "\x00" + strconv.FormatInt(c.ID, 10)
+		}
 	case f.Sort == SortUpdated:
 		order = "c.updated_at DESC, c.id"
 		if hasCursor {
@@ -124,7 +128,9 @@ func (f CustomerFilter) query() (sql string, args []any, key func(Customer, floa
 		if hasCursor {
 			add("(lower(c.account_name), c.id) > (?, ?)", cur[0], curID)
 		}
-		key = func(c Customer, _ float64) string { return strings.ToLower(c.AccountName) + "\x00" + strconv.FormatInt(c.ID, 10) }
+		key = func(c Customer, _ float64) string {
+			return strings.ToLower(c.AccountName) + "\x00" + strconv.FormatInt(c.ID, 10)
+		}
 	}
 	where := ""
 	if len(conds) > 0 {
