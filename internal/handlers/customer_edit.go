@@ -359,3 +359,67 @@ func (h *Handlers) customerActivity(w http.ResponseWriter, r *http.Request) erro
 	h.render(w, r, http.StatusOK, templates.CustomerActivity(h.chrome(r, c.AccountName, "customers"), p))
 	return nil
 }
+
+func notesPanel(c store.Customer, canEdit bool) templates.NotesPanel {
+	return templates.NotesPanel{Action: customerURL(c, "/notes"), CanEdit: canEdit, ExternalRef: c.ExternalRef,
+		Tags: strings.Join(c.Tags, ", "), Notes: c.Notes}
+}
+
+// saveCustomerNotes stores the customer's local fields (POST /customers/{accountId}/notes):
+// with htmx it answers the panel, without JavaScript it goes back to the page.
+func (h *Handlers) saveCustomerNotes(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, err := h.customerTarget(r, chi.URLParam(r, "accountId"), policy.EditCustomer)
+	if err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	n := store.CustomerNotes{ExternalRef: strings.TrimSpace(r.PostFormValue("external_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
+	for _, t := range strings.Split(r.PostFormValue("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			n.Tags = append(n.Tags, t)
+		}
+	}
+	panel := notesPanel(c, true)
+	panel.ExternalRef, panel.Tags, panel.Notes = n.ExternalRef, strings.Join(n.Tags, ", "), n.Notes
+	panel.Errors = map[string]string{}
+	switch {
+	case len(n.ExternalRef) > 100:
+		panel.Errors["external_ref"] = "Use at most 100 characters."
+	case len(n.Notes) > 4000:
+		panel.Errors["notes"] = "Use at most 4,000 characters."
+	case len(n.Tags) > 20:
+		panel.Errors["tags"] = "Use at most 20 tags."
+	}
+	if len(panel.Errors) > 0 {
+		if r.Header.Get("HX-Request") == "true" {
+			h.render(w, r, http.StatusOK, templates.CustomerNotes(panel))
+			return nil
+		}
+		h.flash(r.Context(), "bad", "The notes were not saved: "+firstValue(panel.Errors))
+		http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+		return nil
+	}
+	c, err = h.store.SaveCustomerNotes(r.Context(), a.Partner.ID, c.ID, n, h.requestEvent(r))
+	if err != nil {
+		return err
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		panel = notesPanel(c, true)
+		panel.Saved = true
+		h.render(w, r, http.StatusOK, templates.CustomerNotes(panel))
+		return nil
+	}
+	h.flash(r.Context(), "ok", "Notes saved.")
+	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+	return nil
+}
+
+func firstValue(m map[string]string) string {
+	for _, v := range m {
+		return v
+	}
+	return ""
+}

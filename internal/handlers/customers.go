@@ -24,7 +24,7 @@ var customerStatuses = []store.CustomerStatus{store.CustomerActive, store.Custom
 // customerFilter reads the list's filter from the query string; values out of reach or
 // unknown are dropped.
 func customerFilter(q url.Values, reach []int64) store.CustomerFilter {
-	f := store.CustomerFilter{Query: q.Get("q"), After: q.Get("after"), Plan: q.Get("plan")}
+	f := store.CustomerFilter{Query: q.Get("q"), After: q.Get("after"), Plan: q.Get("plan"), Fuzzy: q.Get("fuzzy") == "1"}
 	if pid, err := strconv.ParseInt(q.Get("partner"), 10, 64); err == nil && contains(reach, pid) {
 		f.PartnerID = pid
 	}
@@ -57,7 +57,11 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := templates.CustomersPage{Query: f.Query, ExportURL: withQuery("/customers.csv", q, "after", ""),
+	export := withQuery("/customers.csv", q, "after", "")
+	if page.Fuzzy {
+		export = withQuery("/customers.csv", q, "fuzzy", "1")
+	}
+	p := templates.CustomersPage{Query: f.Query, ExportURL: export, Fuzzy: page.Fuzzy,
 		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != ""}
 	for _, c := range page.Customers {
 		p.Rows = append(p.Rows, customerRow(c, a.Partner.ID))
@@ -72,12 +76,12 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		h.render(w, r, http.StatusOK, templates.CustomerResults(p))
 		return nil
 	}
-	counts, err := h.store.CustomerCounts(ctx, a.Partner.ID)
+	tree, err := h.store.PartnerTree(ctx, a.Partner.ID)
 	if err != nil {
 		return err
 	}
-	for _, t := range counts {
-		label := strings.Repeat("— ", t.Depth) + t.PartnerName
+	for _, t := range tree {
+		label := strings.Repeat("— ", t.Depth) + t.Name
 		if t.PartnerID == a.Partner.ID {
 			label += " (yours)"
 		}
@@ -224,6 +228,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := templates.CustomerPage{Head: h.customerHead(r, c, "", d), AuditURL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/activity"}
+	p.Notes = notesPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
 	fact := func(list *[]templates.Fact, label, value string) {
 		if value != "" {
 			*list = append(*list, templates.Fact{Label: label, Value: value})

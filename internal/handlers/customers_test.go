@@ -299,3 +299,33 @@ func TestCustomerListFiltersAndExportTheSameRows(t *testing.T) {
 	}
 	_ = p
 }
+
+func TestCustomerNotesInlineAndWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b, p := registerNorthwind(t, e)
+	page, _ := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	c := page.Customers[0]
+	// htmx: the panel comes back in place.
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/customers/"+c.ZoomAccountID+"/notes",
+		strings.NewReader(url.Values{"external_ref": {"CRM-42"}, "tags": {"vip, renewal"}, "notes": {"Call before changes."}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("HX-Request", "true")
+	got := b.do(req)
+	if got.StatusCode != http.StatusOK || got.Doc().Find(`#customer-notes`).Length() != 1 || !strings.Contains(got.Body, "Saved.") ||
+		strings.Contains(got.Body, "<html") {
+		t.Fatalf("htmx save: %d %.300s", got.StatusCode, got.Body)
+	}
+	// A plain form post goes back to the page, which shows the notes.
+	if loc := b.post(e.URL+"/customers/"+c.ZoomAccountID+"/notes", url.Values{"external_ref": {"CRM-43"}, "tags": {"vip"}}).location(t); !strings.HasSuffix(loc, c.ZoomAccountID) {
+		t.Fatalf("plain save went to %s", loc)
+	}
+	view := b.get(e.URL + "/customers/" + c.ZoomAccountID)
+	if view.Doc().Find("#n-ref").AttrOr("value", "") != "CRM-43" || view.Doc().Find("#n-tags").AttrOr("value", "") != "vip" {
+		t.Fatalf("notes on the page: %q %q", view.Doc().Find("#n-ref").AttrOr("value", ""), view.Doc().Find("#n-tags").AttrOr("value", ""))
+	}
+	if trail := auditTrail(t, e, p.ID, "customer.notes"); len(trail) != 2 {
+		t.Fatalf("notes audit: %v", trail)
+	}
+}

@@ -233,7 +233,7 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 		p.PerCustomer = append(p.PerCustomer, templates.Fact{Label: n, Value: strconv.Itoa(perCustomer[n])})
 	}
 	verb := map[string]string{store.ImportCreate: "Create", store.ImportDeactivate: "Deactivate", store.ImportRemove: "Remove"}[imp.Kind]
-	p.StartLabel = fmt.Sprintf("%s %d users", verb, p.Valid)
+	p.StartLabel = fmt.Sprintf("%s %d %s", verb, p.Valid, map[bool]string{true: "user", false: "users"}[p.Valid == 1])
 	p.CanStart = imp.Status == "preview" && imp.PartnerID == a.Partner.ID && h.allowed(r, policy.RunBulk) && p.Valid > 0
 	h.render(w, r, status, templates.ImportPreview(h.chrome(r, "Check of "+imp.Source, "imports"), p))
 	return nil

@@ -85,6 +85,9 @@ func (h *Handlers) checkImport(r *http.Request, kind string, in []csvRow, def *s
 				bad(msg)
 			}
 			o.CreateAction = action
+			if action == "" {
+				o.CreateAction = row.action // shown as written
+			}
 			if typ, msg := parseImportType(row.typ, action); msg != "" && action != "" {
 				bad(msg)
 			} else {
@@ -228,6 +231,9 @@ func (h *Handlers) checkExisting(ctx context.Context, partnerID int64, kind stri
 				msg = "Pending (invitation not accepted): there is nothing to deactivate. Remove the user instead."
 			default:
 				o.ZoomUserID = here.ZoomUserID
+			}
+			if here != nil {
+				o.FirstName, o.LastName, o.Type = here.FirstName, here.LastName, here.Type
 			}
 		}
 		if msg != "" {

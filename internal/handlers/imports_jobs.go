@@ -45,8 +45,8 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 		b.CanCancel = imp.PartnerID == a.Partner.ID && h.allowed(r, policy.CancelJob)
 	} else if p.Started.Before(p.Finished) && b.Total > 0 {
 		secs := p.Finished.Sub(p.Started).Seconds()
-		b.Rate = strconv.FormatFloat(float64(t.Succeeded+t.Failed)/max(secs, 1), 'f', 1, 64) + " rows/s on average"
-		b.ETA = "finished"
+		b.Rate = strconv.FormatFloat(float64(t.Succeeded+t.Failed)/max(secs, 1), 'f', 1, 64) + " rows/s"
+		b.ETA = roughDuration(p.Finished.Sub(p.Started))
 	}
 	failed, err := h.store.ImportRows(ctx, a.Partner.ID, imp.ID, store.RowFilter{States: []string{store.RowFailed}, Limit: failuresShown})
 	if err != nil {

@@ -268,3 +268,42 @@ func TestBulkDeactivateSelectionAndCancel(t *testing.T) {
 		t.Fatalf("cancelled job: %q, %d created, %d cancelled, %d in Zoom", done.TestID("job-status"), created, cancelled, inZoom)
 	}
 }
+
+// A bulk remove from a CSV: the check finds the users in the directory; the options are
+// chosen before starting.
+func TestBulkRemoveFromCSV(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, p, c := contoso(t, e)
+	owner.get(usersURLOf(e, c))
+	var emails []string
+	for _, u := range e.Sandbox.Users() {
+		if u.AccountID == c.ZoomAccountID && u.Role == "Member" && u.Status == "pending" && len(emails) < 2 {
+			emails = append(emails, u.Email)
+		}
+	}
+	file := "email,customer\n" + emails[0] + "," + c.ZoomAccountID + "\n" + emails[1] + ",\nnobody@new.example,\n"
+	up := owner.upload(e, "remove", c.ZoomAccountID, "leavers.csv", file)
+	preview := owner.get(up.location(t))
+	if preview.TestID("preview-valid") != "2" || !strings.Contains(preview.Doc().Find(`[data-testid="problem-row"]`).Text(), "Not a user of this customer") {
+		t.Fatalf("preview: %q valid", preview.TestID("preview-valid"))
+	}
+	if bad := owner.post(up.location(t)+"/start", url.Values{"remove_action": {"delete"}, "transfer_meeting": {"true"}}); bad.StatusCode != http.StatusUnprocessableEntity || bad.TestID("error-transfer_email") == "" {
+		t.Fatalf("transfers without a recipient: %d", bad.StatusCode)
+	}
+	jobURL := owner.post(up.location(t)+"/start", url.Values{"remove_action": {"disassociate"}}).location(t)
+	if done := waitJob(t, owner, jobURL); done.TestID("job-status") != "succeeded" || done.TestID("job-done") != "2" {
+		t.Fatalf("remove job: %q %q", done.TestID("job-status"), done.TestID("job-message"))
+	}
+	for _, email := range emails {
+		if u, ok := sandboxUser(e, email); ok && u.AccountID == c.ZoomAccountID {
+			t.Errorf("%s is still in the customer", email)
+		}
+		if _, err := e.Store.CustomerUserByKey(context.Background(), p.ID, c.ID, email); err == nil {
+			t.Errorf("%s is still in the directory", email)
+		}
+	}
+	if evs := auditOf(t, e, p.ID, "user.disassociate"); len(evs) != 2 || evs[0].JobID == "" {
+		t.Fatalf("row events: %+v", evs)
+	}
+}

@@ -61,6 +61,7 @@ var routeTable = map[string]routeKind{
 	"POST /customers/{accountId}/owner":        withID,
 	"GET /customers/{accountId}/disassociate":  withID,
 	"POST /customers/{accountId}/disassociate": withID,
+	"POST /customers/{accountId}/notes":        withID,
 	"GET /jobs/{jobId}":                        withID,
 	"GET /staff":                               readOwn,
 	"POST /staff":                              mutateOwn,

@@ -64,6 +64,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Post("/customers/{accountId}/owner", h.wrap(h.changeCustomerOwner))
 			r.Get("/customers/{accountId}/disassociate", h.wrap(h.customerDisassociatePage))
 			r.Post("/customers/{accountId}/disassociate", h.wrap(h.disassociateCustomer))
+			r.Post("/customers/{accountId}/notes", h.wrap(h.saveCustomerNotes))
 			r.Get("/jobs/{jobId}", h.wrap(h.jobPage))
 			r.Get("/jobs/{jobId}/results.csv", h.wrap(h.jobResults))
 			r.Post("/jobs/{jobId}/cancel", h.wrap(h.cancelJob))

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -86,8 +87,10 @@ func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request) error {
 			if f.Action == zoom.ActionCreate {
 				status = zoom.UserPending
 			}
+			now := time.Now()
 			return store.UserChange{CustomerID: c.ID, Save: &store.DirUser{ZoomUserID: created.ID, Email: f.Email, FirstName: f.FirstName,
-				LastName: f.LastName, DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName), Type: typ, Status: status, RoleID: jobs.RoleMemberID}}
+				LastName: f.LastName, DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName), Type: typ, Status: status,
+				RoleID: jobs.RoleMemberID, ZoomCreatedAt: &now}}
 		}})
 	if err != nil {
 		return err

@@ -228,3 +228,95 @@ func TestSupportAddsDeactivatesAndReactivatesUsers(t *testing.T) {
 func usersURLOf(e *env, c store.Customer) string {
 	return e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users"
 }
+
+// Zoom's refusals land next to the field they concern, the input kept; moves and removals
+// follow Zoom in the directory; a directory Zoom cannot refresh says so.
+func TestUserRefusalsMovesRemovalsAndStaleDirectory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, p, c := contoso(t, e)
+	ctx := context.Background()
+	users := usersURLOf(e, c)
+	owner.get(users)
+	var member, memberEmail, ownerID string
+	for _, u := range e.Sandbox.Users() {
+		switch {
+		case u.AccountID != c.ZoomAccountID:
+		case u.Role == "Owner":
+			ownerID = u.ID
+		case u.Role == "Member" && u.Status == "active" && member == "" && !strings.Contains(u.Email, strings.Split(c.OwnerEmail, "@")[1]):
+			member, memberEmail = u.ID, u.Email // not on the customer's managed domain: Zoom lets it move
+		}
+	}
+	// 1005: the email is already a user of this customer.
+	dup := owner.post(users, url.Values{"action": {"create"}, "email": {memberEmail}, "first_name": {"Dup"}, "type": {"1"}})
+	if dup.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(dup.TestID("error-email"), "1005") || !strings.Contains(dup.TestID("error-email"), "directory has") {
+		t.Fatalf("1005: %d %q", dup.StatusCode, dup.TestID("error-email"))
+	}
+	// 2034: a free customer has no paid seat for a licensed user.
+	page, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 500})
+	var free store.Customer
+	for _, fc := range page.Customers {
+		if fc.Seats == 0 {
+			free = fc
+		}
+	}
+	if free.ID == 0 {
+		t.Fatal("no free customer in the demo seed")
+	}
+	quota := owner.post(usersURLOf(e, free), url.Values{"action": {"create"}, "email": {"paid@new.example"}, "type": {"2"}})
+	if quota.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(quota.TestID("error-type"), "2034") {
+		t.Fatalf("2034: %d type %q form %q", quota.StatusCode, quota.TestID("error-type"), quota.TestID("form-error"))
+	}
+	// 1117: the owner cannot be removed.
+	rm := owner.post(users+"/"+ownerID+"/remove", url.Values{"action": {"disassociate"}})
+	if rm.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(rm.TestID("remove-error"), "1117") {
+		t.Fatalf("1117: %d %q", rm.StatusCode, rm.TestID("remove-error"))
+	}
+	// Edit sends only what changed, and the directory follows.
+	if got := owner.post(users+"/"+member, url.Values{"first_name": {"Renamed"}, "last_name": {"Person"}, "display_name": {"Renamed Person"}, "type": {"1"}, "dept": {"Ops"}}); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d %.400s", got.StatusCode, got.Body)
+	}
+	if d, _ := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, member); d.FirstName != "Renamed" || d.Dept != "Ops" {
+		t.Fatalf("directory after edit: %+v", d)
+	}
+	upd := auditOf(t, e, p.ID, "user.update")
+	if len(upd) != 1 || !strings.Contains(string(upd[0].Details), `"before":{`) || !strings.Contains(string(upd[0].Details), `"first_name":"Renamed"`) {
+		t.Fatalf("edit audited: %+v", upd)
+	}
+	// Move to another customer of the same partner.
+	if got := owner.post(users+"/"+member+"/move", url.Values{"to": {free.ZoomAccountID}}); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("move: %d %q", got.StatusCode, got.TestID("error-to"))
+	}
+	if u, _ := sandboxUser(e, memberEmail); u.AccountID != free.ZoomAccountID {
+		t.Fatalf("moved in Zoom: %+v", u)
+	}
+	if _, err := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, member); err == nil {
+		t.Fatal("still in the old customer's directory")
+	}
+	if d, err := e.Store.CustomerUserByKey(ctx, p.ID, free.ID, member); err != nil || d.ZoomAccountID != free.ZoomAccountID {
+		t.Fatalf("not in the new customer's directory: %v", err)
+	}
+	// Remove (disassociate) through the moved user's new page.
+	if got := owner.post(usersURLOf(e, free)+"/"+member+"/remove", url.Values{"action": {"disassociate"}}); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: %d %q", got.StatusCode, got.TestID("remove-error"))
+	}
+	if u, _ := sandboxUser(e, memberEmail); u.AccountID == free.ZoomAccountID {
+		t.Fatal("still in the customer in Zoom")
+	}
+	// A customer's directory Zoom cannot refresh: shown from the cache, with a notice.
+	e.Sandbox.AddFault(sandbox.Fault{Method: "GET", Path: "/v2/accounts/*/users", Status: 503})
+	if _, err := e.super().Exec(ctx, "UPDATE customer_user_dirs SET synced_at = synced_at - interval '5 minutes', attempted_at = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	stale := owner.get(users)
+	e.Sandbox.ClearFaults()
+	if stale.StatusCode != http.StatusOK || !strings.Contains(stale.TestID("users-notice"), "could not read") || stale.Doc().Find(`[data-testid="user-row"]`).Length() == 0 {
+		t.Fatalf("stale directory: %d %q", stale.StatusCode, stale.TestID("users-notice"))
+	}
+	// The users sync job reads it again.
+	job := owner.post(users+"/sync", nil).location(t)
+	if done := waitJob(t, owner, job); done.TestID("job-status") != "succeeded" {
+		t.Fatalf("users sync: %q %q", done.TestID("job-status"), done.TestID("job-message"))
+	}
+}

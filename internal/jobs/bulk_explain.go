@@ -23,7 +23,8 @@ var userCodeExplanations = map[string]map[int]string{
 		1120: "This user has not accepted the invitation yet, so there is nothing to activate or deactivate. Remove the pending user instead.",
 	},
 	OpCreate: {
-		200: "Zoom did not allow this user to be created: this way of creating users may need Zoom's approval (custCreate, ssoCreate), or the account's plan does not allow it.",
+		1107: "Zoom does not accept email addresses on this domain. Use another address.",
+		200:  "Zoom did not allow this user to be created: this way of creating users may need Zoom's approval (custCreate, ssoCreate), or the account's plan does not allow it.",
 	},
 	OpRemove: {
 		200:  "Zoom does not allow this user to be removed (for example a Zoom Rooms user, or a user outside this account).",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -108,8 +109,10 @@ func (r *bulkRun) send(ctx context.Context, row store.ImportRow) error {
 				status, res.Message = zoom.UserPending, "Created; Zoom emailed an invitation (pending until accepted)."
 			}
 			res.ZoomUserID, row.ZoomUserID = created.ID, created.ID
+			now := time.Now()
 			change.Save = &store.DirUser{ZoomUserID: created.ID, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName,
-				DisplayName: strings.TrimSpace(row.FirstName + " " + row.LastName), Type: row.Type, Status: status, RoleID: RoleMemberID}
+				DisplayName: strings.TrimSpace(row.FirstName + " " + row.LastName), Type: row.Type, Status: status, RoleID: RoleMemberID,
+				ZoomCreatedAt: &now}
 		case store.ImportDeactivate:
 			change.StatusOf, change.Status, res.Message = row.Email, zoom.UserInactive, "Deactivated."
 		case store.ImportRemove:

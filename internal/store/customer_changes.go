@@ -307,3 +307,43 @@ func (s *Store) CustomersWithoutDetails(ctx context.Context, partnerID int64, li
 	})
 	return out, err
 }
+
+// CustomerNotes are a customer's local fields, Tierdesk's own.
+type CustomerNotes struct {
+	ExternalRef string
+	Tags        []string
+	Notes       string
+}
+
+// SaveCustomerNotes stores a customer's local fields and appends ev ("customer.notes") with
+// before and after, in one transaction.
+func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int64, n CustomerNotes, ev AuditEvent) (Customer, error) {
+	var c Customer
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		before, err := customerByID(ctx, tx, customerID)
+		if err != nil {
+			return err
+		}
+		if before.PartnerID != partnerID {
+			return ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `UPDATE customers SET external_ref = $2, tags = $3, notes = $4, updated_at = now() WHERE id = $1`,
+			customerID, n.ExternalRef, n.Tags, n.Notes); err != nil {
+			return err
+		}
+		if c, err = customerByID(ctx, tx, customerID); err != nil {
+			return err
+		}
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "customer.notes", OutcomeSucceeded
+		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
+		ev.Details = mustJSON(map[string]any{
+			"before": map[string]any{"external_ref": before.ExternalRef, "tags": before.Tags, "notes": before.Notes},
+			"after":  map[string]any{"external_ref": c.ExternalRef, "tags": c.Tags, "notes": c.Notes}})
+		_, err = s.appendAudit(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		return Customer{}, fmt.Errorf("save notes of customer %d: %w", customerID, err)
+	}
+	return c, nil
+}

@@ -15,6 +15,7 @@ type CustomersPage struct {
 	FirstURL    string
 	ExportURL   string
 	Filtered    bool
+	Fuzzy       bool // no exact match: near misses shown
 	CanSync     bool
 	CanCreate   bool
 	LastSync    *JobSummary
@@ -63,8 +64,20 @@ type CustomerPage struct {
 	TrustedDomains []string
 	DomainsNote    string
 	Users          *UsersSummary
+	Notes          NotesPanel
 	Activity       []AuditRow
 	AuditURL       string
+}
+
+// NotesPanel is a customer's local fields: external reference, tags and notes.
+type NotesPanel struct {
+	Action      string
+	CanEdit     bool
+	Saved       bool
+	ExternalRef string
+	Tags        string
+	Notes       string
+	Errors      map[string]string
 }
 
 // UsersSummary counts a customer's users as the directory last saw them.

@@ -15,53 +15,53 @@ type ImportsPage struct {
 
 // ImportSummary is a bulk job in a list.
 type ImportSummary struct {
-	Source    string
-	Kind      string
-	By        string
-	When      time.Time
-	Status    string
+	Source     string
+	Kind       string
+	By         string
+	When       time.Time
+	Status     string
 	StatusKind string
-	Counts    string
-	URL       string
+	Counts     string
+	URL        string
 }
 
 // ImportPreviewPage is a checked bulk job waiting to be started: what will be sent, and the
 // rows the check refused.
 type ImportPreviewPage struct {
-	ID          string
-	Source      string
-	Kind        string
-	KindLabel   string
-	Total       int
-	Valid       int
-	Invalid     int
-	Notes       []string
-	PerCustomer []Fact
-	Problems    []ImportRowView
-	MoreProblems int
-	Sample      []ImportRowView
-	CanStart    bool
-	StartURL    string
-	StartLabel  string
-	DiscardURL  string
-	Remove      bool // show the remove options
-	RemoveAction string
+	ID            string
+	Source        string
+	Kind          string
+	KindLabel     string
+	Total         int
+	Valid         int
+	Invalid       int
+	Notes         []string
+	PerCustomer   []Fact
+	Problems      []ImportRowView
+	MoreProblems  int
+	Sample        []ImportRowView
+	CanStart      bool
+	StartURL      string
+	StartLabel    string
+	DiscardURL    string
+	Remove        bool // show the remove options
+	RemoveAction  string
 	TransferEmail string
-	Errors      map[string]string
+	Errors        map[string]string
 }
 
 // ImportRowView is a row of a bulk job.
 type ImportRowView struct {
-	Line     int
-	Customer string
-	Email    string
-	Name     string
-	Type     string
-	Action   string
-	State    string
+	Line      int
+	Customer  string
+	Email     string
+	Name      string
+	Type      string
+	Action    string
+	State     string
 	StateKind string
-	Message  string
-	ZoomCode int
+	Message   string
+	ZoomCode  int
 }
 
 // BulkProgress is the live part of a bulk user job's page: counts, pace, time to finish, and

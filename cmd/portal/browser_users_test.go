@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// sandboxMember returns an active member (not owner or admin) of a sandbox account.
+func sandboxMember(t *testing.T, sandboxURL, accountID string) (id, email string) {
+	t.Helper()
+	resp, err := http.Get(sandboxURL + "/_sandbox/users?status=active&role=Member&account_id=" + url.QueryEscape(accountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var users []struct{ ID, Email string }
+	if err := json.NewDecoder(resp.Body).Decode(&users); err != nil || len(users) == 0 {
+		t.Fatalf("active members of %s: %v", accountID, err)
+	}
+	return users[0].ID, users[0].Email
+}
+
+// acceptConfirms makes the page's confirm() questions (data-confirm buttons) answer yes.
+func acceptConfirms() chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`)
+}
+
+// TestBrowserUsersAddChangeAndImport: support staff add a user (after Zoom refuses a first
+// try), deactivate and reactivate one; an admin imports a 200-row CSV with 5 bad rows and
+// watches the progress bar finish.
+func TestBrowserUsersAddChangeAndImport(t *testing.T) {
+	env := baseEnv(t, newTestDB(t))
+	env["PORTAL_DATA_DIR"] = t.TempDir()
+	delete(env, "PORTAL_SANDBOX")
+	p := startPortal(t, "dev", env)
+	ctx := newBrowser(t)
+
+	// The admin's first sign-in syncs Contoso's customers.
+	signInAs(t, ctx, p, "admin@contoso.example")
+	syncNow(t, ctx, "")
+	db, err := pgxpool.New(context.Background(), env["MIGRATE_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var account, name string
+	if err := db.QueryRow(context.Background(), `SELECT c.zoom_account_id, c.account_name FROM customers c JOIN partners p ON p.id = c.partner_id
+		WHERE p.name LIKE 'Contoso%' AND c.status = 'active' ORDER BY c.seats DESC, c.id LIMIT 1`).Scan(&account, &name); err != nil {
+		t.Fatal(err)
+	}
+	users := p.URL + "/customers/" + account + "/users"
+	signOut(t, ctx)
+
+	// Support staff: the list, then add a user.
+	signInAs(t, ctx, p, "support@contoso.example")
+	do(t, ctx,
+		chromedp.Navigate(users),
+		chromedp.WaitVisible(css(`[data-testid="user-row"]`)),
+		screenshot("20-users-list"),
+		chromedp.Click(css(`[data-testid="add-user"]`)),
+		chromedp.WaitVisible(css(`#u-email`)),
+		setField(`#u-email`, "dana.ross@blocked.example"),
+		setField(`#u-first_name`, "Dana"),
+		setField(`#u-last_name`, "Ross"),
+		chromedp.Click(css(`[data-testid="create-user"]`)),
+		chromedp.WaitVisible(css(`[data-testid="error-email"]`)),
+		screenshot("21-add-user-refused"),
+	)
+	if got := text(t, ctx, `[data-testid="error-email"]`); !strings.Contains(got, "1107") {
+		t.Fatalf("Zoom's refusal: %q", got)
+	}
+	if v := value(t, ctx, chromedp.Evaluate[string](`document.querySelector('#u-first_name').value`)); v != "Dana" {
+		t.Fatalf("the form lost the first name: %q", v)
+	}
+	do(t, ctx,
+		setField(`#u-email`, "dana.ross@"+strings.ToLower(strings.ReplaceAll(name, " ", ""))+".example"),
+		chromedp.Click(css(`[data-testid="create-user"]`)),
+		chromedp.WaitVisible(css(`[data-testid="user-email"]`)),
+		screenshot("22-user-added"),
+	)
+	if got := text(t, ctx, `[data-testid="user-status"]`); got != "pending" {
+		t.Fatalf("new user's status %q", got)
+	}
+
+	// Deactivate and reactivate a member.
+	memberID, memberEmail := sandboxMember(t, p.SandboxURL, account)
+	do(t, ctx,
+		chromedp.Navigate(users+"/"+memberID),
+		chromedp.WaitVisible(css(`[data-testid="deactivate"]`)),
+		acceptConfirms(),
+		chromedp.Click(css(`[data-testid="deactivate"]`)),
+		chromedp.WaitVisible(css(`[data-testid="activate"]`)),
+		screenshot("23-user-deactivated"),
+	)
+	if got := text(t, ctx, `[data-testid="user-status"]`); got != "inactive" {
+		t.Fatalf("%s after deactivate: %q", memberEmail, got)
+	}
+	do(t, ctx, chromedp.Click(css(`[data-testid="activate"]`)), chromedp.WaitVisible(css(`[data-testid="deactivate"]`)))
+	if got := text(t, ctx, `[data-testid="user-status"]`); got != "active" {
+		t.Fatalf("%s after activate: %q", memberEmail, got)
+	}
+	signOut(t, ctx)
+
+	// An admin imports 200 rows, 5 of them bad, and watches the progress.
+	var csv strings.Builder
+	csv.WriteString("email,first_name,last_name,type,action\n")
+	for i := range 195 {
+		fmt.Fprintf(&csv, "imported%03d@bulk.example,Imported,User %d,1,create\n", i, i)
+	}
+	csv.WriteString("not-an-email,Bad,Email,1,create\n")
+	csv.WriteString("imported000@bulk.example,Same,Email,1,create\n")
+	csv.WriteString("auto@bulk.example,Auto,Create,1,autoCreate\n")
+	csv.WriteString("none@bulk.example,Type,None,99,create\n")
+	csv.WriteString("nameless@bulk.example,Bad,Type,7,create\n")
+	file := filepath.Join(t.TempDir(), "users-200.csv")
+	if err := os.WriteFile(file, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	signInAs(t, ctx, p, "admin@contoso.example")
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/imports"),
+		chromedp.WaitVisible(css(`[data-testid="import-file"]`)),
+		chromedp.SetValue(css(`#i-customer`), account),
+		chromedp.SetUploadFiles(css(`[data-testid="import-file"]`), []string{file}),
+		screenshot("24-imports"),
+		chromedp.Click(css(`[data-testid="check-file"]`)),
+		chromedp.WaitVisible(css(`[data-testid="preview-valid"]`)),
+		screenshot("25-import-checked"),
+	)
+	if valid, invalid := text(t, ctx, `[data-testid="preview-valid"]`), text(t, ctx, `[data-testid="preview-invalid"]`); valid != "195" || invalid != "5" {
+		t.Fatalf("check: %s valid, %s refused", valid, invalid)
+	}
+	do(t, ctx,
+		chromedp.Click(css(`[data-testid="start-import"]`)),
+		chromedp.WaitVisible(css(`[data-testid="job-progress"]`)),
+	)
+	// The bar moves while htmx refreshes the panel.
+	sawProgress := false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
+		status := value(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="job-progress"]').dataset.status`))
+		done, _ := strconv.Atoi(text(t, ctx, `[data-testid="job-done"]`))
+		if status == "running" && done > 20 && !sawProgress {
+			sawProgress = true
+			do(t, ctx, screenshot("26-import-progress"))
+		}
+		if status == "succeeded" || status == "failed" || status == "cancelled" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	do(t, ctx, chromedp.WaitVisible(css(`[data-testid="job-progress"][data-status="succeeded"]`)), screenshot("27-import-finished"))
+	if !sawProgress {
+		t.Error("the progress was never seen moving")
+	}
+	if done, failed, left := text(t, ctx, `[data-testid="job-done"]`), text(t, ctx, `[data-testid="job-failed"]`), text(t, ctx, `[data-testid="job-left"]`); done != "195" || failed != "0" || left != "0" {
+		t.Fatalf("finished job: %s done, %s failed, %s left", done, failed, left)
+	}
+	// The search in the header finds an imported user and names its customer.
+	do(t, ctx,
+		chromedp.SendKeys(css(`[data-testid="top-search"]`), "imported042@bulk.example\n"),
+		chromedp.WaitVisible(css(`[data-testid="search-user"]`)),
+		screenshot("28-search"),
+	)
+	if got := text(t, ctx, `[data-testid="search-user-customer"]`); got != name {
+		t.Fatalf("search names customer %q, want %q", got, name)
+	}
+	// Admins select users for a bulk deactivate or remove, confirmed on the next page.
+	do(t, ctx,
+		chromedp.Navigate(users+"?status=pending"),
+		chromedp.WaitVisible(css(`[data-testid="bulk-remove"]`)),
+		chromedp.Click(css(`[data-testid="user-row"] input[type=checkbox]`)),
+		screenshot("29-users-selection"),
+		chromedp.Click(css(`[data-testid="bulk-remove"]`)),
+		chromedp.WaitVisible(css(`[data-testid="start-import"]`)),
+		screenshot("30-bulk-remove-confirm"),
+	)
+	if got := text(t, ctx, `[data-testid="preview-valid"]`); got != "1" {
+		t.Fatalf("selection of one pending user: %s ready", got)
+	}
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
+)
+
+// childPortal is the portal binary running as a child process, so that a test can kill it.
+type childPortal struct {
+	URL    string
+	cmd    *exec.Cmd
+	output *syncBuffer
+	done   chan struct{}
+}
+
+// buildPortal builds the portal binary once per test binary.
+var buildPortal = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "tierdesk-portal-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "portal")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// startChild runs `portal serve` with env as a child process and waits until it serves.
+func startChild(t *testing.T, env map[string]string) *childPortal {
+	t.Helper()
+	bin, err := buildPortal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	c := &childPortal{cmd: cmd, output: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = c.output
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			c.output.Write([]byte(sc.Text() + "\n"))
+			if v, ok := strings.CutPrefix(sc.Text(), "portal listening on "); ok {
+				urls <- v
+			}
+		}
+	}()
+	go func() { _ = cmd.Wait(); close(c.done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-c.done
+		if t.Failed() {
+			t.Logf("portal output:\n%s", c.output)
+		}
+	})
+	select {
+	case c.URL = <-urls:
+	case <-c.done:
+		t.Fatalf("portal exited:\n%s", c.output)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("portal did not start:\n%s", c.output)
+	}
+	waitReady(t, c.URL, http.StatusOK, 30*time.Second)
+	return c
+}
+
+// kill stops the child at once (SIGKILL): no shutdown, no lease released, calls in flight cut.
+func (c *childPortal) kill(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c.done
+}
+
+// webClient is a browser-like HTTP client: cookies, redirects followed, same-origin forms.
+type webClient struct {
+	t *testing.T
+	c *http.Client
+}
+
+func newWebClient(t *testing.T) *webClient {
+	jar, _ := cookiejar.New(nil)
+	return &webClient{t: t, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+func (w *webClient) do(req *http.Request) (*http.Response, string) {
+	w.t.Helper()
+	if req.Method != http.MethodGet {
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	resp, err := w.c.Do(req)
+	if err != nil {
+		w.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (w *webClient) get(u string) (*http.Response, string) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return w.do(req)
+}
+
+func (w *webClient) post(u string, form url.Values) (*http.Response, string) {
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return w.do(req)
+}
+
+func (w *webClient) upload(u string, fields map[string]string, name, content string) (*http.Response, string) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write([]byte(content))
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, u, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return w.do(req)
+}
+
+// moveCookies makes the session of one portal process valid on another one's address (the
+// session lives in PostgreSQL; only the cookie's host differs).
+func (w *webClient) moveCookies(from, to string) {
+	f, _ := url.Parse(from)
+	tu, _ := url.Parse(to)
+	w.c.Jar.SetCookies(tu, w.c.Jar.Cookies(f))
+}
+
+// TestImportResumesAfterThePortalIsKilled kills the portal process (SIGKILL) in the middle of
+// an import, with creates in flight, starts a new process on the same database, and checks
+// that every valid row was created exactly once in Zoom and every result recorded.
+func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// Zoom lives outside the portal process, so that it survives the kill.
+	sb, err := sandbox.New(sandbox.Options{Seed: sandbox.SeedDemo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbSrv := httptest.NewServer(sb.Handler())
+	t.Cleanup(func() { sbSrv.Close(); sb.Close() })
+	sb.SetPublicURL(sbSrv.URL)
+	env := baseEnv(t, newTestDB(t))
+	delete(env, "PORTAL_SANDBOX_ADDR")
+	env["PORTAL_SANDBOX"] = "false"
+	env["ZOOM_CLIENT_ID"], env["ZOOM_CLIENT_SECRET"] = sandbox.DemoClientID, sandbox.DemoClientSecret
+	env["ZOOM_OAUTH_URL"], env["ZOOM_API_URL"] = sbSrv.URL, sbSrv.URL+"/v2"
+	db, err := pgxpool.New(ctx, env["MIGRATE_DATABASE_URL"]) // the schema owner: sees every row
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+
+	first := startChild(t, env)
+	w := newWebClient(t)
+	const owner = "owner@contoso.example"
+	if resp, _ := w.get(first.URL + "/auth/zoom/login?login_hint=" + owner); resp.Request.URL.Path != "/register" {
+		t.Fatalf("sign-in ended at %s", resp.Request.URL)
+	}
+	if resp, _ := w.post(first.URL+"/register", url.Values{"name": {"Contoso Reseller"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("register: %d", resp.StatusCode)
+	}
+	if resp, _ := w.post(first.URL+"/settings/s2s", url.Values{"client_id": {"tierdesk-s2s-contoso"}, "client_secret": {"tierdesk-s2s-contoso-secret"}}); resp.Request.URL.Path != "/settings" {
+		t.Fatalf("connect the app: %s", resp.Request.URL)
+	}
+	var customer string
+	waitFor(t, 30*time.Second, "the first customer sync", func() bool {
+		return db.QueryRow(ctx, `SELECT zoom_account_id FROM customers ORDER BY seats DESC, id LIMIT 1`).Scan(&customer) == nil
+	})
+	var file strings.Builder
+	file.WriteString("email,first_name,last_name,type,action\n")
+	const rows, bad = 300, 3
+	for i := range rows {
+		fmt.Fprintf(&file, "kill%03d@new.example,K,%d,1,create\n", i, i)
+	}
+	for i := range bad {
+		fmt.Fprintf(&file, "not-an-email-%d,B,%d,1,create\n", i, i)
+	}
+	// Slow creates keep several in flight when the process dies.
+	sb.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: 200 * time.Millisecond})
+	resp, _ := w.upload(first.URL+"/imports", map[string]string{"kind": "create", "customer": customer}, "kill.csv", file.String())
+	if !strings.HasPrefix(resp.Request.URL.Path, "/imports/") {
+		t.Fatalf("upload ended at %s", resp.Request.URL)
+	}
+	resp, _ = w.post(first.URL+resp.Request.URL.Path+"/start", nil)
+	jobPath := resp.Request.URL.Path
+	jobID := strings.TrimPrefix(jobPath, "/jobs/")
+	count := func(state string) int {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM user_import_rows r JOIN user_imports i ON i.id = r.import_id
+			WHERE i.job_id::text = $1 AND r.state = $2`, jobID, state).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor(t, 60*time.Second, "50 rows done", func() bool { return count("succeeded") >= 50 })
+	first.kill(t)
+	doneAtKill, sendingAtKill := count("succeeded"), count("sending")
+	t.Logf("killed with %d rows done and %d sent without a recorded answer", doneAtKill, sendingAtKill)
+	if doneAtKill >= rows || sendingAtKill == 0 {
+		t.Fatalf("the kill did not land mid-import: %d done, %d in flight", doneAtKill, sendingAtKill)
+	}
+	sb.ClearFaults()
+
+	second := startChild(t, env)
+	w.moveCookies(first.URL, second.URL)
+	var status string
+	waitFor(t, 90*time.Second, "the job to finish in the new process", func() bool {
+		return db.QueryRow(ctx, "SELECT status FROM jobs WHERE id::text = $1", jobID).Scan(&status) == nil && (status == "succeeded" || status == "failed")
+	})
+	if status != "succeeded" || count("succeeded") != rows || count("invalid") != bad || count("sending")+count("ready")+count("failed") != 0 {
+		t.Fatalf("job %s: %d succeeded, %d invalid, %d failed, %d left", status, count("succeeded"), count("invalid"), count("failed"), count("sending")+count("ready"))
+	}
+	// Zoom: every valid row created exactly once; no create refused as a duplicate.
+	seen := map[string]int{}
+	for _, u := range sb.Users() {
+		if strings.HasPrefix(u.Email, "kill") {
+			seen[u.Email]++
+		}
+	}
+	for i := range rows {
+		if email := fmt.Sprintf("kill%03d@new.example", i); seen[email] != 1 {
+			t.Errorf("%s is %d times in Zoom", email, seen[email])
+		}
+	}
+	created, dup := 0, 0
+	for _, r := range sb.Requests() {
+		if r.Method == "POST" && r.Path == "/v2/accounts/"+customer+"/users" {
+			switch {
+			case r.Status == http.StatusCreated:
+				created++
+			case r.Code == 1005 || r.Code == 1009:
+				dup++
+			}
+		}
+	}
+	if created != rows || dup != 0 {
+		t.Fatalf("Zoom's request log: %d creates answered 201 (want %d), %d refused as duplicates", created, rows, dup)
+	}
+	// Every result is recorded, and downloadable from the new process.
+	resp, body := w.get(second.URL + jobPath + "/results.csv")
+	if resp.StatusCode != http.StatusOK || strings.Count(body, ",succeeded,") != rows || strings.Count(body, "skipped (refused by the check)") != bad {
+		t.Fatalf("results from the new process: %d, %d succeeded rows", resp.StatusCode, strings.Count(body, ",succeeded,"))
+	}
+	var events, resumed int
+	if err := db.QueryRow(ctx, `SELECT count(DISTINCT target_label) FROM audit_events WHERE job_id = $1 AND action = 'user.create' AND outcome = 'succeeded'`, jobID).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE job_id = $1 AND action = 'user.create' AND details->>'resolution' LIKE 'the previous run stopped%'`, jobID).Scan(&resumed); err != nil {
+		t.Fatal(err)
+	}
+	if events != rows {
+		t.Fatalf("%d rows have a succeeded audit event, want %d", events, rows)
+	}
+	t.Logf("%d rows resolved by a look-up after the restart", resumed)
+}
+
+// waitFor polls cond until it holds or the time runs out.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
