@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,50 +27,58 @@ const (
 // routeTable covers every route of the router. A route that is not here fails the suite:
 // whoever adds a route decides here how it is isolated.
 var routeTable = map[string]routeKind{
-	"GET /healthz":                             public,
-	"GET /readyz":                              public,
-	"GET /metrics":                             public,
-	"GET /static/*":                            public,
-	"GET /signin":                              public,
-	"GET /auth/zoom/login":                     public,
-	"GET /auth/zoom/callback":                  public,
-	"POST /signout":                            public,
-	"GET /register":                            public,
-	"POST /register":                           public,
-	"GET /":                                    readOwn,
-	"GET /audit":                               readOwn,
-	"GET /audit.csv":                           readOwn,
-	"GET /audit.ndjson":                        readOwn,
-	"GET /audit/{seq}":                         ownSequence,
-	"GET /customers":                           readOwn,
-	"POST /customers/sync":                     mutateOwn,
-	"GET /customers/{accountId}":               withID,
-	"GET /customers.csv":                       readOwn,
-	"GET /customers/new":                       mutateOwn, // the form itself is for admins
-	"POST /customers/new":                      mutateOwn,
-	"GET /customers/{accountId}/activity":      withID,
-	"GET /customers/{accountId}/settings":      withID,
-	"POST /customers/{accountId}/settings":     withID,
-	"GET /customers/{accountId}/plans":         withID,
-	"POST /customers/{accountId}/plans":        withID,
-	"POST /customers/{accountId}/plans/base":   withID,
-	"POST /customers/{accountId}/plans/addons": withID,
-	"POST /customers/{accountId}/plans/cancel": withID,
-	"GET /customers/{accountId}/options":       withID,
-	"POST /customers/{accountId}/options":      withID,
-	"GET /customers/{accountId}/owner":         withID,
-	"POST /customers/{accountId}/owner":        withID,
-	"GET /customers/{accountId}/disassociate":  withID,
-	"POST /customers/{accountId}/disassociate": withID,
-	"POST /customers/{accountId}/notes":        withID,
-	"GET /jobs/{jobId}":                        withID,
-	"GET /staff":                               readOwn,
-	"POST /staff":                              mutateOwn,
-	"POST /staff/{staffId}/role":               withID,
-	"POST /staff/{staffId}/status":             withID,
-	"GET /settings":                            readOwn,
-	"POST /settings/s2s":                       mutateOwn,
-	"POST /settings/s2s/remove":                mutateOwn,
+	"GET /healthz":                                  public,
+	"GET /readyz":                                   public,
+	"GET /metrics":                                  public,
+	"GET /static/*":                                 public,
+	"GET /signin":                                   public,
+	"GET /auth/zoom/login":                          public,
+	"GET /auth/zoom/callback":                       public,
+	"POST /signout":                                 public,
+	"GET /register":                                 public,
+	"POST /register":                                public,
+	"GET /":                                         readOwn,
+	"GET /audit":                                    readOwn,
+	"GET /audit.csv":                                readOwn,
+	"GET /audit.ndjson":                             readOwn,
+	"GET /audit/{seq}":                              ownSequence,
+	"GET /customers":                                readOwn,
+	"POST /customers/sync":                          mutateOwn,
+	"GET /customers/{accountId}":                    withID,
+	"GET /customers.csv":                            readOwn,
+	"GET /customers/new":                            mutateOwn, // the form itself is for admins
+	"POST /customers/new":                           mutateOwn,
+	"GET /customers/{accountId}/activity":           withID,
+	"GET /customers/{accountId}/settings":           withID,
+	"POST /customers/{accountId}/settings":          withID,
+	"GET /customers/{accountId}/plans":              withID,
+	"POST /customers/{accountId}/plans":             withID,
+	"POST /customers/{accountId}/plans/base":        withID,
+	"POST /customers/{accountId}/plans/addons":      withID,
+	"POST /customers/{accountId}/plans/cancel":      withID,
+	"GET /customers/{accountId}/options":            withID,
+	"POST /customers/{accountId}/options":           withID,
+	"GET /customers/{accountId}/owner":              withID,
+	"POST /customers/{accountId}/owner":             withID,
+	"GET /customers/{accountId}/disassociate":       withID,
+	"POST /customers/{accountId}/disassociate":      withID,
+	"POST /customers/{accountId}/notes":             withID,
+	"GET /customers/{accountId}/settings/template":  withID,
+	"POST /customers/{accountId}/settings/template": withID,
+	"GET /settings/templates":                       readOwn,
+	"GET /settings/templates/new":                   mutateOwn,
+	"POST /settings/templates":                      mutateOwn,
+	"GET /settings/templates/{templateId}":          withID,
+	"POST /settings/templates/{templateId}":         withID,
+	"POST /settings/templates/{templateId}/delete":  withID,
+	"GET /jobs/{jobId}":                             withID,
+	"GET /staff":                                    readOwn,
+	"POST /staff":                                   mutateOwn,
+	"POST /staff/{staffId}/role":                    withID,
+	"POST /staff/{staffId}/status":                  withID,
+	"GET /settings":                                 readOwn,
+	"POST /settings/s2s":                            mutateOwn,
+	"POST /settings/s2s/remove":                     mutateOwn,
 
 	// Users inside customers, search, bulk user jobs.
 	"GET /customers/{accountId}/users":                  withID,
@@ -95,11 +104,11 @@ var routeTable = map[string]routeKind{
 }
 
 // foreign are ids that belong to Contoso, a reseller below Northwind.
-type foreign struct{ accountID, staffID, jobID, userID, importID string }
+type foreign struct{ accountID, staffID, jobID, userID, importID, templateID string }
 
 func (f foreign) fill(pattern string) string {
 	return strings.NewReplacer("{accountId}", url.PathEscape(f.accountID), "{staffId}", f.staffID,
-		"{jobId}", f.jobID, "{userId}", url.PathEscape(f.userID), "{importId}", f.importID).Replace(pattern)
+		"{jobId}", f.jobID, "{templateId}", f.templateID, "{userId}", url.PathEscape(f.userID), "{importId}", f.importID).Replace(pattern)
 }
 
 func formFor(pattern string) url.Values {
@@ -145,7 +154,8 @@ func TestIsolationSuite(t *testing.T) {
 	customers, _ := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Limit: 1})
 	job, _ := e.Store.LatestJob(ctx, contoso.ID, "sync_customers")
 	ids := foreign{accountID: customers.Customers[0].ZoomAccountID, staffID: itoa(e.staffByEmail(contoso.ID, resSupport).ID),
-		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID)}
+		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID),
+		templateID: contosoTemplateID(t, e, contoso.ID)}
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
@@ -238,4 +248,15 @@ func TestIsolationSuite(t *testing.T) {
 			t.Errorf("viewer changing their own partner's staff: %s %s answered %d, want 403", method, pattern, got.StatusCode)
 		}
 	}
+}
+
+// contosoTemplateID makes a settings template of Contoso and returns its id.
+func contosoTemplateID(t *testing.T, e *env, partnerID int64) string {
+	t.Helper()
+	tpl, err := e.Store.SaveSettingsTemplate(context.Background(), partnerID, store.SettingsTemplate{Name: "Contoso standard",
+		Settings: map[string]map[string]any{"in_meeting": {"chat": false}}}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(tpl.ID, 10)
 }

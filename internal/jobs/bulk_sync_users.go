@@ -220,7 +220,8 @@ func StartUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.T
 }
 
 // SyncAllUsersArgs is the periodic directory sync: every partner with a usable grant gets a
-// users sync of all its customers, unless one is still running.
+// users sync of all its customers, unless one is still running. It runs every SyncInterval,
+// not at start (a process that starts does not walk every directory at once).
 type SyncAllUsersArgs struct{}
 
 // Kind names the job for River.

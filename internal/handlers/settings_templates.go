@@ -1,0 +1,340 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/web/templates"
+)
+
+// templatesList lists the partner's settings templates (GET /settings/templates).
+func (h *Handlers) templatesList(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "settings_template"}); err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	list, err := h.store.SettingsTemplates(r.Context(), a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	p := templates.SettingsTemplatesPage{CanEdit: h.allowed(r, policy.EditCustomer)}
+	for _, t := range list {
+		row := templates.TemplateRow{ID: t.ID, Name: t.Name, UpdatedAt: t.UpdatedAt, URL: "/settings/templates/" + strconv.FormatInt(t.ID, 10)}
+		for _, sec := range t.Settings {
+			row.Settings += len(sec)
+		}
+		for _, sec := range t.Locks {
+			row.Locks += len(sec)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	h.render(w, r, http.StatusOK, templates.SettingsTemplates(h.chrome(r, "Settings templates", "templates"), p))
+	return nil
+}
+
+// templateFields are the form rows of a template.
+func templateFields(t store.SettingsTemplate) []templates.TemplateField {
+	var rows []templates.TemplateField
+	for _, def := range commonSettings {
+		f := templates.TemplateField{Key: def.key(), Label: def.label, Choices: []templates.Option{{Value: "", Label: "Leave as it is"}}}
+		if def.choices == nil {
+			f.Choices = append(f.Choices, templates.Option{Value: "true", Label: "On"}, templates.Option{Value: "false", Label: "Off"})
+		} else {
+			f.Choices = append(f.Choices, def.choices...)
+		}
+		if v, ok := t.Settings[def.section][def.field]; ok {
+			f.Value = fmt.Sprint(v)
+		}
+		if l, ok := t.Locks[def.section][def.field]; ok {
+			f.Lock = map[bool]string{true: "locked", false: "unlocked"}[l]
+		}
+		rows = append(rows, f)
+	}
+	return rows
+}
+
+// templateFromForm reads a template's settings and locks from the form.
+func templateFromForm(r *http.Request) (store.SettingsTemplate, map[string]string) {
+	t := store.SettingsTemplate{Name: r.PostFormValue("name"), Settings: map[string]map[string]any{}, Locks: map[string]map[string]bool{}}
+	errs := map[string]string{}
+	for _, def := range commonSettings {
+		switch v := r.PostFormValue("set." + def.key()); {
+		case v == "":
+		case def.choices == nil && (v == "true" || v == "false"):
+			setIn(t.Settings, def.section, def.field, any(v == "true"))
+		case def.choices != nil && validChoice(def, v):
+			setIn(t.Settings, def.section, def.field, any(v))
+		default:
+			errs["_"] = "“" + def.label + "” has a value Zoom does not know."
+		}
+		switch r.PostFormValue("lock." + def.key()) {
+		case "locked":
+			setIn(t.Locks, def.section, def.field, true)
+		case "unlocked":
+			setIn(t.Locks, def.section, def.field, false)
+		}
+	}
+	return t, errs
+}
+
+func setIn[V any](m map[string]map[string]V, section, field string, v V) {
+	if m[section] == nil {
+		m[section] = map[string]V{}
+	}
+	m[section][field] = v
+}
+
+func validChoice(def settingDef, v string) bool {
+	for _, o := range def.choices {
+		if o.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// newTemplatePage shows an empty template form, or one copied from a customer's current
+// settings (GET /settings/templates/new?from=<accountId>).
+func (h *Handlers) newTemplatePage(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.EditCustomer, target{Type: "settings_template"}); err != nil {
+		return err
+	}
+	p := templates.TemplateFormPage{Action: "/settings/templates", Title: "New settings template"}
+	t := store.SettingsTemplate{Settings: map[string]map[string]any{}, Locks: map[string]map[string]bool{}}
+	if from := r.URL.Query().Get("from"); from != "" {
+		c, err := h.customerTarget(r, from, policy.ViewCustomer)
+		if err != nil {
+			return err
+		}
+		d, err := h.customerDetails(r, c, "settings", "lock_settings")
+		if err != nil {
+			return err
+		}
+		_, set, lock := settingsRows(d)
+		for _, def := range commonSettings {
+			if v, ok := settingValue(set, def); ok {
+				if def.choices == nil {
+					setIn(t.Settings, def.section, def.field, any(v == "true"))
+				} else {
+					setIn(t.Settings, def.section, def.field, any(v))
+				}
+			}
+			if l, ok := lock.Bool(def.section, def.field); ok {
+				setIn(t.Locks, def.section, def.field, l)
+			}
+		}
+		p.From, p.Name = c.AccountName, "Like "+c.AccountName
+	}
+	p.Rows = templateFields(t)
+	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, p.Title, "templates"), p))
+	return nil
+}
+
+// saveTemplate creates (POST /settings/templates) or updates (POST
+// /settings/templates/{templateId}) a template.
+func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	var id int64
+	if raw := chi.URLParam(r, "templateId"); raw != "" {
+		existing, err := h.templateTarget(r, raw, policy.EditCustomer)
+		if err != nil {
+			return err
+		}
+		id = existing.ID
+	} else if err := h.authorize(r, policy.EditCustomer, target{Type: "settings_template"}); err != nil {
+		return err
+	}
+	t, errs := templateFromForm(r)
+	t.ID, t.CreatedBy = id, &a.Staff.ID
+	show := func(errs map[string]string) error {
+		p := templates.TemplateFormPage{Action: r.URL.Path, Title: "Settings template", Name: t.Name, Rows: templateFields(t), Errors: errs}
+		h.render(w, r, http.StatusUnprocessableEntity, templates.TemplateForm(h.chrome(r, p.Title, "templates"), p))
+		return nil
+	}
+	if len(errs) > 0 {
+		return show(errs)
+	}
+	saved, err := h.store.SaveSettingsTemplate(r.Context(), a.Partner.ID, t, h.requestEvent(r))
+	var verr *store.ValidationError
+	if errors.As(err, &verr) {
+		return show(verr.Fields)
+	} else if err != nil {
+		return err
+	}
+	h.flash(r.Context(), "ok", "Template “"+saved.Name+"” saved.")
+	http.Redirect(w, r, "/settings/templates", http.StatusSeeOther)
+	return nil
+}
+
+// templateTarget loads the template in the URL; unknown ids and other partners' are the same
+// 404, audited as denied.
+func (h *Handlers) templateTarget(r *http.Request, raw string, action policy.Action) (store.SettingsTemplate, error) {
+	a := staffFrom(r.Context())
+	id, err := strconv.ParseInt(raw, 10, 64)
+	var t store.SettingsTemplate
+	if err == nil {
+		t, err = h.store.SettingsTemplateByID(r.Context(), a.Partner.ID, id)
+	}
+	if err != nil {
+		if err == nil || errors.Is(err, store.ErrNotFound) || id == 0 {
+			h.deny(r, action, target{Type: "settings_template", ID: raw}, "not found or out of reach")
+			return t, errNotFound
+		}
+		return t, err
+	}
+	return t, h.authorize(r, action, target{Type: "settings_template", ID: raw, Label: t.Name})
+}
+
+// editTemplatePage shows a template's form (GET /settings/templates/{templateId}).
+func (h *Handlers) editTemplatePage(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.templateTarget(r, chi.URLParam(r, "templateId"), policy.ViewPartner)
+	if err != nil {
+		return err
+	}
+	path := "/settings/templates/" + strconv.FormatInt(t.ID, 10)
+	p := templates.TemplateFormPage{Action: path, Title: t.Name, Name: t.Name, Rows: templateFields(t),
+		CanDel: h.allowed(r, policy.EditCustomer), DelURL: path + "/delete"}
+	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, t.Name, "templates"), p))
+	return nil
+}
+
+// deleteTemplate removes a template (POST /settings/templates/{templateId}/delete).
+func (h *Handlers) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.templateTarget(r, chi.URLParam(r, "templateId"), policy.EditCustomer)
+	if err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	if err := h.store.DeleteSettingsTemplate(r.Context(), a.Partner.ID, t.ID, h.requestEvent(r)); err != nil {
+		return err
+	}
+	h.flash(r.Context(), "ok", "Template “"+t.Name+"” deleted.")
+	http.Redirect(w, r, "/settings/templates", http.StatusSeeOther)
+	return nil
+}
+
+// templateChanges compares a template with a customer's current settings and locks.
+func templateChanges(t store.SettingsTemplate, d detailsView) (changes []templates.DiffRow, same int) {
+	_, set, lock := settingsRows(d)
+	for _, def := range commonSettings {
+		if v, ok := t.Settings[def.section][def.field]; ok {
+			cur, _ := settingValue(set, def)
+			if want := fmt.Sprint(v); want != cur {
+				changes = append(changes, templates.DiffRow{Field: def.label, Before: cur, After: want, Kind: "changed"})
+			} else {
+				same++
+			}
+		}
+		if l, ok := t.Locks[def.section][def.field]; ok {
+			cur, _ := lock.Bool(def.section, def.field)
+			if cur != l {
+				changes = append(changes, templates.DiffRow{Field: def.label + " (lock)", Before: lockWord(cur), After: lockWord(l), Kind: "changed"})
+			} else {
+				same++
+			}
+		}
+	}
+	return changes, same
+}
+
+func lockWord(b bool) string {
+	if b {
+		return "locked"
+	}
+	return "unlocked"
+}
+
+// templatePreview shows what applying a template to a customer changes (GET
+// /customers/{accountId}/settings/template?id=).
+func (h *Handlers) templatePreview(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.editableCustomer(r, policy.EditCustomer)
+	if err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	list, err := h.store.SettingsTemplates(r.Context(), a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	d, err := h.customerDetails(r, c, "settings", "lock_settings")
+	if err != nil {
+		return err
+	}
+	p := templates.TemplatePreviewPage{Head: h.customerHead(r, c, "/settings", d), ApplyURL: customerURL(c, "/settings/template")}
+	want, _ := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	for _, t := range list {
+		p.Templates = append(p.Templates, templates.Option{Value: strconv.FormatInt(t.ID, 10), Label: t.Name, Selected: t.ID == want})
+		if t.ID == want {
+			p.ID, p.Name = t.ID, t.Name
+			p.Changes, p.Same = templateChanges(t, d)
+		}
+	}
+	switch {
+	case len(list) == 0:
+		p.Note = "There are no settings templates yet: create one under Settings → Templates."
+	case d.Unreliable["settings"] != "":
+		p.Note = d.Unreliable["settings"]
+	}
+	h.render(w, r, http.StatusOK, templates.TemplatePreview(h.chrome(r, c.AccountName, "customers"), p))
+	return nil
+}
+
+// applyTemplate applies a template to a customer (POST /customers/{accountId}/settings/template).
+func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	c, err := h.editableCustomer(r, policy.EditCustomer)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	t, err := h.templateTarget(r, r.PostFormValue("id"), policy.EditCustomer)
+	if err != nil {
+		return err
+	}
+	h.expireDetails(r, c)
+	d, err := h.customerDetails(r, c, "settings", "lock_settings")
+	if err != nil {
+		return err
+	}
+	changes, _ := templateChanges(t, d)
+	zc, err := h.zoomFor(r)
+	if err != nil {
+		return err
+	}
+	ev := h.withGrant(r, zc)
+	ev.Action = "customer.settings.template"
+	before, after := map[string]any{}, map[string]any{}
+	for _, ch := range changes {
+		before[ch.Field], after[ch.Field] = ch.Before, ch.After
+	}
+	ev.Details = details(map[string]any{"template": t.Name, "before": before, "after": after})
+	show := func(msg string) error {
+		h.flash(ctx, "bad", msg)
+		http.Redirect(w, r, customerURL(c, "/settings/template?id="+url.QueryEscape(strconv.FormatInt(t.ID, 10))), http.StatusSeeOther)
+		return nil
+	}
+	if err := jobs.ApplySettingsTemplate(ctx, zc, c.ZoomAccountID, t); err != nil {
+		return h.zoomRefused(w, r, c, ev, err, show)
+	}
+	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ev); err != nil {
+		return err
+	}
+	h.expireDetails(r, c)
+	h.flash(ctx, "ok", fmt.Sprintf("Template “%s” applied to %s: %d change(s).", t.Name, c.AccountName, len(changes)))
+	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+	return nil
+}
