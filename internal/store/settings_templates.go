@@ -145,4 +145,3 @@ func (s *Store) DeleteSettingsTemplate(ctx context.Context, partnerID, id int64,
 		return err
 	})
 }
-
