@@ -34,6 +34,8 @@ func TestBrowserCustomerLifecycle(t *testing.T) {
 	// Create.
 	do(t, ctx,
 		chromedp.Click(css(`[data-testid="new-customer"]`)),
+		chromedp.WaitVisible(css(`[data-testid="quick-create"]`)),
+		chromedp.Click(css(`[data-testid="quick-create"]`)),
 		chromedp.WaitVisible(css(`#f-account_name`)),
 		setField(`#f-account_name`, "Blue Harbor Clinic"),
 		setField(`#f-first_name`, "Grace"),

@@ -41,6 +41,7 @@ func acceptConfirms() chromedp.Action[chromedp.Void] {
 // try), deactivate and reactivate one; an admin imports a 200-row CSV with 5 bad rows and
 // watches the progress bar finish.
 func TestBrowserUsersAddChangeAndImport(t *testing.T) {
+	t.Parallel()
 	env := baseEnv(t, newTestDB(t))
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX")

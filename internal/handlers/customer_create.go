@@ -14,7 +14,7 @@ import (
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
-// newCustomerPage shows the form that creates a customer (GET /customers/new, admins).
+// newCustomerPage shows the form that creates just a sub account (GET /customers/quick, admins).
 func (h *Handlers) newCustomerPage(w http.ResponseWriter, r *http.Request) error {
 	if err := h.authorize(r, policy.EditCustomer, target{Type: "customer"}); err != nil {
 		return err
@@ -27,6 +27,18 @@ func (h *Handlers) newCustomerPage(w http.ResponseWriter, r *http.Request) error
 // validateNewCustomer checks the form as Zoom will (ZOOM_API §1.3), so that most mistakes are
 // named on the form before anything is sent.
 func validateNewCustomer(f map[string]string, password string) map[string]string {
+	errs := validateOwner(f)
+	if msg := passwordProblem(password); msg != "" {
+		errs["password"] = msg
+	}
+	if f["pay_mode"] != zoom.PayModeMaster && f["pay_mode"] != zoom.PayModeSub {
+		errs["pay_mode"] = "Choose who pays Zoom."
+	}
+	return errs
+}
+
+// validateOwner checks a new sub account's name and owner as Zoom will (ZOOM_API §1.3).
+func validateOwner(f map[string]string) map[string]string {
 	errs := map[string]string{}
 	for _, n := range []struct{ field, label string }{{"first_name", "first name"}, {"last_name", "last name"}} {
 		switch v := f[n.field]; {
@@ -44,14 +56,8 @@ func validateNewCustomer(f map[string]string, password string) map[string]string
 		errs["email"] = "Enter the owner's email address."
 	case len(f["email"]) > 128:
 		errs["email"] = "Zoom allows at most 128 characters."
-	case !validEmail(f["email"]):
+	case !validEmail(f["email"]) || !strings.Contains(f["email"][strings.LastIndex(f["email"], "@")+1:], "."):
 		errs["email"] = "This is not an email address, like name@example.com."
-	}
-	if msg := passwordProblem(password); msg != "" {
-		errs["password"] = msg
-	}
-	if f["pay_mode"] != zoom.PayModeMaster && f["pay_mode"] != zoom.PayModeSub {
-		errs["pay_mode"] = "Choose who pays Zoom."
 	}
 	return errs
 }
@@ -83,7 +89,7 @@ func passwordProblem(p string) string {
 	return ""
 }
 
-// createCustomer creates a sub account in Zoom (POST /customers/new, admins). The create is
+// createCustomer creates a sub account in Zoom (POST /customers/quick, admins). The create is
 // recorded as pending before it is sent; Zoom's answer completes it, a refusal abandons it
 // (with Zoom's reason next to the right field), and a lost answer is resolved by looking the
 // sub account up by its owner's email, never by sending the create again.

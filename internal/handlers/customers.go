@@ -223,11 +223,18 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if c.Status == store.CustomerDraft && strings.HasPrefix(c.ZoomAccountID, "draft:") {
+		// Being onboarded, and Zoom has not created it yet: its onboarding is all there is to see.
+		if o, err := h.store.OnboardingOfCustomer(ctx, c.PartnerID, c.ID); err == nil {
+			http.Redirect(w, r, onboardingJobURL(o), http.StatusSeeOther)
+			return nil
+		}
+	}
 	d, err := h.customerDetails(r, c, "account", "plans", "managed_domains", "trusted_domains")
 	if err != nil {
 		return err
 	}
-	p := templates.CustomerPage{Head: h.customerHead(r, c, "", d), AuditURL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/activity"}
+	p := templates.CustomerPage{Onboarding: h.customerOnboarding(r, c), Head: h.customerHead(r, c, "", d), AuditURL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/activity"}
 	p.Notes = notesPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
 	fact := func(list *[]templates.Fact, label, value string) {
 		if value != "" {

@@ -65,7 +65,7 @@ func TestCreateCustomerValidatesAndExplainsZoom(t *testing.T) {
 	bad := newCustomerForm("not-an-email")
 	bad.Set("first_name", strings.Repeat("x", 65))
 	bad.Set("password", "abcdefgh")
-	got := b.post(e.URL+"/customers/new", bad)
+	got := b.post(e.URL+"/customers/quick", bad)
 	if got.StatusCode != http.StatusUnprocessableEntity || got.TestID("error-email") == "" || got.TestID("error-first_name") == "" ||
 		got.TestID("error-password") == "" {
 		t.Fatalf("bad form: %d %q %q %q", got.StatusCode, got.TestID("error-email"), got.TestID("error-first_name"), got.TestID("error-password"))
@@ -75,12 +75,12 @@ func TestCreateCustomerValidatesAndExplainsZoom(t *testing.T) {
 	}
 	// Zoom's 1005: the owner's email is already a Zoom user.
 	taken := newCustomerForm(distSupport)
-	got = b.post(e.URL+"/customers/new", taken)
+	got = b.post(e.URL+"/customers/quick", taken)
 	if got.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got.TestID("error-email"), "1005") {
 		t.Fatalf("duplicate email: %d %q", got.StatusCode, got.TestID("error-email"))
 	}
 	// Zoom's 1107: a blocked domain.
-	got = b.post(e.URL+"/customers/new", newCustomerForm("owner@blocked.example"))
+	got = b.post(e.URL+"/customers/quick", newCustomerForm("owner@blocked.example"))
 	if !strings.Contains(got.TestID("error-email"), "1107") {
 		t.Fatalf("blocked domain: %d %q", got.StatusCode, got.TestID("error-email"))
 	}
@@ -88,7 +88,7 @@ func TestCreateCustomerValidatesAndExplainsZoom(t *testing.T) {
 		t.Fatalf("audit trail of refused creates: %v", trail)
 	}
 	// A good one is created, shown, and searchable.
-	got = b.post(e.URL+"/customers/new", newCustomerForm("ada@acme-testing.example"))
+	got = b.post(e.URL+"/customers/quick", newCustomerForm("ada@acme-testing.example"))
 	loc := got.location(t)
 	page := b.get(loc)
 	if page.TestID("customer-name") != "Acme Testing" || page.TestID("customer-status") != "active" {
@@ -115,7 +115,7 @@ func TestCreateCustomerWithLostAnswerIsResolvedOnce(t *testing.T) {
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
 	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPost, Path: "/v2/accounts", ApplyThen: "504", Count: 1})
-	got := b.post(e.URL+"/customers/new", newCustomerForm("lost@answer.example"))
+	got := b.post(e.URL+"/customers/quick", newCustomerForm("lost@answer.example"))
 	if got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create with a lost answer: %d %.500s", got.StatusCode, got.Body)
 	}
@@ -141,7 +141,7 @@ func TestCreateCustomerWhenZoomIsDownStaysPendingAndIsResolvedLater(t *testing.T
 	// The create is applied, its answer lost, and Zoom then stops answering lists.
 	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPost, Path: "/v2/accounts", ApplyThen: "drop", Count: 1})
 	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts", Status: 503, Count: 3})
-	got := b.post(e.URL+"/customers/new", newCustomerForm("later@answer.example"))
+	got := b.post(e.URL+"/customers/quick", newCustomerForm("later@answer.example"))
 	if got.StatusCode != http.StatusAccepted || got.TestID("create-notice") == "" {
 		t.Fatalf("create while Zoom is down: %d %q", got.StatusCode, got.TestID("create-notice"))
 	}
@@ -150,7 +150,7 @@ func TestCreateCustomerWhenZoomIsDownStaysPendingAndIsResolvedLater(t *testing.T
 		t.Fatalf("rows while unresolved: %+v", rows)
 	}
 	// Trying again resolves the earlier attempt first and creates nothing twice.
-	got = b.post(e.URL+"/customers/new", newCustomerForm("later@answer.example"))
+	got = b.post(e.URL+"/customers/quick", newCustomerForm("later@answer.example"))
 	if got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("second attempt: %d %.400s", got.StatusCode, got.Body)
 	}
@@ -192,7 +192,7 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
 	ctx := context.Background()
-	loc := b.post(e.URL+"/customers/new", newCustomerForm("change@me.example")).location(t)
+	loc := b.post(e.URL+"/customers/quick", newCustomerForm("change@me.example")).location(t)
 	id := strings.TrimPrefix(loc, e.URL+"/customers/")
 	// Pay mode: a confirmation first, then the change.
 	confirm := b.post(e.URL+"/customers/"+id+"/options", url.Values{"pay_mode": {"sub"}})
@@ -243,7 +243,7 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 		t.Fatalf("settings audit: %+v", ev.Events)
 	}
 	// Disassociate a free customer: the name must be typed.
-	free := strings.TrimPrefix(b.post(e.URL+"/customers/new", newCustomerForm("free@me.example")).location(t), e.URL+"/customers/")
+	free := strings.TrimPrefix(b.post(e.URL+"/customers/quick", newCustomerForm("free@me.example")).location(t), e.URL+"/customers/")
 	wrong := b.post(e.URL+"/customers/"+free+"/disassociate", url.Values{"confirm_name": {"nope"}})
 	if wrong.StatusCode != http.StatusUnprocessableEntity || wrong.TestID("error-confirm_name") == "" {
 		t.Fatalf("wrong name: %d", wrong.StatusCode)

@@ -204,7 +204,7 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	p.ID, p.Source, p.Kind, p.KindLabel, p.Notes = imp.ID, imp.Source, imp.Kind, kindLabel(imp.Kind, ""), imp.Notes
+	p.Source, p.Kind, p.KindLabel, p.Notes = imp.Source, imp.Kind, kindLabel(imp.Kind, ""), imp.Notes
 	p.StartURL, p.DiscardURL, p.Remove = "/imports/"+imp.ID+"/start", "/imports/"+imp.ID+"/discard", imp.Kind == store.ImportRemove
 	perCustomer := map[string]int{}
 	for _, row := range rows {

@@ -30,20 +30,21 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 	if err != nil {
 		return nil, err
 	}
-	b := &templates.BulkProgress{Kind: imp.Kind, Source: imp.Source, Succeeded: t.Succeeded, Failed: t.Failed, Cancelled: t.Cancelled,
-		Invalid: t.Invalid, Left: t.Left(), Total: t.Total - t.Invalid, Rate: "—", ETA: "—",
+	total := t.Total - t.Invalid
+	b := &templates.BulkProgress{Source: imp.Source, Succeeded: t.Succeeded, Failed: t.Failed, Cancelled: t.Cancelled,
+		Invalid: t.Invalid, Left: t.Left(), Rate: "—", ETA: "—",
 		ResultsURL: "/jobs/" + j.ID + "/results.csv", CancelURL: "/jobs/" + j.ID + "/cancel", CancelRequested: imp.CancelRequested}
-	p.Job.Done, p.Job.Failed, p.Job.Total = t.Succeeded, t.Failed, b.Total
+	p.Job.Done, p.Job.Failed, p.Job.Total = t.Succeeded, t.Failed, total
 	if !j.Status.Finished() {
-		if b.Total > 0 {
-			p.Percent = (b.Total - b.Left) * 100 / b.Total
+		if total > 0 {
+			p.Percent = (total - b.Left) * 100 / total
 		}
 		if rate := t.Rate(); rate > 0 {
 			b.Rate = strconv.FormatFloat(rate, 'f', 1, 64) + " rows/s"
 			b.ETA = "about " + roughDuration(time.Duration(float64(b.Left)/rate*float64(time.Second)))
 		}
 		b.CanCancel = imp.PartnerID == a.Partner.ID && h.allowed(r, policy.CancelJob)
-	} else if p.Started.Before(p.Finished) && b.Total > 0 {
+	} else if p.Started.Before(p.Finished) && total > 0 {
 		secs := p.Finished.Sub(p.Started).Seconds()
 		b.Rate = strconv.FormatFloat(float64(t.Succeeded+t.Failed)/max(secs, 1), 'f', 1, 64) + " rows/s"
 		b.ETA = roughDuration(p.Finished.Sub(p.Started))

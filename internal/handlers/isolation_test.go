@@ -27,58 +27,71 @@ const (
 // routeTable covers every route of the router. A route that is not here fails the suite:
 // whoever adds a route decides here how it is isolated.
 var routeTable = map[string]routeKind{
-	"GET /healthz":                                  public,
-	"GET /readyz":                                   public,
-	"GET /metrics":                                  public,
-	"GET /static/*":                                 public,
-	"GET /signin":                                   public,
-	"GET /auth/zoom/login":                          public,
-	"GET /auth/zoom/callback":                       public,
-	"POST /signout":                                 public,
-	"GET /register":                                 public,
-	"POST /register":                                public,
-	"GET /":                                         readOwn,
-	"GET /audit":                                    readOwn,
-	"GET /audit.csv":                                readOwn,
-	"GET /audit.ndjson":                             readOwn,
-	"GET /audit/{seq}":                              ownSequence,
-	"GET /customers":                                readOwn,
-	"POST /customers/sync":                          mutateOwn,
-	"GET /customers/{accountId}":                    withID,
-	"GET /customers.csv":                            readOwn,
-	"GET /customers/new":                            mutateOwn, // the form itself is for admins
-	"POST /customers/new":                           mutateOwn,
-	"GET /customers/{accountId}/activity":           withID,
-	"GET /customers/{accountId}/settings":           withID,
-	"POST /customers/{accountId}/settings":          withID,
-	"GET /customers/{accountId}/plans":              withID,
-	"POST /customers/{accountId}/plans":             withID,
-	"POST /customers/{accountId}/plans/base":        withID,
-	"POST /customers/{accountId}/plans/addons":      withID,
-	"POST /customers/{accountId}/plans/cancel":      withID,
-	"GET /customers/{accountId}/options":            withID,
-	"POST /customers/{accountId}/options":           withID,
-	"GET /customers/{accountId}/owner":              withID,
-	"POST /customers/{accountId}/owner":             withID,
-	"GET /customers/{accountId}/disassociate":       withID,
-	"POST /customers/{accountId}/disassociate":      withID,
-	"POST /customers/{accountId}/notes":             withID,
-	"GET /customers/{accountId}/settings/template":  withID,
-	"POST /customers/{accountId}/settings/template": withID,
-	"GET /settings/templates":                       readOwn,
-	"GET /settings/templates/new":                   mutateOwn,
-	"POST /settings/templates":                      mutateOwn,
-	"GET /settings/templates/{templateId}":          withID,
-	"POST /settings/templates/{templateId}":         withID,
-	"POST /settings/templates/{templateId}/delete":  withID,
-	"GET /jobs/{jobId}":                             withID,
-	"GET /staff":                                    readOwn,
-	"POST /staff":                                   mutateOwn,
-	"POST /staff/{staffId}/role":                    withID,
-	"POST /staff/{staffId}/status":                  withID,
-	"GET /settings":                                 readOwn,
-	"POST /settings/s2s":                            mutateOwn,
-	"POST /settings/s2s/remove":                     mutateOwn,
+	"GET /healthz":                         public,
+	"GET /readyz":                          public,
+	"GET /metrics":                         public,
+	"GET /static/*":                        public,
+	"GET /signin":                          public,
+	"GET /auth/zoom/login":                 public,
+	"GET /auth/zoom/callback":              public,
+	"POST /signout":                        public,
+	"GET /register":                        public,
+	"POST /register":                       public,
+	"GET /":                                readOwn,
+	"GET /audit":                           readOwn,
+	"GET /audit.csv":                       readOwn,
+	"GET /audit.ndjson":                    readOwn,
+	"GET /audit/{seq}":                     ownSequence,
+	"GET /customers":                       readOwn,
+	"POST /customers/sync":                 mutateOwn,
+	"GET /customers/{accountId}":           withID,
+	"GET /customers.csv":                   readOwn,
+	"GET /customers/quick":                 mutateOwn, // the form itself is for admins
+	"POST /customers/quick":                mutateOwn,
+	"GET /customers/new":                   mutateOwn,
+	"POST /customers/new":                  mutateOwn,
+	"GET /customers/new/{draftId}":         withID,
+	"POST /customers/new/{draftId}/delete": withID,
+	"POST /customers/new/{draftId}/start":  withID,
+	"GET /customers/new/{draftId}/{step}":  withID,
+	"POST /customers/new/{draftId}/{step}": withID,
+	"GET /onboardings/{onboardingId}":      withID,
+	"POST /onboardings/{onboardingId}/steps/{seq}/retry": withID,
+	"POST /onboardings/{onboardingId}/steps/{seq}/skip":  withID,
+	"GET /onboardings/{onboardingId}/abandon":            withID,
+	"POST /onboardings/{onboardingId}/abandon":           withID,
+	"POST /onboardings/{onboardingId}/copy":              withID,
+	"GET /customers/{accountId}/activity":                withID,
+	"GET /customers/{accountId}/settings":                withID,
+	"POST /customers/{accountId}/settings":               withID,
+	"GET /customers/{accountId}/plans":                   withID,
+	"POST /customers/{accountId}/plans":                  withID,
+	"POST /customers/{accountId}/plans/base":             withID,
+	"POST /customers/{accountId}/plans/addons":           withID,
+	"POST /customers/{accountId}/plans/cancel":           withID,
+	"GET /customers/{accountId}/options":                 withID,
+	"POST /customers/{accountId}/options":                withID,
+	"GET /customers/{accountId}/owner":                   withID,
+	"POST /customers/{accountId}/owner":                  withID,
+	"GET /customers/{accountId}/disassociate":            withID,
+	"POST /customers/{accountId}/disassociate":           withID,
+	"POST /customers/{accountId}/notes":                  withID,
+	"GET /customers/{accountId}/settings/template":       withID,
+	"POST /customers/{accountId}/settings/template":      withID,
+	"GET /settings/templates":                            readOwn,
+	"GET /settings/templates/new":                        mutateOwn,
+	"POST /settings/templates":                           mutateOwn,
+	"GET /settings/templates/{templateId}":               withID,
+	"POST /settings/templates/{templateId}":              withID,
+	"POST /settings/templates/{templateId}/delete":       withID,
+	"GET /jobs/{jobId}":                                  withID,
+	"GET /staff":                                         readOwn,
+	"POST /staff":                                        mutateOwn,
+	"POST /staff/{staffId}/role":                         withID,
+	"POST /staff/{staffId}/status":                       withID,
+	"GET /settings":                                      readOwn,
+	"POST /settings/s2s":                                 mutateOwn,
+	"POST /settings/s2s/remove":                          mutateOwn,
 
 	// Users inside customers, search, bulk user jobs.
 	"GET /customers/{accountId}/users":                  withID,
@@ -104,11 +117,12 @@ var routeTable = map[string]routeKind{
 }
 
 // foreign are ids that belong to Contoso, a reseller below Northwind.
-type foreign struct{ accountID, staffID, jobID, userID, importID, templateID string }
+type foreign struct{ accountID, staffID, jobID, userID, importID, templateID, onboardingID string }
 
 func (f foreign) fill(pattern string) string {
 	return strings.NewReplacer("{accountId}", url.PathEscape(f.accountID), "{staffId}", f.staffID,
-		"{jobId}", f.jobID, "{templateId}", f.templateID, "{userId}", url.PathEscape(f.userID), "{importId}", f.importID).Replace(pattern)
+		"{jobId}", f.jobID, "{templateId}", f.templateID, "{userId}", url.PathEscape(f.userID), "{importId}", f.importID,
+		"{draftId}", f.onboardingID, "{onboardingId}", f.onboardingID, "{seq}", "1", "{step}", "customer").Replace(pattern)
 }
 
 func formFor(pattern string) url.Values {
@@ -155,7 +169,7 @@ func TestIsolationSuite(t *testing.T) {
 	job, _ := e.Store.LatestJob(ctx, contoso.ID, "sync_customers")
 	ids := foreign{accountID: customers.Customers[0].ZoomAccountID, staffID: itoa(e.staffByEmail(contoso.ID, resSupport).ID),
 		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID),
-		templateID: contosoTemplateID(t, e, contoso.ID)}
+		templateID: contosoTemplateID(t, e, contoso.ID), onboardingID: contosoDraftID(t, e, contoso.ID)}
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
@@ -248,6 +262,16 @@ func TestIsolationSuite(t *testing.T) {
 			t.Errorf("viewer changing their own partner's staff: %s %s answered %d, want 403", method, pattern, got.StatusCode)
 		}
 	}
+}
+
+// contosoDraftID makes an onboarding draft of Contoso and returns its id.
+func contosoDraftID(t *testing.T, e *env, partnerID int64) string {
+	t.Helper()
+	d, err := e.Store.CreateOnboardingDraft(context.Background(), partnerID, e.staffByEmail(partnerID, resOwner).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
 }
 
 // contosoTemplateID makes a settings template of Contoso and returns its id.

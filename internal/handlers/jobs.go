@@ -58,6 +58,9 @@ func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 	case j.Total > 0:
 		p.Percent = (j.Done + j.Failed) * 100 / j.Total
 	}
+	if j.Kind == jobs.OnboardingKind {
+		return h.onboardingJobPage(w, r, j, p)
+	}
 	var b *templates.BulkProgress
 	if j.Kind == jobs.BulkUsersKind {
 		if b, err = h.bulkProgress(r, j, &p); err != nil {

@@ -44,10 +44,10 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	base := usersURL(c.ZoomAccountID)
-	p := templates.UsersPage{Customer: customerRef(c), ReadOnly: readOnly, Notices: notices, Status: f.Status, Query: f.Query,
+	p := templates.UsersPage{Customer: customerRef(c), Notices: notices, Status: f.Status, Query: f.Query,
 		Filtered: f.Query != "" || f.Status != "", BulkURL: base + "/bulk"}
 	if !readOnly && h.allowed(r, policy.ManageUsers) {
-		p.CanManage, p.AddURL, p.SyncURL = true, base+"/new", base+"/sync"
+		p.AddURL, p.SyncURL = base+"/new", base+"/sync"
 	}
 	p.CanBulk = !readOnly && h.allowed(r, policy.RunBulk)
 	for _, u := range page.Users {

@@ -31,7 +31,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	readOnly := c.PartnerID != a.Partner.ID
-	p.Head, p.Customer, p.ReadOnly = h.customerHead(r, c, "/users", detailsView{}), customerRef(c), readOnly
+	p.Head, p.Customer = h.customerHead(r, c, "/users", detailsView{}), customerRef(c)
 	var zu *zoom.User
 	var settings zoom.Settings
 	switch {
@@ -46,7 +46,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 			return h.userGone(r, c, u)
 		}
 	}
-	p.Key, p.Email, p.Name, p.Status, p.StatusKind, p.Role = u.Key(), u.Email, u.Name(), u.Status, statusKind(u.Status), roleLabel(u.RoleID)
+	p.Email, p.Name, p.Status, p.StatusKind, p.Role = u.Email, u.Name(), u.Status, statusKind(u.Status), roleLabel(u.RoleID)
 	p.Pending = u.Status == store.UserPending
 	p.IsAdmin = u.RoleID == jobs.RoleOwnerID || u.RoleID == jobs.RoleAdminID
 	p.Facts = userFacts(u, zu)

@@ -151,7 +151,7 @@ func statusKind(status string) string {
 func userRow(u store.CustomerUser) templates.UserRow {
 	row := templates.UserRow{Key: u.Key(), Email: u.Email, Name: u.Name(), Type: typeLabel(u.Type), Role: roleLabel(u.RoleID),
 		Status: u.Status, StatusKind: statusKind(u.Status), URL: userURL(u.ZoomAccountID, u.Key()),
-		Customer: u.CustomerName, CustomerID: u.ZoomAccountID, CustomerURL: usersURL(u.ZoomAccountID), Partner: u.PartnerName}
+		Customer: u.CustomerName, CustomerURL: usersURL(u.ZoomAccountID), Partner: u.PartnerName}
 	if u.LastLoginAt != nil {
 		row.LastLogin = *u.LastLoginAt
 	}

@@ -76,18 +76,19 @@ func (r *bulkRun) send(ctx context.Context, row store.ImportRow) error {
 		return err
 	}
 	row.Attempts++
-	// A call in flight is not cut short when the run stops: its answer is recorded.
-	call := context.WithoutCancel(ctx)
+	// Once the row is marked sending, a stop (River's shutdown) cuts neither the call nor the
+	// recording of its answer.
+	ctx = context.WithoutCancel(ctx)
 	var resp *zoom.Response
 	var created *zoom.CreatedUser
 	switch r.imp.Kind {
 	case store.ImportCreate:
-		created, resp, err = r.zc.CreateUser(call, row.ZoomAccountID, &zoom.CreateUserRequest{Action: row.CreateAction,
+		created, resp, err = r.zc.CreateUser(ctx, row.ZoomAccountID, &zoom.CreateUserRequest{Action: row.CreateAction,
 			UserInfo: zoom.CreateUserInfo{Email: row.Email, Type: row.Type, FirstName: row.FirstName, LastName: row.LastName}})
 	case store.ImportDeactivate:
-		resp, err = r.zc.UpdateUserStatus(call, row.ZoomAccountID, key(row), zoom.StatusDeactivate)
+		resp, err = r.zc.UpdateUserStatus(ctx, row.ZoomAccountID, key(row), zoom.StatusDeactivate)
 	case store.ImportRemove:
-		resp, err = r.zc.DeleteUser(call, row.ZoomAccountID, key(row), &zoom.DeleteUserOptions{Action: r.opts.RemoveAction,
+		resp, err = r.zc.DeleteUser(ctx, row.ZoomAccountID, key(row), &zoom.DeleteUserOptions{Action: r.opts.RemoveAction,
 			TransferEmail: r.opts.TransferEmail, TransferMeeting: r.opts.TransferMeeting, TransferWebinar: r.opts.TransferWebinar,
 			TransferRecording: r.opts.TransferRecording})
 	}

@@ -109,8 +109,11 @@ func (w *BulkUsersWorker) Work(ctx context.Context, job *river.Job[BulkUsersArgs
 		return err
 	}
 	r := &bulkRun{w: w, args: a, owner: job.ID, imp: imp, ev: store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID), JobID: a.JobID}}
-	if imp.CreatedBy != nil {
-		r.ev.StaffID, r.ev.StaffEmail = imp.CreatedBy, imp.CreatorEmail
+	// Rows are audited as the work of who started the job.
+	if a.StaffID != 0 {
+		if st, err := w.Store.StaffByID(ctx, a.PartnerID, a.StaffID); err == nil {
+			r.ev.StaffID, r.ev.StaffEmail = &st.ID, st.Email
+		}
 	}
 	if len(imp.Options) > 0 {
 		if err := json.Unmarshal(imp.Options, &r.opts); err != nil {

@@ -75,6 +75,12 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 		func() error {
 			return river.AddWorkerSafely(workers, &BulkWatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
+		func() error {
+			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Zoom: zc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &OnboardingWatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+		},
 	} {
 		if err := add(); err != nil {
 			return nil, err
@@ -97,6 +103,9 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 				func() (river.JobArgs, *river.InsertOpts) { return SyncAllUsersArgs{}, nil }, nil),
 			river.NewPeriodicJob(river.PeriodicInterval(BulkWatchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return BulkWatchdogArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(store.StepLease),
+				func() (river.JobArgs, *river.InsertOpts) { return OnboardingWatchdogArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})

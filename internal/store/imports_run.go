@@ -80,7 +80,7 @@ func (s *Store) ReleaseImport(ctx context.Context, partnerID int64, importID str
 type StalledImport struct {
 	ImportID, JobID string
 	PartnerID       int64
-	CreatedBy       *int64
+	CreatedBy       *int64 // who started the job
 }
 
 // TakeOverStalledImports finds every partner's stalled bulk jobs and hands each to whoever
@@ -98,7 +98,7 @@ func (s *Store) TakeOverStalledImports(ctx context.Context, grace time.Duration,
 			rows, _ := tx.Query(ctx, `UPDATE user_imports i SET lease_owner = NULL, lease_until = now() + $2 * interval '1 second'
 				FROM jobs j WHERE j.id = i.job_id AND i.partner_id = $1 AND i.status = 'started' AND j.status IN ('queued', 'running')
 				  AND coalesce(i.lease_until, j.created_at + $2 * interval '1 second') < now()
-				RETURNING i.id::text, j.id::text, i.partner_id, i.created_by`, pid, grace.Seconds())
+				RETURNING i.id::text, j.id::text, i.partner_id, j.created_by`, pid, grace.Seconds())
 			stalled, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StalledImport])
 			if err != nil {
 				return err

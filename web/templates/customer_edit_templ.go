@@ -2037,7 +2037,7 @@ func NewCustomer(c Chrome, p NewCustomerPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 175, "<div class=\"page-head\"><div><h1>New customer</h1><p>Creates a Zoom sub account under your primary account, with its owner.</p></div><a class=\"btn secondary\" href=\"/customers\">← Customers</a></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 175, "<div class=\"page-head\"><div><h1>Create a sub account</h1><p>Creates just the Zoom sub account under your primary account, with its owner, at once. To also set a plan, your standard settings and the first users, use the <a href=\"/customers/new\">onboarding wizard</a>.</p></div><a class=\"btn secondary\" href=\"/customers/new\">← New customer</a></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2060,7 +2060,7 @@ func NewCustomer(c Chrome, p NewCustomerPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 178, " <form class=\"panel stack\" method=\"post\" action=\"/customers/new\" novalidate autocomplete=\"off\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 178, " <form class=\"panel stack\" method=\"post\" action=\"/customers/quick\" novalidate autocomplete=\"off\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

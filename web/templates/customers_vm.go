@@ -67,6 +67,7 @@ type CustomerPage struct {
 	Notes          NotesPanel
 	Activity       []AuditRow
 	AuditURL       string
+	Onboarding     *OnboardingProgress // how the customer was onboarded, nil when not through Tierdesk
 }
 
 // NotesPanel is a customer's local fields: external reference, tags and notes.

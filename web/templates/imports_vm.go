@@ -28,7 +28,6 @@ type ImportSummary struct {
 // ImportPreviewPage is a checked bulk job waiting to be started: what will be sent, and the
 // rows the check refused.
 type ImportPreviewPage struct {
-	ID            string
 	Source        string
 	Kind          string
 	KindLabel     string
@@ -67,14 +66,12 @@ type ImportRowView struct {
 // BulkProgress is the live part of a bulk user job's page: counts, pace, time to finish, and
 // the latest failures.
 type BulkProgress struct {
-	Kind            string
 	Source          string
 	Succeeded       int
 	Failed          int
 	Cancelled       int
 	Invalid         int
 	Left            int
-	Total           int
 	Rate            string
 	ETA             string
 	Failures        []ImportRowView

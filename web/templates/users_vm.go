@@ -26,7 +26,6 @@ type FilterTab struct {
 type UsersPage struct {
 	Head       CustomerHead
 	Customer   CustomerRef
-	ReadOnly   bool
 	Notices    []Flash // directory freshness, Zoom unreachable, changes waiting for Zoom
 	SyncedAt   time.Time
 	Tabs       []FilterTab
@@ -36,12 +35,10 @@ type UsersPage struct {
 	NextURL    string
 	FirstURL   string
 	Filtered   bool
-	CanManage  bool // add and change users
 	CanBulk    bool // bulk deactivate and remove of a selection
 	AddURL     string
 	SyncURL    string
 	BulkURL    string
-	LastSync   *JobSummary
 	OpenChange []string // changes waiting for a look-up in Zoom
 }
 
@@ -58,7 +55,6 @@ type UserRow struct {
 	Created     time.Time
 	URL         string
 	Customer    string // search results: the customer and its partner
-	CustomerID  string
 	CustomerURL string
 	Partner     string
 	ReadOnly    bool
@@ -69,9 +65,7 @@ type UserRow struct {
 type UserPage struct {
 	Head         CustomerHead
 	Customer     CustomerRef
-	ReadOnly     bool
 	Notices      []Flash
-	Key          string
 	Email        string
 	Name         string
 	Status       string

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
+)
+
+// TestOnboardingResumesAfterThePortalIsKilled kills the portal process (SIGKILL) while an
+// onboarding's steps run, one of them with its create in flight, starts a new process on
+// the same database, and checks that the onboarding finishes there without repeating a step:
+// one sub account, and every first user created exactly once.
+func TestOnboardingResumesAfterThePortalIsKilled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb, err := sandbox.New(sandbox.Options{Seed: sandbox.SeedDemo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbSrv := httptest.NewServer(sb.Handler())
+	t.Cleanup(func() { sbSrv.Close(); sb.Close() })
+	sb.SetPublicURL(sbSrv.URL)
+	env := baseEnv(t, newTestDB(t))
+	delete(env, "PORTAL_SANDBOX_ADDR")
+	env["PORTAL_SANDBOX"] = "false"
+	env["ZOOM_CLIENT_ID"], env["ZOOM_CLIENT_SECRET"] = sandbox.DemoClientID, sandbox.DemoClientSecret
+	env["ZOOM_OAUTH_URL"], env["ZOOM_API_URL"] = sbSrv.URL, sbSrv.URL+"/v2"
+	db, err := pgxpool.New(ctx, env["MIGRATE_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+
+	first := startChild(t, env)
+	w := newWebClient(t)
+	if resp, _ := w.get(first.URL + "/auth/zoom/login?login_hint=owner@contoso.example"); resp.Request.URL.Path != "/register" {
+		t.Fatalf("sign-in ended at %s", resp.Request.URL)
+	}
+	w.post(first.URL+"/register", url.Values{"name": {"Contoso Reseller"}})
+	// The wizard, through its forms.
+	resp, _ := w.post(first.URL+"/customers/new", nil)
+	draft := strings.TrimSuffix(resp.Request.URL.Path, "/customer")
+	const owner = "kim@resume.example"
+	const users = 12
+	var lines []string
+	for i := range users {
+		lines = append(lines, fmt.Sprintf("r%02d@resume.example,R,%d,basic", i, i))
+	}
+	for _, s := range []struct {
+		step string
+		form url.Values
+	}{
+		{"customer", url.Values{"account_name": {"Resume Ltd"}, "first_name": {"Kim"}, "last_name": {"Lee"}, "email": {owner}}},
+		{"options", url.Values{"pay_mode": {"sub"}}},
+		{"template", url.Values{"template_id": {""}}},
+		{"users", url.Values{"users": {strings.Join(lines, "\n")}}},
+	} {
+		if resp, body := w.post(first.URL+draft+"/"+s.step, s.form); resp.StatusCode != http.StatusOK || strings.Contains(body, `data-testid="wizard-errors"`) {
+			t.Fatalf("step %s: %d at %s", s.step, resp.StatusCode, resp.Request.URL)
+		}
+	}
+	// Slow creates keep a step in flight when the process dies.
+	sb.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: 400 * time.Millisecond})
+	resp, _ = w.post(first.URL+draft+"/start", nil)
+	if !strings.HasPrefix(resp.Request.URL.Path, "/jobs/") {
+		t.Fatalf("start ended at %s", resp.Request.URL)
+	}
+	jobID := strings.TrimPrefix(resp.Request.URL.Path, "/jobs/")
+	count := func(status string) int {
+		var n int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM onboarding_steps s JOIN onboardings o ON o.id = s.onboarding_id
+			WHERE o.job_id::text = $1 AND s.status = $2`, jobID, status).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor(t, 60*time.Second, "a few users created and one in flight", func() bool { return count("succeeded") >= 5 && count("running") == 1 })
+	time.Sleep(150 * time.Millisecond) // the create is at Zoom now
+	first.kill(t)
+	doneAtKill, runningAtKill := count("succeeded"), count("running")
+	t.Logf("killed with %d steps done and %d running", doneAtKill, runningAtKill)
+	if doneAtKill >= users+2 || runningAtKill != 1 {
+		t.Fatalf("the kill did not land mid-onboarding: %d done, %d running", doneAtKill, runningAtKill)
+	}
+	sb.ClearFaults()
+
+	second := startChild(t, env)
+	w.moveCookies(first.URL, second.URL)
+	var status string
+	waitFor(t, 90*time.Second, "the onboarding to finish in the new process", func() bool {
+		return db.QueryRow(ctx, "SELECT status FROM onboardings WHERE job_id::text = $1", jobID).Scan(&status) == nil && status != "running"
+	})
+	if status != "succeeded" || count("succeeded") != users+2 {
+		t.Fatalf("onboarding %s with %d of %d steps done", status, count("succeeded"), users+2)
+	}
+	// Zoom: one sub account, every user exactly once, no create refused as a duplicate.
+	seen := map[string]int{}
+	for _, u := range sb.Users() {
+		if strings.HasSuffix(u.Email, "@resume.example") {
+			seen[u.Email]++
+		}
+	}
+	if seen[owner] != 1 || len(seen) != users+1 {
+		t.Fatalf("Zoom has %d of the owner and %d addresses in all", seen[owner], len(seen))
+	}
+	created, dup := 0, 0
+	for _, r := range sb.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/users") {
+			switch {
+			case r.Status == http.StatusCreated || r.Status == 0:
+				created++
+			case r.Code == 1005 || r.Code == 1009:
+				dup++
+			}
+		}
+	}
+	if created != users || dup != 0 {
+		t.Fatalf("Zoom's request log: %d user creates (want %d), %d refused as duplicates", created, users, dup)
+	}
+	// No step was recorded as done twice, and the new process's page shows the end.
+	var twice int
+	db.QueryRow(ctx, `SELECT count(*) FROM (SELECT details->>'step' FROM audit_events WHERE action = 'onboarding.step' AND outcome = 'succeeded'
+		AND job_id::text = $1 GROUP BY 1 HAVING count(*) > 1) d`, jobID).Scan(&twice)
+	if twice != 0 {
+		t.Fatalf("%d steps recorded as done twice", twice)
+	}
+	if _, body := w.get(second.URL + "/jobs/" + jobID); !strings.Contains(body, `data-status="succeeded"`) {
+		t.Fatal("the progress page in the new process does not show the onboarding finished")
+	}
+}

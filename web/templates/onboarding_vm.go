@@ -1,0 +1,124 @@
+package templates
+
+import "time"
+
+// WizardStep is one entry of the onboarding wizard's step bar.
+type WizardStep struct {
+	Key      string
+	Label    string
+	URL      string
+	Current  bool
+	Done     bool
+	Disabled bool   // not needed for this customer (a plan when the customer pays Zoom)
+	Note     string // why it is disabled
+}
+
+// WizardCall is one Zoom call the review page announces.
+type WizardCall struct {
+	Step    int
+	Method  string
+	Path    string
+	What    string
+	Details []string
+}
+
+// WizardUser is a first user on the users step.
+type WizardUser struct {
+	Email string
+	Name  string
+	Type  string
+}
+
+// WizardPage is one page of the onboarding wizard.
+type WizardPage struct {
+	ID        string
+	Step      string // customer, options, plan, template, users, review
+	Steps     []WizardStep
+	Action    string
+	Prev      string // the previous step's URL, "" on the first
+	Form      map[string]string
+	Errors    map[string]string
+	UpdatedBy string
+	UpdatedAt time.Time
+	// The plan step.
+	PlanTypes []string
+	// The template step.
+	Templates     []Option
+	TemplateLines []string
+	// The users step.
+	Users    []WizardUser
+	Licensed int
+	// The review step.
+	Calls    []WizardCall
+	Problems []WizardProblem
+	Summary  []Fact
+}
+
+// WizardProblem is something the review found missing, with a link to the step to fix it.
+type WizardProblem struct {
+	Text string
+	URL  string
+}
+
+// DraftRow is an onboarding draft on the wizard's first page.
+type DraftRow struct {
+	URL       string
+	DeleteURL string
+	Name      string
+	Owner     string
+	Reached   string
+	By        string
+	UpdatedAt time.Time
+}
+
+// OnboardingStartPage lists the drafts and starts a new onboarding.
+type OnboardingStartPage struct {
+	Drafts  []DraftRow
+	Running []JobSummary
+}
+
+// OnboardingStepView is one step of a running onboarding, on its progress page.
+type OnboardingStepView struct {
+	Seq      int
+	Label    string
+	Subject  string
+	Status   string
+	Badge    string
+	Result   string
+	Error    string
+	ZoomCode int
+	Attempts int
+	When     time.Time
+	RetryURL string
+	SkipURL  string
+}
+
+// OnboardingProgress is an onboarding saga's state, for its job page and its customer's page.
+type OnboardingProgress struct {
+	ID          string
+	Status      string // running, stopped, succeeded, abandoned
+	Customer    string
+	CustomerURL string
+	StartedBy   string
+	Started     time.Time
+	Finished    time.Time
+	Steps       []OnboardingStepView
+	Done        int
+	Skipped     int
+	Open        int
+	JobURL      string
+	CanAct      bool
+	AbandonURL  string
+	CopyURL     string
+	Created     bool // the sub account exists in Zoom
+}
+
+// AbandonPage confirms abandoning a stopped onboarding.
+type AbandonPage struct {
+	Progress      OnboardingProgress
+	Action        string
+	AccountID     string
+	AccountName   string
+	UsersCreated  int
+	StepsFinished []string
+}
