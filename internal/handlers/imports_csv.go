@@ -17,6 +17,10 @@ import (
 // MaxImportRows is the most rows a bulk user file may hold.
 const MaxImportRows = 10000
 
+// MaxImportBytes is the request body limit of a bulk user file's upload: 10,000 rows of up to
+// about 800 bytes.
+const MaxImportBytes = 8 << 20
+
 // csvRow is one data row of a bulk user file.
 type csvRow struct {
 	line                                        int

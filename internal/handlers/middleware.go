@@ -166,7 +166,12 @@ func (h *Handlers) crossOrigin(next http.Handler) http.Handler {
 func (h *Handlers) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+			limit := h.cfg.MaxBodyBytes
+			if r.Method == http.MethodPost && r.URL.Path == "/imports" {
+				// A bulk user file of 10,000 rows with long names runs past the general limit.
+				limit = max(limit, MaxImportBytes)
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -90,6 +90,9 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 			if id, ok := res["zoom_account_id"].(string); ok {
 				v.Result = strings.TrimSpace("account " + id + ": " + v.Result)
 			}
+			if v.Result == "" {
+				v.Result = resultLine(res)
+			}
 		}
 		if actions && o.Status == store.OnboardingStopped && s.Status == store.StepFailed {
 			v.RetryURL = base + "/steps/" + strconv.Itoa(s.Seq) + "/retry"
@@ -278,4 +281,25 @@ func (h *Handlers) customerOnboarding(r *http.Request, c store.Customer) *templa
 		return nil
 	}
 	return &p
+}
+
+// resultLine describes what a step set, from its recorded result.
+func resultLine(res map[string]any) string {
+	var parts []string
+	if pm, ok := res["pay_mode"].(string); ok {
+		parts = append(parts, map[string]string{"master": "you pay (master)", "sub": "the customer pays (sub)"}[pm])
+	}
+	if ar, ok := res["auto_renew"].(bool); ok {
+		parts = append(parts, "auto-renew "+map[bool]string{true: "on", false: "off"}[ar])
+	}
+	if plan, ok := res["plan"].(string); ok {
+		if hosts, ok := res["hosts"].(float64); ok {
+			plan += fmt.Sprintf(", %d hosts", int(hosts))
+		}
+		parts = append(parts, plan)
+	}
+	if t, ok := res["template"].(string); ok {
+		parts = append(parts, "template “"+t+"”")
+	}
+	return strings.Join(parts, ", ")
 }

@@ -101,6 +101,15 @@ func (c *Client) call(ctx context.Context, ep endpoint, args []string, query url
 			return r, c.failed(ctx, ep, r, "reauth", fmt.Errorf("%w: %w", ErrNeedsReauth, zerr))
 		case res.StatusCode == http.StatusTooManyRequests:
 			zerr.RetryAfter = retryAfter(res.Header, c.rt.now())
+			if zerr.DailyLimit && ep.method == http.MethodPost && strings.HasSuffix(ep.route, "/users") {
+				// The daily cap on creating users counts per account created into (ZOOM_API §2.3,
+				// §6), not the primary's Light budget: holding that budget back would stop every
+				// other call of the partner until midnight. Only this call fails.
+				if zerr.RetryAfter.IsZero() {
+					zerr.RetryAfter = c.rt.now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+				}
+				return r, c.failed(ctx, ep, r, rateKind(zerr), zerr)
+			}
 			wait, ok := c.rateLimited(ctx, key, zerr)
 			if !ok || !retry || !c.canWait(ctx, wait) {
 				return r, c.failed(ctx, ep, r, rateKind(zerr), zerr)

@@ -258,3 +258,28 @@ func TestPostgresLimiterSemantics(t *testing.T) {
 		t.Errorf("another account is affected: %+v", r)
 	}
 }
+
+// The daily cap on creating users is the account's own: reaching it fails that create only,
+// and the partner's other Light calls (and creates elsewhere) go on.
+func TestDailyUserCreateCapHoldsNothingElseBack(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, zoom.Config{})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	ctx := context.Background()
+	sub := firstSubAccount(t, c)
+	e.sb.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Status: 429, Code: 429, Count: 1,
+		Message: "You have reached the maximum daily rate limit for this API. Refer to the response header for details on when you can make another request."})
+	_, _, err := c.CreateUser(ctx, sub, &zoom.CreateUserRequest{Action: zoom.ActionCreate, UserInfo: zoom.CreateUserInfo{Email: "capped@example.com", Type: zoom.UserBasic}})
+	if ze, ok := zoom.AsError(err); !ok || !ze.DailyLimit || ze.RetryAfter.IsZero() {
+		t.Fatalf("create at the cap: %v", err)
+	}
+	e.clearRequests()
+	if _, _, err := c.GetUser(ctx, sub, "capped@example.com", nil); err != nil && zoom.IsRateLimited(err) {
+		t.Fatalf("a Light read after the create cap: %v", err)
+	}
+	if _, _, err := c.CreateUser(ctx, sub, &zoom.CreateUserRequest{Action: zoom.ActionCreate, UserInfo: zoom.CreateUserInfo{Email: "next@example.com", Type: zoom.UserBasic}}); err != nil {
+		t.Fatalf("the next create (Zoom allows it again): %v", err)
+	}
+	if n := len(e.requests("", "*")); n != 2 {
+		t.Fatalf("sandbox saw %d requests after the cap, want 2 (nothing held back)", n)
+	}
+}
