@@ -627,6 +627,13 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 	if msg := licenceProblem(f.Users, f.Plan); msg != "" {
 		problem("users", msg)
 	}
+	paid := f.Plan != nil && f.PayMode == zoom.PayModeMaster
+	if !paid && f.TemplateID != 0 {
+		p.Warnings = append(p.Warnings, "No plan is subscribed here: Zoom lets only paid accounts change some settings, so the template step may be refused until the customer has a plan (you can then retry it).")
+	}
+	if !paid && slices.ContainsFunc(f.Users, func(u store.NewUserInput) bool { return u.Type == zoom.UserLicensed }) {
+		p.Warnings = append(p.Warnings, "Some first users are licensed but no plan is subscribed here: Zoom refuses licensed users without licences to give.")
+	}
 	name := f.AccountName
 	if name == "" {
 		name = strings.TrimSpace(f.FirstName + " " + f.LastName)

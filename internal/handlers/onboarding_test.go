@@ -202,6 +202,15 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 	if got.StatusCode != http.StatusUnprocessableEntity || got.TestID("error-owner_password") == "" {
 		t.Fatalf("weak password: %d", got.StatusCode)
 	}
+	if n := review.Doc().Find(`[data-testid="review-warning"]`).Length(); n != 0 {
+		t.Fatalf("%d warnings for a paid customer", n)
+	}
+	// The customer paying Zoom: no plan here, so licensed users are a warning (not a block).
+	admin.post(base+"/options", url.Values{"pay_mode": {"sub"}})
+	review = admin.get(base + "/review")
+	if w := review.TestID("review-warning"); !strings.Contains(w, "licensed") || review.Doc().Find(`[data-testid="review-call"]`).Length() != 4 {
+		t.Fatalf("review for a self-paying customer: warning %q, %d calls", w, review.Doc().Find(`[data-testid="review-call"]`).Length())
+	}
 	// A draft of another partner is a 404 (the isolation suite covers every route; here, one).
 	fab := e.browser()
 	fab.signIn(e, fabOwner)

@@ -51,6 +51,7 @@ type WizardPage struct {
 	// The review step.
 	Calls    []WizardCall
 	Problems []WizardProblem
+	Warnings []string // what Zoom may refuse, but need not
 	Summary  []Fact
 }
 
