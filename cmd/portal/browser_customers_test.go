@@ -108,7 +108,8 @@ func TestBrowserCustomerLifecycle(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="settings-table"]`)),
 		chromedp.SetValue(css(`#s-in_meeting\.waiting_room`), "false"),
 		chromedp.Click(css(`[data-testid="save-settings"]`)),
-		chromedp.WaitVisible(css(`[data-testid="settings-table"]`)),
+		// The table is on the page before the save too: wait for the answer's message.
+		chromedp.WaitVisible(css(`.flash.ok`)),
 		screenshot("17-settings-saved"),
 	)
 	if got := value(t, ctx, chromedp.Value(css(`#s-in_meeting\.waiting_room`))); got != "false" {

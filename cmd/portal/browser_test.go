@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,13 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 		err := chromedp.Do(sctx, step)
 		cancel()
 		if err != nil {
-			t.Fatalf("browser step %d: %v", i+1, err)
+			// What the page shows, for whoever reads the failure.
+			name := "FAILED-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-step" + strconv.Itoa(i+1)
+			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_ = chromedp.Do(fctx, screenshot(name))
+			url, _ := chromedp.Run(fctx, chromedp.Location())
+			cancel()
+			t.Fatalf("browser step %d: %v (page %s; screenshot %s.png)", i+1, err, url, name)
 		}
 	}
 }
