@@ -519,7 +519,8 @@ func csvUpload(data []byte) (string, string) {
 
 // parseFirstUsers reads the users step: one user per line as CSV, "email, first name, last
 // name, type" (type basic or licensed, basic when left out), optionally under a header row
-// naming the columns (as in a bulk user file). Every problem is named with its line.
+// naming the columns (as in a bulk user file; also where an uploaded file's lines start).
+// Every problem is named with its line.
 func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -531,7 +532,6 @@ func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 	var users []store.NewUserInput
 	var msgs []string
 	seen := map[string]int{}
-	first := true
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -542,19 +542,17 @@ func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 			msgs = append(msgs, fmt.Sprintf("Line %d is not readable: %v", line, err))
 			break
 		}
-		if first {
-			first = false
-			if !strings.Contains(strings.Join(rec, ""), "@") {
-				header := map[string]int{}
-				for i, h := range rec {
-					if col, ok := headerAliases[strings.ReplaceAll(strings.ToLower(strings.TrimSpace(h)), " ", "_")]; ok {
-						header[col] = i
-					}
+		// A header row may come first, or where an uploaded file's lines begin.
+		if !strings.Contains(strings.Join(rec, ""), "@") {
+			header := map[string]int{}
+			for i, h := range rec {
+				if col, ok := headerAliases[strings.ReplaceAll(strings.ToLower(strings.TrimSpace(h)), " ", "_")]; ok {
+					header[col] = i
 				}
-				if _, ok := header["email"]; ok {
-					cols = header
-					continue
-				}
+			}
+			if _, ok := header["email"]; ok {
+				cols = header
+				continue
 			}
 		}
 		cell := func(col string) string {

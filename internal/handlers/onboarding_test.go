@@ -1,10 +1,12 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -182,8 +184,22 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 	if got.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got.TestID("error-users"), "3 users are licensed but the plan has 2 hosts") {
 		t.Fatalf("too many licensed: %d %q", got.StatusCode, got.TestID("error-users"))
 	}
-	if got := admin.post(base+"/users", url.Values{"users": {"a@blueharbor.example,A,A,licensed\nb@blueharbor.example,B,B"}}); got.location(t) != base+"/review" {
-		t.Fatalf("users saved to %s", got.location(t))
+	// A CSV file, as a bulk user file is written, adds to what is typed.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("users", "a@blueharbor.example,A,A,licensed")
+	fw, _ := mw.CreateFormFile("file", "first-users.csv")
+	_, _ = fw.Write([]byte("\xef\xbb\xbfEmail,First Name,Last Name,Type\r\nb@blueharbor.example,B,B,basic\r\n"))
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/users", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if got := admin.do(req); got.StatusCode != http.StatusSeeOther || got.location(t) != base+"/review" {
+		t.Fatalf("users with a file: %d %q %q", got.StatusCode, got.TestID("error-users"), got.TestID("error-file"))
+	}
+	if saved := admin.get(base + "/users"); saved.Doc().Find(`[data-testid="first-users"] tbody tr`).Length() != 2 ||
+		!strings.Contains(saved.TestID("first-users"), "b@blueharbor.example") {
+		t.Fatalf("saved first users: %q", saved.TestID("first-users"))
 	}
 	// The review lists every call, in order; nothing has reached Zoom.
 	e.waitJobsIdle()
