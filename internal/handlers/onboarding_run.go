@@ -119,11 +119,12 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 // its state, live while it runs.
 func (h *Handlers) onboardingJobPage(w http.ResponseWriter, r *http.Request, j store.Job, p templates.JobPage) error {
 	a := staffFrom(r.Context())
-	o, err := h.store.OnboardingOfJob(r.Context(), a.Partner.ID, j.ID)
+	// A distributor may look at a reseller's onboarding (its job is in reach) but not act on it.
+	o, err := h.store.OnboardingOfJob(r.Context(), j.PartnerID, j.ID)
 	if err != nil {
 		return err
 	}
-	prog, err := h.onboardingProgress(r, o, h.allowed(r, policy.EditCustomer))
+	prog, err := h.onboardingProgress(r, o, j.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
 	if err != nil {
 		return err
 	}
