@@ -121,7 +121,9 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="onboarding-steps"]`)),
 		screenshot("39-onboarding-progress"),
 	)
-	value(t, ctx, chromedp.Poll[bool](`document.querySelector('[data-testid="job-progress"]').dataset.status === "succeeded"`))
+	if status := jobStatus(t, ctx); status != "succeeded" {
+		t.Fatalf("the onboarding ended %s", status)
+	}
 	do(t, ctx, screenshot("40-onboarding-done"))
 	if n := count(t, ctx, `[data-testid="onboarding-step"][data-status="succeeded"]`); n != 24 {
 		t.Fatalf("%d steps succeeded, want 24", n)

@@ -91,6 +91,24 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	return strings.TrimSpace(value(t, ctx, chromedp.Text(chromedp.CSS(css))))
 }
 
+// jobStatus waits until the job page shown is finished and returns its status. The poll that
+// finds a job finished reloads the page, so reads between documents are tried again.
+func jobStatus(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		status, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="job-progress"]')?.dataset.status ?? ""`))
+		cancel()
+		if err == nil && status != "" && status != "running" {
+			// Let the reload the last poll asked for land before reading the page.
+			do(t, ctx, chromedp.WaitVisible(css(`[data-testid="job-progress"][data-status="`+status+`"]`)))
+			return status
+		}
+	}
+	t.Fatal("the job did not finish within 60 s")
+	return ""
+}
+
 // screenshot saves a full-page PNG under testdata/screenshots (git-ignored).
 func screenshot(name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

@@ -32,6 +32,12 @@ func sandboxMember(t *testing.T, sandboxURL, accountID string) (id, email string
 	return users[0].ID, users[0].Email
 }
 
+// display is the computed CSS display of the element sel finds.
+func display(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return value(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(`+"`"+sel+"`"+`)).display`))
+}
+
 // acceptConfirms makes the page's confirm() questions (data-confirm buttons) answer yes.
 func acceptConfirms() chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`)
@@ -85,6 +91,15 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	if v := value(t, ctx, chromedp.Evaluate[string](`document.querySelector('#u-first_name').value`)); v != "Dana" {
 		t.Fatalf("the form lost the first name: %q", v)
 	}
+	// The password is for autoCreate only: hidden while another action is chosen.
+	if d := display(t, ctx, `[data-testid="password-field"]`); d != "none" {
+		t.Fatalf("the password field with create: display %q", d)
+	}
+	do(t, ctx, chromedp.Click(css(`[data-testid="action-autoCreate"]`)))
+	if d := display(t, ctx, `[data-testid="password-field"]`); d == "none" {
+		t.Fatal("the password field is hidden with autoCreate")
+	}
+	do(t, ctx, chromedp.Click(css(`[data-testid="action-create"]`)))
 	do(t, ctx,
 		setField(`#u-email`, "dana.ross@"+strings.ToLower(strings.ReplaceAll(name, " ", ""))+".example"),
 		chromedp.Click(css(`[data-testid="create-user"]`)),
@@ -147,11 +162,22 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 		chromedp.Click(css(`[data-testid="start-import"]`)),
 		chromedp.WaitVisible(css(`[data-testid="job-progress"]`)),
 	)
-	// The bar moves while htmx refreshes the panel.
+	// The bar moves while htmx refreshes the panel; the poll that finds the job finished
+	// reloads the page (so the reads tolerate a page between documents).
 	sawProgress := false
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
-		status := value(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="job-progress"]').dataset.status`))
-		done, _ := strconv.Atoi(text(t, ctx, `[data-testid="job-done"]`))
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		got, err := chromedp.Run(sctx, chromedp.Evaluate[string](`(() => {
+			const p = document.querySelector('[data-testid="job-progress"]'), d = document.querySelector('[data-testid="job-done"]');
+			return p && d ? p.dataset.status + " " + d.textContent.trim() : "";
+		})()`))
+		cancel()
+		status, doneText, _ := strings.Cut(got, " ")
+		if err != nil || got == "" {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		done, _ := strconv.Atoi(doneText)
 		if status == "running" && done > 20 && !sawProgress {
 			sawProgress = true
 			do(t, ctx, screenshot("26-import-progress"))
@@ -168,6 +194,10 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	if done, failed, left := text(t, ctx, `[data-testid="job-done"]`), text(t, ctx, `[data-testid="job-failed"]`), text(t, ctx, `[data-testid="job-left"]`); done != "195" || failed != "0" || left != "0" {
 		t.Fatalf("finished job: %s done, %s failed, %s left", done, failed, left)
 	}
+	// The finished page was reloaded whole: no cancel button left, and no more polling.
+	if n, polls := count(t, ctx, `[data-testid="cancel-job"]`), count(t, ctx, `[hx-get]`); n != 0 || polls != 0 {
+		t.Fatalf("finished job: %d cancel buttons, %d pollers", n, polls)
+	}
 	// The search in the header finds an imported user and names its customer.
 	do(t, ctx,
 		chromedp.SendKeys(css(`[data-testid="top-search"]`), "imported042@bulk.example\n"),
@@ -177,17 +207,32 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="search-user-customer"]`); got != name {
 		t.Fatalf("search names customer %q, want %q", got, name)
 	}
-	// Admins select users for a bulk deactivate or remove, confirmed on the next page.
+	// Admins select users for a bulk deactivate or remove, confirmed on the next page. Pending
+	// users can only be removed.
 	do(t, ctx,
 		chromedp.Navigate(users+"?status=pending"),
 		chromedp.WaitVisible(css(`[data-testid="bulk-remove"]`)),
 		chromedp.Click(css(`[data-testid="user-row"] input[type=checkbox]`)),
+		chromedp.WaitVisible(css(`[data-testid="bulk-count"]`)),
 		screenshot("29-users-selection"),
+	)
+	if got, n := text(t, ctx, `[data-testid="bulk-count"]`), count(t, ctx, `[data-testid="bulk-deactivate"]`); got != "1 selected" || n != 0 {
+		t.Fatalf("bulk bar on the Pending tab: %q, %d deactivate buttons", got, n)
+	}
+	do(t, ctx,
 		chromedp.Click(css(`[data-testid="bulk-remove"]`)),
 		chromedp.WaitVisible(css(`[data-testid="start-import"]`)),
 		screenshot("30-bulk-remove-confirm"),
 	)
 	if got := text(t, ctx, `[data-testid="preview-valid"]`); got != "1" {
 		t.Fatalf("selection of one pending user: %s ready", got)
+	}
+	// The transfers belong to Delete: hidden until it is chosen.
+	if d := display(t, ctx, `[data-testid="transfer-fields"]`); d != "none" {
+		t.Fatalf("transfer fields with disassociate: display %q", d)
+	}
+	do(t, ctx, chromedp.Click(css(`input[name=remove_action][value=delete]`)))
+	if d := display(t, ctx, `[data-testid="transfer-fields"]`); d == "none" {
+		t.Fatal("transfer fields hidden with delete")
 	}
 }

@@ -164,13 +164,11 @@ func (w *webClient) moveCookies(from, to string) {
 	w.c.Jar.SetCookies(tu, w.c.Jar.Cookies(f))
 }
 
-// TestImportResumesAfterThePortalIsKilled kills the portal process (SIGKILL) in the middle of
-// an import, with creates in flight, starts a new process on the same database, and checks
-// that every valid row was created exactly once in Zoom and every result recorded.
-func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	// Zoom lives outside the portal process, so that it survives the kill.
+// withOutsideSandbox prepares a portal whose Zoom (a sandbox with the demo data) runs in the
+// test, outside the portal process, so that it survives the portal being killed. It returns
+// the sandbox, the portal's environment, and a pool of the schema owner (it sees every row).
+func withOutsideSandbox(t *testing.T) (*sandbox.Sandbox, map[string]string, *pgxpool.Pool) {
+	t.Helper()
 	sb, err := sandbox.New(sandbox.Options{Seed: sandbox.SeedDemo})
 	if err != nil {
 		t.Fatal(err)
@@ -183,11 +181,21 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	env["PORTAL_SANDBOX"] = "false"
 	env["ZOOM_CLIENT_ID"], env["ZOOM_CLIENT_SECRET"] = sandbox.DemoClientID, sandbox.DemoClientSecret
 	env["ZOOM_OAUTH_URL"], env["ZOOM_API_URL"] = sbSrv.URL, sbSrv.URL+"/v2"
-	db, err := pgxpool.New(ctx, env["MIGRATE_DATABASE_URL"]) // the schema owner: sees every row
+	db, err := pgxpool.New(context.Background(), env["MIGRATE_DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
+	return sb, env, db
+}
+
+// TestImportResumesAfterThePortalIsKilled kills the portal process (SIGKILL) in the middle of
+// an import, with creates in flight, starts a new process on the same database, and checks
+// that every valid row was created exactly once in Zoom and every result recorded.
+func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb, env, db := withOutsideSandbox(t)
 
 	first := startChild(t, env)
 	w := newWebClient(t)

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
@@ -22,23 +19,7 @@ import (
 func TestOnboardingResumesAfterThePortalIsKilled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sb, err := sandbox.New(sandbox.Options{Seed: sandbox.SeedDemo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbSrv := httptest.NewServer(sb.Handler())
-	t.Cleanup(func() { sbSrv.Close(); sb.Close() })
-	sb.SetPublicURL(sbSrv.URL)
-	env := baseEnv(t, newTestDB(t))
-	delete(env, "PORTAL_SANDBOX_ADDR")
-	env["PORTAL_SANDBOX"] = "false"
-	env["ZOOM_CLIENT_ID"], env["ZOOM_CLIENT_SECRET"] = sandbox.DemoClientID, sandbox.DemoClientSecret
-	env["ZOOM_OAUTH_URL"], env["ZOOM_API_URL"] = sbSrv.URL, sbSrv.URL+"/v2"
-	db, err := pgxpool.New(ctx, env["MIGRATE_DATABASE_URL"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
+	sb, env, db := withOutsideSandbox(t)
 
 	first := startChild(t, env)
 	w := newWebClient(t)

@@ -1,10 +1,10 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
@@ -51,39 +51,49 @@ func validateOwner(f map[string]string) map[string]string {
 	if utf8.RuneCountInString(f["account_name"]) > 64 {
 		errs["account_name"] = "Zoom allows at most 64 characters."
 	}
-	switch {
-	case f["email"] == "":
-		errs["email"] = "Enter the owner's email address."
-	case len(f["email"]) > 128:
-		errs["email"] = "Zoom allows at most 128 characters."
-	case !validEmail(f["email"]) || !strings.Contains(f["email"][strings.LastIndex(f["email"], "@")+1:], "."):
-		errs["email"] = "This is not an email address, like name@example.com."
+	if msg := checkEmail(f["email"]); msg != "" {
+		errs["email"] = msg
 	}
 	return errs
 }
 
-// passwordProblem says what is wrong with a new owner's password under Zoom's rules, or "".
+// passwordRun is how long a run of repeated ("aaaaaa") or consecutive ("abcdef", "654321")
+// characters Zoom refuses in a password (code 1111, ZOOM_API §1.3 and §2.3).
+const passwordRun = 6
+
+// passwordProblem says what is wrong with a password under Zoom's rules, or "": 8 to 32
+// characters, upper- and lower-case letters and a digit, no run of passwordRun repeated or
+// consecutive characters. It is the one check of every password Tierdesk sends to Zoom: a
+// new sub account's owner (quick form and onboarding) and a user created with autoCreate.
+// The forms' hint says the same (templates.PasswordHint).
 func passwordProblem(p string) string {
-	n := utf8.RuneCountInString(p)
-	if n < 8 || n > 32 {
+	if n := utf8.RuneCountInString(p); n < 8 || n > 32 {
 		return "Use 8 to 32 characters."
 	}
 	var upper, lower, digit bool
-	for _, r := range p {
-		upper = upper || unicode.IsUpper(r)
-		lower = lower || unicode.IsLower(r)
-		digit = digit || unicode.IsDigit(r)
+	for _, c := range p {
+		upper = upper || (c >= 'A' && c <= 'Z')
+		lower = lower || (c >= 'a' && c <= 'z')
+		digit = digit || (c >= '0' && c <= '9')
 	}
 	if !upper || !lower || !digit {
-		return "Use upper and lower case letters and at least one digit."
+		return "Use upper- and lower-case letters and at least one digit."
 	}
 	rs := []rune(p)
-	for i := 2; i < len(rs); i++ {
-		if rs[i] == rs[i-1] && rs[i-1] == rs[i-2] {
-			return "Zoom refuses repeated characters such as 'aaa'."
+	same, up, down := 1, 1, 1
+	step := func(cont bool, n int) int {
+		if cont {
+			return n + 1
 		}
-		if rs[i]-rs[i-1] == 1 && rs[i-1]-rs[i-2] == 1 {
-			return "Zoom refuses consecutive characters such as 'abc' or '123'."
+		return 1
+	}
+	for i := 1; i < len(rs); i++ {
+		same, up, down = step(rs[i] == rs[i-1], same), step(rs[i] == rs[i-1]+1, up), step(rs[i] == rs[i-1]-1, down)
+		if same >= passwordRun {
+			return "Zoom refuses repeated characters such as 'aaaaaa'."
+		}
+		if up >= passwordRun || down >= passwordRun {
+			return "Zoom refuses consecutive characters such as 'abcdef' or '654321'."
 		}
 	}
 	return ""
@@ -124,20 +134,28 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	// An earlier create for this owner whose answer was lost is settled first.
-	if pending, err := h.store.PendingCustomers(ctx, a.Partner.ID); err == nil {
-		for _, c := range pending {
-			if strings.EqualFold(c.OwnerEmail, form["email"]) {
-				found, err := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, c, h.requestEvent(r))
-				if err != nil {
-					page.Errors["_"] = "An earlier create for this owner is still unresolved and Zoom cannot be asked about it right now. Nothing was sent; try again in a minute."
-					return show(http.StatusServiceUnavailable)
-				}
-				if found {
-					c, _ = h.store.CustomerByAccount(ctx, a.Partner.ID, c.ZoomAccountID)
-					h.flash(ctx, "info", "Zoom had already created this customer in an earlier attempt whose answer was lost: here it is. Nothing was created twice.")
-					return h.redirectToOwnerCustomer(w, r, form["email"])
-				}
-			}
+	pendings, err := h.store.PendingCustomers(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range pendings {
+		if !strings.EqualFold(c.OwnerEmail, form["email"]) {
+			continue
+		}
+		found, err := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, c, h.requestEvent(r))
+		if err != nil {
+			ev := h.withGrant(r, zc)
+			ev.Action, ev.Outcome = "customer.create", store.OutcomeDenied
+			ev.TargetType, ev.TargetLabel = "customer", name
+			ev.Details = details(map[string]any{"owner_email": form["email"], "pending_customer": c.ZoomAccountID,
+				"reason": "an earlier create for this owner is unresolved and Zoom could not be asked about it: nothing was sent"})
+			h.auditAlone(r, ev)
+			page.Errors["_"] = "An earlier create for this owner is still unresolved and Zoom cannot be asked about it right now. Nothing was sent; try again in a minute."
+			return show(http.StatusServiceUnavailable)
+		}
+		if found {
+			h.flash(ctx, "info", "Zoom had already created this customer in an earlier attempt whose answer was lost: here it is. Nothing was created twice.")
+			return h.redirectToOwnerCustomer(w, r, form["email"])
 		}
 	}
 	payMode := form["pay_mode"]
@@ -195,20 +213,18 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 	}
 }
 
-// redirectToOwnerCustomer goes to the customer whose owner is email.
+// redirectToOwnerCustomer goes to the customer whose owner is email, or to the list.
 func (h *Handlers) redirectToOwnerCustomer(w http.ResponseWriter, r *http.Request, email string) error {
 	a := staffFrom(r.Context())
-	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Query: email, Limit: 5})
-	if err != nil {
+	c, err := h.store.CustomerByOwnerEmail(r.Context(), a.Partner.ID, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		http.Redirect(w, r, "/customers", http.StatusSeeOther)
+		return nil
+	case err != nil:
 		return err
 	}
-	for _, c := range page.Customers {
-		if strings.EqualFold(c.OwnerEmail, email) {
-			http.Redirect(w, r, "/customers/"+url.PathEscape(c.ZoomAccountID), http.StatusSeeOther)
-			return nil
-		}
-	}
-	http.Redirect(w, r, "/customers", http.StatusSeeOther)
+	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
 	return nil
 }
 

@@ -23,10 +23,23 @@ func (h *Handlers) editableCustomer(r *http.Request, action policy.Action) (stor
 		return c, err
 	}
 	if c.Status != store.CustomerActive {
+		h.deny(r, action, target{PartnerID: c.PartnerID, Type: "customer", ID: c.ZoomAccountID, Label: c.AccountName, CustomerID: c.ZoomAccountID},
+			"the customer is "+string(c.Status)+" in Tierdesk")
 		return c, &pageError{status: http.StatusConflict, title: "Not possible now",
 			message: "This customer is " + string(c.Status) + " in Tierdesk, so it cannot be changed. Nothing was sent to Zoom."}
 	}
 	return c, nil
+}
+
+// payModeLabel names a pay mode for people: who pays Zoom for the customer's plans.
+func payModeLabel(mode string) string {
+	switch mode {
+	case zoom.PayModeMaster:
+		return "You pay (master)"
+	case zoom.PayModeSub:
+		return "The customer pays (sub)"
+	}
+	return mode
 }
 
 func customerURL(c store.Customer, suffix string) string {
@@ -129,9 +142,8 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 		return nil
 	}
 	if update.PayMode != "" {
-		who := map[string]string{zoom.PayModeMaster: "you (the primary account)", zoom.PayModeSub: "the customer itself"}[update.PayMode]
 		if h.confirm(w, r, c, "Change who pays for "+c.AccountName, "Change pay mode", false, []string{
-			"From now on Zoom bills " + who + " for this customer's plans.",
+			"Pay mode changes from “" + payModeLabel(before.PayMode) + "” to “" + payModeLabel(update.PayMode) + "”: from now on Zoom bills accordingly for this customer's plans.",
 			"Zoom refuses this when the customer already has a plan: cancel the plan first if needed.",
 		}) {
 			return nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -31,7 +32,7 @@ func (h *Handlers) plansPage(r *http.Request, c store.Customer) (templates.Plans
 		return templates.PlansTabPage{}, err
 	}
 	head := h.customerHead(r, c, "/plans", d)
-	p := templates.PlansTabPage{Head: head, PlanTypes: planTypes, CancelReason: cancelReasons}
+	p := templates.PlansTabPage{Head: head, PlanTypes: planTypes}
 	var plans zoom.Plans
 	switch {
 	case d.Unreliable["plans"] != "":
@@ -101,15 +102,47 @@ func (h *Handlers) customerPlans(w http.ResponseWriter, r *http.Request) error {
 // planForm reads a plan order from the form, with field errors.
 func planForm(r *http.Request) (zoom.PlanOrder, map[string]string, map[string]string) {
 	form := map[string]string{"type": strings.TrimSpace(r.PostFormValue("type")), "hosts": strings.TrimSpace(r.PostFormValue("hosts"))}
+	order, errs := checkPlanOrder(form["type"], form["hosts"])
+	return order, form, errs
+}
+
+// checkPlanOrder checks a plan order as typed (a plan code and a number of hosts) and returns
+// it, with errors keyed "type" and "hosts". It is the one check of plan orders, for the plans
+// tab and the onboarding wizard.
+func checkPlanOrder(typ, hosts string) (zoom.PlanOrder, map[string]string) {
 	errs := map[string]string{}
-	hosts, err := strconv.Atoi(form["hosts"])
-	if form["type"] == "" {
+	typ = strings.TrimSpace(typ)
+	switch {
+	case typ == "":
 		errs["type"] = "Enter the plan code, e.g. business_annual."
+	case utf8.RuneCountInString(typ) > 64:
+		errs["type"] = "At most 64 characters."
 	}
-	if err != nil || hosts < 1 || hosts > 99999 {
+	n, err := strconv.Atoi(strings.TrimSpace(hosts))
+	if err != nil || n < 1 || n > 99999 {
 		errs["hosts"] = "Enter the number of hosts (licensed users), at least 1."
 	}
-	return zoom.PlanOrder{Type: form["type"], Hosts: hosts}, form, errs
+	return zoom.PlanOrder{Type: typ, Hosts: n}, errs
+}
+
+// checkContact checks a billing contact (keyed by contactFields, Zoom's names) as Zoom needs
+// it and returns errors keyed the same way. It is the one check of billing contacts, for the
+// plans tab and the onboarding wizard.
+func checkContact(ct map[string]string) map[string]string {
+	errs := map[string]string{}
+	for _, k := range contactFields {
+		switch v := strings.TrimSpace(ct[k]); {
+		case v == "":
+			errs[k] = "Zoom needs this for the billing contact."
+		case utf8.RuneCountInString(v) > 128:
+			errs[k] = "At most 128 characters."
+		case k == "email" && checkEmail(v) != "":
+			errs[k] = "This is not an email address, like name@example.com."
+		case k == "country" && (len(v) != 2 || strings.IndexFunc(v, func(r rune) bool { return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') }) >= 0):
+			errs[k] = "Use the two-letter country code, e.g. US or DE."
+		}
+	}
+	return errs
 }
 
 // planChange runs one plan change: validate, confirm (it costs money), call Zoom, audit.
@@ -149,7 +182,11 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	if formName == "cancel" {
 		reasons = cancelReasons
 	}
-	if h.confirm(w, r, c, title+" for "+c.AccountName, "Confirm", formName == "cancel", lines(order, form), reasons...) {
+	button := "Confirm"
+	if formName == "cancel" {
+		button = "Cancel the plan"
+	}
+	if h.confirm(w, r, c, title+" for "+c.AccountName, button, formName == "cancel", lines(order, form), reasons...) {
 		return nil
 	}
 	zc, err := h.zoomFor(r)
@@ -200,7 +237,6 @@ func billingExplain(err error, msg string) string {
 
 // subscribePlan subscribes a base plan with a billing contact (POST /customers/{accountId}/plans).
 func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
-	contactFields := []string{"first_name", "last_name", "email", "phone_number", "address", "city", "state", "zip", "country"}
 	return h.planChange(w, r, "subscribe", "customer.plan.subscribe", "Subscribe a plan",
 		func(o zoom.PlanOrder, f map[string]string) []string {
 			return []string{fmt.Sprintf("Zoom starts billing you for %s with %d hosts.", o.Type, o.Hosts),
@@ -215,15 +251,9 @@ func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
 		func(r *http.Request, form, errs map[string]string) {
 			for _, k := range contactFields {
 				form[k] = strings.TrimSpace(r.PostFormValue(k))
-				if form[k] == "" {
-					errs[k] = "Zoom needs this for the billing contact."
-				}
 			}
-			if form["email"] != "" && !validEmail(form["email"]) {
-				errs["email"] = "This is not an email address."
-			}
-			if len(form["country"]) != 2 && form["country"] != "" {
-				errs["country"] = "Use the two-letter country code, e.g. US or DE."
+			for k, msg := range checkContact(form) {
+				errs[k] = msg
 			}
 		})
 }

@@ -55,8 +55,7 @@ var fetchers = map[string]func(ctx context.Context, zc *zoom.Client, id string) 
 // about their freshness.
 type detailsView struct {
 	store.CustomerDetails
-	Notice     string // Zoom could not be reached: shown from the cache
-	Refreshed  bool
+	Notice     string            // Zoom could not be reached: shown from the cache
 	Unreliable map[string]string // part → why it is not shown (not available for this customer)
 }
 
@@ -104,7 +103,6 @@ func (h *Handlers) customerDetails(r *http.Request, c store.Customer, parts ...s
 	if v.CustomerDetails, err = h.store.CustomerDetailsOf(ctx, a.Partner.ID, c.ID); err != nil {
 		return v, err
 	}
-	v.Refreshed = true
 	v.explain(parts)
 	return v, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -104,47 +105,35 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
-	h.expireDetails(r, c) // compare with Zoom's values now, not the cache's
-	d, err := h.customerDetails(r, c, "settings", "lock_settings")
+	d, err := h.currentSettings(r, c, "customer.settings", nil)
 	if err != nil {
 		return err
 	}
-	if d.Notice != "" || d.Settings == nil {
-		return &pageError{status: http.StatusBadGateway, title: "Zoom is not answering",
-			message: "Tierdesk could not read the customer's current settings from Zoom, so nothing was changed. Try again in a moment."}
-	}
 	_, set, lock := settingsRows(d)
-	update, lockUpdate := zoom.Settings{}, zoom.Settings{}
-	before, after := map[string]any{}, map[string]any{}
+	ch := settingsChange{set: zoom.Settings{}, locks: zoom.Settings{}, before: map[string]any{}, after: map[string]any{}}
 	errs := map[string]string{}
 	for _, def := range commonSettings {
 		cur, known := settingValue(set, def)
 		if v := r.PostFormValue("set." + def.key()); v != "" && known && v != cur {
-			if def.choices == nil {
-				if v != "true" && v != "false" {
-					errs[def.key()] = "Choose on or off."
-					continue
-				}
-				update = update.Set(def.section, def.field, v == "true")
-			} else {
-				ok := false
-				for _, o := range def.choices {
-					ok = ok || o.Value == v
-				}
-				if !ok {
-					errs[def.key()] = "Choose one of the values offered."
-					continue
-				}
-				update = update.Set(def.section, def.field, v)
+			switch {
+			case def.choices == nil && v != "true" && v != "false":
+				errs[def.key()] = "Choose on or off."
+				continue
+			case def.choices == nil:
+				ch.set = ch.set.Set(def.section, def.field, v == "true")
+			case !validChoice(def, v):
+				errs[def.key()] = "Choose one of the values offered."
+				continue
+			default:
+				ch.set = ch.set.Set(def.section, def.field, v)
 			}
-			before[def.key()], after[def.key()] = cur, v
+			ch.before[def.key()], ch.after[def.key()] = cur, v
 		}
 		if r.PostFormValue("lockseen."+def.key()) != "" {
 			locked, _ := lock.Bool(def.section, def.field)
 			if want := r.PostFormValue("lock."+def.key()) == "1"; want != locked {
-				lockUpdate = lockUpdate.Set(def.section, def.field, want)
-				before["locked."+def.key()], after["locked."+def.key()] = locked, want
+				ch.locks = ch.locks.Set(def.section, def.field, want)
+				ch.before["locked."+def.key()], ch.after["locked."+def.key()] = locked, want
 			}
 		}
 	}
@@ -154,7 +143,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 		h.render(w, r, http.StatusUnprocessableEntity, templates.CustomerSettings(h.chrome(r, c.AccountName, "customers"), p))
 		return nil
 	}
-	if len(before) == 0 {
+	if len(ch.before) == 0 {
 		h.flash(ctx, "info", "Nothing changed.")
 		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 		return nil
@@ -165,38 +154,121 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 	}
 	ev := h.withGrant(r, zc)
 	ev.Action = "customer.settings"
-	ev.Details = details(map[string]any{"before": before, "after": after})
-	show := func(msg string) error {
+	done, err := h.sendSettings(w, r, c, zc, ev, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
 		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 		return nil
+	})
+	if !done {
+		return err
 	}
-	if len(update) > 0 {
-		if _, err := zc.UpdateAccountSettings(ctx, c.ZoomAccountID, update, nil); err != nil {
-			return h.zoomRefused(w, r, c, ev, err, show)
+	h.flash(ctx, "ok", countOf(len(ch.before), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
+	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+	return nil
+}
+
+// currentSettings reads customer c's settings and lock settings from Zoom now, not from the
+// cache, so that a change (audited as action, with extra details) is compared with Zoom's
+// own values. When they cannot be read, nothing is sent: the change is audited as failed
+// with the reason, and the returned page says it: Zoom is not answering, or Zoom does not
+// give this customer's settings (a free account, for example).
+func (h *Handlers) currentSettings(r *http.Request, c store.Customer, action string, extra map[string]any) (detailsView, error) {
+	h.expireDetails(r, c)
+	d, err := h.customerDetails(r, c, "settings", "lock_settings")
+	if err != nil {
+		return d, err
+	}
+	var reason string
+	var refusal *pageError
+	switch {
+	case d.Notice != "" || (d.Settings == nil && d.Unreliable["settings"] == ""):
+		reason = "Zoom could not be reached to read the customer's current settings"
+		refusal = &pageError{status: http.StatusBadGateway, title: "Zoom is not answering",
+			message: "Tierdesk could not read the customer's current settings from Zoom, so nothing was changed. Try again in a moment."}
+	case d.Unreliable["settings"] != "":
+		reason = d.Unreliable["settings"]
+		refusal = &pageError{status: http.StatusConflict, title: "Not possible for this customer",
+			message: "Zoom does not give Tierdesk this customer's settings, so nothing was changed: " + reason}
+	default:
+		return d, nil
+	}
+	ev := h.requestEvent(r)
+	ev.Action, ev.Outcome = action, store.OutcomeFailed
+	ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
+	m := map[string]any{"reason": reason, "note": "nothing was sent to Zoom"}
+	for k, v := range extra {
+		m[k] = v
+	}
+	ev.Details = details(m)
+	h.auditAlone(r, ev)
+	return d, refusal
+}
+
+// settingsChange is a change of a customer's settings and locks: what to send, and what the
+// audit event records, by key ("section.field" for a setting, "locked.section.field" for a lock).
+type settingsChange struct {
+	set, locks    zoom.Settings
+	before, after map[string]any
+	extra         map[string]any // more details for the audit event (a template's name)
+}
+
+func (ch settingsChange) details(locks *bool) json.RawMessage {
+	before, after := ch.before, ch.after
+	if locks != nil {
+		before, after = onlyKeys(before, *locks), onlyKeys(after, *locks)
+	}
+	m := map[string]any{"before": before, "after": after}
+	for k, v := range ch.extra {
+		m[k] = v
+	}
+	return details(m)
+}
+
+// sendSettings sends ch to Zoom, the settings first and then the locks, and records what
+// Zoom did: one succeeded event when everything went through; when the settings went through
+// and the locks did not, a succeeded event for the settings and a failed (or pending) one for
+// the locks; otherwise Zoom's refusal or lost answer (zoomRefused, which shows it with show).
+// It reports whether everything was done; when not, err is what the handler returns.
+func (h *Handlers) sendSettings(w http.ResponseWriter, r *http.Request, c store.Customer, zc *zoom.Client, ev store.AuditEvent, ch settingsChange, show func(string) error) (bool, error) {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	ev.Details = ch.details(nil)
+	if len(ch.set) > 0 {
+		if _, err := zc.UpdateAccountSettings(ctx, c.ZoomAccountID, ch.set, nil); err != nil {
+			return false, h.zoomRefused(w, r, c, ev, err, show)
 		}
 	}
-	if len(lockUpdate) > 0 {
-		if _, err := zc.UpdateLockSettings(ctx, c.ZoomAccountID, lockUpdate, nil); err != nil {
-			if len(update) > 0 {
+	if len(ch.locks) > 0 {
+		if _, err := zc.UpdateLockSettings(ctx, c.ZoomAccountID, ch.locks, nil); err != nil {
+			if len(ch.set) > 0 {
 				// The settings went through; only the locks did not: record both truthfully.
+				settings, locks := false, true
 				ok := ev
-				ok.Details = details(map[string]any{"before": onlyKeys(before, false), "after": onlyKeys(after, false)})
+				ok.Details = ch.details(&settings)
 				if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ok); err != nil {
-					return err
+					return false, err
 				}
-				ev.Details = details(map[string]any{"before": onlyKeys(before, true), "after": onlyKeys(after, true)})
+				ev.Details = ch.details(&locks)
+				return false, h.zoomRefused(w, r, c, ev, err, func(string) error {
+					return show("The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(err))
+				})
 			}
-			return h.zoomRefused(w, r, c, ev, err, show)
+			return false, h.zoomRefused(w, r, c, ev, err, show)
 		}
 	}
 	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ev); err != nil {
-		return err
+		return false, err
 	}
 	h.expireDetails(r, c)
-	h.flash(ctx, "ok", fmt.Sprintf("%d setting(s) of %s changed in Zoom.", len(before), c.AccountName))
-	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
-	return nil
+	return true, nil
+}
+
+// countOf says how many of something there are: "1 setting", "3 settings".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // onlyKeys keeps the lock entries (locks true) or the setting entries (locks false).

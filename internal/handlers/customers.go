@@ -202,9 +202,6 @@ func (h *Handlers) customerHead(r *http.Request, c store.Customer, tab string, d
 	base := "/customers/" + url.PathEscape(c.ZoomAccountID)
 	head := templates.CustomerHead{Row: customerRow(c, a.Partner.ID), ReadOnly: c.PartnerID != a.Partner.ID, Notice: d.Notice,
 		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer) && c.Status == store.CustomerActive}
-	if d.FetchedAt != nil {
-		head.Fetched = *d.FetchedAt
-	}
 	for _, t := range []struct{ label, suffix string }{{"Overview", ""}, {"Users", "/users"}, {"Settings", "/settings"}, {"Plans", "/plans"}, {"Activity", "/activity"}} {
 		if head.ReadOnly && t.suffix == "/activity" {
 			continue // the reseller's own log
@@ -223,7 +220,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c.Status == store.CustomerDraft && strings.HasPrefix(c.ZoomAccountID, "draft:") {
+	if !c.InZoom() {
 		// Being onboarded, and Zoom has not created it yet: its onboarding is all there is to see.
 		if o, err := h.store.OnboardingOfCustomer(ctx, c.PartnerID, c.ID); err == nil {
 			http.Redirect(w, r, onboardingJobURL(o), http.StatusSeeOther)
@@ -252,7 +249,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	fact(&p.Facts, "Vanity URL", c.VanityURL)
 	fact(&p.Facts, "Managed by", c.PartnerName)
 	if d.Account != nil {
-		pay := map[string]string{zoom.PayModeMaster: "You pay (master)", zoom.PayModeSub: "The customer pays (sub)"}[acct.Options.PayMode]
+		pay := payModeLabel(acct.Options.PayMode)
 		fact(&p.Options, "Pay mode", pay)
 		fact(&p.Options, "Auto-renew", yesNo(acct.Options.BillingAutoRenew))
 		fact(&p.Options, "Shares room connectors", yesNo(acct.Options.ShareRC))
@@ -292,12 +289,24 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if !p.Head.ReadOnly {
-		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, Limit: 8})
+		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, Limit: 40})
 		if err != nil {
 			return err
 		}
+		// The newest eight kinds of change; a run of the same (an onboarding's steps) is one line.
 		for _, e := range events.Events {
-			p.Activity = append(p.Activity, auditRow(e, nil))
+			row := auditRow(e, nil)
+			if e.TargetType == "customer" {
+				row.Target = "" // this customer: the page says so already
+			}
+			if n := len(p.Activity); n > 0 && p.Activity[n-1].Action == row.Action && p.Activity[n-1].Outcome == row.Outcome && p.Activity[n-1].Staff == row.Staff {
+				p.Activity[n-1].Repeats++
+				continue
+			}
+			if len(p.Activity) == 8 {
+				break
+			}
+			p.Activity = append(p.Activity, row)
 		}
 	}
 	h.render(w, r, http.StatusOK, templates.Customer(h.chrome(r, c.AccountName, "customers"), p))

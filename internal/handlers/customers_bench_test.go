@@ -32,7 +32,7 @@ func loadCustomers(b *testing.B, e *env, p store.Partner, n int) {
 				OwnerEmail:  fmt.Sprintf("owner%d@%s.example", done, strings.ToLower(strings.ReplaceAll(name, " ", "-"))),
 				AccountType: plans[rng.IntN(len(plans))], Seats: rng.IntN(300), ZoomCreatedAt: &created})
 		}
-		if _, err := e.Store.SaveSyncedCustomers(ctx, p.ID, batch, now); err != nil {
+		if _, err := e.Store.SaveSyncedCustomers(ctx, p.ID, batch, now, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -149,6 +149,21 @@ func TestCreateCustomerWhenZoomIsDownStaysPendingAndIsResolvedLater(t *testing.T
 	if len(rows) != 1 || rows[0].Status != store.CustomerPending {
 		t.Fatalf("rows while unresolved: %+v", rows)
 	}
+	// Trying again while Zoom still cannot be asked sends nothing, says so, and is audited.
+	e.Sandbox.ClearFaults()
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts", Status: 503})
+	posts := len(e.sandboxRequests(http.MethodPost, "/v2/accounts"))
+	got = b.post(e.URL+"/customers/quick", newCustomerForm("later@answer.example"))
+	if got.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got.TestID("error-create"), "still unresolved") {
+		t.Fatalf("attempt while the earlier one is unresolved: %d %q", got.StatusCode, got.TestID("error-create"))
+	}
+	if n := len(e.sandboxRequests(http.MethodPost, "/v2/accounts")) - posts; n != 0 {
+		t.Fatalf("%d creates sent while the earlier one is unresolved", n)
+	}
+	if trail := auditTrail(t, e, p.ID, "customer.create"); strings.Join(trail, ",") != "pending,denied" {
+		t.Fatalf("audit trail while unresolved: %v", trail)
+	}
+	e.Sandbox.ClearFaults()
 	// Trying again resolves the earlier attempt first and creates nothing twice.
 	got = b.post(e.URL+"/customers/quick", newCustomerForm("later@answer.example"))
 	if got.StatusCode != http.StatusSeeOther {
@@ -161,7 +176,7 @@ func TestCreateCustomerWhenZoomIsDownStaysPendingAndIsResolvedLater(t *testing.T
 	if len(rows) != 1 || rows[0].Status != store.CustomerActive {
 		t.Fatalf("rows after resolution: %+v", rows)
 	}
-	if trail := auditTrail(t, e, p.ID, "customer.create"); strings.Join(trail, ",") != "pending,succeeded" {
+	if trail := auditTrail(t, e, p.ID, "customer.create"); strings.Join(trail, ",") != "pending,denied,succeeded" {
 		t.Fatalf("audit trail: %v", trail)
 	}
 }
@@ -235,6 +250,9 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 		t.Fatalf("save settings: %d", got.StatusCode)
 	}
 	after := b.get(e.URL + "/customers/" + id + "/settings")
+	if !strings.Contains(after.Body, "2 changes to the settings of Acme Testing made in Zoom.") {
+		t.Fatalf("settings flash: %q", after.Doc().Find(".flash").Text())
+	}
 	if after.Doc().Find(`#s-in_meeting\.waiting_room option[selected]`).AttrOr("value", "") != "false" {
 		t.Fatalf("waiting room after the change: %s", after.Doc().Find(`[data-testid="settings-table"]`).Text())
 	}
@@ -242,8 +260,22 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	if len(ev.Events) != 1 || !strings.Contains(string(ev.Events[0].Details), "locked.in_meeting.waiting_room") || strings.Contains(string(ev.Events[0].Details), "chat") {
 		t.Fatalf("settings audit: %+v", ev.Events)
 	}
-	// Disassociate a free customer: the name must be typed.
+	// Free accounts: Zoom gives no settings, so nothing is sent, the page says why, and the
+	// refusal is audited.
 	free := strings.TrimPrefix(b.post(e.URL+"/customers/quick", newCustomerForm("free@me.example")).location(t), e.URL+"/customers/")
+	patches := len(e.sandboxRequests(http.MethodPatch, "/v2/accounts/"+free))
+	got := b.post(e.URL+"/customers/"+free+"/settings", url.Values{"set.in_meeting.chat": {"false"}})
+	if got.StatusCode != http.StatusConflict || !strings.Contains(got.Body, "Paid account") || strings.Contains(got.Body, "not answering") {
+		t.Fatalf("settings of a free account: %d %.600s", got.StatusCode, got.Body)
+	}
+	if n := len(e.sandboxRequests(http.MethodPatch, "/v2/accounts/"+free)) - patches; n != 0 {
+		t.Fatalf("%d changes sent to a free account", n)
+	}
+	if evs := auditOf(t, e, p.ID, "customer.settings"); evs[0].Outcome != store.OutcomeFailed || evs[0].CustomerID != free ||
+		!strings.Contains(string(evs[0].Details), "Paid account") {
+		t.Fatalf("audit of the refused settings change: %+v", evs[0])
+	}
+	// Disassociate a free customer: the name must be typed.
 	wrong := b.post(e.URL+"/customers/"+free+"/disassociate", url.Values{"confirm_name": {"nope"}})
 	if wrong.StatusCode != http.StatusUnprocessableEntity || wrong.TestID("error-confirm_name") == "" {
 		t.Fatalf("wrong name: %d", wrong.StatusCode)
@@ -253,6 +285,14 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	}
 	if c, _ := e.Store.CustomerByAccount(ctx, p.ID, free); c.Status != store.CustomerDisassociated {
 		t.Fatalf("status after disassociation: %q", c.Status)
+	}
+	// A customer that is no longer active cannot be changed: refused and audited.
+	if got := b.post(e.URL+"/customers/"+free+"/options", url.Values{"pay_mode": {"sub"}, "confirm": {"yes"}}); got.StatusCode != http.StatusConflict {
+		t.Fatalf("change of a disassociated customer: %d", got.StatusCode)
+	}
+	if evs := auditOf(t, e, p.ID, "customer.edit"); len(evs) == 0 || evs[0].Outcome != store.OutcomeDenied || evs[0].CustomerID != free ||
+		!strings.Contains(string(evs[0].Details), "disassociated") {
+		t.Fatalf("audit of the refused change: %+v", evs)
 	}
 	if trail := auditTrail(t, e, p.ID, "customer.options"); strings.Join(trail, ",") != "succeeded,succeeded,failed" {
 		t.Fatalf("options audit trail: %v", trail)

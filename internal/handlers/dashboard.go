@@ -53,7 +53,7 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	default:
-		d.GrantStatus, d.GrantScopes = string(g.Status), g.Tokens.Scopes
+		d.GrantStatus = string(g.Status)
 	}
 	events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{Limit: 8})
 	if err != nil {

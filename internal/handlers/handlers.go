@@ -27,8 +27,6 @@ type Config struct {
 	SecureCookies  bool             // false only for plain http on localhost
 	Sandbox        bool             // Zoom is the embedded sandbox: say so in the header
 	ZoomApp        zoom.App         // the OAuth app staff sign in with
-	ZoomAPIURL     string           // e.g. https://api.zoom.us/v2
-	ZoomHTTP       *http.Client     // base client for Zoom API calls (timeouts, transport)
 	MaxBodyBytes   int64            // request body limit; 0 means 1 MiB
 	Now            func() time.Time // the clock; nil means time.Now (tests move it)
 	MetricsToken   string           // when set, /metrics wants "Authorization: Bearer <token>"

@@ -206,9 +206,14 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 	}
 	p.Source, p.Kind, p.KindLabel, p.Notes = imp.Source, imp.Kind, kindLabel(imp.Kind, ""), imp.Notes
 	p.StartURL, p.DiscardURL, p.Remove = "/imports/"+imp.ID+"/start", "/imports/"+imp.ID+"/discard", imp.Kind == store.ImportRemove
+	p.Columns, p.BackURL, p.BackText = importColumns(imp), "/imports", "← Bulk user jobs"
 	perCustomer := map[string]int{}
+	accounts := map[string]string{} // the customers the rows name: Zoom account id → name
 	for _, row := range rows {
 		p.Total++
+		if row.ZoomAccountID != "" {
+			accounts[row.ZoomAccountID] = row.CustomerName
+		}
 		if row.State == store.RowInvalid {
 			p.Invalid++
 			if len(p.Problems) < 500 {
@@ -224,6 +229,19 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 			p.Sample = append(p.Sample, importRowView(row))
 		}
 	}
+	switch {
+	case len(p.Sample) == 1 && p.Valid == 1:
+		p.SampleTitle = "The row to send"
+	case len(p.Sample) == p.Valid:
+		p.SampleTitle = fmt.Sprintf("All %d rows to send", p.Valid)
+	default:
+		p.SampleTitle = fmt.Sprintf("First %d of %d rows to send", len(p.Sample), p.Valid)
+	}
+	if !p.Columns.Line && len(accounts) == 1 { // a selection: back to the users it was made on
+		for id, name := range accounts {
+			p.BackURL, p.BackText = usersURL(id), "← Users of "+name
+		}
+	}
 	names := make([]string, 0, len(perCustomer))
 	for n := range perCustomer {
 		names = append(names, n)
@@ -237,6 +255,17 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 	p.CanStart = imp.Status == "preview" && imp.PartnerID == a.Partner.ID && h.allowed(r, policy.RunBulk) && p.Valid > 0
 	h.render(w, r, status, templates.ImportPreview(h.chrome(r, "Check of "+imp.Source, "imports"), p))
 	return nil
+}
+
+// selectionSource starts the source of a bulk job made from a selection on a customer's users
+// page (a file's source is its name).
+const selectionSource = "Selection in "
+
+// importColumns are the optional columns of a bulk job's rows worth showing: the line for a
+// file (a selection's lines are just its order), the create action for a create job (the
+// others have none).
+func importColumns(imp store.Import) templates.ImportColumns {
+	return templates.ImportColumns{Line: !strings.HasPrefix(imp.Source, selectionSource), Action: imp.Kind == store.ImportCreate}
 }
 
 // importRowView shows a row of a bulk job.
@@ -279,6 +308,7 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	removeAction := ""
+	ev := h.requestEvent(r)
 	if imp.Kind == store.ImportRemove {
 		opts := jobs.BulkOptions{RemoveAction: r.PostFormValue("remove_action"), TransferEmail: strings.TrimSpace(r.PostFormValue("transfer_email")),
 			TransferMeeting: r.PostFormValue("transfer_meeting") == "true", TransferWebinar: r.PostFormValue("transfer_webinar") == "true",
@@ -304,13 +334,14 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		removeAction = opts.RemoveAction
+		ev.Details = details(map[string]any{"options": opts}) // "job.start" says how users are removed
 	}
 	tally, err := h.store.ImportTally(ctx, a.Partner.ID, imp.ID)
 	if err != nil {
 		return err
 	}
 	title := fmt.Sprintf("%s: %d from %s", kindLabel(imp.Kind, removeAction), tally.Total-tally.Invalid, imp.Source)
-	j, err := jobs.StartBulk(ctx, h.store, h.river, a.Partner.ID, a.Staff.ID, imp.ID, title, h.requestEvent(r))
+	j, err := jobs.StartBulk(ctx, h.store, h.river, a.Partner.ID, a.Staff.ID, imp.ID, title, ev)
 	if errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "info", "This job was already started or discarded.")
 		http.Redirect(w, r, "/imports", http.StatusSeeOther)
@@ -375,7 +406,7 @@ func (h *Handlers) bulkSelection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	imp, err := h.store.CreateImport(ctx, a.Partner.ID, store.NewImport{Kind: kind, Source: "Selection in " + customerRef(c).Name,
+	imp, err := h.store.CreateImport(ctx, a.Partner.ID, store.NewImport{Kind: kind, Source: selectionSource + customerRef(c).Name,
 		Notes: notes, CreatedBy: &a.Staff.ID, Rows: checked}, h.requestEvent(r))
 	if err != nil {
 		return err

@@ -42,6 +42,12 @@ var headerAliases = map[string]string{
 	"customer": "customer", "account": "customer", "account_id": "customer", "customer_id": "customer", "sub_account": "customer",
 }
 
+// headerColumn names the column a header cell means ("First Name" is first_name).
+func headerColumn(cell string) (string, bool) {
+	col, ok := headerAliases[strings.ReplaceAll(strings.ToLower(strings.TrimSpace(cell)), " ", "_")]
+	return col, ok
+}
+
 // requiredColumns are the columns a file of each kind must have.
 var requiredColumns = map[string][]string{
 	store.ImportCreate:     {"email", "first_name", "last_name", "type", "action"},
@@ -68,8 +74,7 @@ func parseImportCSV(data []byte, kind string) ([]csvRow, bool, error) {
 	}
 	cols := map[string]int{}
 	for i, h := range header {
-		name := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(h)), " ", "_")
-		if col, ok := headerAliases[name]; ok {
+		if col, ok := headerColumn(h); ok {
 			if _, dup := cols[col]; dup {
 				return nil, false, &fileError{fmt.Sprintf("The header names the column %q twice.", col)}
 			}

@@ -58,12 +58,13 @@ func TestParseImportCSV(t *testing.T) {
 	}
 }
 
-func TestCheckPasswordIsZoomsRule(t *testing.T) {
+func TestPasswordProblemIsZoomsRule(t *testing.T) {
 	t.Parallel()
 	for p, ok := range map[string]bool{"Secret123": true, "short1A": false, "alllowercase1": false, "NoDigitsHere": false,
-		"Aaaaaaa1b": false, "Xabcdef9Y": false, "Z987654yy": false, strings.Repeat("Ab1", 11): false, "Tr1cky-Pass": true} {
-		if got := checkPassword(p) == ""; got != ok {
-			t.Errorf("checkPassword(%q) accepted %v, want %v", p, got, ok)
+		"Aaaaaaa1b": false, "Xabcdef9Y": false, "Z987654yy": false, strings.Repeat("Ab1", 11): false, "Tr1cky-Pass": true,
+		"Abc12345": true, "Aaaaa1bc": true, "Xabcde9Y": true, "aaaaaa1B": false, "Pass123456": false, "": false} {
+		if got := passwordProblem(p) == ""; got != ok {
+			t.Errorf("passwordProblem(%q) accepted %v, want %v", p, got, ok)
 		}
 	}
 }

@@ -33,7 +33,8 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 	total := t.Total - t.Invalid
 	b := &templates.BulkProgress{Source: imp.Source, Succeeded: t.Succeeded, Failed: t.Failed, Cancelled: t.Cancelled,
 		Invalid: t.Invalid, Left: t.Left(), Rate: "—", ETA: "—",
-		ResultsURL: "/jobs/" + j.ID + "/results.csv", CancelURL: "/jobs/" + j.ID + "/cancel", CancelRequested: imp.CancelRequested}
+		ResultsURL: "/jobs/" + j.ID + "/results.csv", CancelURL: "/jobs/" + j.ID + "/cancel", CancelRequested: imp.CancelRequested,
+		Columns: importColumns(imp)}
 	p.Job.Done, p.Job.Failed, p.Job.Total = t.Succeeded, t.Failed, total
 	if !j.Status.Finished() {
 		if total > 0 {

@@ -8,9 +8,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -47,6 +50,21 @@ func waitJob(t testing.TB, b *browser, jobURL string) *page {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// poll fetches a job's page as htmx's poll of its progress panel does.
+func poll(b *browser, jobURL string) *page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, jobURL, nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "job-progress")
+	return b.do(req)
+}
+
+// outerHTML is a selection's markup, for failure messages.
+func outerHTML(s *goquery.Selection) string {
+	h, _ := goquery.OuterHtml(s)
+	return h
 }
 
 // results reads a bulk job's results file, by line.
@@ -103,6 +121,17 @@ func TestImportChecksEveryRowThenCreatesUsers(t *testing.T) {
 	if preview.TestID("preview-total") != "10" || preview.TestID("preview-valid") != "4" || preview.TestID("preview-invalid") != "6" {
 		t.Fatalf("preview: total %q valid %q invalid %q", preview.TestID("preview-total"), preview.TestID("preview-valid"), preview.TestID("preview-invalid"))
 	}
+	if preview.TestID("sample-title") != "All 4 rows to send" || preview.Doc().Find(`[data-testid="preview-back"]`).AttrOr("href", "") != "/imports" ||
+		!strings.Contains(preview.Doc().Find(`thead`).First().Text(), "Line") || !strings.Contains(preview.Doc().Find(`thead`).First().Text(), "Action") {
+		t.Fatalf("preview: sample %q, back %q, columns %q", preview.TestID("sample-title"), preview.Doc().Find(`[data-testid="preview-back"]`).AttrOr("href", ""),
+			preview.Doc().Find(`thead`).First().Text())
+	}
+	// Discard sits next to the main button, in the start form.
+	if d := preview.Doc().Find(`form[action$="/start"] .actions [data-testid="discard-import"]`); d.AttrOr("formaction", "") == "" ||
+		!strings.HasSuffix(d.AttrOr("formaction", ""), "/discard") || !d.HasClass("btn") || d.HasClass("small") ||
+		preview.Doc().Find(`[data-testid="start-import"]`).HasClass("danger") {
+		t.Fatalf("preview actions: %s", outerHTML(preview.Doc().Find(`form[action$="/start"] .actions`)))
+	}
 	problems := preview.Doc().Find(`[data-testid="problem-row"]`).Text()
 	for _, want := range []string{"not an email", "Same email as line 2", "autoCreate needs a password", "only for ssoCreate", "Unknown customer", "Already a user of this customer"} {
 		if !strings.Contains(problems, want) {
@@ -123,8 +152,17 @@ func TestImportChecksEveryRowThenCreatesUsers(t *testing.T) {
 	if done.TestID("job-status") != "succeeded" || done.TestID("job-done") != "3" || done.TestID("job-failed") != "1" || done.TestID("job-left") != "0" {
 		t.Fatalf("job: %q done %q failed %q left %q: %q", done.TestID("job-status"), done.TestID("job-done"), done.TestID("job-failed"), done.TestID("job-left"), done.TestID("job-message"))
 	}
-	if !strings.Contains(done.Doc().Find(`[data-testid="failure-row"]`).Text(), "1107") {
-		t.Fatal("the refused row is not listed with Zoom's code")
+	if !strings.Contains(done.Doc().Find(`[data-testid="failure-row"]`).Text(), "1107") || done.Doc().Find(`#failures-h`).Text() != "Refused by Zoom" {
+		t.Fatalf("the refused row is not listed with Zoom's code under %q", done.Doc().Find(`#failures-h`).Text())
+	}
+	// htmx's poll of the finished job reloads the whole page once (the cancel button goes), and
+	// the finished page does not poll.
+	if got := poll(owner, jobURL); got.StatusCode != http.StatusOK || got.Header.Get("HX-Refresh") != "true" {
+		t.Fatalf("poll of a finished job: %d HX-Refresh %q", got.StatusCode, got.Header.Get("HX-Refresh"))
+	}
+	if done.Header.Get("HX-Refresh") != "" || done.Doc().Find(`[hx-get]`).Length() != 0 || done.Doc().Find(`[data-testid="cancel-job"]`).Length() != 0 {
+		t.Fatalf("the finished page: HX-Refresh %q, %d pollers, %d cancel buttons", done.Header.Get("HX-Refresh"),
+			done.Doc().Find(`[hx-get]`).Length(), done.Doc().Find(`[data-testid="cancel-job"]`).Length())
 	}
 	res := results(t, owner, jobURL)
 	if len(res) != 10 || res["2"]["result"] != "succeeded" || res["11"]["result"] != "failed" || res["11"]["zoom_code"] != "1107" ||
@@ -194,7 +232,16 @@ func TestBulkDeactivateSelectionAndCancel(t *testing.T) {
 	e := newEnv(t)
 	owner, _, c := contoso(t, e)
 	users := usersURLOf(e, c)
-	owner.get(users) // fills the directory
+	// The list (it fills the directory) offers both; the Pending tab only remove: pending users
+	// cannot be deactivated.
+	if all := owner.get(users); all.Doc().Find(`[data-testid="bulk-deactivate"]`).Length() != 1 || all.Doc().Find(`[data-testid="bulk-remove"]`).Length() != 1 ||
+		all.Doc().Find(`[data-testid="bulk-count"][hidden]`).Length() != 1 {
+		t.Fatalf("bulk bar: %s", outerHTML(all.Doc().Find(`.bulk-bar`)))
+	}
+	if pending := owner.get(users + "?status=pending"); pending.Doc().Find(`[data-testid="user-row"]`).Length() == 0 ||
+		pending.Doc().Find(`[data-testid="bulk-deactivate"]`).Length() != 0 || pending.Doc().Find(`[data-testid="bulk-remove"]`).Length() != 1 {
+		t.Fatalf("pending tab's bulk bar: %s", outerHTML(pending.Doc().Find(`.bulk-bar`)))
+	}
 	var pick []string
 	var ownerEmail string
 	for _, u := range e.Sandbox.Users() {
@@ -210,6 +257,14 @@ func TestBulkDeactivateSelectionAndCancel(t *testing.T) {
 	preview := owner.get(owner.post(users+"/bulk", form).location(t))
 	if preview.TestID("preview-valid") != "3" || !strings.Contains(preview.Doc().Find(`[data-testid="problem-row"]`).Text(), "owner") {
 		t.Fatalf("selection preview: valid %q: %q", preview.TestID("preview-valid"), preview.Doc().Find(`[data-testid="problem-row"]`).Text())
+	}
+	// A selection has no file lines and a deactivation no create action; it goes back to the
+	// users it was made on.
+	if head := preview.Doc().Find(`thead`).First().Text(); strings.Contains(head, "Line") || strings.Contains(head, "Action") || !strings.Contains(head, "Email") {
+		t.Fatalf("selection columns: %q", head)
+	}
+	if back := preview.Doc().Find(`[data-testid="preview-back"]`); e.URL+back.AttrOr("href", "") != users || !strings.Contains(back.Text(), "Users of") {
+		t.Fatalf("selection's back link: %s", outerHTML(back))
 	}
 	start := preview.Doc().Find(`form[action$="/start"]`).AttrOr("action", "")
 	done := waitJob(t, owner, owner.post(e.URL+start, nil).location(t))
@@ -235,6 +290,10 @@ func TestBulkDeactivateSelectionAndCancel(t *testing.T) {
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if p := owner.get(jobURL); p.TestID("job-done") != "0" && p.TestID("job-done") != "" {
 			break
+		}
+		// htmx's poll of a running job gets the panel, without a reload.
+		if p := poll(owner, jobURL); p.Doc().Find(`[data-testid="job-progress"][data-status="running"]`).Length() == 1 && p.Header.Get("HX-Refresh") != "" {
+			t.Fatal("a poll of a running job asks for a reload")
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("nothing done")
@@ -288,6 +347,13 @@ func TestBulkRemoveFromCSV(t *testing.T) {
 	if preview.TestID("preview-valid") != "2" || !strings.Contains(preview.Doc().Find(`[data-testid="problem-row"]`).Text(), "Not a user of this customer") {
 		t.Fatalf("preview: %q valid", preview.TestID("preview-valid"))
 	}
+	// Removing is red; the transfers belong to Delete (shown only while it is chosen); a file
+	// keeps its lines and goes back to the bulk jobs.
+	if !preview.Doc().Find(`[data-testid="start-import"]`).HasClass("danger") || preview.TestID("start-import") != "Remove 2 users" ||
+		preview.Doc().Find(`.if-delete #u-transfer_email`).Length() != 1 || !strings.Contains(preview.Doc().Find(`thead`).First().Text(), "Line") ||
+		preview.Doc().Find(`[data-testid="preview-back"]`).AttrOr("href", "") != "/imports" {
+		t.Fatalf("remove preview: %s", outerHTML(preview.Doc().Find(`form[action$="/start"]`)))
+	}
 	if bad := owner.post(up.location(t)+"/start", url.Values{"remove_action": {"delete"}, "transfer_meeting": {"true"}}); bad.StatusCode != http.StatusUnprocessableEntity || bad.TestID("error-transfer_email") == "" {
 		t.Fatalf("transfers without a recipient: %d", bad.StatusCode)
 	}
@@ -305,5 +371,11 @@ func TestBulkRemoveFromCSV(t *testing.T) {
 	}
 	if evs := auditOf(t, e, p.ID, "user.disassociate"); len(evs) != 2 || evs[0].JobID == "" {
 		t.Fatalf("row events: %+v", evs)
+	}
+	// How the users were removed is in the job's start event.
+	if !slices.ContainsFunc(auditOf(t, e, p.ID, "job.start"), func(ev store.AuditEvent) bool {
+		return ev.JobID == strings.TrimPrefix(jobURL, e.URL+"/jobs/") && strings.Contains(string(ev.Details), `"remove_action":"disassociate"`)
+	}) {
+		t.Fatal("the remove job's start event does not say how users are removed")
 	}
 }

@@ -34,10 +34,18 @@ func (h *Handlers) syncNow(w http.ResponseWriter, r *http.Request) error {
 
 // jobPage shows a job's progress (GET /jobs/{jobId}); htmx polls it while the job runs. A
 // bulk user job also shows done, failed, left, rate, time to finish and the refused rows.
+// A poll that finds the job finished (any kind) is answered with HX-Refresh, so that the
+// whole page reloads once: parts outside the polled panel (the cancel button, an
+// onboarding's actions) change too, and the finished page does not poll.
 func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 	j, err := h.jobTarget(r, policy.ViewJob)
 	if err != nil {
 		return err
+	}
+	if r.Header.Get("HX-Request") == "true" && j.Status.Finished() {
+		w.Header().Set("HX-Refresh", "true")
+		w.WriteHeader(http.StatusOK)
+		return nil
 	}
 	p := templates.JobPage{Job: jobSummary(j), BackURL: "/", BackText: "← Dashboard"}
 	switch j.Kind {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -46,6 +47,23 @@ func stepIndex(key string) int {
 	return slices.IndexFunc(wizardSteps, func(s struct{ key, label string }) bool { return s.key == key })
 }
 
+// stepNeeded says whether the wizard asks step of this form: the plan only when the partner
+// pays Zoom.
+func stepNeeded(f store.OnboardingForm, key string) bool {
+	return key != "plan" || f.PayMode != zoom.PayModeSub
+}
+
+// stepFrom is the key of the first needed step after (dir 1) or before (dir -1) the step at
+// index i, staying within the wizard.
+func stepFrom(f store.OnboardingForm, i, dir int) string {
+	for j := i + dir; j >= 0 && j < len(wizardSteps); j += dir {
+		if stepNeeded(f, wizardSteps[j].key) {
+			return wizardSteps[j].key
+		}
+	}
+	return wizardSteps[min(max(i, 0), len(wizardSteps)-1)].key
+}
+
 func draftURL(id, step string) string { return "/customers/new/" + id + "/" + step }
 
 // onboardingStart lists the partner's drafts and offers to start a new onboarding (GET
@@ -70,10 +88,7 @@ func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error
 		if name == "" {
 			name = "(not named yet)"
 		}
-		reached := "Customer and owner"
-		if i := stepIndex(d.Form.Reached); i >= 0 {
-			reached = wizardSteps[min(i+1, len(wizardSteps)-1)].label
-		}
+		reached := wizardSteps[stepIndex(stepFrom(d.Form, stepIndex(d.Form.Reached), 1))].label
 		p.Drafts = append(p.Drafts, templates.DraftRow{URL: "/customers/new/" + d.ID, DeleteURL: "/customers/new/" + d.ID + "/delete",
 			Name: name, Owner: d.Form.Email, Reached: reached, By: h.staffEmail(r, d.UpdatedBy, names), UpdatedAt: d.UpdatedAt})
 	}
@@ -155,14 +170,7 @@ func (h *Handlers) continueDraft(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !ok {
 		return err
 	}
-	next := "customer"
-	if i := stepIndex(o.Form.Reached); i >= 0 {
-		next = wizardSteps[min(i+1, len(wizardSteps)-1)].key
-	}
-	if next == "plan" && o.Form.PayMode == zoom.PayModeSub {
-		next = "template"
-	}
-	http.Redirect(w, r, draftURL(o.ID, next), http.StatusSeeOther)
+	http.Redirect(w, r, draftURL(o.ID, stepFrom(o.Form, stepIndex(o.Form.Reached), 1)), http.StatusSeeOther)
 	return nil
 }
 
@@ -206,7 +214,7 @@ func usersText(users []store.NewUserInput) string {
 	var b strings.Builder
 	cw := csv.NewWriter(&b)
 	for _, u := range users {
-		_ = cw.Write([]string{u.Email, u.FirstName, u.LastName, map[int]string{zoom.UserLicensed: "licensed"}[u.Type]})
+		_ = cw.Write([]string{u.Email, u.FirstName, u.LastName, map[int]string{zoom.UserLicensed: "licensed", zoom.UserUnassigned: "unassigned"}[u.Type]})
 	}
 	cw.Flush()
 	return strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), ",\n", "\n")
@@ -239,7 +247,7 @@ func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status i
 	cur := stepIndex(step)
 	for i, s := range wizardSteps {
 		ws := templates.WizardStep{Key: s.key, Label: s.label, URL: draftURL(o.ID, s.key), Current: s.key == step, Done: i <= reached}
-		if s.key == "plan" && o.Form.PayMode == zoom.PayModeSub {
+		if !stepNeeded(o.Form, s.key) {
 			ws.Disabled, ws.Note = true, "not needed: the customer pays Zoom"
 		}
 		p.Steps = append(p.Steps, ws)
@@ -263,8 +271,7 @@ func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status i
 			id := strconv.FormatInt(t.ID, 10)
 			p.Templates = append(p.Templates, templates.Option{Value: id, Label: t.Name, Selected: id == form["template_id"]})
 			if id == form["template_id"] {
-				set, locks := templateLines(t)
-				p.TemplateLines = append(set, locks...)
+				p.TemplateLines = templateLines(t)
 			}
 		}
 	}
@@ -284,37 +291,46 @@ func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status i
 }
 
 func wizardUser(u store.NewUserInput) templates.WizardUser {
-	typ := "Basic"
-	if u.Type == zoom.UserLicensed {
-		typ = "Licensed"
+	typ := map[int]string{zoom.UserLicensed: "Licensed", zoom.UserUnassigned: "Unassigned"}[u.Type]
+	if typ == "" {
+		typ = "Basic"
 	}
 	return templates.WizardUser{Email: u.Email, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), Type: typ}
 }
 
-// templateLines describes a template's settings and locks, one line each.
-func templateLines(t store.SettingsTemplate) (settings, locks []string) {
+// templateLines describes what a template sets, one line a setting: "Waiting room: on
+// (locked)", or "Chat: locked" for a lock alone.
+func templateLines(t store.SettingsTemplate) []string {
+	var lines []string
 	for _, def := range commonSettings {
-		if v, ok := t.Settings[def.section][def.field]; ok {
-			val := fmt.Sprint(v)
-			switch {
-			case def.choices != nil:
-				for _, c := range def.choices {
-					if c.Value == val {
-						val = c.Label
-					}
-				}
-			case v == true:
-				val = "on"
-			case v == false:
-				val = "off"
-			}
-			settings = append(settings, def.label+": "+val)
-		}
-		if l, ok := t.Locks[def.section][def.field]; ok {
-			locks = append(locks, def.label+": "+map[bool]string{true: "locked", false: "unlocked"}[l])
+		v, set := t.Settings[def.section][def.field]
+		l, locked := t.Locks[def.section][def.field]
+		switch {
+		case set && locked:
+			lines = append(lines, def.label+": "+settingWords(def, v)+" ("+lockWord(l)+")")
+		case set:
+			lines = append(lines, def.label+": "+settingWords(def, v))
+		case locked:
+			lines = append(lines, def.label+": "+lockWord(l))
 		}
 	}
-	return settings, locks
+	return lines
+}
+
+// settingWords says a setting's value as the settings page does: on/off, or the choice's label.
+func settingWords(def settingDef, v any) string {
+	switch v {
+	case true:
+		return "on"
+	case false:
+		return "off"
+	}
+	for _, c := range def.choices {
+		if c.Value == fmt.Sprint(v) {
+			return c.Label
+		}
+	}
+	return fmt.Sprint(v)
 }
 
 // saveWizardStep checks and saves one step of a draft and moves on (POST
@@ -382,31 +398,16 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 		}
 		f.Plan = nil
 		if form["plan"] == "subscribe" {
-			hosts, err := strconv.Atoi(form["hosts"])
-			if form["type"] == "" {
-				errs["type"] = "Enter the plan code, e.g. business_annual."
-			} else if len(form["type"]) > 64 {
-				errs["type"] = "At most 64 characters."
-			}
-			if err != nil || hosts < 1 || hosts > 99999 {
-				errs["hosts"] = "Enter the number of hosts (licensed users), at least 1."
-			}
+			order, perrs := checkPlanOrder(form["type"], form["hosts"])
 			ct := map[string]string{}
 			for _, k := range contactFields {
 				ct[k] = form["contact_"+k]
-				if ct[k] == "" {
-					errs["contact_"+k] = "Zoom needs this for the billing contact."
-				} else if utf8.RuneCountInString(ct[k]) > 128 {
-					errs["contact_"+k] = "At most 128 characters."
-				}
 			}
-			if ct["email"] != "" && !validEmail(ct["email"]) {
-				errs["contact_email"] = "This is not an email address."
+			for k, msg := range checkContact(ct) {
+				perrs["contact_"+k] = msg
 			}
-			if ct["country"] != "" && len(ct["country"]) != 2 {
-				errs["contact_country"] = "Use the two-letter country code, e.g. US or DE."
-			}
-			f.Plan = &store.PlanChoice{Type: form["type"], Hosts: hosts, Contact: ct}
+			maps.Copy(errs, perrs)
+			f.Plan = &store.PlanChoice{Type: order.Type, Hosts: order.Hosts, Contact: ct}
 		} else if form["plan"] != "none" {
 			errs["plan"] = "Choose whether to subscribe a plan now."
 		}
@@ -455,23 +456,16 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 	} else if err != nil {
 		return err
 	}
-	next := wizardSteps[stepIndex(step)+1].key
+	dir := 1
 	switch r.PostFormValue("go") {
 	case "back":
-		next = wizardSteps[max(stepIndex(step)-1, 0)].key
-		if next == "plan" && f.PayMode == zoom.PayModeSub {
-			next = "options"
-		}
+		dir = -1
 	case "leave":
 		h.flash(ctx, "ok", "Draft saved. Any admin can continue it from New customer.")
 		http.Redirect(w, r, "/customers/new", http.StatusSeeOther)
 		return nil
-	default:
-		if next == "plan" && f.PayMode == zoom.PayModeSub {
-			next = "template"
-		}
 	}
-	http.Redirect(w, r, draftURL(o.ID, next), http.StatusSeeOther)
+	http.Redirect(w, r, draftURL(o.ID, stepFrom(f, stepIndex(step), dir)), http.StatusSeeOther)
 	return nil
 }
 
@@ -518,7 +512,8 @@ func csvUpload(data []byte) (string, string) {
 }
 
 // parseFirstUsers reads the users step: one user per line as CSV, "email, first name, last
-// name, type" (type basic or licensed, basic when left out), optionally under a header row
+// name, type" (type as in a bulk user file: basic, licensed, unassigned or their numbers;
+// basic when left out), optionally under a header row
 // naming the columns (as in a bulk user file; also where an uploaded file's lines start).
 // Every problem is named with its line.
 func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
@@ -546,7 +541,7 @@ func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 		if !strings.Contains(strings.Join(rec, ""), "@") {
 			header := map[string]int{}
 			for i, h := range rec {
-				if col, ok := headerAliases[strings.ReplaceAll(strings.ToLower(strings.TrimSpace(h)), " ", "_")]; ok {
+				if col, ok := headerColumn(h); ok {
 					header[col] = i
 				}
 			}
@@ -573,12 +568,11 @@ func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 		if utf8.RuneCountInString(u.FirstName) > 64 || utf8.RuneCountInString(u.LastName) > 64 {
 			problems = append(problems, "names have at most 64 characters.")
 		}
-		switch strings.ToLower(cell("type")) {
-		case "", "1", "basic":
-		case "2", "licensed", "pro", "paid":
-			u.Type = zoom.UserLicensed
-		default:
-			problems = append(problems, "the type is basic or licensed.")
+		if typ := cell("type"); typ != "" {
+			var msg string
+			if u.Type, msg = parseImportType(typ, zoom.ActionCreate); msg != "" {
+				problems = append(problems, msg)
+			}
 		}
 		key := strings.ToLower(u.Email)
 		switch {
@@ -637,48 +631,55 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 		name = strings.TrimSpace(f.FirstName + " " + f.LastName)
 	}
 	p.Summary = []templates.Fact{{Label: "Customer", Value: name}, {Label: "Owner", Value: strings.TrimSpace(f.FirstName+" "+f.LastName) + " <" + f.Email + ">"},
-		{Label: "Pays Zoom", Value: map[string]string{zoom.PayModeMaster: "You (master)", zoom.PayModeSub: "The customer (sub)"}[f.PayMode]},
+		{Label: "Pays Zoom", Value: payModeLabel(f.PayMode)},
 		{Label: "Auto-renew", Value: yesNo(f.AutoRenew)}}
-	const acct = "/accounts/{new account}"
-	seq := 0
-	call := func(method, path, what string, details ...string) {
-		seq++
-		p.Calls = append(p.Calls, templates.WizardCall{Step: seq, Method: method, Path: path, What: what, Details: details})
-	}
-	call("POST", "/accounts", "Create the sub account “"+name+"” with its owner "+f.Email,
-		"first_name "+f.FirstName+", last_name "+f.LastName+", account_name "+name,
-		"password: the one you type below, or a strong random one Tierdesk never keeps (the owner then sets their own from Zoom's email)",
-		"If this step runs again, Tierdesk first looks for the account by its owner's email (GET /accounts), so it is never created twice.")
-	call("PATCH", acct+"/options", "Set who pays and auto-renew", "pay_mode "+f.PayMode+", billing_auto_renew "+strconv.FormatBool(f.AutoRenew))
-	if f.Plan != nil && f.PayMode == zoom.PayModeMaster {
-		ct := f.Plan.Contact
-		call("POST", acct+"/plans", fmt.Sprintf("Subscribe %s with %d hosts (Zoom bills you)", f.Plan.Type, f.Plan.Hosts),
-			"billing contact "+ct["first_name"]+" "+ct["last_name"]+" <"+ct["email"]+">, "+ct["city"]+" "+strings.ToUpper(ct["country"]),
-			"Checked first with GET "+acct+"/plans, so a plan is never subscribed twice.")
-		p.Summary = append(p.Summary, templates.Fact{Label: "Plan", Value: fmt.Sprintf("%s, %d hosts", f.Plan.Type, f.Plan.Hosts)})
-	} else {
-		p.Summary = append(p.Summary, templates.Fact{Label: "Plan", Value: "none now"})
-	}
-	if f.TemplateID != 0 {
-		if t, err := h.store.SettingsTemplateByID(r.Context(), o.PartnerID, f.TemplateID); err == nil {
-			set, locks := templateLines(t)
-			var details []string
-			if len(set) > 0 {
-				details = append(details, fmt.Sprintf("PATCH %s/settings: %s", acct, strings.Join(set, "; ")))
-			}
-			if len(locks) > 0 {
-				details = append(details, fmt.Sprintf("PATCH %s/lock_settings: %s", acct, strings.Join(locks, "; ")))
-			}
-			call("PATCH", acct+"/settings", "Apply the settings template “"+t.Name+"”", details...)
-			p.Summary = append(p.Summary, templates.Fact{Label: "Settings template", Value: t.Name})
+	p.Summary = append(p.Summary, templates.Fact{Label: "Plan", Value: "none now"}, templates.Fact{Label: "Settings template", Value: "none"})
+	licensed := 0
+	for i, spec := range jobs.OnboardingSteps(f) {
+		checks, sends := jobs.StepCalls(spec.Kind)
+		c := templates.WizardCall{Step: i + 1}
+		for _, call := range sends {
+			c.Calls = append(c.Calls, call.String())
 		}
-	} else {
-		p.Summary = append(p.Summary, templates.Fact{Label: "Settings template", Value: "none"})
+		if len(checks) > 0 {
+			c.Check = "If this step runs again, Tierdesk first looks (" + checks[0].String() + "), so it is never done twice."
+		}
+		switch spec.Kind {
+		case jobs.StepCreateAccount:
+			c.What = "Create the sub account “" + name + "” with its owner " + f.Email
+			c.Details = []string{"first_name " + f.FirstName + ", last_name " + f.LastName + ", account_name " + name,
+				"password: the one you type below, or a strong random one Tierdesk never keeps (the owner then sets their own from Zoom's email)"}
+		case jobs.StepSetOptions:
+			c.What = "Set who pays and auto-renew"
+			c.Details = []string{"pay_mode " + f.PayMode + ", billing_auto_renew " + strconv.FormatBool(f.AutoRenew)}
+		case jobs.StepSubscribePlan:
+			ct := f.Plan.Contact
+			c.What = fmt.Sprintf("Subscribe %s with %d hosts (Zoom bills you)", f.Plan.Type, f.Plan.Hosts)
+			c.Details = []string{"billing contact " + ct["first_name"] + " " + ct["last_name"] + " <" + ct["email"] + ">, " + ct["city"] + " " + strings.ToUpper(ct["country"])}
+			p.Summary[4].Value = fmt.Sprintf("%s, %d hosts", f.Plan.Type, f.Plan.Hosts)
+		case jobs.StepApplyTemplate:
+			t, err := h.store.SettingsTemplateByID(r.Context(), o.PartnerID, f.TemplateID)
+			if err != nil {
+				continue // a problem above already says so
+			}
+			c.What = "Apply the settings template “" + t.Name + "”"
+			c.Details = templateLines(t)
+			p.Summary[5].Value = t.Name
+		case jobs.StepCreateUser:
+			u := f.Users[len(p.UserCalls)]
+			wu := wizardUser(u)
+			if u.Type == zoom.UserLicensed {
+				licensed++
+			}
+			c.What = "Create " + wu.Type + " user " + u.Email
+			c.Details = []string{"action create, first_name " + u.FirstName + ", last_name " + u.LastName + ": Zoom emails them an invitation"}
+			p.UserCalls = append(p.UserCalls, c)
+			continue
+		}
+		p.Calls = append(p.Calls, c)
 	}
-	for _, u := range f.Users {
-		wu := wizardUser(u)
-		call("POST", acct+"/users", "Create "+wu.Type+" user "+u.Email, "action create, first_name "+u.FirstName+", last_name "+u.LastName+": Zoom emails them an invitation",
-			"Checked first with GET "+acct+"/users/"+u.Email+", so nobody is created twice.")
+	if n := len(p.UserCalls); n > 0 {
+		p.UsersLine = fmt.Sprintf("Steps %d–%d: create %d users (%d licensed), one step each", p.UserCalls[0].Step, p.UserCalls[n-1].Step, n, licensed)
 	}
 	p.Summary = append(p.Summary, templates.Fact{Label: "First users", Value: strconv.Itoa(len(f.Users))})
 }
@@ -711,7 +712,11 @@ func (h *Handlers) startOnboarding(w http.ResponseWriter, r *http.Request) error
 	if len(errs) > 0 {
 		return h.renderWizard(w, r, http.StatusUnprocessableEntity, o, "review", draftForm(o.Form), errs)
 	}
-	if _, err := h.zoomFor(r); err != nil {
+	// The steps run in the background with the partner's app or an owner's or admin's grant.
+	if _, err := h.zoomReader(r); errors.Is(err, store.ErrNoGrant) {
+		errs["_"] = "Tierdesk has no way to reach Zoom for this partner: connect the Server-to-Server app (Settings) or have an owner or admin sign in with Zoom. Nothing was sent."
+		return h.renderWizard(w, r, http.StatusUnprocessableEntity, o, "review", draftForm(o.Form), errs)
+	} else if err != nil {
 		return err
 	}
 	started, err := h.store.StartOnboarding(ctx, a.Partner.ID, o.ID, a.Staff.ID, jobs.OnboardingSteps(o.Form), password, h.requestEvent(r), jobs.StepEnqueuer(h.river))

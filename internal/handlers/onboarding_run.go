@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -35,7 +34,18 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 		return templates.OnboardingProgress{}, err
 	}
 	p := templates.OnboardingProgress{ID: o.ID, Status: o.Status, Customer: o.Form.AccountName, JobURL: onboardingJobURL(o),
-		StartedBy: h.staffEmail(r, o.CreatedBy, map[int64]string{}), CanAct: actions}
+		StartedBy: h.staffEmail(r, o.CreatedBy, map[int64]string{}), Poll: o.Status == store.OnboardingRunning}
+	switch o.Status {
+	case store.OnboardingRunning:
+		p.StatusText, p.StatusKind = "running", "info"
+	case store.OnboardingStopped:
+		p.StatusText, p.StatusKind = "stopped: needs you", "bad"
+		p.StatusLine = "A step failed: the steps after it wait. Retry it once the cause is fixed, skip it, or abandon the onboarding."
+	case store.OnboardingSucceeded:
+		p.StatusText, p.StatusKind, p.StatusLine = "succeeded", "ok", "The customer is active."
+	case store.OnboardingAbandoned:
+		p.StatusText, p.StatusKind, p.StatusLine = "abandoned", "warn", "Abandoned: nothing more will be sent."
+	}
 	if p.Customer == "" {
 		p.Customer = strings.TrimSpace(o.Form.FirstName + " " + o.Form.LastName)
 	}
@@ -45,10 +55,8 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 	if o.FinishedAt != nil {
 		p.Finished = *o.FinishedAt
 	}
-	if o.CustomerID != nil {
-		if c, err := h.store.CustomerByID(ctx, o.PartnerID, *o.CustomerID); err == nil && !strings.HasPrefix(c.ZoomAccountID, "draft:") {
-			p.CustomerURL, p.Created = customerURL(c, ""), true
-		}
+	if c, ok := h.onboardedCustomer(r, o); ok {
+		p.CustomerURL = customerURL(c, "")
 	}
 	base := "/onboardings/" + o.ID
 	for _, s := range steps {
@@ -101,6 +109,9 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 			}
 		}
 		p.Steps = append(p.Steps, v)
+		if s.Status != store.StepSucceeded {
+			p.OpenSteps = append(p.OpenSteps, v)
+		}
 	}
 	if o.Status == store.OnboardingSucceeded || o.Status == store.OnboardingAbandoned {
 		// Skipped steps of a finished onboarding are still open work; nothing else is.
@@ -113,6 +124,16 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 		p.CopyURL = base + "/copy"
 	}
 	return p, nil
+}
+
+// onboardedCustomer is the customer onboarding o made in Zoom; false while Zoom has not
+// created its sub account (or the onboarding was abandoned before).
+func (h *Handlers) onboardedCustomer(r *http.Request, o store.Onboarding) (store.Customer, bool) {
+	if o.CustomerID == nil {
+		return store.Customer{}, false
+	}
+	c, err := h.store.CustomerByID(r.Context(), o.PartnerID, *o.CustomerID)
+	return c, err == nil && c.InZoom()
 }
 
 // onboardingJobPage is the page of an onboarding's job (GET /jobs/{jobId}): every step with
@@ -202,10 +223,8 @@ func (h *Handlers) abandonPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := templates.AbandonPage{Progress: prog, Action: "/onboardings/" + o.ID + "/abandon"}
-	if o.CustomerID != nil {
-		if c, err := h.store.CustomerByID(r.Context(), o.PartnerID, *o.CustomerID); err == nil && !strings.HasPrefix(c.ZoomAccountID, "draft:") {
-			p.AccountID, p.AccountName = c.ZoomAccountID, c.AccountName
-		}
+	if c, ok := h.onboardedCustomer(r, o); ok {
+		p.AccountID, p.AccountName = c.ZoomAccountID, c.AccountName
 	}
 	for _, s := range prog.Steps {
 		if s.Status == store.StepSucceeded {
@@ -236,11 +255,9 @@ func (h *Handlers) abandonOnboarding(w http.ResponseWriter, r *http.Request) err
 	} else if err != nil {
 		return err
 	}
-	if o.CustomerID != nil && r.PostFormValue("then") == "disassociate" {
-		if c, err := h.store.CustomerByID(ctx, a.Partner.ID, *o.CustomerID); err == nil && !strings.HasPrefix(c.ZoomAccountID, "draft:") {
-			http.Redirect(w, r, "/customers/"+url.PathEscape(c.ZoomAccountID)+"/disassociate", http.StatusSeeOther)
-			return nil
-		}
+	if c, ok := h.onboardedCustomer(r, o); ok && r.PostFormValue("then") == "disassociate" {
+		http.Redirect(w, r, customerURL(c, "/disassociate"), http.StatusSeeOther)
+		return nil
 	}
 	h.flash(ctx, "ok", "Onboarding abandoned. Nothing more will be sent to Zoom.")
 	http.Redirect(w, r, onboardingJobURL(o), http.StatusSeeOther)
@@ -288,7 +305,7 @@ func (h *Handlers) customerOnboarding(r *http.Request, c store.Customer) *templa
 func resultLine(res map[string]any) string {
 	var parts []string
 	if pm, ok := res["pay_mode"].(string); ok {
-		parts = append(parts, map[string]string{"master": "you pay (master)", "sub": "the customer pays (sub)"}[pm])
+		parts = append(parts, payModeLabel(pm))
 	}
 	if ar, ok := res["auto_renew"].(bool); ok {
 		parts = append(parts, "auto-renew "+map[bool]string{true: "on", false: "off"}[ar])

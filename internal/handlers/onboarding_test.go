@@ -172,7 +172,7 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 	// Users: every bad line is named with its number; the licensed count must fit the plan.
 	got = admin.post(base+"/users", url.Values{"users": {"email,first_name,last_name,type\nann@blueharbor.example,Ann,A,licensed\nbad-address,B,B,basic\nann@blueharbor.example,Ann,Again,basic\ngrace@blueharbor.example,G,H,basic\nzed@blueharbor.example,Z,Z,gold"}})
 	msg := got.TestID("error-users")
-	for _, want := range []string{"Line 3", "Line 4 (ann@blueharbor.example): listed already on line 2", "Line 5 (grace@blueharbor.example): this is the owner", "Line 6 (zed@blueharbor.example): the type"} {
+	for _, want := range []string{"Line 3", "Line 4 (ann@blueharbor.example): listed already on line 2", "Line 5 (grace@blueharbor.example): this is the owner", "Line 6 (zed@blueharbor.example): Choose a type"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("users errors lack %q:\n%s", want, msg)
 		}
@@ -206,7 +206,7 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 	before := len(e.Sandbox.Requests())
 	review := admin.get(base + "/review")
 	calls := review.Doc().Find(`[data-testid="review-call"]`)
-	if calls.Length() != 5 || !strings.Contains(calls.Eq(0).Text(), "POST /accounts") || !strings.Contains(calls.Eq(2).Text(), "POST /accounts/{new account}/plans") ||
+	if calls.Length() != 5 || !strings.Contains(calls.Eq(0).Text(), "POST /accounts") || !strings.Contains(calls.Eq(2).Text(), "POST /accounts/{accountId}/plans") ||
 		!strings.Contains(calls.Eq(4).Text(), "b@blueharbor.example") {
 		t.Fatalf("review calls: %d\n%s", calls.Length(), review.TestID("review-calls"))
 	}

@@ -60,8 +60,20 @@ func (h *Handlers) saveS2S(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A refusal is audited without the secret: the client id names the app.
+	refused := func(outcome store.Outcome, err error, reason string) {
+		ev := h.requestEvent(r)
+		ev.Action, ev.Outcome = "grant.s2s.save", outcome
+		ev.TargetType, ev.TargetLabel = "grant", clientID
+		if ze, ok := zoom.AsError(err); ok {
+			ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
+		}
+		ev.Details = details(map[string]any{"client_id": clientID, "zoom_account_id": a.Partner.ZoomAccountID, "reason": reason})
+		h.auditAlone(r, ev)
+	}
 	me, _, err := zc.Me(ctx)
 	if err == nil && me.AccountID != a.Partner.ZoomAccountID {
+		refused(store.OutcomeDenied, nil, "the app belongs to another Zoom account ("+me.AccountID+")")
 		p.Errors["client_id"] = "This app belongs to another Zoom account (" + me.AccountID + "), not to " + a.Partner.Name + "."
 		return h.renderSettings(w, r, http.StatusUnprocessableEntity, p)
 	}
@@ -69,6 +81,7 @@ func (h *Handlers) saveS2S(w http.ResponseWriter, r *http.Request) error {
 		_, _, err = zc.ListSubAccountsPage(ctx, 1, "")
 	}
 	if err != nil {
+		refused(store.OutcomeFailed, err, zoom.Explain(err))
 		if zoom.NeedsReauth(err) {
 			p.Errors["client_secret"] = "Zoom refused these credentials for account " + a.Partner.ZoomAccountID + ". Check the client id and secret, and that the app is activated."
 		} else {

@@ -9,9 +9,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
@@ -187,7 +187,7 @@ func (h *Handlers) templateTarget(r *http.Request, raw string, action policy.Act
 		t, err = h.store.SettingsTemplateByID(r.Context(), a.Partner.ID, id)
 	}
 	if err != nil {
-		if err == nil || errors.Is(err, store.ErrNotFound) || id == 0 {
+		if errors.Is(err, store.ErrNotFound) || id == 0 {
 			h.deny(r, action, target{Type: "settings_template", ID: raw}, "not found or out of reach")
 			return t, errNotFound
 		}
@@ -290,7 +290,9 @@ func (h *Handlers) templatePreview(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// applyTemplate applies a template to a customer (POST /customers/{accountId}/settings/template).
+// applyTemplate applies a template to a customer (POST /customers/{accountId}/settings/template):
+// what differs from Zoom's current values (read now, not from the cache) is sent and recorded
+// as changeCustomerSettings does.
 func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(r); err != nil {
 		return err
@@ -300,41 +302,61 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
 	t, err := h.templateTarget(r, r.PostFormValue("id"), policy.EditCustomer)
 	if err != nil {
 		return err
 	}
-	h.expireDetails(r, c)
-	d, err := h.customerDetails(r, c, "settings", "lock_settings")
+	d, err := h.currentSettings(r, c, "customer.settings.template", map[string]any{"template": t.Name})
 	if err != nil {
 		return err
 	}
-	changes, _ := templateChanges(t, d)
+	ch := templateChange(t, d)
+	if len(ch.before) == 0 {
+		h.flash(ctx, "info", "Nothing to change: "+c.AccountName+" already matches the template “"+t.Name+"”.")
+		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+		return nil
+	}
 	zc, err := h.zoomFor(r)
 	if err != nil {
 		return err
 	}
 	ev := h.withGrant(r, zc)
 	ev.Action = "customer.settings.template"
-	before, after := map[string]any{}, map[string]any{}
-	for _, ch := range changes {
-		before[ch.Field], after[ch.Field] = ch.Before, ch.After
-	}
-	ev.Details = details(map[string]any{"template": t.Name, "before": before, "after": after})
-	show := func(msg string) error {
+	done, err := h.sendSettings(w, r, c, zc, ev, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
 		http.Redirect(w, r, customerURL(c, "/settings/template?id="+url.QueryEscape(strconv.FormatInt(t.ID, 10))), http.StatusSeeOther)
 		return nil
-	}
-	if err := jobs.ApplySettingsTemplate(ctx, zc, c.ZoomAccountID, t); err != nil {
-		return h.zoomRefused(w, r, c, ev, err, show)
-	}
-	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ev); err != nil {
+	})
+	if !done {
 		return err
 	}
-	h.expireDetails(r, c)
-	h.flash(ctx, "ok", fmt.Sprintf("Template “%s” applied to %s: %d change(s).", t.Name, c.AccountName, len(changes)))
+	h.flash(ctx, "ok", "Template “"+t.Name+"” applied to "+c.AccountName+": "+countOf(len(ch.before), "change", "changes")+".")
 	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 	return nil
+}
+
+// templateChange is what applying template t changes in Zoom's current settings and locks d:
+// the settings whose value differs (or that Zoom did not return) and the locks that differ.
+func templateChange(t store.SettingsTemplate, d detailsView) settingsChange {
+	_, set, lock := settingsRows(d)
+	ch := settingsChange{set: zoom.Settings{}, locks: zoom.Settings{}, before: map[string]any{}, after: map[string]any{},
+		extra: map[string]any{"template": t.Name}}
+	for _, def := range commonSettings {
+		if v, ok := t.Settings[def.section][def.field]; ok {
+			if cur, known := settingValue(set, def); !known || fmt.Sprint(v) != cur {
+				ch.set = ch.set.Set(def.section, def.field, v)
+				ch.before[def.key()], ch.after[def.key()] = cur, fmt.Sprint(v)
+				if !known {
+					ch.before[def.key()] = nil
+				}
+			}
+		}
+		if l, ok := t.Locks[def.section][def.field]; ok {
+			if cur, _ := lock.Bool(def.section, def.field); cur != l {
+				ch.locks = ch.locks.Set(def.section, def.field, l)
+				ch.before["locked."+def.key()], ch.after["locked."+def.key()] = cur, l
+			}
+		}
+	}
+	return ch
 }

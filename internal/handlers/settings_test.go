@@ -37,6 +37,11 @@ func TestOwnerConnectsServerToServerApp(t *testing.T) {
 	if foreign.StatusCode != http.StatusUnprocessableEntity || foreign.TestID("error-client_id")+foreign.TestID("error-client_secret") == "" {
 		t.Fatalf("another account's app: %d", foreign.StatusCode)
 	}
+	refusals := auditOf(t, e, p.ID, "grant.s2s.save")
+	if len(refusals) != 2 || refusals[1].Outcome != store.OutcomeFailed || refusals[1].TargetLabel != id ||
+		(refusals[0].Outcome != store.OutcomeFailed && refusals[0].Outcome != store.OutcomeDenied) || refusals[0].TargetLabel != otherID {
+		t.Fatalf("audit of the refused credentials: %+v", refusals)
+	}
 	if got := owner.post(e.URL+"/settings/s2s", url.Values{"client_id": {id}, "client_secret": {secret}}); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save: %d %.500s", got.StatusCode, got.Body)
 	}

@@ -33,7 +33,7 @@ func (h *Handlers) renderStaff(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	p.CanManage = a.Staff.Role == store.RoleOwner
+	p.CanManage = h.allowed(r, policy.ManageStaff)
 	p.RoleOpts = roleOptions
 	for _, s := range staff {
 		row := templates.StaffRow{ID: s.ID, Name: s.Name(), Email: s.Email, Role: string(s.Role), RoleLabel: s.Role.Label(),
@@ -145,6 +145,19 @@ func (h *Handlers) updateStaff(w http.ResponseWriter, r *http.Request, st store.
 	after, err := h.store.UpdateStaff(r.Context(), a.Partner.ID, st.ID, role, status, h.requestEvent(r))
 	switch {
 	case errors.Is(err, store.ErrLastOwner):
+		wantRole, wantStatus := role, status
+		if wantRole == "" {
+			wantRole = st.Role
+		}
+		if wantStatus == "" {
+			wantStatus = st.Status
+		}
+		ev := h.requestEvent(r)
+		ev.Action, ev.Outcome = staffAction(st, status), store.OutcomeDenied
+		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
+		ev.Details = details(map[string]any{"reason": "the partner must keep at least one active owner",
+			"before": map[string]any{"role": st.Role, "status": st.Status}, "wanted": map[string]any{"role": wantRole, "status": wantStatus}})
+		h.auditAlone(r, ev)
 		h.flash(r.Context(), "bad", "Nothing was changed: "+st.Email+" is the last active owner. Make someone else an owner first.")
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
@@ -162,4 +175,18 @@ func (h *Handlers) updateStaff(w http.ResponseWriter, r *http.Request, st store.
 	}
 	http.Redirect(w, r, "/staff", http.StatusSeeOther)
 	return nil
+}
+
+// staffAction is the audit action of a change of st's status (or, with none, of its role),
+// as store.UpdateStaff names it.
+func staffAction(st store.Staff, status store.StaffStatus) string {
+	switch {
+	case status == store.StaffRemoved:
+		return "staff.remove"
+	case status == store.StaffSuspended && st.Status != store.StaffSuspended:
+		return "staff.suspend"
+	case status == store.StaffActive && st.Status == store.StaffSuspended:
+		return "staff.reinstate"
+	}
+	return "staff.role"
 }

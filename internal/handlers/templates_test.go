@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
 func TestSettingsTemplateCopyPreviewAndApply(t *testing.T) {
@@ -55,5 +56,83 @@ func TestSettingsTemplateCopyPreviewAndApply(t *testing.T) {
 	ev, _ := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.settings.template", Limit: 1})
 	if len(ev.Events) != 1 || ev.Events[0].CustomerID != dst.ZoomAccountID || !strings.Contains(string(ev.Events[0].Details), "Locked-down") {
 		t.Fatalf("apply audit: %+v", ev.Events)
+	}
+}
+
+// Applying a template reads Zoom's values first: when Zoom cannot be reached, or does not
+// give a free account's settings, nothing is sent and the refusal is audited; when the
+// settings go through and the locks do not, both are recorded as they happened.
+func TestApplyTemplateGuardsAndRecordsPartialSuccess(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b, p := registerNorthwind(t, e)
+	ctx := context.Background()
+	list, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 2})
+	dst := list.Customers[1]
+	vals := url.Values{"name": {"Locked-down"}, "set.in_meeting.chat": {"false"}, "lock.in_meeting.chat": {"locked"}}
+	if got := b.post(e.URL+"/settings/templates", vals); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save template: %d", got.StatusCode)
+	}
+	tpls, _ := e.Store.SettingsTemplates(ctx, p.ID)
+	id := itoa(tpls[0].ID)
+	apply := func(accountID string) *page {
+		return b.post(e.URL+"/customers/"+accountID+"/settings/template", url.Values{"id": {id}})
+	}
+	patches := func(accountID string) int { return len(e.sandboxRequests(http.MethodPatch, "/v2/accounts/"+accountID)) }
+	latest := func() store.AuditEvent {
+		evs := auditOf(t, e, p.ID, "customer.settings.template")
+		if len(evs) == 0 {
+			t.Fatal("no customer.settings.template event")
+		}
+		return evs[0]
+	}
+
+	// Zoom cannot be reached: the stale cache is not used to decide anything.
+	b.get(e.URL + "/customers/" + dst.ZoomAccountID + "/settings") // fill the cache
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts/*/settings", Status: 503})
+	before := patches(dst.ZoomAccountID)
+	got := apply(dst.ZoomAccountID)
+	if got.StatusCode != http.StatusBadGateway || patches(dst.ZoomAccountID) != before {
+		t.Fatalf("apply while Zoom is down: %d, %d changes sent", got.StatusCode, patches(dst.ZoomAccountID)-before)
+	}
+	if ev := latest(); ev.Outcome != store.OutcomeFailed || ev.CustomerID != dst.ZoomAccountID || !strings.Contains(string(ev.Details), "Locked-down") {
+		t.Fatalf("audit while Zoom is down: %+v", ev)
+	}
+	e.Sandbox.ClearFaults()
+
+	// A free account: Zoom's reason is shown, not "Zoom is not answering".
+	free := strings.TrimPrefix(b.post(e.URL+"/customers/quick", newCustomerForm("free@template.example")).location(t), e.URL+"/customers/")
+	before = patches(free)
+	got = apply(free)
+	if got.StatusCode != http.StatusConflict || !strings.Contains(got.Body, "Paid account") || patches(free) != before {
+		t.Fatalf("apply to a free account: %d %.400s", got.StatusCode, got.Body)
+	}
+	if ev := latest(); ev.Outcome != store.OutcomeFailed || ev.CustomerID != free {
+		t.Fatalf("audit of a free account: %+v", ev)
+	}
+
+	// The settings go through, the locks are refused: one succeeded and one failed event.
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPatch, Path: "/v2/accounts/*/lock_settings", Status: 400, Code: 200, Count: 1})
+	got = apply(dst.ZoomAccountID)
+	if got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply with refused locks: %d", got.StatusCode)
+	}
+	if flash := b.get(got.location(t)).Body; !strings.Contains(flash, "settings were changed in Zoom, but Zoom refused the locks") {
+		t.Fatal("the page does not say that only the locks were refused")
+	}
+	evs := auditOf(t, e, p.ID, "customer.settings.template")
+	if len(evs) < 2 || evs[0].Outcome != store.OutcomeFailed || evs[0].ZoomCode != 200 || !strings.Contains(string(evs[0].Details), "locked.in_meeting.chat") ||
+		evs[1].Outcome != store.OutcomeSucceeded || !strings.Contains(string(evs[1].Details), `"in_meeting.chat"`) || strings.Contains(string(evs[1].Details), "locked.") {
+		t.Fatalf("audit of the partial change: %+v", evs[:min(2, len(evs))])
+	}
+	// Applying again sends only the lock that is still missing.
+	if got := apply(dst.ZoomAccountID); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply again: %d", got.StatusCode)
+	}
+	if ev := latest(); ev.Outcome != store.OutcomeSucceeded || strings.Contains(string(ev.Details), `"in_meeting.chat"`) {
+		t.Fatalf("audit of the second apply: %+v", ev)
+	}
+	if after := b.get(e.URL + "/customers/" + dst.ZoomAccountID + "/settings/template?id=" + id); after.TestID("nothing-to-change") == "" {
+		t.Fatal("the template still has changes to make")
 	}
 }

@@ -127,7 +127,7 @@ func TestSyncLoadsCustomersAndLinksResellers(t *testing.T) {
 		t.Fatalf("customer disassociated in Zoom: %+v %v", c.Status, err)
 	}
 	evs, _ := e.Store.AuditEvents(ctx, northwind.ID, store.AuditFilter{Action: "customer.gone"})
-	if len(evs.Events) != 1 || !evs.Events[0].External || evs.Events[0].CustomerID != gone {
+	if len(evs.Events) != 1 || !evs.Events[0].External || evs.Events[0].CustomerID != gone || evs.Events[0].JobID == "" {
 		t.Fatalf("customer.gone events: %+v", evs.Events)
 	}
 }
@@ -160,6 +160,10 @@ func TestStaffInviteRoleSuspendAndLastOwner(t *testing.T) {
 	if e.staffByEmail(p.ID, distOwner).Role != store.RoleOwner {
 		t.Fatal("the last owner was demoted")
 	}
+	if evs := auditOf(t, e, p.ID, "staff.role"); len(evs) == 0 || evs[0].Outcome != store.OutcomeDenied || evs[0].TargetLabel != distOwner ||
+		!strings.Contains(string(evs[0].Details), "at least one active owner") {
+		t.Fatalf("audit of the refused demotion: %+v", evs)
+	}
 	// Suspending the admin signs them out at once.
 	owner.post(e.URL+"/staff/"+itoa(adminStaff.ID)+"/status", url.Values{"status": {"suspended"}})
 	if got := admin.get(e.URL + "/"); got.StatusCode != http.StatusSeeOther {
@@ -181,9 +185,9 @@ func TestStaffInviteRoleSuspendAndLastOwner(t *testing.T) {
 	page, _ := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "staff."})
 	var actions []string
 	for _, ev := range page.Events {
-		actions = append(actions, ev.Action)
+		actions = append(actions, ev.Action+":"+string(ev.Outcome))
 	}
-	want := "staff.role staff.role staff.reinstate staff.suspend staff.invite"
+	want := "staff.role:succeeded staff.role:succeeded staff.reinstate:succeeded staff.suspend:succeeded staff.role:denied staff.invite:succeeded"
 	if got := strings.Join(actions, " "); got != want {
 		t.Fatalf("staff audit trail %q, want %q", got, want)
 	}

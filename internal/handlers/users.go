@@ -50,6 +50,7 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 		p.AddURL, p.SyncURL = base+"/new", base+"/sync"
 	}
 	p.CanBulk = !readOnly && h.allowed(r, policy.RunBulk)
+	p.BulkOff = f.Status == store.UserPending // pending users cannot be deactivated, only removed
 	for _, u := range page.Users {
 		p.Rows = append(p.Rows, userRow(u))
 	}

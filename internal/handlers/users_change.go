@@ -55,6 +55,11 @@ func (h *Handlers) sendChange(r *http.Request, ch userChange) (changeResult, err
 			_, rerr = jobs.ResolveUserChange(ctx, h.store, zr, a.Partner.ID, pc, h.requestEvent(r))
 		}
 		if rerr != nil {
+			ev := h.userEvent(r, ch)
+			ev.Outcome = store.OutcomeDenied
+			ev.Details = details(map[string]any{"before": ch.before, "wanted": ch.after,
+				"reason": "an earlier " + pc.Action + " of this user is still waiting for Zoom's confirmation, and Zoom could not be asked about it: nothing was sent"})
+			h.auditAlone(r, ev)
 			return changeResult{message: "An earlier " + pc.Action + " of " + ch.email + " is still waiting for Zoom's confirmation, and Zoom could not be asked just now. " +
 				"Tierdesk sends nothing else for this user until Zoom answers: try again in a moment."}, nil
 		}
@@ -68,12 +73,7 @@ func (h *Handlers) sendChange(r *http.Request, ch userChange) (changeResult, err
 	zctx, cancel := context.WithTimeout(ctx, changeDeadline)
 	defer cancel()
 	resp, err := ch.send(zctx, zc)
-	ev := h.requestEvent(r)
-	ev.Action, ev.TargetType, ev.TargetLabel, ev.CustomerID = ch.action, "user", ch.email, ch.c.ZoomAccountID
-	ev.TargetID = ch.userID
-	if ev.TargetID == "" {
-		ev.TargetID = ch.email
-	}
+	ev := h.userEvent(r, ch)
 	ev.GrantRef = zc.Grant()
 	if resp != nil && resp.Grant != "" {
 		ev.GrantRef = resp.Grant
@@ -105,6 +105,17 @@ func (h *Handlers) sendChange(r *http.Request, ch userChange) (changeResult, err
 		return changeResult{}, zoomError(err)
 	}
 	return changeResult{refusal: err, message: msg}, nil
+}
+
+// userEvent is the audit event of change ch, before its outcome.
+func (h *Handlers) userEvent(r *http.Request, ch userChange) store.AuditEvent {
+	ev := h.requestEvent(r)
+	ev.Action, ev.TargetType, ev.TargetLabel, ev.CustomerID = ch.action, "user", ch.email, ch.c.ZoomAccountID
+	ev.TargetID = ch.userID
+	if ev.TargetID == "" {
+		ev.TargetID = ch.email
+	}
+	return ev
 }
 
 // lostAnswer records a change whose answer was lost as pending, then looks the user up in

@@ -73,6 +73,10 @@ func TestLostAnswerOfAUserChangeIsLookedUp(t *testing.T) {
 	if !strings.Contains(again.TestID("form-error"), "still waiting") || posts() != before {
 		t.Fatalf("a second try while waiting: %q, %d creates sent", again.TestID("form-error"), posts()-before)
 	}
+	if evs := auditOf(t, e, p.ID, "user.create"); evs[0].Outcome != store.OutcomeDenied || evs[0].TargetLabel != "lou.waiting@example.com" ||
+		!strings.Contains(string(evs[0].Details), "still waiting") {
+		t.Fatalf("audit of the refused second try: %+v", evs[0])
+	}
 	_ = lookups
 	e.Sandbox.ClearFaults()
 	if list := owner.get(users); list.Doc().Find(`[data-testid="open-changes"]`).Length() != 0 {

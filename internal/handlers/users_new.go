@@ -153,8 +153,10 @@ func validateNewUser(f newUserForm) (int, map[string]string) {
 		errs["type"] = msg
 	}
 	switch {
+	case f.Action == zoom.ActionAutoCreate && f.Password == "":
+		errs["password"] = "autoCreate needs a password: Zoom makes the user active with it."
 	case f.Action == zoom.ActionAutoCreate:
-		if msg := checkPassword(f.Password); msg != "" {
+		if msg := passwordProblem(f.Password); msg != "" {
 			errs["password"] = msg
 		}
 	case f.Password != "":
@@ -187,36 +189,4 @@ func checkType(s, action string) (int, string) {
 		return 0, "Type 99 (None) is only for ssoCreate."
 	}
 	return t, ""
-}
-
-// checkPassword is Zoom's rule for a user's password (ZOOM_API §2.3): 8 to 32 characters,
-// letters and digits in both cases, no run of 6 repeated or consecutive characters.
-func checkPassword(p string) string {
-	if len(p) < 8 || len(p) > 32 {
-		return "A password of 8 to 32 characters is needed for autoCreate."
-	}
-	var lower, upper, digit bool
-	for _, c := range p {
-		lower = lower || (c >= 'a' && c <= 'z')
-		upper = upper || (c >= 'A' && c <= 'Z')
-		digit = digit || (c >= '0' && c <= '9')
-	}
-	if !lower || !upper || !digit {
-		return "Use upper- and lower-case letters and digits."
-	}
-	rs := []rune(p)
-	same, up, down := 1, 1, 1
-	for i := 1; i < len(rs); i++ {
-		step := func(cont bool, n int) int {
-			if cont {
-				return n + 1
-			}
-			return 1
-		}
-		same, up, down = step(rs[i] == rs[i-1], same), step(rs[i] == rs[i-1]+1, up), step(rs[i] == rs[i-1]-1, down)
-		if same >= 6 || up >= 6 || down >= 6 {
-			return "Avoid runs like \"aaaaaa\", \"abcdef\" or \"123456\": Zoom refuses them."
-		}
-	}
-	return ""
 }

@@ -130,11 +130,23 @@ func TestSupportAddsDeactivatesAndReactivatesUsers(t *testing.T) {
 		t.Fatalf("directory counts %+v, Zoom has %d", uc, inZoom)
 	}
 
+	// The form names the types plainly; the password field is for autoCreate only (hidden
+	// by CSS while another action is chosen).
+	form := support.get(users + "/new")
+	if form.Doc().Find(`#u-type option[value="1"]`).Text() != "Basic" || form.Doc().Find(`#u-type option[value="2"]`).Text() != "Licensed" ||
+		!form.Doc().Find(`[data-testid="password-field"]`).HasClass("autocreate-only") || form.Doc().Find(`.autocreate-only #u-password`).Length() != 1 {
+		t.Fatalf("add-user form: %d %s", form.StatusCode, outerHTML(form.Doc().Find(`form`).Last()))
+	}
+
 	// Checked as Zoom checks: the input is kept, the fields named.
 	bad := support.post(users, url.Values{"action": {"create"}, "email": {"not an email"}, "first_name": {"Ann"}, "type": {"99"}, "password": {"Secret123"}})
 	if bad.StatusCode != http.StatusUnprocessableEntity || bad.TestID("error-email") == "" || bad.TestID("error-type") == "" || bad.TestID("error-password") == "" ||
 		bad.Doc().Find("#u-first_name").AttrOr("value", "") != "Ann" {
 		t.Fatalf("bad input: %d email %q type %q password %q", bad.StatusCode, bad.TestID("error-email"), bad.TestID("error-type"), bad.TestID("error-password"))
+	}
+	// A password error stays in view, whatever the action.
+	if bad.Doc().Find(`[data-testid="password-field"]`).HasClass("autocreate-only") {
+		t.Fatal("the password's error is hidden with its field")
 	}
 	// Zoom's refusals, explained next to the field, with the input kept.
 	before := len(e.sandboxRequests("POST", "/v2/accounts/"))

@@ -104,7 +104,7 @@ func (h *Handlers) openChanges(r *http.Request, c store.Customer) []string {
 var userTypes = []struct {
 	Value int
 	Label string
-}{{zoom.UserBasic, "Basic (1)"}, {zoom.UserLicensed, "Licensed (2)"}, {zoom.UserUnassigned, "Unassigned, without Meetings Basic (4)"}, {zoom.UserNone, "None (99, ssoCreate only)"}}
+}{{zoom.UserBasic, "Basic"}, {zoom.UserLicensed, "Licensed"}, {zoom.UserUnassigned, "Unassigned (without Meetings Basic)"}, {zoom.UserNone, "None (ssoCreate only)"}}
 
 // typeLabel names a user type.
 func typeLabel(t int) string {

@@ -17,24 +17,17 @@ import (
 
 // DirUserOf is a Zoom user (a list item or a single user) as the directory keeps it.
 func DirUserOf(u zoom.User) store.DirUser {
-	ptr := func(t zoom.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		v := t.Time
-		return &v
-	}
 	status := u.Status
 	if status == "" {
 		status = zoom.UserActive
 	}
-	created := ptr(u.UserCreatedAt)
+	created := u.UserCreatedAt.Ptr()
 	if created == nil && status != zoom.UserPending { // a pending user's created_at is the time of the call
-		created = ptr(u.CreatedAt)
+		created = u.CreatedAt.Ptr()
 	}
 	return store.DirUser{ZoomUserID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
 		Type: u.Type, Status: status, RoleID: roleIDOf(u), Dept: u.Dept, Timezone: u.Timezone, ZoomCreatedAt: created,
-		LastLoginAt: ptr(u.LastLoginTime)}
+		LastLoginAt: u.LastLoginTime.Ptr()}
 }
 
 // roleIDOf is the user's role id; a single user's role name stands in when Zoom gave no id.
@@ -115,7 +108,7 @@ func (w *SyncUsersWorker) Timeout(*river.Job[SyncUsersArgs]) time.Duration { ret
 
 // Work reads each customer's directory from Zoom, recording progress (customers done and
 // failed) on the jobs row. A customer Zoom refuses is counted as failed and the sync goes on.
-func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs]) error {
+func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs]) (err error) {
 	a := job.Args
 	if err := w.Store.StartJob(ctx, a.PartnerID, a.JobID); err != nil {
 		return err
@@ -132,6 +125,12 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 		fe.Details = mustJSON(details)
 		return w.Store.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, fe)
 	}
+	defer func() {
+		if err != nil {
+			ctx = context.WithoutCancel(ctx) // finish records the failure even after a timeout
+		}
+		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}) })
+	}()
 	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
 		return finish(store.JobFailed, "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again.", map[string]any{})
@@ -176,6 +175,13 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 
 // customers lists the customers the sync covers.
 func (w *SyncUsersWorker) customers(ctx context.Context, a SyncUsersArgs) ([]store.Customer, error) {
+	if a.CustomerID != 0 {
+		c, err := w.Store.CustomerByID(ctx, a.PartnerID, a.CustomerID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Status != store.CustomerActive || c.PartnerID != a.PartnerID)) {
+			return nil, nil // gone meanwhile: nothing to sync
+		}
+		return []store.Customer{c}, err
+	}
 	var out []store.Customer
 	f := store.CustomerFilter{PartnerID: a.PartnerID, Status: store.CustomerActive, Limit: 500}
 	for {
@@ -183,11 +189,7 @@ func (w *SyncUsersWorker) customers(ctx context.Context, a SyncUsersArgs) ([]sto
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range page.Customers {
-			if a.CustomerID == 0 || c.ID == a.CustomerID {
-				out = append(out, c)
-			}
-		}
+		out = append(out, page.Customers...)
 		if page.Next == "" {
 			return out, nil
 		}
@@ -211,11 +213,7 @@ func StartUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.T
 	return st.CreateJob(ctx, partnerID, SyncUsersArgs{}.Kind(), title, by, ev,
 		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
 			args.JobID = jobID
-			res, err := rc.InsertTx(ctx, tx, args, nil)
-			if err != nil {
-				return 0, err
-			}
-			return res.Job.ID, nil
+			return insert(ctx, rc, tx, args)
 		})
 }
 

@@ -25,7 +25,7 @@ import (
 //     resolved by looking the user up in Zoom by email before anything is sent again: never a
 //     user created twice, never a row forgotten;
 //   - one River job works on a bulk job at a time, holding a lease it renews every second; the
-//     watchdog (BulkWatchdogArgs) hands a job whose lease ran out to a new worker.
+//     watchdog (WatchdogArgs) hands a job whose lease ran out to a new worker.
 //
 // Calls go through the Zoom client, whose throttle paces them per account and label.
 
@@ -347,39 +347,18 @@ func (r *bulkRun) finish(ctx context.Context) error {
 	return st.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, ev)
 }
 
-// BulkWatchdogArgs is the periodic check for bulk jobs whose worker died (a killed process):
-// each is handed to a new worker.
-type BulkWatchdogArgs struct{}
-
-// Kind names the job for River.
-func (BulkWatchdogArgs) Kind() string { return "bulk_watchdog" }
-
-// BulkWatchdogInterval is how often the watchdog runs (and it runs when a process starts).
-const BulkWatchdogInterval = 30 * time.Second
-
-// BulkWatchdogWorker runs BulkWatchdogArgs.
-type BulkWatchdogWorker struct {
-	river.WorkerDefaults[BulkWatchdogArgs]
-	Store *store.Store
-	River func() *river.Client[pgx.Tx]
-	Log   *slog.Logger
-}
-
-// Work hands every stalled bulk job to a new River job.
-func (w *BulkWatchdogWorker) Work(ctx context.Context, job *river.Job[BulkWatchdogArgs]) error {
-	taken, err := w.Store.TakeOverStalledImports(ctx, claimGrace, func(ctx context.Context, tx pgx.Tx, si store.StalledImport) (int64, error) {
+// takeOverStalledBulk hands every bulk job whose worker died (its lease ran out) to a new
+// River job; the watchdog calls it.
+func takeOverStalledBulk(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], log *slog.Logger) error {
+	taken, err := st.TakeOverStalledImports(ctx, claimGrace, func(ctx context.Context, tx pgx.Tx, si store.StalledImport) (int64, error) {
 		var staff int64
 		if si.CreatedBy != nil {
 			staff = *si.CreatedBy
 		}
-		res, err := w.River().InsertTx(ctx, tx, BulkUsersArgs{PartnerID: si.PartnerID, ImportID: si.ImportID, JobID: si.JobID, StaffID: staff}, nil)
-		if err != nil {
-			return 0, err
-		}
-		return res.Job.ID, nil
+		return insert(ctx, rc, tx, BulkUsersArgs{PartnerID: si.PartnerID, ImportID: si.ImportID, JobID: si.JobID, StaffID: staff})
 	})
 	for _, si := range taken {
-		w.Log.LogAttrs(ctx, slog.LevelWarn, "bulk job resumed after its worker stopped", slog.String("import", si.ImportID),
+		log.LogAttrs(ctx, slog.LevelWarn, "bulk job resumed after its worker stopped", slog.String("import", si.ImportID),
 			slog.String("job", si.JobID), slog.Int64("partner_id", si.PartnerID))
 	}
 	return err
@@ -391,10 +370,6 @@ func (w *BulkWatchdogWorker) Work(ctx context.Context, job *river.Job[BulkWatchd
 func StartBulk(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID, staffID int64, importID, title string, ev store.AuditEvent) (store.Job, error) {
 	return st.StartImport(ctx, partnerID, importID, BulkUsersKind, title, &staffID, ev,
 		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
-			res, err := rc.InsertTx(ctx, tx, BulkUsersArgs{PartnerID: partnerID, ImportID: importID, JobID: jobID, StaffID: staffID}, nil)
-			if err != nil {
-				return 0, err
-			}
-			return res.Job.ID, nil
+			return insert(ctx, rc, tx, BulkUsersArgs{PartnerID: partnerID, ImportID: importID, JobID: jobID, StaffID: staffID})
 		})
 }

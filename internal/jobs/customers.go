@@ -24,27 +24,35 @@ func ResolvePendingCustomer(ctx context.Context, st *store.Store, zc *zoom.Clien
 		return false, fmt.Errorf("customer %d is %s: %w", c.ID, c.Status, store.ErrConflict)
 	}
 	ev.GrantRef = zc.Grant()
-	for sa, err := range zc.SubAccounts(ctx, nil) {
-		if err != nil {
-			return false, fmt.Errorf("look up sub account of %s: %w", c.OwnerEmail, err)
-		}
-		if !strings.EqualFold(sa.OwnerEmail, c.OwnerEmail) {
-			continue
-		}
+	sa, err := SubAccountOfOwner(ctx, zc, c.OwnerEmail)
+	if err != nil {
+		return false, err
+	}
+	if sa != nil {
 		ev.Outcome = store.OutcomeSucceeded
 		ev.Details = mustJSON(map[string]any{"after": map[string]any{"zoom_account_id": sa.ID, "status": "active"},
 			"resolution": "Zoom's answer to the create was lost; the sub account was found by its owner's email"})
-		var created *time.Time
-		if !sa.CreatedAt.IsZero() {
-			t := sa.CreatedAt.Time
-			created = &t
-		}
-		_, err := st.CompleteCustomerCreate(ctx, partnerID, c.ID, sa.ID, created, ev)
+		_, err := st.CompleteCustomerCreate(ctx, partnerID, c.ID, sa.ID, sa.CreatedAt.Ptr(), ev)
 		return true, err
 	}
 	ev.Details = mustJSON(map[string]any{"resolution": "Zoom's answer to the create was lost; no sub account has this owner's email, so Zoom did not create it",
 		"owner_email": c.OwnerEmail})
 	return false, st.AbandonCustomerCreate(ctx, partnerID, c.ID, ev)
+}
+
+// SubAccountOfOwner finds the primary's sub account whose owner has email (the natural key
+// of a sub account: Zoom refuses a second account for one email), or nil when there is none.
+// Every path that must not create a sub account twice asks it before creating again.
+func SubAccountOfOwner(ctx context.Context, zc *zoom.Client, email string) (*zoom.SubAccount, error) {
+	for sa, err := range zc.SubAccounts(ctx, nil) {
+		if err != nil {
+			return nil, fmt.Errorf("look up the sub account of %s: %w", email, err)
+		}
+		if strings.EqualFold(sa.OwnerEmail, email) {
+			return &sa, nil
+		}
+	}
+	return nil, nil
 }
 
 // ResolvePendingArgs settles every pending customer create of every partner (periodic): the

@@ -5,8 +5,10 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // CleanupArgs are the arguments of the periodic clean-up: expired pending sign-ins, expired
@@ -48,6 +51,30 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	return nil
 }
 
+// WatchdogArgs is the periodic check for long work whose worker died (a killed process):
+// bulk user jobs and onboarding steps whose lease ran out are handed to new River jobs.
+type WatchdogArgs struct{}
+
+// Kind names the job for River.
+func (WatchdogArgs) Kind() string { return "watchdog" }
+
+// WatchdogInterval is how often the watchdog runs (and it runs when a process starts): the
+// leases it looks at last 10 seconds.
+const WatchdogInterval = 10 * time.Second
+
+// WatchdogWorker runs WatchdogArgs.
+type WatchdogWorker struct {
+	river.WorkerDefaults[WatchdogArgs]
+	Store *store.Store
+	River func() *river.Client[pgx.Tx]
+	Log   *slog.Logger
+}
+
+// Work takes over stalled bulk jobs and onboarding steps.
+func (w *WatchdogWorker) Work(ctx context.Context, job *river.Job[WatchdogArgs]) error {
+	return errors.Join(takeOverStalledBulk(ctx, w.Store, w.River(), w.Log), takeOverStalledSteps(ctx, w.Store, w.River(), w.Log))
+}
+
 // SyncInterval is how often every partner's customers are synced from Zoom.
 const SyncInterval = 30 * time.Minute
 
@@ -73,13 +100,10 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 		},
 		func() error { return river.AddWorkerSafely(workers, &BulkUsersWorker{Store: st, Zoom: zc, Log: log}) },
 		func() error {
-			return river.AddWorkerSafely(workers, &BulkWatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+			return river.AddWorkerSafely(workers, &WatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Zoom: zc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
-		},
-		func() error {
-			return river.AddWorkerSafely(workers, &OnboardingWatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 	} {
 		if err := add(); err != nil {
@@ -101,11 +125,8 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return SyncAllUsersArgs{}, nil }, nil),
-			river.NewPeriodicJob(river.PeriodicInterval(BulkWatchdogInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return BulkWatchdogArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(store.StepLease),
-				func() (river.JobArgs, *river.InsertOpts) { return OnboardingWatchdogArgs{}, nil },
+			river.NewPeriodicJob(river.PeriodicInterval(WatchdogInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return WatchdogArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -113,6 +134,27 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return client, nil
+}
+
+// insert queues args with rc in tx (the transaction that made the work due) and returns the
+// River job's id, which the job's row keeps.
+func insert(ctx context.Context, rc *river.Client[pgx.Tx], tx pgx.Tx, args river.JobArgs) (int64, error) {
+	res, err := rc.InsertTx(ctx, tx, args, nil)
+	if err != nil {
+		return 0, err
+	}
+	return res.Job.ID, nil
+}
+
+// lastAttempt turns the error that ends a job's last River attempt into the job's failure
+// (finish records it, with its audit event), so that a job row never stays running after River
+// gave up on it: pages and "sync now" wait for running jobs. Earlier attempts return err for
+// River to retry.
+func lastAttempt[T river.JobArgs](job *river.Job[T], err error, finish func(msg string) error) error {
+	if err == nil || job.Attempt < job.MaxAttempts {
+		return err
+	}
+	return finish("Stopped after " + strconv.Itoa(job.Attempt) + " attempts: " + zoom.Explain(err))
 }
 
 // Quiet returns log without River's routine Info chatter (job counts every few seconds,

@@ -48,6 +48,24 @@ func OnboardingSteps(f store.OnboardingForm) []store.StepSpec {
 	return steps
 }
 
+// StepCalls are the Zoom calls a step of kind makes: checks, when the step may have been sent
+// before (a repeat looks before it acts), and sends, the change itself.
+func StepCalls(kind string) (checks, sends []zoom.Call) {
+	switch kind {
+	case StepCreateAccount:
+		return []zoom.Call{zoom.CallListSubAccounts}, []zoom.Call{zoom.CallCreateSubAccount}
+	case StepSetOptions:
+		return nil, []zoom.Call{zoom.CallUpdateOptions}
+	case StepSubscribePlan:
+		return []zoom.Call{zoom.CallGetPlans}, []zoom.Call{zoom.CallSubscribePlans}
+	case StepApplyTemplate:
+		return nil, []zoom.Call{zoom.CallUpdateAccountSettings, zoom.CallUpdateLockSettings}
+	case StepCreateUser:
+		return []zoom.Call{zoom.CallGetUser}, []zoom.Call{zoom.CallCreateUser}
+	}
+	return nil, nil
+}
+
 // OnboardingStepArgs runs one step of an onboarding saga. Key is the step's idempotency key;
 // a step runs only from pending (or, after an interruption, running) in the database, so a
 // job queued twice does it once.
@@ -71,35 +89,17 @@ func (OnboardingStepArgs) InsertOpts() river.InsertOpts {
 // that made the step due).
 func StepEnqueuer(rc *river.Client[pgx.Tx]) store.StepEnqueuer {
 	return func(ctx context.Context, tx pgx.Tx, st store.OnboardingStep) (int64, error) {
-		res, err := rc.InsertTx(ctx, tx, OnboardingStepArgs{PartnerID: st.PartnerID, OnboardingID: st.OnboardingID, Seq: st.Seq, Key: st.IdempotencyKey}, nil)
-		if err != nil {
-			return 0, err
-		}
-		return res.Job.ID, nil
+		return insert(ctx, rc, tx, OnboardingStepArgs{PartnerID: st.PartnerID, OnboardingID: st.OnboardingID, Seq: st.Seq, Key: st.IdempotencyKey})
 	}
 }
 
-// OnboardingWatchdogArgs is the periodic check for onboarding steps whose worker died (a
-// killed process): each is handed to a new River job.
-type OnboardingWatchdogArgs struct{}
-
-// Kind names the job for River.
-func (OnboardingWatchdogArgs) Kind() string { return "onboarding_watchdog" }
-
-// OnboardingWatchdogWorker runs OnboardingWatchdogArgs.
-type OnboardingWatchdogWorker struct {
-	river.WorkerDefaults[OnboardingWatchdogArgs]
-	Store *store.Store
-	River func() *river.Client[pgx.Tx]
-	Log   *slog.Logger
-}
-
-// Work hands every stalled step to a new River job.
-func (w *OnboardingWatchdogWorker) Work(ctx context.Context, job *river.Job[OnboardingWatchdogArgs]) error {
-	taken, err := w.Store.TakeOverStalledSteps(ctx, StepEnqueuer(w.River()))
-	for _, st := range taken {
-		w.Log.LogAttrs(ctx, slog.LevelWarn, "onboarding step resumed after its worker stopped", slog.String("onboarding", st.OnboardingID),
-			slog.Int("step", st.Seq), slog.Int64("partner_id", st.PartnerID))
+// takeOverStalledSteps hands every onboarding step whose worker died (its lease ran out) to
+// a new River job; the watchdog calls it.
+func takeOverStalledSteps(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], log *slog.Logger) error {
+	taken, err := st.TakeOverStalledSteps(ctx, StepEnqueuer(rc))
+	for _, s := range taken {
+		log.LogAttrs(ctx, slog.LevelWarn, "onboarding step resumed after its worker stopped", slog.String("onboarding", s.OnboardingID),
+			slog.Int("step", s.Seq), slog.Int64("partner_id", s.PartnerID))
 	}
 	return err
 }
@@ -132,7 +132,7 @@ type errTransient struct{ error }
 // it (so nothing is done twice), does it, and records the outcome, which moves the saga on.
 func (w *OnboardingWorker) Work(ctx context.Context, job *river.Job[OnboardingStepArgs]) error {
 	a := job.Args
-	o, st, resumed, err := w.Store.BeginStep(ctx, a.PartnerID, a.OnboardingID, a.Seq, job.ID)
+	o, st, err := w.Store.BeginStep(ctx, a.PartnerID, a.OnboardingID, a.Seq, job.ID)
 	if errors.Is(err, store.ErrStepDone) || errors.Is(err, store.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -158,41 +158,42 @@ func (w *OnboardingWorker) Work(ctx context.Context, job *river.Job[OnboardingSt
 		}
 	}()
 	ev := store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)}
+	if o.JobID != nil {
+		ev.JobID = *o.JobID
+	}
+	var preferred int64
 	if o.CreatedBy != nil {
-		ev.StaffID = o.CreatedBy
+		ev.StaffID, preferred = o.CreatedBy, *o.CreatedBy
 		if s, err := w.Store.StaffByID(ctx, a.PartnerID, *o.CreatedBy); err == nil {
 			ev.StaffEmail = s.Email
 		}
 	}
-	var preferred int64
-	if o.CreatedBy != nil {
-		preferred = *o.CreatedBy
-	}
-	zc, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, preferred)
 	var out store.StepOutcome
-	switch {
-	case errors.Is(err, store.ErrNoGrant):
-		out = store.StepOutcome{Status: store.StepFailed, Error: "No Server-to-Server app is configured and no owner or admin has a working Zoom sign-in: one of them must sign in, then retry."}
-	case err != nil:
-		return err
-	default:
-		out.GrantRef = zc.Grant()
-		out, err = w.run(ctx, zc, o, st, resumed || st.Attempts > 1)
+	zc, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, preferred)
+	if errors.Is(err, store.ErrNoGrant) {
+		out, err = store.StepOutcome{Status: store.StepFailed, Error: "No Server-to-Server app is configured and no owner or admin has a working Zoom sign-in: one of them must sign in, then retry."}, nil
+	} else if err == nil {
+		// A step that ran before (a retry, an interrupted or lost attempt) looks before it acts.
+		out, err = w.run(ctx, zc, o, st, ev, st.Attempts > 1)
 		out.GrantRef = zc.Grant()
 	}
-	var te errTransient
-	if errors.As(err, &te) {
+	if err != nil {
 		if job.Attempt < job.MaxAttempts {
-			// River tries again after its backoff (at most a few minutes for these attempts); the
-			// step stays running, held for this job, and the next attempt checks first.
+			// River tries again after its backoff (seconds); the step stays running, held for
+			// this job, and the next attempt checks first.
 			if _, herr := w.Store.HoldStep(context.WithoutCancel(ctx), a.PartnerID, a.OnboardingID, a.Seq, job.ID, 2*time.Minute); herr != nil {
 				return herr
 			}
 			return err
 		}
-		out = store.StepOutcome{Status: store.StepFailed, Error: "Zoom could not be reached: " + zoom.Explain(te.error), GrantRef: out.GrantRef}
-	} else if err != nil {
-		return err
+		// Out of attempts: the saga stops here, for a person to retry, skip or abandon.
+		var te errTransient
+		if errors.As(err, &te) {
+			out = store.StepOutcome{Status: store.StepFailed, Error: "Zoom could not be reached: " + zoom.Explain(te.error), GrantRef: out.GrantRef}
+		} else {
+			w.Log.LogAttrs(ctx, slog.LevelError, "onboarding step failed", slog.String("onboarding", a.OnboardingID), slog.Int("step", a.Seq), slog.String("error", err.Error()))
+			out = store.StepOutcome{Status: store.StepFailed, Error: "Tierdesk could not record this step (an internal error, logged for the operators); retry it.", GrantRef: out.GrantRef}
+		}
 	}
 	err = w.Store.FinishStep(context.WithoutCancel(ctx), a.PartnerID, a.OnboardingID, a.Seq, job.ID, out, ev, StepEnqueuer(w.River()))
 	if errors.Is(err, store.ErrStepDone) {
@@ -222,7 +223,7 @@ func zoomFailure(err error) (store.StepOutcome, error) {
 	return store.StepOutcome{}, errTransient{err}
 }
 
-func (w *OnboardingWorker) run(ctx context.Context, zc *zoom.Client, o store.Onboarding, st store.OnboardingStep, checkFirst bool) (store.StepOutcome, error) {
+func (w *OnboardingWorker) run(ctx context.Context, zc *zoom.Client, o store.Onboarding, st store.OnboardingStep, ev store.AuditEvent, checkFirst bool) (store.StepOutcome, error) {
 	if o.CustomerID == nil {
 		return store.StepOutcome{Status: store.StepFailed, Error: "The onboarding has no customer."}, nil
 	}
@@ -231,7 +232,7 @@ func (w *OnboardingWorker) run(ctx context.Context, zc *zoom.Client, o store.Onb
 		return store.StepOutcome{}, err
 	}
 	f := o.Form
-	if st.Kind != StepCreateAccount && strings.HasPrefix(c.ZoomAccountID, "draft:") {
+	if st.Kind != StepCreateAccount && !c.InZoom() {
 		return store.StepOutcome{Status: store.StepFailed, Error: "The sub account was not created: retry the first step."}, nil
 	}
 	switch st.Kind {
@@ -244,7 +245,7 @@ func (w *OnboardingWorker) run(ctx context.Context, zc *zoom.Client, o store.Onb
 		}
 		return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"pay_mode": f.PayMode, "auto_renew": f.AutoRenew}}, nil
 	case StepSubscribePlan:
-		return w.subscribePlan(ctx, zc, c, f)
+		return w.subscribePlan(ctx, zc, c, f, ev)
 	case StepApplyTemplate:
 		t, err := w.Store.SettingsTemplateByID(ctx, o.PartnerID, f.TemplateID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -266,30 +267,15 @@ func (w *OnboardingWorker) run(ctx context.Context, zc *zoom.Client, o store.Onb
 // its owner's email first, and so does a create whose answer was lost.
 func (w *OnboardingWorker) createAccount(ctx context.Context, zc *zoom.Client, o store.Onboarding, c store.Customer, checkFirst bool) (store.StepOutcome, error) {
 	done := func(id string, created zoom.Time, how string) (store.StepOutcome, error) {
-		var at *time.Time
-		if !created.IsZero() {
-			t := created.Time
-			at = &t
-		}
-		if err := w.Store.AttachOnboardedAccount(ctx, o.PartnerID, c.ID, id, at); err != nil {
+		if err := w.Store.AttachOnboardedAccount(ctx, o.PartnerID, c.ID, id, created.Ptr()); err != nil {
 			return store.StepOutcome{}, err
 		}
 		return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"zoom_account_id": id, "how": how}}, nil
 	}
-	if !strings.HasPrefix(c.ZoomAccountID, "draft:") {
+	if c.InZoom() {
 		return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"zoom_account_id": c.ZoomAccountID, "how": "already attached"}}, nil
 	}
-	find := func() (*zoom.SubAccount, error) {
-		for sa, err := range zc.SubAccounts(ctx, nil) {
-			if err != nil {
-				return nil, err
-			}
-			if strings.EqualFold(sa.OwnerEmail, o.Form.Email) {
-				return &sa, nil
-			}
-		}
-		return nil, nil
-	}
+	find := func() (*zoom.SubAccount, error) { return SubAccountOfOwner(ctx, zc, o.Form.Email) }
 	if checkFirst {
 		sa, err := find()
 		if err != nil {
@@ -325,7 +311,7 @@ func (w *OnboardingWorker) createAccount(ctx context.Context, zc *zoom.Client, o
 }
 
 // subscribePlan subscribes the base plan unless the account already has it.
-func (w *OnboardingWorker) subscribePlan(ctx context.Context, zc *zoom.Client, c store.Customer, f store.OnboardingForm) (store.StepOutcome, error) {
+func (w *OnboardingWorker) subscribePlan(ctx context.Context, zc *zoom.Client, c store.Customer, f store.OnboardingForm, ev store.AuditEvent) (store.StepOutcome, error) {
 	has := func() (bool, error) {
 		p, _, err := zc.GetPlans(ctx, c.ZoomAccountID)
 		if err != nil {
@@ -350,8 +336,9 @@ func (w *OnboardingWorker) subscribePlan(ctx context.Context, zc *zoom.Client, c
 		return zoomFailure(err)
 	}
 	seats := f.Plan.Hosts
-	if _, err := w.Store.RecordCustomerChange(ctx, c.PartnerID, c.ID, store.CustomerUpdate{Seats: &seats},
-		store.AuditEvent{Action: "customer.plan.subscribe", GrantRef: zc.Grant(), Details: mustJSON(map[string]any{"after": map[string]any{"type": f.Plan.Type, "hosts": f.Plan.Hosts}})}); err != nil {
+	ev.Action, ev.GrantRef = "customer.plan.subscribe", zc.Grant()
+	ev.Details = mustJSON(map[string]any{"after": map[string]any{"type": f.Plan.Type, "hosts": f.Plan.Hosts}})
+	if _, err := w.Store.RecordCustomerChange(ctx, c.PartnerID, c.ID, store.CustomerUpdate{Seats: &seats}, ev); err != nil {
 		return store.StepOutcome{}, err
 	}
 	return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"plan": f.Plan.Type, "hosts": f.Plan.Hosts}}, nil

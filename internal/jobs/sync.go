@@ -72,7 +72,7 @@ func (w *SyncCustomersWorker) Timeout(*river.Job[SyncCustomersArgs]) time.Durati
 // Work syncs the partner's customers, recording progress on the jobs row and the outcome in
 // the audit log. A Zoom refusal ends the job as failed (not retried); an unexpected error is
 // returned for River to retry.
-func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCustomersArgs]) error {
+func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCustomersArgs]) (err error) {
 	a := job.Args
 	if err := w.Store.StartJob(ctx, a.PartnerID, a.JobID); err != nil {
 		return err
@@ -94,6 +94,12 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		}
 		return w.Store.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, ev)
 	}
+	defer func() {
+		if err != nil {
+			ctx = context.WithoutCancel(ctx) // finish records the failure even after a timeout
+		}
+		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}, nil) })
+	}()
 	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
 		return finish(store.JobFailed, "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again.", map[string]any{}, nil)
@@ -108,7 +114,7 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		if len(batch) == 0 {
 			return nil
 		}
-		n, err := w.Store.SaveSyncedCustomers(ctx, a.PartnerID, batch, start)
+		n, err := w.Store.SaveSyncedCustomers(ctx, a.PartnerID, batch, start, a.JobID)
 		if err != nil {
 			return err
 		}
@@ -138,7 +144,7 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 	if err := flush(); err != nil {
 		return err
 	}
-	gone, err := w.Store.MarkGoneCustomers(ctx, a.PartnerID, start)
+	gone, err := w.Store.MarkGoneCustomers(ctx, a.PartnerID, start, a.JobID)
 	if err != nil {
 		return err
 	}
@@ -156,29 +162,14 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 			}
 		}
 	}
-	// Customers that disappeared from Zoom are changes seen from Zoom: audit each one.
-	for _, c := range gone {
-		if _, err := w.Store.Audit(ctx, store.AuditEvent{PartnerID: a.PartnerID, Action: "customer.gone", Outcome: store.OutcomeSucceeded,
-			External: true, TargetType: "customer", TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, CustomerID: c.ZoomAccountID,
-			JobID: a.JobID, Details: mustJSON(map[string]any{"before": map[string]any{"status": "active"}, "after": map[string]any{"status": "gone"}})}); err != nil {
-			return err
-		}
-	}
 	msg := fmt.Sprintf("%d customers in Zoom: %d new, %d no longer listed.", seen, added, len(gone))
 	return finish(store.JobSucceeded, msg, map[string]any{"seen": seen, "added": added, "gone": len(gone)}, nil)
 }
 
 func syncedCustomer(sa zoom.SubAccount) store.SyncedCustomer {
-	ptr := func(t zoom.Time) *time.Time {
-		if t.IsZero() {
-			return nil
-		}
-		v := t.Time
-		return &v
-	}
 	return store.SyncedCustomer{ZoomAccountID: sa.ID, AccountName: sa.AccountName, OwnerEmail: sa.OwnerEmail,
 		AccountType: sa.AccountType, AccountNumber: sa.AccountNumber, Seats: sa.Seats,
-		SubscriptionStart: ptr(sa.SubscriptionStartTime), SubscriptionEnd: ptr(sa.SubscriptionEndTime), ZoomCreatedAt: ptr(sa.CreatedAt)}
+		SubscriptionStart: sa.SubscriptionStartTime.Ptr(), SubscriptionEnd: sa.SubscriptionEndTime.Ptr(), ZoomCreatedAt: sa.CreatedAt.Ptr()}
 }
 
 // SyncAllArgs is the periodic sync: it starts a customer sync for every partner that has an
@@ -221,10 +212,6 @@ func StartSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], p
 	}
 	return st.CreateJob(ctx, partnerID, SyncCustomersArgs{}.Kind(), "Sync customers from Zoom", by, ev,
 		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
-			res, err := rc.InsertTx(ctx, tx, SyncCustomersArgs{PartnerID: partnerID, JobID: jobID, StaffID: staffID}, nil)
-			if err != nil {
-				return 0, err
-			}
-			return res.Job.ID, nil
+			return insert(ctx, rc, tx, SyncCustomersArgs{PartnerID: partnerID, JobID: jobID, StaffID: staffID})
 		})
 }

@@ -123,7 +123,7 @@ func (s *Store) BeginCustomerCreate(ctx context.Context, partnerID int64, nc New
 	var c Customer
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	placeholder := "pending:" + hex.EncodeToString(b)
+	placeholder := pendingAccountPrefix + hex.EncodeToString(b)
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO customers (partner_id, zoom_account_id, account_name, owner_email, pay_mode, status)

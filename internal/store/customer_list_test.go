@@ -21,7 +21,7 @@ func TestCustomerListPagesThroughEveryOrderOnce(t *testing.T) {
 		batch = append(batch, store.SyncedCustomer{ZoomAccountID: fmt.Sprintf("c-%03d", i), AccountName: fmt.Sprintf("Harbor %d", i%17),
 			OwnerEmail: fmt.Sprintf("o%d@harbor.example", i), Seats: i % 9, ZoomCreatedAt: &created})
 	}
-	if _, err := st.SaveSyncedCustomers(ctx, res.ID, batch, time.Now()); err != nil {
+	if _, err := st.SaveSyncedCustomers(ctx, res.ID, batch, time.Now(), ""); err != nil {
 		t.Fatal(err)
 	}
 	// The distributor's reach: its 2, the reseller's 2 + 130.

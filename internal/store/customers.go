@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,19 @@ type Customer struct {
 	PartnerName       string         `db:"partner_name"` // the direct partner's name
 }
 
+// Placeholder account ids stand for sub accounts Zoom has not (yet, or knowingly) created: one
+// being onboarded, and a create whose answer was lost.
+const (
+	draftAccountPrefix   = "draft:"
+	pendingAccountPrefix = "pending:"
+)
+
+// InZoom reports whether the customer's account id is Zoom's (not a placeholder for an
+// account being onboarded or a create still being resolved).
+func (c Customer) InZoom() bool {
+	return !strings.HasPrefix(c.ZoomAccountID, draftAccountPrefix) && !strings.HasPrefix(c.ZoomAccountID, pendingAccountPrefix)
+}
+
 const customerColumns = `c.id, c.partner_id, c.zoom_account_id, c.account_name, c.owner_email, c.account_type, c.account_number,
 	c.seats, c.pay_mode, c.subscription_start, c.subscription_end, c.zoom_created_at, c.vanity_url, c.status, c.synced_at,
 	c.tags, c.notes, c.external_ref, c.created_at, c.updated_at, p.name AS partner_name`
@@ -66,15 +80,34 @@ type SyncedCustomer struct {
 }
 
 // SaveSyncedCustomers records a page of partnerID's sub accounts as Zoom listed them at
-// seenAt: new ones are added, known ones updated and marked active again, the account
-// directory learns who manages them, and registered partners among them are linked below
-// partnerID. It returns how many were new.
-func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page []SyncedCustomer, seenAt time.Time) (int, error) {
+// seenAt (by sync job jobID): new ones are added, known ones updated and marked active again,
+// the account directory learns who manages them, and registered partners among them are
+// linked below partnerID. A customer back from gone and a partner moved below partnerID are
+// audited (seen from Zoom) in the same transaction. It returns how many were new.
+func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page []SyncedCustomer, seenAt time.Time, jobID string) (int, error) {
 	added := 0
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		seen := func(action, targetType, id, label string, before, after map[string]any) error {
+			_, err := s.appendAudit(ctx, tx, AuditEvent{PartnerID: partnerID, Action: action, Outcome: OutcomeSucceeded, External: true, JobID: jobID,
+				TargetType: targetType, TargetID: id, TargetLabel: label, CustomerID: map[bool]string{true: id}[targetType == "customer"],
+				Details: mustJSON(map[string]any{"before": before, "after": after})})
+			return err
+		}
 		ids := make([]string, 0, len(page))
 		for _, c := range page {
 			ids = append(ids, c.ZoomAccountID)
+		}
+		rows, _ := tx.Query(ctx, "SELECT zoom_account_id, account_name FROM customers WHERE partner_id = $1 AND status = 'gone' AND zoom_account_id = ANY($2)", partnerID, ids)
+		back, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, Name string }])
+		if err != nil {
+			return err
+		}
+		for _, c := range back {
+			if err := seen("customer.back", "customer", c.ID, c.Name, map[string]any{"status": "gone"}, map[string]any{"status": "active"}); err != nil {
+				return err
+			}
+		}
+		for _, c := range page {
 			var inserted bool
 			err := tx.QueryRow(ctx, `INSERT INTO customers (partner_id, zoom_account_id, account_name, owner_email, account_type,
 					account_number, seats, subscription_start, subscription_end, zoom_created_at, status, synced_at)
@@ -101,9 +134,24 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 			partnerID, ids); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE partners SET parent_id = $1 WHERE zoom_account_id = ANY($2) AND id <> $1
-			AND parent_id IS DISTINCT FROM $1`, partnerID, ids)
-		return err
+		rows, _ = tx.Query(ctx, `WITH moved AS (SELECT id, parent_id FROM partners WHERE zoom_account_id = ANY($2) AND id <> $1
+				AND parent_id IS DISTINCT FROM $1 FOR UPDATE)
+			UPDATE partners p SET parent_id = $1 FROM moved WHERE p.id = moved.id RETURNING p.id, p.name, moved.parent_id`, partnerID, ids)
+		type move struct {
+			ID     int64
+			Name   string
+			Parent *int64
+		}
+		moves, err := pgx.CollectRows(rows, pgx.RowToStructByPos[move])
+		if err != nil {
+			return err
+		}
+		for _, m := range moves {
+			if err := seen("partner.parent", "partner", strconv.FormatInt(m.ID, 10), m.Name, map[string]any{"parent_id": m.Parent}, map[string]any{"parent_id": partnerID}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("save synced customers of partner %d: %w", partnerID, err)
@@ -111,17 +159,27 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 	return added, nil
 }
 
-// MarkGoneCustomers marks partnerID's active customers that a sync started at syncStart did
-// not see as gone, and returns them.
-func (s *Store) MarkGoneCustomers(ctx context.Context, partnerID int64, syncStart time.Time) ([]Customer, error) {
+// MarkGoneCustomers marks partnerID's active customers that a sync (job jobID) started at
+// syncStart did not see as gone, audits each in the same transaction, and returns them.
+func (s *Store) MarkGoneCustomers(ctx context.Context, partnerID int64, syncStart time.Time, jobID string) ([]Customer, error) {
 	var gone []Customer
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `WITH g AS (UPDATE customers SET status = 'gone', updated_at = now()
 				WHERE partner_id = $1 AND status = 'active' AND (synced_at IS NULL OR synced_at < $2) RETURNING *)
 			SELECT `+strings.ReplaceAll(customerColumns, "c.", "g.")+` FROM g JOIN partners p ON p.id = g.partner_id`, partnerID, syncStart)
 		var err error
-		gone, err = pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
-		return err
+		if gone, err = pgx.CollectRows(rows, pgx.RowToStructByName[Customer]); err != nil {
+			return err
+		}
+		// Each one is a change seen from Zoom, audited with the status change.
+		for _, c := range gone {
+			if _, err := s.appendAudit(ctx, tx, AuditEvent{PartnerID: partnerID, Action: "customer.gone", Outcome: OutcomeSucceeded,
+				External: true, TargetType: "customer", TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, CustomerID: c.ZoomAccountID,
+				JobID: jobID, Details: mustJSON(map[string]any{"before": map[string]any{"status": "active"}, "after": map[string]any{"status": "gone"}})}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mark gone customers of partner %d: %w", partnerID, err)

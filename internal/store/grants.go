@@ -152,16 +152,6 @@ func (s *Store) openGrant(r grantRow) (Grant, error) {
 	return g, nil
 }
 
-// PendingGrant returns an unclaimed grant made at sign-in, or ErrNotFound.
-func (s *Store) PendingGrant(ctx context.Context, grantID int64) (Grant, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT "+grantColumns+" FROM zoom_grants WHERE id = $1 AND partner_id IS NULL", grantID)
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
-	if err != nil {
-		return Grant{}, fmt.Errorf("pending grant %d: %w", grantID, translate(err))
-	}
-	return s.openGrant(r)
-}
-
 // StaffGrant returns the user grant of staff member staffID of partnerID, or ErrNotFound.
 func (s *Store) StaffGrant(ctx context.Context, partnerID, staffID int64) (Grant, error) {
 	var g Grant
@@ -340,8 +330,7 @@ func (s *Store) AdminGrant(ctx context.Context, partnerID, preferStaffID int64) 
 // owner or admin grant (the ones a periodic sync can run for).
 func (s *Store) PartnersWithAdminGrant(ctx context.Context) ([]int64, error) {
 	var ids []int64
-	rows, _ := s.pool.Query(ctx, "SELECT id FROM partners ORDER BY id")
-	all, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	all, err := s.partnerIDs(ctx)
 	if err != nil {
 		return nil, err
 	}

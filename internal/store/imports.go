@@ -141,12 +141,12 @@ func (s *Store) CreateImport(ctx context.Context, partnerID int64, in NewImport,
 
 // ImportByID returns a bulk job in partnerID's reach, or ErrNotFound (also for a malformed id).
 func (s *Store) ImportByID(ctx context.Context, partnerID int64, id string) (Import, error) {
-	return s.importWhere(ctx, partnerID, "i.id::text = $1", id)
+	return s.importWhere(ctx, partnerID, "i.id = $1::uuid", id)
 }
 
 // ImportByJob returns the bulk job run by a job in partnerID's reach, or ErrNotFound.
 func (s *Store) ImportByJob(ctx context.Context, partnerID int64, jobID string) (Import, error) {
-	return s.importWhere(ctx, partnerID, "i.job_id::text = $1", jobID)
+	return s.importWhere(ctx, partnerID, "i.job_id = $1::uuid", jobID)
 }
 
 func (s *Store) importWhere(ctx context.Context, partnerID int64, cond string, arg any) (Import, error) {
@@ -197,7 +197,7 @@ func (s *Store) ImportRows(ctx context.Context, partnerID int64, importID string
 	states := f.States
 	var out []ImportRow
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+importRowColumns+importRowFrom+` WHERE r.import_id::text = $1 AND r.line > $2
+		rows, _ := tx.Query(ctx, "SELECT "+importRowColumns+importRowFrom+` WHERE r.import_id = $1::uuid AND r.line > $2
 			AND (coalesce(cardinality($3::text[]), 0) = 0 OR r.state = ANY($3)) ORDER BY r.line LIMIT `+limit, importID, f.AfterLine, states)
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ImportRow])
@@ -236,7 +236,7 @@ func (s *Store) ImportTally(ctx context.Context, partnerID int64, importID strin
 				count(*) FILTER (WHERE state = 'failed'), count(*) FILTER (WHERE state = 'cancelled'), count(*),
 				count(*) FILTER (WHERE state IN ('succeeded', 'failed') AND finished_at > now() - interval '20 seconds'),
 				coalesce(extract(epoch FROM least(interval '20 seconds', now() - min(sent_at))), 0)::float8
-			FROM user_import_rows WHERE import_id::text = $1`, importID).
+			FROM user_import_rows WHERE import_id = $1::uuid`, importID).
 			Scan(&t.Invalid, &t.Ready, &t.Sending, &t.Succeeded, &t.Failed, &t.Cancelled, &t.Total, &t.Recent, &t.RecentSeconds)
 	})
 	if err != nil {
@@ -253,14 +253,14 @@ func (s *Store) StartImport(ctx context.Context, partnerID int64, importID, kind
 	return s.CreateJob(ctx, partnerID, kind, title, createdBy, ev, func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
 		var valid int
 		tag, err := tx.Exec(ctx, `UPDATE user_imports SET status = 'started', job_id = $3::uuid
-			WHERE partner_id = $1 AND id::text = $2 AND status = 'preview'`, partnerID, importID, jobID)
+			WHERE partner_id = $1 AND id = $2::uuid AND status = 'preview'`, partnerID, importID, jobID)
 		if err != nil {
 			return 0, err
 		}
 		if tag.RowsAffected() == 0 {
 			return 0, ErrConflict
 		}
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM user_import_rows WHERE import_id::text = $1 AND state <> 'invalid'", importID).Scan(&valid); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM user_import_rows WHERE import_id = $1::uuid AND state <> 'invalid'", importID).Scan(&valid); err != nil {
 			return 0, err
 		}
 		if _, err := tx.Exec(ctx, "UPDATE jobs SET total = $2 WHERE id = $1::uuid", jobID, valid); err != nil {
@@ -275,7 +275,7 @@ func (s *Store) StartImport(ctx context.Context, partnerID int64, importID, kind
 func (s *Store) DiscardImport(ctx context.Context, partnerID int64, importID string, ev AuditEvent) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var source string
-		err := tx.QueryRow(ctx, "UPDATE user_imports SET status = 'discarded' WHERE partner_id = $1 AND id::text = $2 AND status = 'preview' RETURNING source",
+		err := tx.QueryRow(ctx, "UPDATE user_imports SET status = 'discarded' WHERE partner_id = $1 AND id = $2::uuid AND status = 'preview' RETURNING source",
 			partnerID, importID).Scan(&source)
 		if err != nil {
 			if errors.Is(translate(err), ErrNotFound) {
@@ -296,7 +296,7 @@ func (s *Store) RequestImportCancel(ctx context.Context, partnerID int64, jobID 
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var title string
 		err := tx.QueryRow(ctx, `UPDATE user_imports i SET cancel_requested = true, cancelled_by = $3
-			FROM jobs j WHERE j.id = i.job_id AND i.partner_id = $1 AND i.job_id::text = $2 AND j.status IN ('queued', 'running')
+			FROM jobs j WHERE j.id = i.job_id AND i.partner_id = $1 AND i.job_id = $2::uuid AND j.status IN ('queued', 'running')
 			RETURNING j.title`, partnerID, jobID, staffID).Scan(&title)
 		if err != nil {
 			if errors.Is(translate(err), ErrNotFound) {
@@ -315,7 +315,7 @@ func (s *Store) RequestImportCancel(ctx context.Context, partnerID int64, jobID 
 // already started is ErrConflict.
 func (s *Store) SetImportOptions(ctx context.Context, partnerID int64, importID string, opts any) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE user_imports SET options = $3 WHERE partner_id = $1 AND id::text = $2 AND status = 'preview'",
+		tag, err := tx.Exec(ctx, "UPDATE user_imports SET options = $3 WHERE partner_id = $1 AND id = $2::uuid AND status = 'preview'",
 			partnerID, importID, string(mustJSON(opts)))
 		if err == nil && tag.RowsAffected() == 0 {
 			err = ErrConflict

@@ -20,7 +20,7 @@ func (s *Store) ClaimImport(ctx context.Context, partnerID int64, importID strin
 	var ok bool
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE user_imports SET lease_owner = $3, lease_until = now() + $4 * interval '1 second'
-			WHERE partner_id = $1 AND id::text = $2 AND status = 'started'
+			WHERE partner_id = $1 AND id = $2::uuid AND status = 'started'
 			  AND (lease_owner IS NULL OR lease_owner = $3 OR lease_until IS NULL OR lease_until < now())`,
 			partnerID, importID, owner, ttl.Seconds())
 		ok = tag.RowsAffected() == 1
@@ -45,7 +45,7 @@ func (s *Store) RenewImportLease(ctx context.Context, partnerID int64, importID 
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var jobID string
 		err := tx.QueryRow(ctx, `UPDATE user_imports SET lease_until = now() + $4 * interval '1 second'
-			WHERE partner_id = $1 AND id::text = $2 AND lease_owner = $3 RETURNING cancel_requested, job_id::text`,
+			WHERE partner_id = $1 AND id = $2::uuid AND lease_owner = $3 RETURNING cancel_requested, job_id::text`,
 			partnerID, importID, owner, ttl.Seconds()).Scan(&ls.CancelRequested, &jobID)
 		if err != nil {
 			if errors.Is(translate(err), ErrNotFound) {
@@ -56,7 +56,7 @@ func (s *Store) RenewImportLease(ctx context.Context, partnerID int64, importID 
 		ls.Held = true
 		_, err = tx.Exec(ctx, `UPDATE jobs j SET total = x.total, done = x.done, failed = x.failed, updated_at = now()
 			FROM (SELECT count(*) FILTER (WHERE state <> 'invalid') AS total, count(*) FILTER (WHERE state = 'succeeded') AS done,
-				count(*) FILTER (WHERE state = 'failed') AS failed FROM user_import_rows WHERE import_id::text = $2) x
+				count(*) FILTER (WHERE state = 'failed') AS failed FROM user_import_rows WHERE import_id = $2::uuid) x
 			WHERE j.id = $3::uuid AND j.partner_id = $1`, partnerID, importID, jobID)
 		return err
 	})
@@ -69,7 +69,7 @@ func (s *Store) RenewImportLease(ctx context.Context, partnerID int64, importID 
 // ReleaseImport gives up owner's lease (the next worker need not wait for it to run out).
 func (s *Store) ReleaseImport(ctx context.Context, partnerID int64, importID string, owner int64) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "UPDATE user_imports SET lease_until = now() WHERE partner_id = $1 AND id::text = $2 AND lease_owner = $3",
+		_, err := tx.Exec(ctx, "UPDATE user_imports SET lease_until = now() WHERE partner_id = $1 AND id = $2::uuid AND lease_owner = $3",
 			partnerID, importID, owner)
 		return err
 	})
@@ -88,38 +88,47 @@ type StalledImport struct {
 // mid-job leaves its job to the next. It returns the bulk jobs taken over.
 func (s *Store) TakeOverStalledImports(ctx context.Context, grace time.Duration,
 	enqueue func(ctx context.Context, tx pgx.Tx, si StalledImport) (int64, error)) ([]StalledImport, error) {
-	partners, err := s.partnerIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []StalledImport
-	for _, pid := range partners {
-		err := s.inTx(ctx, pid, func(tx pgx.Tx) error {
-			rows, _ := tx.Query(ctx, `UPDATE user_imports i SET lease_owner = NULL, lease_until = now() + $2 * interval '1 second'
-				FROM jobs j WHERE j.id = i.job_id AND i.partner_id = $1 AND i.status = 'started' AND j.status IN ('queued', 'running')
-				  AND coalesce(i.lease_until, j.created_at + $2 * interval '1 second') < now()
-				RETURNING i.id::text, j.id::text, i.partner_id, j.created_by`, pid, grace.Seconds())
-			stalled, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StalledImport])
+	err := s.eachPartner(ctx, func(tx pgx.Tx, pid int64) error {
+		rows, _ := tx.Query(ctx, `UPDATE user_imports i SET lease_owner = NULL, lease_until = now() + $2 * interval '1 second'
+			FROM jobs j WHERE j.id = i.job_id AND i.partner_id = $1 AND i.status = 'started' AND j.status IN ('queued', 'running')
+			  AND coalesce(i.lease_until, j.created_at + $2 * interval '1 second') < now()
+			RETURNING i.id::text, j.id::text, i.partner_id, i.created_by`, pid, grace.Seconds())
+		stalled, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StalledImport])
+		if err != nil {
+			return err
+		}
+		for _, si := range stalled {
+			riverID, err := enqueue(ctx, tx, si)
 			if err != nil {
 				return err
 			}
-			for _, si := range stalled {
-				riverID, err := enqueue(ctx, tx, si)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.Exec(ctx, "UPDATE jobs SET river_job_id = $2 WHERE id = $1::uuid", si.JobID, riverID); err != nil {
-					return err
-				}
+			if _, err := tx.Exec(ctx, "UPDATE jobs SET river_job_id = $2 WHERE id = $1::uuid", si.JobID, riverID); err != nil {
+				return err
 			}
-			out = append(out, stalled...)
-			return nil
-		})
-		if err != nil {
-			return out, fmt.Errorf("take over stalled imports of partner %d: %w", pid, err)
 		}
+		out = append(out, stalled...)
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("take over stalled imports: %w", err)
 	}
 	return out, nil
+}
+
+// eachPartner runs fn in one transaction per partner, acting as that partner: background work
+// that spans partners (the watchdogs) sees each one's rows through row-level security.
+func (s *Store) eachPartner(ctx context.Context, fn func(tx pgx.Tx, partnerID int64) error) error {
+	partners, err := s.partnerIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pid := range partners {
+		if err := s.inTx(ctx, pid, func(tx pgx.Tx) error { return fn(tx, pid) }); err != nil {
+			return fmt.Errorf("partner %d: %w", pid, err)
+		}
+	}
+	return nil
 }
 
 // partnerIDs lists every partner's id.
@@ -138,7 +147,7 @@ func (s *Store) MarkRowSending(ctx context.Context, partnerID int64, importID st
 	var ok bool
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE user_import_rows SET state = 'sending', sent_at = now(), attempts = attempts + 1
-			WHERE import_id::text = $1 AND line = $2 AND state = 'ready'`, importID, line)
+			WHERE import_id = $1::uuid AND line = $2 AND state = 'ready'`, importID, line)
 		ok = tag.RowsAffected() == 1
 		return err
 	})
@@ -169,7 +178,7 @@ func (s *Store) FinishImportRow(ctx context.Context, partnerID int64, importID s
 		}
 		if _, err := tx.Exec(ctx, `UPDATE user_import_rows SET state = $3, message = $4, zoom_code = $5, zoom_message = $6,
 				zoom_user_id = CASE WHEN $7 = '' THEN zoom_user_id ELSE $7 END, finished_at = `+finished+`
-			WHERE import_id::text = $1 AND line = $2`, importID, line, res.State, truncate(res.Message, 1000), res.ZoomCode,
+			WHERE import_id = $1::uuid AND line = $2`, importID, line, res.State, truncate(res.Message, 1000), res.ZoomCode,
 			truncate(res.ZoomMessage, 1000), res.ZoomUserID); err != nil {
 			return err
 		}
@@ -191,7 +200,7 @@ func (s *Store) CloseReadyRows(ctx context.Context, partnerID int64, importID, s
 	var n int
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE user_import_rows SET state = $2, message = $3, finished_at = now()
-			WHERE import_id::text = $1 AND state = 'ready'`, importID, state, truncate(message, 1000))
+			WHERE import_id = $1::uuid AND state = 'ready'`, importID, state, truncate(message, 1000))
 		n = int(tag.RowsAffected())
 		return err
 	})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -69,7 +70,10 @@ func (s *Store) CreateJob(ctx context.Context, partnerID int64, kind, title stri
 		j.RiverJobID = &riverID
 		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "job.start", OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.JobID = "job", j.ID, title, j.ID
-		ev.Details = mustJSON(map[string]any{"kind": kind})
+		d := map[string]any{}
+		_ = json.Unmarshal(ev.Details, &d) // what the caller says about the job (options), if anything
+		d["kind"] = kind
+		ev.Details = mustJSON(d)
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err
 	})
@@ -83,7 +87,7 @@ func (s *Store) CreateJob(ctx context.Context, partnerID int64, kind, title stri
 func (s *Store) JobByID(ctx context.Context, partnerID int64, id string) (Job, error) {
 	var j Job
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id::text = $1", id)
+		rows, _ := tx.Query(ctx, "SELECT "+jobColumns+" FROM jobs WHERE id = $1::uuid", id)
 		var err error
 		j, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Job])
 		return translate(err)
@@ -106,7 +110,7 @@ func (s *Store) JobProgress(ctx context.Context, partnerID int64, id string, tot
 
 func (s *Store) updateJob(ctx context.Context, partnerID int64, id, set string, args ...any) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE jobs SET "+set+", updated_at = now() WHERE partner_id = $1 AND id::text = $2",
+		tag, err := tx.Exec(ctx, "UPDATE jobs SET "+set+", updated_at = now() WHERE partner_id = $1 AND id = $2::uuid",
 			append([]any{partnerID, id}, args...)...)
 		if err == nil && tag.RowsAffected() == 0 {
 			err = ErrNotFound
@@ -123,7 +127,7 @@ func (s *Store) updateJob(ctx context.Context, partnerID int64, id, set string, 
 func (s *Store) FinishJob(ctx context.Context, partnerID int64, id string, status JobStatus, message string, ev AuditEvent) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `UPDATE jobs SET status = $3, message = $4, finished_at = now(), updated_at = now()
-			WHERE partner_id = $1 AND id::text = $2 RETURNING `+jobColumns, partnerID, id, status, message)
+			WHERE partner_id = $1 AND id = $2::uuid RETURNING `+jobColumns, partnerID, id, status, message)
 		j, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Job])
 		if err != nil {
 			return fmt.Errorf("finish job %s: %w", id, translate(err))

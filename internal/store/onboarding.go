@@ -109,8 +109,10 @@ func enqueueStep(ctx context.Context, tx pgx.Tx, st OnboardingStep, enqueue Step
 	if err != nil {
 		return 0, fmt.Errorf("enqueue step %d: %w", st.Seq, err)
 	}
-	_, err = tx.Exec(ctx, "UPDATE onboarding_steps SET lease_job = $3, lease_until = NULL WHERE onboarding_id::text = $1 AND seq = $2",
-		st.OnboardingID, st.Seq, riverID)
+	// The new owner has a while to start; a River job lost before it started (or given up on)
+	// leaves the lease to run out, and the watchdog queues the step again.
+	_, err = tx.Exec(ctx, `UPDATE onboarding_steps SET lease_job = $3, lease_until = now() + $4 * interval '1 second'
+		WHERE onboarding_id = $1::uuid AND seq = $2`, st.OnboardingID, st.Seq, riverID, stepClaimGrace.Seconds())
 	return riverID, err
 }
 
@@ -142,7 +144,7 @@ func (s *Store) OnboardingByID(ctx context.Context, partnerID int64, id string) 
 	var o Onboarding
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var err error
-		o, err = onboardingInTx(ctx, tx, partnerID, "id::text = $2", id, false)
+		o, err = onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", id, false)
 		return err
 	})
 	if err != nil {
@@ -166,7 +168,7 @@ func (s *Store) OnboardingOfJob(ctx context.Context, partnerID int64, jobID stri
 	var o Onboarding
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var err error
-		o, err = onboardingInTx(ctx, tx, partnerID, "job_id::text = $2", jobID, false)
+		o, err = onboardingInTx(ctx, tx, partnerID, "job_id = $2::uuid", jobID, false)
 		return err
 	})
 	return o, err
@@ -200,12 +202,12 @@ func (s *Store) OnboardingDrafts(ctx context.Context, partnerID int64) ([]Onboar
 func (s *Store) SaveOnboardingDraft(ctx context.Context, partnerID int64, id string, form OnboardingForm, staffID int64) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE onboardings SET form = $3, updated_by = $4, updated_at = now()
-			WHERE partner_id = $1 AND id::text = $2 AND status = 'draft'`, partnerID, id, mustJSON(form), staffID)
+			WHERE partner_id = $1 AND id = $2::uuid AND status = 'draft'`, partnerID, id, mustJSON(form), staffID)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			if _, err := onboardingInTx(ctx, tx, partnerID, "id::text = $2", id, false); err != nil {
+			if _, err := onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", id, false); err != nil {
 				return err
 			}
 			return fmt.Errorf("onboarding %s is no longer a draft: %w", id, ErrConflict)
@@ -217,7 +219,7 @@ func (s *Store) SaveOnboardingDraft(ctx context.Context, partnerID int64, id str
 // DeleteOnboardingDraft removes a draft that was never started.
 func (s *Store) DeleteOnboardingDraft(ctx context.Context, partnerID int64, id string) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "DELETE FROM onboardings WHERE partner_id = $1 AND id::text = $2 AND status = 'draft'", partnerID, id)
+		tag, err := tx.Exec(ctx, "DELETE FROM onboardings WHERE partner_id = $1 AND id = $2::uuid AND status = 'draft'", partnerID, id)
 		if err == nil && tag.RowsAffected() == 0 {
 			err = ErrNotFound
 		}
@@ -237,7 +239,7 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 	var o Onboarding
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var err error
-		if o, err = onboardingInTx(ctx, tx, partnerID, "id::text = $2", id, true); err != nil {
+		if o, err = onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", id, true); err != nil {
 			return err
 		}
 		if o.Status != OnboardingDraft {
@@ -247,7 +249,7 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 		_, _ = rand.Read(b)
 		var customerID int64
 		if err := tx.QueryRow(ctx, `INSERT INTO customers (partner_id, zoom_account_id, account_name, owner_email, pay_mode, status)
-			VALUES ($1, $2, $3, $4, $5, 'draft') RETURNING id`, partnerID, "draft:"+hex.EncodeToString(b), o.Form.AccountName,
+			VALUES ($1, $2, $3, $4, $5, 'draft') RETURNING id`, partnerID, draftAccountPrefix+hex.EncodeToString(b), o.Form.AccountName,
 			o.Form.Email, o.Form.PayMode).Scan(&customerID); err != nil {
 			return translate(err)
 		}
@@ -277,7 +279,7 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 		}
 		rows, _ := tx.Query(ctx, `UPDATE onboardings SET status = 'running', customer_id = $3, job_id = $4::uuid, started_at = now(),
 				updated_by = $5, updated_at = now(), owner_password = $6, owner_password_key = $7
-			WHERE partner_id = $1 AND id::text = $2 RETURNING `+onboardingColumns,
+			WHERE partner_id = $1 AND id = $2::uuid RETURNING `+onboardingColumns,
 			partnerID, id, customerID, jobID, staffID, sealed, keyID)
 		if o, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Onboarding]); err != nil {
 			return translate(err)
@@ -286,7 +288,7 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE jobs SET river_job_id = $2, started_at = now() WHERE id::text = $1", jobID, riverID); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE jobs SET river_job_id = $2, started_at = now() WHERE id = $1::uuid", jobID, riverID); err != nil {
 			return err
 		}
 		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, "onboarding.start", OutcomeSucceeded, jobID
@@ -306,7 +308,7 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 func (s *Store) OnboardingSteps(ctx context.Context, partnerID int64, id string) ([]OnboardingStep, error) {
 	var out []OnboardingStep
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE partner_id = $1 AND onboarding_id::text = $2 ORDER BY seq", partnerID, id)
+		rows, _ := tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE partner_id = $1 AND onboarding_id = $2::uuid ORDER BY seq", partnerID, id)
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[OnboardingStep])
 		return err
@@ -322,18 +324,21 @@ var ErrStepDone = errors.New("onboarding step is not to run")
 // is taken over by the watchdog.
 const StepLease = 10 * time.Second
 
+// stepClaimGrace is how long a queued step's River job has to start before the watchdog
+// queues the step again (River starts jobs within a second when it is not busy).
+const stepClaimGrace = time.Minute
+
 // BeginStep claims step seq of an onboarding for River job riverJobID: it marks the step
-// running, counts the attempt and takes the lease. A step found already running was
-// interrupted (the portal stopped mid-step, or Zoom failed and River retries): resumed is
-// true and the caller must find out what happened before doing it again. A step that is
-// done, or owned by another River job, is ErrStepDone.
-func (s *Store) BeginStep(ctx context.Context, partnerID int64, onboardingID string, seq int, riverJobID int64) (o Onboarding, st OnboardingStep, resumed bool, err error) {
+// running, counts the attempt and takes the lease. A step with more than one attempt has run
+// before (a retry, an interrupted attempt): the caller must find out what happened before
+// doing it again. A step that is done, or owned by another River job, is ErrStepDone.
+func (s *Store) BeginStep(ctx context.Context, partnerID int64, onboardingID string, seq int, riverJobID int64) (o Onboarding, st OnboardingStep, err error) {
 	err = s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var err error
-		if o, err = onboardingInTx(ctx, tx, partnerID, "id::text = $2", onboardingID, true); err != nil {
+		if o, err = onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", onboardingID, true); err != nil {
 			return err
 		}
-		rows, _ := tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE partner_id = $1 AND onboarding_id::text = $2 AND seq = $3 FOR UPDATE",
+		rows, _ := tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE partner_id = $1 AND onboarding_id = $2::uuid AND seq = $3 FOR UPDATE",
 			partnerID, onboardingID, seq)
 		if st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep]); err != nil {
 			return translate(err)
@@ -342,14 +347,13 @@ func (s *Store) BeginStep(ctx context.Context, partnerID int64, onboardingID str
 			(st.LeaseJob != nil && *st.LeaseJob != riverJobID) {
 			return ErrStepDone
 		}
-		resumed = st.Status == StepRunning
 		rows, _ = tx.Query(ctx, `UPDATE onboarding_steps SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
 				error = '', lease_job = $3, lease_until = now() + $4 * interval '1 second'
-			WHERE onboarding_id::text = $1 AND seq = $2 RETURNING `+stepColumns, onboardingID, seq, riverJobID, StepLease.Seconds())
+			WHERE onboarding_id = $1::uuid AND seq = $2 RETURNING `+stepColumns, onboardingID, seq, riverJobID, StepLease.Seconds())
 		st, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
 		return translate(err)
 	})
-	return o, st, resumed, err
+	return o, st, err
 }
 
 // HoldStep extends River job riverJobID's lease on a running step by d. It reports false
@@ -358,7 +362,7 @@ func (s *Store) HoldStep(ctx context.Context, partnerID int64, onboardingID stri
 	var ok bool
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE onboarding_steps SET lease_until = now() + $4 * interval '1 second'
-			WHERE onboarding_id::text = $1 AND seq = $2 AND lease_job = $3 AND status = 'running'`, onboardingID, seq, riverJobID, d.Seconds())
+			WHERE onboarding_id = $1::uuid AND seq = $2 AND lease_job = $3 AND status = 'running'`, onboardingID, seq, riverJobID, d.Seconds())
 		ok = tag.RowsAffected() == 1
 		return err
 	})
@@ -371,7 +375,7 @@ func (s *Store) OwnerPassword(ctx context.Context, partnerID int64, onboardingID
 	var sealed []byte
 	var keyID *string
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, "SELECT owner_password, owner_password_key FROM onboardings WHERE partner_id = $1 AND id::text = $2",
+		return tx.QueryRow(ctx, "SELECT owner_password, owner_password_key FROM onboardings WHERE partner_id = $1 AND id = $2::uuid",
 			partnerID, onboardingID).Scan(&sealed, &keyID)
 	})
 	if err != nil || keyID == nil || sealed == nil {
@@ -389,7 +393,6 @@ type StalledStep struct {
 	PartnerID    int64
 	OnboardingID string
 	Seq          int
-	Key          string
 }
 
 // TakeOverStalledSteps finds every partner's running onboarding steps whose lease ran out (the
@@ -397,35 +400,25 @@ type StalledStep struct {
 // job (enqueue, in the same transaction), which becomes the step's owner and checks what the
 // lost attempt did before doing anything.
 func (s *Store) TakeOverStalledSteps(ctx context.Context, enqueue StepEnqueuer) ([]StalledStep, error) {
-	partners, err := s.partnerIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []StalledStep
-	for _, pid := range partners {
-		err := s.inTx(ctx, pid, func(tx pgx.Tx) error {
-			rows, _ := tx.Query(ctx, `SELECT `+stepColumns+` FROM onboarding_steps st WHERE partner_id = $1 AND status = 'running' AND lease_until < now()
-				AND EXISTS (SELECT 1 FROM onboardings o WHERE o.id = st.onboarding_id AND o.status = 'running') FOR UPDATE SKIP LOCKED`, pid)
-			stalled, err := pgx.CollectRows(rows, pgx.RowToStructByName[OnboardingStep])
-			if err != nil {
+	err := s.eachPartner(ctx, func(tx pgx.Tx, pid int64) error {
+		rows, _ := tx.Query(ctx, `SELECT `+stepColumns+` FROM onboarding_steps st WHERE partner_id = $1 AND status IN ('pending', 'running')
+				AND lease_until < now() AND EXISTS (SELECT 1 FROM onboardings o WHERE o.id = st.onboarding_id AND o.status = 'running')
+			FOR UPDATE SKIP LOCKED`, pid)
+		stalled, err := pgx.CollectRows(rows, pgx.RowToStructByName[OnboardingStep])
+		if err != nil {
+			return err
+		}
+		for _, st := range stalled {
+			if _, err := enqueueStep(ctx, tx, st, enqueue); err != nil {
 				return err
 			}
-			for _, st := range stalled {
-				if _, err := enqueueStep(ctx, tx, st, enqueue); err != nil {
-					return err
-				}
-				// The new owner has a lease's time to start before it counts as stalled too.
-				if _, err := tx.Exec(ctx, `UPDATE onboarding_steps SET lease_until = now() + $3 * interval '1 second'
-					WHERE onboarding_id::text = $1 AND seq = $2`, st.OnboardingID, st.Seq, (2 * StepLease).Seconds()); err != nil {
-					return err
-				}
-				out = append(out, StalledStep{PartnerID: pid, OnboardingID: st.OnboardingID, Seq: st.Seq, Key: st.IdempotencyKey})
-			}
-			return nil
-		})
-		if err != nil {
-			return out, fmt.Errorf("take over stalled onboarding steps of partner %d: %w", pid, err)
+			out = append(out, StalledStep{PartnerID: pid, OnboardingID: st.OnboardingID, Seq: st.Seq})
 		}
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("take over stalled onboarding steps: %w", err)
 	}
 	return out, nil
 }
@@ -449,12 +442,12 @@ type StepOutcome struct {
 func (s *Store) FinishStep(ctx context.Context, partnerID int64, onboardingID string, seq int, riverJobID int64, out StepOutcome, ev AuditEvent,
 	next StepEnqueuer) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		o, err := onboardingInTx(ctx, tx, partnerID, "id::text = $2", onboardingID, true)
+		o, err := onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", onboardingID, true)
 		if err != nil {
 			return err
 		}
 		rows, _ := tx.Query(ctx, `UPDATE onboarding_steps SET status = $3, result = $4, error = $5, zoom_code = $6, finished_at = now(), lease_until = NULL
-			WHERE onboarding_id::text = $1 AND seq = $2 AND status = 'running' AND lease_job = $7 RETURNING `+stepColumns,
+			WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'running' AND lease_job = $7 RETURNING `+stepColumns,
 			onboardingID, seq, out.Status, mustJSON(out.Result), out.Error, out.ZoomCode, riverJobID)
 		st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -463,7 +456,7 @@ func (s *Store) FinishStep(ctx context.Context, partnerID int64, onboardingID st
 			return translate(err)
 		}
 		if st.Kind == "create_account" && out.Status == StepSucceeded {
-			if _, err := tx.Exec(ctx, "UPDATE onboardings SET owner_password = NULL, owner_password_key = NULL WHERE id::text = $1", onboardingID); err != nil {
+			if _, err := tx.Exec(ctx, "UPDATE onboardings SET owner_password = NULL, owner_password_key = NULL WHERE id = $1::uuid", onboardingID); err != nil {
 				return err
 			}
 		}
@@ -492,21 +485,21 @@ func (s *Store) FinishStep(ctx context.Context, partnerID int64, onboardingID st
 		}
 		var done, failed int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status IN ('succeeded', 'skipped')), count(*) FILTER (WHERE status = 'failed')
-			FROM onboarding_steps WHERE onboarding_id::text = $1`, onboardingID).Scan(&done, &failed); err != nil {
+			FROM onboarding_steps WHERE onboarding_id = $1::uuid`, onboardingID).Scan(&done, &failed); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "UPDATE jobs SET done = $2, failed = $3, updated_at = now() WHERE id::text = $1", jobID, done, failed); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE jobs SET done = $2, failed = $3, updated_at = now() WHERE id = $1::uuid", jobID, done, failed); err != nil {
 			return err
 		}
 		if out.Status == StepFailed {
-			if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'stopped', updated_at = now() WHERE id::text = $1", onboardingID); err != nil {
+			if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'stopped', updated_at = now() WHERE id = $1::uuid", onboardingID); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, "UPDATE jobs SET status = 'failed', message = $2, updated_at = now() WHERE id::text = $1", jobID,
+			_, err := tx.Exec(ctx, "UPDATE jobs SET status = 'failed', message = $2, updated_at = now() WHERE id = $1::uuid", jobID,
 				fmt.Sprintf("Stopped at step %d (%s): %s", seq, stepLabel(st), out.Error))
 			return err
 		}
-		rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id::text = $1 AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
+		rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id = $1::uuid AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
 		nextStep, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
 		if err == nil {
 			_, err := enqueueStep(ctx, tx, nextStep, next)
@@ -528,7 +521,7 @@ func stepLabel(st OnboardingStep) string {
 
 // completeOnboarding ends a saga whose steps are all done: the customer becomes active.
 func (s *Store) completeOnboarding(ctx context.Context, tx pgx.Tx, o Onboarding, jobID string, ev AuditEvent) error {
-	if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'succeeded', finished_at = now(), updated_at = now() WHERE id::text = $1", o.ID); err != nil {
+	if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'succeeded', finished_at = now(), updated_at = now() WHERE id = $1::uuid", o.ID); err != nil {
 		return err
 	}
 	if o.CustomerID != nil {
@@ -536,7 +529,7 @@ func (s *Store) completeOnboarding(ctx context.Context, tx pgx.Tx, o Onboarding,
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'succeeded', message = 'Every step is done.', finished_at = now(), updated_at = now() WHERE id::text = $1", jobID); err != nil {
+	if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'succeeded', message = 'Every step is done.', finished_at = now(), updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
 		return err
 	}
 	ev.Action, ev.Outcome = "onboarding.finish", OutcomeSucceeded
@@ -576,7 +569,7 @@ func (s *Store) AttachOnboardedAccount(ctx context.Context, partnerID, customerI
 func (s *Store) RetryStep(ctx context.Context, partnerID int64, onboardingID string, seq int, skip bool, ev AuditEvent,
 	next StepEnqueuer) error {
 	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		o, err := onboardingInTx(ctx, tx, partnerID, "id::text = $2", onboardingID, true)
+		o, err := onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", onboardingID, true)
 		if err != nil {
 			return err
 		}
@@ -589,17 +582,17 @@ func (s *Store) RetryStep(ctx context.Context, partnerID int64, onboardingID str
 		}
 		rows, _ := tx.Query(ctx, `UPDATE onboarding_steps SET status = $3, error = CASE WHEN $3 = 'skipped' THEN error ELSE '' END,
 				finished_at = CASE WHEN $3 = 'skipped' THEN now() ELSE NULL END
-			WHERE onboarding_id::text = $1 AND seq = $2 AND status = 'failed' AND NOT ($3 = 'skipped' AND kind = 'create_account')
+			WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed' AND NOT ($3 = 'skipped' AND kind = 'create_account')
 			RETURNING `+stepColumns, onboardingID, seq, status)
 		st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
 		if err != nil {
 			return translate(err)
 		}
-		if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'running', updated_at = now() WHERE id::text = $1", onboardingID); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'running', updated_at = now() WHERE id = $1::uuid", onboardingID); err != nil {
 			return err
 		}
 		jobID := *o.JobID
-		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id::text = $1", jobID); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
 			return err
 		}
 		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, "onboarding.retry", OutcomeSucceeded, jobID
@@ -615,7 +608,7 @@ func (s *Store) RetryStep(ctx context.Context, partnerID int64, onboardingID str
 			_, err := enqueueStep(ctx, tx, st, next)
 			return err
 		}
-		rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id::text = $1 AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
+		rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id = $1::uuid AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
 		nextStep, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
 		if errors.Is(err, pgx.ErrNoRows) {
 			return s.completeOnboarding(ctx, tx, o, jobID, ev)
@@ -634,31 +627,31 @@ func (s *Store) AbandonOnboarding(ctx context.Context, partnerID int64, onboardi
 	var o Onboarding
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		var err error
-		if o, err = onboardingInTx(ctx, tx, partnerID, "id::text = $2", onboardingID, true); err != nil {
+		if o, err = onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", onboardingID, true); err != nil {
 			return err
 		}
 		if o.Status != OnboardingStopped {
 			return fmt.Errorf("onboarding %s is %s: %w", onboardingID, o.Status, ErrConflict)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE onboardings SET status = 'abandoned', finished_at = now(), updated_at = now(),
-				owner_password = NULL, owner_password_key = NULL WHERE id::text = $1`, onboardingID); err != nil {
+				owner_password = NULL, owner_password_key = NULL WHERE id = $1::uuid`, onboardingID); err != nil {
 			return err
 		}
 		if o.CustomerID != nil {
 			// A customer Zoom never created simply goes; one that exists in Zoom stays, active, for the
 			// admin to disassociate or keep.
-			if _, err := tx.Exec(ctx, `UPDATE customers SET status = 'active', updated_at = now() WHERE id = $1 AND zoom_account_id NOT LIKE 'draft:%'`, *o.CustomerID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE customers SET status = 'active', updated_at = now() WHERE id = $1 AND NOT starts_with(zoom_account_id, $2)`, *o.CustomerID, draftAccountPrefix); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE onboardings SET customer_id = NULL WHERE id::text = $1 AND
-				(SELECT zoom_account_id FROM customers WHERE id = $2) LIKE 'draft:%'`, onboardingID, *o.CustomerID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE onboardings SET customer_id = NULL WHERE id = $1::uuid AND
+				starts_with((SELECT zoom_account_id FROM customers WHERE id = $2), $3)`, onboardingID, *o.CustomerID, draftAccountPrefix); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, "DELETE FROM customers WHERE id = $1 AND zoom_account_id LIKE 'draft:%'", *o.CustomerID); err != nil {
+			if _, err := tx.Exec(ctx, "DELETE FROM customers WHERE id = $1 AND starts_with(zoom_account_id, $2)", *o.CustomerID, draftAccountPrefix); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'cancelled', message = 'Abandoned.', finished_at = now(), updated_at = now() WHERE id::text = $1", *o.JobID); err != nil {
+		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'cancelled', message = 'Abandoned.', finished_at = now(), updated_at = now() WHERE id = $1::uuid", *o.JobID); err != nil {
 			return err
 		}
 		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, "onboarding.abandon", OutcomeSucceeded, *o.JobID

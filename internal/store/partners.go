@@ -110,13 +110,3 @@ func (s *Store) EnsurePartner(ctx context.Context, zoomAccountID, name string, p
 	}
 	return p, nil
 }
-
-// ChildPartners returns the partners registered directly below partnerID (its resellers).
-func (s *Store) ChildPartners(ctx context.Context, partnerID int64) ([]Partner, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT "+partnerColumns+" FROM partners WHERE parent_id = $1 ORDER BY name", partnerID)
-	ps, err := pgx.CollectRows(rows, pgx.RowToStructByName[Partner])
-	if err != nil {
-		return nil, fmt.Errorf("partners below %d: %w", partnerID, err)
-	}
-	return ps, nil
-}

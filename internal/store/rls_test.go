@@ -27,13 +27,13 @@ func threeTiers(t *testing.T, st *store.Store) (dist, res, other store.Partner) 
 	res, _ = registerPartner(t, st, "acct-res", "owner@res.example")
 	other, _ = registerPartner(t, st, "acct-other", "owner@other.example")
 	now := time.Now()
-	if _, err := st.SaveSyncedCustomers(ctx, dist.ID, []store.SyncedCustomer{{ZoomAccountID: "acct-res", AccountName: "Reseller"}, {ZoomAccountID: "c-d1", AccountName: "D1"}}, now); err != nil {
+	if _, err := st.SaveSyncedCustomers(ctx, dist.ID, []store.SyncedCustomer{{ZoomAccountID: "acct-res", AccountName: "Reseller"}, {ZoomAccountID: "c-d1", AccountName: "D1"}}, now, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveSyncedCustomers(ctx, res.ID, []store.SyncedCustomer{{ZoomAccountID: "c-r1", AccountName: "R1"}, {ZoomAccountID: "c-r2", AccountName: "R2"}}, now); err != nil {
+	if _, err := st.SaveSyncedCustomers(ctx, res.ID, []store.SyncedCustomer{{ZoomAccountID: "c-r1", AccountName: "R1"}, {ZoomAccountID: "c-r2", AccountName: "R2"}}, now, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveSyncedCustomers(ctx, other.ID, []store.SyncedCustomer{{ZoomAccountID: "c-o1", AccountName: "O1"}}, now); err != nil {
+	if _, err := st.SaveSyncedCustomers(ctx, other.ID, []store.SyncedCustomer{{ZoomAccountID: "c-o1", AccountName: "O1"}}, now, ""); err != nil {
 		t.Fatal(err)
 	}
 	return dist, res, other

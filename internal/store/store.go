@@ -149,8 +149,12 @@ func translate(err error) error {
 		return ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
+	case errors.As(err, &pgErr) && pgErr.Code == "22P02":
+		// An id that is not a uuid (typed into a URL) names nothing.
+		return fmt.Errorf("%w: %s", ErrNotFound, pgErr.Message)
 	}
 	return err
 }

@@ -58,14 +58,3 @@ func (c *Client) UpdateUserPassword(ctx context.Context, accountID, userID, pass
 	ep, args := usersEndpoint(http.MethodPut, "/{userId}/password", Medium, accountID, userID)
 	return c.call(ctx, ep, args, nil, body, nil)
 }
-
-// UpdateUserEmail changes a user's email (managed domains only, at most 3 changes per 24 h):
-// PUT .../users/{userId}/email.
-// https://developers.zoom.us/docs/api/users/#tag/users/PUT/users/{userId}/email
-func (c *Client) UpdateUserEmail(ctx context.Context, accountID, userID, email string) (*Response, error) {
-	body := struct {
-		Email string `json:"email"`
-	}{email}
-	ep, args := usersEndpoint(http.MethodPut, "/{userId}/email", Light, accountID, userID)
-	return c.call(ctx, ep, args, nil, body, nil)
-}

@@ -39,6 +39,15 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("zoom: unreadable date-time %q", s)
 }
 
+// Ptr is the time as a *time.Time, nil when Zoom sent none.
+func (t Time) Ptr() *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
 // MarshalJSON implements json.Marshaler: RFC 3339 in UTC, or "" for the zero Time.
 func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {

@@ -10,3 +10,25 @@ document.addEventListener("click", function (ev) {
     ev.stopPropagation();
   }
 }, true);
+
+// A bulk bar's [data-selected-count] says how many boxes of its form are ticked (hidden when
+// none). Delegated on the document, so that tables htmx swaps in count too.
+function countSelected(form) {
+  var out = form.querySelector("[data-selected-count]");
+  if (!out) {
+    return;
+  }
+  var n = form.querySelectorAll("tbody input[type=checkbox]:checked").length;
+  out.textContent = n + " selected";
+  out.hidden = n === 0;
+}
+document.addEventListener("change", function (ev) {
+  var form = ev.target instanceof Element ? ev.target.closest("form") : null;
+  if (form) {
+    countSelected(form);
+  }
+});
+// Boxes the browser ticks again (back button, reload) count too.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form").forEach(countSelected);
+});

@@ -53,18 +53,17 @@ type UsageRow struct {
 
 // PlansTabPage is a customer's plans and usage, with the forms to change them.
 type PlansTabPage struct {
-	Head         CustomerHead
-	Rows         []PlanRow
-	Usage        []UsageRow
-	Note         string
-	UsageNote    string
-	HasBase      bool
-	CanEdit      bool
-	PlanTypes    []string
-	Form         map[string]string // values of the last submitted form
-	Errors       map[string]string
-	FormName     string // which form the errors belong to
-	CancelReason []Option
+	Head      CustomerHead
+	Rows      []PlanRow
+	Usage     []UsageRow
+	Note      string
+	UsageNote string
+	HasBase   bool
+	CanEdit   bool
+	PlanTypes []string
+	Form      map[string]string // values of the last submitted form
+	Errors    map[string]string
+	FormName  string // which form the errors belong to
 }
 
 // ActivityTabPage is the audit events about one customer.

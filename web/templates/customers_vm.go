@@ -49,8 +49,7 @@ type CustomerHead struct {
 	ReadOnly bool
 	Tabs     []Tab
 	Notice   string // Zoom could not be reached: shown from the cache
-	Fetched  time.Time
-	CanEdit  bool // an admin of the customer's own partner
+	CanEdit  bool   // an admin of the customer's own partner
 }
 
 // CustomerPage is the customer's overview.

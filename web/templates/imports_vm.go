@@ -39,6 +39,10 @@ type ImportPreviewPage struct {
 	Problems      []ImportRowView
 	MoreProblems  int
 	Sample        []ImportRowView
+	SampleTitle   string // "First 20 of 195 rows to send"
+	Columns       ImportColumns
+	BackURL       string // the bulk jobs, or the users page a selection was made on
+	BackText      string
 	CanStart      bool
 	StartURL      string
 	StartLabel    string
@@ -47,6 +51,12 @@ type ImportPreviewPage struct {
 	RemoveAction  string
 	TransferEmail string
 	Errors        map[string]string
+}
+
+// ImportColumns are the optional columns of a table of bulk job rows.
+type ImportColumns struct {
+	Line   bool // the file's line (a selection on a users page has none)
+	Action bool // the create action (create jobs only)
 }
 
 // ImportRowView is a row of a bulk job.
@@ -76,6 +86,7 @@ type BulkProgress struct {
 	ETA             string
 	Failures        []ImportRowView
 	MoreFailures    int
+	Columns         ImportColumns
 	ResultsURL      string
 	CanCancel       bool
 	CancelURL       string

@@ -721,7 +721,8 @@ func jobBody(p JobPage, b *BulkProgress) templ.Component {
 	})
 }
 
-// bulkFailures lists the latest rows Zoom refused.
+// bulkFailures lists the latest rows Zoom refused (the rows the check refused are counted
+// apart, as skipped).
 func bulkFailures(b *BulkProgress, finished bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -739,7 +740,7 @@ func bulkFailures(b *BulkProgress, finished bool) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<section class=\"bulk-failures\" aria-labelledby=\"failures-h\"><h3 id=\"failures-h\">Refused rows</h3>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<section class=\"bulk-failures\" aria-labelledby=\"failures-h\"><h3 id=\"failures-h\">Refused by Zoom</h3>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -756,7 +757,7 @@ func bulkFailures(b *BulkProgress, finished bool) templ.Component {
 				}
 			}
 		} else {
-			templ_7745c5c3_Err = importRows(b.Failures, "failure-row").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = importRows(b.Failures, "failure-row", b.Columns).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -768,7 +769,7 @@ func bulkFailures(b *BulkProgress, finished bool) templ.Component {
 				var templ_7745c5c3_Var39 string
 				templ_7745c5c3_Var39, templ_7745c5c3_Err = templ.JoinStringErrs(num(b.MoreFailures))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/jobs.templ`, Line: 121, Col: 46}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/jobs.templ`, Line: 122, Col: 46}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var39))
 				if templ_7745c5c3_Err != nil {

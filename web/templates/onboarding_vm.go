@@ -13,13 +13,13 @@ type WizardStep struct {
 	Note     string // why it is disabled
 }
 
-// WizardCall is one Zoom call the review page announces.
+// WizardCall is one step of the saga as the review page announces it, with its Zoom calls.
 type WizardCall struct {
 	Step    int
-	Method  string
-	Path    string
+	Calls   []string // "METHOD /path"
 	What    string
 	Details []string
+	Check   string // the look-up a repeat of the step makes first
 }
 
 // WizardUser is a first user on the users step.
@@ -49,10 +49,12 @@ type WizardPage struct {
 	Users    []WizardUser
 	Licensed int
 	// The review step.
-	Calls    []WizardCall
-	Problems []WizardProblem
-	Warnings []string // what Zoom may refuse, but need not
-	Summary  []Fact
+	Calls     []WizardCall // every step but the users'
+	UserCalls []WizardCall // one per first user, shown folded
+	UsersLine string       // "Steps 5–24: create 20 users (10 licensed)"
+	Problems  []WizardProblem
+	Warnings  []string // what Zoom may refuse, but need not
+	Summary   []Fact
 }
 
 // WizardProblem is something the review found missing, with a link to the step to fix it.
@@ -74,8 +76,7 @@ type DraftRow struct {
 
 // OnboardingStartPage lists the drafts and starts a new onboarding.
 type OnboardingStartPage struct {
-	Drafts  []DraftRow
-	Running []JobSummary
+	Drafts []DraftRow
 }
 
 // OnboardingStepView is one step of a running onboarding, on its progress page.
@@ -98,20 +99,23 @@ type OnboardingStepView struct {
 type OnboardingProgress struct {
 	ID          string
 	Status      string // running, stopped, succeeded, abandoned
+	StatusText  string // the badge's words
+	StatusKind  string // the badge's kind: ok, bad, warn, info
+	StatusLine  string // what the status means for the reader
+	Poll        bool   // the page refreshes itself while steps run
 	Customer    string
 	CustomerURL string
 	StartedBy   string
 	Started     time.Time
 	Finished    time.Time
 	Steps       []OnboardingStepView
+	OpenSteps   []OnboardingStepView // the steps not done (skipped, failed, waiting)
 	Done        int
 	Skipped     int
 	Open        int
 	JobURL      string
-	CanAct      bool
-	AbandonURL  string
-	CopyURL     string
-	Created     bool // the sub account exists in Zoom
+	AbandonURL  string // set when the saga is stopped and the reader may act
+	CopyURL     string // set when the saga was abandoned and the reader may act
 }
 
 // AbandonPage confirms abandoning a stopped onboarding.
@@ -120,6 +124,5 @@ type AbandonPage struct {
 	Action        string
 	AccountID     string
 	AccountName   string
-	UsersCreated  int
 	StepsFinished []string
 }

@@ -36,6 +36,7 @@ type UsersPage struct {
 	FirstURL   string
 	Filtered   bool
 	CanBulk    bool // bulk deactivate and remove of a selection
+	BulkOff    bool // no bulk deactivate (the Pending tab: there is nothing to deactivate)
 	AddURL     string
 	SyncURL    string
 	BulkURL    string

@@ -37,15 +37,18 @@ type NavItem struct {
 var Nav = []NavItem{
 	{Key: "dashboard", Label: "Dashboard", Href: "/"},
 	{Key: "customers", Label: "Customers", Href: "/customers"},
-	{Key: "imports", Label: "Imports", Href: "/imports"},
+	{Key: "imports", Label: "Bulk user jobs", Href: "/imports"},
 	{Key: "staff", Label: "Staff", Href: "/staff"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
 	{Key: "settings", Label: "Settings", Href: "/settings"},
 }
 
+// PasswordHint says what Zoom accepts as a password, under every field that sends one to
+// Zoom (a new owner's, an autoCreate user's); handlers.passwordProblem checks the same rules.
+const PasswordHint = "8 to 32 characters, with upper- and lower-case letters and a digit, and no run of 6 repeated or consecutive characters such as \"aaaaaa\", \"abcdef\" or \"654321\"."
+
 // SignInPage is the sign-in page.
 type SignInPage struct {
-	Error     string // why the last attempt failed, if it did
 	LoginHint string // passed on to Zoom (sandbox convenience)
 	Sandbox   bool
 	SignedOut bool // just signed out
@@ -62,7 +65,6 @@ type DashboardPage struct {
 	StaffActive   int
 	StaffInvited  int
 	GrantStatus   string // active, expired, revoked, none
-	GrantScopes   string
 	SignedInAt    time.Time
 	Activity      []AuditRow
 	Jobs          []JobSummary
@@ -129,6 +131,7 @@ type AuditRow struct {
 	ZoomCode    int
 	External    bool
 	DetailURL   string
+	Repeats     int // more events like this one right after it (folded in a short list)
 }
 
 // AuditDetailPage is one audit event with its before/after diff.
