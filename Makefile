@@ -15,9 +15,10 @@ run: deps-postgres
 test: deps-postgres deps-chromium check
 	CHROME_PATH=$(CHROME) $(PORTAL) devdb exec -- $(GO) test -race -count=1 -timeout 15m ./...
 
-## check: gofmt, go vet, staticcheck, and templ output that matches the .templ files.
+## check: gofmt, a tidy go.mod, go vet, staticcheck, and templ output that matches the .templ files.
 check:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum not tidy (run: go mod tidy)"; exit 1; }
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \

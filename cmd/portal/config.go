@@ -32,6 +32,9 @@ type config struct {
 	TrustedProxies     []netip.Prefix  // PORTAL_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 	LogFormat          string          // PORTAL_LOG_FORMAT: text or json
 	LogLevel           slog.Level      // PORTAL_LOG_LEVEL
+	ZoomPlan           string          // ZOOM_PLAN: the partner accounts' Zoom plan, whose rate limits apply
+	ZoomLimits         zoom.Limits     // the limits of ZoomPlan
+	ZoomRateShare      float64         // ZOOM_RATE_SHARE: the part of those limits Tierdesk allows itself
 }
 
 // composeDemoKey is the key docker-compose.yml ships for the sandbox; it is refused for real Zoom.
@@ -128,6 +131,24 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			return nil, &configError{"PORTAL_TRUSTED_PROXIES", fmt.Sprintf("has %q, which is not a CIDR", cidr), "list your proxies' networks, e.g. 10.0.0.0/8,192.168.1.10/32"}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	c.ZoomPlan = strings.ToLower(env("ZOOM_PLAN", "business"))
+	switch c.ZoomPlan {
+	case "free":
+		c.ZoomLimits = zoom.LimitsFree
+	case "pro":
+		c.ZoomLimits = zoom.LimitsPro
+	case "business", "business+", "enterprise":
+		c.ZoomLimits = zoom.LimitsBusinessPlus
+	default:
+		return nil, &configError{"ZOOM_PLAN", fmt.Sprintf("%q is not a Zoom plan", c.ZoomPlan), "set it to free, pro or business (Business and above share one rate-limit table)"}
+	}
+	share := env("ZOOM_RATE_SHARE", "0.5")
+	if c.ZoomRateShare, err = strconv.ParseFloat(strings.TrimSuffix(share, "%"), 64); err == nil && strings.HasSuffix(share, "%") {
+		c.ZoomRateShare /= 100
+	}
+	if err != nil || !(c.ZoomRateShare > 0 && c.ZoomRateShare <= 1) {
+		return nil, &configError{"ZOOM_RATE_SHARE", fmt.Sprintf("%q is not a share in (0, 1]", share), "set it to the part of Zoom's rate limits Tierdesk may use, e.g. 0.5 or 50%"}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, &configError{"PORTAL_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat), "set it to text or json"}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 func TestConfigErrorsNameTheSettingInOneLine(t *testing.T) {
@@ -31,6 +32,10 @@ func TestConfigErrorsNameTheSettingInOneLine(t *testing.T) {
 		{"bad sandbox flag", map[string]string{"PORTAL_SANDBOX": "maybe"}, "PORTAL_SANDBOX is not a boolean"},
 		{"bad api url", map[string]string{"ZOOM_API_URL": "api.zoom.us"}, "ZOOM_API_URL"},
 		{"bad log format", map[string]string{"PORTAL_LOG_FORMAT": "xml"}, "PORTAL_LOG_FORMAT"},
+		{"bad plan", map[string]string{"ZOOM_PLAN": "gold"}, "ZOOM_PLAN"},
+		{"share too big", map[string]string{"ZOOM_RATE_SHARE": "1.5"}, "ZOOM_RATE_SHARE"},
+		{"share zero", map[string]string{"ZOOM_RATE_SHARE": "0"}, "ZOOM_RATE_SHARE"},
+		{"share not a number", map[string]string{"ZOOM_RATE_SHARE": "half"}, "ZOOM_RATE_SHARE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +62,19 @@ func TestConfigErrorsNameTheSettingInOneLine(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.ZoomAPIURL != "https://api.zoom.us/v2" || cfg.ZoomOAuthURL != "https://zoom.us" || cfg.Sandbox {
 		t.Fatalf("defaults: %+v", cfg)
+	}
+	if cfg.ZoomRateShare != 0.5 || cfg.ZoomLimits[zoom.Light].Count != zoom.LimitsBusinessPlus[zoom.Light].Count {
+		t.Fatalf("rate defaults: share %v, limits %v", cfg.ZoomRateShare, cfg.ZoomLimits)
+	}
+	for share, want := range map[string]float64{"0.25": 0.25, "30%": 0.3, "1": 1} {
+		env := map[string]string{"ZOOM_RATE_SHARE": share, "ZOOM_PLAN": "Pro"}
+		for k, v := range good {
+			env[k] = v
+		}
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if err != nil || c.ZoomRateShare != want || c.ZoomLimits[zoom.Light].Count != zoom.LimitsPro[zoom.Light].Count {
+			t.Fatalf("ZOOM_RATE_SHARE=%s ZOOM_PLAN=Pro: %v %v %v", share, c.ZoomRateShare, c.ZoomLimits, err)
+		}
 	}
 	// The sandbox needs no Zoom credentials.
 	sb := map[string]string{"DATABASE_URL": good["DATABASE_URL"], "PORTAL_SECRET_KEY": good["PORTAL_SECRET_KEY"], "PORTAL_SANDBOX": "1"}

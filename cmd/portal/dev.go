@@ -55,6 +55,9 @@ func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr 
 		vars["MIGRATE_DATABASE_URL"] = cluster.URL("tierdesk")
 		vars["DATABASE_URL"] = web
 		fmt.Fprintf(stdout, "PostgreSQL running from %s on 127.0.0.1:%d\n", cluster.Dir, cluster.Port)
+		if cluster.Moved {
+			fmt.Fprintf(stdout, "(the postgres user cannot enter %s, so the cluster lives in its home instead)\n", dataDir)
+		}
 	}
 	if getenv("PORTAL_SECRET_KEY") == "" {
 		key, err := devSecretKey(filepath.Join(dataDir, "secret.key"))

@@ -94,7 +94,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	app := zoom.App{OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
 		RedirectURL: baseURL.String() + "/auth/zoom/callback"}
 	zsvc, err := zoom.NewService(zoom.Config{APIURL: cfg.ZoomAPIURL, App: app, Logger: log.With("component", "zoom"),
-		Registry: reg, Grants: zoom.NewGrantStore(st), Limiter: zoom.NewPostgresLimiter(st)})
+		Registry: reg, Grants: zoom.NewGrantStore(st), Limiter: zoom.NewPostgresLimiter(st),
+		Limits: cfg.ZoomLimits, Share: cfg.ZoomRateShare})
 	if err != nil {
 		return err
 	}

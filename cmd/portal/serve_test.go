@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tierdesk/tierdesk/internal/devdb"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
@@ -135,6 +136,16 @@ func TestMigrateCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "00001_foundation.sql") || !strings.Contains(out.String(), "pending") {
 		t.Fatalf("status before: %s", out.String())
 	}
+	// /readyz's check: Postgres answers, but the schema is behind, so not ready.
+	pool, err := pgxpool.New(ctx, cluster.URL("fresh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	ready := readiness(pool)
+	if err := ready(ctx); err == nil || !strings.Contains(err.Error(), "migrations") {
+		t.Fatalf("readiness before migrating: %v, want migrations pending", err)
+	}
 	out.Reset()
 	if err := run(ctx, []string{"migrate", "up"}, getenv, &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -148,6 +159,9 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "pending") {
 		t.Fatalf("status after: %s", out.String())
+	}
+	if err := ready(ctx); err != nil {
+		t.Fatalf("readiness after migrating: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ package devdb
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -34,8 +35,9 @@ type Options struct {
 
 // Cluster is a PostgreSQL cluster in a directory, listening on 127.0.0.1.
 type Cluster struct {
-	Dir  string // data directory
-	Port int    // TCP port on 127.0.0.1
+	Dir   string // data directory
+	Port  int    // TCP port on 127.0.0.1
+	Moved bool   // Dir is not the directory asked for: the server's user could not reach that one
 
 	bin  string
 	cred *syscall.Credential // non-nil when the server runs as another user
@@ -97,10 +99,19 @@ func Ensure(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	}
 	c := &Cluster{Dir: dir, bin: bin, opts: opts}
 	if os.Geteuid() == 0 {
-		if c.cred, err = systemUserCred("postgres"); err != nil {
+		var home string
+		if c.cred, home, err = systemUserCred("postgres"); err != nil {
 			return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user: %w", err)
 		}
+		// A clone under /root (mode 0700) cannot be entered by the server's user. The cluster
+		// then lives in that user's home instead, under a name derived from dir, so the next
+		// run finds the same one.
+		if !c.canReach(ctx, filepath.Dir(dir)) {
+			c.Dir = filepath.Join(home, "tierdesk", fmt.Sprintf("%x", sha256.Sum256([]byte(dir)))[:16], filepath.Base(dir))
+			c.Moved = true
+		}
 	}
+	dir = c.Dir
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err := c.initdb(ctx); err != nil {
 			return nil, err
@@ -123,25 +134,47 @@ func Ensure(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
-func systemUserCred(name string) (*syscall.Credential, error) {
+func systemUserCred(name string) (*syscall.Credential, string, error) {
 	u, err := user.Lookup(name)
 	if err != nil {
-		return nil, fmt.Errorf("no %q system user (it comes with Debian's postgresql package): %w", name, err)
+		return nil, "", fmt.Errorf("no %q system user (it comes with Debian's postgresql package): %w", name, err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, u.HomeDir, nil
+}
+
+// canReach reports whether the server's user can enter dir's nearest existing ancestor (the
+// directories made below it are given to that user).
+func (c *Cluster) canReach(ctx context.Context, dir string) bool {
+	for {
+		if _, err := os.Stat(dir); err == nil || filepath.Dir(dir) == dir {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", `test -x "$1"`, "sh", dir)
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	return cmd.Run() == nil
 }
 
 func (c *Cluster) initdb(ctx context.Context) error {
+	// Every directory made here, and the one holding the cluster, goes to the server's user.
+	made := []string{filepath.Dir(c.Dir)}
+	for d := c.Dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		made = append(made, d)
+	}
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return err
 	}
-	if err := c.chown(filepath.Dir(c.Dir)); err != nil {
-		return err
-	}
-	if err := c.chown(c.Dir); err != nil {
-		return err
+	for _, d := range made {
+		if err := c.chown(d); err != nil {
+			return err
+		}
 	}
 	if out, err := c.command(ctx, "initdb", "-D", c.Dir, "-U", Superuser, "--auth=trust",
 		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions").CombinedOutput(); err != nil {

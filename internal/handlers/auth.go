@@ -93,24 +93,24 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: h.signInCookie(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if cookieErr != nil || q.Get("state") == "" {
-		h.logSignIn(r, "refused", "no pending sign-in cookie or state", "")
+		h.failSignIn(r, "no pending sign-in cookie or state", nil)
 		return errSignInExpired
 	}
 	verifier, err := h.store.ConsumeSignInState(ctx, q.Get("state"), cookie.Value)
 	if errors.Is(err, store.ErrNotFound) {
-		h.logSignIn(r, "refused", "unknown, used, expired or foreign state", "")
+		h.failSignIn(r, "unknown, used, expired or foreign state", nil)
 		return errSignInExpired
 	} else if err != nil {
 		return err
 	}
 	if zerr := q.Get("error"); zerr != "" || q.Get("code") == "" {
-		h.logSignIn(r, "failed", "zoom returned error "+zerr, "")
+		h.failSignIn(r, "zoom returned error "+zerr, nil)
 		return &pageError{status: http.StatusBadRequest, title: "Sign-in cancelled",
 			message: "Zoom did not authorize Tierdesk. Nothing was changed.", action: "Try again", actionURL: "/signin"}
 	}
 	tok, err := h.cfg.ZoomApp.Exchange(ctx, q.Get("code"), verifier)
 	if err != nil {
-		h.logSignIn(r, "failed", "code exchange: "+err.Error(), "")
+		h.failSignIn(r, "code exchange: "+explainTokenError(err), err)
 		return &pageError{status: http.StatusBadGateway, title: "Zoom refused the sign-in",
 			message: "Zoom did not accept the sign-in: " + explainTokenError(err) + " Start again.",
 			action:  "Sign in again", actionURL: "/signin", cause: err}
@@ -125,7 +125,7 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	zc := h.zoom.TokenClient(tok, "")
 	me, _, err := zc.Me(ctx)
 	if err != nil {
-		h.logSignIn(r, "failed", "users/me: "+err.Error(), "")
+		h.failSignIn(r, "users/me: "+err.Error(), err)
 		return zoomUnavailable(err)
 	}
 	tokens := store.Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scopes: zoom.Scopes(tok)}
@@ -273,6 +273,21 @@ func (h *Handlers) logSignIn(r *http.Request, outcome, reason, email string) {
 	h.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in", slog.String("request_id", middleware.GetReqID(r.Context())),
 		slog.String("outcome", outcome), slog.String("reason", reason), slog.String("email", email),
 		slog.String("remote", h.clientIP(r)))
+}
+
+// failSignIn logs a sign-in that did not get as far as knowing who signed in, and records it
+// on the system chain of the audit log (no partner is known yet), with Zoom's code when Zoom
+// refused. Nothing of the request's query (the code, the state) is recorded.
+func (h *Handlers) failSignIn(r *http.Request, reason string, err error) {
+	h.logSignIn(r, "failed", reason, "")
+	ev := h.requestEvent(r)
+	ev.PartnerID, ev.Action, ev.Outcome = store.SystemChain, "session.sign_in", store.OutcomeFailed
+	ev.TargetType, ev.TargetID, ev.TargetLabel = "session", "", "sign-in"
+	if ze, ok := zoom.AsError(err); ok {
+		ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
+	}
+	ev.Details = details(map[string]any{"reason": reason})
+	h.auditAlone(r, ev)
 }
 
 func explainTokenError(err error) string {

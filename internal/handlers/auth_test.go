@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/handlers"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/store/storetest"
 )
 
 const (
@@ -112,12 +114,100 @@ func TestReplayedStateIsRefused(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	cb := b.startSignIn(e, distOwner)
+	// The replay carries everything the first callback had, the pending-sign-in cookie
+	// included: only the state's single use can refuse it.
+	pending := b.cookie(e, "td_signin")
+	if pending == "" {
+		t.Fatal("no pending-sign-in cookie after /auth/zoom/login")
+	}
 	if first := b.get(cb); first.StatusCode != http.StatusSeeOther {
 		t.Fatalf("first callback: %d %.300s", first.StatusCode, first.Body)
 	}
+	exchanges := len(e.sandboxRequests(http.MethodPost, "/oauth/token"))
+	u, _ := url.Parse(e.URL)
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "td_signin", Value: pending, Path: "/"}})
 	replay := b.get(cb)
 	if replay.StatusCode != http.StatusBadRequest || replay.TestID("message-title") != "Sign-in expired" {
 		t.Fatalf("replayed callback: %d %q", replay.StatusCode, replay.TestID("message-title"))
+	}
+	if n := len(e.sandboxRequests(http.MethodPost, "/oauth/token")); n != exchanges {
+		t.Fatalf("the replay reached Zoom's token endpoint (%d → %d exchanges)", exchanges, n)
+	}
+	// The failed sign-in is in the audit log (the system chain: no partner is known).
+	var n int
+	if err := storetest.Superuser(t, e.Store).QueryRow(context.Background(), `SELECT count(*) FROM audit_events
+		WHERE partner_id = $1 AND action = 'session.sign_in' AND outcome = 'failed'
+		AND details->>'reason' = 'unknown, used, expired or foreign state'`, store.SystemChain).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d failed sign-in events for the replay, want 1", n)
+	}
+}
+
+// The login redirect asks Zoom for a PKCE S256 challenge with a fresh state, passes the
+// login hint through, and sets the pending-sign-in cookie as HttpOnly and SameSite=Lax.
+func TestLoginRedirectCarriesPKCEStateAndHint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	var states []string
+	for range 2 {
+		login := b.get(e.URL + "/auth/zoom/login?login_hint=" + url.QueryEscape(distAdmin))
+		loc, err := url.Parse(login.location(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := loc.Query()
+		if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 {
+			t.Fatalf("authorize URL without a PKCE S256 challenge: %s", loc)
+		}
+		if q.Get("login_hint") != distAdmin || q.Get("response_type") != "code" || q.Get("client_id") == "" ||
+			q.Get("redirect_uri") != e.URL+"/auth/zoom/callback" {
+			t.Fatalf("authorize URL: %s", loc)
+		}
+		if len(q.Get("state")) < 32 {
+			t.Fatalf("state %q too short", q.Get("state"))
+		}
+		states = append(states, q.Get("state"))
+		var cookie *http.Cookie
+		for _, c := range login.Cookies() {
+			if c.Name == "td_signin" {
+				cookie = c
+			}
+		}
+		if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.MaxAge <= 0 || cookie.MaxAge > 600 {
+			t.Fatalf("pending-sign-in cookie %+v, want HttpOnly, SameSite=Lax, at most 10 minutes", cookie)
+		}
+	}
+	if states[0] == states[1] {
+		t.Fatal("two sign-ins got the same state")
+	}
+}
+
+// The session cookie set at sign-in is HttpOnly and SameSite=Lax; on plain http on this
+// machine it is not Secure (the browser would drop it), with https it is Secure and __Host-.
+func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	cb := b.startSignIn(e, distOwner)
+	resp := b.get(cb)
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "td_session" {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure || session.Path != "/" {
+		t.Fatalf("session cookie at sign-in: %+v", session)
+	}
+	sm := handlers.NewSessionManager(e.Store.Pool(), true, nil)
+	if sm.Cookie.Name != "__Host-td_session" || !sm.Cookie.Secure || !sm.Cookie.HttpOnly || sm.Cookie.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("secure session cookie settings: %+v", sm.Cookie)
+	}
+	if sm.IdleTimeout != 30*time.Minute || sm.Lifetime != 12*time.Hour {
+		t.Fatalf("idle %s, lifetime %s", sm.IdleTimeout, sm.Lifetime)
 	}
 }
 
@@ -211,6 +301,16 @@ func TestIdleTimeoutIsThirtyMinutes(t *testing.T) {
 	}
 	if d := time.Until(expiry); d < 29*time.Minute || d > 31*time.Minute {
 		t.Fatalf("session expires in %s, want 30 min idle timeout", d)
+	}
+	if p := b.get(e.URL + "/"); p.StatusCode != http.StatusOK {
+		t.Fatalf("active session: / → %d", p.StatusCode)
+	}
+	// 31 idle minutes later (the stored expiry is what scs reads): sent to sign in.
+	if _, err := e.Store.Pool().Exec(context.Background(), "UPDATE sessions SET expiry = now() - interval '1 minute'"); err != nil {
+		t.Fatal(err)
+	}
+	if loc := b.get(e.URL + "/").location(t); loc != e.URL+"/signin" {
+		t.Fatalf("after the idle timeout / → %s, want sign-in", loc)
 	}
 }
 

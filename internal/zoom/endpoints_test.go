@@ -240,6 +240,20 @@ func TestUserEndpoints(t *testing.T) {
 	if _, err := c.UpdateUserPassword(ctx, sub, au.ID, "Colossus#1944y"); err != nil {
 		t.Errorf("UpdateUserPassword: %v", err)
 	}
+	owner, _, err := c.GetSubAccount(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateUserEmail(ctx, sub, au.ID, owner.OwnerEmail); !zoom.IsConflict(err) {
+		t.Errorf("UpdateUserEmail to an address in use: %v, want 1005 conflict", err)
+	}
+	newEmail := "alan.turing@bletchley.example"
+	if _, err := c.UpdateUserEmail(ctx, sub, au.ID, newEmail); err != nil {
+		t.Fatalf("UpdateUserEmail: %v", err)
+	}
+	if u, _, err := c.GetUser(ctx, sub, au.ID, nil); err != nil || u.Email != newEmail {
+		t.Errorf("after UpdateUserEmail: %+v, %v", u, err)
+	}
 	if _, err := c.MoveUser(ctx, sub, au.ID, other); err != nil {
 		t.Fatalf("MoveUser: %v", err)
 	}

@@ -183,3 +183,26 @@ func TestPageTokenRefused(t *testing.T) {
 		}
 	}
 }
+
+// A Service paces by the plan and share it was configured with (ZOOM_PLAN, ZOOM_RATE_SHARE),
+// not only the defaults.
+func TestServicePacesByConfiguredPlanAndShare(t *testing.T) {
+	def, err := NewService(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := def.rt.pace(RateKey{"A", Light}); got != paceFor(LimitsBusinessPlus[Light], DefaultShare) {
+		t.Fatalf("default pace %+v", got)
+	}
+	pro, err := NewService(Config{Limits: LimitsPro, Share: 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pro.rt.pace(RateKey{"A", Light})
+	if want := paceFor(LimitsPro[Light], 0.25); got != want || got.Interval <= def.rt.pace(RateKey{"A", Light}).Interval {
+		t.Fatalf("Pro at 25%%: pace %+v, want %+v and slower than the default", got, want)
+	}
+	if _, err := NewService(Config{Share: 1.2}); err == nil {
+		t.Fatal("a share above 1 was accepted")
+	}
+}
