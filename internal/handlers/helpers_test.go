@@ -61,20 +61,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // portal, and returns its account id.
 func (e *env) disassociateInZoom(primary string) string {
 	e.t.Helper()
-	svc, err := zoom.NewService(zoom.Config{APIURL: e.SbURL + "/v2", App: zoom.App{OAuthURL: e.SbURL}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var creds zoom.S2SCredentials
-	for _, a := range e.Sandbox.Apps() {
-		if a.Type == "s2s" && a.AccountID == primary {
-			creds = zoom.S2SCredentials{AccountID: a.AccountID, ClientID: a.ClientID, ClientSecret: a.ClientSecret}
-		}
-	}
-	c, err := svc.S2SClient(creds)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	c := e.outsideClient(primary)
 	for _, u := range e.Sandbox.Users() {
 		if u.Role != "Owner" || u.Primary || u.ParentAccountID != primary {
 			continue
@@ -89,6 +76,27 @@ func (e *env) disassociateInZoom(primary string) string {
 	}
 	e.t.Fatal("no free sub account to disassociate")
 	return ""
+}
+
+// outsideClient is a Zoom client of a primary's own Server-to-Server app at the sandbox,
+// which is not Tierdesk: what it changes, it changes "in Zoom", outside the portal.
+func (e *env) outsideClient(primary string) *zoom.Client {
+	e.t.Helper()
+	svc, err := zoom.NewService(zoom.Config{APIURL: e.SbURL + "/v2", App: zoom.App{OAuthURL: e.SbURL}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var creds zoom.S2SCredentials
+	for _, a := range e.Sandbox.Apps() {
+		if a.Type == "s2s" && a.AccountID == primary {
+			creds = zoom.S2SCredentials{AccountID: a.AccountID, ClientID: a.ClientID, ClientSecret: a.ClientSecret}
+		}
+	}
+	c, err := svc.S2SClient(creds)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
 }
 
 // waitJobsIdle waits until no River job is available or running (background work such as a

@@ -24,6 +24,9 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 	r.Method(http.MethodGet, "/metrics", h.metricsAuth(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	r.Method(http.MethodGet, static.Prefix+"*", static.Handler())
 
+	// Zoom's webhook: no session; trusted by its signature (a partner's Secret Token).
+	r.Post("/webhooks/zoom", h.wrap(h.zoomWebhook))
+
 	// Everything else has a session.
 	r.Group(func(r chi.Router) {
 		r.Use(h.sessions.LoadAndSave, h.loadStaff)
@@ -108,6 +111,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Get("/settings", h.wrap(h.settingsPage))
 			r.Post("/settings/s2s", h.wrap(h.saveS2S))
 			r.Post("/settings/s2s/remove", h.wrap(h.removeS2S))
+			r.Post("/settings/webhook", h.wrap(h.saveWebhook))
 			r.Get("/settings/templates", h.wrap(h.templatesList))
 			r.Get("/settings/templates/new", h.wrap(h.newTemplatePage))
 			r.Post("/settings/templates", h.wrap(h.saveTemplate))

@@ -30,7 +30,47 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
+	wh, err := h.store.WebhookStatusOf(r.Context(), a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	p.Webhook = templates.WebhookPanel{EndpointURL: h.baseURL(r) + "/webhooks/zoom", Configured: wh.Configured, UpdatedAt: wh.UpdatedAt,
+		LastValidatedAt: wh.LastValidatedAt, LastEventAt: wh.LastEventAt, Events: webhookEvents}
 	h.render(w, r, status, templates.Settings(h.chrome(r, "Settings", "settings"), p))
+	return nil
+}
+
+// webhookEvents are the events Tierdesk follows, for the partner's event subscription.
+var webhookEvents = []string{"account.created", "account.updated", "account.disassociated", "account.settings_updated",
+	"account.lock_settings_updated", "user.created", "user.updated", "user.activated", "user.deactivated",
+	"user.disassociated", "user.deleted", "user.invitation_accepted", "app_deauthorized"}
+
+// saveWebhook stores (or, when empty, removes) the Secret Token of the partner's Zoom app's
+// event subscription (POST /settings/webhook, owners and admins).
+func (h *Handlers) saveWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if err := h.authorize(r, policy.ManageGrants, target{Type: "partner", Label: "Zoom webhook"}); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	secret := strings.TrimSpace(r.PostFormValue("secret_token"))
+	if secret != "" && (len(secret) < 16 || strings.ContainsAny(secret, " \t")) {
+		return h.renderSettings(w, r, http.StatusUnprocessableEntity, templates.SettingsPage{Errors: map[string]string{
+			"secret_token": "That is not a Zoom Secret Token: copy it whole from your app's Features page (22 letters and digits).",
+		}})
+	}
+	if err := h.store.SetWebhookSecret(ctx, a.Partner.ID, secret, h.requestEvent(r)); err != nil {
+		return err
+	}
+	if secret == "" {
+		h.flash(ctx, "ok", "The webhook is off: Tierdesk learns of changes made in Zoom at the next sync.")
+	} else {
+		h.flash(ctx, "ok", "Secret Token saved. Add the endpoint URL to your Zoom app's event subscription: Zoom validates it at once.")
+	}
+	http.Redirect(w, r, "/settings", http.StatusSeeOther)
 	return nil
 }
 
@@ -109,4 +149,16 @@ func (h *Handlers) removeS2S(w http.ResponseWriter, r *http.Request) error {
 	h.flash(r.Context(), "ok", "The Server-to-Server app is removed.")
 	http.Redirect(w, r, "/settings", http.StatusSeeOther)
 	return nil
+}
+
+// baseURL is the portal's public origin: the configured one, or this request's host.
+func (h *Handlers) baseURL(r *http.Request) string {
+	if h.cfg.BaseURL != nil {
+		return strings.TrimSuffix(h.cfg.BaseURL.String(), "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

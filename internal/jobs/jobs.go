@@ -33,7 +33,8 @@ type CleanupWorker struct {
 	Log   *slog.Logger
 }
 
-// Work deletes expired sign-in states and stale pending grants.
+// Work deletes expired sign-in states and sessions, stale pending grants and the memory of
+// webhook events old enough that Zoom no longer retries them.
 func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
 	states, err := w.Store.DeleteExpiredSignInStates(ctx)
 	if err != nil {
@@ -45,6 +46,10 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	}
 	sessions, err := w.Store.DeleteExpiredSessions(ctx)
 	if err != nil {
+		return err
+	}
+	// Zoom retries an event for about 85 minutes; a day of memory is plenty.
+	if err := w.Store.DeleteOldWebhookEvents(ctx, 24*time.Hour); err != nil {
 		return err
 	}
 	w.Log.LogAttrs(ctx, slog.LevelDebug, "cleanup", slog.Int64("signin_states", states), slog.Int64("pending_grants", grants), slog.Int64("sessions", sessions))
