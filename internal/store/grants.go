@@ -262,15 +262,35 @@ func (s *Store) RefreshUserGrant(ctx context.Context, partnerID, grantID int64, 
 	return out, nil
 }
 
-// MarkGrantExpired records that Zoom refused grantID's refresh token (invalid_grant): its
-// staff member must sign in again. The tokens are erased.
-func (s *Store) MarkGrantExpired(ctx context.Context, partnerID, grantID int64) error {
+// ErrGrantSuperseded means the refresh token Zoom refused is no longer the grant's: the staff
+// member signed in again meanwhile (which made Zoom revoke the old tokens), so the grant is
+// good and is not marked expired.
+var ErrGrantSuperseded = errors.New("grant superseded by a newer sign-in")
+
+// MarkGrantExpired records that Zoom refused grantID's refresh token refused (invalid_grant):
+// its staff member must sign in again. The tokens are erased. When the grant holds another
+// refresh token by now (a newer sign-in replaced it), nothing changes and the error is
+// ErrGrantSuperseded; an empty refused expires the grant whatever it holds.
+func (s *Store) MarkGrantExpired(ctx context.Context, partnerID, grantID int64, refused string) error {
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `UPDATE zoom_grants SET status = 'expired', access_token = NULL, refresh_token = NULL, updated_at = now()
-			WHERE id = $2 AND partner_id = $1 AND status = 'active' RETURNING `+grantColumns, partnerID, grantID)
+		rows, _ := tx.Query(ctx, `SELECT `+grantColumns+` FROM zoom_grants
+			WHERE id = $2 AND partner_id = $1 AND status = 'active' FOR UPDATE`, partnerID, grantID)
 		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
 		if err != nil {
 			return translate(err)
+		}
+		if refused != "" {
+			g, err := s.openGrant(r)
+			if err != nil {
+				return err
+			}
+			if g.Tokens.RefreshToken != refused {
+				return ErrGrantSuperseded
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE zoom_grants SET status = 'expired', access_token = NULL, refresh_token = NULL, updated_at = now()
+			WHERE id = $1`, grantID); err != nil {
+			return err
 		}
 		g := Grant{ID: r.ID, PartnerID: r.PartnerID, StaffID: r.StaffID}
 		if r.ZoomUserID != nil {

@@ -252,7 +252,15 @@ func TestRefreshUserGrantRefreshesOnceUnderConcurrency(t *testing.T) {
 	if g.Tokens.RefreshToken != "rt-2" || g.Tokens.Scopes != "account:master" {
 		t.Fatalf("stored after refresh: %+v", g.Tokens)
 	}
-	if err := st.MarkGrantExpired(ctx, p.ID, g.ID); err != nil {
+	// Zoom refused a refresh token the grant no longer holds (a newer sign-in replaced it):
+	// the grant stays active.
+	if err := st.MarkGrantExpired(ctx, p.ID, g.ID, "rt-owner@r.example"); !errors.Is(err, store.ErrGrantSuperseded) {
+		t.Fatalf("expiring for a superseded refresh token: %v", err)
+	}
+	if g, _ = st.StaffGrant(ctx, p.ID, owner.ID); g.Status != store.GrantActive || g.Tokens.RefreshToken != "rt-2" {
+		t.Fatalf("after a superseded refusal: %s %+v", g.Status, g.Tokens)
+	}
+	if err := st.MarkGrantExpired(ctx, p.ID, g.ID, "rt-2"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.RefreshUserGrant(ctx, p.ID, g.ID, "at-2", nil); !errors.Is(err, store.ErrNotFound) {

@@ -74,13 +74,25 @@ func (g *userGrant) Token(ctx context.Context, refused string) (string, error) {
 		return g.tokens.AccessToken, nil
 	}
 	stale := g.tokens.AccessToken
+	var sent string // the refresh token Zoom was asked to honour
 	t, err := g.store.RefreshUserGrant(ctx, g.partnerID, g.grantID, stale, func(cur Tokens) (Tokens, error) {
+		sent = cur.RefreshToken
 		return g.refresh(ctx, cur.RefreshToken)
 	})
 	var te *TokenError
 	if errors.As(err, &te) && te.ErrorCode == "invalid_grant" {
-		if merr := g.store.MarkGrantExpired(context.WithoutCancel(ctx), g.partnerID, g.grantID); merr != nil {
+		superseded, merr := g.store.MarkGrantExpired(context.WithoutCancel(ctx), g.partnerID, g.grantID, sent)
+		if merr != nil {
 			return "", fmt.Errorf("zoom: grant %s refused by Zoom (%w), and marking it expired failed: %w", g.Describe(), te, merr)
+		}
+		if superseded {
+			// The staff member signed in again while this refresh ran (Zoom revoked the old
+			// tokens for it): the new tokens are the grant's now.
+			acct, nt, lerr := g.store.UserGrant(ctx, g.partnerID, g.grantID)
+			if lerr == nil && nt.AccessToken != "" && nt.AccessToken != refused {
+				g.account, g.tokens = acct, nt
+				return nt.AccessToken, nil
+			}
 		}
 		return "", fmt.Errorf("%w: grant %s: %w", ErrNeedsReauth, g.Describe(), te)
 	}

@@ -29,8 +29,10 @@ type GrantStore interface {
 	// replaced the stale access token, stores what refresh returns and returns the current
 	// tokens. An error from refresh is returned (wrapped) and nothing is stored.
 	RefreshUserGrant(ctx context.Context, partnerID, grantID int64, stale string, refresh func(current Tokens) (Tokens, error)) (Tokens, error)
-	// MarkGrantExpired records that Zoom refused the grant's refresh token.
-	MarkGrantExpired(ctx context.Context, partnerID, grantID int64) error
+	// MarkGrantExpired records that Zoom refused the grant's refresh token refused. It
+	// reports superseded (and changes nothing) when the grant holds another refresh token by
+	// now: a newer sign-in replaced it.
+	MarkGrantExpired(ctx context.Context, partnerID, grantID int64, refused string) (superseded bool, err error)
 }
 
 // storeGrants adapts *store.Store to GrantStore.
@@ -70,9 +72,13 @@ func (g storeGrants) RefreshUserGrant(ctx context.Context, partnerID, grantID in
 }
 
 // MarkGrantExpired implements GrantStore. A grant that is already not active is not an error.
-func (g storeGrants) MarkGrantExpired(ctx context.Context, partnerID, grantID int64) error {
-	if err := g.s.MarkGrantExpired(ctx, partnerID, grantID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+func (g storeGrants) MarkGrantExpired(ctx context.Context, partnerID, grantID int64, refused string) (bool, error) {
+	err := g.s.MarkGrantExpired(ctx, partnerID, grantID, refused)
+	switch {
+	case errors.Is(err, store.ErrGrantSuperseded):
+		return true, nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return false, err
 	}
-	return nil
+	return false, nil
 }

@@ -227,7 +227,9 @@ func (c *call) newUser(a *account, first, last, email, role, status string, typ 
 func deleteAccount(c *call) (any, error) {
 	a := c.target
 	if a.paid() {
-		return nil, zerr(400, 2000, "You cannot disassociate a paid account.")
+		// HTTP 404, as ZOOM_API.md §1.5 and §5 file code 2000 (the 2021 spec); clients must go by
+		// the code, not by the status.
+		return nil, zerr(404, 2000, "You cannot disassociate a paid account.")
 	}
 	a.ParentID = ""
 	c.emit("account.disassociated", c.caller.ID, map[string]any{"id": a.ID, "owner_id": a.OwnerID, "owner_email": c.ownerEmail(a)}, nil)
@@ -301,6 +303,16 @@ func putOwner(c *call) (any, error) {
 		return nil, zerr(400, 200, "Cannot update the role of an account owner.")
 	case u.Role != roleAdmin || u.Status != statusActive:
 		return nil, zerr(400, 200, "User is not an admin or is an API user or doesn't belong to this account: %s.", a.ID)
+	}
+	// ZOOM_API.md §1.10 lists codes 3201 and 3211 for owner changes: answered for a sub
+	// account billed to its primary whose billing account or contact is missing.
+	if !c.own && a.Options.PayMode == "master" && a.Plans != nil {
+		if !a.hasBillingAccount() {
+			return nil, errNoBillingAccount(a.ID)
+		}
+		if a.Billing == nil {
+			return nil, errNoBillingContact(a.ID)
+		}
 	}
 	oldOwner := c.st.owner(a)
 	oldEmail := ""

@@ -23,6 +23,24 @@ func TestListSubAccountsAndPagination(t *testing.T) {
 	item := r.body["accounts"].([]any)[0].(map[string]any)
 	wantTypes(t, item, map[string]string{"id": "string", "account_name": "string", "owner_email": "string", "account_type": "string",
 		"seats": "number", "created_at": "string", "account_number": "string"})
+	// Paid accounts carry their subscription's start and end as RFC 3339 date-times; free
+	// ones (no subscription) leave both out.
+	paid := findListed(t, e, tok, e.customerOf("Contoso Reseller", func(a *account) bool { return a.paid() }))
+	wantTypes(t, paid, map[string]string{"subscription_start_time": "string", "subscription_end_time": "string"})
+	start, err1 := time.Parse(time.RFC3339, fmt.Sprint(paid["subscription_start_time"]))
+	end, err2 := time.Parse(time.RFC3339, fmt.Sprint(paid["subscription_end_time"]))
+	if err1 != nil || err2 != nil || !end.After(start) {
+		t.Errorf("subscription times %v .. %v (%v, %v)", paid["subscription_start_time"], paid["subscription_end_time"], err1, err2)
+	}
+	if _, err := time.Parse(time.RFC3339, fmt.Sprint(paid["created_at"])); err != nil {
+		t.Errorf("created_at %v: %v", paid["created_at"], err)
+	}
+	free := findListed(t, e, tok, e.customerOf("Contoso Reseller", func(a *account) bool { return !a.paid() }))
+	for _, f := range []string{"subscription_start_time", "subscription_end_time"} {
+		if v, ok := free[f]; ok {
+			t.Errorf("free account has %s = %v", f, v)
+		}
+	}
 	seen := map[string]bool{}
 	tokenParam := ""
 	for page := 1; ; page++ {
@@ -178,7 +196,10 @@ func TestCreateGetDisassociateSubAccount(t *testing.T) {
 	wantError(t, e.do("GET", "/v2/accounts/"+id, tok, nil), 404, 2001, "Account does not exist: "+id+".")
 	// A paid one cannot be disassociated.
 	paid := e.customerOf("Fabrikam Reseller", func(a *account) bool { return a.paid() })
-	wantError(t, e.do("DELETE", "/v2/accounts/"+paid, tok, nil), 400, 2000, "You cannot disassociate a paid account.")
+	wantError(t, e.do("DELETE", "/v2/accounts/"+paid, tok, nil), 404, 2000, "You cannot disassociate a paid account.")
+	if r := e.do("GET", "/v2/accounts/"+paid, tok, nil); r.status != 200 {
+		t.Errorf("a refused disassociation unlinked the account: %d %s", r.status, r.raw)
+	}
 	wantError(t, e.do("DELETE", "/v2/accounts/me", tok, nil), 404, 2001, "Account does not exist: me.")
 }
 

@@ -14,6 +14,17 @@ var usStates = strings.Fields("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA K
 // errSelfPay is the 2100 answer for billing and plans of a sub account that pays itself.
 func errSelfPay() *apiError { return zerr(400, 2100, "This sub account is on self pay mode.") }
 
+// Missing billing records (ZOOM_API.md §1.10, §1.12, §1.13, §5): HTTP 404.
+func errNoBillingAccount(id string) *apiError {
+	return zerr(404, 3201, "Cannot find a billing account for this: %s", id)
+}
+func errNoBillingContact(id string) *apiError {
+	return zerr(404, 3211, "Cannot find a billing contact for this: %s", id)
+}
+func errNoSubscription(id string) *apiError {
+	return zerr(404, 3200, "Cannot find Zuora subscription for account:%s", id)
+}
+
 // contactInput is a billing contact in a request; nil fields are absent.
 type contactInput struct {
 	FirstName   *string `json:"first_name"`
@@ -81,8 +92,11 @@ func getBilling(c *call) (any, error) {
 	if a.Options.PayMode == "sub" {
 		return nil, errSelfPay()
 	}
+	if !a.hasBillingAccount() {
+		return nil, errNoBillingAccount(a.ID)
+	}
 	if a.Billing == nil {
-		return nil, zerr(404, 3211, "Cannot find a billing contact for this: %s", a.ID)
+		return nil, errNoBillingContact(a.ID)
 	}
 	return *a.Billing, nil
 }
@@ -100,10 +114,13 @@ func patchBilling(c *call) (any, error) {
 	if !a.paid() {
 		return nil, zerr(400, 200, "Please subscribe a plan for this sub account first.")
 	}
-	contact := billingContact{Country: "US"}
-	if a.Billing != nil {
-		contact = *a.Billing
+	if !a.hasBillingAccount() {
+		return nil, errNoBillingAccount(a.ID)
 	}
+	if a.Billing == nil {
+		return nil, errNoBillingContact(a.ID)
+	}
+	contact := *a.Billing
 	if err := in.apply(&contact, false); err != nil {
 		return nil, err
 	}

@@ -140,6 +140,71 @@ func appFromInfo(st *state, ai AppInfo) (*app, error) {
 	return a, nil
 }
 
+// BillingRecords names back-office billing records of a sub account billed to its primary,
+// for RemoveBillingRecords.
+type BillingRecords struct {
+	BillingAccount bool // the billing account: code 3201 on billing contact and owner changes
+	Subscription   bool // the Zuora subscription: code 3200 on add-on plans
+	BillingContact bool // the billing (sold-to) contact: code 3211 on billing contact and owner changes
+}
+
+// RemoveBillingRecords makes Zoom's billing system lose the records r names for the account,
+// so that clients meet codes 3200, 3201 and 3211 (ZOOM_API.md §5) as they would when Zoom's
+// back office has no such records. Subscribing a plan (POST /accounts/{id}/plans after a
+// cancellation) opens them again. It fails for an unknown account, or one that is not a sub
+// account billed to its primary (pay mode "master") with a plan.
+// HTTP: DELETE /_sandbox/accounts/{accountId}/billing_records?records=billing_account,subscription,billing_contact
+// (no records parameter means all three).
+func (s *Sandbox) RemoveBillingRecords(accountID string, r BillingRecords) error {
+	s.mu.Lock()
+	a := s.st.Accounts[accountID]
+	var err error
+	switch {
+	case a == nil:
+		err = fmt.Errorf("remove billing records: unknown account %q", accountID)
+	case a.ParentID == "" || a.Options.PayMode != "master" || a.Plans == nil:
+		err = fmt.Errorf("remove billing records: account %s is not a sub account billed to its primary with a plan", accountID)
+	default:
+		a.NoBillingAccount = a.NoBillingAccount || r.BillingAccount
+		a.NoSubscription = a.NoSubscription || r.Subscription
+		if r.BillingContact {
+			a.Billing = nil
+		}
+	}
+	s.mu.Unlock()
+	if err == nil {
+		s.markDirty()
+	}
+	return err
+}
+
+// handleRemoveBillingRecords is DELETE /_sandbox/accounts/{accountId}/billing_records.
+func (s *Sandbox) handleRemoveBillingRecords(w http.ResponseWriter, r *http.Request) {
+	var br BillingRecords
+	list := r.URL.Query().Get("records")
+	if list == "" {
+		list = "billing_account,subscription,billing_contact"
+	}
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "billing_account":
+			br.BillingAccount = true
+		case "subscription":
+			br.Subscription = true
+		case "billing_contact":
+			br.BillingContact = true
+		default:
+			writeJSON(w, 400, map[string]string{"error": "unknown billing record " + strconv.Quote(name) + " (want billing_account, subscription or billing_contact)"})
+			return
+		}
+	}
+	if err := s.RemoveBillingRecords(r.PathValue("accountId"), br); err != nil {
+		writeJSON(w, 400, map[string]string{"error": err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // sandboxRoutes registers /_sandbox/*.
 func (s *Sandbox) sandboxRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/users", s.handleSandboxUsers)
@@ -164,6 +229,7 @@ func (s *Sandbox) sandboxRoutes(mux *http.ServeMux) {
 		s.ClearRequests()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("DELETE /_sandbox/accounts/{accountId}/billing_records", s.handleRemoveBillingRecords)
 	mux.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, s.faults.list()) })
 	mux.HandleFunc("POST /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f Fault

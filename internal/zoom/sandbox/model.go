@@ -37,6 +37,11 @@ type account struct {
 	TrustedDomains []string        `json:"trusted_domains,omitempty"`
 	Settings       map[string]any  `json:"settings,omitempty"`      // nil means the defaults
 	LockSettings   map[string]any  `json:"lock_settings,omitempty"` // nil means the defaults
+	// NoBillingAccount and NoSubscription say that Zoom's billing system lost the billing
+	// account or the Zuora subscription of an account that has had a plan through its primary
+	// (set by RemoveBillingRecords, cleared when a plan is subscribed again).
+	NoBillingAccount bool `json:"no_billing_account,omitempty"`
+	NoSubscription   bool `json:"no_subscription,omitempty"`
 }
 
 // accountOptions is the options object of POST /accounts and PATCH /accounts/{id}/options.
@@ -87,6 +92,15 @@ type plans struct {
 // paid reports whether the account has an active base plan.
 func (a *account) paid() bool {
 	return a.Plans != nil && a.Plans.Base != nil && a.Plans.Base.Status == "active"
+}
+
+// hasBillingAccount reports whether Zoom's billing system holds a billing account for a: one
+// is opened when a plan is first subscribed for it (seeded paid accounts have one).
+func (a *account) hasBillingAccount() bool { return a.Plans != nil && !a.NoBillingAccount }
+
+// hasSubscription reports whether a has a Zuora subscription: a base plan, active or not.
+func (a *account) hasSubscription() bool {
+	return a.Plans != nil && a.Plans.Base != nil && !a.NoSubscription
 }
 
 // tier is the rate-limit tier of the account: "free", "pro" or "business" (Business+).

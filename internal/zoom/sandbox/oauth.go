@@ -133,7 +133,24 @@ func (s *Sandbox) exchangeCode(r *http.Request, a *app, now time.Time) (tokenRes
 	if u == nil || u.Status != statusActive {
 		return tokenResponse{}, "invalid_grant", "The owner of the token does not exist"
 	}
+	// Re-authorizing the same user and app invalidates the earlier tokens (ZOOM_API.md §4.2,
+	// OAuth error 4741 "The token has been revoked"): only the newest authorization works.
+	s.st.revokeUserTokens(a.ClientID, u.ID)
 	return s.issue(r, a, u, grantedScopes(a, u), true, now), "", ""
+}
+
+// revokeUserTokens deletes every access and refresh token the app holds for the user.
+func (st *state) revokeUserTokens(clientID, userID string) {
+	for k, t := range st.Access {
+		if t.ClientID == clientID && t.UserID == userID {
+			delete(st.Access, k)
+		}
+	}
+	for k, t := range st.Refresh {
+		if t.ClientID == clientID && t.UserID == userID {
+			delete(st.Refresh, k)
+		}
+	}
 }
 
 // pkceMatches checks a code_verifier against the challenge (S256 or plain).
@@ -220,16 +237,7 @@ func (s *Sandbox) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	var event map[string]any
 	if userID != "" {
-		for k, t := range s.st.Access {
-			if t.ClientID == a.ClientID && t.UserID == userID {
-				delete(s.st.Access, k)
-			}
-		}
-		for k, t := range s.st.Refresh {
-			if t.ClientID == a.ClientID && t.UserID == userID {
-				delete(s.st.Refresh, k)
-			}
-		}
+		s.st.revokeUserTokens(a.ClientID, userID)
 		if u := s.st.Users[userID]; u != nil && a.Type == appOAuth {
 			event = map[string]any{
 				"account_id": u.AccountID, "user_id": u.ID, "client_id": a.ClientID,

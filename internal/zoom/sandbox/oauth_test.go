@@ -282,3 +282,52 @@ func TestTrackingIDOnEveryResponse(t *testing.T) {
 		t.Errorf("unknown path: %d %s", r.status, r.raw)
 	}
 }
+
+// TestReauthorizingRevokesEarlierTokens checks ZOOM_API.md §4.2: authorizing the same user
+// and app again invalidates the earlier access and refresh tokens; other users, other apps
+// and Server-to-Server tokens keep working.
+func TestReauthorizingRevokesEarlierTokens(t *testing.T) {
+	e := newEnv(t, Options{})
+	first := e.signIn("admin@contoso.example")
+	colleague := e.signIn("owner@contoso.example")
+	other, err := e.sb.AddApp(AppInfo{Type: "oauth", LoopbackRedirects: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"response_type": {"code"}, "client_id": {other.ClientID}, "redirect_uri": {testRedirect}, "login_hint": {"admin@contoso.example"}}
+	loc, _ := url.Parse(e.do("GET", "/oauth/authorize?"+q.Encode(), "", nil).header.Get("Location"))
+	otherApp := e.form("/oauth/token", other.ClientID, other.ClientSecret, url.Values{
+		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {testRedirect}})
+	if otherApp.status != 200 {
+		t.Fatalf("other app sign-in: %d %s", otherApp.status, otherApp.raw)
+	}
+	var s2s AppInfo
+	for _, a := range e.sb.Apps() {
+		if a.Type == "s2s" && a.AccountName == "Contoso Reseller" {
+			s2s = a
+		}
+	}
+	server := e.form("/oauth/token", s2s.ClientID, s2s.ClientSecret, url.Values{"grant_type": {"account_credentials"}, "account_id": {s2s.AccountID}})
+	if server.status != 200 {
+		t.Fatalf("s2s token: %d %s", server.status, server.raw)
+	}
+
+	second := e.signIn("admin@contoso.example")
+	wantError(t, e.do("GET", "/v2/users/me", first["access_token"].(string), nil), 401, 124, "Invalid access token.")
+	r := e.form("/oauth/token", DemoClientID, DemoClientSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first["refresh_token"].(string)}})
+	if r.status != 400 || r.body["error"] != "invalid_grant" || r.body["reason"] != "Invalid Token!" {
+		t.Fatalf("earlier refresh token after re-authorization: %d %s", r.status, r.raw)
+	}
+	if r := e.do("GET", "/v2/users/me", second["access_token"].(string), nil); r.status != 200 || r.body["email"] != "admin@contoso.example" {
+		t.Fatalf("newest access token: %d %s", r.status, r.raw)
+	}
+	if r := e.form("/oauth/token", DemoClientID, DemoClientSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {second["refresh_token"].(string)}}); r.status != 200 {
+		t.Fatalf("newest refresh token: %d %s", r.status, r.raw)
+	}
+	for name, tok := range map[string]string{"another user": colleague["access_token"].(string),
+		"another app": otherApp.body["access_token"].(string), "Server-to-Server": server.body["access_token"].(string)} {
+		if r := e.do("GET", "/v2/users/me", tok, nil); r.status != 200 {
+			t.Errorf("%s's token stopped working: %d %s", name, r.status, r.raw)
+		}
+	}
+}

@@ -31,6 +31,9 @@ func addAddon(c *call) (any, error) {
 	if !a.paid() {
 		return nil, zerr(400, 3261, "Must subscribe to a major plan first.")
 	}
+	if !a.hasSubscription() {
+		return nil, errNoSubscription(a.ID)
+	}
 	if findAddon(a, p.Type) != nil {
 		return nil, zerr(400, 2100, "This sub account already has the additional plan: %s", p.Type)
 	}
@@ -57,6 +60,9 @@ func updateAddon(c *call) (any, error) {
 	}
 	if !a.paid() {
 		return nil, zerr(400, 2100, "Cannot update Additional plan for a sub account under free plan")
+	}
+	if !a.hasSubscription() {
+		return nil, errNoSubscription(a.ID)
 	}
 	addon := findAddon(a, p.Type)
 	if addon == nil {

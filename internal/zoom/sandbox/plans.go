@@ -189,6 +189,7 @@ func subscribePlans(c *call) (any, error) {
 		pl.Addons = append(pl.Addons, item("plan_phone", *b.PlanPhone.PlanBase))
 	}
 	a.Plans, a.Billing = pl, &contact
+	a.NoBillingAccount, a.NoSubscription = false, false // subscribing opens both records anew
 	c.planChanged(a, oldType, oldSeats)
 	return plansView(a), nil
 }

@@ -13,7 +13,8 @@ func TestBilling(t *testing.T) {
 	wantTypes(t, r.body, map[string]string{"first_name": "string", "last_name": "string", "email": "string", "phone_number": "string",
 		"address": "string", "city": "string", "state": "string", "zip": "string", "country": "string"})
 	wantError(t, e.do("GET", "/v2/accounts/"+self+"/billing", tok, nil), 400, 2100, "This sub account is on self pay mode.")
-	wantError(t, e.do("GET", "/v2/accounts/"+freeMaster+"/billing", tok, nil), 404, 3211, "Cannot find a billing contact for this: "+freeMaster)
+	// No plan was ever subscribed, so Zoom holds no billing account for it.
+	wantError(t, e.do("GET", "/v2/accounts/"+freeMaster+"/billing", tok, nil), 404, 3201, "Cannot find a billing account for this: "+freeMaster)
 	wantError(t, e.do("PATCH", "/v2/accounts/"+paidMaster+"/billing", tok, map[string]any{"country": "XX"}), 400, 2100, "Invalid country parameter: XX")
 	wantError(t, e.do("PATCH", "/v2/accounts/"+paidMaster+"/billing", tok, map[string]any{"country": "US", "state": "ZZ"}), 400, 2100, "Invalid state parameter: ZZ")
 	wantError(t, e.do("PATCH", "/v2/accounts/"+freeMaster+"/billing", tok, map[string]any{"city": "Reno"}), 400, 200, "Please subscribe a plan for this sub account first.")
@@ -115,4 +116,101 @@ func findListed(t *testing.T, e *env, tok, id string) map[string]any {
 	}
 	t.Fatalf("account %s not listed", id)
 	return nil
+}
+
+// TestMissingBillingRecords provokes codes 3200, 3201 and 3211 (ZOOM_API.md §1.10, §1.12,
+// §1.13, §5) by removing a sub account's billing records, and checks that subscribing a plan
+// opens them again.
+func TestMissingBillingRecords(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token("owner@contoso.example")
+	paid := e.customerOf("Contoso Reseller", func(a *account) bool {
+		if !a.paid() || a.Options.PayMode != "master" {
+			return false
+		}
+		for _, u := range e.sb.st.usersOf(a.ID) {
+			if u.Role == roleAdmin && u.Status == statusActive {
+				return true
+			}
+		}
+		return false
+	})
+	admin := e.seededUser(paid, func(u *user) bool { return u.Role == roleAdmin && u.Status == statusActive })
+	owner := e.seededUser(paid, func(u *user) bool { return u.Role == roleOwner })
+	self := e.customerOf("Contoso Reseller", func(a *account) bool { return a.paid() && a.Options.PayMode == "sub" })
+	freeMaster := e.customerOf("Contoso Reseller", func(a *account) bool { return !a.paid() && a.Options.PayMode == "master" })
+	acct := "/v2/accounts/" + paid
+	remove := func(id, records string) resp {
+		q := ""
+		if records != "" {
+			q = "?records=" + records
+		}
+		return e.do("DELETE", "/_sandbox/accounts/"+id+"/billing_records"+q, "", nil)
+	}
+	ownerEmail := func() any { return e.do("GET", acct, tok, nil).body["owner_email"] }
+
+	// The control endpoint refuses what has no billing records to lose.
+	for _, c := range []struct{ id, records string }{{freeMaster, ""}, {self, ""}, {"nope", ""}, {paid, "invoices"}} {
+		if r := remove(c.id, c.records); r.status != 400 || r.body["error"] == nil {
+			t.Errorf("remove %s %q: %d %s", c.id, c.records, r.status, r.raw)
+		}
+	}
+
+	// A lost billing contact: 3211 on the billing contact and on an owner change.
+	if r := remove(paid, "billing_contact"); r.status != 204 {
+		t.Fatalf("remove contact: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("GET", acct+"/billing", tok, nil), 404, 3211, "Cannot find a billing contact for this: "+paid)
+	wantError(t, e.do("PATCH", acct+"/billing", tok, map[string]any{"city": "Reno"}), 404, 3211, "Cannot find a billing contact for this: "+paid)
+	wantError(t, e.do("PUT", acct+"/owner", tok, map[string]any{"email": admin.Email}), 404, 3211, "Cannot find a billing contact for this: "+paid)
+	// The billing account too: 3201 comes first.
+	if r := remove(paid, "billing_account"); r.status != 204 {
+		t.Fatalf("remove billing account: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("GET", acct+"/billing", tok, nil), 404, 3201, "Cannot find a billing account for this: "+paid)
+	wantError(t, e.do("PATCH", acct+"/billing", tok, map[string]any{"city": "Reno"}), 404, 3201, "Cannot find a billing account for this: "+paid)
+	wantError(t, e.do("PUT", acct+"/owner", tok, map[string]any{"email": admin.Email}), 404, 3201, "Cannot find a billing account for this: "+paid)
+	if got := ownerEmail(); got != owner.Email {
+		t.Errorf("a refused owner change changed the owner to %v", got)
+	}
+	// Request checks still come first: a non-admin is refused with code 200 whatever the records.
+	member := e.seededUser(paid, func(u *user) bool { return u.Role == roleMember && u.Status == statusActive })
+	wantError(t, e.do("PUT", acct+"/owner", tok, map[string]any{"email": member.Email}), 400, 200, "")
+
+	// A lost subscription: 3200 on add-on plans; the plan information stays readable.
+	if r := remove(paid, "subscription"); r.status != 204 {
+		t.Fatalf("remove subscription: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("POST", acct+"/plans/addons", tok, map[string]any{"type": "webinar500_monthly", "hosts": 1}), 404, 3200, "Cannot find Zuora subscription for account:"+paid)
+	wantError(t, e.do("PUT", acct+"/plans/addons", tok, map[string]any{"type": "webinar500_monthly", "hosts": 2}), 404, 3200, "Cannot find Zuora subscription for account:"+paid)
+	if r := e.do("GET", acct+"/plans", tok, nil); r.status != 200 || r.body["plan_base"] == nil {
+		t.Errorf("plans without a subscription record: %d %s", r.status, r.raw)
+	}
+	if r := e.do("GET", acct+"/plans", tok, nil); r.body["plan_webinar"] != nil {
+		t.Errorf("a refused add-on was added: %s", r.raw)
+	}
+	// Self pay still answers 2100 before any record check.
+	wantError(t, e.do("GET", "/v2/accounts/"+self+"/billing", tok, nil), 400, 2100, "This sub account is on self pay mode.")
+
+	// Cancelling and subscribing again opens the records anew.
+	if r := e.do("PATCH", acct+"/plans/base/status", tok, map[string]any{"action": "cancel", "reason": 3}); r.status != 204 {
+		t.Fatalf("cancel: %d %s", r.status, r.raw)
+	}
+	contact := map[string]any{"first_name": "Bo", "last_name": "Ng", "email": "bo@ng.example", "phone_number": "+1 555 0101",
+		"address": "2 Side St", "city": "Boise", "state": "ID", "zip": "83702", "country": "US"}
+	if r := e.do("POST", acct+"/plans", tok, map[string]any{"contact": contact, "plan_base": map[string]any{"type": "business_annual", "hosts": 40}}); r.status != 201 {
+		t.Fatalf("subscribe again: %d %s", r.status, r.raw)
+	}
+	if r := e.do("GET", acct+"/billing", tok, nil); r.status != 200 || r.body["city"] != "Boise" {
+		t.Errorf("billing after subscribing again: %d %s", r.status, r.raw)
+	}
+	if r := e.do("POST", acct+"/plans/addons", tok, map[string]any{"type": "webinar500_monthly", "hosts": 1}); r.status != 201 {
+		t.Errorf("add-on after subscribing again: %d %s", r.status, r.raw)
+	}
+	if r := e.do("PUT", acct+"/owner", tok, map[string]any{"email": admin.Email}); r.status != 204 {
+		t.Errorf("owner change after subscribing again: %d %s", r.status, r.raw)
+	}
+	if got := ownerEmail(); got != admin.Email {
+		t.Errorf("owner %v, want %s", got, admin.Email)
+	}
 }

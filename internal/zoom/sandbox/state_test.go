@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestDemoSeedIsDeterministicAndShaped(t *testing.T) {
@@ -186,5 +187,63 @@ func TestSandboxIntrospectionOverHTTP(t *testing.T) {
 	}
 	if r := e.do("POST", "/_sandbox/apps", "", map[string]any{"type": "s2s", "account_id": "nope"}); r.status != 400 {
 		t.Fatalf("bad app: %d", r.status)
+	}
+}
+
+// TestStateSavedWhileRunning checks that a change reaches the state file without Close (the
+// saver writes after every change, atomically), so a crash keeps it.
+func TestStateSavedWhileRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sandbox.json")
+	e := newEnv(t, Options{StateFile: path})
+	if _, err := loadState(path); err != nil {
+		t.Fatalf("a fresh seed is saved at New: %v", err)
+	}
+	tok := e.token("owner@northwind.example")
+	r := e.do("POST", "/v2/users", tok, map[string]any{"action": "autoCreate",
+		"user_info": map[string]any{"email": "saved.live@mail.example", "type": 1, "first_name": "Saved", "last_name": "Live", "password": "SavedLive2025x"}})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.raw)
+	}
+	var saved *state
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := loadState(path) // never half-written: every read must decode
+		if err != nil {
+			t.Fatalf("state file unreadable while running: %v", err)
+		}
+		if st.userByEmail("saved.live@mail.example") != nil {
+			saved = st
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if saved == nil {
+		t.Fatal("the new user never reached the state file while the sandbox ran")
+	}
+	if u := saved.userByEmail("saved.live@mail.example"); u.ID != r.body["id"] || u.Status != statusActive {
+		t.Errorf("saved user %+v", u)
+	}
+	// A sandbox started from the file (as after a crash) knows the user and the token.
+	sb2, err := New(Options{StateFile: path, Clock: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb2.Close()
+	found := false
+	for _, u := range sb2.Users() {
+		found = found || u.Email == "saved.live@mail.example"
+	}
+	if !found {
+		t.Error("a restart from the file lost the user")
+	}
+	sb2.mu.RLock()
+	_, ok := sb2.st.Access[tok]
+	sb2.mu.RUnlock()
+	if !ok {
+		t.Error("a restart from the file lost the access token")
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".sandbox.json.tmp-*"))
+	if len(matches) != 0 {
+		t.Errorf("temporary files left behind: %v", matches)
 	}
 }

@@ -265,12 +265,23 @@ func TestUserSettingsEmailAndMove(t *testing.T) {
 	wantError(t, e.do("PUT", base+mover.ID+"/email", tok, map[string]any{"email": "owner@contoso.example"}), 409, 1005, "Email owner@contoso.example has already been used.")
 
 	wantError(t, e.do("PUT", base+mover.ID+"/account", tok, map[string]any{"account_id": e.customerOf("Fabrikam Reseller", func(*account) bool { return true })}), 404, 2001, "")
+	owner := e.seededUser(from, func(u *user) bool { return u.Role == roleOwner })
+	wantError(t, e.do("PUT", base+owner.ID+"/account", tok, map[string]any{"account_id": to}), 400, 1117, "Can not disassociate Admin user")
+	// A user on the account's managed domain and a pending user cannot be moved (ZOOM_API.md
+	// §1.11); both stay where they were.
 	onDomain := e.seededUser(from, func(u *user) bool {
 		return u.Role == roleMember && u.Status == statusActive && !strings.HasSuffix(u.Email, "@mail.example")
 	})
-	_ = onDomain
-	owner := e.seededUser(from, func(u *user) bool { return u.Role == roleOwner })
-	wantError(t, e.do("PUT", base+owner.ID+"/account", tok, map[string]any{"account_id": to}), 400, 1117, "Can not disassociate Admin user")
+	wantError(t, e.do("PUT", base+onDomain.ID+"/account", tok, map[string]any{"account_id": to}), 400, 1107, "You can not disassociate a user with managed domain.")
+	pending := e.seededUser(from, func(u *user) bool { return u.Status == statusPending && !u.InviteExpired })
+	wantError(t, e.do("PUT", base+url.PathEscape(pending.Email)+"/account", tok, map[string]any{"account_id": to}), 400, 1120, "Invite not exist")
+	if r := e.do("GET", base+onDomain.ID, tok, nil); r.status != 200 || r.body["account_id"] != from {
+		t.Errorf("refused move changed the on-domain user: %d %s", r.status, r.raw)
+	}
+	if r := e.do("GET", base+url.PathEscape(pending.Email), tok, nil); r.status != 200 || r.body["account_id"] != from || r.body["status"] != "pending" {
+		t.Errorf("refused move changed the pending user: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("PUT", base+"nobody-here/account", tok, map[string]any{"account_id": to}), 404, 1001, "User nobody-here does not exist or does not belong to this account.")
 	if r := e.do("PUT", base+mover.ID+"/account", tok, map[string]any{"account_id": to}); r.status != 204 {
 		t.Fatalf("move: %d %s", r.status, r.raw)
 	}

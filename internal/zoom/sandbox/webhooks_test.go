@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -201,5 +203,189 @@ func TestWebhookAccountUpdatedAndDeauthorized(t *testing.T) {
 	p := evs[1]["payload"].(map[string]any)
 	if evs[1]["event"] != "app_deauthorized" || p["client_id"] != DemoClientID || p["user_id"] != e.user("owner@northwind.example").ID {
 		t.Errorf("app_deauthorized %v", evs[1])
+	}
+}
+
+// wantEnvelope checks the envelope of a delivered event (ZOOM_API.md §7.1) and returns its
+// payload.
+func wantEnvelope(t *testing.T, ev map[string]any, name, accountID, operator string) map[string]any {
+	t.Helper()
+	if ev["event"] != name {
+		t.Fatalf("event %v, want %s: %v", ev["event"], name, ev)
+	}
+	wantTypes(t, ev, map[string]string{"event": "string", "event_ts": "number", "payload": "object"})
+	p := ev["payload"].(map[string]any)
+	wantTypes(t, p, map[string]string{"account_id": "string", "operator": "string", "operator_id": "string", "object": "object"})
+	if p["account_id"] != accountID || p["operator"] != operator {
+		t.Errorf("%s payload account_id=%v operator=%v, want %s and %s", name, p["account_id"], p["operator"], accountID, operator)
+	}
+	return p
+}
+
+// TestWebhookLifecycleEvents asserts the events and payload shapes (ZOOM_API.md §7.2) of
+// status changes, disassociation, lock settings, user settings, owner and plan changes and
+// moves.
+func TestWebhookLifecycleEvents(t *testing.T) {
+	rc := newReceiver(t, "life")
+	e := newEnv(t, Options{WebhookURL: rc.srv.URL, WebhookSecret: "life"})
+	const op = "owner@contoso.example"
+	tok := e.token(op)
+	contoso := e.accountNamed("Contoso Reseller")
+	cust := e.customerOf("Contoso Reseller", func(a *account) bool {
+		if !a.paid() || a.Options.PayMode != "master" {
+			return false
+		}
+		var admin, offDomain bool
+		for _, u := range e.sb.st.usersOf(a.ID) {
+			admin = admin || (u.Role == roleAdmin && u.Status == statusActive)
+			offDomain = offDomain || (u.Role == roleMember && u.Status == statusActive && strings.HasSuffix(u.Email, "@mail.example"))
+		}
+		return admin && offDomain
+	})
+	to := e.customerOf("Contoso Reseller", func(a *account) bool { return a.ID != cust && a.paid() })
+	offDomain := func(u *user) bool {
+		return u.Role == roleMember && u.Status == statusActive && strings.HasSuffix(u.Email, "@mail.example")
+	}
+	gone := e.seededUser(cust, offDomain)
+	mover := e.seededUser(cust, func(u *user) bool { return offDomain(u) && u.ID != gone.ID && u.Type == 1 })
+	admin := e.seededUser(cust, func(u *user) bool { return u.Role == roleAdmin && u.Status == statusActive })
+	owner := e.seededUser(cust, func(u *user) bool { return u.Role == roleOwner })
+	e.sb.mu.RLock()
+	base := *e.sb.st.Accounts[cust].Plans.Base
+	e.sb.mu.RUnlock()
+	users := "/v2/accounts/" + cust + "/users/"
+
+	steps := []struct {
+		method, path string
+		body         any
+	}{
+		{"PUT", users + mover.ID + "/status", map[string]any{"action": "deactivate"}},
+		{"PUT", users + mover.ID + "/status", map[string]any{"action": "activate"}},
+		{"DELETE", users + gone.ID, nil},
+		{"PATCH", "/v2/accounts/" + cust + "/lock_settings", map[string]any{"schedule_meeting": map[string]any{"host_video": true}}},
+		{"PATCH", users + mover.ID + "/settings", map[string]any{"in_meeting": map[string]any{"chat": false}}},
+		{"PUT", "/v2/accounts/" + cust + "/owner", map[string]any{"email": admin.Email}},
+		{"PUT", "/v2/accounts/" + cust + "/plans/base", map[string]any{"type": base.Type, "hosts": base.Hosts + 5}},
+		{"PUT", users + mover.ID + "/account", map[string]any{"account_id": to}},
+	}
+	for _, s := range steps {
+		if r := e.do(s.method, s.path, tok, s.body); r.status != 204 {
+			t.Fatalf("%s %s: %d %s", s.method, s.path, r.status, r.raw)
+		}
+	}
+	evs := rc.waitEvents(len(steps))
+	if len(evs) != len(steps) {
+		t.Fatalf("got %d events, want %d: %v", len(evs), len(steps), evs)
+	}
+	userObject := func(p map[string]any, u *user) {
+		t.Helper()
+		o := p["object"].(map[string]any)
+		wantTypes(t, o, map[string]string{"id": "string", "first_name": "string", "last_name": "string", "email": "string", "type": "number"})
+		if o["id"] != u.ID || o["email"] != u.Email || o["first_name"] != u.FirstName || o["last_name"] != u.LastName || o["type"].(float64) != float64(u.Type) {
+			t.Errorf("user object %v, want user %s", o, u.ID)
+		}
+	}
+	userObject(wantEnvelope(t, evs[0], "user.deactivated", cust, op), mover)
+	userObject(wantEnvelope(t, evs[1], "user.activated", cust, op), mover)
+	userObject(wantEnvelope(t, evs[2], "user.disassociated", cust, op), gone)
+
+	p := wantEnvelope(t, evs[3], "account.lock_settings_updated", contoso, op)
+	o, old := p["object"].(map[string]any), p["old_object"].(map[string]any)
+	if o["id"] != cust || o["settings"].(map[string]any)["schedule_meeting"].(map[string]any)["host_video"] != true {
+		t.Errorf("lock_settings_updated object %v", o)
+	}
+	if old["id"] != cust || old["settings"].(map[string]any)["schedule_meeting"].(map[string]any)["host_video"] != false {
+		t.Errorf("lock_settings_updated old_object %v", old)
+	}
+
+	p = wantEnvelope(t, evs[4], "user.settings_updated", cust, op)
+	o, old = p["object"].(map[string]any), p["old_object"].(map[string]any)
+	if o["id"] != mover.ID || o["settings"].(map[string]any)["in_meeting"].(map[string]any)["chat"] != false {
+		t.Errorf("user.settings_updated object %v", o)
+	}
+	if old["settings"].(map[string]any)["in_meeting"].(map[string]any)["chat"] != true {
+		t.Errorf("user.settings_updated old_object %v", old)
+	}
+	wantTypes(t, p, map[string]string{"time_stamp": "number"})
+
+	p = wantEnvelope(t, evs[5], "account.updated", contoso, op)
+	o, old = p["object"].(map[string]any), p["old_object"].(map[string]any)
+	if o["id"] != cust || o["owner_id"] != admin.ID || o["owner_email"] != admin.Email {
+		t.Errorf("account.updated (owner) object %v", o)
+	}
+	if old["id"] != cust || old["owner_id"] != owner.ID || old["owner_email"] != owner.Email {
+		t.Errorf("account.updated (owner) old_object %v", old)
+	}
+
+	p = wantEnvelope(t, evs[6], "account.updated", contoso, op)
+	o, old = p["object"].(map[string]any), p["old_object"].(map[string]any)
+	wantTypes(t, o, map[string]string{"id": "string", "account_type": "string", "seats": "number"})
+	if o["id"] != cust || o["seats"].(float64) != float64(base.Hosts+5) || old["seats"].(float64) != float64(base.Hosts) {
+		t.Errorf("account.updated (plan) object %v old_object %v", o, old)
+	}
+
+	p = wantEnvelope(t, evs[7], "user.updated", to, op)
+	o, old = p["object"].(map[string]any), p["old_object"].(map[string]any)
+	if o["id"] != mover.ID || o["account_id"] != to || old["id"] != mover.ID || old["account_id"] != cust {
+		t.Errorf("user.updated (move) object %v old_object %v", o, old)
+	}
+	wantTypes(t, p, map[string]string{"time_stamp": "number"})
+
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.badSigs != 0 {
+		t.Errorf("%d deliveries with a bad signature", rc.badSigs)
+	}
+}
+
+// TestWebhookRetrySchedule checks Zoom's default retry delays (ZOOM_API.md §7.1: 5, 20 and 60
+// minutes) and that an event is given up after the last retry.
+func TestWebhookRetrySchedule(t *testing.T) {
+	sb, err := New(Options{Seed: SeedEmpty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Duration{5 * time.Minute, 20 * time.Minute, 60 * time.Minute}; !reflect.DeepEqual(sb.opts.WebhookRetry, want) {
+		t.Errorf("default retry delays %v, want %v", sb.opts.WebhookRetry, want)
+	}
+	if err := sb.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	rc := newReceiver(t, "never")
+	rc.failFirst = 1000
+	e := newEnv(t, Options{Seed: SeedEmpty, WebhookURL: rc.srv.URL, WebhookSecret: "never",
+		WebhookRetry: []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 15 * time.Millisecond}})
+	tok := e.token("owner@primary.example")
+	if r := e.do("PATCH", "/v2/users/me", tok, map[string]any{"dept": "Hooks"}); r.status != 204 {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	attempts := func() []DeliveryRecord {
+		var out []DeliveryRecord
+		for _, d := range e.sb.WebhookDeliveries() {
+			if d.Event == "user.updated" {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(attempts()) < 4 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond) // ten times the last delay: a fifth attempt would show
+	got := attempts()
+	if len(got) != 4 {
+		t.Fatalf("%d attempts, want 4 (the first and 3 retries): %+v", len(got), got)
+	}
+	for i, d := range got {
+		if d.Attempt != i+1 || d.Status != 500 || d.Error == "" {
+			t.Errorf("attempt %d: %+v", i+1, d)
+		}
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if n := 1000 - rc.failFirst; n != 4 {
+		t.Errorf("the endpoint saw %d deliveries, want 4", n)
 	}
 }
