@@ -697,15 +697,9 @@ func (h *Handlers) startOnboarding(w http.ResponseWriter, r *http.Request) error
 	}
 	ctx := r.Context()
 	a := staffFrom(ctx)
-	password := r.PostFormValue("owner_password")
 	var p templates.WizardPage
 	h.review(r, o, &p)
 	errs := map[string]string{}
-	if password != "" {
-		if msg := passwordProblem(password); msg != "" {
-			errs["owner_password"] = msg
-		}
-	}
 	if len(p.Problems) > 0 {
 		errs["_"] = "Some steps are not complete: fix them first. Nothing was sent to Zoom."
 	}
@@ -719,7 +713,7 @@ func (h *Handlers) startOnboarding(w http.ResponseWriter, r *http.Request) error
 	} else if err != nil {
 		return err
 	}
-	started, err := h.store.StartOnboarding(ctx, a.Partner.ID, o.ID, a.Staff.ID, jobs.OnboardingSteps(o.Form), password, h.requestEvent(r), jobs.StepEnqueuer(h.river))
+	started, err := h.store.StartOnboarding(ctx, a.Partner.ID, o.ID, a.Staff.ID, jobs.OnboardingSteps(o.Form), h.requestEvent(r), jobs.StepEnqueuer(h.river))
 	if errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "info", "This onboarding was already started (perhaps by another admin): here is its progress.")
 		o, _ = h.store.OnboardingByID(ctx, a.Partner.ID, o.ID)

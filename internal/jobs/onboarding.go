@@ -285,15 +285,8 @@ func (w *OnboardingWorker) createAccount(ctx context.Context, zc *zoom.Client, o
 			return done(sa.ID, sa.CreatedAt, "found by the owner's email after an interrupted attempt")
 		}
 	}
-	password, err := w.Store.OwnerPassword(ctx, o.PartnerID, o.ID)
-	if err != nil {
-		return store.StepOutcome{}, err
-	}
-	if password == "" {
-		password = newOwnerPassword()
-	}
 	created, _, err := zc.CreateSubAccount(ctx, &zoom.CreateSubAccountRequest{FirstName: o.Form.FirstName, LastName: o.Form.LastName,
-		Email: o.Form.Email, Password: password, AccountName: o.Form.AccountName})
+		Email: o.Form.Email, Password: newOwnerPassword(), AccountName: o.Form.AccountName})
 	switch {
 	case err == nil:
 		return done(created.ID, created.CreatedAt, "created")

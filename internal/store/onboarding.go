@@ -231,10 +231,9 @@ func (s *Store) DeleteOnboardingDraft(ctx context.Context, partnerID int64, id s
 // status draft (with a placeholder account id until Zoom gives one), the steps, a job row
 // for the progress page, and the first step's River job (enqueue, given the job id, the
 // onboarding id and the first step). ev is appended as "onboarding.start".
-//
-// ownerPassword, when not empty, is the owner's first password for the create step: it is
-// kept sealed until that step has sent it.
-func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string, staffID int64, steps []StepSpec, ownerPassword string,
+// No password is kept: the create step gives the owner a random first password, which Zoom's
+// confirmation email lets them replace.
+func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string, staffID int64, steps []StepSpec,
 	ev AuditEvent, enqueue StepEnqueuer) (Onboarding, error) {
 	var o Onboarding
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
@@ -271,16 +270,10 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 				first = st
 			}
 		}
-		var sealed []byte
-		var keyID *string
-		if ownerPassword != "" {
-			k, b := s.keys.Encrypt([]byte(ownerPassword), []byte("onboarding:"+o.ID))
-			sealed, keyID = b, &k
-		}
 		rows, _ := tx.Query(ctx, `UPDATE onboardings SET status = 'running', customer_id = $3, job_id = $4::uuid, started_at = now(),
-				updated_by = $5, updated_at = now(), owner_password = $6, owner_password_key = $7
+				updated_by = $5, updated_at = now()
 			WHERE partner_id = $1 AND id = $2::uuid RETURNING `+onboardingColumns,
-			partnerID, id, customerID, jobID, staffID, sealed, keyID)
+			partnerID, id, customerID, jobID, staffID)
 		if o, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Onboarding]); err != nil {
 			return translate(err)
 		}
@@ -369,25 +362,6 @@ func (s *Store) HoldStep(ctx context.Context, partnerID int64, onboardingID stri
 	return ok, err
 }
 
-// OwnerPassword returns the owner's first password the admin typed when starting onboarding
-// o, or "" when none was typed (or it was already used).
-func (s *Store) OwnerPassword(ctx context.Context, partnerID int64, onboardingID string) (string, error) {
-	var sealed []byte
-	var keyID *string
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, "SELECT owner_password, owner_password_key FROM onboardings WHERE partner_id = $1 AND id = $2::uuid",
-			partnerID, onboardingID).Scan(&sealed, &keyID)
-	})
-	if err != nil || keyID == nil || sealed == nil {
-		return "", translate(err)
-	}
-	b, err := s.keys.Decrypt(*keyID, sealed, []byte("onboarding:"+onboardingID))
-	if err != nil {
-		return "", fmt.Errorf("owner password of onboarding %s: %w", onboardingID, err)
-	}
-	return string(b), nil
-}
-
 // StalledStep is a running onboarding step whose worker stopped renewing its lease.
 type StalledStep struct {
 	PartnerID    int64
@@ -454,11 +428,6 @@ func (s *Store) FinishStep(ctx context.Context, partnerID int64, onboardingID st
 			return ErrStepDone
 		} else if err != nil {
 			return translate(err)
-		}
-		if st.Kind == "create_account" && out.Status == StepSucceeded {
-			if _, err := tx.Exec(ctx, "UPDATE onboardings SET owner_password = NULL, owner_password_key = NULL WHERE id = $1::uuid", onboardingID); err != nil {
-				return err
-			}
 		}
 		jobID := ""
 		if o.JobID != nil {
@@ -633,8 +602,8 @@ func (s *Store) AbandonOnboarding(ctx context.Context, partnerID int64, onboardi
 		if o.Status != OnboardingStopped {
 			return fmt.Errorf("onboarding %s is %s: %w", onboardingID, o.Status, ErrConflict)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE onboardings SET status = 'abandoned', finished_at = now(), updated_at = now(),
-				owner_password = NULL, owner_password_key = NULL WHERE id = $1::uuid`, onboardingID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE onboardings SET status = 'abandoned', finished_at = now(), updated_at = now()
+			WHERE id = $1::uuid`, onboardingID); err != nil {
 			return err
 		}
 		if o.CustomerID != nil {

@@ -26,7 +26,7 @@ func TestOnboardingStepsHaveOneOwnerAndStalledOnesAreQueuedAgain(t *testing.T) {
 	next := int64(100)
 	enqueue := func(context.Context, pgx.Tx, store.OnboardingStep) (int64, error) { next++; return next, nil }
 	steps := []store.StepSpec{{Kind: "create_account", Subject: "owner@new.example"}, {Kind: "set_options"}}
-	if _, err := st.StartOnboarding(ctx, p.ID, d.ID, staff.ID, steps, "", store.AuditEvent{}, enqueue); err != nil {
+	if _, err := st.StartOnboarding(ctx, p.ID, d.ID, staff.ID, steps, store.AuditEvent{}, enqueue); err != nil {
 		t.Fatal(err)
 	}
 	first := next // the River job that owns step 1
