@@ -283,3 +283,34 @@ func TestDailyUserCreateCapHoldsNothingElseBack(t *testing.T) {
 		t.Fatalf("sandbox saw %d requests after the cap, want 2 (nothing held back)", n)
 	}
 }
+
+// A concurrent burst that meets a run of 429s (Zoom busy for other reasons) ends in success
+// for every call, with one retry per 429 and never more than Zoom's limit in a second.
+func TestBurstWithInjected429sEndsInSuccess(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, zoom.Config{RateLimitPause: 200 * time.Millisecond})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	if _, _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.clearRequests()
+	const calls, faults = 60, 10
+	e.sb.AddFault(sandbox.Fault{Method: "GET", Path: "/v2/accounts", Status: 429, Code: 429,
+		Message: "You have reached the maximum per-second rate limit for this API. Try again later.", Count: faults})
+	burst(t, []*zoom.Client{c}, calls)
+	reqs := e.requests("GET", "/v2/accounts")
+	ok, limited := 0, 0
+	for _, r := range reqs {
+		switch r.Status {
+		case 200:
+			ok++
+		case 429:
+			limited++
+		}
+	}
+	if ok != calls || limited != faults || len(reqs) != calls+faults {
+		t.Fatalf("%d requests: %d ok, %d 429s; want %d ok and exactly %d 429s (one retry each)", len(reqs), ok, limited, calls, faults)
+	}
+	if peak := maxPerSecond(reqs); peak > 60 {
+		t.Fatalf("peak %d requests in a second, above Zoom's Medium limit of 60", peak)
+	}
+}

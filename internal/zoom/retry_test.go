@@ -180,3 +180,52 @@ func TestUnreachableZoomIsNotOutcomeUnknown(t *testing.T) {
 		t.Errorf("Explain = %q", got)
 	}
 }
+
+// A 503 carrying Retry-After is retried no sooner than Zoom asked, and then succeeds.
+func TestRetryAfterOnServerErrorIsHonoured(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, zoom.Config{BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	if _, _, err := c.Me(context.Background()); err != nil { // the token, outside the measure
+		t.Fatal(err)
+	}
+	e.clearRequests()
+	e.sb.AddFault(sandbox.Fault{Method: "GET", Path: "/v2/users/me", Status: 503, Count: 1, Headers: map[string]string{"Retry-After": "1"}})
+	_, resp, err := c.Me(context.Background())
+	if err != nil || resp.Attempts != 2 {
+		t.Fatalf("Me after a 503 with Retry-After: %v, attempts %d", err, resp.Attempts)
+	}
+	reqs := e.requests("GET", "/v2/users/me")
+	if got := statuses(reqs); !slices.Equal(got, []int{503, 200}) {
+		t.Fatalf("sandbox saw %v, want [503 200]", got)
+	}
+	if gap := reqs[1].Time.Sub(reqs[0].Time); gap < 900*time.Millisecond {
+		t.Fatalf("retried %v after a Retry-After of 1 s (the backoff alone is a few ms)", gap)
+	}
+}
+
+// A 429 whose Retry-After (an HTTP date) is further away than the client may wait is not
+// retried: the caller gets Zoom's error with the time to try again.
+func TestRetryAfterBeyondTheWaitLimitGivesUp(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, zoom.Config{})
+	c := e.s2s(e.svc, "tierdesk-s2s-northwind")
+	if _, _, err := c.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.clearRequests()
+	later := time.Now().Add(2 * time.Minute).UTC()
+	e.sb.AddFault(sandbox.Fault{Method: "GET", Path: "/v2/accounts", Status: 429, Code: 429,
+		Message: "You have reached the maximum per-second rate limit for this API. Try again later.", Count: 1,
+		Headers: map[string]string{"Retry-After": later.Format(http.TimeFormat)}})
+	start := time.Now()
+	_, resp, err := c.ListSubAccountsPage(context.Background(), 1, "")
+	ze, ok := zoom.AsError(err)
+	if !ok || !zoom.IsRateLimited(err) || ze.RetryAfter.Sub(later).Abs() > time.Second {
+		t.Fatalf("error %v (RetryAfter %v), want a rate-limit error retrying at %v", err, ze, later)
+	}
+	if n := len(e.requests("GET", "/v2/accounts")); n != 1 || resp.Attempts != 1 {
+		t.Fatalf("%d requests, %d attempts: want one, no retry", n, resp.Attempts)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("gave up after %v, not at once", el)
+	}
+}

@@ -25,7 +25,9 @@ type Fault struct {
 	Probability float64       `json:"probability,omitempty"` // chance to fire, 0 means 1
 	Count       int           `json:"count,omitempty"`       // fire this many times then disappear; 0 means unlimited
 	LatencyMS   int64         `json:"latency_ms,omitempty"`  // convenience for HTTP clients: Latency in milliseconds
-	remaining   int
+	// Headers are set on the fault's error answer, e.g. Retry-After on a 503 or 429.
+	Headers   map[string]string `json:"headers,omitempty"`
+	remaining int
 }
 
 // faultSet holds the active faults in the order they were added.
@@ -155,6 +157,9 @@ func (s *Sandbox) serveWithFaults(w *statusWriter, r *http.Request, info *reqInf
 		}
 		if msg == "" {
 			msg = http.StatusText(status) + "."
+		}
+		for k, v := range f.Headers {
+			w.Header().Set(k, v)
 		}
 		writeError(w, r, zerr(status, code, "%s", msg))
 	default:
