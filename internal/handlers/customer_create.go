@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -207,7 +208,7 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 		if ze == nil || zoom.NeedsReauth(err) {
 			return zoomError(err)
 		}
-		field, msg := createErrorField(ze)
+		field, msg := createErrorField(ze, form)
 		page.Errors[field] = msg
 		return show(http.StatusUnprocessableEntity)
 	}
@@ -228,15 +229,18 @@ func (h *Handlers) redirectToOwnerCustomer(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
-// createErrorField puts Zoom's refusal of a create next to the field it is about.
-func createErrorField(ze *zoom.Error) (field, msg string) {
+// createErrorField puts Zoom's refusal of a create next to the field it is about, in plain
+// words with Zoom's code; form is the create form as typed.
+func createErrorField(ze *zoom.Error, form map[string]string) (field, msg string) {
+	said := " (Zoom code " + strconv.Itoa(ze.Code) + ": " + ze.Message + ")"
 	switch ze.Code {
 	case 1005:
 		return "email", "A Zoom user already has this email (Zoom code 1005). The owner of a new sub account must be a brand-new Zoom user: use another address."
 	case 1107:
 		return "email", "Zoom blocks this email domain (Zoom code 1107). Use an address on another domain."
 	case 1111:
-		return "password", "Zoom refused the password (code 1111): " + ze.Message
+		return "password", "Zoom refused this password as too weak for the new account" + said +
+			". Choose another one: Zoom refuses runs such as 'aaaaaa' or 'abcdef'/'123456', and the account may require more."
 	case 300:
 		for _, fe := range ze.Fields {
 			f := fe.Field
@@ -245,11 +249,28 @@ func createErrorField(ze *zoom.Error) (field, msg string) {
 			}
 			switch f {
 			case "first_name", "last_name", "email", "password", "account_name":
-				return f, "Zoom refused this field (code 300): " + fe.Message
+				return f, "Zoom refused this field (Zoom code 300: " + fe.Message + "). Correct it and try again."
 			}
 		}
-		if strings.Contains(ze.Message, "invalid word") {
-			return "account_name", "Zoom refused a name because it contains a word Zoom does not allow (code 300): " + ze.Message
+		if i := strings.Index(strings.ToLower(ze.Message), "invalid word"); i >= 0 {
+			// Zoom names the refused name after "invalid word:"; put the message next to it.
+			field := "account_name"
+			if form["account_name"] == "" {
+				field = "first_name"
+			}
+			if j := strings.IndexByte(ze.Message[i:], ':'); j >= 0 {
+				named := strings.TrimSpace(ze.Message[i+j+1:])
+				for _, f := range []string{"account_name", "first_name", "last_name"} {
+					if v := strings.TrimSpace(form[f]); v != "" && strings.EqualFold(v, named) {
+						field = f
+						break
+					}
+				}
+			}
+			return field, "Zoom refused this name because it contains a word Zoom does not allow" + said + ". Use another name."
+		}
+		if strings.Contains(strings.ToLower(ze.Message), "password") {
+			return "password", "Zoom refused the password" + said + ". Choose another one."
 		}
 	}
 	return "_", zoom.Explain(ze)

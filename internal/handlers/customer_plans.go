@@ -70,10 +70,13 @@ func (h *Handlers) plansPage(r *http.Request, c store.Customer) (templates.Plans
 	case d.Unreliable["plan_usage"] != "":
 		p.UsageNote = d.Unreliable["plan_usage"]
 	case json.Unmarshal(d.PlanUsage, &usage) == nil:
-		for kind, items := range map[string][]zoom.UsageItem{"base": usage.PlanBase, "webinar": usage.PlanWebinar,
-			"large meeting": usage.PlanLargeMeeting, "zoom rooms": usage.PlanZoomRooms} {
-			for _, u := range items {
-				p.Usage = append(p.Usage, templates.UsageRow{Kind: kind, Type: u.Type, Hosts: u.Hosts, Usage: u.Usage})
+		// In the plans table's order (a map's would change from view to view).
+		for _, k := range []struct {
+			kind  string
+			items []zoom.UsageItem
+		}{{"base", usage.PlanBase}, {"zoom rooms", usage.PlanZoomRooms}, {"large meeting", usage.PlanLargeMeeting}, {"webinar", usage.PlanWebinar}} {
+			for _, u := range k.items {
+				p.Usage = append(p.Usage, templates.UsageRow{Kind: k.kind, Type: u.Type, Hosts: u.Hosts, Usage: u.Usage})
 			}
 		}
 	}
@@ -145,9 +148,17 @@ func checkContact(ct map[string]string) map[string]string {
 	return errs
 }
 
-// planChange runs one plan change: validate, confirm (it costs money), call Zoom, audit.
-func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, action, title string, lines func(zoom.PlanOrder, map[string]string) []string,
-	call func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string) error, extra func(*http.Request, map[string]string, map[string]string)) error {
+// planLines are the confirmation's lines of a plan change; before is the plan it changes as
+// Tierdesk last read it from Zoom (nil when the customer has none).
+type planLines func(o zoom.PlanOrder, f map[string]string, before *zoom.PlanItem) []string
+
+// planCall makes a plan change in Zoom.
+type planCall func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string, before *zoom.PlanItem) error
+
+// planChange runs one plan change: validate, confirm (it costs money), call Zoom, audit with
+// the plan before (as last read from Zoom, refreshed when stale) and after.
+func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, action, title string, lines planLines, call planCall,
+	extra func(*http.Request, map[string]string, map[string]string)) error {
 	if err := parseForm(r); err != nil {
 		return err
 	}
@@ -178,6 +189,25 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	if len(errs) > 0 {
 		return showErr(http.StatusUnprocessableEntity, errs)
 	}
+	d, err := h.customerDetails(r, c, "plans")
+	if err != nil {
+		return err
+	}
+	var plans *zoom.Plans
+	if d.Unreliable["plans"] == "" && d.Plans != nil {
+		plans = new(zoom.Plans)
+		if json.Unmarshal(d.Plans, plans) != nil {
+			plans = nil
+		}
+	}
+	kind, before := planOf(plans, formName, form["kind"], order.Type)
+	if formName == "cancel" {
+		kind = form["kind"]
+	}
+	if formName == "addon" && before != nil {
+		// An add-on the customer already has: its number of hosts changes.
+		action, title = action+".update", "Change an add-on"
+	}
 	var reasons []templates.Option
 	if formName == "cancel" {
 		reasons = cancelReasons
@@ -186,7 +216,7 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	if formName == "cancel" {
 		button = "Cancel the plan"
 	}
-	if h.confirm(w, r, c, title+" for "+c.AccountName, button, formName == "cancel", lines(order, form), reasons...) {
+	if h.confirm(w, r, c, title+" for "+c.AccountName, button, formName == "cancel", lines(order, form, before), reasons...) {
 		return nil
 	}
 	zc, err := h.zoomFor(r)
@@ -196,13 +226,23 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	ev := h.withGrant(r, zc)
 	ev.Action = action
 	after := map[string]any{"type": order.Type, "hosts": order.Hosts}
-	if formName == "cancel" {
-		after = map[string]any{"cancelled": form["kind"] + " " + form["type"], "reason": form["reason"]}
+	if kind != "" {
+		after["kind"] = kind
 	}
-	ev.Details = details(map[string]any{"after": after})
-	if err := call(zc, c, order, form); err != nil {
+	if formName == "cancel" {
+		reason := cancelReason(form["reason"])
+		after = map[string]any{"kind": kind, "type": form["type"], "status": "cancelled", "reason": reason.Value + " " + reason.Label}
+		if before != nil {
+			after["hosts"] = before.Hosts
+		}
+		if form["comment"] != "" {
+			after["comment"] = form["comment"]
+		}
+	}
+	ev.Details = details(map[string]any{"before": planAudit(kind, before), "after": after})
+	if err := call(zc, c, order, form, before); err != nil {
 		return h.zoomRefused(w, r, c, ev, err, func(msg string) error {
-			return showErr(http.StatusUnprocessableEntity, map[string]string{"_": billingExplain(err, msg)})
+			return showErr(http.StatusUnprocessableEntity, map[string]string{"_": billingExplain(err, msg, formName)})
 		})
 	}
 	upd := store.CustomerUpdate{}
@@ -218,8 +258,66 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	return nil
 }
 
-// billingExplain adds what to do about Zoom's billing refusals.
-func billingExplain(err error, msg string) string {
+// planOf finds the plan a change is about among the plans as last read from Zoom: the base
+// plan (subscribe, base), the active add-on of type typ (addon), or the plan of kind and typ
+// being cancelled (cancel). It returns the plan's kind as the plans tab names it, and nil
+// when the customer has no such plan (or its plans are unknown).
+func planOf(plans *zoom.Plans, formName, kind, typ string) (string, *zoom.PlanItem) {
+	if plans == nil {
+		return "", nil
+	}
+	if formName == "subscribe" || formName == "base" || (formName == "cancel" && kind == "base") {
+		return "base", plans.PlanBase
+	}
+	type addon struct {
+		kind string
+		it   *zoom.PlanItem
+	}
+	var addons []addon
+	if plans.PlanZoomRooms != nil {
+		addons = append(addons, addon{"zoom rooms", plans.PlanZoomRooms})
+	}
+	if plans.PlanRoomConnector != nil {
+		addons = append(addons, addon{"room connector", plans.PlanRoomConnector})
+	}
+	for i := range plans.PlanLargeMeeting {
+		addons = append(addons, addon{"large meeting", &plans.PlanLargeMeeting[i]})
+	}
+	for i := range plans.PlanWebinar {
+		addons = append(addons, addon{"webinar", &plans.PlanWebinar[i]})
+	}
+	// The active one of the type; a cancel names an inactive one only when there is no other.
+	for _, anyStatus := range []bool{false, formName == "cancel"} {
+		for _, a := range addons {
+			if strings.EqualFold(a.it.Type, typ) && (anyStatus || a.it.Status == "" || a.it.Status == "active") {
+				return a.kind, a.it
+			}
+		}
+	}
+	return "", nil
+}
+
+// planAudit is a plan as an audit event's before or after records it (nil: none).
+func planAudit(kind string, it *zoom.PlanItem) map[string]any {
+	if it == nil {
+		return nil
+	}
+	return map[string]any{"kind": kind, "type": it.Type, "hosts": it.Hosts, "status": it.Status}
+}
+
+// cancelReason is the cancel reason chosen on the form (Zoom's six, "Other" when none is).
+func cancelReason(v string) templates.Option {
+	for _, o := range cancelReasons {
+		if o.Value == v {
+			return o
+		}
+	}
+	return cancelReasons[len(cancelReasons)-1]
+}
+
+// billingExplain adds what to do about Zoom's billing refusals of a plan change made with
+// form formName (subscribe, base, addon, cancel).
+func billingExplain(err error, msg, formName string) string {
 	ze, ok := zoom.AsError(err)
 	if !ok {
 		return msg
@@ -228,8 +326,14 @@ func billingExplain(err error, msg string) string {
 	case 2100:
 		return msg + " Plans are only managed here for customers you pay for (pay mode master) and within your billing agreement with Zoom."
 	case 3261:
+		if formName == "subscribe" {
+			return msg + " Check the plan code: it must be a base plan (e.g. business_annual), not an add-on."
+		}
 		return msg + " Subscribe a base plan first."
 	case 3200, 3201, 3211:
+		if formName == "subscribe" {
+			return msg + " Check the billing contact below and try again; if Zoom still refuses, the customer's billing account must be set up with Zoom first."
+		}
 		return msg + " Zoom has no billing account or contact for this customer yet: subscribe a plan with a billing contact first."
 	}
 	return msg
@@ -238,11 +342,11 @@ func billingExplain(err error, msg string) string {
 // subscribePlan subscribes a base plan with a billing contact (POST /customers/{accountId}/plans).
 func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
 	return h.planChange(w, r, "subscribe", "customer.plan.subscribe", "Subscribe a plan",
-		func(o zoom.PlanOrder, f map[string]string) []string {
+		func(o zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) []string {
 			return []string{fmt.Sprintf("Zoom starts billing you for %s with %d hosts.", o.Type, o.Hosts),
 				"Billing contact: " + f["first_name"] + " " + f["last_name"] + ", " + f["email"] + "."}
 		},
-		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string) error {
+		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) error {
 			_, _, err := zc.SubscribePlans(r.Context(), c.ZoomAccountID, &zoom.SubscribePlansRequest{PlanBase: o, Contact: zoom.BillingContact{
 				FirstName: f["first_name"], LastName: f["last_name"], Email: f["email"], PhoneNumber: f["phone_number"],
 				Address: f["address"], City: f["city"], State: f["state"], Zip: f["zip"], Country: strings.ToUpper(f["country"])}})
@@ -261,22 +365,35 @@ func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
 // changeBasePlan changes the base plan (POST /customers/{accountId}/plans/base).
 func (h *Handlers) changeBasePlan(w http.ResponseWriter, r *http.Request) error {
 	return h.planChange(w, r, "base", "customer.plan.base", "Change the base plan",
-		func(o zoom.PlanOrder, _ map[string]string) []string {
-			return []string{fmt.Sprintf("The base plan becomes %s with %d hosts; Zoom adjusts what it bills you.", o.Type, o.Hosts)}
+		func(o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) []string {
+			line := fmt.Sprintf("The base plan becomes %s with %d hosts; Zoom adjusts what it bills you.", o.Type, o.Hosts)
+			if before != nil {
+				line = fmt.Sprintf("The base plan changes from %s with %d hosts to %s with %d hosts; Zoom adjusts what it bills you.",
+					before.Type, before.Hosts, o.Type, o.Hosts)
+			}
+			return []string{line}
 		},
-		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string) error {
+		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string, _ *zoom.PlanItem) error {
 			_, err := zc.UpdateBasePlan(r.Context(), c.ZoomAccountID, o)
 			return err
 		}, nil)
 }
 
-// addAddon subscribes an add-on plan (POST /customers/{accountId}/plans/addons).
+// addAddon subscribes an add-on plan, or changes the hosts of one the customer already has
+// (POST /customers/{accountId}/plans/addons).
 func (h *Handlers) addAddon(w http.ResponseWriter, r *http.Request) error {
 	return h.planChange(w, r, "addon", "customer.plan.addon", "Add an add-on",
-		func(o zoom.PlanOrder, _ map[string]string) []string {
+		func(o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) []string {
+			if before != nil {
+				return []string{fmt.Sprintf("The add-on %s changes from %d to %d hosts; Zoom adjusts what it bills you.", o.Type, before.Hosts, o.Hosts)}
+			}
 			return []string{fmt.Sprintf("Zoom adds %s for %d hosts and bills you for it.", o.Type, o.Hosts)}
 		},
-		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string) error {
+		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) error {
+			if before != nil {
+				_, err := zc.UpdateAddon(r.Context(), c.ZoomAccountID, o)
+				return err
+			}
 			_, err := zc.SubscribeAddon(r.Context(), c.ZoomAccountID, &zoom.AddonRequest{Type: o.Type, Hosts: o.Hosts})
 			return err
 		}, nil)
@@ -285,18 +402,15 @@ func (h *Handlers) addAddon(w http.ResponseWriter, r *http.Request) error {
 // cancelPlan cancels the base plan or an add-on (POST /customers/{accountId}/plans/cancel).
 func (h *Handlers) cancelPlan(w http.ResponseWriter, r *http.Request) error {
 	return h.planChange(w, r, "cancel", "customer.plan.cancel", "Cancel a plan",
-		func(_ zoom.PlanOrder, f map[string]string) []string {
+		func(_ zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) []string {
 			lines := []string{"Zoom cancels the " + f["kind"] + " plan " + f["type"] + " at the end of the billing period."}
 			if f["kind"] == "base" {
 				lines = append(lines, "Without a base plan the customer's users lose their licences when the period ends.")
 			}
 			return lines
 		},
-		func(zc *zoom.Client, c store.Customer, _ zoom.PlanOrder, f map[string]string) error {
-			reason, _ := strconv.Atoi(f["reason"])
-			if reason < 1 || reason > 6 {
-				reason = 6
-			}
+		func(zc *zoom.Client, c store.Customer, _ zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) error {
+			reason, _ := strconv.Atoi(cancelReason(f["reason"]).Value)
 			if f["kind"] == "base" {
 				_, err := zc.CancelBasePlan(r.Context(), c.ZoomAccountID, zoom.CancelPlanRequest{Reason: reason, Comment: f["comment"]})
 				return err

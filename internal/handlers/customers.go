@@ -246,7 +246,11 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	fact(&p.Facts, "Account number", c.AccountNumber)
 	fact(&p.Facts, "Created", day(c.ZoomCreatedAt))
 	fact(&p.Facts, "Subscription", strings.Trim(day(c.SubscriptionStart)+" – "+day(c.SubscriptionEnd), " –"))
-	fact(&p.Facts, "Vanity URL", c.VanityURL)
+	vanity := c.VanityURL // as the row was read before the refresh above: Zoom's answer is newer
+	if d.Account != nil {
+		vanity = acct.VanityURL
+	}
+	fact(&p.Facts, "Vanity URL", vanity)
 	fact(&p.Facts, "Managed by", c.PartnerName)
 	if d.Account != nil {
 		pay := payModeLabel(acct.Options.PayMode)

@@ -69,6 +69,13 @@ func testLogger() *slog.Logger {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvLogging(t, testLogger())
+}
+
+// newEnvLogging is newEnv with every part (handlers, sessions, Zoom client, River) logging to
+// logger, for tests that look at what is logged.
+func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
+	t.Helper()
 	pool := storetest.NewPool(t)
 	keys := storetest.Keys(t)
 	st := store.New(pool, keys)
@@ -85,16 +92,16 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	sessions := handlers.NewSessionManager(pool, false, testLogger())
+	sessions := handlers.NewSessionManager(pool, false, logger)
 	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, Keys: keys, clock: &clock{}}
 	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: base.String() + "/auth/zoom/callback"}
 	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now}
-	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: testLogger()})
+	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := jobs.NewClient(st, zsvc, testLogger())
+	rc, err := jobs.NewClient(st, zsvc, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +115,7 @@ func newEnv(t testing.TB) *env {
 	})
 	ready := func(ctx context.Context) error { return pool.Ping(ctx) }
 	deps := handlers.Deps{Ready: ready, Metrics: prometheus.NewRegistry(), Zoom: zsvc, River: rc}
-	e.Handler = handlers.New(testLogger(), st, sessions, cfg, deps)
+	e.Handler = handlers.New(logger, st, sessions, cfg, deps)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: e.Handler}}
 	srv.Start()
 	t.Cleanup(srv.Close)
