@@ -288,15 +288,19 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.Count(body, ",succeeded,") != rows || strings.Count(body, "skipped (refused by the check)") != bad {
 		t.Fatalf("results from the new process: %d, %d succeeded rows", resp.StatusCode, strings.Count(body, ",succeeded,"))
 	}
-	var events, resumed int
+	var events, all, resumed int
 	if err := db.QueryRow(ctx, `SELECT count(DISTINCT target_label) FROM audit_events WHERE job_id = $1 AND action = 'user.create' AND outcome = 'succeeded'`, jobID).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	// Exactly one event per row: no row audited twice (once by each process), none pending.
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE job_id = $1 AND action = 'user.create'`, jobID).Scan(&all); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE job_id = $1 AND action = 'user.create' AND details->>'resolution' LIKE 'the previous run stopped%'`, jobID).Scan(&resumed); err != nil {
 		t.Fatal(err)
 	}
-	if events != rows {
-		t.Fatalf("%d rows have a succeeded audit event, want %d", events, rows)
+	if events != rows || all != rows {
+		t.Fatalf("%d rows have a succeeded audit event and there are %d row events, want %d of each", events, all, rows)
 	}
 	t.Logf("%d rows resolved by a look-up after the restart", resumed)
 }

@@ -326,6 +326,16 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 		case opts.TransferMeeting || opts.TransferWebinar || opts.TransferRecording:
 			errs["transfer_email"] = "Enter who receives the transfers."
 		}
+		if opts.RemoveAction == zoom.DeletePermanently && len(errs) == 0 {
+			n, err := h.pendingRows(r, imp)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				errs["remove_action"] = fmt.Sprintf("%d of these users %s pending (the invitation is not accepted): Zoom only disassociates a pending user. "+
+					"Choose disassociate, or leave the pending users out of the file.", n, map[bool]string{true: "is", false: "are"}[n == 1])
+			}
+		}
 		if len(errs) > 0 {
 			return h.renderImport(w, r, http.StatusUnprocessableEntity, imp, templates.ImportPreviewPage{RemoveAction: opts.RemoveAction,
 				TransferEmail: opts.TransferEmail, Errors: errs})
@@ -351,6 +361,40 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
 	return nil
+}
+
+// pendingRows counts the rows of a bulk job still to send whose user the directory has as
+// pending in the row's customer (Zoom deletes no pending user: it only disassociates them).
+func (h *Handlers) pendingRows(r *http.Request, imp store.Import) (int, error) {
+	ctx := r.Context()
+	a := staffFrom(ctx)
+	rows, err := h.store.ImportRows(ctx, a.Partner.ID, imp.ID, store.RowFilter{States: []string{store.RowReady}})
+	if err != nil {
+		return 0, err
+	}
+	pending := map[string]bool{} // customer id and lower-case email
+	for start := 0; start < len(rows); start += 1000 {
+		emails := make([]string, 0, 1000)
+		for _, row := range rows[start:min(start+1000, len(rows))] {
+			emails = append(emails, row.Email)
+		}
+		found, err := h.store.UsersByEmail(ctx, a.Partner.ID, emails)
+		if err != nil {
+			return 0, err
+		}
+		for _, u := range found {
+			if u.Status == store.UserPending {
+				pending[strconv.FormatInt(u.CustomerID, 10)+" "+strings.ToLower(u.Email)] = true
+			}
+		}
+	}
+	n := 0
+	for _, row := range rows {
+		if row.CustomerID != nil && pending[strconv.FormatInt(*row.CustomerID, 10)+" "+strings.ToLower(row.Email)] {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // discardImport drops a checked bulk job that was not started (POST

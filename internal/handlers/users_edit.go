@@ -233,6 +233,11 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 			field = "form"
 		}
 		form.Errors[field] = res.message
+		if ze, ok := zoom.AsError(res.refusal); ok && field == "transfer_email" && (ze.Code == 1001 || ze.Code == 1010) {
+			// Zoom's "user does not exist" is about the recipient here, not the user removed.
+			form.Errors[field] = "Zoom does not know " + form.TransferEmail + " as a user of " + customerRef(c).Name +
+				": transfers go to a user of the same account. Nothing was removed. " + res.message
+		}
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Remove: form})
 	}
 	verb := map[string]string{zoom.DeleteDisassociate: "disassociated from", zoom.DeletePermanently: "deleted from"}[form.Action]
