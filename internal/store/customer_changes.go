@@ -319,7 +319,15 @@ type CustomerNotes struct {
 // before and after, in one transaction.
 func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int64, n CustomerNotes, ev AuditEvent) (Customer, error) {
 	var c Customer
+	if n.Tags == nil {
+		n.Tags = []string{} // no tags: an empty list, not NULL
+	}
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		// Lock the row before reading it, so that of two concurrent saves the second records
+		// as its before what the first left, not what both read.
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM customers WHERE id = $1 FOR UPDATE", customerID); err != nil {
+			return translate(err)
+		}
 		before, err := customerByID(ctx, tx, customerID)
 		if err != nil {
 			return err
