@@ -60,16 +60,35 @@ func (s *Store) SavePendingGrant(ctx context.Context, zoomAccountID, zoomUserID,
 	keyID, access := s.seal(t.AccessToken, adAccess(zoomUserID))
 	_, refresh := s.seal(t.RefreshToken, adRefresh(zoomUserID))
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO zoom_grants (kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
-		VALUES ('user', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		zoomAccountID, zoomUserID, clientID, keyID, access, refresh, t.Scopes, t.Expiry).Scan(&id)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := pendingGrants(ctx, tx, "all"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO zoom_grants (kind, zoom_account_id, zoom_user_id, client_id, key_id, access_token, refresh_token, scopes, access_expires_at)
+			VALUES ('user', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			zoomAccountID, zoomUserID, clientID, keyID, access, refresh, t.Scopes, t.Expiry).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("save pending grant: %w", translate(err))
 	}
 	return id, nil
 }
 
+// pendingGrants says, for the rest of tx, which pending grants (zoom_grants with no partner
+// yet) it works on: "all", one grant's id, or "" for none. Row-level security shows pending
+// grants to no other transaction (migration 00013): only the sign-in path sets this.
+func pendingGrants(ctx context.Context, tx pgx.Tx, which string) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.pending_grant', $1, true)", which)
+	return err
+}
+
+// claimGrant makes pending grant grantID partnerID's, as staffID's grant, inside the
+// registration's transaction (which acts for partnerID): row-level security lets it see that
+// one pending grant only, and only while it claims it.
 func claimGrant(ctx context.Context, tx pgx.Tx, grantID, partnerID, staffID int64, zoomAccountID string) error {
+	if err := pendingGrants(ctx, tx, strconv.FormatInt(grantID, 10)); err != nil {
+		return err
+	}
 	tag, err := tx.Exec(ctx, `UPDATE zoom_grants SET partner_id = $2, staff_id = $3, updated_at = now()
 		WHERE id = $1 AND partner_id IS NULL AND zoom_account_id = $4 AND status = 'active'`,
 		grantID, partnerID, staffID, zoomAccountID)
@@ -79,7 +98,7 @@ func claimGrant(ctx context.Context, tx pgx.Tx, grantID, partnerID, staffID int6
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("claim grant %d: %w", grantID, ErrNotFound)
 	}
-	return nil
+	return pendingGrants(ctx, tx, "")
 }
 
 // saveUserGrant stores the tokens a staff member got at sign-in, replacing their previous
@@ -176,6 +195,11 @@ func (s *Store) StaffGrant(ctx context.Context, partnerID, staffID int64) (Grant
 func (s *Store) RevokeGrant(ctx context.Context, partnerID, grantID int64, ev *AuditEvent) (Tokens, error) {
 	var t Tokens
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		if partnerID == 0 {
+			if err := pendingGrants(ctx, tx, strconv.FormatInt(grantID, 10)); err != nil {
+				return err
+			}
+		}
 		rows, _ := tx.Query(ctx, `SELECT `+grantColumns+` FROM zoom_grants
 			WHERE id = $2 AND (partner_id = $1 OR ($1 = 0 AND partner_id IS NULL)) FOR UPDATE`, partnerID, grantID)
 		r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[grantRow])
@@ -205,11 +229,19 @@ func (s *Store) RevokeGrant(ctx context.Context, partnerID, grantID int64, ev *A
 // DeleteStalePendingGrants removes unclaimed grants older than maxAge (sign-ins that never
 // went on to register) and returns how many it removed.
 func (s *Store) DeleteStalePendingGrants(ctx context.Context, maxAge time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM zoom_grants WHERE partner_id IS NULL AND created_at < now() - make_interval(secs => $1)", maxAge.Seconds())
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := pendingGrants(ctx, tx, "all"); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM zoom_grants WHERE partner_id IS NULL AND created_at < now() - make_interval(secs => $1)", maxAge.Seconds())
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("delete stale pending grants: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // RefreshUserGrant refreshes grantID's tokens under a row lock, because Zoom rotates refresh

@@ -1,0 +1,253 @@
+package jobs_test
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"golang.org/x/oauth2"
+
+	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/store/storetest"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
+)
+
+// tnSyncEnv is a store on a fresh database, the demo sandbox, and a River client that runs
+// the periodic sync and the customer sync (and nothing else: no periodic schedule).
+type tnSyncEnv struct {
+	t     *testing.T
+	st    *store.Store
+	super *pgxpool.Pool
+	sb    *sandbox.Sandbox
+	app   zoom.App
+	river *river.Client[pgx.Tx]
+}
+
+func tnNewSyncEnv(t *testing.T) *tnSyncEnv {
+	t.Helper()
+	st := storetest.NewStore(t)
+	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb.Handler())
+	t.Cleanup(func() { srv.Close(); sb.Close() })
+	sb.SetPublicURL(srv.URL)
+	app := zoom.App{OAuthURL: srv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret, RedirectURL: "http://127.0.0.1:1/auth/zoom/callback"}
+	log := slog.New(slog.DiscardHandler)
+	svc, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &tnSyncEnv{t: t, st: st, super: storetest.Superuser(t, st), sb: sb, app: app}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: st, Zoom: svc, Log: log})
+	river.AddWorker(workers, &jobs.SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return e.river }})
+	e.river, err = river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Logger: jobs.Quiet(log),
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}, Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *tnSyncEnv) user(email string) sandbox.UserInfo {
+	e.t.Helper()
+	for _, u := range e.sb.Users() {
+		if u.Email == email {
+			return u
+		}
+	}
+	e.t.Fatalf("no sandbox user %s", email)
+	return sandbox.UserInfo{}
+}
+
+// register signs email in at the sandbox (authorization code with PKCE) and registers its
+// account as a partner with email as owner, as the portal's sign-in does. It returns the
+// partner and the owner's grant id.
+func (e *tnSyncEnv) register(email string) (store.Partner, int64) {
+	e.t.Helper()
+	ctx := context.Background()
+	verifier := oauth2.GenerateVerifier()
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.Get(e.app.AuthCodeURL("st", verifier, email))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		e.t.Fatalf("authorize %s: %d %q", email, res.StatusCode, res.Header.Get("Location"))
+	}
+	tok, err := e.app.Exchange(ctx, loc.Query().Get("code"), verifier)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u := e.user(email)
+	grantID, err := e.st.SavePendingGrant(ctx, u.AccountID, u.ID, e.app.ClientID,
+		store.Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scopes: zoom.Scopes(tok)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p, _, err := e.st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: u.AccountID, Name: u.AccountName,
+		Owner: store.StaffIdentity{ZoomUserID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}, GrantID: grantID}, store.AuditEvent{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p, grantID
+}
+
+// subAccounts lists the sandbox's direct sub accounts of a primary.
+func (e *tnSyncEnv) subAccounts(primary string) []string {
+	var out []string
+	for _, u := range e.sb.Users() {
+		if u.Role == "Owner" && u.ParentAccountID == primary {
+			out = append(out, u.AccountID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// customers lists partnerID's customers in Postgres that are active.
+func (e *tnSyncEnv) customers(partnerID int64) []string {
+	e.t.Helper()
+	rows, _ := e.super.Query(context.Background(), "SELECT zoom_account_id FROM customers WHERE partner_id = $1 AND status = 'active' ORDER BY zoom_account_id", partnerID)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ids
+}
+
+// syncJobs counts, per partner, the customer syncs recorded (jobs rows) and queued in River.
+func (e *tnSyncEnv) syncJobs() (rows, queued map[int64]int) {
+	e.t.Helper()
+	ctx := context.Background()
+	rows, queued = map[int64]int{}, map[int64]int{}
+	count := func(q string, into map[int64]int) {
+		r, _ := e.super.Query(ctx, q)
+		var id int64
+		var n int
+		if _, err := pgx.ForEachRow(r, []any{&id, &n}, func() error { into[id] = n; return nil }); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	count("SELECT partner_id, count(*) FROM jobs WHERE kind = 'sync_customers' GROUP BY partner_id", rows)
+	count("SELECT (args->>'partner_id')::bigint, count(*) FROM river_job WHERE kind = 'sync_customers' GROUP BY 1", queued)
+	return rows, queued
+}
+
+// runSyncAll queues the periodic sync, as River's schedule does, and waits until it and every
+// job it queued have finished.
+func (e *tnSyncEnv) runSyncAll() {
+	e.t.Helper()
+	ctx := context.Background()
+	res, err := e.river.Insert(ctx, jobs.SyncAllArgs{}, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var state string
+		var open int
+		if err := e.super.QueryRow(ctx, `SELECT (SELECT state FROM river_job WHERE id = $1),
+			(SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded'))`, res.Job.ID).Scan(&state, &open); err != nil {
+			e.t.Fatal(err)
+		}
+		if state == "completed" && open == 0 {
+			return
+		}
+		if state == "discarded" || time.Now().After(deadline) {
+			e.t.Fatalf("the periodic sync: %s, %d jobs still open", state, open)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The periodic sync starts one customer sync per partner that has a grant able to list its
+// sub accounts (an owner's or admin's sign-in, or the Server-to-Server app) and none for a
+// partner without one; the syncs leave each partner's customers as Zoom lists them, and link
+// a registered reseller below its distributor. Run again, it skips a partner whose sync is
+// still queued.
+func TestSyncAllSyncsEveryPartnerWithAGrant(t *testing.T) {
+	t.Parallel()
+	e := tnNewSyncEnv(t)
+	ctx := context.Background()
+	northwind, _ := e.register("owner@northwind.example") // an owner's sign-in
+	contoso, contosoGrant := e.register("owner@contoso.example")
+	if _, err := e.st.RevokeGrant(ctx, contoso.ID, contosoGrant, nil); err != nil { // signed out: no grant left
+		t.Fatal(err)
+	}
+	fabAccount := e.user("owner@fabrikam.example").AccountID
+	fabrikam, err := e.st.EnsurePartner(ctx, fabAccount, "Fabrikam", nil) // no staff, only the app
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range e.sb.Apps() {
+		if a.Type == "s2s" && a.AccountID == fabAccount {
+			if _, err := e.st.SaveS2SGrant(ctx, fabrikam.ID, fabAccount, a.ClientID, a.ClientSecret, store.AuditEvent{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rows, _ := e.syncJobs(); len(rows) != 0 {
+		t.Fatalf("syncs before the periodic one: %v", rows)
+	}
+	if err := e.river.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.river.Stop(stop)
+	})
+
+	e.runSyncAll()
+	rows, queued := e.syncJobs()
+	want := map[int64]int{northwind.ID: 1, fabrikam.ID: 1}
+	if !maps.Equal(rows, want) || !maps.Equal(queued, want) {
+		t.Fatalf("customer syncs per partner: recorded %v, queued %v; want %v", rows, queued, want)
+	}
+	for _, p := range []store.Partner{northwind, fabrikam} {
+		j, err := e.st.LatestJob(ctx, p.ID, jobs.SyncCustomersArgs{}.Kind())
+		if err != nil || j.Status != store.JobSucceeded || j.CreatedBy != nil {
+			t.Errorf("%s's sync: %+v %v", p.Name, j, err)
+		}
+		if got, zoomSays := e.customers(p.ID), e.subAccounts(p.ZoomAccountID); !slices.Equal(got, zoomSays) || len(got) < 10 {
+			t.Errorf("%s's customers after the sync: %d %v; Zoom lists %d %v", p.Name, len(got), got, len(zoomSays), zoomSays)
+		}
+	}
+	if got := e.customers(contoso.ID); len(got) != 0 {
+		t.Errorf("Contoso, without a grant, has %d customers", len(got))
+	}
+	if c, err := e.st.Partner(ctx, contoso.ID); err != nil || c.ParentID == nil || *c.ParentID != northwind.ID {
+		t.Errorf("Contoso's parent after Northwind's sync: %v %v", c.ParentID, err)
+	}
+
+	// A sync of Fabrikam is waiting (queued, not yet picked up): the next run leaves it be.
+	if _, err := e.st.CreateJob(ctx, fabrikam.ID, jobs.SyncCustomersArgs{}.Kind(), "Sync customers from Zoom", nil, store.AuditEvent{},
+		func(context.Context, pgx.Tx, string) (int64, error) { return 0, nil }); err != nil {
+		t.Fatal(err)
+	}
+	e.runSyncAll()
+	rows, queued = e.syncJobs()
+	if want := map[int64]int{northwind.ID: 2, fabrikam.ID: 2}; !maps.Equal(rows, want) {
+		t.Errorf("recorded syncs after the second run: %v, want %v", rows, want)
+	}
+	if want := map[int64]int{northwind.ID: 2, fabrikam.ID: 1}; !maps.Equal(queued, want) {
+		t.Errorf("queued syncs after the second run: %v, want %v", queued, want)
+	}
+}
