@@ -530,6 +530,15 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 		{"reseller, its distributor's customer's user by email", res, co, c1, c2.AccountID, n1User, n1User.Email},
 		{"reseller, a sibling's customer's user", res, co, c1, c2.AccountID, fabUser, fabUser.ID},
 	}
+	// The distributor has listed the users of its other customer and of its reseller's
+	// customer, so its directory knows those users.
+	for _, acct := range []string{n2.AccountID, c1.AccountID} {
+		if p := dist.get(e.URL + "/customers/" + url.PathEscape(acct) + "/users"); p.StatusCode != http.StatusOK {
+			t.Fatalf("users of %s: %d", acct, p.StatusCode)
+		}
+	}
+	e.waitJobsIdle()
+	knownCases := 0
 	for _, tc := range cases {
 		caseStart := len(e.Sandbox.Requests())
 		for _, r := range userRoutes {
@@ -567,7 +576,14 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 				t.Errorf("%s: %s %s sent %d changes to Zoom", tc.who, r.method, path, n)
 			}
 		}
-		// The user was looked up in Zoom under the customer in the URL, which did not know them.
+		// A user the directory in reach knows under another customer is refused at once, with a
+		// denied event and no question to Zoom; any other was looked up in Zoom under the
+		// customer in the URL, which did not know them.
+		var known bool
+		if err := e.super().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customer_users u JOIN partners p ON p.id = u.partner_id
+			WHERE (p.id = $1 OR p.parent_id = $1) AND (u.zoom_user_id = $2 OR lower(u.email) = lower($2)))`, tc.p.ID, tc.key).Scan(&known); err != nil {
+			t.Fatal(err)
+		}
 		asked := 0
 		for _, q := range e.Sandbox.Requests()[caseStart:] {
 			if q.Method == http.MethodGet && q.Path == "/v2/accounts/"+tc.own.AccountID+"/users/"+tc.key {
@@ -577,7 +593,18 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 				}
 			}
 		}
-		if asked == 0 {
+		var denied int
+		if err := e.super().QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE partner_id = $1 AND outcome = 'denied'
+			AND target_type = 'user' AND target_id = $2 AND details->>'reason' = 'user of another customer'`, tc.p.ID, tc.key).Scan(&denied); err != nil {
+			t.Fatal(err)
+		}
+		if known {
+			knownCases++
+		}
+		switch {
+		case known && (asked != 0 || denied == 0):
+			t.Errorf("%s: a user of another customer in reach: asked Zoom %d times, %d denied events", tc.who, asked, denied)
+		case !known && asked == 0:
 			t.Errorf("%s: the user was never looked up in Zoom under %s", tc.who, tc.own.AccountID)
 		}
 		// Nothing was cached in the customer's directory, and the user is as it was in Zoom.
@@ -590,6 +617,9 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 		if now, _ := sandboxUser(e, tc.stranger.Email); now != tc.stranger {
 			t.Errorf("%s: the stranger changed in Zoom: %+v, was %+v", tc.who, now, tc.stranger)
 		}
+	}
+	if knownCases == 0 {
+		t.Error("no case named a user the directory knows under another customer")
 	}
 	// A user of the distributor's own customer cannot be moved into its reseller's customer
 	// (which the distributor may read): refused on the form, nothing sent.

@@ -124,7 +124,15 @@ func (h *Handlers) userTarget(r *http.Request, action policy.Action) (store.Cust
 	if err == nil || !errors.Is(err, store.ErrNotFound) || c.PartnerID != a.Partner.ID {
 		return c, u, err
 	}
-	// Not in the directory yet: ask Zoom.
+	// Another customer's user under this customer's URL: refused like any id out of reach,
+	// without asking Zoom.
+	if elsewhere, err := h.store.UserKnownElsewhere(ctx, a.Partner.ID, c.ID, key); err != nil {
+		return c, u, err
+	} else if elsewhere {
+		h.deny(r, action, target{Type: "user", ID: key, CustomerID: c.ZoomAccountID, PartnerID: c.PartnerID}, "user of another customer")
+		return c, u, errNotFound
+	}
+	// Not in the directory yet: ask Zoom (which answers only for users of this customer).
 	zc, err := h.zoomReader(r)
 	if err != nil {
 		return c, u, errNotFound

@@ -191,6 +191,18 @@ func (s *Store) CustomerUserByKey(ctx context.Context, partnerID, customerID int
 	return u, nil
 }
 
+// UserKnownElsewhere reports whether the directory in partnerID's reach has a user with key
+// (Zoom user id or email) in a customer other than customerID: a URL that pairs a customer
+// with another customer's user.
+func (s *Store) UserKnownElsewhere(ctx context.Context, partnerID, customerID int64, key string) (bool, error) {
+	var found bool
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customer_users
+			WHERE customer_id <> $1 AND (zoom_user_id = $2 OR lower(email) = lower($2)))`, customerID, key).Scan(&found)
+	})
+	return found, err
+}
+
 // UsersByEmail returns the directory entries in partnerID's reach with any of emails
 // (compared without case), whichever customer they are in.
 func (s *Store) UsersByEmail(ctx context.Context, partnerID int64, emails []string) ([]CustomerUser, error) {
