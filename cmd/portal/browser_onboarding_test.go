@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -20,6 +25,26 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 	delete(env, "PORTAL_SANDBOX")
 	p := startPortal(t, "dev", env)
 	ctx := newBrowser(t)
+
+	// The owner connects Zoom's webhook first, so that the whole onboarding runs with Zoom
+	// reporting every change back (Tierdesk's own changes must not come back as external ones).
+	signInAs(t, ctx, p, "owner@northwind.example")
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/settings"),
+		chromedp.WaitVisible(css(`[data-testid="webhook-panel"]`)),
+		setField(`#webhook-secret`, "LakesideWebhookSecret01"),
+		chromedp.Click(css(`[data-testid="save-webhook"]`)),
+		chromedp.WaitVisible(css(`[data-testid="webhook-last-event"]`)), // shown once a token is saved
+	)
+	validated := sandboxPost(t, p.SandboxURL+"/_sandbox/webhook", map[string]any{"url": p.URL + "/webhooks/zoom", "secret_token": "LakesideWebhookSecret01"})
+	if validated["validated"] != true {
+		t.Fatalf("Zoom's URL validation: %v", validated)
+	}
+	do(t, ctx, chromedp.Reload(), chromedp.WaitVisible(css(`[data-testid="webhook-status"]`)), screenshot("30b-settings-webhook"))
+	if got := text(t, ctx, `[data-testid="webhook-status"]`); !strings.HasPrefix(got, "Validated by Zoom") {
+		t.Fatalf("webhook status after validation: %q", got)
+	}
+	signOut(t, ctx)
 	signInAs(t, ctx, p, "admin@northwind.example")
 
 	// The partner's standard settings.
@@ -152,4 +177,42 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 			t.Fatalf("staff%02d is in %q", i+1, u.AccountName)
 		}
 	}
+	// Zoom reported the onboarding's changes back through the webhook; none of them reads as a
+	// change made outside Tierdesk.
+	var handled, waiting, external int
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if err := db.QueryRow(context.Background(), "SELECT count(*) FILTER (WHERE outcome <> ''), count(*) FILTER (WHERE outcome = '') FROM webhook_events").
+			Scan(&handled, &waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if handled < 20 || waiting != 0 {
+		t.Fatalf("%d webhook events handled, %d waiting; want the onboarding's, all handled", handled, waiting)
+	}
+	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events a JOIN customers c ON c.zoom_account_id = a.customer_id
+		WHERE a.external AND c.owner_email = 'maria@lakeside-dental.example'`).Scan(&external); err != nil || external != 0 {
+		rows, _ := db.Query(context.Background(), `SELECT a.action || ' ' || a.target_label || ' ' || a.details::text FROM audit_events a
+			JOIN customers c ON c.zoom_account_id = a.customer_id WHERE a.external AND c.owner_email = 'maria@lakeside-dental.example' ORDER BY a.seq`)
+		seen, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+		t.Fatalf("%d external events about the onboarded customer (%v):\n%s", external, err, strings.Join(seen, "\n"))
+	}
+}
+
+// sandboxPost posts JSON to the sandbox's introspection API and returns its JSON answer.
+func sandboxPost(t *testing.T, url string, body any) map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s answered %d: %v", url, resp.StatusCode, err)
+	}
+	return out
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -24,6 +25,7 @@ import (
 // Config is what the handlers need to know about the deployment.
 type Config struct {
 	BaseURL        *url.URL         // the portal's public URL, e.g. https://portal.example.com
+	WebhookDelay   time.Duration    // how long a webhook event waits before it is applied; 0 means jobs.WebhookDelay
 	SecureCookies  bool             // false only for plain http on localhost
 	Sandbox        bool             // Zoom is the embedded sandbox: say so in the header
 	ZoomApp        zoom.App         // the OAuth app staff sign in with
@@ -63,6 +65,9 @@ func New(log *slog.Logger, st *store.Store, sessions *scs.SessionManager, cfg Co
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.WebhookDelay == 0 {
+		cfg.WebhookDelay = jobs.WebhookDelay
 	}
 	h := &Handlers{log: log, store: st, sessions: sessions, cfg: cfg, ready: d.Ready, metrics: newMetrics(d.Metrics),
 		zoom: d.Zoom, river: d.River}

@@ -96,7 +96,7 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, Keys: keys, clock: &clock{}}
 	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: base.String() + "/auth/zoom/callback"}
-	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now}
+	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now, WebhookDelay: 200 * time.Millisecond}
 	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: logger})
 	if err != nil {
 		t.Fatal(err)

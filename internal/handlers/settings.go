@@ -46,7 +46,7 @@ var webhookEvents = []string{"account.created", "account.updated", "account.disa
 	"user.disassociated", "user.deleted", "user.invitation_accepted", "app_deauthorized"}
 
 // saveWebhook stores (or, when empty, removes) the Secret Token of the partner's Zoom app's
-// event subscription (POST /settings/webhook, owners and admins).
+// event subscription (POST /settings/webhook, owners).
 func (h *Handlers) saveWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(r); err != nil {
 		return err

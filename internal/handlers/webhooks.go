@@ -45,9 +45,11 @@ type webhookPayload struct {
 // zoomWebhook receives Zoom's events (POST /webhooks/zoom). There is no session: the request
 // is trusted only when its signature matches the Secret Token of a partner (one whose
 // account, or customer's account, the event names; for URL validation, which names none, any
-// partner's), and its timestamp is fresh. Verified events converge that partner's cache and
-// are audited as seen from Zoom; Zoom is answered within its 3 seconds, and a failure to record
-// answers 503 so that Zoom retries (a retry of a handled event changes nothing twice).
+// partner's), and its timestamp is fresh. A verified event is recorded with a River job that
+// applies it a moment later (store.ApplyWebhook: the partner's cache converges, and changes
+// made in Zoom are audited as seen from Zoom); Zoom is answered within its 3 seconds, and a
+// failure to record answers 503 so that Zoom retries (a retry of a recorded event changes
+// nothing twice).
 func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	body, err := io.ReadAll(r.Body)
@@ -103,20 +105,16 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 		_ = json.Unmarshal(env.Payload, &all)
 		ev.Object = all
 	}
-	outcome, err := h.store.ApplyWebhook(ctx, partnerID, ev)
+	// Recorded now, applied a moment later by a River job (jobs.WebhookDelay says why).
+	fresh, err := h.store.RecordWebhook(ctx, partnerID, ev, jobs.EnqueueWebhook(h.river, partnerID, ev.Digest, h.cfg.WebhookDelay))
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "webhook not recorded", slog.String("request_id", ev.RequestID),
 			slog.String("event", env.Event), slog.Int64("partner_id", partnerID), slog.String("error", err.Error()))
 		http.Error(w, "not recorded, retry later", http.StatusServiceUnavailable)
 		return nil
 	}
-	if outcome == store.WebhookSync {
-		if _, err := jobs.StartSync(ctx, h.store, h.river, partnerID, 0, store.AuditEvent{RequestID: ev.RequestID, IP: ev.IP, UserAgent: ev.UserAgent}); err != nil {
-			h.log.LogAttrs(ctx, slog.LevelWarn, "webhook sync not started", slog.String("error", err.Error()))
-		}
-	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "webhook", slog.String("request_id", ev.RequestID), slog.String("event", env.Event),
-		slog.Int64("partner_id", partnerID), slog.String("outcome", outcome))
+		slog.Int64("partner_id", partnerID), slog.Bool("repeat", !fresh))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -159,6 +159,11 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 		}
 		return false
 	})
+	e.waitJobsIdle()
+	var outcome string
+	if err := e.super().QueryRow(ctx, "SELECT outcome FROM webhook_events WHERE event = 'user.activated'").Scan(&outcome); err != nil || (outcome != "echo" && outcome != "known") {
+		t.Fatalf("Tierdesk's own activation reported back: outcome %q (%v), want known or echo", outcome, err)
+	}
 	if n := whExternal(t, e, "user.activate", member); n != 0 {
 		t.Fatalf("Tierdesk's own activation came back as %d external events", n)
 	}
@@ -209,8 +214,10 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 			t.Fatalf("delivery %d: %d", i+1, st)
 		}
 	}
-	if n := whExternal(t, e, "user.deactivate", member); n != 2 || dirStatus(memberEmail) != "inactive" {
-		t.Fatalf("after a delivery and its retry: %d external deactivations (want 2 in all), status %s", n, dirStatus(memberEmail))
+	whWait(t, "the deactivation to be applied", func() bool { return dirStatus(memberEmail) == "inactive" })
+	e.waitJobsIdle()
+	if n := whExternal(t, e, "user.deactivate", member); n != 2 {
+		t.Fatalf("after a delivery and its retry: %d external deactivations (want 2 in all)", n)
 	}
 
 	// Refused: a wrong token, a stale timestamp, an unsigned body. Nothing changes.

@@ -108,6 +108,9 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 			return river.AddWorkerSafely(workers, &WatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
+			return river.AddWorkerSafely(workers, &WebhookWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+		},
+		func() error {
 			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Zoom: zc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 	} {

@@ -120,49 +120,85 @@ func (s *Store) AllPartnerIDs(ctx context.Context) ([]int64, error) { return s.p
 // WebhookEvent is an event Zoom posted, its signature already checked against the partner's
 // Secret Token (ZOOM_API.md §7).
 type WebhookEvent struct {
-	Event        string
-	Digest       []byte // SHA-256 of the raw body
-	AccountID    string // payload.account_id
-	OperatorID   string
-	Operator     string
-	CreationType string // payload.creation_type of user.created
-	Object       map[string]any
-	OldObject    map[string]any
+	Event        string         `json:"event"`
+	Digest       []byte         `json:"-"`          // SHA-256 of the raw body
+	AccountID    string         `json:"account_id"` // payload.account_id
+	OperatorID   string         `json:"operator_id,omitempty"`
+	Operator     string         `json:"operator,omitempty"`
+	CreationType string         `json:"creation_type,omitempty"` // payload.creation_type of user.created
+	Object       map[string]any `json:"object,omitempty"`
+	OldObject    map[string]any `json:"old_object,omitempty"`
 	// Request facts for the audit event.
-	RequestID, IP, UserAgent string
+	RequestID string `json:"request_id,omitempty"`
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
 }
 
 // Webhook outcomes, as ApplyWebhook reports them (and webhook_events records them).
 const (
 	WebhookDuplicate = "duplicate" // this very event was handled before (a retry)
 	WebhookApplied   = "applied"   // the cache changed and the change is audited as external
-	WebhookKnown     = "known"     // the cache already said so (often Tierdesk's own change)
+	WebhookEcho      = "echo"      // the cache followed a change Tierdesk itself made moments ago (audited then)
+	WebhookKnown     = "known"     // the cache already said so
 	WebhookIgnored   = "ignored"   // not an event Tierdesk follows, or not about this partner's accounts
 	WebhookSync      = "sync"      // a sub account Tierdesk does not know: the caller runs a sync
 )
 
-// ApplyWebhook converges partnerID's cache with one event and audits what it changed as seen
-// from Zoom (external), all in one transaction. Events already reflected in the cache (as
-// Tierdesk's own changes are) change and audit nothing; a retried event is recognised by its
-// digest. Only the partner's own customers are touched: its Secret Token vouches for nothing
-// else.
-func (s *Store) ApplyWebhook(ctx context.Context, partnerID int64, e WebhookEvent) (string, error) {
-	outcome := WebhookIgnored
+// echoWindow is how recent an own change must be for an event to be taken as Zoom reporting
+// it back rather than as a change made in Zoom.
+const echoWindow = 10 * time.Minute
+
+// RecordWebhook keeps a verified event for partnerID and, in the same transaction, has
+// enqueue schedule its application. It reports false for an event already received (Zoom
+// retries a delivery it did not hear back about): nothing is recorded or scheduled again.
+func (s *Store) RecordWebhook(ctx context.Context, partnerID int64, e WebhookEvent, enqueue func(ctx context.Context, tx pgx.Tx) error) (bool, error) {
+	var fresh bool
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		var fresh bool
-		if err := tx.QueryRow(ctx, `WITH i AS (INSERT INTO webhook_events (partner_id, digest, event, outcome) VALUES ($1, $2, $3, '')
-				ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) = 1 FROM i`, partnerID, e.Digest, e.Event).Scan(&fresh); err != nil {
+		if err := tx.QueryRow(ctx, `WITH i AS (INSERT INTO webhook_events (partner_id, digest, event, body) VALUES ($1, $2, $3, $4)
+				ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) = 1 FROM i`, partnerID, e.Digest, e.Event, mustJSON(e)).Scan(&fresh); err != nil {
 			return err
 		}
 		if !fresh {
-			outcome = WebhookDuplicate
 			return nil
 		}
 		if _, err := tx.Exec(ctx, "UPDATE webhook_secrets SET last_event_at = now() WHERE partner_id = $1", partnerID); err != nil {
 			return err
 		}
+		if enqueue == nil {
+			return nil
+		}
+		return enqueue(ctx, tx)
+	})
+	if err != nil {
+		return false, fmt.Errorf("record webhook %s for partner %d: %w", e.Event, partnerID, err)
+	}
+	return fresh, nil
+}
+
+// ApplyWebhook converges partnerID's cache with the recorded event whose body has digest,
+// and audits what it changed as seen from Zoom (external), all in one transaction. Events
+// already reflected in the cache change and audit nothing; events that follow a change
+// Tierdesk itself made moments before (Zoom reports those back too) converge the cache without
+// a second audit event; an event already applied is WebhookDuplicate. Only the partner's own
+// customers are touched: its Secret Token vouches for nothing else.
+func (s *Store) ApplyWebhook(ctx context.Context, partnerID int64, digest []byte) (string, error) {
+	outcome := WebhookIgnored
+	var name string
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		var body []byte
+		err := tx.QueryRow(ctx, "SELECT event, body::text FROM webhook_events WHERE partner_id = $1 AND digest = $2 AND outcome = '' FOR UPDATE",
+			partnerID, digest).Scan(&name, &body)
+		if errors.Is(err, pgx.ErrNoRows) {
+			outcome = WebhookDuplicate
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var e WebhookEvent
+		if err := json.Unmarshal(body, &e); err != nil {
+			return fmt.Errorf("recorded webhook: %w", err)
+		}
 		w := webhookTx{s: s, tx: tx, partnerID: partnerID, e: e}
-		var err error
 		switch {
 		case e.Event == "app_deauthorized":
 			outcome, err = w.deauthorized(ctx)
@@ -174,11 +210,11 @@ func (s *Store) ApplyWebhook(ctx context.Context, partnerID int64, e WebhookEven
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE webhook_events SET outcome = $3 WHERE partner_id = $1 AND digest = $2", partnerID, e.Digest, outcome)
+		_, err = tx.Exec(ctx, "UPDATE webhook_events SET outcome = $3 WHERE partner_id = $1 AND digest = $2", partnerID, digest, outcome)
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("apply webhook %s for partner %d: %w", e.Event, partnerID, err)
+		return "", fmt.Errorf("apply webhook %s for partner %d: %w", name, partnerID, err)
 	}
 	return outcome, nil
 }
@@ -199,6 +235,48 @@ type webhookTx struct {
 	tx        pgx.Tx
 	partnerID int64
 	e         WebhookEvent
+}
+
+// echo reports whether Tierdesk itself made, within the echo window, a change of this
+// customer (for a user event: of this user of it) with one of actions: the event is then Zoom
+// reporting that change back.
+func (w webhookTx) echo(ctx context.Context, customerID, userID, email string, actions []string) (bool, error) {
+	var found bool
+	err := w.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE partner_id = $1 AND NOT external
+		AND outcome IN ('succeeded', 'pending') AND customer_id = $2 AND occurred_at > now() - make_interval(secs => $5)
+		AND action = ANY ($6)
+		AND (($3 = '' AND $4 = '') OR ($3 <> '' AND target_id = $3)
+			OR ($4 <> '' AND (lower(target_label) = lower($4) OR lower(details->>'subject') = lower($4)))))`,
+		w.partnerID, customerID, userID, email, echoWindow.Seconds(), actions).Scan(&found)
+	return found, err
+}
+
+// echoes are Tierdesk's own audited actions that Zoom reports back as each event.
+var echoes = map[string][]string{
+	"account.updated":               {"customer.create", "customer.update", "customer.options", "customer.owner", "customer.plan.subscribe", "customer.plan.base", "customer.plan.addon", "customer.plan.addon.update", "customer.plan.cancel", "onboarding.step"},
+	"account.settings_updated":      {"customer.settings", "customer.settings.template", "onboarding.step"},
+	"account.lock_settings_updated": {"customer.settings", "customer.settings.template", "onboarding.step"},
+	"account.disassociated":         {"customer.disassociate"},
+	"user.created":                  {"user.create", "onboarding.step"},
+	"user.invitation_accepted":      {"user.create"},
+	"user.activated":                {"user.activate", "user.create"},
+	"user.deactivated":              {"user.deactivate"},
+	"user.updated":                  {"user.update", "user.move"},
+	"user.deleted":                  {"user.delete"},
+	"user.disassociated":            {"user.disassociate", "user.move"},
+}
+
+// auditUnlessEcho appends an external event about target, unless the event echoes
+// Tierdesk's own change (audited when it was made; the outcome is then WebhookEcho).
+func (w webhookTx) auditUnlessEcho(ctx context.Context, action, targetType, targetID, label, customerID string, before, after map[string]any) (string, error) {
+	userID, email := "", ""
+	if targetType == "user" {
+		userID, email = targetID, label
+	}
+	if echo, err := w.echo(ctx, customerID, userID, email, echoes[w.e.Event]); err != nil || echo {
+		return WebhookEcho, err
+	}
+	return WebhookApplied, w.audit(ctx, action, targetType, targetID, label, customerID, before, after)
 }
 
 // audit appends an external event about target.
@@ -257,6 +335,17 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		// UNCERTAIN (ZOOM_API.md §7.2): account.* events of sub accounts reach the primary's
 		// app; a sub account created elsewhere is loaded by a sync, which knows its details.
 		email, _ := str(w.e.Object, "email")
+		// Tierdesk's own create (onboarding, or a create whose answer is awaited) may be told
+		// before it has recorded the new account's id: its customer waits under a placeholder
+		// with the owner's email.
+		var ours bool
+		if err := w.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customers WHERE partner_id = $1 AND status IN ('draft', 'pending')
+			AND lower(owner_email) = lower($2))`, w.partnerID, email).Scan(&ours); err != nil {
+			return "", err
+		}
+		if ours {
+			return WebhookKnown, nil
+		}
 		if err := w.audit(ctx, "customer.create", "customer", subID, email, subID, nil, map[string]any{"id": subID, "owner_email": email}); err != nil {
 			return "", err
 		}
@@ -271,7 +360,7 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if _, err := w.tx.Exec(ctx, "UPDATE customers SET status = 'gone', updated_at = now() WHERE id = $1", c.ID); err != nil {
 			return "", err
 		}
-		return WebhookApplied, w.audit(ctx, "customer.gone", "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID,
+		return w.auditUnlessEcho(ctx, "customer.gone", "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID,
 			map[string]any{"status": string(c.Status)}, map[string]any{"status": "gone"})
 	case "account.updated":
 		if !ok {
@@ -313,7 +402,7 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if n, ok := after["account_name"].(string); ok {
 			label = n
 		}
-		return WebhookApplied, w.audit(ctx, "customer.update", "customer", c.ZoomAccountID, label, c.ZoomAccountID, before, after)
+		return w.auditUnlessEcho(ctx, "customer.update", "customer", c.ZoomAccountID, label, c.ZoomAccountID, before, after)
 	case "account.settings_updated", "account.lock_settings_updated":
 		if !ok {
 			return WebhookIgnored, nil
@@ -338,7 +427,7 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if old, ok := w.e.OldObject["settings"].(map[string]any); ok {
 			before = old
 		}
-		return WebhookApplied, w.audit(ctx, action, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID, before, changed)
+		return w.auditUnlessEcho(ctx, action, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID, before, changed)
 	}
 	return WebhookIgnored, nil
 }
@@ -417,7 +506,7 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 		label = row.Email
 	}
 	audit := func(action string, before, after map[string]any) (string, error) {
-		return WebhookApplied, w.audit(ctx, action, "user", zid, label, c.ZoomAccountID, before, after)
+		return w.auditUnlessEcho(ctx, action, "user", zid, label, c.ZoomAccountID, before, after)
 	}
 	switch w.e.Event {
 	case "user.created", "user.invitation_accepted", "user.activated", "user.deactivated":

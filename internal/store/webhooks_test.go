@@ -24,13 +24,21 @@ func TestApplyWebhookEvents(t *testing.T) {
 	if err := st.CacheCustomerUser(ctx, dist.ID, d1.ID, store.DirUser{ZoomUserID: "u-1", Email: "ann@d1.example", FirstName: "Ann", Type: 1, Status: "active"}); err != nil {
 		t.Fatal(err)
 	}
+	// A customer being onboarded: a draft under a placeholder id, with its owner's email.
+	if _, err := su.Exec(ctx, `INSERT INTO customers (partner_id, zoom_account_id, account_name, owner_email, status)
+		VALUES ($1, 'draft:webhook-test', 'Being made', 'onboarded@owner.example', 'draft')`, dist.ID); err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	apply := func(partnerID int64, ev store.WebhookEvent) string {
 		t.Helper()
 		n++
 		d := sha256.Sum256([]byte(ev.Event + string(rune(n))))
 		ev.Digest = d[:]
-		out, err := st.ApplyWebhook(ctx, partnerID, ev)
+		if fresh, err := st.RecordWebhook(ctx, partnerID, ev, nil); err != nil || !fresh {
+			t.Fatalf("record %s: %v %v", ev.Event, fresh, err)
+		}
+		out, err := st.ApplyWebhook(ctx, partnerID, ev.Digest)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,6 +81,9 @@ func TestApplyWebhookEvents(t *testing.T) {
 		{"sub account created elsewhere", dist.ID, store.WebhookEvent{Event: "account.created", AccountID: "acct-dist",
 			Object: map[string]any{"id": "c-new", "email": "owner@new.example"}},
 			store.WebhookSync, func() bool { return external("customer.create") == 1 }},
+		{"Tierdesk's own create, told before its answer is recorded", dist.ID, store.WebhookEvent{Event: "account.created", AccountID: "acct-dist",
+			Object: map[string]any{"id": "c-being-made", "email": "Onboarded@Owner.example"}},
+			store.WebhookKnown, func() bool { return external("customer.create") == 1 }},
 		{"settings changed elsewhere, nothing cached", dist.ID, store.WebhookEvent{Event: "account.settings_updated", AccountID: "acct-dist",
 			Object: map[string]any{"id": "c-d1", "settings": map[string]any{"in_meeting": map[string]any{"chat": false}}}},
 			store.WebhookApplied, func() bool { return external("customer.settings") == 1 }},
@@ -107,13 +118,34 @@ func TestApplyWebhookEvents(t *testing.T) {
 		t.Fatalf("settings the cache has: %q, %d external events", got, external("customer.settings"))
 	}
 
-	// The same event twice (same digest): the second changes nothing.
+	// The same event twice (same digest): the second is not recorded, and applying it again
+	// changes nothing.
 	ev := store.WebhookEvent{Event: "user.deactivated", AccountID: "c-d1", Digest: []byte("same-body"),
 		Object: map[string]any{"id": "u-1", "email": "ann@d1.example"}}
-	for i, want := range []string{store.WebhookApplied, store.WebhookDuplicate} {
-		if got, err := st.ApplyWebhook(ctx, dist.ID, ev); err != nil || got != want {
-			t.Fatalf("delivery %d: %q %v, want %q", i+1, got, err, want)
+	for i, want := range []bool{true, false} {
+		if fresh, err := st.RecordWebhook(ctx, dist.ID, ev, nil); err != nil || fresh != want {
+			t.Fatalf("delivery %d recorded: %v %v, want %v", i+1, fresh, err, want)
 		}
+	}
+	for i, want := range []string{store.WebhookApplied, store.WebhookDuplicate} {
+		if got, err := st.ApplyWebhook(ctx, dist.ID, ev.Digest); err != nil || got != want {
+			t.Fatalf("application %d: %q %v, want %q", i+1, got, err, want)
+		}
+	}
+
+	// Zoom reporting back a change Tierdesk made a moment ago: the cache follows, no second
+	// audit event.
+	if _, err := st.RecordCustomerChange(ctx, dist.ID, d1.ID, store.CustomerUpdate{}, store.AuditEvent{Action: "customer.options",
+		Outcome: store.OutcomeSucceeded, TargetType: "customer", TargetID: "c-d1", CustomerID: "c-d1"}); err != nil {
+		t.Fatal(err)
+	}
+	before := external("customer.update")
+	if got := apply(dist.ID, store.WebhookEvent{Event: "account.updated", AccountID: "acct-dist",
+		Object: map[string]any{"id": "c-d1", "pay_mode": "sub"}}); got != store.WebhookEcho || external("customer.update") != before {
+		t.Fatalf("echo of an own change: %q, external events %d → %d", got, before, external("customer.update"))
+	}
+	if c, _ := st.CustomerByAccount(ctx, dist.ID, "c-d1"); c.PayMode != "sub" {
+		t.Fatalf("the echo did not converge the cache: pay mode %q", c.PayMode)
 	}
 	if s, _ := dir("ann@d1.example"); s != "inactive" || external("user.deactivate") != 1 {
 		t.Fatalf("after a retried deactivation: status %s, %d events", s, external("user.deactivate"))
