@@ -66,6 +66,14 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range page.Customers {
 		p.Rows = append(p.Rows, customerRow(c, a.Partner.ID))
 	}
+	switch {
+	case page.More:
+		p.Count = fmt.Sprintf("More than %s customers", thousands(store.CountCap))
+	case page.Total == 1:
+		p.Count = "1 customer"
+	case page.Total > 0:
+		p.Count = thousands(page.Total) + " customers"
+	}
 	if page.Next != "" {
 		p.NextURL = withQuery("/customers", q, "after", page.Next)
 	}
@@ -337,4 +345,13 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// thousands writes n with comma thousands separators ("1,000").
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -172,6 +172,10 @@ func TestCmCustomerExportIsExactlyTheListAcrossPages(t *testing.T) {
 		if len(ids) != c.want || pages < c.minPages {
 			t.Fatalf("%s: %d rows on %d pages, want %d on at least %d", c.query, len(ids), pages, c.want, c.minPages)
 		}
+		// The count above the list is the whole list's (near misses are not counted).
+		if count := first.TestID("customers-count"); !strings.HasPrefix(c.query, "q=quoka") && count != strconv.Itoa(c.want)+" customers" {
+			t.Fatalf("%s: count %q, want %d customers", c.query, count, c.want)
+		}
 		seen := map[string]bool{}
 		for _, id := range ids {
 			if seen[id] {

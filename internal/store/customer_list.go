@@ -42,7 +42,14 @@ type CustomerPage struct {
 	Customers []Customer
 	Next      string
 	Fuzzy     bool // no customer had the words: these are near misses
+	// Total is how many customers match the filter, counted up to CountCap (More: there are
+	// more than that). Counting stops there so that a page costs the same with 10,000.
+	Total int
+	More  bool
 }
+
+// CountCap is how far Customers counts the customers that match.
+const CountCap = 1000
 
 // listOrder is how one sort order reads: the sort key's SQL, whether it descends, and how a
 // key value is written in and read back from a cursor.
@@ -298,6 +305,20 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 		}
 		for _, c := range cs {
 			page.Customers = append(page.Customers, c.Customer)
+		}
+		// The count of the whole filter (not only from this page on), bounded; near misses
+		// (a list by relevance) are not counted.
+		if f.Fuzzy {
+			return nil
+		}
+		whole := f
+		whole.After = ""
+		q, args, _ = whole.listQuery(reach, CountCap+1)
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM ("+q+") n", args...).Scan(&page.Total); err != nil {
+			return err
+		}
+		if page.Total > CountCap {
+			page.Total, page.More = CountCap, true
 		}
 		return nil
 	})

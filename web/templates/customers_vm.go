@@ -16,6 +16,7 @@ type CustomersPage struct {
 	ExportURL   string
 	Filtered    bool
 	Fuzzy       bool // no exact match: near misses shown
+	Count       string // "52 customers", "More than 1,000 customers"
 	CanSync     bool
 	CanCreate   bool
 	LastSync    *JobSummary
