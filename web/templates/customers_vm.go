@@ -15,7 +15,7 @@ type CustomersPage struct {
 	FirstURL    string
 	ExportURL   string
 	Filtered    bool
-	Fuzzy       bool // no exact match: near misses shown
+	Fuzzy       bool   // no exact match: near misses shown
 	Count       string // "52 customers", "More than 1,000 customers"
 	CanSync     bool
 	CanCreate   bool
