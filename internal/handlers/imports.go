@@ -327,9 +327,25 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 			errs["transfer_email"] = "Enter who receives the transfers."
 		}
 		if opts.RemoveAction == zoom.DeletePermanently && len(errs) == 0 {
-			n, err := h.pendingRows(r, imp)
+			rows, err := h.store.ImportRows(ctx, a.Partner.ID, imp.ID, store.RowFilter{States: []string{store.RowReady}})
 			if err != nil {
 				return err
+			}
+			customers := map[int64]bool{}
+			for _, row := range rows {
+				if row.CustomerID != nil {
+					customers[*row.CustomerID] = true
+				}
+			}
+			n, err := h.pendingRows(r, rows)
+			if err != nil {
+				return err
+			}
+			if opts.TransferEmail != "" && len(customers) > 1 {
+				// A Zoom user belongs to one account: one recipient cannot take the data of
+				// users of several customers.
+				errs["transfer_email"] = fmt.Sprintf("These users are in %d customers, and transfers go to a user of the same customer: "+
+					"%s can be a user of one of them at most. Run one job per customer, or delete without transfers.", len(customers), opts.TransferEmail)
 			}
 			if n > 0 {
 				errs["remove_action"] = fmt.Sprintf("%d of these users %s pending (the invitation is not accepted): Zoom only disassociates a pending user. "+
@@ -363,15 +379,11 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pendingRows counts the rows of a bulk job still to send whose user the directory has as
+// pendingRows counts the rows (of a bulk job, still to send) whose user the directory has as
 // pending in the row's customer (Zoom deletes no pending user: it only disassociates them).
-func (h *Handlers) pendingRows(r *http.Request, imp store.Import) (int, error) {
+func (h *Handlers) pendingRows(r *http.Request, rows []store.ImportRow) (int, error) {
 	ctx := r.Context()
 	a := staffFrom(ctx)
-	rows, err := h.store.ImportRows(ctx, a.Partner.ID, imp.ID, store.RowFilter{States: []string{store.RowReady}})
-	if err != nil {
-		return 0, err
-	}
 	pending := map[string]bool{} // customer id and lower-case email
 	for start := 0; start < len(rows); start += 1000 {
 		emails := make([]string, 0, 1000)

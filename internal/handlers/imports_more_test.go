@@ -500,3 +500,45 @@ func TestUmBulkRemoveSelectionRunsToTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// A bulk delete whose users are in several customers cannot send their data to one
+// recipient (a Zoom user belongs to one account): refused at the start, nothing sent.
+func TestBulkDeleteAcrossCustomersRefusesOneTransferRecipient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, p, c := contoso(t, e)
+	var other string
+	for _, u := range e.Sandbox.Users() {
+		if u.Role == "Owner" && !u.Primary && u.ParentAccountID == p.ZoomAccountID && u.AccountID != c.ZoomAccountID {
+			other = u.AccountID
+			break
+		}
+	}
+	if other == "" {
+		t.Fatal("Contoso has one customer")
+	}
+	var lines []string
+	for _, acct := range []string{c.ZoomAccountID, other} {
+		owner.get(e.URL + "/customers/" + url.PathEscape(acct) + "/users")
+		for _, u := range e.Sandbox.Users() {
+			if u.AccountID == acct && u.Role == "Member" && u.Status == "active" {
+				lines = append(lines, u.Email+","+acct)
+				break
+			}
+		}
+	}
+	e.waitJobsIdle()
+	up := owner.upload(e, "remove", c.ZoomAccountID, "leavers.csv", "email,customer\n"+strings.Join(lines, "\n")+"\n")
+	if preview := owner.get(up.location(t)); preview.TestID("preview-valid") != "2" {
+		t.Fatalf("preview: %q valid of %v", preview.TestID("preview-valid"), lines)
+	}
+	before := len(e.sandboxRequests(http.MethodDelete, "/v2/accounts/"))
+	got := owner.post(up.location(t)+"/start", url.Values{"remove_action": {"delete"}, "transfer_email": {"keeper@example.com"}, "transfer_meeting": {"true"}})
+	if got.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got.TestID("error-transfer_email"), "2 customers") {
+		t.Fatalf("one recipient for two customers: %d %q", got.StatusCode, got.TestID("error-transfer_email"))
+	}
+	e.waitJobsIdle()
+	if n := len(e.sandboxRequests(http.MethodDelete, "/v2/accounts/")) - before; n != 0 {
+		t.Fatalf("%d deletes sent", n)
+	}
+}
