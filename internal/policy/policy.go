@@ -76,6 +76,7 @@ const (
 	Forbidden          // in reach, but the role may not: answer 403
 )
 
+// String names the decision, as the audit log's denied events record it.
 func (d Decision) String() string {
 	return [...]string{"allow", "not found", "forbidden"}[d]
 }

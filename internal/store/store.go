@@ -33,6 +33,7 @@ type ValidationError struct {
 	Fields map[string]string // field name → message
 }
 
+// Error lists the fields and their messages.
 func (e *ValidationError) Error() string {
 	parts := make([]string, 0, len(e.Fields))
 	for f, m := range e.Fields {
