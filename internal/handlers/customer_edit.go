@@ -52,8 +52,16 @@ func (h *Handlers) confirm(w http.ResponseWriter, r *http.Request, c store.Custo
 	if r.PostFormValue("confirm") == "yes" {
 		return false
 	}
-	p := templates.ConfirmPage{Head: h.customerHead(r, c, "", detailsView{}), Title: title, Lines: lines, Action: r.URL.Path,
-		Button: button, Danger: danger, CancelURL: customerURL(c, ""), Reasons: reasons}
+	// The tab the change belongs to stays current, and "go back" returns to it.
+	tab := ""
+	for _, t := range []string{"/plans", "/settings", "/users"} {
+		if strings.Contains(r.URL.Path, t) {
+			tab = t
+			break
+		}
+	}
+	p := templates.ConfirmPage{Head: h.customerHead(r, c, tab, detailsView{}), Title: title, Lines: lines, Action: r.URL.Path,
+		Button: button, Danger: danger, CancelURL: customerURL(c, tab), Reasons: reasons}
 	for k, vs := range r.PostForm {
 		if k != "confirm" && k != "reason" && k != "comment" && len(vs) > 0 {
 			p.Fields = append(p.Fields, templates.Hidden{Name: k, Value: vs[0]})
