@@ -36,7 +36,11 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 		chromedp.Click(css(`[data-testid="save-webhook"]`)),
 		chromedp.WaitVisible(css(`[data-testid="webhook-last-event"]`)), // shown once a token is saved
 	)
-	validated := sandboxPost(t, p.SandboxURL+"/_sandbox/webhook", map[string]any{"url": p.URL + "/webhooks/zoom", "secret_token": "LakesideWebhookSecret01"})
+	endpoint := text(t, ctx, `[data-testid="webhook-url"]`)
+	if !strings.HasPrefix(endpoint, p.URL+"/webhooks/zoom?partner=") {
+		t.Fatalf("endpoint URL shown: %q", endpoint)
+	}
+	validated := sandboxPost(t, p.SandboxURL+"/_sandbox/webhook", map[string]any{"url": endpoint, "secret_token": "LakesideWebhookSecret01"})
 	if validated["validated"] != true {
 		t.Fatalf("Zoom's URL validation: %v", validated)
 	}

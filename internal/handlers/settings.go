@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
@@ -34,7 +35,7 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	p.Webhook = templates.WebhookPanel{EndpointURL: h.baseURL(r) + "/webhooks/zoom", Configured: wh.Configured, UpdatedAt: wh.UpdatedAt,
+	p.Webhook = templates.WebhookPanel{EndpointURL: h.baseURL(r) + "/webhooks/zoom?partner=" + strconv.FormatInt(a.Partner.ID, 10), Configured: wh.Configured, UpdatedAt: wh.UpdatedAt,
 		LastValidatedAt: wh.LastValidatedAt, LastEventAt: wh.LastEventAt, Events: webhookEvents}
 	h.render(w, r, status, templates.Settings(h.chrome(r, "Settings", "settings"), p))
 	return nil

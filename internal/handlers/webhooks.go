@@ -42,10 +42,10 @@ type webhookPayload struct {
 	OldObject    map[string]any `json:"old_object"`
 }
 
-// zoomWebhook receives Zoom's events (POST /webhooks/zoom). There is no session: the request
-// is trusted only when its signature matches the Secret Token of a partner (one whose
-// account, or customer's account, the event names; for URL validation, which names none, any
-// partner's), and its timestamp is fresh. A verified event is recorded with a River job that
+// zoomWebhook receives Zoom's events (POST /webhooks/zoom?partner=ID). There is no session:
+// the request is trusted only when its signature matches the Secret Token of the partner the
+// URL names (or, without that, of a partner the event's account belongs to), and its timestamp
+// is fresh. A verified event is recorded with a River job that
 // applies it a moment later (store.ApplyWebhook: the partner's cache converges, and changes
 // made in Zoom are audited as seen from Zoom); Zoom is answered within its 3 seconds, and a
 // failure to record answers 503 so that Zoom retries (a retry of a recorded event changes
@@ -119,22 +119,25 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// webhookPartner finds the partner whose Secret Token signed the body: among the partners the
-// event's account belongs to, or every partner when the account is unknown or not given.
+// webhookPartner finds the partner whose Secret Token signed the body. The endpoint URL each
+// partner gives Zoom names it (?partner=ID, shown on /settings); without that, the partners the
+// event's account belongs to are tried. A request that names neither is not verifiable and
+// costs nothing more: no secret of every partner is tried for an anonymous caller.
 func (h *Handlers) webhookPartner(r *http.Request, accountID, ts string, body []byte, sig string) (int64, string, error) {
 	ctx := r.Context()
 	if !strings.HasPrefix(sig, "v0=") {
 		return 0, "", nil
 	}
 	var candidates []int64
-	var err error
-	if accountID != "" {
-		if candidates, err = h.store.PartnersWithZoomAccount(ctx, accountID); err != nil {
-			return 0, "", err
+	if v := r.URL.Query().Get("partner"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return 0, "", nil
 		}
-	}
-	if len(candidates) == 0 {
-		if candidates, err = h.store.AllPartnerIDs(ctx); err != nil {
+		candidates = []int64{id}
+	} else if accountID != "" {
+		var err error
+		if candidates, err = h.store.PartnersWithZoomAccount(ctx, accountID); err != nil {
 			return 0, "", err
 		}
 	}

@@ -75,8 +75,13 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 
 	// Settings: the endpoint URL to give Zoom, then the Secret Token (never echoed or audited).
 	page := b.get(e.URL + "/settings")
-	if got := page.TestID("webhook-url"); got != e.URL+"/webhooks/zoom" || page.TestID("webhook-status") != "Not configured" {
-		t.Fatalf("webhook panel: url %q status %q", got, page.TestID("webhook-status"))
+	p, err := e.Store.PartnerByZoomAccount(ctx, primary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := page.TestID("webhook-url")
+	if endpoint != e.URL+"/webhooks/zoom?partner="+itoa(p.ID) || page.TestID("webhook-status") != "Not configured" {
+		t.Fatalf("webhook panel: url %q status %q", endpoint, page.TestID("webhook-status"))
 	}
 	if bad := b.post(e.URL+"/settings/webhook", url.Values{"secret_token": {"short"}}); bad.StatusCode != http.StatusUnprocessableEntity ||
 		!strings.Contains(bad.TestID("error-secret_token"), "Secret Token") {
@@ -105,7 +110,12 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 	}
 
 	// Zoom validates the endpoint (the sandbox checks the encrypted token it gets back).
-	if err := e.Sandbox.SetWebhook(e.URL+"/webhooks/zoom", whSecret); err != nil {
+	// Zoom validates the endpoint URL it was given, which names the partner; without that, a
+	// validation (which names no account) is not verifiable.
+	if err := e.Sandbox.SetWebhook(e.URL+"/webhooks/zoom", whSecret); err == nil {
+		t.Fatal("URL validation passed without the partner in the URL")
+	}
+	if err := e.Sandbox.SetWebhook(endpoint, whSecret); err != nil {
 		t.Fatalf("URL validation: %v", err)
 	}
 	if got := b.get(e.URL + "/settings").TestID("webhook-status"); !strings.HasPrefix(got, "Validated by Zoom") {

@@ -114,9 +114,6 @@ func (s *Store) PartnersWithZoomAccount(ctx context.Context, zoomAccountID strin
 	return ids, nil
 }
 
-// AllPartnerIDs lists every partner's id (for a webhook URL validation, which names no account).
-func (s *Store) AllPartnerIDs(ctx context.Context) ([]int64, error) { return s.partnerIDs(ctx) }
-
 // WebhookEvent is an event Zoom posted, its signature already checked against the partner's
 // Secret Token (ZOOM_API.md §7).
 type WebhookEvent struct {
