@@ -93,24 +93,29 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: h.signInCookie(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if cookieErr != nil || q.Get("state") == "" {
-		h.failSignIn(r, "no pending sign-in cookie or state", nil)
+		h.refuseCallback(r, "no_pending_signin", "no pending sign-in cookie or state")
 		return errSignInExpired
 	}
 	verifier, err := h.store.ConsumeSignInState(ctx, q.Get("state"), cookie.Value)
 	if errors.Is(err, store.ErrNotFound) {
-		h.failSignIn(r, "unknown, used, expired or foreign state", nil)
+		h.refuseCallback(r, "bad_state", "unknown, used, expired or foreign state")
 		return errSignInExpired
 	} else if err != nil {
 		return err
 	}
 	if zerr := q.Get("error"); zerr != "" || q.Get("code") == "" {
-		h.failSignIn(r, "zoom returned error "+zerr, nil)
+		h.failSignIn(r, "zoom returned error "+oauthErrorCode(zerr), nil)
 		return &pageError{status: http.StatusBadRequest, title: "Sign-in cancelled",
 			message: "Zoom did not authorize Tierdesk. Nothing was changed.", action: "Try again", actionURL: "/signin"}
 	}
 	tok, err := h.cfg.ZoomApp.Exchange(ctx, q.Get("code"), verifier)
 	if err != nil {
-		h.failSignIn(r, "code exchange: "+explainTokenError(err), err)
+		reason := "code exchange failed"
+		var te *zoom.TokenError
+		if errors.As(err, &te) {
+			reason = "code exchange: " + oauthErrorCode(te.ErrorCode) // not Zoom's text, which can quote the code
+		}
+		h.failSignIn(r, reason, err)
 		return &pageError{status: http.StatusBadGateway, title: "Zoom refused the sign-in",
 			message: "Zoom did not accept the sign-in: " + explainTokenError(err) + " Start again.",
 			action:  "Sign in again", actionURL: "/signin", cause: err}
@@ -275,9 +280,33 @@ func (h *Handlers) logSignIn(r *http.Request, outcome, reason, email string) {
 		slog.String("remote", h.clientIP(r)))
 }
 
+// refuseCallback logs and counts a callback refused before any sign-in was found (anyone can
+// send one: it is not written to the audit log).
+func (h *Handlers) refuseCallback(r *http.Request, kind, reason string) {
+	h.metrics.signInRefused.WithLabelValues(kind).Inc()
+	h.logSignIn(r, "refused", reason, "")
+}
+
+// oauthErrorCode keeps an OAuth error code as such (lower-case letters and underscores, at
+// most 64): the value comes from the caller's query string.
+func oauthErrorCode(s string) string {
+	b := []byte{}
+	for i := 0; i < len(s) && len(b) < 64; i++ {
+		if c := s[i]; c == '_' || (c >= 'a' && c <= 'z') {
+			b = append(b, c)
+		}
+	}
+	if len(b) == 0 {
+		return "(none)"
+	}
+	return string(b)
+}
+
 // failSignIn logs a sign-in that did not get as far as knowing who signed in, and records it
 // on the system chain of the audit log (no partner is known yet), with Zoom's code when Zoom
-// refused. Nothing of the request's query (the code, the state) is recorded.
+// refused. It is called only once a pending sign-in of this browser was found and used up,
+// so an anonymous caller cannot fill the log. Nothing of the request's query (the code, the
+// state) is recorded.
 func (h *Handlers) failSignIn(r *http.Request, reason string, err error) {
 	h.logSignIn(r, "failed", reason, "")
 	ev := h.requestEvent(r)

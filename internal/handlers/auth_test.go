@@ -133,15 +133,37 @@ func TestReplayedStateIsRefused(t *testing.T) {
 	if n := len(e.sandboxRequests(http.MethodPost, "/oauth/token")); n != exchanges {
 		t.Fatalf("the replay reached Zoom's token endpoint (%d → %d exchanges)", exchanges, n)
 	}
-	// The failed sign-in is in the audit log (the system chain: no partner is known).
+	// Anyone can send a callback: a refused one is counted and logged, not written to the
+	// append-only audit log.
+	if m := b.get(e.URL + "/metrics").Body; !strings.Contains(m, `tierdesk_signin_refused_total{reason="bad_state"} 1`) {
+		t.Fatalf("the replay is not counted:\n%s", grepLines(m, "signin_refused"))
+	}
 	var n int
 	if err := storetest.Superuser(t, e.Store).QueryRow(context.Background(), `SELECT count(*) FROM audit_events
-		WHERE partner_id = $1 AND action = 'session.sign_in' AND outcome = 'failed'
-		AND details->>'reason' = 'unknown, used, expired or foreign state'`, store.SystemChain).Scan(&n); err != nil {
+		WHERE partner_id = $1 AND action = 'session.sign_in' AND outcome = 'failed'`, store.SystemChain).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 {
-		t.Fatalf("%d failed sign-in events for the replay, want 1", n)
+	if n != 0 {
+		t.Fatalf("%d audit events for an anonymous replay, want none", n)
+	}
+	// A sign-in Zoom refused after this browser's own state was used up is audited, with
+	// only the OAuth error code of the query (never its other text).
+	cb = b.startSignIn(e, distOwner)
+	u2, _ := url.Parse(cb)
+	q := u2.Query()
+	q.Del("code")
+	q.Set("error", "access_denied<script>"+strings.Repeat("x", 500))
+	u2.RawQuery = q.Encode()
+	if got := b.get(u2.String()); got.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a refused authorization: %d", got.StatusCode)
+	}
+	var reason string
+	if err := storetest.Superuser(t, e.Store).QueryRow(context.Background(), `SELECT details->>'reason' FROM audit_events
+		WHERE partner_id = $1 AND action = 'session.sign_in' AND outcome = 'failed'`, store.SystemChain).Scan(&reason); err != nil {
+		t.Fatal(err)
+	}
+	if want := "zoom returned error " + ("access_deniedscript" + strings.Repeat("x", 64))[:64]; reason != want {
+		t.Fatalf("failed sign-in reason %q", reason)
 	}
 }
 
@@ -391,4 +413,15 @@ func TestCrossSiteFormIsRefused(t *testing.T) {
 	if got := b.get(e.URL + "/"); got.StatusCode != http.StatusOK {
 		t.Fatal("a cross-site POST signed the user out")
 	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

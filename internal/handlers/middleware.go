@@ -20,6 +20,10 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// signInRefused counts callbacks refused before any sign-in was known (no pending
+	// sign-in, an unknown or used state): anyone can send those, so they are counted and
+	// logged, not written to the append-only audit log.
+	signInRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -31,8 +35,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "tierdesk_http_request_duration_seconds", Help: "Time to serve HTTP requests, by method and route pattern.",
 			Buckets: []float64{.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
+		signInRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tierdesk_signin_refused_total", Help: "Sign-in callbacks refused before a pending sign-in was found, by reason.",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.signInRefused)
 	return m
 }
 

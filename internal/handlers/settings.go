@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,10 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status
 	return nil
 }
 
+// secretTokenPattern is what a Zoom app's Secret Token looks like (22 letters and digits;
+// some room either side).
+var secretTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,128}$`)
+
 // webhookEvents are the events Tierdesk follows, for the partner's event subscription.
 var webhookEvents = []string{"account.created", "account.updated", "account.disassociated", "account.settings_updated",
 	"account.lock_settings_updated", "user.created", "user.updated", "user.activated", "user.deactivated",
@@ -58,7 +63,7 @@ func (h *Handlers) saveWebhook(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	secret := strings.TrimSpace(r.PostFormValue("secret_token"))
-	if secret != "" && (len(secret) < 16 || strings.ContainsAny(secret, " \t")) {
+	if secret != "" && !secretTokenPattern.MatchString(secret) {
 		return h.renderSettings(w, r, http.StatusUnprocessableEntity, templates.SettingsPage{Errors: map[string]string{
 			"secret_token": "That is not a Zoom Secret Token: copy it whole from your app's Features page (22 letters and digits).",
 		}})

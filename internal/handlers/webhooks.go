@@ -24,6 +24,9 @@ import (
 // refused as replays.
 const webhookMaxSkew = 5 * time.Minute
 
+// webhookMaxBody bounds a webhook's body: Zoom's lifecycle events are a few KiB.
+const webhookMaxBody = 256 << 10
+
 // webhookEnvelope is Zoom's webhook body (ZOOM_API.md §7.1).
 type webhookEnvelope struct {
 	Event   string          `json:"event"`
@@ -52,19 +55,23 @@ type webhookPayload struct {
 // nothing twice).
 func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return &pageError{status: http.StatusRequestEntityTooLarge, title: "Too large", message: "The webhook body is too large."}
-	}
 	reject := func(status int, reason string) error {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "webhook refused", slog.String("request_id", middleware.GetReqID(ctx)),
 			slog.String("reason", reason), slog.String("remote", h.clientIP(r)))
 		http.Error(w, reason, status)
 		return nil
 	}
+	// The cheap checks first: an unsigned or stale request is not even read.
 	ts, sig := r.Header.Get("x-zm-request-timestamp"), r.Header.Get("x-zm-signature")
 	if !webhookFresh(ts, h.cfg.Now()) {
 		return reject(http.StatusUnauthorized, "missing or stale x-zm-request-timestamp")
+	}
+	if !strings.HasPrefix(sig, "v0=") || len(sig) != len("v0=")+64 {
+		return reject(http.StatusUnauthorized, "missing or malformed x-zm-signature")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhookMaxBody))
+	if err != nil {
+		return reject(http.StatusRequestEntityTooLarge, "webhook body too large")
 	}
 	var env webhookEnvelope
 	var p webhookPayload
@@ -96,7 +103,7 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	digest := sha256.Sum256(body)
-	ev := store.WebhookEvent{Event: env.Event, Digest: digest[:], AccountID: p.AccountID, Operator: p.Operator, OperatorID: p.OperatorID,
+	ev := store.WebhookEvent{Event: env.Event, EventTS: env.EventTS, Digest: digest[:], AccountID: p.AccountID, Operator: p.Operator, OperatorID: p.OperatorID,
 		CreationType: p.CreationType, Object: p.Object, OldObject: p.OldObject,
 		RequestID: middleware.GetReqID(ctx), IP: h.clientIP(r), UserAgent: r.UserAgent()}
 	if env.Event == "app_deauthorized" {

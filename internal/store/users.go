@@ -192,13 +192,14 @@ func (s *Store) CustomerUserByKey(ctx context.Context, partnerID, customerID int
 }
 
 // UserKnownElsewhere reports whether the directory in partnerID's reach has a user with key
-// (Zoom user id or email) in a customer other than customerID: a URL that pairs a customer
-// with another customer's user.
+// (Zoom user id or email) in a customer of a partner below it: a URL that pairs an own
+// customer with another partner's user. (A user of another own customer may have been moved
+// in Zoom since the directory was read: that one is for Zoom to answer.)
 func (s *Store) UserKnownElsewhere(ctx context.Context, partnerID, customerID int64, key string) (bool, error) {
 	var found bool
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customer_users
-			WHERE customer_id <> $1 AND (zoom_user_id = $2 OR lower(email) = lower($2)))`, customerID, key).Scan(&found)
+			WHERE customer_id <> $1 AND partner_id <> $3 AND (zoom_user_id = $2 OR lower(email) = lower($2)))`, customerID, key, partnerID).Scan(&found)
 	})
 	return found, err
 }

@@ -118,6 +118,7 @@ func (s *Store) PartnersWithZoomAccount(ctx context.Context, zoomAccountID strin
 // Secret Token (ZOOM_API.md §7).
 type WebhookEvent struct {
 	Event        string         `json:"event"`
+	EventTS      int64          `json:"event_ts"`   // when Zoom says it happened, in Unix milliseconds; 0 when unknown
 	Digest       []byte         `json:"-"`          // SHA-256 of the raw body
 	AccountID    string         `json:"account_id"` // payload.account_id
 	OperatorID   string         `json:"operator_id,omitempty"`
@@ -137,13 +138,15 @@ const (
 	WebhookApplied   = "applied"   // the cache changed and the change is audited as external
 	WebhookEcho      = "echo"      // the cache followed a change Tierdesk itself made moments ago (audited then)
 	WebhookKnown     = "known"     // the cache already said so
+	WebhookStale     = "stale"     // older than the cache's last change of its object (a late retry): not applied
 	WebhookIgnored   = "ignored"   // not an event Tierdesk follows, or not about this partner's accounts
 	WebhookSync      = "sync"      // a sub account Tierdesk does not know: the caller runs a sync
 )
 
 // echoWindow is how recent an own change must be for an event to be taken as Zoom reporting
-// it back rather than as a change made in Zoom.
-const echoWindow = 10 * time.Minute
+// it back rather than as a change made in Zoom. Zoom reports a change within seconds, and the
+// event waits jobs.WebhookDelay (5 s) before it is applied.
+const echoWindow = 2 * time.Minute
 
 // RecordWebhook keeps a verified event for partnerID and, in the same transaction, has
 // enqueue schedule its application. It reports false for an event already received (Zoom
@@ -263,6 +266,16 @@ var echoes = map[string][]string{
 	"user.disassociated":            {"user.disassociate", "user.move"},
 }
 
+// fieldEchoes are Tierdesk's own audited actions that change each field account.updated
+// reports.
+var fieldEchoes = map[string][]string{
+	"account_name": {"customer.create", "customer.update", "onboarding.step"},
+	"owner_email":  {"customer.owner"},
+	"account_type": {"customer.plan.subscribe", "customer.plan.base", "customer.plan.cancel", "onboarding.step"},
+	"seats":        {"customer.plan.subscribe", "customer.plan.base", "customer.plan.cancel", "onboarding.step"},
+	"pay_mode":     {"customer.options", "customer.create", "onboarding.step"},
+}
+
 // auditUnlessEcho appends an external event about target, unless the event echoes
 // Tierdesk's own change (audited when it was made; the outcome is then WebhookEcho).
 func (w webhookTx) auditUnlessEcho(ctx context.Context, action, targetType, targetID, label, customerID string, before, after map[string]any) (string, error) {
@@ -286,6 +299,12 @@ func (w webhookTx) audit(ctx context.Context, action, targetType, targetID, labe
 		ZoomUserID: w.e.OperatorID, TargetType: targetType, TargetID: targetID, TargetLabel: label, CustomerID: customerID,
 		RequestID: w.e.RequestID, IP: w.e.IP, UserAgent: w.e.UserAgent, Details: mustJSON(d)})
 	return err
+}
+
+// stale reports whether the event happened before updated, the last change of the cached
+// row: Zoom retries an event for over an hour, and a late copy must not undo what came after.
+func (w webhookTx) stale(updated time.Time) bool {
+	return w.e.EventTS > 0 && time.UnixMilli(w.e.EventTS).Before(updated)
 }
 
 // ownCustomer returns the partner's own customer with a Zoom account id, locked, or false.
@@ -351,6 +370,9 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if !ok {
 			return WebhookIgnored, nil
 		}
+		if w.stale(c.UpdatedAt) {
+			return WebhookStale, nil
+		}
 		if c.Status != CustomerActive {
 			return WebhookKnown, nil
 		}
@@ -362,6 +384,9 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 	case "account.updated":
 		if !ok {
 			return WebhookIgnored, nil
+		}
+		if w.stale(c.UpdatedAt) {
+			return WebhookStale, nil
 		}
 		before, after := map[string]any{}, map[string]any{}
 		set := []string{}
@@ -399,7 +424,15 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if n, ok := after["account_name"].(string); ok {
 			label = n
 		}
-		return w.auditUnlessEcho(ctx, "customer.update", "customer", c.ZoomAccountID, label, c.ZoomAccountID, before, after)
+		// An echo only if each changed field is one an own change of the moment made.
+		for field := range after {
+			if echo, err := w.echo(ctx, c.ZoomAccountID, "", "", fieldEchoes[field]); err != nil {
+				return "", err
+			} else if !echo {
+				return WebhookApplied, w.audit(ctx, "customer.update", "customer", c.ZoomAccountID, label, c.ZoomAccountID, before, after)
+			}
+		}
+		return WebhookEcho, nil
 	case "account.settings_updated", "account.lock_settings_updated":
 		if !ok {
 			return WebhookIgnored, nil
@@ -470,14 +503,15 @@ type dirRow struct {
 	LastName  string
 	Type      int
 	Status    string
+	UpdatedAt time.Time
 }
 
 func (w webhookTx) dirUser(ctx context.Context, customerID int64, zoomUserID, email string) (dirRow, bool, error) {
 	var r dirRow
-	err := w.tx.QueryRow(ctx, `SELECT id, zoom_user_id, email, first_name, last_name, user_type, status FROM customer_users
+	err := w.tx.QueryRow(ctx, `SELECT id, zoom_user_id, email, first_name, last_name, user_type, status, updated_at FROM customer_users
 		WHERE customer_id = $1 AND ((zoom_user_id = $2 AND $2 <> '') OR ($3 <> '' AND lower(email) = lower($3)))
 		ORDER BY (zoom_user_id = $2) DESC NULLS LAST LIMIT 1 FOR UPDATE`, customerID, zoomUserID, email).
-		Scan(&r.ID, &r.ZoomID, &r.Email, &r.FirstName, &r.LastName, &r.Type, &r.Status)
+		Scan(&r.ID, &r.ZoomID, &r.Email, &r.FirstName, &r.LastName, &r.Type, &r.Status, &r.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, false, nil
 	}
@@ -501,6 +535,9 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 	label := email
 	if label == "" && found {
 		label = row.Email
+	}
+	if found && w.stale(row.UpdatedAt) {
+		return WebhookStale, nil
 	}
 	audit := func(action string, before, after map[string]any) (string, error) {
 		return w.auditUnlessEcho(ctx, action, "user", zid, label, c.ZoomAccountID, before, after)
@@ -595,11 +632,15 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 // of theirs that Tierdesk holds is dead; it is marked expired (they sign in again).
 func (w webhookTx) deauthorized(ctx context.Context) (string, error) {
 	userID, _ := str(w.e.Object, "user_id")
-	if userID == "" {
+	clientID, _ := str(w.e.Object, "client_id")
+	if userID == "" || clientID == "" {
 		return WebhookIgnored, nil
 	}
+	// Only grants of the app that was removed: the partner's webhook app may not be the one
+	// Tierdesk signs people in with.
 	rows, _ := w.tx.Query(ctx, `UPDATE zoom_grants SET status = 'expired', access_token = NULL, refresh_token = NULL, updated_at = now()
-		WHERE partner_id = $1 AND kind = 'user' AND zoom_user_id = $2 AND status = 'active' RETURNING id`, w.partnerID, userID)
+		WHERE partner_id = $1 AND kind = 'user' AND zoom_user_id = $2 AND client_id = $3 AND status = 'active' RETURNING id`,
+		w.partnerID, userID, clientID)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
 		return "", err

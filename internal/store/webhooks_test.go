@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"testing"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
@@ -93,8 +94,15 @@ func TestApplyWebhookEvents(t *testing.T) {
 				c, _ := st.CustomerByAccount(ctx, dist.ID, "c-d1")
 				return c.AccountName == "D1 Renamed" && external("customer.update") == 1
 			}},
+		{"the owner removed another app", dist.ID, store.WebhookEvent{Event: "app_deauthorized",
+			Object: map[string]any{"account_id": "acct-dist", "user_id": "zu-owner@dist.example", "client_id": "some-other-app"}},
+			store.WebhookKnown, func() bool {
+				var s string
+				_ = su.QueryRow(ctx, "SELECT status FROM zoom_grants WHERE zoom_user_id = 'zu-owner@dist.example'").Scan(&s)
+				return s == "active"
+			}},
 		{"the owner removed Tierdesk's app", dist.ID, store.WebhookEvent{Event: "app_deauthorized",
-			Object: map[string]any{"account_id": "acct-dist", "user_id": "zu-owner@dist.example"}},
+			Object: map[string]any{"account_id": "acct-dist", "user_id": "zu-owner@dist.example", "client_id": "client"}},
 			store.WebhookApplied, func() bool {
 				var s string
 				_ = su.QueryRow(ctx, "SELECT status FROM zoom_grants WHERE zoom_user_id = 'zu-owner@dist.example'").Scan(&s)
@@ -146,6 +154,20 @@ func TestApplyWebhookEvents(t *testing.T) {
 	}
 	if c, _ := st.CustomerByAccount(ctx, dist.ID, "c-d1"); c.PayMode != "sub" {
 		t.Fatalf("the echo did not converge the cache: pay mode %q", c.PayMode)
+	}
+	// A late copy of an event (Zoom retries for over an hour) older than the cache's last
+	// change of the user is not applied.
+	if got := apply(dist.ID, store.WebhookEvent{Event: "user.activated", AccountID: "c-d1", EventTS: time.Now().Add(-30 * time.Minute).UnixMilli(),
+		Object: map[string]any{"id": "u-1", "email": "ann@d1.example"}}); got != store.WebhookStale {
+		t.Fatalf("a late user.activated: %q", got)
+	}
+	if s, _ := dir("ann@d1.example"); s != "inactive" {
+		t.Fatalf("a late event undid a later change: status %s", s)
+	}
+	// Moments after that own change, a change of another field made in Zoom is no echo.
+	if got := apply(dist.ID, store.WebhookEvent{Event: "account.updated", AccountID: "acct-dist",
+		Object: map[string]any{"id": "c-d1", "owner_email": "new.owner@d1.example"}}); got != store.WebhookApplied || external("customer.update") != before+1 {
+		t.Fatalf("an owner change in Zoom after an own options change: %q, external events %d → %d", got, before, external("customer.update"))
 	}
 	if s, _ := dir("ann@d1.example"); s != "inactive" || external("user.deactivate") != 1 {
 		t.Fatalf("after a retried deactivation: status %s, %d events", s, external("user.deactivate"))
