@@ -68,11 +68,11 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case page.More:
-		p.Count = fmt.Sprintf("More than %s customers", thousands(store.CountCap))
+		p.Count = fmt.Sprintf("More than %s customers", templates.Thousands(store.CountCap))
 	case page.Total == 1:
 		p.Count = "1 customer"
 	case page.Total > 0:
-		p.Count = thousands(page.Total) + " customers"
+		p.Count = templates.Thousands(page.Total) + " customers"
 	}
 	if page.Next != "" {
 		p.NextURL = withQuery("/customers", q, "after", page.Next)
@@ -97,7 +97,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		p.PartnerOpts = append(p.PartnerOpts, templates.Option{Value: v, Label: label, Selected: t.PartnerID == f.PartnerID})
 	}
 	for _, s := range customerStatuses {
-		p.StatusOpts = append(p.StatusOpts, templates.Option{Value: string(s), Label: string(s), Selected: s == f.Status})
+		p.StatusOpts = append(p.StatusOpts, templates.Option{Value: string(s), Label: statusLabel(s), Selected: s == f.Status})
 	}
 	p.PayModeOpts = []templates.Option{
 		{Value: zoom.PayModeMaster, Label: "You pay (master)", Selected: f.PayMode == zoom.PayModeMaster},
@@ -185,7 +185,7 @@ func contains(ids []int64, id int64) bool {
 
 func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	r := templates.CustomerRow{AccountID: c.ZoomAccountID, Name: c.AccountName, OwnerEmail: c.OwnerEmail, Type: c.AccountType,
-		Seats: c.Seats, PayMode: c.PayMode, Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
+		Seats: c.Seats, PayMode: payModeShort(c.PayMode), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
 		URL: "/customers/" + url.PathEscape(c.ZoomAccountID)}
 	if r.Name == "" {
 		r.Name = c.ZoomAccountID
@@ -274,7 +274,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	case d.Unreliable["plans"] != "":
 		p.PlanNote = d.Unreliable["plans"]
 	case json.Unmarshal(d.Plans, &plans) == nil && plans.PlanBase != nil:
-		fact(&p.Plan, "Base plan", plans.PlanBase.Type)
+		fact(&p.Plan, "Base plan", templates.PlanLabel(plans.PlanBase.Type)+" ("+plans.PlanBase.Type+")")
 		fact(&p.Plan, "Hosts", strconv.Itoa(plans.PlanBase.Hosts))
 		fact(&p.Plan, "Status", plans.PlanBase.Status)
 		fact(&p.Plan, "Next invoice", day(timePtr(plans.PlanBase.NextInvoiceDate)))
@@ -347,11 +347,30 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// thousands writes n with comma thousands separators ("1,000").
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
+// payModeShort names a pay mode in a list cell: who pays Zoom.
+func payModeShort(mode string) string {
+	switch mode {
+	case zoom.PayModeMaster:
+		return "You pay"
+	case zoom.PayModeSub:
+		return "Customer pays"
 	}
-	return s
+	return mode
+}
+
+// statusLabel names a customer status in the list's filter.
+func statusLabel(s store.CustomerStatus) string {
+	switch s {
+	case store.CustomerActive:
+		return "Active"
+	case store.CustomerGone:
+		return "Gone from Zoom"
+	case store.CustomerDisassociated:
+		return "Disassociated"
+	case store.CustomerDraft:
+		return "Being onboarded"
+	case store.CustomerPending:
+		return "Waiting for Zoom's answer"
+	}
+	return string(s)
 }

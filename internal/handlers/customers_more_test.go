@@ -979,7 +979,7 @@ func TestCmPlansBaseAddonAndCancelAudited(t *testing.T) {
 		t.Fatalf("add-ons in Zoom: %v", lm)
 	}
 	tab := b.get(base)
-	if rows := cmPlanRows(tab); !slices.Equal(rows, []string{"base business_annual 15 active cancelable", "large meeting large500_monthly 3 active cancelable"}) {
+	if rows := cmPlanRows(tab); !slices.Equal(rows, []string{"base Business, annual business_annual 15 active cancelable", "large meeting Large meetings 500, monthly large500_monthly 3 active cancelable"}) {
 		t.Fatalf("plans tab: %v", rows)
 	}
 	// Cancel the add-on: a confirmation that asks Zoom's reason.
@@ -997,7 +997,7 @@ func TestCmPlansBaseAddonAndCancelAudited(t *testing.T) {
 		t.Fatalf("add-on in Zoom after the cancel: %v", lm)
 	}
 	tab = b.get(base)
-	if rows := cmPlanRows(tab); !slices.Equal(rows, []string{"base business_annual 15 active cancelable", "large meeting large500_monthly 3 cancel"}) {
+	if rows := cmPlanRows(tab); !slices.Equal(rows, []string{"base Business, annual business_annual 15 active cancelable", "large meeting Large meetings 500, monthly large500_monthly 3 cancel"}) {
 		t.Fatalf("plans tab after cancelling the add-on: %v", rows)
 	}
 	// Cancel the base plan.
@@ -1011,7 +1011,7 @@ func TestCmPlansBaseAddonAndCancelAudited(t *testing.T) {
 		t.Fatalf("base plan in Zoom after the cancel: %v", pb)
 	}
 	tab = b.get(base)
-	if rows := cmPlanRows(tab); !slices.Equal(rows, []string{"base business_annual 15 cancel", "large meeting large500_monthly 3 cancel"}) {
+	if rows := cmPlanRows(tab); !slices.Equal(rows, []string{"base Business, annual business_annual 15 cancel", "large meeting Large meetings 500, monthly large500_monthly 3 cancel"}) {
 		t.Fatalf("plans tab after cancelling the base plan: %v", rows)
 	}
 	if trail := auditTrail(t, e, p.ID, "customer.plan."); len(trail) != 6 || slices.Contains(trail, "failed") {

@@ -138,6 +138,8 @@ func TestCreateCustomerWhenZoomIsDownStaysPendingAndIsResolvedLater(t *testing.T
 	t.Parallel()
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
+	// Background syncs list accounts too: let them finish, so that the faults meet the create.
+	tnWaitStartupSync(t, e)
 	// The create is applied, its answer lost, and Zoom then stops answering lists.
 	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPost, Path: "/v2/accounts", ApplyThen: "drop", Count: 1})
 	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts", Status: 503, Count: 3})

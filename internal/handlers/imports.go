@@ -248,10 +248,10 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		p.PerCustomer = append(p.PerCustomer, templates.Fact{Label: n, Value: strconv.Itoa(perCustomer[n])})
+		p.PerCustomer = append(p.PerCustomer, templates.Fact{Label: n, Value: templates.Thousands(perCustomer[n])})
 	}
 	verb := map[string]string{store.ImportCreate: "Create", store.ImportDeactivate: "Deactivate", store.ImportRemove: "Remove"}[imp.Kind]
-	p.StartLabel = fmt.Sprintf("%s %d %s", verb, p.Valid, map[bool]string{true: "user", false: "users"}[p.Valid == 1])
+	p.StartLabel = fmt.Sprintf("%s %s %s", verb, templates.Thousands(p.Valid), map[bool]string{true: "user", false: "users"}[p.Valid == 1])
 	p.CanStart = imp.Status == "preview" && imp.PartnerID == a.Partner.ID && h.allowed(r, policy.RunBulk) && p.Valid > 0
 	h.render(w, r, status, templates.ImportPreview(h.chrome(r, "Check of "+imp.Source, "imports"), p))
 	return nil

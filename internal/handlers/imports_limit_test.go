@@ -7,12 +7,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tierdesk/tierdesk/internal/handlers"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/web/templates"
 )
 
 // A 10,000-row file with long names passes the upload limit (which is larger than the
@@ -58,8 +58,8 @@ func TestLargeImportFileIsAccepted(t *testing.T) {
 		t.Fatalf("the upload went to %s, want a preview", previewURL)
 	}
 	preview := owner.get(previewURL)
-	half := strconv.Itoa(handlers.MaxImportRows / 2)
-	if preview.StatusCode != http.StatusOK || preview.TestID("preview-total") != strconv.Itoa(handlers.MaxImportRows) ||
+	half := templates.Thousands(handlers.MaxImportRows / 2)
+	if preview.StatusCode != http.StatusOK || preview.TestID("preview-total") != templates.Thousands(handlers.MaxImportRows) ||
 		preview.TestID("preview-valid") != half || preview.TestID("preview-invalid") != half {
 		t.Fatalf("preview: %d total %q valid %q invalid %q", preview.StatusCode, preview.TestID("preview-total"), preview.TestID("preview-valid"), preview.TestID("preview-invalid"))
 	}

@@ -79,7 +79,11 @@ func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 		h.render(w, r, http.StatusOK, templates.JobProgress(p, b))
 		return nil
 	}
-	h.render(w, r, http.StatusOK, templates.JobView(h.chrome(r, j.Title, ""), p, b))
+	nav := "customers" // syncs of customers and of their users
+	if j.Kind == jobs.BulkUsersKind {
+		nav = "imports"
+	}
+	h.render(w, r, http.StatusOK, templates.JobView(h.chrome(r, j.Title, nav), p, b))
 	return nil
 }
 

@@ -36,7 +36,7 @@ func (h *Handlers) templatesList(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	h.render(w, r, http.StatusOK, templates.SettingsTemplates(h.chrome(r, "Settings templates", "templates"), p))
+	h.render(w, r, http.StatusOK, templates.SettingsTemplates(h.chrome(r, "Settings templates", "settings"), p))
 	return nil
 }
 
@@ -134,7 +134,7 @@ func (h *Handlers) newTemplatePage(w http.ResponseWriter, r *http.Request) error
 		p.From, p.Name = c.AccountName, "Like "+c.AccountName
 	}
 	p.Rows = templateFields(t)
-	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, p.Title, "templates"), p))
+	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, p.Title, "settings"), p))
 	return nil
 }
 
@@ -159,7 +159,7 @@ func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) error {
 	t.ID, t.CreatedBy = id, &a.Staff.ID
 	show := func(errs map[string]string) error {
 		p := templates.TemplateFormPage{Action: r.URL.Path, Title: "Settings template", Name: t.Name, Rows: templateFields(t), Errors: errs}
-		h.render(w, r, http.StatusUnprocessableEntity, templates.TemplateForm(h.chrome(r, p.Title, "templates"), p))
+		h.render(w, r, http.StatusUnprocessableEntity, templates.TemplateForm(h.chrome(r, p.Title, "settings"), p))
 		return nil
 	}
 	if len(errs) > 0 {
@@ -205,7 +205,7 @@ func (h *Handlers) editTemplatePage(w http.ResponseWriter, r *http.Request) erro
 	path := "/settings/templates/" + strconv.FormatInt(t.ID, 10)
 	p := templates.TemplateFormPage{Action: path, Title: t.Name, Name: t.Name, Rows: templateFields(t),
 		CanDel: h.allowed(r, policy.EditCustomer), DelURL: path + "/delete"}
-	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, t.Name, "templates"), p))
+	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, t.Name, "settings"), p))
 	return nil
 }
 

@@ -19,10 +19,10 @@ import (
 
 // createActions are Zoom's ways of creating a user (ZOOM_API §2.3), explained.
 var createActions = []templates.ChoiceOption{
-	{Value: zoom.ActionCreate, Label: "create", Help: "Zoom emails the person a link; they stay pending until they accept and set their password. The usual choice."},
-	{Value: zoom.ActionAutoCreate, Label: "autoCreate", Help: "For a customer with a verified managed domain: no email; the user is active at once with the password you set here."},
-	{Value: zoom.ActionCustCreate, Label: "custCreate", Help: "No password: the user cannot sign in and only starts or joins meetings through links. Needs Zoom's approval for the account."},
-	{Value: zoom.ActionSSOCreate, Label: "ssoCreate", Help: "For accounts with single sign-on and \"pre-provisioning SSO users\" on: the user signs in through SSO, no password."},
+	{Value: zoom.ActionCreate, Label: "Send an invitation", Help: "Zoom emails the person a link; they stay pending until they accept and set their password. The usual choice."},
+	{Value: zoom.ActionAutoCreate, Label: "Create active, with a password", Help: "For a customer with a verified managed domain: no email; the user is active at once with the password you set here."},
+	{Value: zoom.ActionCustCreate, Label: "Meeting-only user", Help: "No password: the user cannot sign in and only starts or joins meetings through links. Needs Zoom's approval for the account."},
+	{Value: zoom.ActionSSOCreate, Label: "Single sign-on user", Help: "For accounts with single sign-on and \"pre-provisioning SSO users\" on: the user signs in through SSO, no password."},
 }
 
 // newUserForm is the add-user form as submitted.

@@ -150,7 +150,20 @@ type ChoiceOption struct {
 }
 
 // num formats an int.
-func num(n int) string { return strconv.Itoa(n) }
+// Thousands writes a count with thousands separators ("10,000").
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	start := 0
+	if n < 0 {
+		start = 1
+	}
+	for i := len(s) - 3; i > start; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func num(n int) string { return Thousands(n) }
 
 // dateOnly formats a time as a UTC date, or "—".
 func dateOnly(t time.Time) string {

@@ -124,6 +124,7 @@ type AuditRow struct {
 	Time        time.Time
 	Staff       string
 	Action      string
+	ActionLabel string // the action in words; "" when it has none
 	Target      string
 	Customer    string
 	Outcome     string
