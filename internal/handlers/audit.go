@@ -155,7 +155,7 @@ func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 		Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
 		DetailURL: withQuery("/audit/"+strconv.FormatInt(e.Seq, 10), q, "before", "")}
 	if r.Staff == "" {
-		r.Staff = "—"
+		r.Staff = "Tierdesk (automatic)" // jobs, syncs, start-up
 		if e.External {
 			r.Staff = "Zoom"
 		}
