@@ -123,7 +123,7 @@ func TestDashboardSeatsActivityAndRunningJobs(t *testing.T) {
 		t.Errorf("active staff %s, want 2 (the owner and the viewer)", got)
 	}
 	wantActivity := []string{
-		"succeeded | job.start | job Quarterly seat report | —",
+		"succeeded | job.start | job Quarterly seat report | Tierdesk (automatic)",
 		"denied | customer.sync | job customer sync | " + distViewer,
 		"succeeded | session.sign_in | staff " + distViewer + " | " + distViewer,
 		"succeeded | staff.invite | staff " + distViewer + " | " + distOwner,
