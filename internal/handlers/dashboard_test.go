@@ -153,7 +153,7 @@ func TestDashboardSeatsActivityAndRunningJobs(t *testing.T) {
 	if len(jobs) != 0 || dash.TestID("no-jobs") != "No job is running." {
 		t.Errorf("running jobs after the end: %q, %q", jobs, dash.TestID("no-jobs"))
 	}
-	if len(activity) == 0 || activity[0] != "succeeded | job.finish | job Quarterly seat report | —" {
+	if len(activity) == 0 || activity[0] != "succeeded | job.finish | job Quarterly seat report | Tierdesk (automatic)" {
 		t.Errorf("newest activity after the end: %q", activity)
 	}
 }
