@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -54,11 +56,37 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range page.Users {
 		p.Rows = append(p.Rows, userRow(u))
 	}
+	// Where this page is in the list: its first row's place travels in the links (from).
+	from := 1
+	if n, err := strconv.Atoi(q.Get("from")); err == nil && n > 0 && f.After != "" {
+		from = n
+	}
 	if page.Next != "" {
-		p.NextURL = withQuery(base, q, "after", page.Next)
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("from", strconv.Itoa(from+len(page.Users)))
+		p.NextURL = withQuery(base, next, "after", page.Next)
 	}
 	if f.After != "" {
-		p.FirstURL = withQuery(base, q, "after", "")
+		first := url.Values{}
+		for k, v := range q {
+			first[k] = v
+		}
+		first.Del("from")
+		p.FirstURL = withQuery(base, first, "after", "")
+	}
+	counts, err := h.store.CustomerUserCounts(ctx, a.Partner.ID, c.ZoomAccountID)
+	if err != nil {
+		return err
+	}
+	if len(page.Users) > 0 {
+		p.Range = templates.Thousands(from) + "–" + templates.Thousands(from+len(page.Users)-1)
+		if f.Query == "" {
+			total := map[string]int{"": counts.Total, store.UserActive: counts.Active, store.UserInactive: counts.Inactive, store.UserPending: counts.Pending}[f.Status]
+			p.Range += " of " + templates.Thousands(total)
+		}
 	}
 	d, err := h.store.UserDirState(ctx, a.Partner.ID, c.ID)
 	if err != nil {
@@ -70,10 +98,6 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 	if fragment {
 		h.render(w, r, http.StatusOK, templates.UserResults(p))
 		return nil
-	}
-	counts, err := h.store.CustomerUserCounts(ctx, a.Partner.ID, c.ZoomAccountID)
-	if err != nil {
-		return err
 	}
 	for _, t := range []struct {
 		label, status string

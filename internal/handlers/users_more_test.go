@@ -135,6 +135,11 @@ func TestUmUsersListSearchAndPaging(t *testing.T) {
 			t.Fatalf("page %d: %d", pages+1, got.StatusCode)
 		}
 		rows := umRowEmails(got)
+		// The page says where it is: rows first–last of the whole list.
+		wantRange := fmt.Sprintf("%d–%d of %d", len(all)+1, len(all)+len(rows), len(inZoom))
+		if got.TestID("users-range") != wantRange {
+			t.Fatalf("page %d says %q, want %q", pages+1, got.TestID("users-range"), wantRange)
+		}
 		pages++
 		link := got.Doc().Find(`[data-testid="users-next"]`)
 		if link.Length() == 1 {

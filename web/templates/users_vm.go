@@ -34,6 +34,7 @@ type UsersPage struct {
 	Rows       []UserRow
 	NextURL    string
 	FirstURL   string
+	Range      string // "51–100 of 396": where this page is in the list
 	Filtered   bool
 	CanBulk    bool // bulk deactivate and remove of a selection
 	BulkOff    bool // no bulk deactivate (the Pending tab: there is nothing to deactivate)
