@@ -117,8 +117,9 @@ const (
 )
 
 // AccountOptionsUpdate is the options object of POST /accounts and PATCH .../options: nil
-// fields are left as they are. The older comma-separated string forms (room_connectors,
-// meeting_connectors) are not sent; Zoom accepts the array forms (ZOOM_API §1.3).
+// fields are left as they are. Use the array forms (room_connector_list,
+// meeting_connector_list); the older comma-separated string forms (room_connectors,
+// meeting_connectors) are sent only when set (ZOOM_API §1.3).
 type AccountOptionsUpdate struct {
 	ShareRC              *bool    `json:"share_rc,omitempty"`
 	RoomConnectorList    []string `json:"room_connector_list,omitempty"`
@@ -126,6 +127,11 @@ type AccountOptionsUpdate struct {
 	MeetingConnectorList []string `json:"meeting_connector_list,omitempty"`
 	PayMode              string   `json:"pay_mode,omitempty"` // PayModeMaster or PayModeSub
 	BillingAutoRenew     *bool    `json:"billing_auto_renew,omitempty"`
+	// RoomConnectors and MeetingConnectors are the 2017 docs' comma-separated string forms
+	// of the connector lists (UNCERTAIN: the 2021 spec has only the array forms; whether Zoom
+	// still accepts these is not established). Leave them empty and set the lists instead.
+	RoomConnectors    string `json:"room_connectors,omitempty"`
+	MeetingConnectors string `json:"meeting_connectors,omitempty"`
 }
 
 // CreateSubAccountRequest is the body of POST /accounts (ZOOM_API §1.3).
