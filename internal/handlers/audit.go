@@ -45,18 +45,21 @@ func auditFilter(q url.Values) store.AuditFilter {
 	return f
 }
 
-// withQuery returns path?q with key set to value (removed when empty).
-func withQuery(path string, q url.Values, key, value string) string {
+// withQuery returns path?q with each key of keyValues (key, value, key, value...) set to its
+// value, or removed when the value is empty.
+func withQuery(path string, q url.Values, keyValues ...string) string {
 	c := url.Values{}
 	for k, v := range q {
 		if len(v) > 0 && v[0] != "" {
 			c[k] = v
 		}
 	}
-	if value == "" {
-		c.Del(key)
-	} else {
-		c.Set(key, value)
+	for i := 0; i+1 < len(keyValues); i += 2 {
+		if key, value := keyValues[i], keyValues[i+1]; value == "" {
+			c.Del(key)
+		} else {
+			c.Set(key, value)
+		}
 	}
 	if len(c) == 0 {
 		return path

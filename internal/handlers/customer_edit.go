@@ -183,7 +183,6 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, upd, ev); err != nil {
 		return err
 	}
-	h.expireDetails(r, c)
 	h.flash(ctx, "ok", "Options of "+c.AccountName+" are changed.")
 	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
 	return nil
@@ -288,7 +287,6 @@ func (h *Handlers) changeCustomerOwner(w http.ResponseWriter, r *http.Request) e
 	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{OwnerEmail: &email}, ev); err != nil {
 		return err
 	}
-	h.expireDetails(r, c)
 	h.flash(ctx, "ok", email+" is now the owner of "+c.AccountName+".")
 	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
 	return nil

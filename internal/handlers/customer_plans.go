@@ -252,7 +252,6 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, upd, ev); err != nil {
 		return err
 	}
-	h.expireDetails(r, c)
 	h.flash(ctx, "ok", title+" for "+c.AccountName+": done in Zoom.")
 	http.Redirect(w, r, customerURL(c, "/plans"), http.StatusSeeOther)
 	return nil

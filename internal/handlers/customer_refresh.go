@@ -161,9 +161,12 @@ func fetchParts(ctx context.Context, zc *zoom.Client, accountID string, parts []
 				ze, isZoom := zoom.AsError(err)
 				if isZoom && ze.Status >= 400 && ze.Status < 500 && ze.Status != http.StatusTooManyRequests && !zoom.NeedsReauth(err) {
 					failed[p] = zoom.Explain(err)
-					if ze.Code == 200 && (p == "managed_domains" || p == "trusted_domains") {
-						// Zoom's "Only available for paid account": no fault, just a free account.
-						failed[p] = fmt.Sprintf("Domains come with a paid plan, and this account has none (Zoom code %d).", ze.Code)
+					// Zoom's code 200 "Only available for paid account" is no fault: a free account.
+					switch {
+					case ze.Code == 200 && (p == "managed_domains" || p == "trusted_domains"):
+						failed[p] = "Domains come with a paid plan, and this account has none."
+					case ze.Code == 200 && p == "plan_usage":
+						failed[p] = "Usage shows once the customer has a paid plan."
 					}
 				} else if outage == nil {
 					outage = err

@@ -259,7 +259,6 @@ func (h *Handlers) sendSettings(w http.ResponseWriter, r *http.Request, c store.
 	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ev); err != nil {
 		return false, err
 	}
-	h.expireDetails(r, c)
 	return true, nil
 }
 

@@ -185,7 +185,7 @@ func contains(ids []int64, id int64) bool {
 
 func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	r := templates.CustomerRow{AccountID: c.ZoomAccountID, Name: c.AccountName, OwnerEmail: c.OwnerEmail, Type: c.AccountType,
-		Seats: c.Seats, PayMode: payModeShort(c.PayMode), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
+		Seats: c.Seats, PayMode: payModeShort(c.PayMode, c.PartnerID != actingPartner, c.PartnerName), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
 		URL: "/customers/" + url.PathEscape(c.ZoomAccountID)}
 	if r.Name == "" {
 		r.Name = c.ZoomAccountID
@@ -262,6 +262,9 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	fact(&p.Facts, "Managed by", c.PartnerName)
 	if d.Account != nil {
 		pay := payModeLabel(acct.Options.PayMode)
+		if c.PartnerID != a.Partner.ID && acct.Options.PayMode == zoom.PayModeMaster {
+			pay = c.PartnerName + " pays (master)" // a reseller's customer: "you" would be wrong
+		}
 		fact(&p.Options, "Pay mode", pay)
 		fact(&p.Options, "Auto-renew", yesNo(acct.Options.BillingAutoRenew))
 		fact(&p.Options, "Shares room connectors", yesNo(acct.Options.ShareRC))
@@ -347,13 +350,18 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// payModeShort names a pay mode in a list cell: who pays Zoom.
-func payModeShort(mode string) string {
-	switch mode {
-	case zoom.PayModeMaster:
+// payModeShort names a pay mode in a list cell: who pays Zoom. For a reseller's customer
+// (readOnly) the primary that pays is that reseller, named by partner.
+func payModeShort(mode string, readOnly bool, partner string) string {
+	switch {
+	case mode == zoom.PayModeMaster && readOnly:
+		return partner + " pays"
+	case mode == zoom.PayModeMaster:
 		return "You pay"
-	case zoom.PayModeSub:
+	case mode == zoom.PayModeSub:
 		return "Customer pays"
+	case mode == "":
+		return "—" // not read from Zoom yet
 	}
 	return mode
 }

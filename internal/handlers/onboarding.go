@@ -648,7 +648,7 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 		case jobs.StepCreateAccount:
 			c.What = "Create the sub account “" + name + "” with its owner " + f.Email
 			c.Details = []string{"first_name " + f.FirstName + ", last_name " + f.LastName + ", account_name " + name,
-				"password: the one you type below, or a strong random one Tierdesk never keeps (the owner then sets their own from Zoom's email)"}
+				"password: a strong random one Tierdesk never keeps (the owner sets their own from Zoom's email)"}
 		case jobs.StepSetOptions:
 			c.What = "Set who pays and auto-renew"
 			c.Details = []string{"pay_mode " + f.PayMode + ", billing_auto_renew " + strconv.FormatBool(f.AutoRenew)}

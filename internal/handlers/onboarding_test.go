@@ -481,3 +481,30 @@ func TestOnboardingSkipAndAbandon(t *testing.T) {
 		t.Fatalf("%d abandon events, want 2", abandons)
 	}
 }
+
+// A first user whose invitation Zoom says has expired (code 1120 on the look-up, as when a
+// step is run again) is there already: the step succeeds without creating them again.
+func TestOnboardingUserWithExpiredInvitationIsThereAlready(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, p := registerNorthwind(t, e)
+	tpl := standardTemplate(t, e, owner, p)
+	const email = "expired@invite.example"
+	id := draftWith(t, e, owner, email, 1, tpl)
+	e.waitJobsIdle()
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts/*/users/*", Status: 400, Code: 1120,
+		Message: "Invite does not exist or has expired.", Count: 1})
+	jobPath := strings.TrimPrefix(owner.post(e.URL+"/customers/new/"+id+"/start", nil).location(t), e.URL)
+	done := waitOnboarding(t, e, owner, jobPath)
+	if status := done.Doc().Find(`[data-testid="job-progress"]`).AttrOr("data-status", ""); status != "succeeded" {
+		t.Fatalf("onboarding ended %s:\n%s", status, done.TestID("onboarding-steps"))
+	}
+	if step := done.Doc().Find(`[data-testid="onboarding-step"]`).Last().Text(); !strings.Contains(step, "already in the account") {
+		t.Fatalf("the user step: %q", step)
+	}
+	for _, r := range e.Sandbox.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/users") {
+			t.Fatalf("a user was created although Zoom had them: %s %s", r.Method, r.Path)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -13,6 +12,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
@@ -62,20 +62,10 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 		from = n
 	}
 	if page.Next != "" {
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
-		}
-		next.Set("from", strconv.Itoa(from+len(page.Users)))
-		p.NextURL = withQuery(base, next, "after", page.Next)
+		p.NextURL = withQuery(base, q, "after", page.Next, "from", strconv.Itoa(from+len(page.Users)))
 	}
 	if f.After != "" {
-		first := url.Values{}
-		for k, v := range q {
-			first[k] = v
-		}
-		first.Del("from")
-		p.FirstURL = withQuery(base, first, "after", "")
+		p.FirstURL = withQuery(base, q, "after", "", "from", "")
 	}
 	counts, err := h.store.CustomerUserCounts(ctx, a.Partner.ID, c.ZoomAccountID)
 	if err != nil {
@@ -162,8 +152,10 @@ func (h *Handlers) userTarget(r *http.Request, action policy.Action) (store.Cust
 		return c, u, errNotFound
 	}
 	zu, _, err := zc.GetUser(ctx, c.ZoomAccountID, key, nil)
-	if err != nil {
+	if zoom.IsNotFound(err) {
 		return c, u, errNotFound
+	} else if err != nil {
+		return c, u, zoomError(err) // Zoom could not say: not the same as "no such user"
 	}
 	du := jobs.DirUserOf(*zu)
 	if err := h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du); err != nil {

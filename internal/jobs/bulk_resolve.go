@@ -41,14 +41,12 @@ func ResolveUserChange(ctx context.Context, st *store.Store, zc *zoom.Client, pa
 	if pc.Action == "user.move" {
 		account = w.ToAccount
 	}
-	u, resp, err := zc.GetUser(ctx, account, key, nil)
-	found := err == nil
-	if ze, ok := zoom.AsError(err); ok && ze.Code == 1120 {
-		// The user exists, pending with an expired invitation.
-		u, found, err = &zoom.User{Email: pc.Email, ID: pc.ZoomUserID, Status: zoom.UserPending}, true, nil
-	}
-	if err != nil && !zoom.IsNotFound(err) {
+	u, resp, found, err := lookUpUser(ctx, zc, account, key, pc.Email)
+	if err != nil {
 		return "", fmt.Errorf("look up %s: %w", pc.Email, err)
+	}
+	if found && u.ID == "" {
+		u.ID = pc.ZoomUserID // an expired invitation's user, known by the change
 	}
 	c := store.UserChange{CustomerID: pc.CustomerID, Resolves: pc.ID}
 	outcome := store.OutcomeFailed
@@ -148,4 +146,20 @@ func fieldsMatch(u *zoom.User, want map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// lookUpUser looks a user up in account by key (id or email) to resolve a change whose answer
+// was lost, or before sending one again: found says whether the user is there. An expired
+// invitation (code 1120) is a pending user. Any other failure is err: nothing is known.
+func lookUpUser(ctx context.Context, zc *zoom.Client, account, key, email string) (u *zoom.User, resp *zoom.Response, found bool, err error) {
+	u, resp, err = zc.GetUser(ctx, account, key, nil)
+	switch {
+	case err == nil:
+		return u, resp, true, nil
+	case zoom.IsExpiredInvitation(err):
+		return &zoom.User{Email: email, Status: zoom.UserPending}, resp, true, nil
+	case zoom.IsNotFound(err):
+		return nil, resp, false, nil
+	}
+	return nil, resp, false, err
 }

@@ -177,12 +177,8 @@ func (r *bulkRun) resolve(ctx context.Context, row store.ImportRow, pending bool
 	if r.imp.Kind != store.ImportCreate {
 		lookup = key(row)
 	}
-	u, resp, err := r.zc.GetUser(ctx, row.ZoomAccountID, lookup, nil)
-	found := err == nil
-	if ze, ok := zoom.AsError(err); ok && ze.Code == 1120 {
-		u, found, err = &zoom.User{Email: row.Email, Status: zoom.UserPending}, true, nil
-	}
-	if err != nil && !zoom.IsNotFound(err) {
+	u, resp, found, err := lookUpUser(ctx, r.zc, row.ZoomAccountID, lookup, row.Email)
+	if err != nil {
 		r.w.Log.LogAttrs(ctx, slog.LevelWarn, "look-up after a lost answer failed; trying again later", slog.String("import", r.imp.ID),
 			slog.Int("line", row.Line), slog.String("error", err.Error()))
 		return nil

@@ -348,17 +348,7 @@ func (w *OnboardingWorker) createUser(ctx context.Context, zc *zoom.Client, o st
 	if in.Type == 0 {
 		in.Type = zoom.UserBasic
 	}
-	exists := func() (bool, error) {
-		_, _, err := zc.GetUser(ctx, c.ZoomAccountID, email, nil)
-		if err == nil {
-			return true, nil
-		}
-		if zoom.IsNotFound(err) {
-			return false, nil
-		}
-		return false, err
-	}
-	if ok, err := exists(); err != nil {
+	if _, _, ok, err := lookUpUser(ctx, zc, c.ZoomAccountID, email, email); err != nil {
 		return store.StepOutcome{}, errTransient{err}
 	} else if ok {
 		return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"email": email, "how": "already in the account"}}, nil
@@ -366,7 +356,7 @@ func (w *OnboardingWorker) createUser(ctx context.Context, zc *zoom.Client, o st
 	nu, _, err := zc.CreateUser(ctx, c.ZoomAccountID, &zoom.CreateUserRequest{Action: zoom.ActionCreate,
 		UserInfo: zoom.CreateUserInfo{Email: email, Type: in.Type, FirstName: in.FirstName, LastName: in.LastName}})
 	if zoom.IsOutcomeUnknown(err) {
-		if ok, herr := exists(); herr == nil && ok {
+		if _, _, ok, herr := lookUpUser(ctx, zc, c.ZoomAccountID, email, email); herr == nil && ok {
 			return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"email": email, "how": "created (its answer was lost; found by email)"}}, nil
 		}
 		return store.StepOutcome{}, errTransient{err}

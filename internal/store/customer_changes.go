@@ -255,8 +255,9 @@ type CustomerUpdate struct {
 	Status      *CustomerStatus
 }
 
-// RecordCustomerChange applies a change Zoom accepted to customer customerID's cached row and
-// appends ev (its action, before/after and the grant that made the call) in one transaction.
+// RecordCustomerChange applies a change Zoom accepted to customer customerID's cached row,
+// marks the cached details for a fresh read from Zoom, and appends ev (its action,
+// before/after and the grant that made the call), in one transaction.
 func (s *Store) RecordCustomerChange(ctx context.Context, partnerID, customerID int64, u CustomerUpdate, ev AuditEvent) (Customer, error) {
 	var c Customer
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
@@ -270,6 +271,9 @@ func (s *Store) RecordCustomerChange(ctx context.Context, partnerID, customerID 
 			return ErrNotFound
 		}
 		if c, err = customerByID(ctx, tx, customerID); err != nil {
+			return err
+		}
+		if err := expireDetails(ctx, tx, customerID); err != nil {
 			return err
 		}
 		ev.PartnerID = partnerID
@@ -288,10 +292,13 @@ func (s *Store) RecordCustomerChange(ctx context.Context, partnerID, customerID 
 
 // ExpireCustomerDetails makes the next view of customer customerID refresh from Zoom.
 func (s *Store) ExpireCustomerDetails(ctx context.Context, partnerID, customerID int64) error {
-	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "UPDATE customer_details SET fetched_at = NULL WHERE customer_id = $1", customerID)
-		return err
-	})
+	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error { return expireDetails(ctx, tx, customerID) })
+}
+
+// expireDetails marks a customer's cached details stale inside tx.
+func expireDetails(ctx context.Context, tx pgx.Tx, customerID int64) error {
+	_, err := tx.Exec(ctx, "UPDATE customer_details SET fetched_at = NULL WHERE customer_id = $1", customerID)
+	return err
 }
 
 // CustomersWithoutDetails lists up to limit of partnerID's active customers whose account

@@ -490,8 +490,7 @@ func coveredBy(changed map[string]any, cachedJSON []byte) bool {
 
 // expireDetails makes the customer page read Zoom again on its next view.
 func (w webhookTx) expireDetails(ctx context.Context, customerID int64) error {
-	_, err := w.tx.Exec(ctx, "UPDATE customer_details SET fetched_at = NULL WHERE customer_id = $1", customerID)
-	return err
+	return expireDetails(ctx, w.tx, customerID)
 }
 
 // dirRow is a user of the directory, as far as webhooks compare it.

@@ -100,6 +100,13 @@ func IsNotFound(err error) bool {
 	return ok && (e.Status == http.StatusNotFound || e.Code == 1001 || e.Code == 1010 || e.Code == 2001)
 }
 
+// IsExpiredInvitation reports whether Zoom answered a look-up of a user with code 1120: the
+// user exists, pending, and the invitation has expired.
+func IsExpiredInvitation(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Code == 1120
+}
+
 // IsConflict reports whether Zoom refused because the object already exists (HTTP 409, or
 // code 1005 "Email has already been used", or 1009 "already holds an active account").
 func IsConflict(err error) bool {
