@@ -192,28 +192,34 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 // audited as failed with Zoom's code and shown with show; a lost answer is audited as
 // pending and explained (the next view refreshes from Zoom, which tells whether it happened).
 func (h *Handlers) zoomRefused(w http.ResponseWriter, r *http.Request, c store.Customer, ev store.AuditEvent, err error, show func(string) error) error {
-	ev.CustomerID, ev.TargetType, ev.TargetID, ev.TargetLabel = c.ZoomAccountID, "customer", c.ZoomAccountID, c.AccountName
-	if zoom.IsOutcomeUnknown(err) {
-		ev.Outcome = store.OutcomePending
-		ev.Details = mergeDetails(ev.Details, map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
-		h.auditAlone(r, ev)
-		h.expireDetails(r, c)
+	if h.auditZoomFailure(r, c, ev, err) {
 		h.flash(r.Context(), "warn", "Zoom's answer was lost, so Tierdesk cannot tell whether the change was made. The page below shows Zoom's current values: check them before trying again.")
 		http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
 		return nil
 	}
-	ev.Outcome = store.OutcomeFailed
-	if ze, ok := zoom.AsError(err); ok {
-		ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
-	}
-	h.auditAlone(r, ev)
-	if zoom.NeedsReauth(err) {
-		return zoomError(err)
-	}
-	if _, ok := zoom.AsError(err); !ok {
+	if _, ok := zoom.AsError(err); !ok || zoom.NeedsReauth(err) {
 		return zoomError(err)
 	}
 	return show("Zoom refused the change, so nothing was changed: " + zoom.Explain(err))
+}
+
+// auditZoomFailure records a change of customer c that Zoom did not make: failed with Zoom's
+// code, or pending when Zoom's answer was lost (it reports true then, and the customer's next
+// view reads Zoom again, which tells whether it happened).
+func (h *Handlers) auditZoomFailure(r *http.Request, c store.Customer, ev store.AuditEvent, err error) (lost bool) {
+	ev.CustomerID, ev.TargetType, ev.TargetID, ev.TargetLabel = c.ZoomAccountID, "customer", c.ZoomAccountID, c.AccountName
+	ev.Outcome = store.OutcomeFailed
+	if zoom.IsOutcomeUnknown(err) {
+		ev.Outcome = store.OutcomePending
+		ev.Details = mergeDetails(ev.Details, map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
+	} else if ze, ok := zoom.AsError(err); ok {
+		ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
+	}
+	h.auditAlone(r, ev)
+	if ev.Outcome == store.OutcomePending {
+		h.expireDetails(r, c)
+	}
+	return ev.Outcome == store.OutcomePending
 }
 
 func mergeDetails(raw json.RawMessage, extra map[string]any) json.RawMessage {

@@ -248,10 +248,15 @@ func (h *Handlers) sendSettings(w http.ResponseWriter, r *http.Request, c store.
 				if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ok); err != nil {
 					return false, err
 				}
+				// Whatever became of the locks, the page says that the settings were changed.
 				ev.Details = ch.details(&locks)
-				return false, h.zoomRefused(w, r, c, ev, err, func(string) error {
-					return show("The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(err))
-				})
+				if h.auditZoomFailure(r, c, ev, err) {
+					return false, show("The settings were changed in Zoom. Zoom's answer about the locks was lost: the page shows Zoom's current locks, check them before trying again.")
+				}
+				if _, refused := zoom.AsError(err); refused && !zoom.NeedsReauth(err) {
+					return false, show("The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(err))
+				}
+				return false, show("The settings were changed in Zoom, but the locks could not be sent, so they were not changed: " + zoom.Explain(err))
 			}
 			return false, h.zoomRefused(w, r, c, ev, err, show)
 		}
