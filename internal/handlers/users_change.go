@@ -127,7 +127,7 @@ func (h *Handlers) lostAnswer(r *http.Request, ch userChange, ev store.AuditEven
 	ev.Details = details(map[string]any{"before": ch.before, "wanted": ch.after, "explanation": zoom.Explain(cause)})
 	wanted := ch.wanted
 	if _, err := h.store.RecordUserChange(ctx, a.Partner.ID, store.UserChange{CustomerID: ch.c.ID, Event: ev,
-		Pending: &store.PendingChange{Email: ch.email, ZoomUserID: ch.userID, Action: ch.action, Wanted: mustJSON(wanted)}}); err != nil {
+		Pending: &store.PendingChange{Email: ch.email, ZoomUserID: ch.userID, Action: ch.action, Wanted: details(wanted)}}); err != nil {
 		return changeResult{}, err
 	}
 	waiting := changeResult{message: "Zoom did not confirm this change (its answer was lost), and Zoom could not be asked whether it happened. " +
@@ -153,8 +153,6 @@ func (h *Handlers) lostAnswer(r *http.Request, ch userChange, ev store.AuditEven
 }
 
 // mustJSON encodes plain values.
-func mustJSON(v any) []byte { return details(v) }
-
 // fieldFor says which form field a refusal of op concerns ("" for the whole form).
 func fieldFor(op string, err error, form map[string]string) string {
 	ze, ok := zoom.AsError(err)

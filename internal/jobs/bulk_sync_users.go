@@ -133,7 +133,7 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 	}()
 	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again.", map[string]any{})
+		return finish(store.JobFailed, NoGrantMessage, map[string]any{})
 	} else if err != nil {
 		return err
 	}

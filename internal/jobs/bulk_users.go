@@ -164,7 +164,7 @@ func (r *bulkRun) run(ctx context.Context) error {
 	zc, err := PartnerClient(ctx, st, r.w.Zoom, a.PartnerID, a.StaffID)
 	switch {
 	case errors.Is(err, store.ErrNoGrant):
-		r.stop("No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again, then start the job anew.", store.RowFailed, 0)
+		r.stop(NoGrantMessage+" Then start the job anew.", store.RowFailed, 0)
 	case err != nil:
 		return err
 	default:

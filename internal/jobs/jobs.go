@@ -80,6 +80,10 @@ func (w *WatchdogWorker) Work(ctx context.Context, job *river.Job[WatchdogArgs])
 	return errors.Join(takeOverStalledBulk(ctx, w.Store, w.River(), w.Log), takeOverStalledSteps(ctx, w.Store, w.River(), w.Log))
 }
 
+// NoGrantMessage is what background work says when it has no way to reach Zoom for a
+// partner.
+const NoGrantMessage = "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again."
+
 // SyncInterval is how often every partner's customers are synced from Zoom.
 const SyncInterval = 30 * time.Minute
 

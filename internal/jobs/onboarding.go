@@ -171,7 +171,7 @@ func (w *OnboardingWorker) Work(ctx context.Context, job *river.Job[OnboardingSt
 	var out store.StepOutcome
 	zc, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, preferred)
 	if errors.Is(err, store.ErrNoGrant) {
-		out, err = store.StepOutcome{Status: store.StepFailed, Error: "No Server-to-Server app is configured and no owner or admin has a working Zoom sign-in: one of them must sign in, then retry."}, nil
+		out, err = store.StepOutcome{Status: store.StepFailed, Error: NoGrantMessage + " Then retry the step."}, nil
 	} else if err == nil {
 		// A step that ran before (a retry, an interrupted or lost attempt) looks before it acts.
 		out, err = w.run(ctx, zc, o, st, ev, st.Attempts > 1)

@@ -102,7 +102,7 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 	}()
 	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again.", map[string]any{}, nil)
+		return finish(store.JobFailed, NoGrantMessage, map[string]any{}, nil)
 	} else if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ type UserPage struct {
 // likePattern makes a LIKE pattern that matches q anywhere, lower-cased, with LIKE's
 // wildcards taken literally.
 func likePattern(q string) string {
-	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
+	return "%" + likeEscaper.Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
 }
 
 // CustomerUsers lists the users of a customer in partnerID's reach from the directory, by
@@ -238,7 +238,7 @@ func (s *Store) SearchUsers(ctx context.Context, partnerID int64, q string, limi
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, "SELECT "+userColumns+userFrom+` WHERE u.search LIKE $1
 			ORDER BY lower(u.email) = $2 DESC, lower(u.email) LIKE $3 DESC, lower(u.email), u.id LIMIT `+strconv.Itoa(limit),
-			likePattern(q), strings.ToLower(q), strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q))+"%")
+			likePattern(q), strings.ToLower(q), likeEscaper.Replace(strings.ToLower(q))+"%")
 		var err error
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CustomerUser])
 		return err

@@ -33,7 +33,6 @@ type SettingsTabPage struct {
 	Head    CustomerHead
 	Rows    []SettingRow
 	Note    string // why settings are not shown (e.g. a free account)
-	Saved   bool
 	Errors  map[string]string
 	CanEdit bool
 }
@@ -79,7 +78,6 @@ type CustomerFormPage struct {
 	Head   CustomerHead
 	Form   map[string]string
 	Errors map[string]string
-	Users  []Option // owner candidates
 }
 
 // NewCustomerPage is the form that creates a customer.

@@ -88,7 +88,6 @@ type OnboardingStepView struct {
 	Badge    string
 	Result   string
 	Error    string
-	ZoomCode int
 	Attempts int
 	When     time.Time
 	RetryURL string
