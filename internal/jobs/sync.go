@@ -27,7 +27,8 @@ type SyncCustomersArgs struct {
 // Kind names the job for River.
 func (SyncCustomersArgs) Kind() string { return "sync_customers" }
 
-// InsertOpts keeps one sync per partner queued or running at a time.
+// InsertOpts gives a sync three attempts. (One sync per partner at a time is the jobs table's
+// unique index: see StartSync.)
 func (SyncCustomersArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3}
 }
@@ -204,14 +205,20 @@ func (w *SyncAllWorker) Work(ctx context.Context, job *river.Job[SyncAllArgs]) e
 }
 
 // StartSync creates a sync job for partnerID (asked by staffID, 0 for the schedule) and
-// enqueues it in the same transaction, with ev as its "job.start" audit event.
+// enqueues it in the same transaction, with ev as its "job.start" audit event. A partner has
+// one customer sync at a time (a unique index says so): when one is already queued or
+// running, that one is returned and nothing is started.
 func StartSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID, staffID int64, ev store.AuditEvent) (store.Job, error) {
 	var by *int64
 	if staffID != 0 {
 		by = &staffID
 	}
-	return st.CreateJob(ctx, partnerID, SyncCustomersArgs{}.Kind(), "Sync customers from Zoom", by, ev,
+	j, err := st.CreateJob(ctx, partnerID, SyncCustomersArgs{}.Kind(), "Sync customers from Zoom", by, ev,
 		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
 			return insert(ctx, rc, tx, SyncCustomersArgs{PartnerID: partnerID, JobID: jobID, StaffID: staffID})
 		})
+	if errors.Is(err, store.ErrConflict) {
+		return st.LatestJob(ctx, partnerID, SyncCustomersArgs{}.Kind())
+	}
+	return j, err
 }

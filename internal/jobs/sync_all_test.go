@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,5 +250,46 @@ func TestSyncAllSyncsEveryPartnerWithAGrant(t *testing.T) {
 	}
 	if want := map[int64]int{northwind.ID: 2, fabrikam.ID: 1}; !maps.Equal(queued, want) {
 		t.Errorf("queued syncs after the second run: %v, want %v", queued, want)
+	}
+}
+
+// A partner has one customer sync at a time: starts racing each other (two clicks, a click
+// and a webhook) all get the same job, and one job row exists. (The River client is not
+// started: the job stays queued.)
+func TestOneCustomerSyncAtATime(t *testing.T) {
+	t.Parallel()
+	e := tnNewSyncEnv(t)
+	ctx := context.Background()
+	p, _ := e.register("owner@northwind.example")
+	ids := make(chan string, 8)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			j, err := jobs.StartSync(ctx, e.st, e.river, p.ID, 0, store.AuditEvent{})
+			ids <- j.ID
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := ""
+	for id := range ids {
+		if first == "" {
+			first = id
+		}
+		if id == "" || id != first {
+			t.Fatalf("racing starts got different jobs: %q and %q", first, id)
+		}
+	}
+	var n int
+	if err := e.super.QueryRow(ctx, "SELECT count(*) FROM jobs WHERE partner_id = $1 AND kind = 'sync_customers'", p.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d customer sync jobs (%v), want 1", n, err)
 	}
 }
