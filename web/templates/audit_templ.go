@@ -351,7 +351,7 @@ func AuditResults(p AuditListPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "<div class=\"table-wrap\"><table data-testid=\"audit-table\"><thead><tr><th class=\"num\">#</th><th>Time (UTC)</th><th>Staff</th><th>Action</th><th>Target</th><th>Customer</th><th>Outcome</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "<div class=\"table-wrap\"><table data-testid=\"audit-table\"><thead><tr><th class=\"num\">#</th><th>Time</th><th>Staff</th><th>Action</th><th>Target</th><th>Customer</th><th>Outcome</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
