@@ -185,7 +185,7 @@ func contains(ids []int64, id int64) bool {
 
 func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	r := templates.CustomerRow{AccountID: c.ZoomAccountID, Name: c.AccountName, OwnerEmail: c.OwnerEmail, Type: c.AccountType,
-		Seats: c.Seats, PayMode: payModeShort(c.PayMode, c.PartnerID != actingPartner, c.PartnerName), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
+		Seats: c.Seats, PayMode: payModeShort(c.PayMode, c.PartnerID != actingPartner), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
 		URL: "/customers/" + url.PathEscape(c.ZoomAccountID)}
 	if r.Name == "" {
 		r.Name = c.ZoomAccountID
@@ -351,11 +351,11 @@ func yesNo(b bool) string {
 }
 
 // payModeShort names a pay mode in a list cell: who pays Zoom. For a reseller's customer
-// (readOnly) the primary that pays is that reseller, named by partner.
-func payModeShort(mode string, readOnly bool, partner string) string {
+// (readOnly) the primary that pays is that reseller (the row's Partner column names it).
+func payModeShort(mode string, readOnly bool) string {
 	switch {
 	case mode == zoom.PayModeMaster && readOnly:
-		return partner + " pays"
+		return "Reseller pays"
 	case mode == zoom.PayModeMaster:
 		return "You pay"
 	case mode == zoom.PayModeSub:
