@@ -42,6 +42,12 @@ type Cluster struct {
 	bin  string
 	cred *syscall.Credential // non-nil when the server runs as another user
 	opts Options
+
+	asked string // when moved, the directory asked for
+
+	// Throwaway clusters (NewThrowaway) only:
+	root string   // the temporary directory made for the cluster, holding the marker
+	lock *os.File // the marker, locked while this process lives
 }
 
 // ErrNoServer means no PostgreSQL server binaries were found on this machine.
@@ -89,6 +95,19 @@ func pgVersion(binDir string) int {
 // Ensure returns the cluster in dir, creating it when dir holds none and starting it when it
 // is not running. The port is chosen once, at creation, and kept in dir/tierdesk.port.
 func Ensure(ctx context.Context, dir string, opts Options) (*Cluster, error) {
+	c, err := place(ctx, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ensure(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// place returns the cluster for dir without touching the disk: the server binaries, the
+// server's user when running as root, and the directory the cluster lives in.
+func place(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	bin, err := FindBinDir()
 	if err != nil {
 		return nil, err
@@ -107,31 +126,44 @@ func Ensure(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 		// then lives in that user's home instead, under a name derived from dir, so the next
 		// run finds the same one.
 		if !c.canReach(ctx, filepath.Dir(dir)) {
-			c.Dir = filepath.Join(home, "tierdesk", fmt.Sprintf("%x", sha256.Sum256([]byte(dir)))[:16], filepath.Base(dir))
+			c.Dir = movedDir(home, dir)
 			c.Moved = true
-		}
-	}
-	dir = c.Dir
-	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		if err := c.initdb(ctx); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	portText, err := os.ReadFile(filepath.Join(dir, "tierdesk.port"))
-	if err != nil {
-		return nil, fmt.Errorf("read port of cluster %s: %w", dir, err)
-	}
-	if c.Port, err = strconv.Atoi(strings.TrimSpace(string(portText))); err != nil {
-		return nil, fmt.Errorf("port file of cluster %s: %w", dir, err)
-	}
-	if !c.Running() {
-		if err := c.Start(ctx); err != nil {
-			return nil, err
+			c.asked = dir
 		}
 	}
 	return c, nil
+}
+
+// movedDir is where the cluster asked for in dir lives when the server's user, whose home is
+// home, cannot reach dir: a directory of its own under home/tierdesk, named by a hash of dir.
+func movedDir(home, dir string) string {
+	return filepath.Join(home, "tierdesk", fmt.Sprintf("%x", sha256.Sum256([]byte(dir)))[:16], filepath.Base(dir))
+}
+
+// ensure creates the cluster in c.Dir unless it holds one, reads its port and starts it
+// unless it runs.
+func (c *Cluster) ensure(ctx context.Context) error {
+	dir := c.Dir
+	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err := c.initdb(ctx); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	portText, err := os.ReadFile(filepath.Join(dir, "tierdesk.port"))
+	if err != nil {
+		return fmt.Errorf("read port of cluster %s: %w", dir, err)
+	}
+	if c.Port, err = strconv.Atoi(strings.TrimSpace(string(portText))); err != nil {
+		return fmt.Errorf("port file of cluster %s: %w", dir, err)
+	}
+	if !c.Running() {
+		if err := c.Start(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func systemUserCred(name string) (*syscall.Credential, string, error) {
@@ -173,6 +205,11 @@ func (c *Cluster) initdb(ctx context.Context) error {
 	}
 	for _, d := range made {
 		if err := c.chown(d); err != nil {
+			return err
+		}
+	}
+	if c.Moved {
+		if err := linkThrowaway(c.asked, c.Dir); err != nil {
 			return err
 		}
 	}

@@ -25,16 +25,7 @@ func TestEnsureKeepsTheClusterAndWorksAroundClosedDirectories(t *testing.T) {
 		}
 	}
 	want := filepath.Join(parent, "data", "pg")
-	c, err := Ensure(ctx, want, Options{Throwaway: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Stop()
-		if c.Moved {
-			os.RemoveAll(filepath.Dir(c.Dir))
-		}
-	})
+	c := track(t, func() (*Cluster, error) { return Ensure(ctx, want, Options{Throwaway: true}) }, stopAndRemove)
 	if os.Geteuid() == 0 {
 		if !c.Moved || strings.HasPrefix(c.Dir, parent) {
 			t.Fatalf("as root with a closed directory the cluster should move: dir %s moved %v", c.Dir, c.Moved)
