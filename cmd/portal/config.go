@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/secret"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -35,6 +36,8 @@ type config struct {
 	ZoomPlan           string          // ZOOM_PLAN: the partner accounts' Zoom plan, whose rate limits apply
 	ZoomLimits         zoom.Limits     // the limits of ZoomPlan
 	ZoomRateShare      float64         // ZOOM_RATE_SHARE: the part of those limits Tierdesk allows itself
+	AuditCheckpoints   string          // PORTAL_AUDIT_CHECKPOINTS: file the signed chain heads are appended to ("" logs them only)
+	CheckpointInterval time.Duration   // PORTAL_AUDIT_CHECKPOINT_INTERVAL: how often chain heads are checkpointed
 }
 
 // composeDemoKey is the key docker-compose.yml ships for the sandbox; it is refused for real Zoom.
@@ -149,6 +152,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if err != nil || !(c.ZoomRateShare > 0 && c.ZoomRateShare <= 1) {
 		return nil, &configError{"ZOOM_RATE_SHARE", fmt.Sprintf("%q is not a share in (0, 1]", share), "set it to the part of Zoom's rate limits Tierdesk may use, e.g. 0.5 or 50%"}
+	}
+	c.AuditCheckpoints = env("PORTAL_AUDIT_CHECKPOINTS", "")
+	interval := env("PORTAL_AUDIT_CHECKPOINT_INTERVAL", "1m")
+	if c.CheckpointInterval, err = time.ParseDuration(interval); err != nil || c.CheckpointInterval <= 0 {
+		return nil, &configError{"PORTAL_AUDIT_CHECKPOINT_INTERVAL", fmt.Sprintf("%q is not a positive duration", interval), "set it like 1m or 30s"}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, &configError{"PORTAL_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat), "set it to text or json"}

@@ -36,6 +36,7 @@ func TestConfigErrorsNameTheSettingInOneLine(t *testing.T) {
 		{"share too big", map[string]string{"ZOOM_RATE_SHARE": "1.5"}, "ZOOM_RATE_SHARE"},
 		{"share zero", map[string]string{"ZOOM_RATE_SHARE": "0"}, "ZOOM_RATE_SHARE"},
 		{"share not a number", map[string]string{"ZOOM_RATE_SHARE": "half"}, "ZOOM_RATE_SHARE"},
+		{"bad checkpoint interval", map[string]string{"PORTAL_AUDIT_CHECKPOINT_INTERVAL": "soon"}, "PORTAL_AUDIT_CHECKPOINT_INTERVAL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

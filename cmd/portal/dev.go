@@ -19,15 +19,17 @@ import (
 
 // devCommand is `make run`: with no DATABASE_URL it starts (or reuses) a PostgreSQL cluster
 // under PORTAL_DATA_DIR (default ./.data); with no Zoom credentials it embeds the Zoom
-// sandbox seeded with demo data and registers the demo partners and their staff; then it
-// serves the portal and prints the URL and the demo sign-ins. Ctrl-C stops everything, and
-// the next run finds the same data.
+// sandbox seeded with demo data and registers the demo partners and their staff; with no
+// PORTAL_AUDIT_CHECKPOINTS it appends the audit checkpoints to audit-checkpoints.ndjson in
+// the data directory; then it serves the portal and prints the URL and the demo sign-ins.
+// Ctrl-C stops everything, and the next run finds the same data.
 func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	dataDir := getenv("PORTAL_DATA_DIR")
 	if dataDir == "" {
 		dataDir = ".data"
 	}
-	needDir := getenv("DATABASE_URL") == "" || getenv("PORTAL_SECRET_KEY") == "" || getenv("PORTAL_SANDBOX_STATE") == ""
+	needDir := getenv("DATABASE_URL") == "" || getenv("PORTAL_SECRET_KEY") == "" || getenv("PORTAL_SANDBOX_STATE") == "" ||
+		getenv("PORTAL_AUDIT_CHECKPOINTS") == ""
 	if needDir {
 		if err := os.MkdirAll(dataDir, 0o755); err != nil {
 			return err
@@ -65,6 +67,9 @@ func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr 
 			return err
 		}
 		vars["PORTAL_SECRET_KEY"] = key
+	}
+	if getenv("PORTAL_AUDIT_CHECKPOINTS") == "" {
+		vars["PORTAL_AUDIT_CHECKPOINTS"] = filepath.Join(dataDir, "audit-checkpoints.ndjson")
 	}
 	realZoom := getenv("ZOOM_CLIENT_ID") != "" && getenv("ZOOM_CLIENT_SECRET") != ""
 	if !realZoom {

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "tierdesk portal", version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: portal [serve | migrate up|status | audit verify [--partner ID] | sandbox | dev | devdb exec -- CMD | version]")
+		fmt.Fprintln(stdout, "usage: portal [serve | migrate up|status | audit verify [--partner ID] [--checkpoints FILE] [--expect P:S:H] | sandbox | dev | devdb exec -- CMD | version]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)

@@ -65,6 +65,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 			"give the portal a login of its own that is a member of " + store.AppRole + " only (README: Database roles), and put the owner in MIGRATE_DATABASE_URL"}
 	}
 	st := store.New(pool, cfg.Keys)
+	// Chain heads anchored outside the database. Stopped (with a last checkpoint) after the
+	// HTTP server and the jobs, which write events, and before the pool closes.
+	stopCheckpoints, err := startCheckpoints(ctx, st, cfg.AuditCheckpoints, cfg.CheckpointInterval, log.With("component", "audit"))
+	if err != nil {
+		return err
+	}
+	defer stopCheckpoints()
 
 	// The Zoom sandbox, when configured, runs in-process on its own address, like Zoom would.
 	var sb *sandbox.Sandbox

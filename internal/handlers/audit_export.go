@@ -22,7 +22,8 @@ func (h *Handlers) auditExportCSV(w http.ResponseWriter, r *http.Request) error 
 }
 
 // auditExportNDJSON streams the current filter's events as NDJSON (GET /audit.ndjson), one
-// event per line, ending with a {"chain_head": ...} line.
+// event per line, ending with a {"chain_head": ...} line: the partner's chain head, signed as
+// a checkpoint (store.SignCheckpoint) that `portal audit verify --checkpoints` checks.
 func (h *Handlers) auditExportNDJSON(w http.ResponseWriter, r *http.Request) error {
 	return h.auditExport(w, r, "ndjson")
 }
@@ -94,7 +95,13 @@ func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request, format st
 		cw.Flush()
 		return cw.Error()
 	}
-	return enc.Encode(map[string]any{"chain_head": map[string]any{"partner_id": head.PartnerID, "seq": head.Seq, "hash": hex.EncodeToString(head.Hash)}, "events": n})
+	// The head, signed: `portal audit verify --checkpoints FILE` takes the export as a checkpoint.
+	cp, err := h.store.SignCheckpoint(head, h.cfg.Now())
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "audit export failed", slog.String("error", err.Error()))
+		panic(http.ErrAbortHandler)
+	}
+	return enc.Encode(map[string]any{"chain_head": cp, "events": n})
 }
 
 // exportedEvent is an event as NDJSON carries it: hashes in hex, details as an object.
