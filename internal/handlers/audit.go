@@ -153,6 +153,20 @@ var actionLabels = map[string]string{
 	"onboarding.retry": "Retried a step", "onboarding.skip": "Skipped a step", "onboarding.abandon": "Abandoned onboarding",
 }
 
+// actingPartner names the partner above that made a change to this partner's own account, for
+// an event copied into this partner's log (store.appendAudit), or "".
+func actingPartner(e store.AuditEvent) string {
+	var d struct {
+		ActingPartner struct {
+			Partner string `json:"partner"`
+		} `json:"acting_partner"`
+	}
+	if json.Unmarshal(e.Details, &d) != nil {
+		return ""
+	}
+	return d.ActingPartner.Partner
+}
+
 func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 	r := templates.AuditRow{Seq: e.Seq, Time: e.OccurredAt, Staff: e.StaffEmail, Action: e.Action, ActionLabel: actionLabels[e.Action], Customer: e.CustomerID,
 		Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
@@ -162,6 +176,9 @@ func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 		if e.External {
 			r.Staff = "Zoom"
 		}
+	}
+	if by := actingPartner(e); by != "" {
+		r.Staff += " (" + by + ")"
 	}
 	switch {
 	case e.TargetLabel != "" && e.TargetType != "":

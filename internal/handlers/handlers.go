@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
@@ -56,6 +57,7 @@ type Handlers struct {
 	metrics  *metrics
 	zoom     *zoom.Service
 	river    *river.Client[pgx.Tx]
+	mux      *chi.Mux // the router, for middleware that needs a request's route before routing
 }
 
 // New returns the portal's HTTP handler.

@@ -131,6 +131,10 @@ func (h *Handlers) uploadImport(w http.ResponseWriter, r *http.Request) error {
 	rows, hasCustomer, err := parseImportCSV(data, p.Kind)
 	var fe *fileError
 	switch {
+	case errors.As(err, &fe) && fe.notText != "":
+		p.FileError = fe.msg
+		h.refuseFile(r, "file", hdr.Filename, fe)
+		return h.renderImports(w, r, http.StatusBadRequest, p)
 	case errors.As(err, &fe):
 		p.FileError = fe.msg
 		return h.renderImports(w, r, http.StatusUnprocessableEntity, p)

@@ -8,8 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -27,8 +27,23 @@ type csvRow struct {
 	email, first, last, typ, action, customerID string
 }
 
+// notTextFile is the refusal of an uploaded file that is not UTF-8 text (input.Locate found
+// where), or nil when it is text.
+func notTextFile(data []byte) *fileError {
+	line, reason := input.Locate(data)
+	if reason == "" {
+		return nil
+	}
+	return &fileError{msg: fmt.Sprintf("The file is not UTF-8 text: line %d %s. Save it from your spreadsheet as \"CSV UTF-8\" and upload it again.", line, reason),
+		notText: reason, line: line}
+}
+
 // fileError is a problem with the whole file, for the upload form.
-type fileError struct{ msg string }
+type fileError struct {
+	msg     string
+	notText string // why the content is not text (input.Reason's words), when that is the problem
+	line    int    // where, when notText
+}
 
 func (e *fileError) Error() string { return e.msg }
 
@@ -60,23 +75,23 @@ var requiredColumns = map[string][]string{
 // problem with the file as a whole is a *fileError.
 func parseImportCSV(data []byte, kind string) ([]csvRow, bool, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte order mark from spreadsheet programs
-	if !utf8.Valid(data) {
-		return nil, false, &fileError{"The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\"."}
+	if fe := notTextFile(data); fe != nil {
+		return nil, false, fe
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord, cr.LazyQuotes, cr.TrimLeadingSpace = -1, true, true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, false, &fileError{"The file is empty."}
+		return nil, false, &fileError{msg: "The file is empty."}
 	}
 	if err != nil {
-		return nil, false, &fileError{"The file is not valid CSV: " + err.Error()}
+		return nil, false, &fileError{msg: "The file is not valid CSV: " + err.Error()}
 	}
 	cols := map[string]int{}
 	for i, h := range header {
 		if col, ok := headerColumn(h); ok {
 			if _, dup := cols[col]; dup {
-				return nil, false, &fileError{fmt.Sprintf("The header names the column %q twice.", col)}
+				return nil, false, &fileError{msg: fmt.Sprintf("The header names the column %q twice.", col)}
 			}
 			cols[col] = i
 		}
@@ -88,7 +103,7 @@ func parseImportCSV(data []byte, kind string) ([]csvRow, bool, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, false, &fileError{"The first row must name the columns; missing: " + strings.Join(missing, ", ") +
+		return nil, false, &fileError{msg: "The first row must name the columns; missing: " + strings.Join(missing, ", ") +
 			". Expected: " + strings.Join(requiredColumns[kind], ", ") + ", and optionally customer."}
 	}
 	_, hasCustomer := cols["customer"]
@@ -107,19 +122,19 @@ func parseImportCSV(data []byte, kind string) ([]csvRow, bool, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, false, &fileError{fmt.Sprintf("Line %d is not valid CSV: %v", line, err)}
+			return nil, false, &fileError{msg: fmt.Sprintf("Line %d is not valid CSV: %v", line, err)}
 		}
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
 		if len(rows) == MaxImportRows {
-			return nil, false, &fileError{fmt.Sprintf("The file has more than %d rows: split it.", MaxImportRows)}
+			return nil, false, &fileError{msg: fmt.Sprintf("The file has more than %d rows: split it.", MaxImportRows)}
 		}
 		rows = append(rows, csvRow{line: line, email: cell(rec, "email"), first: cell(rec, "first_name"), last: cell(rec, "last_name"),
 			typ: cell(rec, "type"), action: cell(rec, "action"), customerID: cell(rec, "customer")})
 	}
 	if len(rows) == 0 {
-		return nil, false, &fileError{"The file has a header but no rows."}
+		return nil, false, &fileError{msg: "The file has a header but no rows."}
 	}
 	return rows, hasCustomer, nil
 }

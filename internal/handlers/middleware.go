@@ -14,6 +14,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tierdesk/tierdesk/internal/input"
 )
 
 // metrics are the portal's HTTP metrics.
@@ -24,6 +26,8 @@ type metrics struct {
 	// sign-in, an unknown or used state): anyone can send those, so they are counted and
 	// logged, not written to the append-only audit log.
 	signInRefused *prometheus.CounterVec
+	// inputRefused counts requests refused because they carried something that is not text.
+	inputRefused *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -38,8 +42,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		signInRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tierdesk_signin_refused_total", Help: "Sign-in callbacks refused before a pending sign-in was found, by reason.",
 		}, []string{"reason"}),
+		inputRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tierdesk_input_refused_total", Help: "Requests refused because their path, query, form or webhook body was not text (invalid UTF-8 or NUL), by where.",
+		}, []string{"where"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.signInRefused)
+	reg.MustRegister(m.requests, m.duration, m.signInRefused, m.inputRefused)
 	return m
 }
 
@@ -59,8 +66,9 @@ func (h *Handlers) accessLog(next http.Handler) http.Handler {
 			route = rc.RoutePattern()
 		}
 		elapsed := time.Since(start)
-		h.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
-		h.metrics.duration.WithLabelValues(r.Method, route).Observe(elapsed.Seconds())
+		method := metricMethod(r.Method)
+		h.metrics.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		h.metrics.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 			return
 		}
@@ -70,10 +78,29 @@ func (h *Handlers) accessLog(next http.Handler) http.Handler {
 		}
 		h.log.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", middleware.GetReqID(r.Context())),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+			slog.String("method", method), slog.String("path", logPath(r.URL.Path)), slog.String("route", route),
 			slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
 			slog.Duration("duration", elapsed), slog.String("remote", h.clientIP(r)))
 	})
+}
+
+// metricMethod is a request's method as a metrics label: the methods of HTTP itself, and
+// "OTHER" for any other name, which a client may make up at will (each would be a new series).
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// logPath is a path for the log: itself, or escaped when it is not text.
+func logPath(p string) string {
+	if input.Reason(p) == "" {
+		return p
+	}
+	return input.Quote(p)
 }
 
 // clientIP is the address the request came from: the peer's, or, when the peer is a trusted
@@ -188,13 +215,20 @@ func (h *Handlers) limitBody(next http.Handler) http.Handler {
 // look like to be kept; anything else is replaced by one of ours.
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,64}$`)
 
-// cleanRequestID drops an incoming X-Request-Id that is not a plain token, so that no
-// client-chosen text reaches logs and the audit log through it.
-func cleanRequestID(next http.Handler) http.Handler {
+// cleanRequestID keeps an incoming X-Request-Id only from a trusted proxy
+// (PORTAL_TRUSTED_PROXIES) and only when it is a plain token; any other request gets an id of
+// ours, so that no client-chosen text reaches the logs and the audit log through it.
+func (h *Handlers) cleanRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && !requestIDPattern.MatchString(id) {
+		if id := r.Header.Get(middleware.RequestIDHeader); id != "" && (!h.fromTrustedProxy(r) || !requestIDPattern.MatchString(id)) {
 			r.Header.Del(middleware.RequestIDHeader)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// fromTrustedProxy reports whether the request's peer is one of PORTAL_TRUSTED_PROXIES.
+func (h *Handlers) fromTrustedProxy(r *http.Request) bool {
+	addr, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && h.trusted(addr.Addr().Unmap())
 }

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 // A panic in a handler becomes the plain 500 page: no stack or panic text reaches the
@@ -46,6 +49,33 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 		}
 		if rec.Header().Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("%s: nosniff missing", base)
+		}
+	}
+}
+
+// An upstream X-Request-Id is kept only from a trusted proxy, and only when it is a plain
+// token; any other request gets an id of the portal's own.
+func TestRequestIDFromTrustedProxiesOnly(t *testing.T) {
+	h := &Handlers{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	var got string
+	chain := h.cleanRequestID(middleware.RequestID(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		got = middleware.GetReqID(r.Context())
+	})))
+	for _, c := range []struct {
+		peer, id string
+		kept     bool
+	}{
+		{"10.1.2.3:4000", "lb-7f3a9c", true},
+		{"10.1.2.3:4000", "has spaces and <html>", false},
+		{"192.0.2.7:4000", "lb-7f3a9c", false},
+		{"[::ffff:10.0.0.1]:4000", "lb-7f3a9c", true},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = c.peer
+		req.Header.Set(middleware.RequestIDHeader, c.id)
+		chain.ServeHTTP(httptest.NewRecorder(), req)
+		if (got == c.id) != c.kept || got == "" {
+			t.Errorf("peer %s sending %q: request id %q, want kept=%v", c.peer, c.id, got, c.kept)
 		}
 	}
 }

@@ -214,10 +214,14 @@ func usersText(users []store.NewUserInput) string {
 	var b strings.Builder
 	cw := csv.NewWriter(&b)
 	for _, u := range users {
-		_ = cw.Write([]string{u.Email, u.FirstName, u.LastName, map[int]string{zoom.UserLicensed: "licensed", zoom.UserUnassigned: "unassigned"}[u.Type]})
+		rec := []string{u.Email, u.FirstName, u.LastName}
+		if typ := map[int]string{zoom.UserLicensed: "licensed", zoom.UserUnassigned: "unassigned"}[u.Type]; typ != "" {
+			rec = append(rec, typ) // basic, the default, is left out
+		}
+		_ = cw.Write(rec)
 	}
 	cw.Flush()
-	return strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), ",\n", "\n")
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // wizardPage shows one step of a draft (GET /customers/new/{draftId}/{step}).
@@ -342,6 +346,8 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 		return errNotFound
 	}
 	var upload []byte
+	var uploadName string
+	status := http.StatusUnprocessableEntity // of a step with problems; 400 for a file that is not text
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var tooBig *http.MaxBytesError
@@ -351,8 +357,9 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 			}
 			return &pageError{status: http.StatusBadRequest, title: "Unreadable form", message: "Tierdesk could not read what you sent. Nothing was changed.", cause: err}
 		}
-		if f, _, err := r.FormFile("file"); err == nil {
+		if f, hdr, err := r.FormFile("file"); err == nil {
 			upload, _ = io.ReadAll(io.LimitReader(f, 1<<20))
+			uploadName = hdr.Filename
 			_ = f.Close()
 		}
 	} else if err := parseForm(r); err != nil {
@@ -427,9 +434,11 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 	case "users":
 		read("users")
 		if len(upload) > 0 {
-			text, msg := csvUpload(upload)
-			if msg != "" {
-				errs["file"] = msg
+			text, fe := csvUpload(upload)
+			if fe != nil {
+				errs["file"] = fe.msg
+				h.refuseFile(r, "file", uploadName, fe)
+				status = http.StatusBadRequest
 			} else {
 				form["users"] = strings.TrimSpace(strings.TrimSpace(form["users"]) + "\n" + text)
 			}
@@ -444,7 +453,7 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 		f.Users = users
 	}
 	if len(errs) > 0 {
-		return h.renderWizard(w, r, http.StatusUnprocessableEntity, o, step, form, errs)
+		return h.renderWizard(w, r, status, o, step, form, errs)
 	}
 	if stepIndex(step) > stepIndex(f.Reached) {
 		f.Reached = step
@@ -502,13 +511,14 @@ func licenceProblem(users []store.NewUserInput, plan *store.PlanChoice) string {
 	return ""
 }
 
-// csvUpload turns an uploaded file of first users into the users step's lines.
-func csvUpload(data []byte) (string, string) {
+// csvUpload turns an uploaded file of first users into the users step's lines; a file that is
+// not text is a *fileError.
+func csvUpload(data []byte) (string, *fileError) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		return "", "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8\"."
+	if fe := notTextFile(data); fe != nil {
+		return "", fe
 	}
-	return strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n")), ""
+	return strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n")), nil
 }
 
 // parseFirstUsers reads the users step: one user per line as CSV, "email, first name, last

@@ -14,7 +14,9 @@ import (
 // routes is the whole HTTP surface of the portal, with the guards of each group beside it.
 func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 	r := chi.NewRouter()
-	r.Use(cleanRequestID, middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody)
+	h.mux = r
+	r.Use(h.cleanRequestID, middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody,
+		h.refuseBadInput)
 	r.NotFound(h.wrap(h.notFound))
 	r.MethodNotAllowed(h.wrap(h.methodNotAllowed))
 

@@ -181,13 +181,15 @@ func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) error {
 // 404, audited as denied.
 func (h *Handlers) templateTarget(r *http.Request, raw string, action policy.Action) (store.SettingsTemplate, error) {
 	a := staffFrom(r.Context())
-	id, err := strconv.ParseInt(raw, 10, 64)
 	var t store.SettingsTemplate
-	if err == nil {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		err = store.ErrNotFound // not a number, or out of range: no template has it
+	} else {
 		t, err = h.store.SettingsTemplateByID(r.Context(), a.Partner.ID, id)
 	}
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) || id == 0 {
+		if errors.Is(err, store.ErrNotFound) {
 			h.deny(r, action, target{Type: "settings_template", ID: raw}, "not found or out of reach")
 			return t, errNotFound
 		}

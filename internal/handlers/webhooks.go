@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
@@ -73,15 +74,13 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return reject(http.StatusRequestEntityTooLarge, "webhook body too large")
 	}
-	var env webhookEnvelope
-	var p webhookPayload
-	if err := json.Unmarshal(body, &env); err != nil || env.Event == "" {
-		return reject(http.StatusBadRequest, "not a Zoom webhook event")
-	}
-	if len(env.Payload) > 0 {
-		if err := json.Unmarshal(env.Payload, &p); err != nil {
-			return reject(http.StatusBadRequest, "malformed payload")
+	env, p, err := parseWebhook(body)
+	if err != nil {
+		var nt *notTextError
+		if errors.As(err, &nt) {
+			h.metrics.inputRefused.WithLabelValues("webhook").Inc()
 		}
+		return reject(http.StatusBadRequest, err.Error())
 	}
 	partnerID, secret, err := h.webhookPartner(r, p.AccountID, ts, body, sig)
 	if err != nil {
@@ -105,7 +104,7 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	digest := sha256.Sum256(body)
 	ev := store.WebhookEvent{Event: env.Event, EventTS: env.EventTS, Digest: digest[:], AccountID: p.AccountID, Operator: p.Operator, OperatorID: p.OperatorID,
 		CreationType: p.CreationType, Object: p.Object, OldObject: p.OldObject,
-		RequestID: middleware.GetReqID(ctx), IP: h.clientIP(r), UserAgent: r.UserAgent()}
+		RequestID: middleware.GetReqID(ctx), IP: h.clientIP(r), UserAgent: printable(r.UserAgent())}
 	if env.Event == "app_deauthorized" {
 		// Its fields (user_id, client_id, ...) sit in the payload itself.
 		var all map[string]any
@@ -125,6 +124,32 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// parseWebhook reads a webhook body: Zoom's envelope and the payload fields Tierdesk uses. Its
+// errors are the plain reasons given to the sender. Text that PostgreSQL cannot hold (invalid
+// UTF-8, a NUL, escaped or not) is refused here, before anything is looked up or stored: such
+// an event can never be recorded, so a 400 tells the sender not to try again.
+func parseWebhook(body []byte) (webhookEnvelope, webhookPayload, error) {
+	var env webhookEnvelope
+	var p webhookPayload
+	if where, reason := input.JSON(body); reason != "" {
+		return env, p, &notTextError{where: where, reason: reason}
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.Event == "" {
+		return env, p, errors.New("not a Zoom webhook event")
+	}
+	if len(env.Payload) > 0 {
+		if err := json.Unmarshal(env.Payload, &p); err != nil {
+			return env, p, errors.New("malformed payload")
+		}
+	}
+	return env, p, nil
+}
+
+// notTextError is a webhook body holding something that is not text.
+type notTextError struct{ where, reason string }
+
+func (e *notTextError) Error() string { return "the event's " + e.where + " " + e.reason }
 
 // webhookPartner finds the partner whose Secret Token signed the body. The endpoint URL each
 // partner gives Zoom names it (?partner=ID, shown on /settings); without that, the partners the

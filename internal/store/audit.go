@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/secret"
 )
 
@@ -153,8 +155,14 @@ func RedactDetails(details any) (json.RawMessage, error) {
 
 func redact(v any) any {
 	switch t := v.(type) {
+	case string:
+		return safeText(t)
 	case map[string]any:
 		for k, val := range t {
+			if sk := safeText(k); sk != k {
+				delete(t, k)
+				k = sk
+			}
 			if secretKey.MatchString(k) {
 				if val != nil && val != "" {
 					t[k] = Redacted
@@ -171,11 +179,103 @@ func redact(v any) any {
 	return v
 }
 
-// appendAudit appends e to its partner's chain inside tx. Writers of one partner take a
+// appendAudit appends e to its partner's chain inside tx and returns it as stored. When e
+// concerns the own Zoom account of a partner directly below e's partner (a distributor
+// changing a reseller primary, which is its sub account), the event is also appended to that
+// partner's chain, in the same transaction: the partner whose account it is sees it too, with
+// the acting partner named (see ownAccountOf). Denied events are not copied: nothing was done.
+func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
+	below, err := s.ownAccountOf(ctx, tx, e)
+	if err != nil {
+		return e, err
+	}
+	if below.id != 0 {
+		if e.Details, err = withDetails(e.Details, map[string]any{"also_recorded_for": map[string]any{"partner_id": below.id, "partner": below.name}}); err != nil {
+			return e, err
+		}
+	}
+	out, err := s.appendOne(ctx, tx, e)
+	if err != nil || below.id == 0 {
+		return out, err
+	}
+	m := out
+	m.PartnerID, m.StaffID, m.Seq, m.PrevHash, m.Hash, m.KeyID = below.id, nil, 0, nil, nil, ""
+	m.Details, err = withDetails(e.Details, map[string]any{
+		"acting_partner": map[string]any{"partner_id": out.PartnerID, "partner": below.parentName},
+		"copy_of":        map[string]any{"partner_id": out.PartnerID, "seq": out.Seq}})
+	if err != nil {
+		return out, err
+	}
+	if err := setActingPartner(ctx, tx, below.id); err != nil {
+		return out, err
+	}
+	if _, err := s.appendOne(ctx, tx, m); err != nil {
+		return out, fmt.Errorf("copy audit event to the chain of partner %d: %w", below.id, err)
+	}
+	return out, setActingPartner(ctx, tx, out.PartnerID)
+}
+
+// partnerBelow is a partner registered directly below another one.
+type partnerBelow struct {
+	id               int64
+	name, parentName string
+}
+
+// ownAccountOf returns the partner whose own Zoom account e concerns, when that partner is
+// directly below e's partner (its account is one of e's partner's sub accounts) and e records
+// a change e's partner made or tried at Zoom (a customer.* or user.* action that was not
+// denied, not seen from Zoom, and not Tierdesk's own notes); else a zero partnerBelow.
+func (s *Store) ownAccountOf(ctx context.Context, tx pgx.Tx, e AuditEvent) (partnerBelow, error) {
+	var b partnerBelow
+	zoomChange := (strings.HasPrefix(e.Action, "customer.") || strings.HasPrefix(e.Action, "user.")) && e.Action != "customer.notes"
+	if e.CustomerID == "" || e.PartnerID == SystemChain || e.Outcome == OutcomeDenied || e.External || !zoomChange {
+		return b, nil
+	}
+	err := tx.QueryRow(ctx, `SELECT c.id, c.name, p.name FROM partners c JOIN partners p ON p.id = c.parent_id
+		WHERE c.zoom_account_id = $1 AND c.parent_id = $2`, e.CustomerID, e.PartnerID).Scan(&b.id, &b.name, &b.parentName)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return partnerBelow{}, nil
+	}
+	if err != nil {
+		return b, fmt.Errorf("look up the partner of account %s: %w", e.CustomerID, err)
+	}
+	return b, nil
+}
+
+// setActingPartner makes the rest of tx act for partnerID (row-level security reads it).
+func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
+	return err
+}
+
+// withDetails returns details (a JSON object, or empty) with the keys of add set.
+func withDetails(details json.RawMessage, add map[string]any) (json.RawMessage, error) {
+	m := map[string]any{}
+	if len(bytes.TrimSpace(details)) > 0 && string(details) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(details))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("audit details: %w", err)
+		}
+		if obj, ok := v.(map[string]any); ok {
+			m = obj
+		} else {
+			m["value"] = v
+		}
+	}
+	for k, v := range add {
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// appendOne appends e to its partner's chain inside tx. Writers of one partner take a
 // transaction-level advisory lock on that partner's chain, so they serialize (no gaps, no
 // forks) while other partners proceed; the database's trigger then checks that the event
-// follows the head and moves the head. It returns the event as stored.
-func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
+// follows the head and moves the head. Text that PostgreSQL cannot hold (invalid UTF-8, NUL:
+// a refused probe's value) is stored escaped, so that no event is lost to it.
+func (s *Store) appendOne(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
 	if e.Action == "" || e.Outcome == "" {
 		return e, fmt.Errorf("audit event %q of partner %d needs an action and an outcome", e.Action, e.PartnerID)
 	}
@@ -184,6 +284,10 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 		return e, err
 	}
 	e.Details = details
+	for _, f := range []*string{&e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action, &e.TargetType, &e.TargetID,
+		&e.TargetLabel, &e.CustomerID, &e.ZoomMessage, &e.RequestID, &e.IP, &e.UserAgent, &e.JobID} {
+		*f = safeText(*f)
+	}
 	e.ZoomMessage = truncate(e.ZoomMessage, 1000)
 	e.UserAgent = truncate(e.UserAgent, 500)
 	e.RequestID = truncate(e.RequestID, 100)
@@ -215,6 +319,14 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 		return e, fmt.Errorf("append audit event: %w", err)
 	}
 	return e, nil
+}
+
+// safeText is s, or its escaped form when PostgreSQL's text cannot hold it.
+func safeText(s string) string {
+	if input.Reason(s) == "" {
+		return s
+	}
+	return input.Quote(s)
 }
 
 func truncate(s string, n int) string {

@@ -198,9 +198,8 @@ func (f CustomerFilter) listQuery(reach []int64, limit int) (string, []any, list
 	if o.desc {
 		cmp, dir = "<", "DESC"
 	}
-	if cur := strings.SplitN(strings.TrimPrefix(f.After, "~"), "\x00", 2); len(cur) == 2 {
-		id, _ := strconv.ParseInt(cur[1], 10, 64)
-		conds = append(conds, "("+key+", c.id) "+cmp+" ("+arg(o.read(cur[0]))+", "+arg(id)+")")
+	if sortKey, id, ok := readCursor(f.After); ok {
+		conds = append(conds, "("+key+", c.id) "+cmp+" ("+arg(o.read(sortKey))+", "+arg(id)+")")
 	}
 	where := strings.Join(conds, " AND ")
 	if where != "" {
@@ -298,9 +297,9 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 		if len(cs) > limit {
 			cs = cs[:limit]
 			last := cs[limit-1]
-			page.Next = o.write(last.SortKey) + "\x00" + strconv.FormatInt(last.ID, 10)
+			page.Next = o.write(last.SortKey) + cursorSep + strconv.FormatInt(last.ID, 10)
 			if o.key == "score" {
-				page.Next = "~" + o.write(last.Score) + "\x00" + strconv.FormatInt(last.ID, 10)
+				page.Next = "~" + o.write(last.Score) + cursorSep + strconv.FormatInt(last.ID, 10)
 			}
 		}
 		for _, c := range cs {
@@ -421,4 +420,22 @@ func (s *Store) PartnerTree(ctx context.Context, partnerID int64) ([]TreeNode, e
 		return nil, fmt.Errorf("tree of partner %d: %w", partnerID, err)
 	}
 	return nodes, nil
+}
+
+// cursorSep separates a list cursor's sort key from the row id after it. The id is digits, so
+// the last separator is the one: the key may hold anything, itself included.
+const cursorSep = "."
+
+// readCursor splits a list cursor ("[~]sortkey.id") into its sort key and id.
+func readCursor(after string) (string, int64, bool) {
+	after = strings.TrimPrefix(after, "~")
+	i := strings.LastIndex(after, cursorSep)
+	if i < 0 {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(after[i+len(cursorSep):], 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return after[:i], id, true
 }
