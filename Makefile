@@ -5,15 +5,66 @@ GO ?= go
 PORTAL := $(GO) run ./cmd/portal
 CHROME ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test check generate build bench deps-postgres deps-chromium clean-data
+# The go test step of `make test`, against a throwaway PostgreSQL that is removed when it ends.
+GOTEST = CHROME_PATH=$(CHROME) $(PORTAL) devdb exec -- $(GO) test -race -count=1 -timeout 15m
+# test-stress: how many runs, and which packages.
+N ?= 3
+PKGS ?= ./...
+# fuzz: how long each fuzz test runs (`make test` gives each a short FUZZTIME_TEST).
+FUZZTIME ?= 1m
+FUZZTIME_TEST ?= 2s
+
+.PHONY: run test test-stress fuzz check generate build bench deps-postgres deps-chromium clean-data
 
 ## run: start PostgreSQL (under ./.data), the Zoom sandbox and the portal; print the URL and demo sign-ins.
 run: deps-postgres
 	$(PORTAL) dev
 
-## test: checks, then every test (with -race) against a throwaway PostgreSQL and a headless Chromium.
+## test: checks, then every test (with -race) against a throwaway PostgreSQL and a headless Chromium,
+## then every fuzz test for a short while (FUZZTIME_TEST each).
 test: deps-postgres deps-chromium check
-	CHROME_PATH=$(CHROME) $(PORTAL) devdb exec -- $(GO) test -race -count=1 -timeout 15m ./...
+	$(GOTEST) ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
+
+## fuzz: every fuzz test (func Fuzz* in a *_test.go) for FUZZTIME each, one after another
+## (make fuzz FUZZTIME=10m). A failing input is saved under the package's testdata/fuzz: commit
+## it with the fix, so that the plain test run replays it. None needs a database.
+fuzz:
+	@start=$$SECONDS; n=0; \
+	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | sort); do \
+	  for name in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	    n=$$((n+1)); \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s -parallel 2 ./$$(dirname $$f) 2>&1) \
+	      || { echo "$$out"; echo "fuzz: $$name (./$$(dirname $$f)) FAILED"; exit 1; }; \
+	  done; \
+	done; \
+	echo "fuzz: $$n fuzz tests passed, $(FUZZTIME) each, in $$((SECONDS - start))s"
+
+## test-stress: the tests of `make test` N times in a row (N=3) while two CPU burners load the
+## machine, stopping at the first failing run; PKGS=./internal/devdb narrows it. A flaky test is a bug.
+# Each run is a job of its own (set -m: its own process group), so that an interrupt of make
+# (Ctrl-C, SIGTERM, SIGHUP) reaches all of it as an interrupt, however the shell got it, and the
+# shell waits for it to remove its PostgreSQL. The burners stop with the shell, or by themselves
+# when it is gone.
+test-stress: deps-postgres deps-chromium
+	@burners=(); run=; \
+	stop() { if [ -n "$$run" ]; then kill -INT -- -$$run 2>/dev/null || true; wait $$run || true; fi; exit $$1; }; \
+	trap 'stop 130' INT; trap 'stop 143' TERM; trap 'stop 129' HUP; \
+	trap 'kill $${burners[@]} 2>/dev/null; wait; true' EXIT; \
+	for b in 1 2; do \
+	  { while kill -0 $$$$ 2>/dev/null; do for j in {1..20000}; do :; done; done; } & burners+=($$!); \
+	done; \
+	echo "test-stress: $(N) runs of go test -race $(PKGS), under 2 CPU burners"; \
+	for i in $$(seq 1 $(N)); do \
+	  start=$$SECONDS; \
+	  set -m; $(GOTEST) $(PKGS) & run=$$!; set +m; \
+	  if wait $$run; then run=; \
+	    echo "test-stress: run $$i of $(N) passed in $$((SECONDS - start))s"; \
+	  else \
+	    echo "test-stress: run $$i of $(N) FAILED after $$((SECONDS - start))s"; exit 1; \
+	  fi; \
+	done; \
+	echo "test-stress: all $(N) runs passed"
 
 ## check: gofmt, a tidy go.mod, go vet, staticcheck, and templ output that matches the .templ files.
 check:

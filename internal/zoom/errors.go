@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Error is Zoom's answer to a call that did not succeed (any non-2xx status).
@@ -70,10 +71,24 @@ func parseError(resp *http.Response, body []byte) *Error {
 	if e.Message == "" {
 		e.Message = strings.TrimSpace(string(body))
 		if len(e.Message) > 200 {
-			e.Message = e.Message[:200]
+			cut := 200
+			for cut > 0 && !utf8.RuneStart(e.Message[cut]) {
+				cut-- // never in the middle of a character
+			}
+			e.Message = e.Message[:cut]
 		}
+	}
+	// Whatever answered (Zoom, a proxy, a CDN), its words become text: they are shown and
+	// stored, and PostgreSQL holds neither NUL nor bytes that are not UTF-8.
+	e.Message = strings.ReplaceAll(strings.ToValidUTF8(e.Message, "\uFFFD"), "\x00", "")
+	for i := range e.Fields {
+		e.Fields[i].Field = strings.ReplaceAll(strings.ToValidUTF8(e.Fields[i].Field, "\uFFFD"), "\x00", "")
+		e.Fields[i].Message = strings.ReplaceAll(strings.ToValidUTF8(e.Fields[i].Message, "\uFFFD"), "\x00", "")
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
 		if e.Message == "" {
-			e.Message = http.StatusText(resp.StatusCode)
+			e.Message = fmt.Sprintf("HTTP %d", resp.StatusCode)
 		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {

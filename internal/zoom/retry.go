@@ -3,6 +3,7 @@ package zoom
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -74,7 +75,11 @@ var retryAfterLayouts = []string{
 // parseRetryAfter reads one Retry-After value.
 func parseRetryAfter(v string, now time.Time) (time.Time, bool) {
 	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 && !strings.ContainsAny(v, "-:") {
-		return now.Add(time.Duration(n * float64(time.Second))), true
+		d := time.Duration(math.MaxInt64) // more seconds than a Duration holds: as far as it goes
+		if ns := n * float64(time.Second); ns < float64(math.MaxInt64) {
+			d = time.Duration(ns)
+		}
+		return now.Add(d), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return t, true

@@ -32,6 +32,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	for _, layout := range timeLayouts {
 		if v, err := time.Parse(layout, s); err == nil {
+			if y := v.UTC().Year(); y < 0 || y > 9999 {
+				break // MarshalJSON writes UTC, which could not be read back
+			}
 			t.Time = v
 			return nil
 		}
