@@ -29,13 +29,19 @@ test: deps-postgres deps-chromium check
 ## fuzz: every fuzz test (func Fuzz* in a *_test.go) for FUZZTIME each, one after another
 ## (make fuzz FUZZTIME=10m). A failing input is saved under the package's testdata/fuzz: commit
 ## it with the fix, so that the plain test run replays it. None needs a database.
+# Each package's test binary is built once (go test -c -fuzz) and run once per target, sharing
+# go test -fuzz's corpus cache: Go fuzzes one target per run, and relinking each time costs more
+# than a short run.
 fuzz:
-	@start=$$SECONDS; n=0; \
-	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | sort); do \
-	  for name in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	@start=$$SECONDS; n=0; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; cache=$$($(GO) env GOCACHE)/fuzz; \
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | xargs -n1 dirname | sort -u); do \
+	  pkg=$$($(GO) list ./$$dir); \
+	  $(GO) test -c -fuzz=. -o "$$bin/fuzz.test" ./$$dir; \
+	  for name in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2 | sort); do \
 	    n=$$((n+1)); \
-	    out=$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s -parallel 2 ./$$(dirname $$f) 2>&1) \
-	      || { echo "$$out"; echo "fuzz: $$name (./$$(dirname $$f)) FAILED"; exit 1; }; \
+	    out=$$(cd $$dir && "$$bin/fuzz.test" -test.run='^$$' -test.fuzz="^$$name$$" -test.fuzztime=$(FUZZTIME) \
+	      -test.fuzzminimizetime=10s -test.parallel=2 -test.fuzzcachedir="$$cache/$$pkg" 2>&1) \
+	      || { echo "$$out"; echo "fuzz: $$name (./$$dir) FAILED; the input is saved under ./$$dir/testdata/fuzz/$$name"; exit 1; }; \
 	  done; \
 	done; \
 	echo "fuzz: $$n fuzz tests passed, $(FUZZTIME) each, in $$((SECONDS - start))s"
