@@ -27,6 +27,7 @@ func TestBrowserCustomerLifecycle(t *testing.T) {
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX")
 	p := startPortal(t, "dev", env)
+	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
 	ctx := newBrowser(t)
 	signInAs(t, ctx, p, "admin@northwind.example")
 	do(t, ctx, chromedp.Navigate(p.URL+"/customers"), chromedp.WaitVisible(css(`[data-testid="customer-row"]`)), screenshot("11-customers-list"))

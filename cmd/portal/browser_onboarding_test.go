@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
@@ -24,6 +23,7 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX")
 	p := startPortal(t, "dev", env)
+	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
 	ctx := newBrowser(t)
 
 	// The owner connects Zoom's webhook first, so that the whole onboarding runs with Zoom
@@ -184,18 +184,13 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 	// Zoom reported the onboarding's changes back through the webhook; none of them reads as a
 	// change made outside Tierdesk.
 	var handled, waiting, external int
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+	waitFor(t, jobPatience, "the onboarding's webhook events, all handled", func() bool {
 		if err := db.QueryRow(context.Background(), "SELECT count(*) FILTER (WHERE outcome <> ''), count(*) FILTER (WHERE outcome = '') FROM webhook_events").
 			Scan(&handled, &waiting); err != nil {
 			t.Fatal(err)
 		}
-		if waiting == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
-	if handled < 20 || waiting != 0 {
-		t.Fatalf("%d webhook events handled, %d waiting; want the onboarding's, all handled", handled, waiting)
-	}
+		return handled >= 20 && waiting == 0
+	})
 	if err := db.QueryRow(context.Background(), `SELECT count(*) FROM audit_events a JOIN customers c ON c.zoom_account_id = a.customer_id
 		WHERE a.external AND c.owner_email = 'maria@lakeside-dental.example'`).Scan(&external); err != nil || external != 0 {
 		rows, _ := db.Query(context.Background(), `SELECT a.action || ' ' || a.target_label || ' ' || a.details::text FROM audit_events a

@@ -55,17 +55,39 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
+// stepPatience bounds one browser step. Each step waits for its event (a page loaded, an
+// element shown), however long a busy machine takes: the first step of a test, a sign-in
+// through the sandbox (four requests, the portal's token exchange and sign-in, and Chromium's
+// first page, with the tab blank until the last answer arrives), took half a second on an
+// idle machine, 12 s beside 14 busy loops while the portal's start-up sync ran (hence
+// waitPortalIdle), 3 s without it. The bound is far above that; it only keeps a step that
+// waits for something that never comes from hanging the run.
+const stepPatience = 2 * time.Minute
+
+// jobPatience bounds the wait for a job (a sync, an import, an onboarding) to finish.
+const jobPatience = 5 * time.Minute
+
+// patient returns ctx bounded by patience, and by the test binary's deadline less a margin,
+// so that a step that never ends fails with its screenshot before the binary's timeout.
+func patient(t *testing.T, ctx context.Context, patience time.Duration) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(patience)
+	if d, ok := t.Deadline(); ok && d.Add(-time.Minute).Before(deadline) {
+		deadline = d.Add(-time.Minute)
+	}
+	return context.WithDeadline(ctx, deadline)
+}
+
 // do runs steps, each step bounded so a missing element fails the test instead of hanging.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	for i, step := range steps {
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		sctx, cancel := patient(t, ctx, stepPatience)
 		err := chromedp.Do(sctx, step)
 		cancel()
 		if err != nil {
 			// What the page shows, for whoever reads the failure.
 			name := "FAILED-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()) + "-step" + strconv.Itoa(i+1)
-			fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			_ = chromedp.Do(fctx, screenshot(name))
 			url, _ := chromedp.Run(fctx, chromedp.Location())
 			cancel()
@@ -77,7 +99,7 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 // value runs one action that returns a value.
 func value[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	sctx, cancel := patient(t, ctx, stepPatience)
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
 	if err != nil {
@@ -95,8 +117,10 @@ func text(t *testing.T, ctx context.Context, css string) string {
 // finds a job finished reloads the page, so reads between documents are tried again.
 func jobStatus(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	jctx, cancel := patient(t, ctx, jobPatience)
+	defer cancel()
+	for {
+		sctx, cancel := patient(t, jctx, stepPatience)
 		status, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="job-progress"]')?.dataset.status ?? ""`))
 		cancel()
 		if err == nil && status != "" && status != "running" {
@@ -104,9 +128,12 @@ func jobStatus(t *testing.T, ctx context.Context) string {
 			do(t, ctx, chromedp.WaitVisible(css(`[data-testid="job-progress"][data-status="`+status+`"]`)))
 			return status
 		}
+		select {
+		case <-jctx.Done():
+			t.Fatalf("the job did not finish within %s", jobPatience)
+		case <-time.After(100 * time.Millisecond): // the page's own poll refreshes the status
+		}
 	}
-	t.Fatal("the job did not finish within 60 s")
-	return ""
 }
 
 // screenshot saves a full-page PNG under testdata/screenshots (git-ignored).
@@ -171,6 +198,7 @@ func TestBrowserSignInAsDemoStaff(t *testing.T) {
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX") // `portal dev` turns the sandbox on by itself
 	p := startPortal(t, "dev", env)
+	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
 	const email = "admin@northwind.example"
 	if !strings.Contains(p.Output.String(), email) {
 		t.Fatalf("`portal dev` did not print the demo sign-in %s:\n%s", email, p.Output)
@@ -284,6 +312,7 @@ func TestBrowserTierRollUp(t *testing.T) {
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX")
 	p := startPortal(t, "dev", env)
+	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
 	ctx := newBrowser(t)
 	for _, email := range []string{"owner@contoso.example", "owner@fabrikam.example"} {
 		signInAs(t, ctx, p, email)

@@ -52,6 +52,7 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	env["PORTAL_DATA_DIR"] = t.TempDir()
 	delete(env, "PORTAL_SANDBOX")
 	p := startPortal(t, "dev", env)
+	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
 	ctx := newBrowser(t)
 
 	// The admin's first sign-in syncs Contoso's customers.
@@ -165,8 +166,8 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	// The bar moves while htmx refreshes the panel; the poll that finds the job finished
 	// reloads the page (so the reads tolerate a page between documents).
 	sawProgress := false
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	for deadline := time.Now().Add(jobPatience); time.Now().Before(deadline); {
+		sctx, cancel := patient(t, ctx, stepPatience)
 		got, err := chromedp.Run(sctx, chromedp.Evaluate[string](`(() => {
 			const p = document.querySelector('[data-testid="job-progress"]'), d = document.querySelector('[data-testid="job-done"]');
 			return p && d ? p.dataset.status + " " + d.textContent.trim() : "";
@@ -177,7 +178,10 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		done, _ := strconv.Atoi(doneText)
+		done, err := strconv.Atoi(doneText)
+		if err != nil {
+			t.Fatalf("rows done %q: %v", doneText, err)
+		}
 		if status == "running" && done > 20 && !sawProgress {
 			sawProgress = true
 			do(t, ctx, screenshot("26-import-progress"))

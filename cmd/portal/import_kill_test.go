@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -14,12 +16,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -90,10 +95,10 @@ func startChild(t *testing.T, env map[string]string) *childPortal {
 	case c.URL = <-urls:
 	case <-c.done:
 		t.Fatalf("portal exited:\n%s", c.output)
-	case <-time.After(60 * time.Second):
+	case <-time.After(startPatience):
 		t.Fatalf("portal did not start:\n%s", c.output)
 	}
-	waitReady(t, c.URL, http.StatusOK, 30*time.Second)
+	waitReady(t, c.URL, http.StatusOK, startPatience)
 	return c
 }
 
@@ -113,8 +118,12 @@ type webClient struct {
 }
 
 func newWebClient(t *testing.T) *webClient {
-	jar, _ := cookiejar.New(nil)
-	return &webClient{t: t, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No connection kept open: Zoom's connections are the portal's only (see nextProcess).
+	return &webClient{t: t, c: &http.Client{Jar: jar, Timeout: 2 * time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}}
 }
 
 func (w *webClient) do(req *http.Request) (*http.Response, string) {
@@ -164,16 +173,162 @@ func (w *webClient) moveCookies(from, to string) {
 	w.c.Jar.SetCookies(tu, w.c.Jar.Cookies(f))
 }
 
-// withOutsideSandbox prepares a portal whose Zoom (a sandbox with the demo data) runs in the
-// test, outside the portal process, so that it survives the portal being killed. It returns
-// the sandbox, the portal's environment, and a pool of the schema owner (it sees every row).
-func withOutsideSandbox(t *testing.T) (*sandbox.Sandbox, map[string]string, *pgxpool.Pool) {
+// outsideZoom is Zoom for a portal that a test kills: the sandbox with the demo data, served
+// by the test outside the portal process, so that it survives the portal. It also sees each
+// user create (POST /v2/accounts/{accountId}/users) arrive: which portal process sent it
+// (each connection belongs to the process generation current when it was accepted, see
+// nextProcess), and which creates are at Zoom now, not answered yet.
+type outsideZoom struct {
+	*sandbox.Sandbox
+	gen atomic.Int32
+
+	mu      sync.Mutex
+	conns   map[net.Conn]int32 // open connections and their process generation
+	arrived int                // user creates that arrived so far
+	open    map[int]bool       // creates at Zoom now, by arrival number
+	creates []userCreate       // creates answered
+}
+
+// userCreate is a user create Zoom answered.
+type userCreate struct {
+	Gen    int32 // the portal process that sent it: 1 for the first, 2 for the next
+	Email  string
+	Status int
+}
+
+type genKey struct{}
+
+// nextProcess waits until Zoom has answered everything the previous portal process sent (it
+// is dead: its connections end once their requests are handled) and makes the connections
+// accepted from then on belong to the next process. Call it before the next one starts.
+func (z *outsideZoom) nextProcess(t *testing.T) {
+	t.Helper()
+	gen := z.gen.Load()
+	waitFor(t, 2*time.Minute, "Zoom to finish the killed process's requests", func() bool {
+		z.mu.Lock()
+		defer z.mu.Unlock()
+		for _, g := range z.conns {
+			if g == gen {
+				return false
+			}
+		}
+		return true
+	})
+	z.gen.Add(1)
+}
+
+// heldSince returns how many user creates that arrived after the first n are at Zoom now,
+// not answered yet.
+func (z *outsideZoom) heldSince(n int) int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	held := 0
+	for i := range z.open {
+		if i > n {
+			held++
+		}
+	}
+	return held
+}
+
+// created returns, per email, how many creates process gen sent that Zoom answered 201.
+func (z *outsideZoom) created(gen int32) map[string]int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	out := map[string]int{}
+	for _, c := range z.creates {
+		if c.Gen == gen && c.Status == http.StatusCreated {
+			out[c.Email]++
+		}
+	}
+	return out
+}
+
+// serve passes requests to the sandbox, noting user creates.
+func (z *outsideZoom) serve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/v2/accounts/") || !strings.HasSuffix(r.URL.Path, "/users") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var in struct {
+			UserInfo struct {
+				Email string `json:"email"`
+			} `json:"user_info"`
+		}
+		_ = json.Unmarshal(body, &in) // a body that is not JSON is the sandbox's to refuse
+		gen, _ := r.Context().Value(genKey{}).(int32)
+		z.mu.Lock()
+		z.arrived++
+		n := z.arrived
+		z.open[n] = true
+		z.mu.Unlock()
+		sw := &statusOf{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		z.mu.Lock()
+		delete(z.open, n)
+		z.creates = append(z.creates, userCreate{Gen: gen, Email: strings.ToLower(in.UserInfo.Email), Status: sw.status})
+		z.mu.Unlock()
+	})
+}
+
+// statusOf remembers the status a handler wrote (also to a client that is gone).
+type statusOf struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusOf) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusOf) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (the sandbox's dropped-connection
+// faults).
+func (w *statusOf) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withOutsideSandbox prepares a portal whose Zoom (outsideZoom) runs in the test, outside the
+// portal process, so that it survives the portal being killed. It returns Zoom, the portal's
+// environment, and a pool of the schema owner (it sees every row).
+func withOutsideSandbox(t *testing.T) (*outsideZoom, map[string]string, *pgxpool.Pool) {
 	t.Helper()
 	sb, err := sandbox.New(sandbox.Options{Seed: sandbox.SeedDemo})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sbSrv := httptest.NewServer(sb.Handler())
+	z := &outsideZoom{Sandbox: sb, conns: map[net.Conn]int32{}, open: map[int]bool{}}
+	z.gen.Store(1)
+	sbSrv := httptest.NewUnstartedServer(z.serve(sb.Handler()))
+	sbSrv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		gen := z.gen.Load()
+		z.mu.Lock()
+		z.conns[c] = gen
+		z.mu.Unlock()
+		return context.WithValue(ctx, genKey{}, gen)
+	}
+	sbSrv.Config.ConnState = func(c net.Conn, state http.ConnState) {
+		if state == http.StateClosed || state == http.StateHijacked {
+			z.mu.Lock()
+			delete(z.conns, c)
+			z.mu.Unlock()
+		}
+	}
+	sbSrv.Start()
 	t.Cleanup(func() { sbSrv.Close(); sb.Close() })
 	sb.SetPublicURL(sbSrv.URL)
 	env := baseEnv(t, newTestDB(t))
@@ -186,7 +341,7 @@ func withOutsideSandbox(t *testing.T) (*sandbox.Sandbox, map[string]string, *pgx
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	return sb, env, db
+	return z, env, db
 }
 
 // TestImportResumesAfterThePortalIsKilled kills the portal process (SIGKILL) in the middle of
@@ -195,7 +350,7 @@ func withOutsideSandbox(t *testing.T) (*sandbox.Sandbox, map[string]string, *pgx
 func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sb, env, db := withOutsideSandbox(t)
+	zoom, env, db := withOutsideSandbox(t)
 
 	first := startChild(t, env)
 	w := newWebClient(t)
@@ -210,7 +365,7 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 		t.Fatalf("connect the app: %s", resp.Request.URL)
 	}
 	var customer string
-	waitFor(t, 30*time.Second, "the first customer sync", func() bool {
+	waitFor(t, 2*time.Minute, "the first customer sync", func() bool {
 		return db.QueryRow(ctx, `SELECT zoom_account_id FROM customers ORDER BY seats DESC, id LIMIT 1`).Scan(&customer) == nil
 	})
 	var file strings.Builder
@@ -222,8 +377,12 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	for i := range bad {
 		fmt.Fprintf(&file, "not-an-email-%d,B,%d,1,create\n", i, i)
 	}
-	// Slow creates keep several in flight when the process dies.
-	sb.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: 200 * time.Millisecond})
+	// Zoom answers the first creates slowly (several are in flight at once), then holds each
+	// create until its caller goes away (and then makes the user, as Zoom does with a request
+	// whose answer is lost): the process dies with creates at Zoom and no answer recorded.
+	const answered = 50
+	zoom.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: 200 * time.Millisecond, Count: answered})
+	zoom.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: time.Hour})
 	resp, _ := w.upload(first.URL+"/imports", map[string]string{"kind": "create", "customer": customer}, "kill.csv", file.String())
 	if !strings.HasPrefix(resp.Request.URL.Path, "/imports/") {
 		t.Fatalf("upload ended at %s", resp.Request.URL)
@@ -239,19 +398,29 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 		}
 		return n
 	}
-	waitFor(t, 60*time.Second, "50 rows done", func() bool { return count("succeeded") >= 50 })
+	waitFor(t, 3*time.Minute, "a create held at Zoom", func() bool { return zoom.heldSince(answered) > 0 })
 	first.kill(t)
-	doneAtKill, sendingAtKill := count("succeeded"), count("sending")
-	t.Logf("killed with %d rows done and %d sent without a recorded answer", doneAtKill, sendingAtKill)
-	if doneAtKill >= rows || sendingAtKill == 0 {
-		t.Fatalf("the kill did not land mid-import: %d done, %d in flight", doneAtKill, sendingAtKill)
+	doneAtKill, sending := count("succeeded"), map[string]bool{}
+	r, _ := db.Query(ctx, `SELECT r.email FROM user_import_rows r JOIN user_imports i ON i.id = r.import_id
+		WHERE i.job_id::text = $1 AND r.state = 'sending'`, jobID)
+	emails, err := pgx.CollectRows(r, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
-	sb.ClearFaults()
+	for _, e := range emails {
+		sending[strings.ToLower(e)] = true
+	}
+	t.Logf("killed with %d rows done and %d sent without a recorded answer", doneAtKill, len(sending))
+	if doneAtKill >= rows || len(sending) == 0 {
+		t.Fatalf("the kill did not land mid-import: %d done, %d in flight", doneAtKill, len(sending))
+	}
+	zoom.ClearFaults()
 
+	zoom.nextProcess(t)
 	second := startChild(t, env)
 	w.moveCookies(first.URL, second.URL)
 	var status string
-	waitFor(t, 90*time.Second, "the job to finish in the new process", func() bool {
+	waitFor(t, 5*time.Minute, "the job to finish in the new process", func() bool {
 		return db.QueryRow(ctx, "SELECT status FROM jobs WHERE id::text = $1", jobID).Scan(&status) == nil && (status == "succeeded" || status == "failed")
 	})
 	if status != "succeeded" || count("succeeded") != rows || count("invalid") != bad || count("sending")+count("ready")+count("failed") != 0 {
@@ -259,7 +428,7 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	}
 	// Zoom: every valid row created exactly once; no create refused as a duplicate.
 	seen := map[string]int{}
-	for _, u := range sb.Users() {
+	for _, u := range zoom.Users() {
 		if strings.HasPrefix(u.Email, "kill") {
 			seen[u.Email]++
 		}
@@ -270,7 +439,7 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 		}
 	}
 	created, dup := 0, 0
-	for _, r := range sb.Requests() {
+	for _, r := range zoom.Requests() {
 		if r.Method == "POST" && r.Path == "/v2/accounts/"+customer+"/users" {
 			switch {
 			case r.Status == http.StatusCreated:
@@ -288,7 +457,7 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.Count(body, ",succeeded,") != rows || strings.Count(body, "skipped (refused by the check)") != bad {
 		t.Fatalf("results from the new process: %d, %d succeeded rows", resp.StatusCode, strings.Count(body, ",succeeded,"))
 	}
-	var events, all, resumed int
+	var events, all int
 	if err := db.QueryRow(ctx, `SELECT count(DISTINCT target_label) FROM audit_events WHERE job_id = $1 AND action = 'user.create' AND outcome = 'succeeded'`, jobID).Scan(&events); err != nil {
 		t.Fatal(err)
 	}
@@ -296,16 +465,36 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE job_id = $1 AND action = 'user.create'`, jobID).Scan(&all); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE job_id = $1 AND action = 'user.create' AND details->>'resolution' LIKE 'the previous run stopped%'`, jobID).Scan(&resumed); err != nil {
-		t.Fatal(err)
-	}
 	if events != rows || all != rows {
 		t.Fatalf("%d rows have a succeeded audit event and there are %d row events, want %d of each", events, all, rows)
 	}
-	t.Logf("%d rows resolved by a look-up after the restart", resumed)
+	// The restart looked up every row left sending. It resolved, as done, exactly those whose
+	// create the killed process had got to Zoom (at least the one held there at the kill), and
+	// sent the others again, once each; it sent none of the resolved ones again.
+	r, _ = db.Query(ctx, `SELECT lower(target_label) FROM audit_events WHERE job_id = $1 AND action = 'user.create'
+		AND details->>'resolution' LIKE 'the previous run stopped%' ORDER BY 1`, jobID)
+	resolved, err := pgx.CollectRows(r, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	byFirst, bySecond := zoom.created(1), zoom.created(2)
+	var want []string
+	for email := range sending {
+		if byFirst[email] == 1 {
+			want = append(want, email)
+		}
+		if again := bySecond[email]; again != 1-byFirst[email] {
+			t.Errorf("%s, left sending: created %d times by the killed process and %d by the new one", email, byFirst[email], again)
+		}
+	}
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(resolved, want) {
+		t.Fatalf("rows resolved by a look-up after the restart:\n%v\nwant the rows left sending whose create reached Zoom:\n%v", resolved, want)
+	}
+	t.Logf("%d of the %d rows left sending resolved by a look-up after the restart, %d sent again", len(resolved), len(sending), len(sending)-len(resolved))
 }
 
-// waitFor polls cond until it holds or the time runs out.
+// waitFor polls cond until it holds (an event; the time only keeps a broken test from hanging).
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)

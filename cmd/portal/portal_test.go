@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tierdesk/tierdesk/internal/secret"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 )
@@ -57,6 +59,10 @@ func baseEnv(t *testing.T, url string) map[string]string {
 	}
 }
 
+// startPatience bounds how long a portal may take to start, answer ready or shut down: long
+// enough for a busy machine (the time only keeps a broken test from hanging).
+const startPatience = 2 * time.Minute
+
 // startPortal runs the portal command cmd with env until the test ends, and waits until
 // /readyz answers 200.
 func startPortal(t *testing.T, cmd string, env map[string]string) *portal {
@@ -100,7 +106,7 @@ func startPortal(t *testing.T, cmd string, env map[string]string) *portal {
 			t.Fatalf("portal exited before listening: %v\n%s", <-p.done, p.Output)
 		}
 		p.URL, p.SandboxURL = u[0], u[1]
-	case <-time.After(60 * time.Second):
+	case <-time.After(startPatience):
 		t.Fatalf("portal did not start:\n%s", p.Output)
 	}
 	t.Cleanup(func() {
@@ -110,12 +116,38 @@ func startPortal(t *testing.T, cmd string, env map[string]string) *portal {
 			if err != nil {
 				t.Errorf("portal exited with %v", err)
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("portal did not shut down within 30 s")
+		case <-time.After(startPatience):
+			t.Errorf("portal did not shut down within %s", startPatience)
 		}
 	})
-	waitReady(t, p.URL, http.StatusOK, 30*time.Second)
+	waitReady(t, p.URL, http.StatusOK, startPatience)
 	return p
+}
+
+// waitPortalIdle waits until a portal on the database at url (as its owner) has done the work
+// it starts with: River, once the process is its leader (seconds after the start on a busy
+// machine), runs the periodic jobs that run at start, among them a customer sync of every
+// partner Tierdesk can sync (for `portal dev`, every demo partner: a hundred Zoom calls and
+// their rows), and then no job is left to run. A test's first steps then do not compete with
+// that work, which on a busy machine made them many times slower.
+func waitPortalIdle(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	waitFor(t, startPatience, "the portal's start-up jobs", func() bool {
+		var left int
+		var started bool
+		if err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state IN ('available', 'running', 'retryable')
+				OR (state = 'scheduled' AND scheduled_at < now() + interval '1 second')), coalesce(bool_or(kind = 'sync_all'), false)
+			FROM river_job`).Scan(&left, &started); err != nil {
+			t.Fatal(err)
+		}
+		return started && left == 0
+	})
 }
 
 // waitReady polls /readyz until it answers want.

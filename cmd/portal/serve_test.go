@@ -110,14 +110,14 @@ func TestReadyzFollowsPostgresWithoutRestart(t *testing.T) {
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	waitReady(t, p.URL, http.StatusServiceUnavailable, 30e9)
+	waitReady(t, p.URL, http.StatusServiceUnavailable, startPatience)
 	if resp, _ := get(t, p.URL+"/healthz"); resp.StatusCode != 200 {
 		t.Fatalf("/healthz while Postgres is down: %d", resp.StatusCode)
 	}
 	if err := cluster.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitReady(t, p.URL, http.StatusOK, 30e9)
+	waitReady(t, p.URL, http.StatusOK, startPatience)
 }
 
 func TestMigrateCommand(t *testing.T) {

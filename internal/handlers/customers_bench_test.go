@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -40,13 +42,10 @@ func loadCustomers(b *testing.B, e *env, p store.Partner, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids = append(ids, id)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		b.Fatal(err)
 	}
-	rows.Close()
 	for i, id := range ids {
 		mode := []string{"master", "sub"}[i%2]
 		acct, _ := json.Marshal(map[string]any{"options": map[string]any{"pay_mode": mode}})

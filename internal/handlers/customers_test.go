@@ -103,7 +103,9 @@ func TestCreateCustomerValidatesAndExplainsZoom(t *testing.T) {
 	}
 	for _, u := range []string{"password", "Str0ngPassw9rd"} {
 		var n int
-		e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE details::text LIKE '%' || $1 || '%'", u).Scan(&n)
+		if err := e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE details::text LIKE '%' || $1 || '%'", u).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if u == "Str0ngPassw9rd" && n != 0 {
 			t.Fatal("the owner's password is in the audit log")
 		}

@@ -207,17 +207,30 @@ func TestIsolationSuite(t *testing.T) {
 			staffOf[name][role] = b
 		}
 	}
-	contoso, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	contoso, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	invite(t, e, res, resSupport, store.RoleSupport)
-	customers, _ := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Limit: 1})
-	job, _ := e.Store.LatestJob(ctx, contoso.ID, "sync_customers")
+	customers, err := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Limit: 1})
+	if err != nil || len(customers.Customers) == 0 {
+		t.Fatalf("Contoso's customers: %+v %v", customers.Customers, err)
+	}
+	job, err := e.Store.LatestJob(ctx, contoso.ID, "sync_customers")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := idSet{accountID: customers.Customers[0].ZoomAccountID, staffID: itoa(e.staffByEmail(contoso.ID, resSupport).ID),
 		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID),
 		templateID: contosoTemplateID(t, e, contoso.ID), onboardingID: tnDraftID(t, e, contoso.ID, resOwner)}
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
-		partnerOf[n], _ = e.Store.PartnerByZoomAccount(ctx, e.accountOf(email))
+		p, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(email))
+		if err != nil {
+			t.Fatal(err)
+		}
+		partnerOf[n] = p
 	}
 	// The periodic sync's run at start comes once River has elected a leader, seconds in:
 	// let it pass, so that the Zoom calls it makes are not counted against a route below.
@@ -273,7 +286,7 @@ func TestIsolationSuite(t *testing.T) {
 	}
 
 	var walked []walkedRoute
-	err := chi.Walk(e.Handler.(chi.Routes), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err = chi.Walk(e.Handler.(chi.Routes), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		key := method + " " + pattern
 		kind, ok := routeTable[key]
 		if !ok {
@@ -493,8 +506,14 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	dist, res := tree(t, e)
-	nw, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	co, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	fabAccount := e.accountOf(fabOwner)
 	n1, n1User := tnCustomerWithMember(t, e, nw.ZoomAccountID, 0)
 	n2, n2User := tnCustomerWithMember(t, e, nw.ZoomAccountID, 1)

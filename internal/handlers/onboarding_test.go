@@ -266,10 +266,9 @@ func TestOnboardingRunsEveryStepOnceAndActivatesTheCustomer(t *testing.T) {
 	e.expectOnboarded(t, p, c.ZoomAccountID, email, 4)
 	// Every step is audited with the job.
 	var events int
-	e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE action = 'onboarding.step' AND job_id::text = $1 AND outcome = 'succeeded'",
-		strings.TrimPrefix(jobPath, "/jobs/")).Scan(&events)
-	if events != 8 {
-		t.Fatalf("%d step events, want 8", events)
+	if err := e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE action = 'onboarding.step' AND job_id::text = $1 AND outcome = 'succeeded'",
+		strings.TrimPrefix(jobPath, "/jobs/")).Scan(&events); err != nil || events != 8 {
+		t.Fatalf("%d step events, want 8: %v", events, err)
 	}
 	// The customer's page says how it was onboarded.
 	page := owner.get(e.URL + "/customers/" + c.ZoomAccountID)
@@ -384,10 +383,9 @@ func TestOnboardingFaultAtEachStepThenRetry(t *testing.T) {
 		e.expectOnboarded(t, p, c.ZoomAccountID, email, 3)
 		// No step succeeded twice.
 		var dup int
-		e.super().QueryRow(context.Background(), `SELECT count(*) FROM (SELECT details->>'step' FROM audit_events WHERE action = 'onboarding.step'
-			AND outcome = 'succeeded' AND job_id::text = $1 GROUP BY 1 HAVING count(*) > 1) d`, strings.TrimPrefix(jobPath, "/jobs/")).Scan(&dup)
-		if dup != 0 {
-			t.Fatalf("%s: %d steps recorded as succeeded twice", f.name, dup)
+		if err := e.super().QueryRow(context.Background(), `SELECT count(*) FROM (SELECT details->>'step' FROM audit_events WHERE action = 'onboarding.step'
+			AND outcome = 'succeeded' AND job_id::text = $1 GROUP BY 1 HAVING count(*) > 1) d`, strings.TrimPrefix(jobPath, "/jobs/")).Scan(&dup); err != nil || dup != 0 {
+			t.Fatalf("%s: %d steps recorded as succeeded twice: %v", f.name, dup, err)
 		}
 	}
 	// Zoom was asked to create each sub account exactly once and answered 201 for it.
@@ -476,9 +474,8 @@ func TestOnboardingSkipAndAbandon(t *testing.T) {
 		t.Fatalf("the copy does not carry the answers: %s", copied)
 	}
 	var abandons int
-	e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE action = 'onboarding.abandon'").Scan(&abandons)
-	if abandons != 2 {
-		t.Fatalf("%d abandon events, want 2", abandons)
+	if err := e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE action = 'onboarding.abandon'").Scan(&abandons); err != nil || abandons != 2 {
+		t.Fatalf("%d abandon events, want 2: %v", abandons, err)
 	}
 }
 

@@ -56,13 +56,11 @@ func TestOwnerConnectsServerToServerApp(t *testing.T) {
 	}
 	// The secret is nowhere in the audit log.
 	var n int
-	e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE row_to_json(audit_events)::text LIKE '%' || $1 || '%'", secret).Scan(&n)
-	if n != 0 {
-		t.Fatalf("the client secret is in %d audit events", n)
+	if err := e.super().QueryRow(context.Background(), "SELECT count(*) FROM audit_events WHERE row_to_json(audit_events)::text LIKE '%' || $1 || '%'", secret).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the client secret is in %d audit events: %v", n, err)
 	}
 	var stored []byte
-	e.super().QueryRow(context.Background(), "SELECT client_secret FROM zoom_grants WHERE kind = 's2s'").Scan(&stored)
-	if len(stored) == 0 || strings.Contains(string(stored), secret) {
-		t.Fatal("the client secret is not encrypted at rest")
+	if err := e.super().QueryRow(context.Background(), "SELECT client_secret FROM zoom_grants WHERE kind = 's2s'").Scan(&stored); err != nil || len(stored) == 0 || strings.Contains(string(stored), secret) {
+		t.Fatalf("the client secret is not encrypted at rest: %v", err)
 	}
 }

@@ -462,7 +462,10 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	ctx := context.Background()
 	owner, p, c := contoso(t, e)
 	// Another customer, never visited: its directory is empty, and search does not know its users.
-	page, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Status: store.CustomerActive, Limit: 500})
+	page, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Status: store.CustomerActive, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var d store.Customer
 	var target sandbox.UserInfo
 	for _, oc := range page.Customers {
@@ -479,8 +482,8 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	if d.ID == 0 {
 		t.Fatal("no second customer with an active member")
 	}
-	if st, _ := e.Store.UserDirState(ctx, p.ID, d.ID); st.SyncedAt != nil {
-		t.Fatal("the directory of the unvisited customer was read already")
+	if st, err := e.Store.UserDirState(ctx, p.ID, d.ID); err != nil || st.SyncedAt != nil {
+		t.Fatalf("the directory of the unvisited customer was read already (%v): %v", st.SyncedAt, err)
 	}
 	if rows := umSearch(owner, e, target.Email); rows.Length() != 0 {
 		t.Fatalf("search finds %s before any sync", target.Email)
@@ -517,8 +520,8 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	if userPage.StatusCode != http.StatusOK || userPage.TestID("user-email") != target.Email {
 		t.Fatalf("the found user's page: %d %q", userPage.StatusCode, userPage.TestID("user-email"))
 	}
-	if uc, _ := e.Store.CustomerUserCounts(ctx, p.ID, d.ZoomAccountID); uc.SyncedAt == nil {
-		t.Fatal("the unvisited customer's directory is not marked read")
+	if uc, err := e.Store.CustomerUserCounts(ctx, p.ID, d.ZoomAccountID); err != nil || uc.SyncedAt == nil {
+		t.Fatalf("the unvisited customer's directory is not marked read: %v", err)
 	}
 	// The search page names the last full sync; a second press while none runs starts a new one.
 	if got := owner.get(e.URL + "/search"); !strings.Contains(got.Doc().Find(`a[href="`+strings.TrimPrefix(jobURL, e.URL)+`"]`).Text(), "succeeded") {
@@ -539,9 +542,9 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fpage, _ := e.Store.Customers(ctx, fp.ID, store.CustomerFilter{PartnerID: fp.ID, Status: store.CustomerActive, Limit: 1})
-	if len(fpage.Customers) == 0 {
-		t.Fatal("Fabrikam has no customers")
+	fpage, err := e.Store.Customers(ctx, fp.ID, store.CustomerFilter{PartnerID: fp.ID, Status: store.CustomerActive, Limit: 1})
+	if err != nil || len(fpage.Customers) == 0 {
+		t.Fatalf("Fabrikam has no customers: %v", err)
 	}
 	fc := fpage.Customers[0]
 	fresh := map[string]string{"um.fresh@contoso-new.example": d.ZoomAccountID, "um.fresh@fabrikam-new.example": fc.ZoomAccountID}
@@ -557,7 +560,10 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 		t.Fatal("search finds users made in Zoom before a sync")
 	}
 	e.waitJobsIdle()
-	lastManual, _ := e.Store.LatestJob(ctx, p.ID, jobs.SyncUsersArgs{}.Kind())
+	lastManual, err := e.Store.LatestJob(ctx, p.ID, jobs.SyncUsersArgs{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := umInsertOnly(t, e).Insert(ctx, jobs.SyncAllUsersArgs{}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,12 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		return err
 	}
 	grantRef = client.Grant()
-	start := time.Now()
+	// The listing begins now, on the database's clock: a customer changed after this (a change
+	// made through Tierdesk while the sync runs) is newer than the listing, which keeps it.
+	start, err := w.Store.Now(ctx)
+	if err != nil {
+		return err
+	}
 	var batch []store.SyncedCustomer
 	seen, added := 0, 0
 	flush := func() error {

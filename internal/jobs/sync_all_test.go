@@ -204,8 +204,8 @@ func TestSyncAllSyncsEveryPartnerWithAGrant(t *testing.T) {
 			}
 		}
 	}
-	if rows, _ := e.syncJobs(); len(rows) != 0 {
-		t.Fatalf("syncs before the periodic one: %v", rows)
+	if rows, queued := e.syncJobs(); len(rows) != 0 || len(queued) != 0 {
+		t.Fatalf("syncs before the periodic one: recorded %v, queued %v", rows, queued)
 	}
 	if err := e.river.Start(ctx); err != nil {
 		t.Fatal(err)

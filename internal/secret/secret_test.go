@@ -62,14 +62,19 @@ func TestParseKeyringErrors(t *testing.T) {
 }
 
 func TestDerive(t *testing.T) {
-	kr, _ := ParseKeyring(NewKey("a") + "," + NewKey("b"))
-	a1, err := kr.Derive("a", "audit")
-	if err != nil || len(a1) != 32 {
-		t.Fatalf("derive: %v %d", err, len(a1))
+	kr, err := ParseKeyring(NewKey("a") + "," + NewKey("b"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	a2, _ := kr.Derive("a", "audit")
-	other, _ := kr.Derive("a", "other")
-	b1, _ := kr.Derive("b", "audit")
+	derive := func(id, label string) []byte {
+		t.Helper()
+		k, err := kr.Derive(id, label)
+		if err != nil || len(k) != 32 {
+			t.Fatalf("derive %s %s: %v %d", id, label, err, len(k))
+		}
+		return k
+	}
+	a1, a2, other, b1 := derive("a", "audit"), derive("a", "audit"), derive("a", "other"), derive("b", "audit")
 	if !bytes.Equal(a1, a2) || bytes.Equal(a1, other) || bytes.Equal(a1, b1) {
 		t.Fatal("derived keys are not stable per key and label")
 	}

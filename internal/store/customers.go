@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -84,6 +85,11 @@ type SyncedCustomer struct {
 // the account directory learns who manages them, and registered partners among them are
 // linked below partnerID. A customer back from gone and a partner moved below partnerID are
 // audited (seen from Zoom) in the same transaction. It returns how many were new.
+//
+// seenAt is when the listing began, on the database's clock (Now): a customer changed in
+// Tierdesk since then (a change Zoom accepted, a webhook) may be newer than the listing,
+// which was read before that change, so it keeps its fields and status and is only marked
+// as seen.
 func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page []SyncedCustomer, seenAt time.Time, jobID string) (int, error) {
 	added := 0
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
@@ -97,7 +103,19 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 		for _, c := range page {
 			ids = append(ids, c.ZoomAccountID)
 		}
-		rows, _ := tx.Query(ctx, "SELECT zoom_account_id, account_name FROM customers WHERE partner_id = $1 AND status = 'gone' AND zoom_account_id = ANY($2)", partnerID, ids)
+		// The listed customers are locked first, so that a change recorded at the same time (an
+		// owner change Zoom accepted) either committed before and is seen here as newer than
+		// the listing, or waits for this page to be saved and then applies over it.
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM customers WHERE partner_id = $1 AND zoom_account_id = ANY($2) ORDER BY id FOR UPDATE", partnerID, ids); err != nil {
+			return err
+		}
+		// Changed since the listing began: seen, but not overwritten with what the listing says.
+		if _, err := tx.Exec(ctx, "UPDATE customers SET synced_at = $3 WHERE partner_id = $1 AND zoom_account_id = ANY($2) AND updated_at >= $3",
+			partnerID, ids, seenAt); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, "SELECT zoom_account_id, account_name FROM customers WHERE partner_id = $1 AND status = 'gone' AND zoom_account_id = ANY($2) AND updated_at < $3",
+			partnerID, ids, seenAt)
 		back, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, Name string }])
 		if err != nil {
 			return err
@@ -119,9 +137,13 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 					zoom_created_at = EXCLUDED.zoom_created_at, synced_at = EXCLUDED.synced_at,
 					status = CASE WHEN customers.status IN ('gone', 'pending') THEN 'active' ELSE customers.status END,
 					updated_at = now()
+				WHERE customers.updated_at < EXCLUDED.synced_at
 				RETURNING xmax = 0`,
 				partnerID, c.ZoomAccountID, c.AccountName, c.OwnerEmail, c.AccountType, c.AccountNumber, c.Seats,
 				c.SubscriptionStart, c.SubscriptionEnd, c.ZoomCreatedAt, seenAt).Scan(&inserted)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue // changed since the listing began (marked seen above)
+			}
 			if err != nil {
 				return fmt.Errorf("save customer %s: %w", c.ZoomAccountID, translate(err))
 			}
@@ -157,6 +179,17 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 		return 0, fmt.Errorf("save synced customers of partner %d: %w", partnerID, err)
 	}
 	return added, nil
+}
+
+// Now is the database's clock, which stamps every change of a customer (updated_at): a sync
+// takes the time its listing begins from it (SaveSyncedCustomers, MarkGoneCustomers), so
+// that a change recorded after that time is known to be newer than the listing.
+func (s *Store) Now(ctx context.Context) (time.Time, error) {
+	var now time.Time
+	if err := s.pool.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
+		return time.Time{}, fmt.Errorf("database clock: %w", err)
+	}
+	return now, nil
 }
 
 // MarkGoneCustomers marks partnerID's active customers that a sync (job jobID) started at

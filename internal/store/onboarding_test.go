@@ -63,9 +63,8 @@ func TestOnboardingStepsHaveOneOwnerAndStalledOnesAreQueuedAgain(t *testing.T) {
 	}
 	// Step 2 is not queued yet: nothing to take over there.
 	var leased int
-	super.QueryRow(ctx, "SELECT count(*) FROM onboarding_steps WHERE seq = 2 AND lease_until IS NOT NULL").Scan(&leased)
-	if leased != 0 {
-		t.Fatal("a step not yet due has a lease")
+	if err := super.QueryRow(ctx, "SELECT count(*) FROM onboarding_steps WHERE seq = 2 AND lease_until IS NOT NULL").Scan(&leased); err != nil || leased != 0 {
+		t.Fatalf("a step not yet due has a lease (%d): %v", leased, err)
 	}
 	// A malformed id names nothing.
 	if _, err := st.OnboardingByID(ctx, p.ID, "not-a-uuid"); !errors.Is(err, store.ErrNotFound) {

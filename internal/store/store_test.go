@@ -43,14 +43,20 @@ func TestRegisterPartner(t *testing.T) {
 		t.Fatalf("grant = %+v", g)
 	}
 	// A second registration of the same account conflicts, and its grant stays unclaimed.
-	grant2, _ := st.SavePendingGrant(ctx, "acct1", "zu-2", "client", store.Tokens{AccessToken: "x"})
+	grant2, err := st.SavePendingGrant(ctx, "acct1", "zu-2", "client", store.Tokens{AccessToken: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, _, err = st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: "acct1", Name: "Again",
 		Owner: store.StaffIdentity{ZoomUserID: "zu-2", Email: "admin@one.example"}, GrantID: grant2}, store.AuditEvent{})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second registration err = %v, want ErrConflict", err)
 	}
 	// A grant of another account cannot be claimed.
-	grant3, _ := st.SavePendingGrant(ctx, "acct-other", "zu-3", "client", store.Tokens{AccessToken: "y"})
+	grant3, err := st.SavePendingGrant(ctx, "acct-other", "zu-3", "client", store.Tokens{AccessToken: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, _, err = st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: "acct2", Name: "Two",
 		Owner: store.StaffIdentity{ZoomUserID: "zu-3", Email: "o@two.example"}, GrantID: grant3}, store.AuditEvent{})
 	if !errors.Is(err, store.ErrNotFound) {

@@ -48,26 +48,26 @@ func TestUserDirectoryCountsReachAndSearch(t *testing.T) {
 	if _, _, err := st.ReplaceCustomerUsers(ctx, dist.ID, r1.ID, users, seen); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("distributor writing its reseller's directory: %v", err)
 	}
-	if hits, _ := st.SearchUsers(ctx, dist.ID, "alice@r1", 10); len(hits) != 1 || hits[0].ZoomAccountID != "c-r1" || hits[0].PartnerID != res.ID {
-		t.Fatalf("distributor's search: %+v", hits)
+	if hits, err := st.SearchUsers(ctx, dist.ID, "alice@r1", 10); err != nil || len(hits) != 1 || hits[0].ZoomAccountID != "c-r1" || hits[0].PartnerID != res.ID {
+		t.Fatalf("distributor's search: %+v %v", hits, err)
 	}
-	if hits, _ := st.SearchUsers(ctx, other.ID, "alice", 10); len(hits) != 0 {
-		t.Fatalf("sibling's search finds %d", len(hits))
+	if hits, err := st.SearchUsers(ctx, other.ID, "alice", 10); err != nil || len(hits) != 0 {
+		t.Fatalf("sibling's search finds %d: %v", len(hits), err)
 	}
 	// Paging by email, status filter, search.
 	page, err := st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Limit: 2})
 	if err != nil || len(page.Users) != 2 || page.Users[0].Email != "Alice@R1.example" || page.Next == "" {
 		t.Fatalf("first page: %+v %v", page, err)
 	}
-	page, _ = st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Limit: 2, After: page.Next})
-	if len(page.Users) != 1 || page.Users[0].Email != "carol@r1.example" || page.Next != "" || page.Users[0].Key() != "carol@r1.example" {
-		t.Fatalf("second page: %+v", page)
+	page, err = st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Limit: 2, After: page.Next})
+	if err != nil || len(page.Users) != 1 || page.Users[0].Email != "carol@r1.example" || page.Next != "" || page.Users[0].Key() != "carol@r1.example" {
+		t.Fatalf("second page: %+v %v", page, err)
 	}
-	if p, _ := st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Status: store.UserInactive}); len(p.Users) != 1 || p.Users[0].Email != "bob@r1.example" {
-		t.Fatalf("inactive: %+v", p.Users)
+	if p, err := st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Status: store.UserInactive}); err != nil || len(p.Users) != 1 || p.Users[0].Email != "bob@r1.example" {
+		t.Fatalf("inactive: %+v %v", p.Users, err)
 	}
-	if p, _ := st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Query: "ARCH"}); len(p.Users) != 1 {
-		t.Fatalf("search by last name: %+v", p.Users)
+	if p, err := st.CustomerUsers(ctx, res.ID, r1.ID, store.UserFilter{Query: "ARCH"}); err != nil || len(p.Users) != 1 {
+		t.Fatalf("search by last name: %+v %v", p.Users, err)
 	}
 	// The next sync drops users Zoom no longer lists and keeps the id of a pending user
 	// created through Tierdesk.
@@ -93,7 +93,10 @@ func TestPendingUserChangeIsResolvedOnce(t *testing.T) {
 	st := storetest.NewStore(t)
 	ctx := context.Background()
 	_, res, _ := threeTiers(t, st)
-	r1, _ := st.CustomerByAccount(ctx, res.ID, "c-r1")
+	r1, err := st.CustomerByAccount(ctx, res.ID, "c-r1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ev := store.AuditEvent{Action: "user.create", Outcome: store.OutcomePending, TargetType: "user", TargetLabel: "eve@r1.example", CustomerID: "c-r1"}
 	pending := &store.PendingChange{Email: "eve@r1.example", Action: "user.create", Wanted: []byte(`{"type":1,"password":"Secret123"}`)}
 	stored, err := st.RecordUserChange(ctx, res.ID, store.UserChange{CustomerID: r1.ID, Event: ev, Pending: pending})
@@ -119,8 +122,8 @@ func TestPendingUserChangeIsResolvedOnce(t *testing.T) {
 	if _, err := st.RecordUserChange(ctx, res.ID, resolve); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("resolving twice: %v", err)
 	}
-	if left, _ := st.OpenUserChanges(ctx, res.ID, 0); len(left) != 0 {
-		t.Fatalf("%d open changes left", len(left))
+	if left, err := st.OpenUserChanges(ctx, res.ID, 0); err != nil || len(left) != 0 {
+		t.Fatalf("%d open changes left: %v", len(left), err)
 	}
 }
 
@@ -129,7 +132,10 @@ func TestImportLifecycleAndLease(t *testing.T) {
 	st := storetest.NewStore(t)
 	ctx := context.Background()
 	_, res, other := threeTiers(t, st)
-	r1, _ := st.CustomerByAccount(ctx, res.ID, "c-r1")
+	r1, err := st.CustomerByAccount(ctx, res.ID, "c-r1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	rows := []store.ImportRow{
 		{Line: 2, CustomerID: &r1.ID, ZoomAccountID: "c-r1", Email: "a@r1.example", Type: 1, CreateAction: "create", State: store.RowReady},
 		{Line: 3, Email: "not-an-email", State: store.RowInvalid, Message: "not an email address"},
@@ -151,17 +157,17 @@ func TestImportLifecycleAndLease(t *testing.T) {
 		func(context.Context, pgx.Tx, string) (int64, error) { return 1, nil }); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("starting twice: %v", err)
 	}
-	if ok, _ := st.ClaimImport(ctx, res.ID, imp.ID, 1, time.Minute); !ok {
-		t.Fatal("first claim refused")
+	if ok, err := st.ClaimImport(ctx, res.ID, imp.ID, 1, time.Minute); err != nil || !ok {
+		t.Fatalf("first claim refused: %v", err)
 	}
-	if ok, _ := st.ClaimImport(ctx, res.ID, imp.ID, 2, time.Minute); ok {
-		t.Fatal("a second worker claimed a held lease")
+	if ok, err := st.ClaimImport(ctx, res.ID, imp.ID, 2, time.Minute); err != nil || ok {
+		t.Fatalf("a second worker claimed a held lease (%v): %v", ok, err)
 	}
-	if ok, _ := st.MarkRowSending(ctx, res.ID, imp.ID, 2); !ok {
-		t.Fatal("mark sending")
+	if ok, err := st.MarkRowSending(ctx, res.ID, imp.ID, 2); err != nil || !ok {
+		t.Fatalf("mark sending: %v", err)
 	}
-	if ok, _ := st.MarkRowSending(ctx, res.ID, imp.ID, 2); ok {
-		t.Fatal("a row marked sending twice")
+	if ok, err := st.MarkRowSending(ctx, res.ID, imp.ID, 2); err != nil || ok {
+		t.Fatalf("a row marked sending twice (%v): %v", ok, err)
 	}
 	if err := st.FinishImportRow(ctx, res.ID, imp.ID, 2, store.RowResult{State: store.RowSucceeded, ZoomUserID: "zu-a"}, &store.UserChange{CustomerID: r1.ID,
 		Save: &store.DirUser{ZoomUserID: "zu-a", Email: "a@r1.example", Type: 1, Status: store.UserPending}, Event: store.AuditEvent{Action: "user.create", Outcome: store.OutcomeSucceeded, JobID: job.ID}}); err != nil {
@@ -171,19 +177,22 @@ func TestImportLifecycleAndLease(t *testing.T) {
 	if err != nil || !ls.Held || ls.CancelRequested {
 		t.Fatalf("renew: %+v %v", ls, err)
 	}
-	if j, _ := st.JobByID(ctx, res.ID, job.ID); j.Total != 2 || j.Done != 1 {
-		t.Fatalf("job counts after renew: %+v", j)
+	if j, err := st.JobByID(ctx, res.ID, job.ID); err != nil || j.Total != 2 || j.Done != 1 {
+		t.Fatalf("job counts after renew: %+v %v", j, err)
 	}
 	if err := st.RequestImportCancel(ctx, res.ID, job.ID, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}
-	if ls, _ := st.RenewImportLease(ctx, res.ID, imp.ID, 1, time.Minute); !ls.CancelRequested {
-		t.Fatal("cancel not seen by the worker")
+	if ls, err := st.RenewImportLease(ctx, res.ID, imp.ID, 1, time.Minute); err != nil || !ls.CancelRequested {
+		t.Fatalf("cancel not seen by the worker: %v", err)
 	}
-	if n, _ := st.CloseReadyRows(ctx, res.ID, imp.ID, store.RowCancelled, "cancelled"); n != 1 {
-		t.Fatalf("%d rows cancelled", n)
+	if n, err := st.CloseReadyRows(ctx, res.ID, imp.ID, store.RowCancelled, "cancelled"); err != nil || n != 1 {
+		t.Fatalf("%d rows cancelled: %v", n, err)
 	}
-	tally, _ := st.ImportTally(ctx, res.ID, imp.ID)
+	tally, err := st.ImportTally(ctx, res.ID, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if tally.Succeeded != 1 || tally.Invalid != 1 || tally.Cancelled != 1 || tally.Left() != 0 || tally.Total != 3 {
 		t.Fatalf("tally: %+v", tally)
 	}
@@ -191,15 +200,29 @@ func TestImportLifecycleAndLease(t *testing.T) {
 	if err := st.ReleaseImport(ctx, res.ID, imp.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond)
+	// The lease ends at the release's time on the database's clock: take over once that
+	// clock is past it (the take-over wants a lease that ran out, strictly before now).
+	var leaseEnd time.Time
+	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT lease_until FROM user_imports WHERE id = $1::uuid", imp.ID).Scan(&leaseEnd); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		now, err := st.Now(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now.After(leaseEnd) {
+			break
+		}
+	}
 	taken, err := st.TakeOverStalledImports(ctx, time.Minute, func(context.Context, pgx.Tx, store.StalledImport) (int64, error) { return 99, nil })
 	if err != nil || len(taken) != 1 || taken[0].ImportID != imp.ID {
 		t.Fatalf("take over: %+v %v", taken, err)
 	}
-	if again, _ := st.TakeOverStalledImports(ctx, time.Minute, func(context.Context, pgx.Tx, store.StalledImport) (int64, error) { return 100, nil }); len(again) != 0 {
-		t.Fatalf("taken over twice: %+v", again)
+	if again, err := st.TakeOverStalledImports(ctx, time.Minute, func(context.Context, pgx.Tx, store.StalledImport) (int64, error) { return 100, nil }); err != nil || len(again) != 0 {
+		t.Fatalf("taken over twice: %+v %v", again, err)
 	}
-	if ok, _ := st.ClaimImport(ctx, res.ID, imp.ID, 99, time.Minute); !ok {
-		t.Fatal("the new worker cannot claim the job taken over")
+	if ok, err := st.ClaimImport(ctx, res.ID, imp.ID, 99, time.Minute); err != nil || !ok {
+		t.Fatalf("the new worker cannot claim the job taken over: %v", err)
 	}
 }

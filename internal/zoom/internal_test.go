@@ -74,7 +74,10 @@ func TestMemoryLimiter(t *testing.T) {
 	key, p, ctx := RateKey{"A", Light}, Pace{100 * time.Millisecond, 3}, context.Background()
 	var waits []time.Duration
 	for range 5 {
-		r, _ := l.Reserve(ctx, key, p)
+		r, err := l.Reserve(ctx, key, p)
+		if err != nil {
+			t.Fatal(err)
+		}
 		waits = append(waits, r.Wait)
 	}
 	want := []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond}
@@ -83,21 +86,25 @@ func TestMemoryLimiter(t *testing.T) {
 			t.Fatalf("waits = %v, want %v", waits, want)
 		}
 	}
-	if r, _ := l.Reserve(ctx, RateKey{"B", Light}, p); r.Wait != 0 {
-		t.Errorf("another account waits %v", r.Wait)
+	if r, err := l.Reserve(ctx, RateKey{"B", Light}, p); err != nil || r.Wait != 0 {
+		t.Errorf("another account waits %v: %v", r.Wait, err)
 	}
 	now = now.Add(10 * time.Second)
-	_ = l.Pause(ctx, key, time.Second+2*p.Interval)
-	if r, _ := l.Reserve(ctx, key, p); r.Wait != time.Second {
-		t.Errorf("after a pause the first call waits %v, want 1s", r.Wait)
+	if err := l.Pause(ctx, key, time.Second+2*p.Interval); err != nil {
+		t.Fatal(err)
 	}
-	_ = l.Block(ctx, key, now.Add(time.Hour))
-	if r, _ := l.Reserve(ctx, key, p); !r.BlockedUntil.Equal(now.Add(time.Hour)) {
-		t.Errorf("blocked: %+v", r)
+	if r, err := l.Reserve(ctx, key, p); err != nil || r.Wait != time.Second {
+		t.Errorf("after a pause the first call waits %v, want 1s: %v", r.Wait, err)
+	}
+	if err := l.Block(ctx, key, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := l.Reserve(ctx, key, p); err != nil || !r.BlockedUntil.Equal(now.Add(time.Hour)) {
+		t.Errorf("blocked: %+v, %v", r, err)
 	}
 	now = now.Add(time.Hour)
-	if r, _ := l.Reserve(ctx, key, p); !r.BlockedUntil.IsZero() {
-		t.Errorf("block did not end: %+v", r)
+	if r, err := l.Reserve(ctx, key, p); err != nil || !r.BlockedUntil.IsZero() {
+		t.Errorf("block did not end: %+v, %v", r, err)
 	}
 }
 

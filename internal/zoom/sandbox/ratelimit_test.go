@@ -1,7 +1,11 @@
 package sandbox
 
 import (
-	"sync"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -89,19 +93,13 @@ func TestOneRequestAtATimePerUser(t *testing.T) {
 	e := newEnv(t, Options{})
 	tok := e.token("owner@contoso.example")
 	cust := e.customerOf("Contoso Reseller", func(a *account) bool { return a.paid() })
-	e.sb.AddFault(Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: 1200 * time.Millisecond, Count: 1})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	var created resp
-	go func() {
-		defer wg.Done()
-		created = e.do("POST", "/v2/accounts/"+cust+"/users", tok, map[string]any{"action": "autoCreate",
-			"user_info": map[string]any{"email": "slow@busy.example", "type": 1, "password": "Sandbox2025x"}})
-	}()
-	time.Sleep(400 * time.Millisecond)
+	// A create held at Zoom: the others for that user are refused while it is in progress.
+	e.sb.AddFault(Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: time.Hour, Count: 1})
+	create := e.hold("POST", "/v2/accounts/"+cust+"/users", tok, map[string]any{"action": "autoCreate",
+		"user_info": map[string]any{"email": "slow@busy.example", "type": 1, "password": "Sandbox2025x"}}, "email:slow@busy.example")
 	wantError(t, e.do("GET", "/v2/accounts/"+cust+"/users/slow@busy.example", tok, nil), 429, 429,
 		"Too many concurrent requests. A request to create this user has already been made.")
-	wg.Wait()
+	created := create()
 	if created.status != 201 {
 		t.Fatalf("create: %d %s", created.status, created.raw)
 	}
@@ -109,19 +107,62 @@ func TestOneRequestAtATimePerUser(t *testing.T) {
 		t.Fatalf("after create: %d", r.status)
 	}
 	id := created.body["id"].(string)
-	e.sb.AddFault(Fault{Method: "DELETE", Path: "/v2/accounts/*/users/*", Latency: 1200 * time.Millisecond, Count: 1})
-	wg.Add(1)
-	var deleted resp
-	go func() {
-		defer wg.Done()
-		deleted = e.do("DELETE", "/v2/accounts/"+cust+"/users/"+id, tok, nil)
-	}()
-	time.Sleep(400 * time.Millisecond)
+	e.sb.AddFault(Fault{Method: "DELETE", Path: "/v2/accounts/*/users/*", Latency: time.Hour, Count: 1})
+	remove := e.hold("DELETE", "/v2/accounts/"+cust+"/users/"+id, tok, nil, "id:"+id)
 	wantError(t, e.do("PATCH", "/v2/accounts/"+cust+"/users/"+id, tok, map[string]any{"dept": "x"}), 429, 429,
 		"Too many concurrent requests. A request to disassociate this user has already been made.")
 	wantError(t, e.do("DELETE", "/v2/accounts/"+cust+"/users/slow@busy.example", tok, nil), 429, 429, "")
-	wg.Wait()
-	if deleted.status != 204 {
+	if deleted := remove(); deleted.status != 204 {
 		t.Fatalf("delete: %d %s", deleted.status, deleted.raw)
+	}
+}
+
+// hold sends a request that a fault's latency holds at Zoom (the sandbox sleeps it inside
+// the one-request-per-user window, until the request's context ends) and waits until the
+// request is there, holding the user busy under key. The returned func lets it go on and
+// returns its answer. The request goes to the sandbox's handler directly, so that ending its
+// context ends the wait without losing the answer.
+func (e *env) hold(method, path, token string, body any, key string) (release func() resp) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, method, e.srv.URL+path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.sb.Handler().ServeHTTP(rec, req)
+	}()
+	// The event: the request holds the user (it is in the window, past every check).
+	for e.sb.busy.check([]string{key}) == "" {
+		select {
+		case <-done:
+			cancel()
+			e.t.Fatalf("%s %s answered %d before it was held: %s", method, path, rec.Code, rec.Body)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return func() resp {
+		e.t.Helper()
+		cancel()
+		<-done
+		r := resp{status: rec.Code, header: rec.Header(), raw: rec.Body.Bytes()}
+		if len(r.raw) > 0 && r.raw[0] == '{' {
+			if err := json.Unmarshal(r.raw, &r.body); err != nil {
+				e.t.Fatalf("decode %s: %v", r.raw, err)
+			}
+		}
+		return r
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -70,10 +71,11 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(204)
 }
 
-// waitEvents waits until n events arrived and returns them.
+// waitEvents waits until n events arrived and returns them (the deadline only keeps a broken
+// test from hanging).
 func (rc *receiver) waitEvents(n int) []map[string]any {
 	rc.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		rc.mu.Lock()
 		if len(rc.events) >= n {
@@ -88,6 +90,58 @@ func (rc *receiver) waitEvents(n int) []map[string]any {
 	defer rc.mu.Unlock()
 	rc.t.Fatalf("got %d webhook events, want %d: %v", len(rc.events), n, rc.events)
 	return nil
+}
+
+// deliveries returns the sandbox's delivery attempts of event, oldest first.
+func (e *env) deliveries(event string) []DeliveryRecord {
+	var out []DeliveryRecord
+	for _, d := range e.sb.WebhookDeliveries() {
+		if d.Event == event {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// waitDeliveries waits until the sandbox has made n delivery attempts of event and returns
+// them (the deadline only keeps a broken test from hanging).
+func (e *env) waitDeliveries(event string, n int) []DeliveryRecord {
+	e.t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		if got := e.deliveries(event); len(got) >= n {
+			return got
+		} else if time.Now().After(deadline) {
+			e.t.Fatalf("%d attempts to deliver %s, want %d: %+v", len(got), event, n, got)
+		}
+	}
+}
+
+// logWatch is a log sink a test can wait on.
+type logWatch struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logWatch) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// wait waits until the log has a line containing msg (the deadline only keeps a broken test
+// from hanging).
+func (l *logWatch) wait(t *testing.T, msg string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		l.mu.Lock()
+		got := l.b.String()
+		l.mu.Unlock()
+		if strings.Contains(got, msg) {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no %q in the sandbox's log:\n%s", msg, got)
+		}
+	}
 }
 
 func TestWebhooksSignedAfterValidation(t *testing.T) {
@@ -180,8 +234,16 @@ func TestWebhookRetriesAndValidationFailure(t *testing.T) {
 	if r.status != 400 || r.body["validated"] != false {
 		t.Fatalf("bad validation accepted: %d %s", r.status, r.raw)
 	}
-	e.do("PUT", "/v2/accounts/"+cust+"/users/"+u.ID+"/status", tok, map[string]any{"action": "activate"})
-	time.Sleep(200 * time.Millisecond)
+	if r := e.do("PUT", "/v2/accounts/"+cust+"/users/"+u.ID+"/status", tok, map[string]any{"action": "activate"}); r.status != 204 {
+		t.Fatalf("activate: %d %s", r.status, r.raw)
+	}
+	// Every attempt at the event (the first and the 3 retries) validates the endpoint again,
+	// fails, and sends nothing; after the last one the event is given up.
+	for _, d := range e.waitDeliveries("user.activated", 4) {
+		if d.Status != 0 || !strings.Contains(d.Error, "url validation") {
+			t.Errorf("an attempt at an endpoint that fails validation: %+v", d)
+		}
+	}
 	bad.mu.Lock()
 	if len(bad.events) != 0 {
 		t.Errorf("events delivered to an endpoint that failed validation: %v", bad.events)
@@ -354,27 +416,17 @@ func TestWebhookRetrySchedule(t *testing.T) {
 
 	rc := newReceiver(t, "never")
 	rc.failFirst = 1000
+	logs := &logWatch{}
 	e := newEnv(t, Options{Seed: SeedEmpty, WebhookURL: rc.srv.URL, WebhookSecret: "never",
-		WebhookRetry: []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 15 * time.Millisecond}})
+		WebhookRetry: []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 15 * time.Millisecond},
+		Logger:       slog.New(slog.NewTextHandler(logs, nil))})
 	tok := e.token("owner@primary.example")
 	if r := e.do("PATCH", "/v2/users/me", tok, map[string]any{"dept": "Hooks"}); r.status != 204 {
 		t.Fatalf("patch: %d %s", r.status, r.raw)
 	}
-	attempts := func() []DeliveryRecord {
-		var out []DeliveryRecord
-		for _, d := range e.sb.WebhookDeliveries() {
-			if d.Event == "user.updated" {
-				out = append(out, d)
-			}
-		}
-		return out
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(attempts()) < 4 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(150 * time.Millisecond) // ten times the last delay: a fifth attempt would show
-	got := attempts()
+	// The event: the sandbox gives the event up after its last retry, so no attempt follows.
+	logs.wait(t, "webhook event given up")
+	got := e.deliveries("user.updated")
 	if len(got) != 4 {
 		t.Fatalf("%d attempts, want 4 (the first and 3 retries): %+v", len(got), got)
 	}
