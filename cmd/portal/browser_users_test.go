@@ -32,6 +32,43 @@ func sandboxMember(t *testing.T, sandboxURL, accountID string) (id, email string
 	return users[0].ID, users[0].Email
 }
 
+// sandboxHold makes the sandbox hold every request of method and path after the first
+// after (a Hold fault), and returns the fault's id for sandboxRelease.
+func sandboxHold(t *testing.T, sandboxURL, method, path string, after int) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"method": method, "path": path, "hold": true, "after": after})
+	resp, err := http.Post(sandboxURL+"/_sandbox/faults", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated || out.ID == "" {
+		t.Fatalf("hold %s %s: %d %v", method, path, resp.StatusCode, err)
+	}
+	t.Cleanup(func() { sandboxRelease(t, sandboxURL, "") })
+	return out.ID
+}
+
+// sandboxRelease releases a Hold fault (every fault, with id "").
+func sandboxRelease(t *testing.T, sandboxURL, id string) {
+	t.Helper()
+	u := sandboxURL + "/_sandbox/faults"
+	if id != "" {
+		u += "/" + id
+	}
+	req, _ := http.NewRequest(http.MethodDelete, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent && !(id == "" && resp.StatusCode >= 400) {
+		t.Errorf("release %s: %d", u, resp.StatusCode)
+	}
+}
+
 // display is the computed CSS display of the element sel finds.
 func display(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
@@ -159,6 +196,9 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	if valid, invalid := text(t, ctx, `[data-testid="preview-valid"]`), text(t, ctx, `[data-testid="preview-invalid"]`); valid != "195" || invalid != "5" {
 		t.Fatalf("check: %s valid, %s refused", valid, invalid)
 	}
+	// Zoom holds the creates after the 30th until the bar has been seen moving: however slow
+	// the machine, the job cannot finish before the test has looked at it running.
+	hold := sandboxHold(t, p.SandboxURL, "POST", "/v2/accounts/*/users", 30)
 	do(t, ctx,
 		chromedp.Click(css(`[data-testid="start-import"]`)),
 		chromedp.WaitVisible(css(`[data-testid="job-progress"]`)),
@@ -185,6 +225,7 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 		if status == "running" && done > 20 && !sawProgress {
 			sawProgress = true
 			do(t, ctx, screenshot("26-import-progress"))
+			sandboxRelease(t, p.SandboxURL, hold)
 		}
 		if status == "succeeded" || status == "failed" || status == "cancelled" {
 			break
@@ -238,5 +279,19 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	do(t, ctx, chromedp.Click(css(`input[name=remove_action][value=delete]`)))
 	if d := display(t, ctx, `[data-testid="transfer-fields"]`); d == "none" {
 		t.Fatal("transfer fields hidden with delete")
+	}
+	// An address holding a NUL (a pasted id with an invisible character, or a probe) is
+	// refused before anything looks at it, saying which part; the session stays.
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/customers/"+url.PathEscape(account)+"%00/users"),
+		chromedp.WaitVisible(css(`[data-testid="message-text"]`)),
+		screenshot("42-refused-not-text"),
+	)
+	if got := text(t, ctx, `[data-testid="message-text"]`); !strings.Contains(got, "the customer id in the address holds a NUL character") {
+		t.Fatalf("refusal page: %q", got)
+	}
+	do(t, ctx, chromedp.Navigate(users), chromedp.WaitVisible(css(`[data-testid="top-search"]`)))
+	if n := count(t, ctx, `[data-testid="user-row"]`); n == 0 {
+		t.Fatal("after the refusal the users page is empty: the session was lost")
 	}
 }

@@ -192,6 +192,9 @@ func TestUmImportProgressShowsRateAndTimeToFinish(t *testing.T) {
 	for i := range rows {
 		fmt.Fprintf(&file, "um.rate%02d@new.example,R,%d,1,create\n", i, i)
 	}
+	// The creates after the 40th are held at Zoom until the test has seen the running page
+	// twice: the job cannot finish before it has been looked at, however slow the machine.
+	hold := e.Sandbox.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Hold: true, After: 40})
 	e.Sandbox.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: latency})
 	defer e.Sandbox.ClearFaults()
 	up := owner.upload(e, "create", c.ZoomAccountID, "rate.csv", file.String())
@@ -237,6 +240,9 @@ func TestUmImportProgressShowsRateAndTimeToFinish(t *testing.T) {
 			t.Fatalf("time to finish %q with %d left at %v rows/s (want about %.1f s)", p.TestID("job-eta"), left, rate, want)
 		}
 		seen++
+	}
+	if !e.Sandbox.ReleaseFault(hold) {
+		t.Fatal("the hold on creates was gone")
 	}
 	done := waitJob(t, owner, jobURL)
 	if done.TestID("job-status") != "succeeded" || done.TestID("job-done") != strconv.Itoa(rows) {

@@ -142,8 +142,8 @@ func (h *Handlers) refuseInput(w http.ResponseWriter, r *http.Request, b badInpu
 	}
 	h.log.LogAttrs(ctx, slog.LevelWarn, "request refused: not text", attrs...)
 	h.renderError(w, r, &pageError{status: http.StatusBadRequest, title: "Tierdesk cannot read this request",
-		message: "Nothing was changed: " + b.label + " " + b.reason + ". Type it again or go back and try again; " +
-			"if you pasted it, it may carry invisible characters."})
+		message: "Nothing was changed: " + b.label + " " + b.reason + ". Check what you typed or pasted (it may carry " +
+			"invisible characters) and try again."})
 }
 
 // refuseFile records an uploaded file refused because its content is not text (its parser

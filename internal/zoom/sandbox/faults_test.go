@@ -166,3 +166,66 @@ func TestRequestLogResetAndClock(t *testing.T) {
 	}
 	wantError(t, e.do("GET", "/v2/users/me", tok, nil), 401, 124, "Access token is expired.")
 }
+
+// A Hold fault that lets its first requests pass (After) keeps the next ones waiting, not
+// done, until it is released; then they are served as if it were not there. Releasing over
+// HTTP, and clearing, free what is held.
+func TestHoldAfterAndRelease(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token("owner@contoso.example")
+	cust := e.customerOf("Contoso Reseller", func(a *account) bool { return a.paid() })
+	create := func(email string) chan resp {
+		out := make(chan resp, 1)
+		go func() {
+			out <- e.do("POST", "/v2/accounts/"+cust+"/users", tok, map[string]any{"action": "custCreate", "user_info": map[string]any{"email": email, "type": 1}})
+		}()
+		return out
+	}
+	exists := func(email string) bool {
+		return e.do("GET", "/v2/accounts/"+cust+"/users/"+email, tok, nil).status == 200
+	}
+	waitHeld := func(id string, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); e.sb.Held(id) != n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("fault %s holds %d requests, want %d", id, e.sb.Held(id), n)
+			}
+			time.Sleep(5 * time.Millisecond) // polling a counter: the event is the count reaching n
+		}
+	}
+	id := e.sb.AddFault(Fault{Method: "POST", Path: "/v2/accounts/*/users", Hold: true, After: 1})
+	if r := <-create("first@hold.example"); r.status != 201 {
+		t.Fatalf("the first create (After: 1) was not let through: %d %s", r.status, r.raw)
+	}
+	second, third := create("second@hold.example"), create("third@hold.example")
+	waitHeld(id, 2)
+	if exists("second@hold.example") || exists("third@hold.example") {
+		t.Fatal("a held create was done")
+	}
+	var listed []Fault
+	if r := e.do("GET", "/_sandbox/faults", "", nil); r.status != 200 || json.Unmarshal([]byte(r.raw), &listed) != nil || len(listed) != 1 || listed[0].Held != 2 {
+		t.Fatalf("GET /_sandbox/faults: %d %s", r.status, r.raw)
+	}
+	if r := e.do("DELETE", "/_sandbox/faults/"+id, "", nil); r.status != 204 {
+		t.Fatalf("release over HTTP: %d", r.status)
+	}
+	for _, c := range []chan resp{second, third} {
+		if r := <-c; r.status != 201 {
+			t.Fatalf("released create: %d %s", r.status, r.raw)
+		}
+	}
+	if !exists("second@hold.example") || !exists("third@hold.example") || e.sb.Held(id) != 0 {
+		t.Fatal("released creates were not done")
+	}
+	if r := e.do("DELETE", "/_sandbox/faults/"+id, "", nil); r.status != 404 {
+		t.Fatalf("releasing twice: %d", r.status)
+	}
+	// ClearFaults frees every hold.
+	id = e.sb.AddFault(Fault{Method: "POST", Path: "/v2/accounts/*/users", Hold: true})
+	fourth := create("fourth@hold.example")
+	waitHeld(id, 1)
+	e.sb.ClearFaults()
+	if r := <-fourth; r.status != 201 {
+		t.Fatalf("create after ClearFaults: %d", r.status)
+	}
+}

@@ -246,6 +246,13 @@ func (s *Sandbox) sandboxRoutes(mux *http.ServeMux) {
 		s.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("DELETE /_sandbox/faults/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ReleaseFault(r.PathValue("id")) {
+			writeJSON(w, 404, map[string]string{"error": "no such fault"})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.Reset(); err != nil {
 			writeJSON(w, 500, map[string]string{"error": err.Error()})
