@@ -120,6 +120,7 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 		}
 	}
 	routes := 0
+	var gets []string
 	err := chi.Walk(e.Handler.(chi.Routes), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes++
 		params := placeholder.FindAllString(pattern, -1)
@@ -137,6 +138,9 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 		for _, bad := range notText {
 			expectRefused(method, e.URL+inFill(t, own, pattern, "", "")+"?q="+bad, `query parameter “q”`)
 			expectRefused(method, e.URL+inFill(t, own, pattern, "", "")+"?"+bad+"=1", "query parameter")
+		}
+		if method == http.MethodGet && !strings.HasPrefix(pattern, "/auth/") {
+			gets = append(gets, pattern)
 		}
 		// Numbers out of range are ids like any other that does not exist.
 		for _, p := range params {
@@ -166,6 +170,15 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 	e.waitJobsIdle()
 	if n := len(e.Sandbox.Requests()) - zoomBefore; n != 0 {
 		t.Errorf("refused requests made %d requests to Zoom", n)
+	}
+	// Numbers out of range in a query are numbers like any other: the page answers, never 5xx.
+	huge := "9223372036854775808"
+	for _, pattern := range gets {
+		u := e.URL + inFill(t, own, pattern, "", "") + "?id=" + huge + "&before=" + huge + "&staff=" + huge +
+			"&partner=" + huge + "&from=" + huge + "&after=" + huge + "." + huge + "&page=" + huge
+		if got := dist.get(u); got.StatusCode >= 500 {
+			t.Errorf("GET %s: %d", u, got.StatusCode)
+		}
 	}
 
 	// The refusal is recorded escaped: what was refused, where, and who sent it. The last
@@ -353,7 +366,11 @@ func TestNotTextInEveryFormFieldIsRefused(t *testing.T) {
 	covered := map[string]bool{}
 	fields := 0
 	for _, f := range forms {
-		u, _ := url.Parse(f.action)
+		u, err := url.Parse(f.action)
+		if err != nil {
+			t.Errorf("a form on %s posts to %q: %v", f.from, f.action, err)
+			continue
+		}
 		rc := chi.NewRouteContext()
 		if !e.Handler.(chi.Routes).Match(rc, http.MethodPost, u.Path) {
 			t.Errorf("a form on %s posts to %s, which no route takes", f.from, f.action)
@@ -535,7 +552,10 @@ func TestMadeUpMethodsDoNotGrowTheMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		n := 0
 		for _, line := range strings.Split(string(body), "\n") {
 			if line != "" && !strings.HasPrefix(line, "#") && !strings.Contains(line, `route="/metrics"`) {
@@ -570,7 +590,10 @@ func TestMadeUpMethodsDoNotGrowTheMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(body), `method="OTHER"`) || strings.Contains(string(body), `method="M1X"`) {
 		t.Error("made-up methods are not folded into OTHER")
 	}
