@@ -102,7 +102,10 @@ func TestAuditCheckpointerWritesMovedHeads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	keys, _ := secret.ParseKeyring(secret.NewKey("t1"))
+	keys, err := secret.ParseKeyring(secret.NewKey("t1"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := store.New(pool, keys)
 	p, err := st.EnsurePartner(ctx, "acct-1", "Partner 1", nil)
 	if err != nil {
@@ -208,7 +211,10 @@ func TestAuditCheckpointsCatchACutTail(t *testing.T) {
 	env["PORTAL_DATA_DIR"] = dataDir
 	env["PORTAL_AUDIT_CHECKPOINT_INTERVAL"] = "1h" // checkpoints at start and at shutdown only
 	p := startPortal(t, "dev", env)
-	keys, _ := secret.ParseKeyring(env["PORTAL_SECRET_KEY"])
+	keys, err := secret.ParseKeyring(env["PORTAL_SECRET_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
 	pool, err := store.Open(ctx, env["MIGRATE_DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
@@ -232,8 +238,11 @@ func TestAuditCheckpointsCatchACutTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	export, _ := io.ReadAll(resp.Body)
+	export, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != 200 {
 		t.Fatalf("export: %d", resp.StatusCode)
 	}
@@ -275,7 +284,10 @@ func TestAuditCheckpointsCatchACutTail(t *testing.T) {
 	}
 	p.done <- nil
 	checkpoints := filepath.Join(dataDir, "audit-checkpoints.ndjson") // make run's default
-	head, _ := st.AuditChainHead(ctx, nw)
+	head, err := st.AuditChainHead(ctx, nw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cps := readCheckpointFile(t, st, checkpoints)
 	if !slices.ContainsFunc(cps, func(cp store.AuditCheckpoint) bool {
 		return cp.PartnerID == nw && cp.Seq == head.Seq && bytes.Equal(cp.Hash, head.Hash)
@@ -329,7 +341,10 @@ func TestAuditCheckpointsCatchACutTail(t *testing.T) {
 	}
 
 	// A checkpoint whose MAC was altered is reported as forged.
-	lines, _ := os.ReadFile(checkpoints)
+	lines, err := os.ReadFile(checkpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
 	first, rest, _ := bytes.Cut(lines, []byte("\n"))
 	i := bytes.Index(first, []byte(`"mac":"`)) + len(`"mac":"`)
 	altered := bytes.Clone(first)

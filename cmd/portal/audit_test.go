@@ -24,7 +24,10 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 	defer pool.Close()
 	key := secret.NewKey("t1")
-	keys, _ := secret.ParseKeyring(key)
+	keys, err := secret.ParseKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := store.New(pool, keys)
 	var ids []int64
 	for _, acct := range []string{"acct-1", "acct-2"} {
@@ -40,7 +43,10 @@ func TestAuditVerifyCommand(t *testing.T) {
 		}
 	}
 	env := map[string]string{"DATABASE_URL": url, "PORTAL_SECRET_KEY": key}
-	head, _ := st.AuditChainHead(ctx, ids[1])
+	head, err := st.AuditChainHead(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out strings.Builder
 	if err := run(ctx, []string{"audit", "verify"}, func(k string) string { return env[k] }, &out, io.Discard); err != nil {
 		t.Fatalf("verify of an intact log: %v\n%s", err, out.String())

@@ -147,7 +147,9 @@ func (r *devdbRun) cleanedUp(t *testing.T, out string) {
 			t.Errorf("%s is still there (%v); devdb exec said:\n%s", p, err, out)
 		}
 	}
-	if entries, _ := os.ReadDir(r.tmp); len(entries) != 0 {
+	if entries, err := os.ReadDir(r.tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("reading $TMPDIR: %v", err)
+	} else if len(entries) != 0 {
 		t.Errorf("$TMPDIR still holds %v; devdb exec said:\n%s", entries, out)
 	}
 }

@@ -136,7 +136,10 @@ func (w *webClient) do(req *http.Request) (*http.Response, string) {
 		w.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		w.t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
+	}
 	return resp, string(b)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -230,7 +231,9 @@ func TestThrowawayIsRemovedWithEveryDirectoryItHad(t *testing.T) {
 			if listens(c.Port) {
 				t.Errorf("something still listens on the port of the removed cluster, %d", c.Port)
 			}
-			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+			if entries, err := os.ReadDir(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("reading $TMPDIR: %v", err)
+			} else if len(entries) != 0 {
 				t.Errorf("$TMPDIR holds %v after Remove", entries)
 			}
 		})
@@ -381,7 +384,9 @@ func TestSweepRemovesMovedClustersOfRunsThatAreOver(t *testing.T) {
 		t.Fatalf("sweep during the run removed %v", removed)
 	}
 	// The run ends (its own cluster removed) while the test's server still runs: left alone.
-	lock.Close()
+	if err := lock.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +441,9 @@ func TestSweepLeavesUnmarkedDirectoriesAlone(t *testing.T) {
 	if removed := sweepOurs(t, io.Discard, tmp); len(removed) != 0 {
 		t.Fatalf("removed %v while the marker is held", removed)
 	}
-	lock.Close()
+	if err := lock.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if removed := sweepOurs(t, io.Discard, tmp); !slices.Equal(removed, []string{root}) {
 		t.Fatalf("removed %v, want the marked directory %s only", removed, root)
 	}

@@ -73,7 +73,10 @@ func loadAuditLog(b *testing.B, e *env, own store.Partner, n int) []store.Partne
 			case r < 10:
 				outcome = store.OutcomePending
 			}
-			det, _ := store.RedactDetails(json.RawMessage(fmt.Sprintf(`{"before":{"email":%q,"type":1,"status":"active"},"after":{"email":%q,"type":2,"status":"active"}}`, userEmail, userEmail)))
+			det, err := store.RedactDetails(json.RawMessage(fmt.Sprintf(`{"before":{"email":%q,"type":1,"status":"active"},"after":{"email":%q,"type":2,"status":"active"}}`, userEmail, userEmail)))
+			if err != nil {
+				b.Fatal(err)
+			}
 			ev := store.AuditEvent{PartnerID: p.ID, Seq: seq, OccurredAt: start.Add(time.Duration(seq) * step).Truncate(time.Microsecond),
 				StaffEmail: who, GrantRef: "user:1", Action: benchActions[rng.IntN(len(benchActions))], TargetType: "user",
 				TargetID: strconv.Itoa(rng.IntN(1 << 30)), TargetLabel: userEmail, CustomerID: cust, Outcome: outcome,

@@ -274,8 +274,12 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 				return
 			}
 			var body bytes.Buffer
-			_, _ = body.ReadFrom(resp.Body)
+			_, err = body.ReadFrom(resp.Body)
 			resp.Body.Close()
+			if err != nil {
+				errs <- fmt.Errorf("change %d: reading the answer: %w", i, err)
+				return
+			}
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body.String(), "Saved.") {
 				errs <- fmt.Errorf("change %d: %d %.300s", i, resp.StatusCode, body.String())
 				return
@@ -455,7 +459,10 @@ func TestAuditNeverHoldsTheTokensOrSecretsOfASession(t *testing.T) {
 	tokens("of the second sign-in")
 	secrets = append(secrets, secret{"second session cookie", b.cookie(e, "td_session")})
 
-	head, _ := e.Store.AuditChainHead(ctx, p.ID)
+	head, err := e.Store.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	csvBody := b.get(e.URL + "/audit.csv").Body
 	ndBody := b.get(e.URL + "/audit.ndjson").Body
 	if got := len(auCSVSeqs(t, csvBody)); got != int(head.Seq) {
@@ -562,7 +569,10 @@ func TestAuditExportStreamsEventsWhileReadingThem(t *testing.T) {
 		auAppend(t, e, store.AuditEvent{PartnerID: p.ID, Action: "user.update", Outcome: store.OutcomeSucceeded, TargetType: "user",
 			TargetID: fmt.Sprintf("au-u%03d", i), TargetLabel: fmt.Sprintf("user%03d@au-stream.example", i)})
 	}
-	head, _ := e.Store.AuditChainHead(ctx, p.ID)
+	head, err := e.Store.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	base, _ := url.Parse(e.URL)
 	for _, format := range []string{"ndjson", "csv"} {
 		req := httptest.NewRequest(http.MethodGet, e.URL+"/audit."+format, nil)

@@ -78,7 +78,10 @@ func TestAuditRecordsSignInsAndShowsThem(t *testing.T) {
 	if !strings.Contains(rows[2], "denied") || !strings.Contains(rows[2], distSupport) {
 		t.Errorf("refused sign-in row = %q, want denied for %s", rows[2], distSupport)
 	}
-	head, _ := e.Store.AuditChainHead(context.Background(), p.ID)
+	head, err := e.Store.AuditChainHead(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := page.TestID("chain-head"); !strings.Contains(got, "event "+strconv.FormatInt(head.Seq, 10)) {
 		t.Errorf("chain head shown %q, want event %d", got, head.Seq)
 	}
@@ -150,7 +153,10 @@ func TestAuditExportsCSVAndNDJSONWithChainHead(t *testing.T) {
 	b, p := registerNorthwind(t, e)
 	b.post(e.URL+"/signout", nil)
 	b.signIn(e, distOwner)
-	head, _ := e.Store.AuditChainHead(context.Background(), p.ID)
+	head, err := e.Store.AuditChainHead(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	csvPage := b.get(e.URL + "/audit.csv?action=session.sign_in")
 	if csvPage.StatusCode != 200 || !strings.HasPrefix(csvPage.Header.Get("Content-Type"), "text/csv") ||

@@ -88,7 +88,10 @@ func TestSessionTokenChangesAtSignInAndOldOneDies(t *testing.T) {
 	b := e.browser()
 	b.signIn(e, distOwner)
 	first := b.cookie(e, "td_session")
-	p, _ := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
+	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distAdmin, store.RoleAdmin, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +287,10 @@ func TestSignOutIsPostOnlyAndRevokesAtZoom(t *testing.T) {
 	if len(revokes) != before+1 || revokes[len(revokes)-1].Status != http.StatusOK {
 		t.Fatalf("revoke calls at the sandbox: %+v (before %d)", revokes, before)
 	}
-	p, _ := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
+	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	staff := e.staffByEmail(p.ID, distOwner)
 	g, err := e.Store.StaffGrant(context.Background(), p.ID, staff.ID)
 	if err != nil || g.Status != store.GrantRevoked || g.Tokens.RefreshToken != "" {
@@ -358,7 +364,10 @@ func TestInvitedStaffLandsWithTheirRole(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.browser().signIn(e, distOwner)
-	p, _ := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
+	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distSupport, store.RoleSupport, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}

@@ -156,8 +156,14 @@ func TestCmCustomerExportIsExactlyTheListAcrossPages(t *testing.T) {
 	e := newEnv(t)
 	dist, _ := tree(t, e)
 	ctx := context.Background()
-	nw, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	co, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmSeed(t, e, nw, "nw", 120)
 	cmSeed(t, e, co, "co", 120)
 	for _, c := range []struct {
@@ -320,7 +326,10 @@ func TestCmCustomerPageShowsZoomsData(t *testing.T) {
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
 	ctx := context.Background()
-	list, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 100})
+	list, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A customer you pay for with a plan and a trusted domain (the demo seed has some).
 	var c, other store.Customer
 	for _, cu := range list.Customers {
@@ -733,7 +742,10 @@ func TestCmChangeOwnerAndOptions(t *testing.T) {
 	b, p := registerNorthwind(t, e)
 	ctx := context.Background()
 	grant := cmUserGrant(t, e, p.ID, distOwner)
-	list, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 100})
+	list, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var c store.Customer
 	var admin, member string
 	for _, cu := range list.Customers {
@@ -780,8 +792,8 @@ func TestCmChangeOwnerAndOptions(t *testing.T) {
 	if u, _ := sandboxUser(e, admin); u.Role != "Owner" {
 		t.Fatalf("in Zoom %s is %s", admin, u.Role)
 	}
-	if got, _ := e.Store.CustomerByAccount(ctx, p.ID, id); got.OwnerEmail != admin {
-		t.Fatalf("cached owner %q", got.OwnerEmail)
+	if got, err := e.Store.CustomerByAccount(ctx, p.ID, id); err != nil || got.OwnerEmail != admin {
+		t.Fatalf("cached owner %q (%v)", got.OwnerEmail, err)
 	}
 	evs := auditOf(t, e, p.ID, "customer.owner")
 	if len(evs) != 1 || evs[0].Outcome != store.OutcomeSucceeded || evs[0].CustomerID != id || evs[0].GrantRef != grant || evs[0].StaffEmail != distOwner {
@@ -803,8 +815,8 @@ func TestCmChangeOwnerAndOptions(t *testing.T) {
 	if evs := auditOf(t, e, p.ID, "customer.owner"); len(evs) != 2 || evs[0].Outcome != store.OutcomeFailed || evs[0].ZoomCode != 200 || evs[0].GrantRef != grant {
 		t.Fatalf("audit of the refusal: %+v", evs[0])
 	}
-	if got, _ := e.Store.CustomerByAccount(ctx, p.ID, id); got.OwnerEmail != admin {
-		t.Fatalf("cached owner after the refusal %q", got.OwnerEmail)
+	if got, err := e.Store.CustomerByAccount(ctx, p.ID, id); err != nil || got.OwnerEmail != admin {
+		t.Fatalf("cached owner after the refusal %q (%v)", got.OwnerEmail, err)
 	}
 
 	// Options: turn auto-renew off and room connectors on; meeting connectors stay off.
@@ -960,8 +972,8 @@ func TestCmPlansBaseAddonAndCancelAudited(t *testing.T) {
 		cmJSON(d["after"]) != cmJSON(map[string]any{"kind": "base", "type": "business_annual", "hosts": 15}) {
 		t.Fatalf("base audit: %v", d)
 	}
-	if c, _ := e.Store.CustomerByAccount(ctx, p.ID, id); c.Seats != 15 {
-		t.Fatalf("cached seats %d", c.Seats)
+	if c, err := e.Store.CustomerByAccount(ctx, p.ID, id); err != nil || c.Seats != 15 {
+		t.Fatalf("cached seats %d (%v)", c.Seats, err)
 	}
 	// An add-on, then more hosts for it.
 	cmConfirmed(t, e, b, base+"/addons", url.Values{"type": {"large500_monthly"}, "hosts": {"1"}}, http.MethodPost, zp+"/addons", nil)

@@ -189,7 +189,10 @@ func TestCustomerPageShowsCacheWhenZoomIsDown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
-	page, _ := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	page, err := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := page.Customers[0]
 	first := b.get(e.URL + "/customers/" + c.ZoomAccountID)
 	if first.StatusCode != http.StatusOK || first.TestID("zoom-notice") != "" {
@@ -222,8 +225,8 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 		t.Fatal("the change was sent before it was confirmed")
 	}
 	b.post(e.URL+"/customers/"+id+"/options", url.Values{"pay_mode": {"sub"}, "confirm": {"yes"}})
-	if c, _ := e.Store.CustomerByAccount(ctx, p.ID, id); c.PayMode != "sub" {
-		t.Fatalf("pay mode after the change: %q", c.PayMode)
+	if c, err := e.Store.CustomerByAccount(ctx, p.ID, id); err != nil || c.PayMode != "sub" {
+		t.Fatalf("pay mode after the change: %q (%v)", c.PayMode, err)
 	}
 	b.post(e.URL+"/customers/"+id+"/options", url.Values{"pay_mode": {"master"}, "confirm": {"yes"}})
 	// Subscribe a plan (it costs money: confirmed), then Zoom refuses another pay mode change.
@@ -260,7 +263,10 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	if after.Doc().Find(`#s-in_meeting\.waiting_room option[selected]`).AttrOr("value", "") != "false" {
 		t.Fatalf("waiting room after the change: %s", after.Doc().Find(`[data-testid="settings-table"]`).Text())
 	}
-	ev, _ := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.settings", Limit: 1})
+	ev, err := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.settings", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ev.Events) != 1 || !strings.Contains(string(ev.Events[0].Details), "locked.in_meeting.waiting_room") || strings.Contains(string(ev.Events[0].Details), "chat") {
 		t.Fatalf("settings audit: %+v", ev.Events)
 	}
@@ -287,8 +293,8 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	if got := b.post(e.URL+"/customers/"+free+"/disassociate", url.Values{"confirm_name": {"Acme Testing"}}); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("disassociate: %d %.400s", got.StatusCode, got.Body)
 	}
-	if c, _ := e.Store.CustomerByAccount(ctx, p.ID, free); c.Status != store.CustomerDisassociated {
-		t.Fatalf("status after disassociation: %q", c.Status)
+	if c, err := e.Store.CustomerByAccount(ctx, p.ID, free); err != nil || c.Status != store.CustomerDisassociated {
+		t.Fatalf("status after disassociation: %q (%v)", c.Status, err)
 	}
 	// A customer that is no longer active cannot be changed: refused and audited.
 	if got := b.post(e.URL+"/customers/"+free+"/options", url.Values{"pay_mode": {"sub"}, "confirm": {"yes"}}); got.StatusCode != http.StatusConflict {
@@ -307,13 +313,19 @@ func TestDisassociatingAPaidCustomerIsExplained(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
-	page, _ := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 1})
+	page, err := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := page.Customers[0] // the most seats: a paid one
 	got := b.post(e.URL+"/customers/"+c.ZoomAccountID+"/disassociate", url.Values{"confirm_name": {c.AccountName}})
 	if got.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got.TestID("error-disassociate"), "2000") {
 		t.Fatalf("paid customer: %d %q", got.StatusCode, got.TestID("error-disassociate"))
 	}
-	ev, _ := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "customer.disassociate", Limit: 1})
+	ev, err := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "customer.disassociate", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ev.Events) != 1 || ev.Events[0].Outcome != store.OutcomeFailed || ev.Events[0].ZoomCode != 2000 {
 		t.Fatalf("audit of the refusal: %+v", ev.Events)
 	}
@@ -348,7 +360,10 @@ func TestCustomerNotesInlineAndWithoutJavaScript(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
-	page, _ := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	page, err := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := page.Customers[0]
 	// htmx: the panel comes back in place.
 	req, _ := http.NewRequest(http.MethodPost, e.URL+"/customers/"+c.ZoomAccountID+"/notes",

@@ -161,7 +161,10 @@ func (b *browser) do(req *http.Request) *page {
 		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
+	}
 	return &page{Response: resp, Body: string(body)}
 }
 

@@ -52,7 +52,10 @@ func TestParseImportCSV(t *testing.T) {
 			}
 		})
 	}
-	rows, _, _ := parseImportCSV([]byte("action,email,first,last,type\ncreate,a@example.com,A,B,1\n\ncreate,b@example.com,C,D,2\n"), store.ImportCreate)
+	rows, _, err := parseImportCSV([]byte("action,email,first,last,type\ncreate,a@example.com,A,B,1\n\ncreate,b@example.com,C,D,2\n"), store.ImportCreate)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if rows[1].line != 4 || rows[1].email != "b@example.com" || rows[1].typ != "2" || rows[0].first != "A" {
 		t.Fatalf("rows: %+v", rows)
 	}

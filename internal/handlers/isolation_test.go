@@ -334,7 +334,10 @@ func TestIsolationSuite(t *testing.T) {
 	// Northwind's owner opens each of them.
 	for _, pattern := range []string{"/customers/{accountId}", "/customers/{accountId}/users/{userId}", "/jobs/{jobId}",
 		"/imports/{importId}", "/settings/templates/{templateId}", "/customers/new/{draftId}/{step}"} {
-		path, _ := own.fill(pattern)
+		path, err := own.fill(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got := dist.get(e.URL + path); got.StatusCode != http.StatusOK {
 			t.Fatalf("Northwind's owner opening its own %s: %d", path, got.StatusCode)
 		}
@@ -522,12 +525,14 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 	_, fabUser := tnCustomerWithMember(t, e, fabAccount, 0)
 	coSupport, _ := sandboxUser(e, resSupport)
 	var userRoutes []walkedRoute
-	_ = chi.Walk(e.Handler.(chi.Routes), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	if err := chi.Walk(e.Handler.(chi.Routes), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if strings.Contains(pattern, "{userId}") {
 			userRoutes = append(userRoutes, walkedRoute{method: method, pattern: pattern})
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if len(userRoutes) < 5 {
 		t.Fatalf("%d user routes", len(userRoutes))
 	}
@@ -566,7 +571,10 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 		for _, r := range userRoutes {
 			unknown := idSet{accountID: tc.own.AccountID, userID: "nobody-" + tc.stranger.ID}
 			mixed := idSet{accountID: tc.own.AccountID, userID: tc.key}
-			unknownPath, _ := unknown.fill(r.pattern)
+			unknownPath, err := unknown.fill(r.pattern)
+			if err != nil {
+				t.Fatal(err)
+			}
 			path, err := mixed.fill(r.pattern)
 			if err != nil {
 				t.Fatal(err)

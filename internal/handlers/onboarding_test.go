@@ -36,8 +36,11 @@ func (e *env) zoomGet(t *testing.T, primary, path string) map[string]any {
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	err = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token for %s: %d %v", primary, resp.StatusCode, err)
+	}
 	req, _ = http.NewRequest(http.MethodGet, e.SbURL+"/v2"+path, nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	resp, err = http.DefaultClient.Do(req)
@@ -45,9 +48,16 @@ func (e *env) zoomGet(t *testing.T, primary, path string) map[string]any {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]any{"_status": float64(resp.StatusCode)}
-	_ = json.Unmarshal(b, &out)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("GET %s: %d %v: %.300s", path, resp.StatusCode, err, b)
+		}
+	}
 	return out
 }
 
@@ -132,7 +142,10 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 		t.Fatalf("bad customer step: %d %q %q", got.StatusCode, got.TestID("error-email"), got.TestID("wizard-errors"))
 	}
 	// An owner who already owns a customer is refused before Zoom is asked.
-	customers, _ := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	customers, err := e.Store.Customers(context.Background(), p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	taken := customers.Customers[0]
 	got = owner.post(base+"/customer", url.Values{"first_name": {"A"}, "last_name": {"B"}, "email": {taken.OwnerEmail}})
 	if got.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got.TestID("error-email"), taken.AccountName) {
@@ -259,7 +272,10 @@ func TestOnboardingRunsEveryStepOnceAndActivatesTheCustomer(t *testing.T) {
 	if steps != 4+4 {
 		t.Fatalf("%d steps succeeded, want 8", steps)
 	}
-	c, _ = e.Store.CustomerByOwnerEmail(context.Background(), p.ID, email)
+	c, err = e.Store.CustomerByOwnerEmail(context.Background(), p.ID, email)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Status != store.CustomerActive || strings.HasPrefix(c.ZoomAccountID, "draft:") {
 		t.Fatalf("customer after: %s %s", c.Status, c.ZoomAccountID)
 	}
@@ -424,7 +440,10 @@ func TestOnboardingSkipAndAbandon(t *testing.T) {
 	if s := got.Doc().Find(`[data-testid="job-progress"]`).AttrOr("data-status", ""); s != "succeeded" {
 		t.Fatalf("after skip: %s\n%s", s, got.TestID("onboarding-steps"))
 	}
-	c, _ := e.Store.CustomerByOwnerEmail(context.Background(), p.ID, "skip@settings.example")
+	c, err := e.Store.CustomerByOwnerEmail(context.Background(), p.ID, "skip@settings.example")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if panel := owner.get(e.URL + "/customers/" + c.ZoomAccountID).TestID("onboarding-panel"); !strings.Contains(panel, "1 skipped; 1 still open") {
 		t.Fatalf("customer panel after skip: %q", panel)
 	}
@@ -433,16 +452,25 @@ func TestOnboardingSkipAndAbandon(t *testing.T) {
 	e.Sandbox.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Status: 400, Code: 1107, Message: "Email domain is blocked.", Count: 1})
 	jobPath = strings.TrimPrefix(owner.post(e.URL+"/customers/new/"+id+"/start", nil).location(t), e.URL)
 	waitOnboarding(t, e, owner, jobPath)
-	o, _ := e.Store.OnboardingByID(context.Background(), p.ID, id)
+	o, err := e.Store.OnboardingByID(context.Background(), p.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	confirm := owner.get(e.URL + "/onboardings/" + o.ID + "/abandon")
 	if confirm.StatusCode != http.StatusOK || confirm.Doc().Find(`[data-testid="abandon-disassociate"]`).Length() != 1 {
 		t.Fatalf("abandon page: %d", confirm.StatusCode)
 	}
-	c, _ = e.Store.CustomerByOwnerEmail(context.Background(), p.ID, "abandon@users.example")
+	c, err = e.Store.CustomerByOwnerEmail(context.Background(), p.ID, "abandon@users.example")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if loc := owner.post(e.URL+"/onboardings/"+o.ID+"/abandon", url.Values{"then": {"disassociate"}}).location(t); loc != e.URL+"/customers/"+c.ZoomAccountID+"/disassociate" {
 		t.Fatalf("abandon then disassociate went to %s", loc)
 	}
-	c, _ = e.Store.CustomerByOwnerEmail(context.Background(), p.ID, "abandon@users.example")
+	c, err = e.Store.CustomerByOwnerEmail(context.Background(), p.ID, "abandon@users.example")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Status != store.CustomerActive {
 		t.Fatalf("the created account after abandon: %s", c.Status)
 	}

@@ -50,7 +50,10 @@ func TestOwnerConnectsServerToServerApp(t *testing.T) {
 	}
 	// The sync now goes through the app.
 	syncAndWait(t, e, owner)
-	evs, _ := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "job.finish", Limit: 1})
+	evs, err := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "job.finish", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(evs.Events) != 1 || !strings.HasPrefix(evs.Events[0].GrantRef, "s2s:") {
 		t.Fatalf("sync's grant: %+v", evs.Events)
 	}

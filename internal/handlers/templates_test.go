@@ -17,7 +17,10 @@ func TestSettingsTemplateCopyPreviewAndApply(t *testing.T) {
 	b, p := registerNorthwind(t, e)
 	ctx := context.Background()
 	// A paid customer (settings need a paid account): the one with the most seats.
-	page, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 2})
+	page, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
 	src, dst := page.Customers[0], page.Customers[1]
 	// Copy the source's settings into a template: the form is filled from Zoom.
 	form := b.get(e.URL + "/settings/templates/new?from=" + src.ZoomAccountID)
@@ -32,7 +35,10 @@ func TestSettingsTemplateCopyPreviewAndApply(t *testing.T) {
 	if got := b.post(e.URL+"/settings/templates", vals); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save template: %d %.400s", got.StatusCode, got.Body)
 	}
-	tpls, _ := e.Store.SettingsTemplates(ctx, p.ID)
+	tpls, err := e.Store.SettingsTemplates(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(tpls) != 1 || tpls[0].Settings["in_meeting"]["chat"] != false || !tpls[0].Locks["in_meeting"]["chat"] {
 		t.Fatalf("stored template: %+v", tpls)
 	}
@@ -53,7 +59,10 @@ func TestSettingsTemplateCopyPreviewAndApply(t *testing.T) {
 	if after.TestID("nothing-to-change") == "" {
 		t.Fatalf("after applying, the preview still shows changes: %s", after.Doc().Find(`[data-testid="diff"]`).Text())
 	}
-	ev, _ := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.settings.template", Limit: 1})
+	ev, err := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.settings.template", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ev.Events) != 1 || ev.Events[0].CustomerID != dst.ZoomAccountID || !strings.Contains(string(ev.Events[0].Details), "Locked-down") {
 		t.Fatalf("apply audit: %+v", ev.Events)
 	}
@@ -67,13 +76,19 @@ func TestApplyTemplateGuardsAndRecordsPartialSuccess(t *testing.T) {
 	e := newEnv(t)
 	b, p := registerNorthwind(t, e)
 	ctx := context.Background()
-	list, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 2})
+	list, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dst := list.Customers[1]
 	vals := url.Values{"name": {"Locked-down"}, "set.in_meeting.chat": {"false"}, "lock.in_meeting.chat": {"locked"}}
 	if got := b.post(e.URL+"/settings/templates", vals); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save template: %d", got.StatusCode)
 	}
-	tpls, _ := e.Store.SettingsTemplates(ctx, p.ID)
+	tpls, err := e.Store.SettingsTemplates(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	id := itoa(tpls[0].ID)
 	apply := func(accountID string) *page {
 		return b.post(e.URL+"/customers/"+accountID+"/settings/template", url.Values{"id": {id}})

@@ -69,8 +69,14 @@ func TestSyncLoadsCustomersAndLinksResellers(t *testing.T) {
 	e := newEnv(t)
 	dist, res := tree(t, e)
 	ctx := context.Background()
-	northwind, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	contoso, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	northwind, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contoso, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if contoso.ParentID == nil || *contoso.ParentID != northwind.ID {
 		t.Fatalf("Contoso's parent = %v, want Northwind %d", contoso.ParentID, northwind.ID)
 	}
@@ -126,7 +132,10 @@ func TestSyncLoadsCustomersAndLinksResellers(t *testing.T) {
 	if err != nil || c.Status != store.CustomerGone {
 		t.Fatalf("customer disassociated in Zoom: %+v %v", c.Status, err)
 	}
-	evs, _ := e.Store.AuditEvents(ctx, northwind.ID, store.AuditFilter{Action: "customer.gone"})
+	evs, err := e.Store.AuditEvents(ctx, northwind.ID, store.AuditFilter{Action: "customer.gone"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(evs.Events) != 1 || !evs.Events[0].External || evs.Events[0].CustomerID != gone || evs.Events[0].JobID == "" {
 		t.Fatalf("customer.gone events: %+v", evs.Events)
 	}
@@ -182,7 +191,10 @@ func TestStaffInviteRoleSuspendAndLastOwner(t *testing.T) {
 	if e.staffByEmail(p.ID, distOwner).Role != store.RoleAdmin {
 		t.Fatal("an owner with a co-owner could not step down")
 	}
-	page, _ := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "staff."})
+	page, err := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Action: "staff."})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var actions []string
 	for _, ev := range page.Events {
 		actions = append(actions, ev.Action+":"+string(ev.Outcome))
@@ -214,7 +226,10 @@ func TestViewerIsRefusedChangesAndItIsAudited(t *testing.T) {
 			t.Errorf("viewer POST %s: %d %q", tc.path, got.StatusCode, got.TestID("message-text"))
 		}
 	}
-	denied, _ := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Outcome: store.OutcomeDenied})
+	denied, err := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Outcome: store.OutcomeDenied})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(denied.Events) != 3 {
 		t.Fatalf("%d denied events, want 3", len(denied.Events))
 	}

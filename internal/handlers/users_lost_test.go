@@ -106,8 +106,14 @@ func TestDistributorReadsResellerUsersAndSearchFindsThem(t *testing.T) {
 	e := newEnv(t)
 	dist, res := tree(t, e)
 	ctx := context.Background()
-	contosoP, _ := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	page, _ := e.Store.Customers(ctx, contosoP.ID, store.CustomerFilter{PartnerID: contosoP.ID, Limit: 1})
+	contosoP, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.Store.Customers(ctx, contosoP.ID, store.CustomerFilter{PartnerID: contosoP.ID, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := page.Customers[0]
 	users := usersURLOf(e, c)
 	if got := res.get(users); got.StatusCode != http.StatusOK || got.Doc().Find(`[data-testid="user-row"]`).Length() == 0 {

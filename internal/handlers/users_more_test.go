@@ -52,8 +52,11 @@ func umZoom(t testing.TB, e *env, primary, method, path string, body any) (int, 
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	err = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token for %s: %d %v", primary, resp.StatusCode, err)
+	}
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -67,9 +70,16 @@ func umZoom(t testing.TB, e *env, primary, method, path string, body any) (int, 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]any{}
-	_ = json.Unmarshal(b, &out)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: %d %v: %.300s", method, path, resp.StatusCode, err, b)
+		}
+	}
 	return resp.StatusCode, out
 }
 
@@ -339,7 +349,10 @@ func TestUmUserPageShowsZoomDetailsAndSettings(t *testing.T) {
 	numStr := func(k string) string { f, _ := zu[k].(float64); return strconv.FormatInt(int64(f), 10) }
 	typ := map[string]string{"1": "Basic", "2": "Licensed", "4": "Unassigned", "99": "None"}[numStr("type")]
 	verified := map[string]string{"0": "no", "1": "yes"}[numStr("verified")]
-	created, _ := time.Parse(time.RFC3339, str("user_created_at"))
+	created, err := time.Parse(time.RFC3339, str("user_created_at"))
+	if err != nil {
+		t.Fatalf("the sandbox's user_created_at: %v", err)
+	}
 	want := map[string]string{"Zoom user id": member.ID, "Type": typ, "Role": str("role_name"), "Department": str("dept"),
 		"Time zone": str("timezone"), "Language": str("language"), "Personal meeting id": numStr("pmi"), "Email verified": verified,
 		"Created": created.UTC().Format("2006-01-02 15:04 UTC")}
@@ -679,6 +692,9 @@ func umTablesWith(t testing.TB, e *env, s string) []string {
 		tables = append(tables, pgx.Identifier{schema, name}.Sanitize())
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	if len(tables) < 10 {
 		t.Fatalf("only %d tables: %v", len(tables), tables)
 	}
@@ -802,7 +818,9 @@ func TestUmAddUserWithEachActionAnd1009(t *testing.T) {
 					Action string `json:"action"`
 				} `json:"after"`
 			}
-			_ = json.Unmarshal(ev.Details, &d)
+			if err := json.Unmarshal(ev.Details, &d); err != nil {
+				t.Fatalf("details of %s: %v", ev.TargetLabel, err)
+			}
 			actions[ev.TargetLabel] = d.After.Action
 		}
 	}
@@ -812,7 +830,10 @@ func TestUmAddUserWithEachActionAnd1009(t *testing.T) {
 
 	// 1009: the email is a user of another customer. Explained next to the email, with where
 	// the directory has it; nothing created.
-	page, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Status: store.CustomerActive, Limit: 500})
+	page, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Status: store.CustomerActive, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var other store.Customer
 	var elsewhere string
 	for _, oc := range page.Customers {
@@ -891,8 +912,8 @@ func TestUmAdminRefusalAndDeleteWithTransfers(t *testing.T) {
 	if ev := auditOf(t, e, p.ID, "user.deactivate"); len(ev) != 1 || ev[0].Outcome != store.OutcomeFailed || ev[0].ZoomCode != 200 || ev[0].TargetID != admin.ID {
 		t.Fatalf("admin refusal audited: %+v", ev)
 	}
-	if d, _ := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, admin.ID); d.Status != store.UserActive {
-		t.Fatalf("the admin in the directory: %s", d.Status)
+	if d, err := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, admin.ID); err != nil || d.Status != store.UserActive {
+		t.Fatalf("the admin in the directory: %s (%v)", d.Status, err)
 	}
 
 	// Delete: the transfers are checked before Zoom.
@@ -965,7 +986,10 @@ func TestUmAdminRefusalAndDeleteWithTransfers(t *testing.T) {
 		t.Fatalf("%d removals reached Zoom, want 4 (the stranger refused, the one made in Zoom, the vanished refused, the delete)", len(calls))
 	}
 	last := calls[len(calls)-1]
-	q, _ := url.ParseQuery(last.Query)
+	q, err := url.ParseQuery(last.Query)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if last.Path != "/v2/accounts/"+c.ZoomAccountID+"/users/"+gone.ID || last.Status != http.StatusNoContent || q.Get("action") != "delete" ||
 		q.Get("transfer_email") != heir.Email || q.Get("transfer_meeting") != "true" || q.Get("transfer_recording") != "true" || q.Has("transfer_webinar") {
 		t.Fatalf("the delete sent: %s ?%s -> %d", last.Path, last.Query, last.Status)
@@ -993,7 +1017,9 @@ func TestUmAdminRefusalAndDeleteWithTransfers(t *testing.T) {
 			} `json:"transfer"`
 		} `json:"after"`
 	}
-	_ = json.Unmarshal(ev.Details, &det)
+	if err := json.Unmarshal(ev.Details, &det); err != nil {
+		t.Fatalf("delete audited: %v %s", err, ev.Details)
+	}
 	if ev.TargetID != gone.ID || det.After.Action != "delete" || det.After.Transfer.To != heir.Email || !det.After.Transfer.Meetings ||
 		det.After.Transfer.Webinars || !det.After.Transfer.Recordings {
 		t.Fatalf("delete audited: %+v %s", ev, ev.Details)

@@ -126,8 +126,8 @@ func TestSupportAddsDeactivatesAndReactivatesUsers(t *testing.T) {
 	if shown != min(inZoom, 50) {
 		t.Fatalf("the list shows %d users; Zoom has %d", shown, inZoom)
 	}
-	if uc, _ := e.Store.CustomerUserCounts(context.Background(), p.ID, c.ZoomAccountID); uc.Total != inZoom || uc.SyncedAt == nil {
-		t.Fatalf("directory counts %+v, Zoom has %d", uc, inZoom)
+	if uc, err := e.Store.CustomerUserCounts(context.Background(), p.ID, c.ZoomAccountID); err != nil || uc.Total != inZoom || uc.SyncedAt == nil {
+		t.Fatalf("directory counts %+v (%v), Zoom has %d", uc, err, inZoom)
 	}
 
 	// The form names the types plainly; the password field is for autoCreate only (hidden
@@ -230,7 +230,10 @@ func TestSupportAddsDeactivatesAndReactivatesUsers(t *testing.T) {
 	if got := viewer.get(users); got.StatusCode != http.StatusOK || got.Doc().Find(`[data-testid="add-user"]`).Length() != 0 {
 		t.Fatalf("viewer's list: %d", got.StatusCode)
 	}
-	denied, _ := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Outcome: store.OutcomeDenied})
+	denied, err := e.Store.AuditEvents(context.Background(), p.ID, store.AuditFilter{Outcome: store.OutcomeDenied})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(denied.Events) != 1 || denied.Events[0].Action != "user.manage" {
 		t.Fatalf("denied events: %+v", denied.Events)
 	}
@@ -266,7 +269,10 @@ func TestUserRefusalsMovesRemovalsAndStaleDirectory(t *testing.T) {
 		t.Fatalf("1005: %d %q", dup.StatusCode, dup.TestID("error-email"))
 	}
 	// 2034: a free customer has no paid seat for a licensed user.
-	page, _ := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 500})
+	page, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var free store.Customer
 	for _, fc := range page.Customers {
 		if fc.Seats == 0 {
@@ -289,8 +295,8 @@ func TestUserRefusalsMovesRemovalsAndStaleDirectory(t *testing.T) {
 	if got := owner.post(users+"/"+member, url.Values{"first_name": {"Renamed"}, "last_name": {"Person"}, "display_name": {"Renamed Person"}, "type": {"1"}, "dept": {"Ops"}}); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit: %d %.400s", got.StatusCode, got.Body)
 	}
-	if d, _ := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, member); d.FirstName != "Renamed" || d.Dept != "Ops" {
-		t.Fatalf("directory after edit: %+v", d)
+	if d, err := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, member); err != nil || d.FirstName != "Renamed" || d.Dept != "Ops" {
+		t.Fatalf("directory after edit: %+v (%v)", d, err)
 	}
 	upd := auditOf(t, e, p.ID, "user.update")
 	if len(upd) != 1 || !strings.Contains(string(upd[0].Details), `"before":{`) || !strings.Contains(string(upd[0].Details), `"first_name":"Renamed"`) {

@@ -7,12 +7,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -99,7 +102,9 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 	}
 	if n := func() int {
 		var n int
-		_ = e.super().QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE action = 'partner.webhook' AND details->'after'->>'webhook' = 'on'").Scan(&n)
+		if err := e.super().QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE action = 'partner.webhook' AND details->'after'->>'webhook' = 'on'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		return n
 	}(); n != 1 {
 		t.Fatalf("%d partner.webhook events", n)
@@ -140,7 +145,9 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 	}
 	dirStatus := func(email string) string {
 		var s string
-		_ = e.super().QueryRow(ctx, "SELECT status FROM customer_users WHERE lower(email) = lower($1)", email).Scan(&s)
+		if err := e.super().QueryRow(ctx, "SELECT status FROM customer_users WHERE lower(email) = lower($1)", email).Scan(&s); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
 		return s
 	}
 	if p := b.get(e.URL + "/customers/" + sub + "/users"); p.StatusCode != http.StatusOK {
@@ -182,7 +189,9 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 	// row follows.
 	payMode := func(acct string) string {
 		var s string
-		_ = e.super().QueryRow(ctx, "SELECT pay_mode FROM customers WHERE zoom_account_id = $1", acct).Scan(&s)
+		if err := e.super().QueryRow(ctx, "SELECT pay_mode FROM customers WHERE zoom_account_id = $1", acct).Scan(&s); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
 		return s
 	}
 	var changed, want string
@@ -208,7 +217,9 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 	gone := e.disassociateInZoom(primary)
 	whWait(t, "account.disassociated to mark the customer gone", func() bool {
 		var s string
-		_ = e.super().QueryRow(ctx, "SELECT status FROM customers WHERE zoom_account_id = $1", gone).Scan(&s)
+		if err := e.super().QueryRow(ctx, "SELECT status FROM customers WHERE zoom_account_id = $1", gone).Scan(&s); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
 		return s == "gone"
 	})
 	if n := whExternal(t, e, "customer.gone", gone); n != 1 {
@@ -261,7 +272,9 @@ func TestZoomWebhookConvergesTheCacheAndAuditsExternalChanges(t *testing.T) {
 	// The memory of handled events is cleaned up once Zoom has stopped retrying.
 	countEvents := func() int {
 		var n int
-		_ = e.super().QueryRow(ctx, "SELECT count(*) FROM webhook_events").Scan(&n)
+		if err := e.super().QueryRow(ctx, "SELECT count(*) FROM webhook_events").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		return n
 	}
 	if n := countEvents(); n < 4 {

@@ -47,11 +47,17 @@ func TestAuditCheckpointMACCoversEveryField(t *testing.T) {
 			t.Errorf("a checkpoint with its %s changed verifies", name)
 		}
 	}
-	other, _ := secret.ParseKeyring(secret.NewKey("new"))
+	other, err := secret.ParseKeyring(secret.NewKey("new"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := store.New(nil, other).VerifyCheckpoint(back); err == nil {
 		t.Error("a checkpoint verifies under another key of the same id")
 	}
-	unknown, _ := secret.ParseKeyring(secret.NewKey("k9"))
+	unknown, err := secret.ParseKeyring(secret.NewKey("k9"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := store.New(nil, unknown).VerifyCheckpoint(back); !errors.Is(err, secret.ErrUnknownKey) {
 		t.Errorf("a checkpoint of a key not held: %v", err)
 	}

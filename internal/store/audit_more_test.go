@@ -144,7 +144,10 @@ func TestAuditFailureRollsBackTheChangeItRecords(t *testing.T) {
 			t.Errorf("%s without the trigger: the change is not in the database", ch.name)
 		}
 	}
-	head, _ := st.AuditChainHead(ctx, p.ID)
+	head, err := st.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if head.Seq != head0.Seq+3 {
 		t.Fatalf("head %d after three recorded changes, want %d", head.Seq, head0.Seq+3)
 	}
@@ -180,8 +183,14 @@ func TestAuditPartnersDoNotWaitOnEachOther(t *testing.T) {
 	a, _ := registerPartner(t, st, "acct-au-wa", "owner@au-wa.example")
 	b, _ := registerPartner(t, st, "acct-au-wb", "owner@au-wb.example")
 	cb := auCustomer(t, st, b.ID, "au-wb-c1", 5)
-	headA, _ := st.AuditChainHead(ctx, a.ID)
-	headB, _ := st.AuditChainHead(ctx, b.ID)
+	headA, err := st.AuditChainHead(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headB, err := st.AuditChainHead(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// A's chain is held: an event that follows A's head, inserted and not committed.
 	su := storetest.Superuser(t, st)
@@ -243,7 +252,10 @@ func TestAuditPartnersDoNotWaitOnEachOther(t *testing.T) {
 		p    store.Partner
 		want int64
 	}{{a, headA.Seq + 2}, {b, headB.Seq + 2}} {
-		h, _ := st.AuditChainHead(ctx, w.p.ID)
+		h, err := st.AuditChainHead(ctx, w.p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		r, err := st.VerifyAudit(ctx, w.p.ID)
 		if h.Seq != w.want || err != nil || !r[0].OK || r[0].Verified != w.want {
 			t.Fatalf("partner %d: head %d, verify %v %v; want %d events", w.p.ID, h.Seq, r, err, w.want)
@@ -276,7 +288,10 @@ func TestAuditFiftyConcurrentChangesChainWithoutGaps(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		customers = append(customers, auCustomer(t, st, p.ID, fmt.Sprintf("au-50-c%d", i), 1))
 	}
-	head0, _ := st.AuditChainHead(ctx, p.ID)
+	head0, err := st.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const n = 50
 	var wg sync.WaitGroup

@@ -62,7 +62,10 @@ func TestAuditConcurrentWritersChainWithoutGaps(t *testing.T) {
 			t.Fatalf("verify: %s", r)
 		}
 	}
-	head, _ := st.AuditChainHead(ctx, p.ID)
+	head, err := st.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if head.Seq != 51 {
 		t.Fatalf("head = %d", head.Seq)
 	}
@@ -150,8 +153,8 @@ func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if r, _ := st.VerifyAudit(ctx, p.ID); len(r) != 1 || !r[0].OK || r[0].Verified != 11 {
-				t.Fatalf("before tampering: %v", r)
+			if r, err := st.VerifyAudit(ctx, p.ID); err != nil || len(r) != 1 || !r[0].OK || r[0].Verified != 11 {
+				t.Fatalf("before tampering: %v %v", r, err)
 			}
 			for _, q := range tc.sql {
 				tamper(t, st, q, p.ID)
@@ -194,7 +197,11 @@ func TestAuditRedactsSecrets(t *testing.T) {
 			t.Errorf("audit row lost %q: %s", kept, row)
 		}
 	}
-	if r, _ := st.VerifyAudit(ctx, p.ID); !r[0].OK {
+	r, err := st.VerifyAudit(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r[0].OK {
 		t.Fatalf("redacted event does not verify: %s", r[0])
 	}
 }
@@ -205,7 +212,10 @@ func plainRehash(t *testing.T, st *store.Store, partnerID int64, from int64) {
 	t.Helper()
 	su := storetest.Superuser(t, st)
 	ctx := context.Background()
-	rows, _ := su.Query(ctx, "SELECT seq, prev_hash, hash FROM audit_events WHERE partner_id = $1 ORDER BY seq", partnerID)
+	rows, err := su.Query(ctx, "SELECT seq, prev_hash, hash FROM audit_events WHERE partner_id = $1 ORDER BY seq", partnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	type link struct {
 		seq        int64
 		prev, hash []byte
@@ -213,12 +223,20 @@ func plainRehash(t *testing.T, st *store.Store, partnerID int64, from int64) {
 	var links []link
 	for rows.Next() {
 		var l link
-		rows.Scan(&l.seq, &l.prev, &l.hash)
+		if err := rows.Scan(&l.seq, &l.prev, &l.hash); err != nil {
+			rows.Close()
+			t.Fatal(err)
+		}
 		links = append(links, l)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	conn := ownerConn(t, st)
-	conn.Exec(ctx, "SET session_replication_role = replica")
+	if _, err := conn.Exec(ctx, "SET session_replication_role = replica"); err != nil {
+		t.Fatal(err)
+	}
 	var prev []byte
 	for _, l := range links {
 		if l.seq < from {
@@ -242,17 +260,25 @@ func TestAuditRecomputedChainIsCaughtWithoutTheKey(t *testing.T) {
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-k", "owner@k.example")
 	for i := 0; i < 5; i++ {
-		st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i}))
+		if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i})); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tamper(t, st, "UPDATE audit_events SET target_label = 'rewritten' WHERE partner_id = $1 AND seq = 3", p.ID)
 	plainRehash(t, st, p.ID, 3)
-	r, _ := st.VerifyAudit(ctx, p.ID)
+	r, err := st.VerifyAudit(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r[0].OK || r[0].BrokenSeq != 3 || !strings.HasPrefix(r[0].Reason, "changed") {
 		t.Fatalf("a chain rewritten without the key: %s", r[0])
 	}
 	// Another portal with another key cannot vouch for this chain either.
 	otherKeys := store.New(st.Pool(), storetest.Keys(t))
-	r, _ = otherKeys.VerifyAudit(ctx, p.ID)
+	r, err = otherKeys.VerifyAudit(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r[0].OK || r[0].BrokenSeq != 1 {
 		t.Fatalf("verified with a foreign key: %s", r[0])
 	}
@@ -264,19 +290,26 @@ func TestAuditTruncationIsCaughtByAnAnchor(t *testing.T) {
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-tr", "owner@tr.example")
 	for i := 0; i < 5; i++ {
-		st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i}))
+		if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", map[string]int{"n": i})); err != nil {
+			t.Fatal(err)
+		}
 	}
-	head, _ := st.AuditChainHead(ctx, p.ID)
+	head, err := st.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := st.CheckAnchor(ctx, p.ID, head.Seq, head.Hash); err != nil {
 		t.Fatalf("anchor of an intact chain: %v", err)
 	}
 	// The superuser cuts the last two events and rewinds the head consistently.
 	var hash4 []byte
-	storetest.Superuser(t, st).QueryRow(ctx, "SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = 4", p.ID).Scan(&hash4)
+	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = 4", p.ID).Scan(&hash4); err != nil {
+		t.Fatal(err)
+	}
 	tamper(t, st, "DELETE FROM audit_events WHERE partner_id = $1 AND seq > 4", p.ID)
 	tamper(t, st, "UPDATE audit_heads SET seq = 4, hash = $2 WHERE partner_id = $1", p.ID, hash4)
-	if r, _ := st.VerifyAudit(ctx, p.ID); !r[0].OK {
-		t.Fatalf("the cut chain is consistent in itself: %s", r[0])
+	if r, err := st.VerifyAudit(ctx, p.ID); err != nil || !r[0].OK {
+		t.Fatalf("the cut chain is consistent in itself: %v %v", r, err)
 	}
 	if err := st.CheckAnchor(ctx, p.ID, head.Seq, head.Hash); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("anchor after truncation: %v", err)
@@ -288,7 +321,9 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 	st := storetest.NewStore(t)
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-h", "owner@h.example")
-	st.Audit(ctx, auditEvent(p.ID, "user.update", nil))
+	if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", nil)); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{"UPDATE audit_heads SET seq = 0", "DELETE FROM audit_heads", "INSERT INTO audit_heads VALUES (999, 0, '\\x00')"} {
 		if _, err := st.Pool().Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "permission denied") {
 			t.Errorf("portal role %q: %v, want permission denied", q, err)
@@ -296,7 +331,9 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 	}
 	// An event that does not follow the head is refused by the database.
 	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
-		tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID))
+		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID)); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, action, outcome, key_id, prev_hash, hash)
 			VALUES ($1, 9, now(), 'forged', 'succeeded', 'test', '\x00', '\x00')`, p.ID)
 		return err
@@ -305,20 +342,27 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 		t.Fatalf("forged event: %v", err)
 	}
 	// RESET ROLE gives the portal's login back, which may do no more.
-	conn, _ := st.Pool().Acquire(ctx)
+	conn, err := st.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, "RESET ROLE"); err != nil {
 		t.Fatal(err)
 	}
 	var login string
-	conn.QueryRow(ctx, "SELECT current_user").Scan(&login)
+	if err := conn.QueryRow(ctx, "SELECT current_user").Scan(&login); err != nil {
+		t.Fatal(err)
+	}
 	if login != store.AppLogin {
 		t.Fatalf("the portal logs in as %s, want %s", login, store.AppLogin)
 	}
 	if _, err := conn.Exec(ctx, "DELETE FROM audit_events"); err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Fatalf("after RESET ROLE, %s deleting audit events: %v", login, err)
 	}
-	conn.Exec(ctx, "SET ROLE "+store.AppRole)
+	if _, err := conn.Exec(ctx, "SET ROLE "+store.AppRole); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
@@ -337,7 +381,10 @@ func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
 				case <-stop:
 					return
 				default:
-					st.Audit(ctx, auditEvent(p.ID, "user.update", nil))
+					if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", nil)); err != nil {
+						t.Error(err)
+						return
+					}
 				}
 			}
 		}()

@@ -136,13 +136,15 @@ func TestActingPartnerNeverLeaksToTheNextUseOfAConnection(t *testing.T) {
 		}
 	}
 	// After a failed transaction, too.
-	_ = pgx.BeginFunc(ctx, one, func(tx pgx.Tx) error {
+	if err := pgx.BeginFunc(ctx, one, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(dist.ID)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "SELECT 1/0")
 		return err
-	})
+	}); err == nil || !strings.Contains(err.Error(), "division by zero") {
+		t.Fatalf("the failing transaction: %v, want division by zero", err)
+	}
 	var n int
 	if err := one.QueryRow(ctx, "SELECT count(*) FROM customers").Scan(&n); err != nil {
 		t.Fatal(err)
@@ -157,8 +159,8 @@ func TestReachReadsDescendantsWritesOnlyOwn(t *testing.T) {
 	st := storetest.NewStore(t)
 	ctx := context.Background()
 	dist, res, other := threeTiers(t, st)
-	if p, _ := st.Partner(ctx, res.ID); p.ParentID == nil || *p.ParentID != dist.ID {
-		t.Fatalf("the sync did not link the reseller below the distributor: %+v", p)
+	if p, err := st.Partner(ctx, res.ID); err != nil || p.ParentID == nil || *p.ParentID != dist.ID {
+		t.Fatalf("the sync did not link the reseller below the distributor: %+v (%v)", p, err)
 	}
 	names := func(partnerID int64) string {
 		page, err := st.Customers(ctx, partnerID, store.CustomerFilter{})

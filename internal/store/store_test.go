@@ -88,7 +88,10 @@ func TestTokensEncryptedAtRest(t *testing.T) {
 	if err != nil || tokens.AccessToken != "at-owner@enc.example" {
 		t.Fatalf("revoke = %+v, %v", tokens, err)
 	}
-	g, _ := st.StaffGrant(ctx, p.ID, owner.ID)
+	g, err := st.StaffGrant(ctx, p.ID, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if g.Status != store.GrantRevoked || g.Tokens.AccessToken != "" || g.Tokens.RefreshToken != "" {
 		t.Fatalf("after revoke: %+v", g)
 	}
@@ -254,7 +257,10 @@ func TestRefreshUserGrantRefreshesOnceUnderConcurrency(t *testing.T) {
 	if calls != 1 {
 		t.Fatalf("refresh called %d times, want 1", calls)
 	}
-	g, _ = st.StaffGrant(ctx, p.ID, owner.ID)
+	g, err = st.StaffGrant(ctx, p.ID, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if g.Tokens.RefreshToken != "rt-2" || g.Tokens.Scopes != "account:master" {
 		t.Fatalf("stored after refresh: %+v", g.Tokens)
 	}
@@ -263,8 +269,8 @@ func TestRefreshUserGrantRefreshesOnceUnderConcurrency(t *testing.T) {
 	if err := st.MarkGrantExpired(ctx, p.ID, g.ID, "rt-owner@r.example"); !errors.Is(err, store.ErrGrantSuperseded) {
 		t.Fatalf("expiring for a superseded refresh token: %v", err)
 	}
-	if g, _ = st.StaffGrant(ctx, p.ID, owner.ID); g.Status != store.GrantActive || g.Tokens.RefreshToken != "rt-2" {
-		t.Fatalf("after a superseded refusal: %s %+v", g.Status, g.Tokens)
+	if g, err = st.StaffGrant(ctx, p.ID, owner.ID); err != nil || g.Status != store.GrantActive || g.Tokens.RefreshToken != "rt-2" {
+		t.Fatalf("after a superseded refusal: %s %+v (%v)", g.Status, g.Tokens, err)
 	}
 	if err := st.MarkGrantExpired(ctx, p.ID, g.ID, "rt-2"); err != nil {
 		t.Fatal(err)
@@ -289,7 +295,10 @@ func TestSealedTokenMovedToAnotherRowDoesNotDecrypt(t *testing.T) {
 	if _, err := st.InviteStaff(ctx, p.ID, "b@mv.example", store.RoleAdmin, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-b", Email: "b@mv.example"})
+	b, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-b", Email: "b@mv.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	su := storetest.Superuser(t, st)
 	if _, err := su.Exec(ctx, `UPDATE zoom_grants SET refresh_token = (SELECT refresh_token FROM zoom_grants WHERE staff_id = $1),
 		key_id = (SELECT key_id FROM zoom_grants WHERE staff_id = $1) WHERE staff_id = $2`, a.ID, b.ID); err != nil {

@@ -33,8 +33,14 @@ func TestSyncAuditsMovedPartnersAndReturningCustomers(t *testing.T) {
 	if _, err := st.SaveSyncedCustomers(ctx, dist.ID, []store.SyncedCustomer{{ZoomAccountID: gone[0].ZoomAccountID, AccountName: gone[0].AccountName}}, next, ""); err != nil {
 		t.Fatal(err)
 	}
-	goneEvs, _ := st.AuditEvents(ctx, dist.ID, store.AuditFilter{Action: "customer.gone"})
-	back, _ := st.AuditEvents(ctx, dist.ID, store.AuditFilter{Action: "customer.back"})
+	goneEvs, err := st.AuditEvents(ctx, dist.ID, store.AuditFilter{Action: "customer.gone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := st.AuditEvents(ctx, dist.ID, store.AuditFilter{Action: "customer.back"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(goneEvs.Events) != len(gone) || len(back.Events) != 1 || back.Events[0].CustomerID != gone[0].ZoomAccountID {
 		t.Fatalf("%d gone events for %d gone, back events %+v", len(goneEvs.Events), len(gone), back.Events)
 	}

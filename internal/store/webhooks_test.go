@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
@@ -53,7 +56,10 @@ func TestApplyWebhookEvents(t *testing.T) {
 		return c
 	}
 	dir := func(email string) (status, first string) {
-		_ = su.QueryRow(ctx, "SELECT status, first_name FROM customer_users WHERE email = $1", email).Scan(&status, &first)
+		t.Helper()
+		if err := su.QueryRow(ctx, "SELECT status, first_name FROM customer_users WHERE email = $1", email).Scan(&status, &first); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
 		return
 	}
 
@@ -91,21 +97,28 @@ func TestApplyWebhookEvents(t *testing.T) {
 		{"renamed account", dist.ID, store.WebhookEvent{Event: "account.updated", AccountID: "acct-dist",
 			Object: map[string]any{"id": "c-d1", "account_name": "D1 Renamed"}},
 			store.WebhookApplied, func() bool {
-				c, _ := st.CustomerByAccount(ctx, dist.ID, "c-d1")
+				c, err := st.CustomerByAccount(ctx, dist.ID, "c-d1")
+				if err != nil {
+					t.Fatal(err)
+				}
 				return c.AccountName == "D1 Renamed" && external("customer.update") == 1
 			}},
 		{"the owner removed another app", dist.ID, store.WebhookEvent{Event: "app_deauthorized",
 			Object: map[string]any{"account_id": "acct-dist", "user_id": "zu-owner@dist.example", "client_id": "some-other-app"}},
 			store.WebhookKnown, func() bool {
 				var s string
-				_ = su.QueryRow(ctx, "SELECT status FROM zoom_grants WHERE zoom_user_id = 'zu-owner@dist.example'").Scan(&s)
+				if err := su.QueryRow(ctx, "SELECT status FROM zoom_grants WHERE zoom_user_id = 'zu-owner@dist.example'").Scan(&s); err != nil {
+					t.Fatal(err)
+				}
 				return s == "active"
 			}},
 		{"the owner removed Tierdesk's app", dist.ID, store.WebhookEvent{Event: "app_deauthorized",
 			Object: map[string]any{"account_id": "acct-dist", "user_id": "zu-owner@dist.example", "client_id": "client"}},
 			store.WebhookApplied, func() bool {
 				var s string
-				_ = su.QueryRow(ctx, "SELECT status FROM zoom_grants WHERE zoom_user_id = 'zu-owner@dist.example'").Scan(&s)
+				if err := su.QueryRow(ctx, "SELECT status FROM zoom_grants WHERE zoom_user_id = 'zu-owner@dist.example'").Scan(&s); err != nil {
+					t.Fatal(err)
+				}
 				return s == "expired" && external("grant.deauthorized") == 1
 			}},
 		{"an event Tierdesk does not follow", dist.ID, store.WebhookEvent{Event: "meeting.started", AccountID: "c-d1"},
@@ -152,8 +165,8 @@ func TestApplyWebhookEvents(t *testing.T) {
 		Object: map[string]any{"id": "c-d1", "pay_mode": "sub"}}); got != store.WebhookEcho || external("customer.update") != before {
 		t.Fatalf("echo of an own change: %q, external events %d → %d", got, before, external("customer.update"))
 	}
-	if c, _ := st.CustomerByAccount(ctx, dist.ID, "c-d1"); c.PayMode != "sub" {
-		t.Fatalf("the echo did not converge the cache: pay mode %q", c.PayMode)
+	if c, err := st.CustomerByAccount(ctx, dist.ID, "c-d1"); err != nil || c.PayMode != "sub" {
+		t.Fatalf("the echo did not converge the cache: pay mode %q (%v)", c.PayMode, err)
 	}
 	// A late copy of an event (Zoom retries for over an hour) older than the cache's last
 	// change of the user is not applied.

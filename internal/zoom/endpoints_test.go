@@ -57,7 +57,9 @@ func TestSubAccountEndpoints(t *testing.T) {
 	if _, err := c.UpdateSubAccountOptions(ctx, created.ID, &zoom.AccountOptionsUpdate{ShareRC: zoom.Bool(true), RoomConnectorList: []string{"10.0.0.1"}}); err != nil {
 		t.Fatalf("UpdateSubAccountOptions: %v", err)
 	}
-	if got, _, _ = c.GetSubAccount(ctx, created.ID); !got.Options.ShareRC || len(got.Options.RoomConnectorList) != 1 {
+	if got, _, err = c.GetSubAccount(ctx, created.ID); err != nil {
+		t.Errorf("GetSubAccount after update: %v", err)
+	} else if !got.Options.ShareRC || len(got.Options.RoomConnectorList) != 1 {
 		t.Errorf("options after update = %+v", got.Options)
 	}
 	if _, _, err := c.GetSubAccount(ctx, "NoSuchAccount1"); !zoom.IsNotFound(err) || !strings.Contains(zoom.Explain(err), "2001") {
@@ -102,8 +104,8 @@ func TestSubAccountEndpoints(t *testing.T) {
 	if _, err := c.UpdateBilling(ctx, created.ID, &zoom.BillingContact{City: "Cambridge"}); err != nil {
 		t.Errorf("UpdateBilling: %v", err)
 	}
-	if b, _, _ := c.GetBilling(ctx, created.ID); b == nil || b.City != "Cambridge" || b.FirstName != "Ada" {
-		t.Errorf("billing after partial update = %+v", b)
+	if b, _, err := c.GetBilling(ctx, created.ID); err != nil || b == nil || b.City != "Cambridge" || b.FirstName != "Ada" {
+		t.Errorf("billing after partial update = %+v, %v", b, err)
 	}
 	if u, _, err := c.GetPlanUsage(ctx, created.ID); err != nil || len(u.PlanBase) == 0 {
 		t.Errorf("GetPlanUsage = %+v, %v", u, err)
@@ -222,8 +224,8 @@ func TestUserEndpoints(t *testing.T) {
 	if _, err := c.UpdateUserStatus(ctx, sub, au.ID, zoom.StatusDeactivate); err != nil {
 		t.Fatalf("deactivate: %v", err)
 	}
-	if u, _, _ = c.GetUser(ctx, sub, au.ID, nil); u == nil || u.Status != zoom.UserInactive {
-		t.Errorf("status after deactivate = %+v", u)
+	if u, _, err = c.GetUser(ctx, sub, au.ID, nil); err != nil || u == nil || u.Status != zoom.UserInactive {
+		t.Errorf("status after deactivate = %+v, %v", u, err)
 	}
 	if _, err := c.UpdateUserStatus(ctx, sub, au.ID, zoom.StatusActivate); err != nil {
 		t.Fatalf("activate: %v", err)

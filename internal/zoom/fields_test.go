@@ -114,7 +114,10 @@ func rawGet(t *testing.T, e *env, tok, path string) any {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %s", path, res.StatusCode, body)
 	}

@@ -150,7 +150,10 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 	}
 
 	e.clearRequests()
-	c2, _ := svc.UserClient(g.partnerID, g.grantID)
+	c2, err := svc.UserClient(g.partnerID, g.grantID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c2.Me(ctx); !zoom.NeedsReauth(err) {
 		t.Fatalf("second call error = %v, want NeedsReauth", err)
 	}

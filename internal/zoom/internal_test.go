@@ -151,12 +151,12 @@ func TestTimeForms(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"A":"yesterday"}`), &v); err == nil {
 		t.Error("unreadable date-time accepted")
 	}
-	b, _ := json.Marshal(struct {
+	b, err := json.Marshal(struct {
 		T Time `json:"t,omitzero"`
 		U Time `json:"u"`
 	}{U: v.A})
-	if string(b) != `{"u":"2019-08-26T18:25:23Z"}` {
-		t.Errorf("encoded %s", b)
+	if err != nil || string(b) != `{"u":"2019-08-26T18:25:23Z"}` {
+		t.Errorf("encoded %s, %v", b, err)
 	}
 }
 

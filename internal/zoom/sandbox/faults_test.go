@@ -143,7 +143,9 @@ func TestRequestLogResetAndClock(t *testing.T) {
 		t.Errorf("record 1 %+v", r)
 	}
 	var since []RequestRecord
-	_ = json.Unmarshal(e.do("GET", "/_sandbox/requests?since="+strconv.FormatInt(recs[0].Seq, 10), "", nil).raw, &since)
+	if err := json.Unmarshal(e.do("GET", "/_sandbox/requests?since="+strconv.FormatInt(recs[0].Seq, 10), "", nil).raw, &since); err != nil {
+		t.Fatal(err)
+	}
 	if len(since) != 1 || since[0].Seq != recs[1].Seq {
 		t.Errorf("since filter: %+v", since)
 	}

@@ -44,7 +44,9 @@ func TestMainServesUntilCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var users []UserInfo
-	_ = decodeJSON(res.Body, &users)
+	if err := decodeJSON(res.Body, &users); err != nil || len(users) == 0 {
+		t.Fatalf("users: %d %v %v", res.StatusCode, users, err)
+	}
 	acct = users[0].AccountID
 	form := url.Values{"grant_type": {"account_credentials"}, "account_id": {acct}}
 	req, _ := http.NewRequest("POST", base+"/oauth/token", strings.NewReader(form.Encode()))
@@ -55,9 +57,8 @@ func TestMainServesUntilCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tok map[string]any
-	_ = decodeJSON(res.Body, &tok)
-	if res.StatusCode != 200 || tok["api_url"] != base {
-		t.Fatalf("token via flag app: %d %v", res.StatusCode, tok)
+	if err := decodeJSON(res.Body, &tok); err != nil || res.StatusCode != 200 || tok["api_url"] != base {
+		t.Fatalf("token via flag app: %d %v %v", res.StatusCode, tok, err)
 	}
 	cancel()
 	select {
