@@ -68,8 +68,11 @@ func parseError(resp *http.Response, body []byte) *Error {
 			e.Message = b.ErrorMessage
 		}
 	}
+	// Whatever answered (Zoom, a proxy, a CDN), its words become text: they are shown and
+	// stored, and PostgreSQL holds neither NUL nor bytes that are not UTF-8.
+	e.Message = strings.ReplaceAll(strings.ToValidUTF8(e.Message, "\uFFFD"), "\x00", "")
 	if e.Message == "" {
-		e.Message = strings.TrimSpace(string(body))
+		e.Message = strings.TrimSpace(strings.ReplaceAll(strings.ToValidUTF8(string(body), "\uFFFD"), "\x00", ""))
 		if len(e.Message) > 200 {
 			cut := 200
 			for cut > 0 && !utf8.RuneStart(e.Message[cut]) {
@@ -78,9 +81,6 @@ func parseError(resp *http.Response, body []byte) *Error {
 			e.Message = e.Message[:cut]
 		}
 	}
-	// Whatever answered (Zoom, a proxy, a CDN), its words become text: they are shown and
-	// stored, and PostgreSQL holds neither NUL nor bytes that are not UTF-8.
-	e.Message = strings.ReplaceAll(strings.ToValidUTF8(e.Message, "\uFFFD"), "\x00", "")
 	for i := range e.Fields {
 		e.Fields[i].Field = strings.ReplaceAll(strings.ToValidUTF8(e.Fields[i].Field, "\uFFFD"), "\x00", "")
 		e.Fields[i].Message = strings.ReplaceAll(strings.ToValidUTF8(e.Fields[i].Message, "\uFFFD"), "\x00", "")
