@@ -38,12 +38,16 @@ type childPortal struct {
 	done   chan struct{}
 }
 
+// portalBinDir is where buildPortal put the binary; TestMain removes it.
+var portalBinDir string
+
 // buildPortal builds the portal binary once per test binary.
 var buildPortal = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "tierdesk-portal-bin-")
 	if err != nil {
 		return "", err
 	}
+	portalBinDir = dir
 	bin := filepath.Join(dir, "portal")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
