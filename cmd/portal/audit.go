@@ -71,7 +71,7 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintln(stdout, r.String())
 		total += r.Verified
 		if !r.OK {
-			broken = append(broken, fmt.Sprintf("%s event %d (%s)", chainName(r.PartnerID), r.BrokenSeq, r.Reason))
+			broken = append(broken, fmt.Sprintf("%s event %d (%s)", store.ChainName(r.PartnerID), r.BrokenSeq, r.Reason))
 		}
 	}
 	checked := 0
@@ -102,14 +102,6 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	fmt.Fprintln(stdout, summary)
 	return nil
-}
-
-// chainName names a chain in messages.
-func chainName(partnerID int64) string {
-	if partnerID == store.SystemChain {
-		return "system chain"
-	}
-	return fmt.Sprintf("partner %d", partnerID)
 }
 
 // fileList parses repeated --checkpoints FILE flags.

@@ -290,6 +290,15 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="message-text"]`); !strings.Contains(got, "the customer id in the address holds a NUL character") {
 		t.Fatalf("refusal page: %q", got)
 	}
+	// The refusal is in the audit log, with the value escaped.
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/audit?action=request.refused"),
+		chromedp.WaitVisible(css(`[data-testid="audit-row"]`)),
+		screenshot("43-audit-refused"),
+	)
+	if got := text(t, ctx, `[data-testid="audit-row"]`); !strings.Contains(got, "Refused a request that is not text") {
+		t.Fatalf("audit row of the refusal: %q", got)
+	}
 	do(t, ctx, chromedp.Navigate(users), chromedp.WaitVisible(css(`[data-testid="top-search"]`)))
 	if n := count(t, ctx, `[data-testid="user-row"]`); n == 0 {
 		t.Fatal("after the refusal the users page is empty: the session was lost")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"time"
@@ -182,14 +183,10 @@ func checkCheckpoints(ctx context.Context, st *store.Store, files []string, sour
 			}
 		}
 	}
-	chains := make([]int64, 0, len(byChain))
-	for id := range byChain {
-		chains = append(chains, id)
-	}
-	slices.Sort(chains)
+	chains := slices.Sorted(maps.Keys(byChain))
 	for _, id := range verified {
 		if _, ok := byChain[id]; !ok {
-			fmt.Fprintf(stdout, "%s: no checkpoint (none written yet, or its lines are gone from the files)\n", chainName(id))
+			fmt.Fprintf(stdout, "%s: no checkpoint (none written yet, or its lines are gone from the files)\n", store.ChainName(id))
 		}
 	}
 	held := 0
@@ -225,10 +222,10 @@ func checkCheckpoints(ctx context.Context, st *store.Store, files []string, sour
 					ends = fmt.Sprintf("it now ends at event %d", head.Seq)
 				}
 				first = fmt.Sprintf("%s event %d is missing, but the checkpoint of %s (%s) recorded it with hash %x: the chain was cut after that checkpoint (%s)",
-					chainName(id), cp.Seq, at, cp.where, cp.Hash, ends)
+					store.ChainName(id), cp.Seq, at, cp.where, cp.Hash, ends)
 			} else {
 				first = fmt.Sprintf("%s event %d now has hash %x, but the checkpoint of %s (%s) recorded %x: the chain was rewritten after that checkpoint",
-					chainName(id), cp.Seq, got, at, cp.where, cp.Hash)
+					store.ChainName(id), cp.Seq, got, at, cp.where, cp.Hash)
 			}
 		}
 		if failed > 0 {
@@ -240,7 +237,7 @@ func checkCheckpoints(ctx context.Context, st *store.Store, files []string, sour
 		}
 		latest := cps[len(cps)-1]
 		fmt.Fprintf(stdout, "%s: %s, the latest of event %d at %s (%s)\n",
-			chainName(id), countCheckpoints(len(cps)), latest.Seq, latest.At.UTC().Format(time.RFC3339), latest.where)
+			store.ChainName(id), countCheckpoints(len(cps)), latest.Seq, latest.At.UTC().Format(time.RFC3339), latest.where)
 	}
 	return held, problems
 }
@@ -279,14 +276,14 @@ func readCheckpoints(st *store.Store, name string) ([]fileCheckpoint, []string, 
 		var cp store.AuditCheckpoint
 		if err := cp.UnmarshalJSON(raw); errors.Is(err, store.ErrUnsignedCheckpoint) {
 			bad = append(bad, fmt.Sprintf("%s: an unsigned chain head (%s event %d), as exports made before checkpoints were signed end with: check it with --expect %d:%d:%x",
-				where, chainName(cp.PartnerID), cp.Seq, cp.PartnerID, cp.Seq, cp.Hash))
+				where, store.ChainName(cp.PartnerID), cp.Seq, cp.PartnerID, cp.Seq, cp.Hash))
 			continue
 		} else if err != nil {
 			bad = append(bad, fmt.Sprintf("%s: damaged checkpoint: %v", where, err))
 			continue
 		}
 		if err := st.VerifyCheckpoint(cp); err != nil {
-			bad = append(bad, fmt.Sprintf("%s: forged or damaged checkpoint (of %s event %d): %v", where, chainName(cp.PartnerID), cp.Seq, err))
+			bad = append(bad, fmt.Sprintf("%s: forged or damaged checkpoint (of %s event %d): %v", where, store.ChainName(cp.PartnerID), cp.Seq, err))
 			continue
 		}
 		if cp.Seq > 0 { // seq 0: the chain was empty, which nothing can contradict

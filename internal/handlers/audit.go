@@ -151,6 +151,7 @@ var actionLabels = map[string]string{
 	"import.check": "Checked a file", "import.discard": "Discarded a checked file",
 	"onboarding.start": "Started onboarding", "onboarding.step": "Onboarding step", "onboarding.finish": "Finished onboarding",
 	"onboarding.retry": "Retried a step", "onboarding.skip": "Skipped a step", "onboarding.abandon": "Abandoned onboarding",
+	ActionRequestRefused: "Refused a request that is not text",
 }
 
 // actingPartner names the partner above that made a change to this partner's own account, for

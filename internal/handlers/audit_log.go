@@ -8,13 +8,14 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
 // requestEvent starts an audit event with who is acting (from the session) and the request's
 // id, address and user agent. The caller adds the action, target, outcome and details.
 func (h *Handlers) requestEvent(r *http.Request) store.AuditEvent {
-	e := store.AuditEvent{RequestID: middleware.GetReqID(r.Context()), IP: h.clientIP(r), UserAgent: printable(r.UserAgent())}
+	e := store.AuditEvent{RequestID: middleware.GetReqID(r.Context()), IP: h.clientIP(r), UserAgent: input.Safe(r.UserAgent())}
 	if a := staffFrom(r.Context()); a != nil {
 		e.PartnerID = a.Partner.ID
 		e.StaffID = &a.Staff.ID

@@ -420,15 +420,15 @@ func FuzzFindBadInput(f *testing.F) {
 		r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path, RawQuery: query}, Header: http.Header{"Content-Type": {ct}},
 			Body: io.NopCloser(rbody), Host: "portal.example"}
 		r = r.WithContext(t.Context())
-		bad, _ := h.findBadInput(r)
+		bad, _, unreadable := h.findBadInput(r)
 
 		textual := fuzzIsText(path)
 		form := r.URL.Query()
-		if bad != nil && bad.where == "" { // a form that does not read at all: parseForm's page
+		if unreadable != nil { // a form that does not read at all: parseForm's page
 			_, berr := url.ParseQuery(body)
 			_, qerr := url.ParseQuery(query) // ParseForm reads the query too
 			if mode%3 != 0 || berr == nil && qerr == nil {
-				t.Fatalf("findBadInput(%q, %q, mode %d, %q) refused a readable form as unreadable: %+v", path, query, mode%3, body, bad)
+				t.Fatalf("findBadInput(%q, %q, mode %d, %q) refused a readable form as unreadable: %v", path, query, mode%3, body, unreadable)
 			}
 			return
 		}

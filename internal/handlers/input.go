@@ -3,9 +3,11 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
-	"sort"
+	"net/url"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -29,21 +31,18 @@ type badInput struct {
 	label  string // the field in words, for the message
 	value  string
 	reason string // from input.Reason
-
-	unreadable error // the form could not be read at all (parseForm's page): no text to judge
 }
 
 // refuseBadInput is the one place where text from outside is judged before any handler, store
 // or Zoom call sees it (files' contents are judged by their parsers, webhook bodies by
 // parseWebhook, both with the same internal/input). A path parameter, query or form field that
-// is not valid UTF-8 or holds a NUL is answered 400 with a message naming the field. A
-// signed-in caller's refusal is audited in their partner's log as request.refused (denied),
-// with the refused value escaped; an anonymous one is logged and counted, since anyone could
-// send it. A form that cannot be read at all is left to its handler, which says so.
+// is not valid UTF-8 or holds a NUL is answered 400 with a message naming the field, and the
+// refusal is recorded (noteRefusal). A form that cannot be read at all gets parseForm's page
+// here: read once, its body cannot be read again by the handler.
 func (h *Handlers) refuseBadInput(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		bad, pattern := h.findBadInput(r)
-		if bad == nil {
+		bad, pattern, unreadable := h.findBadInput(r)
+		if bad == nil && unreadable == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -51,19 +50,24 @@ func (h *Handlers) refuseBadInput(next http.Handler) http.Handler {
 			rc.RoutePatterns = append(rc.RoutePatterns, pattern) // for the access log and metrics
 		}
 		refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if bad.unreadable != nil {
-				h.renderError(w, r, bad.unreadable)
+			if unreadable != nil {
+				h.renderError(w, r, unreadable)
 				return
 			}
-			h.refuseInput(w, r, *bad, pattern)
+			h.noteRefusal(r, 0, bad.where, "not text: "+bad.label+" "+bad.reason,
+				map[string]any{"field": input.Quote(bad.field), "value": input.Quote(bad.value)})
+			h.renderError(w, r, &pageError{status: http.StatusBadRequest, title: "Tierdesk cannot read this request",
+				message: "Nothing was changed: " + bad.label + " " + bad.reason + ". Check what you typed or pasted " +
+					"(it may carry invisible characters) and try again."})
 		})
 		// The session is read only to know whom to audit: no handler runs.
 		h.sessions.LoadAndSave(h.loadStaff(refuse)).ServeHTTP(w, r)
 	})
 }
 
-// findBadInput returns the first piece of r that is not text, or nil, and r's route pattern.
-func (h *Handlers) findBadInput(r *http.Request) (*badInput, string) {
+// findBadInput returns the first piece of r that is not text (or nil), r's route pattern, and
+// parseForm's error when the form cannot be read at all.
+func (h *Handlers) findBadInput(r *http.Request) (*badInput, string, error) {
 	rc := chi.NewRouteContext()
 	pattern := ""
 	if h.mux.Match(rc, r.Method, r.URL.Path) {
@@ -77,97 +81,85 @@ func (h *Handlers) findBadInput(r *http.Request) (*badInput, string) {
 				break
 			}
 		}
-		return b, pattern
+		return b, pattern, nil
 	}
 	if field, reason := input.Values(r.URL.Query()); reason != "" {
 		return &badInput{where: "query", field: field, label: fieldLabel("query parameter", field),
-			value: r.URL.Query().Get(field), reason: reason}, pattern
+			value: r.URL.Query().Get(field), reason: reason}, pattern, nil
 	}
+	var form url.Values
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch:
 	case ct == "application/x-www-form-urlencoded":
 		if err := parseForm(r); err != nil {
-			// Unreadable or too large: parsed once, it cannot be parsed again, so say it here.
-			return &badInput{unreadable: err}, pattern
+			return nil, pattern, err
 		}
-		if field, reason := input.Values(r.PostForm); reason != "" {
-			return &badInput{where: "form", field: field, label: fieldLabel("field", field), value: r.PostForm.Get(field), reason: reason}, pattern
-		}
+		form = r.PostForm
 	case ct == "multipart/form-data":
 		// An unreadable query makes ParseMultipartForm return its error with the form read all
 		// the same: the form is judged whenever it was read (the handler's own call returns it).
 		if r.ParseMultipartForm(multipartMemory); r.MultipartForm == nil {
-			return nil, pattern
+			return nil, pattern, nil
 		}
-		if field, reason := input.Values(r.MultipartForm.Value); reason != "" {
-			return &badInput{where: "form", field: field, label: fieldLabel("field", field), value: r.MultipartForm.Value[field][0], reason: reason}, pattern
-		}
-		fields := make([]string, 0, len(r.MultipartForm.File))
-		for k := range r.MultipartForm.File {
-			fields = append(fields, k)
-		}
-		sort.Strings(fields)
-		for _, k := range fields {
+		form = r.MultipartForm.Value
+		for _, k := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
 			if reason := input.Reason(k); reason != "" {
-				return &badInput{where: "form", field: k, label: "a file field's name", value: k, reason: reason}, pattern
+				return &badInput{where: "form", field: k, label: "a file field's name", value: k, reason: reason}, pattern, nil
 			}
 			for _, fh := range r.MultipartForm.File[k] {
 				if reason := input.Reason(fh.Filename); reason != "" {
 					return &badInput{where: "file name", field: k, label: "the name of the file in “" + k + "”",
-						value: fh.Filename, reason: reason}, pattern
+						value: fh.Filename, reason: reason}, pattern, nil
 				}
 			}
 		}
 	}
-	return nil, pattern
-}
-
-// refuseInput answers a request refused by refuseBadInput.
-func (h *Handlers) refuseInput(w http.ResponseWriter, r *http.Request, b badInput, pattern string) {
-	ctx := r.Context()
-	h.metrics.inputRefused.WithLabelValues(b.where).Inc()
-	attrs := []slog.Attr{slog.String("request_id", middleware.GetReqID(ctx)), slog.String("method", r.Method),
-		slog.String("route", pattern), slog.String("where", b.where), slog.String("field", input.Quote(b.field)),
-		slog.String("value", input.Quote(b.value)), slog.String("reason", b.reason), slog.String("remote", h.clientIP(r))}
-	if a := staffFrom(ctx); a != nil {
-		ev := h.requestEvent(r)
-		ev.Action, ev.Outcome = ActionRequestRefused, store.OutcomeDenied
-		ev.TargetType, ev.TargetID = "request", pattern
-		ev.Details = details(map[string]any{"reason": "not text: " + b.label + " " + b.reason, "where": b.where,
-			"field": input.Quote(b.field), "value": input.Quote(b.value), "method": r.Method, "path": input.Quote(r.URL.Path),
-			"route": pattern})
-		h.auditAlone(r, ev)
-		attrs = append(attrs, slog.Int64("partner_id", a.Partner.ID), slog.Int64("staff_id", a.Staff.ID))
+	if field, reason := input.Values(form); reason != "" {
+		return &badInput{where: "form", field: field, label: fieldLabel("field", field), value: form.Get(field), reason: reason}, pattern, nil
 	}
-	h.log.LogAttrs(ctx, slog.LevelWarn, "request refused: not text", attrs...)
-	h.renderError(w, r, &pageError{status: http.StatusBadRequest, title: "Tierdesk cannot read this request",
-		message: "Nothing was changed: " + b.label + " " + b.reason + ". Check what you typed or pasted (it may carry " +
-			"invisible characters) and try again."})
+	return nil, pattern, nil
 }
 
 // refuseFile records an uploaded file refused because its content is not text (its parser
-// found where, with input.Locate), as refuseInput does for a field: a denied request.refused
-// event with the file's name escaped, and a log line. The form says what to do.
+// found where, with input.Locate); the form says what to do.
 func (h *Handlers) refuseFile(r *http.Request, field, filename string, fe *fileError) {
+	h.noteRefusal(r, 0, "file", fmt.Sprintf("not text: the file's line %d %s", fe.line, fe.notText),
+		map[string]any{"field": input.Quote(field), "file": input.Quote(filename), "line": fe.line})
+}
+
+// noteRefusal records a request refused because what it carried is not text: counted by
+// where, logged with the refused pieces (escaped by the caller), and a denied request.refused
+// event in the log of partnerID (a webhook's signer), or else of the signed-in caller's
+// partner. An anonymous refusal is only logged and counted: anyone could send it, and the
+// audit log is not theirs to fill.
+func (h *Handlers) noteRefusal(r *http.Request, partnerID int64, where, reason string, pieces map[string]any) {
 	ctx := r.Context()
-	h.metrics.inputRefused.WithLabelValues("file").Inc()
+	h.metrics.inputRefused.WithLabelValues(where).Inc()
 	pattern := ""
 	if rc := chi.RouteContext(ctx); rc != nil {
 		pattern = rc.RoutePattern()
 	}
-	if a := staffFrom(ctx); a != nil {
-		ev := h.requestEvent(r)
+	d := map[string]any{"reason": reason, "where": where, "method": r.Method, "path": input.Safe(r.URL.Path), "route": pattern}
+	attrs := []slog.Attr{slog.String("request_id", middleware.GetReqID(ctx)), slog.String("remote", h.clientIP(r))}
+	for k, v := range pieces {
+		d[k] = v
+	}
+	for _, k := range slices.Sorted(maps.Keys(d)) {
+		attrs = append(attrs, slog.Any(k, d[k]))
+	}
+	ev := h.requestEvent(r)
+	if partnerID != 0 {
+		ev.PartnerID, ev.External = partnerID, true
+	}
+	if ev.PartnerID != 0 {
 		ev.Action, ev.Outcome = ActionRequestRefused, store.OutcomeDenied
 		ev.TargetType, ev.TargetID = "request", pattern
-		ev.Details = details(map[string]any{"reason": fmt.Sprintf("not text: the file's line %d %s", fe.line, fe.notText),
-			"where": "file", "field": input.Quote(field), "file": input.Quote(filename), "line": fe.line, "method": r.Method,
-			"path": logPath(r.URL.Path), "route": pattern})
+		ev.Details = details(d)
 		h.auditAlone(r, ev)
+		attrs = append(attrs, slog.Int64("partner_id", ev.PartnerID))
 	}
-	h.log.LogAttrs(ctx, slog.LevelWarn, "upload refused: not text", slog.String("request_id", middleware.GetReqID(ctx)),
-		slog.String("route", pattern), slog.String("file", input.Quote(filename)), slog.Int("line", fe.line),
-		slog.String("reason", fe.notText))
+	h.log.LogAttrs(ctx, slog.LevelWarn, "request refused: not text", attrs...)
 }
 
 // fieldLabel names a query parameter or form field in words: "the field “notes”", or "the
@@ -201,13 +193,5 @@ func paramLabel(k string) string {
 	case "step":
 		return "step"
 	}
-	return printable(k)
-}
-
-// printable is text for a message: s itself when it is text, else its escaped form.
-func printable(s string) string {
-	if input.Reason(s) == "" {
-		return s
-	}
-	return input.Quote(s)
+	return input.Safe(k)
 }

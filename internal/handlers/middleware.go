@@ -78,7 +78,7 @@ func (h *Handlers) accessLog(next http.Handler) http.Handler {
 		}
 		h.log.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", middleware.GetReqID(r.Context())),
-			slog.String("method", method), slog.String("path", logPath(r.URL.Path)), slog.String("route", route),
+			slog.String("method", method), slog.String("path", input.Safe(r.URL.Path)), slog.String("route", route),
 			slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
 			slog.Duration("duration", elapsed), slog.String("remote", h.clientIP(r)))
 	})
@@ -93,14 +93,6 @@ func metricMethod(m string) string {
 		return m
 	}
 	return "OTHER"
-}
-
-// logPath is a path for the log: itself, or escaped when it is not text.
-func logPath(p string) string {
-	if input.Reason(p) == "" {
-		return p
-	}
-	return input.Quote(p)
 }
 
 // clientIP is the address the request came from: the peer's, or, when the peer is a trusted

@@ -75,11 +75,18 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 		return reject(http.StatusRequestEntityTooLarge, "webhook body too large")
 	}
 	env, p, err := parseWebhook(body)
-	if err != nil {
-		var nt *notTextError
-		if errors.As(err, &nt) {
-			h.metrics.inputRefused.WithLabelValues("webhook").Inc()
+	var nt *notTextError
+	if errors.As(err, &nt) {
+		// Signed by the partner the URL names (nothing of the body is looked up), it is
+		// recorded in that partner's log: Zoom sent an event Tierdesk cannot keep.
+		signedBy, _, serr := h.webhookPartner(r, "", ts, body, sig)
+		if serr != nil {
+			return serr
 		}
+		h.noteRefusal(r, signedBy, "webhook", "not text: the event's "+nt.where+" "+nt.reason,
+			map[string]any{"event_field": input.Quote(nt.where)})
+		return reject(http.StatusBadRequest, err.Error())
+	} else if err != nil {
 		return reject(http.StatusBadRequest, err.Error())
 	}
 	partnerID, secret, err := h.webhookPartner(r, p.AccountID, ts, body, sig)
@@ -104,7 +111,7 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	digest := sha256.Sum256(body)
 	ev := store.WebhookEvent{Event: env.Event, EventTS: env.EventTS, Digest: digest[:], AccountID: p.AccountID, Operator: p.Operator, OperatorID: p.OperatorID,
 		CreationType: p.CreationType, Object: p.Object, OldObject: p.OldObject,
-		RequestID: middleware.GetReqID(ctx), IP: h.clientIP(r), UserAgent: printable(r.UserAgent())}
+		RequestID: middleware.GetReqID(ctx), IP: h.clientIP(r), UserAgent: input.Safe(r.UserAgent())}
 	if env.Event == "app_deauthorized" {
 		// Its fields (user_id, client_id, ...) sit in the payload itself.
 		var all map[string]any

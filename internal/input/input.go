@@ -9,8 +9,9 @@ package input
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -31,12 +32,7 @@ func Reason(s string) string {
 // order) that holds text Reason refuses, with the reason, or "", "" when all are text. When the
 // key itself is refused, field is that key (Reason(field) != "" tells).
 func Values(v url.Values) (field, reason string) {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		if r := Reason(k); r != "" {
 			return k, r
 		}
@@ -80,15 +76,13 @@ func walk(v any, path string) (string, string) {
 	switch t := v.(type) {
 	case string:
 		if r := Reason(t); r != "" {
-			return orBody(path), r
+			if path == "" {
+				path = "body"
+			}
+			return path, r
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if r := Reason(k); r != "" {
 				return join(Quote(k)), "(a key) " + r
 			}
@@ -106,11 +100,13 @@ func walk(v any, path string) (string, string) {
 	return "", ""
 }
 
-func orBody(path string) string {
-	if path == "" {
-		return "body"
+// Safe is s when it is text, else its escaped form (Quote): what may be written to the log,
+// the audit log or a page of something that came from outside.
+func Safe(s string) string {
+	if Reason(s) == "" {
+		return s
 	}
-	return path
+	return Quote(s)
 }
 
 // maxQuoted bounds how much of a refused text Quote keeps.

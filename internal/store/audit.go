@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,8 +137,18 @@ func RedactDetails(details any) (json.RawMessage, error) {
 			return nil, fmt.Errorf("audit details: %w", err)
 		}
 	}
+	m, err := detailsObject(raw)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(redact(m))
+}
+
+// detailsObject decodes audit details as an object (numbers as written): empty or null is
+// {}, anything that is not an object becomes {"value": ...}.
+func detailsObject(raw json.RawMessage) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
-		return json.RawMessage("{}"), nil
+		return map[string]any{}, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -146,20 +156,19 @@ func RedactDetails(details any) (json.RawMessage, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("audit details: %w", err)
 	}
-	if _, isObject := v.(map[string]any); !isObject {
-		v = map[string]any{"value": v}
+	if m, isObject := v.(map[string]any); isObject {
+		return m, nil
 	}
-	out, err := json.Marshal(redact(v))
-	return out, err
+	return map[string]any{"value": v}, nil
 }
 
 func redact(v any) any {
 	switch t := v.(type) {
 	case string:
-		return safeText(t)
+		return input.Safe(t)
 	case map[string]any:
 		for k, val := range t {
-			if sk := safeText(k); sk != k {
+			if sk := input.Safe(k); sk != k {
 				delete(t, k)
 				k = sk
 			}
@@ -189,18 +198,19 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	if err != nil {
 		return e, err
 	}
-	if below.id != 0 {
-		if e.Details, err = withDetails(e.Details, map[string]any{"also_recorded_for": map[string]any{"partner_id": below.id, "partner": below.name}}); err != nil {
-			return e, err
-		}
+	if below.id == 0 {
+		return s.appendOne(ctx, tx, e)
+	}
+	copied := e
+	if e.Details, err = withDetails(e.Details, map[string]any{"also_recorded_for": map[string]any{"partner_id": below.id, "partner": below.name}}); err != nil {
+		return e, err
 	}
 	out, err := s.appendOne(ctx, tx, e)
-	if err != nil || below.id == 0 {
+	if err != nil {
 		return out, err
 	}
-	m := out
-	m.PartnerID, m.StaffID, m.Seq, m.PrevHash, m.Hash, m.KeyID = below.id, nil, 0, nil, nil, ""
-	m.Details, err = withDetails(e.Details, map[string]any{
+	copied.PartnerID, copied.StaffID, copied.OccurredAt = below.id, nil, out.OccurredAt
+	copied.Details, err = withDetails(copied.Details, map[string]any{
 		"acting_partner": map[string]any{"partner_id": out.PartnerID, "partner": below.parentName},
 		"copy_of":        map[string]any{"partner_id": out.PartnerID, "seq": out.Seq}})
 	if err != nil {
@@ -209,7 +219,7 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	if err := setActingPartner(ctx, tx, below.id); err != nil {
 		return out, err
 	}
-	if _, err := s.appendOne(ctx, tx, m); err != nil {
+	if _, err := s.appendOne(ctx, tx, copied); err != nil {
 		return out, fmt.Errorf("copy audit event to the chain of partner %d: %w", below.id, err)
 	}
 	return out, setActingPartner(ctx, tx, out.PartnerID)
@@ -242,31 +252,13 @@ func (s *Store) ownAccountOf(ctx context.Context, tx pgx.Tx, e AuditEvent) (part
 	return b, nil
 }
 
-// setActingPartner makes the rest of tx act for partnerID (row-level security reads it).
-func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
-	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
-	return err
-}
-
-// withDetails returns details (a JSON object, or empty) with the keys of add set.
+// withDetails returns details with the keys of add set.
 func withDetails(details json.RawMessage, add map[string]any) (json.RawMessage, error) {
-	m := map[string]any{}
-	if len(bytes.TrimSpace(details)) > 0 && string(details) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(details))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("audit details: %w", err)
-		}
-		if obj, ok := v.(map[string]any); ok {
-			m = obj
-		} else {
-			m["value"] = v
-		}
+	m, err := detailsObject(details)
+	if err != nil {
+		return nil, err
 	}
-	for k, v := range add {
-		m[k] = v
-	}
+	maps.Copy(m, add)
 	return json.Marshal(m)
 }
 
@@ -286,7 +278,7 @@ func (s *Store) appendOne(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEv
 	e.Details = details
 	for _, f := range []*string{&e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action, &e.TargetType, &e.TargetID,
 		&e.TargetLabel, &e.CustomerID, &e.ZoomMessage, &e.RequestID, &e.IP, &e.UserAgent, &e.JobID} {
-		*f = safeText(*f)
+		*f = input.Safe(*f)
 	}
 	e.ZoomMessage = truncate(e.ZoomMessage, 1000)
 	e.UserAgent = truncate(e.UserAgent, 500)
@@ -319,14 +311,6 @@ func (s *Store) appendOne(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEv
 		return e, fmt.Errorf("append audit event: %w", err)
 	}
 	return e, nil
-}
-
-// safeText is s, or its escaped form when PostgreSQL's text cannot hold it.
-func safeText(s string) string {
-	if input.Reason(s) == "" {
-		return s
-	}
-	return input.Quote(s)
 }
 
 func truncate(s string, n int) string {
@@ -377,7 +361,7 @@ func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead,
 // (SystemChain) included.
 func (s *Store) inChainTx(ctx context.Context, partnerID int64, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10)); err != nil {
+		if err := setActingPartner(ctx, tx, partnerID); err != nil {
 			return err
 		}
 		return fn(tx)

@@ -126,10 +126,9 @@ func (s *Store) VerifyCheckpoint(c AuditCheckpoint) error {
 // every partner's. Row-level security shows a transaction one partner's head, so each head is
 // read in its partner's own transaction.
 func (s *Store) AuditChainHeads(ctx context.Context) ([]AuditHead, error) {
-	rows, _ := s.pool.Query(ctx, "SELECT id FROM partners ORDER BY id")
-	partners, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	partners, err := s.partnerIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list partners: %w", err)
+		return nil, err
 	}
 	heads := make([]AuditHead, 0, len(partners)+1)
 	for _, id := range append([]int64{SystemChain}, partners...) {

@@ -20,12 +20,17 @@ type ChainReport struct {
 	HeadHash  []byte
 }
 
+// ChainName names a chain in messages: "partner 3", or "system chain".
+func ChainName(partnerID int64) string {
+	if partnerID == SystemChain {
+		return "system chain"
+	}
+	return fmt.Sprintf("partner %d", partnerID)
+}
+
 // String describes the report in one line.
 func (r ChainReport) String() string {
-	who := fmt.Sprintf("partner %d", r.PartnerID)
-	if r.PartnerID == SystemChain {
-		who = "system chain"
-	}
+	who := ChainName(r.PartnerID)
 	if r.OK {
 		return fmt.Sprintf("%s: %d events verified, head %x", who, r.Verified, r.HeadHash)
 	}
@@ -47,10 +52,9 @@ func (s *Store) VerifyAudit(ctx context.Context, partnerID int64) ([]ChainReport
 		}
 		partners = []int64{partnerID}
 	} else {
-		rows, _ := s.pool.Query(ctx, "SELECT id FROM partners ORDER BY id")
 		var err error
-		if partners, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return nil, fmt.Errorf("list partners: %w", err)
+		if partners, err = s.partnerIDs(ctx); err != nil {
+			return nil, err
 		}
 		head, err := s.AuditChainHead(ctx, SystemChain)
 		if err != nil {
@@ -129,15 +133,13 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 // (an anchor kept outside the database: an export's trailer, a logged head). A chain that was
 // cut short or rewritten, even consistently, fails it.
 func (s *Store) CheckAnchor(ctx context.Context, partnerID, seq int64, hash []byte) error {
-	var got []byte
-	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, "SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = $2", partnerID, seq).Scan(&got)
-	})
+	hashes, err := s.AuditEventHashes(ctx, partnerID, []int64{seq})
+	got, found := hashes[seq]
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("anchor %d:%d:%x: event %d is missing", partnerID, seq, hash, seq)
 	case err != nil:
 		return err
+	case !found:
+		return fmt.Errorf("anchor %d:%d:%x: event %d is missing", partnerID, seq, hash, seq)
 	case !bytes.Equal(got, hash):
 		return fmt.Errorf("anchor %d:%d:%x: event %d now has hash %x", partnerID, seq, hash, seq, got)
 	}

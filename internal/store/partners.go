@@ -75,7 +75,7 @@ func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams, ev
 		if partner, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner]); err != nil {
 			return translate(err)
 		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", fmt.Sprint(partner.ID)); err != nil {
+		if err := setActingPartner(ctx, tx, partner.ID); err != nil {
 			return err
 		}
 		if owner, err = insertStaff(ctx, tx, partner.ID, p.Owner, RoleOwner, StaffActive, nil); err != nil {

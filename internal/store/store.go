@@ -128,12 +128,18 @@ func redactURL(url string) string {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
+// setActingPartner makes the rest of tx act for partnerID (row-level security reads it).
+func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
+	return err
+}
+
 // inTx runs fn in a transaction acting for partnerID (0 for none): the partner id is set as
 // the transaction-local setting tierdesk.partner_id, which row-level security reads.
 func (s *Store) inTx(ctx context.Context, partnerID int64, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if partnerID != 0 {
-			if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10)); err != nil {
+			if err := setActingPartner(ctx, tx, partnerID); err != nil {
 				return err
 			}
 		}

@@ -70,9 +70,9 @@ func parseError(resp *http.Response, body []byte) *Error {
 	}
 	// Whatever answered (Zoom, a proxy, a CDN), its words become text: they are shown and
 	// stored, and PostgreSQL holds neither NUL nor bytes that are not UTF-8.
-	e.Message = strings.ReplaceAll(strings.ToValidUTF8(e.Message, "\uFFFD"), "\x00", "")
+	e.Message = asText(e.Message)
 	if e.Message == "" {
-		e.Message = strings.TrimSpace(strings.ReplaceAll(strings.ToValidUTF8(string(body), "\uFFFD"), "\x00", ""))
+		e.Message = strings.TrimSpace(asText(string(body)))
 		if len(e.Message) > 200 {
 			cut := 200
 			for cut > 0 && !utf8.RuneStart(e.Message[cut]) {
@@ -82,8 +82,7 @@ func parseError(resp *http.Response, body []byte) *Error {
 		}
 	}
 	for i := range e.Fields {
-		e.Fields[i].Field = strings.ReplaceAll(strings.ToValidUTF8(e.Fields[i].Field, "\uFFFD"), "\x00", "")
-		e.Fields[i].Message = strings.ReplaceAll(strings.ToValidUTF8(e.Fields[i].Message, "\uFFFD"), "\x00", "")
+		e.Fields[i].Field, e.Fields[i].Message = asText(e.Fields[i].Field), asText(e.Fields[i].Message)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
@@ -99,6 +98,11 @@ func parseError(resp *http.Response, body []byte) *Error {
 		e.DailyLimit = strings.EqualFold(e.RateLimitType, "Daily-limit") || strings.Contains(strings.ToLower(e.Message), "daily")
 	}
 	return e
+}
+
+// asText is s with bytes that are not UTF-8 replaced and NULs dropped.
+func asText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // AsError returns err's *Error, if it is or wraps one.
