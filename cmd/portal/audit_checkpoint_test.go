@@ -96,17 +96,7 @@ func cutTail(t *testing.T, super *pgxpool.Pool, partnerID, keep int64) {
 func TestAuditCheckpointerWritesMovedHeads(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := newTestDB(t)
-	pool, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	keys, err := secret.ParseKeyring(secret.NewKey("t1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(pool, keys)
+	st, _ := auditStore(t, newTestDB(t))
 	p, err := st.EnsurePartner(ctx, "acct-1", "Partner 1", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -14,21 +14,28 @@ import (
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
-func TestAuditVerifyCommand(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	url := newTestDB(t)
-	pool, err := store.Open(ctx, url)
+// auditStore opens a store on the database at url with a new key, as `portal audit verify`
+// would be given it, and returns the store and the key (PORTAL_SECRET_KEY).
+func auditStore(t *testing.T, url string) (*store.Store, string) {
+	t.Helper()
+	pool, err := store.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	t.Cleanup(pool.Close)
 	key := secret.NewKey("t1")
 	keys, err := secret.ParseKeyring(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(pool, keys)
+	return store.New(pool, keys), key
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := newTestDB(t)
+	st, key := auditStore(t, url)
 	var ids []int64
 	for _, acct := range []string{"acct-1", "acct-2"} {
 		p, err := st.EnsurePartner(ctx, acct, "Partner "+acct, nil)

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -276,38 +277,14 @@ func (z *outsideZoom) serve(next http.Handler) http.Handler {
 		n := z.arrived
 		z.open[n] = true
 		z.mu.Unlock()
-		sw := &statusOf{ResponseWriter: w}
+		sw := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(sw, r)
 		z.mu.Lock()
 		delete(z.open, n)
-		z.creates = append(z.creates, userCreate{Gen: gen, Email: strings.ToLower(in.UserInfo.Email), Status: sw.status})
+		z.creates = append(z.creates, userCreate{Gen: gen, Email: strings.ToLower(in.UserInfo.Email), Status: sw.Status()})
 		z.mu.Unlock()
 	})
 }
-
-// statusOf remembers the status a handler wrote (also to a client that is gone).
-type statusOf struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusOf) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusOf) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection (the sandbox's dropped-connection
-// faults).
-func (w *statusOf) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withOutsideSandbox prepares a portal whose Zoom (outsideZoom) runs in the test, outside the
 // portal process, so that it survives the portal being killed. It returns Zoom, the portal's

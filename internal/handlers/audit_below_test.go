@@ -20,14 +20,8 @@ func TestChangeToAResellersOwnAccountIsInBothChains(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	dist, res := tree(t, e)
-	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	contoso, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nw := e.partnerOf(distOwner)
+	contoso := e.partnerOf(resOwner)
 	account := contoso.ZoomAccountID
 
 	// Northwind flips one option of Contoso's own account.

@@ -399,10 +399,7 @@ func TestAuditNeverHoldsTheTokensOrSecretsOfASession(t *testing.T) {
 	ctx := context.Background()
 	b := e.browser()
 	b.signIn(e, distOwner) // registers Northwind
-	p, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	type secret struct{ name, value string }
 	var secrets []secret
 	tokens := func(when string) store.Tokens {
@@ -634,10 +631,7 @@ func TestAuditRecordsACancelledJobWithItsCounts(t *testing.T) {
 	owner := e.browser()
 	owner.signIn(e, resOwner)
 	syncAndWait(t, e, owner)
-	p, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(resOwner)
 	for _, a := range e.Sandbox.Apps() {
 		if a.Type == "s2s" && a.AccountID == p.ZoomAccountID {
 			if _, err := e.Store.SaveS2SGrant(ctx, p.ID, p.ZoomAccountID, a.ClientID, a.ClientSecret, store.AuditEvent{}); err != nil {

@@ -25,10 +25,7 @@ func registerNorthwind(t testing.TB, e *env) (*browser, store.Partner) {
 	b := e.browser()
 	b.signIn(e, distOwner)
 	syncAndWait(t, e, b) // the first sync starts at registration: let it finish
-	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	return b, p
 }
 

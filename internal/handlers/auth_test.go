@@ -88,10 +88,7 @@ func TestSessionTokenChangesAtSignInAndOldOneDies(t *testing.T) {
 	b := e.browser()
 	b.signIn(e, distOwner)
 	first := b.cookie(e, "td_session")
-	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distAdmin, store.RoleAdmin, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}
@@ -287,10 +284,7 @@ func TestSignOutIsPostOnlyAndRevokesAtZoom(t *testing.T) {
 	if len(revokes) != before+1 || revokes[len(revokes)-1].Status != http.StatusOK {
 		t.Fatalf("revoke calls at the sandbox: %+v (before %d)", revokes, before)
 	}
-	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	staff := e.staffByEmail(p.ID, distOwner)
 	g, err := e.Store.StaffGrant(context.Background(), p.ID, staff.ID)
 	if err != nil || g.Status != store.GrantRevoked || g.Tokens.RefreshToken != "" {
@@ -364,10 +358,7 @@ func TestInvitedStaffLandsWithTheirRole(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.browser().signIn(e, distOwner)
-	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	if _, err := e.Store.InviteStaff(context.Background(), p.ID, distSupport, store.RoleSupport, nil, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
 	}

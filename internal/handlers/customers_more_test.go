@@ -155,15 +155,8 @@ func TestCmCustomerExportIsExactlyTheListAcrossPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	dist, _ := tree(t, e)
-	ctx := context.Background()
-	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	co, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nw := e.partnerOf(distOwner)
+	co := e.partnerOf(resOwner)
 	cmSeed(t, e, nw, "nw", 120)
 	cmSeed(t, e, co, "co", 120)
 	for _, c := range []struct {

@@ -79,14 +79,8 @@ func TestDashboardSeatsActivityAndRunningJobs(t *testing.T) {
 	ctx := context.Background()
 	dist, res := tree(t, e)
 	tnWaitStartupSync(t, e) // no background job adds activity from here on
-	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	co, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nw := e.partnerOf(distOwner)
+	co := e.partnerOf(resOwner)
 	nwActive := tnSetCustomers(t, e, nw.ID, []int{10, 20, 5})
 	coActive := tnSetCustomers(t, e, co.ID, []int{7, 8})
 

@@ -55,6 +55,16 @@ func (e *env) super() *pgxpool.Pool {
 	return e.superPool
 }
 
+// partnerOf returns the registered partner whose Zoom account holds email's user.
+func (e *env) partnerOf(email string) store.Partner {
+	e.t.Helper()
+	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(email))
+	if err != nil {
+		e.t.Fatalf("partner of %s: %v", email, err)
+	}
+	return p
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // disassociateInZoom disassociates one free direct sub account of a primary straight at the

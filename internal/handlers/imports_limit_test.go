@@ -1,10 +1,8 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,16 +37,7 @@ func TestLargeImportFileIsAccepted(t *testing.T) {
 	if b.Len() <= 1<<20 {
 		t.Fatalf("the file is %d bytes, want more than the general 1 MiB limit", b.Len())
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("kind", "create")
-	fw, _ := mw.CreateFormFile("file", "big.csv")
-	_, _ = fw.Write([]byte(b.String()))
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, e.URL+"/imports", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	got := owner.do(req)
+	got := owner.postMultipart(e.URL+"/imports", url.Values{"kind": {"create"}}, "big.csv", []byte(b.String()))
 	if got.StatusCode == http.StatusRequestEntityTooLarge || strings.Contains(got.Body, "larger than Tierdesk accepts") {
 		t.Fatalf("a %d-byte file of %d rows was refused as too large: %d", b.Len(), handlers.MaxImportRows, got.StatusCode)
 	}

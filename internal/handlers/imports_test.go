@@ -1,11 +1,9 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -22,17 +20,7 @@ import (
 // upload sends a CSV file to /imports as a browser form would.
 func (b *browser) upload(e *env, kind, customer, name, content string) *page {
 	b.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("kind", kind)
-	_ = mw.WriteField("customer", customer)
-	fw, _ := mw.CreateFormFile("file", name)
-	_, _ = fw.Write([]byte(content))
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, e.URL+"/imports", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(req)
+	return b.postMultipart(e.URL+"/imports", url.Values{"kind": {kind}, "customer": {customer}}, name, []byte(content))
 }
 
 // waitJob waits until a job's page says it finished, and returns the page.

@@ -1,19 +1,12 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,10 +31,7 @@ func inSetup(t *testing.T) (*env, *browser, store.Partner, idSet) {
 	e := newEnv(t)
 	ctx := context.Background()
 	dist, _ := tree(t, e)
-	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nw := e.partnerOf(distOwner)
 	invite(t, e, dist, "admin@northwind.example", store.RoleAdmin)
 	account, member := tnCustomerWithMember(t, e, nw.ZoomAccountID, 0)
 	job, err := e.Store.LatestJob(ctx, nw.ID, "sync_customers")
@@ -199,8 +189,9 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 		t.Errorf("refusal of ?q=%%FF: %v", d)
 	}
 	// The session survived a refused sign-out, and the page of refusals reads well.
-	if got := dist.get(e.URL + "/audit?action=" + handlers.ActionRequestRefused); got.StatusCode != http.StatusOK || len(auditRows(got)) == 0 {
-		t.Errorf("audit log of refusals: %d, %d rows", got.StatusCode, len(auditRows(got)))
+	if got := dist.get(e.URL + "/audit?action=" + handlers.ActionRequestRefused); got.StatusCode != http.StatusOK || len(auditRows(got)) == 0 ||
+		!strings.Contains(auditRows(got)[0], "Refused a request that is not text") {
+		t.Errorf("audit log of refusals: %d, %q", got.StatusCode, auditRows(got))
 	}
 
 	// Someone not signed in is refused the same way; nothing is written to any log for it.
@@ -290,27 +281,11 @@ func inCrawl(t *testing.T, b *browser, pages []string) []inForm {
 }
 
 // inPost posts values to u as a browser would, urlencoded or as multipart/form-data.
-func inPost(t *testing.T, b *browser, u, enctype string, values url.Values) *page {
-	t.Helper()
-	if enctype != "multipart/form-data" {
-		return b.post(u, values)
+func inPost(b *browser, u, enctype string, values url.Values) *page {
+	if enctype == "multipart/form-data" {
+		return b.postMultipart(u, values, "", nil)
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range values {
-		for _, v := range vs {
-			if err := mw.WriteField(k, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, u, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(req)
+	return b.post(u, values)
 }
 
 // Every field of every form the portal shows (found by opening every page of the router with
@@ -354,7 +329,7 @@ func TestNotTextInEveryFormFieldIsRefused(t *testing.T) {
 	expectRefused := func(what, u, enctype string, values url.Values, field string) {
 		t.Helper()
 		refused, all := inCounts(t, e, nw.ID)
-		got := inPost(t, dist, u, enctype, values)
+		got := inPost(dist, u, enctype, values)
 		msg := got.TestID("message-text")
 		if got.StatusCode != http.StatusBadRequest || !strings.Contains(msg, "“"+field+"”") && !strings.Contains(msg, "the name of a field") {
 			t.Errorf("%s: %d %q, want 400 naming %q", what, got.StatusCode, msg, field)
@@ -411,30 +386,6 @@ func TestNotTextInEveryFormFieldIsRefused(t *testing.T) {
 	}
 }
 
-// inUpload sends a file to a multipart form, with other fields.
-func inUpload(t *testing.T, b *browser, u, filename string, content []byte, fields map[string]string) *page {
-	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	fw, err := mw.CreateFormFile("file", filename)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(fw, bytes.NewReader(content)); err != nil {
-		t.Fatal(err)
-	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, u, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(req)
-}
-
 // An uploaded file that is not text (a NUL in a cell, a file saved as UTF-16, a byte that is
 // not UTF-8) is refused with 400 on its form, naming the line and what to do, with one denied
 // event; nothing is stored. A file name that is not text is refused at the edge.
@@ -466,7 +417,7 @@ func TestUploadsThatAreNotTextAreRefused(t *testing.T) {
 	} {
 		refused, all := inCounts(t, e, nw.ID)
 		before := imports()
-		got := inUpload(t, dist, e.URL+"/imports", c.name, c.content, map[string]string{"kind": store.ImportCreate})
+		got := dist.postMultipart(e.URL+"/imports", url.Values{"kind": {store.ImportCreate}}, c.name, c.content)
 		msg := got.TestID("error-file")
 		if got.StatusCode != http.StatusBadRequest || !strings.Contains(msg, c.line) || !strings.Contains(msg, c.reason) || !strings.Contains(msg, "CSV UTF-8") {
 			t.Errorf("%s: %d %q, want 400 naming %s and %s", c.name, got.StatusCode, msg, c.line, c.reason)
@@ -477,8 +428,8 @@ func TestUploadsThatAreNotTextAreRefused(t *testing.T) {
 	}
 	// The wizard's first users, from a file: the same refusal on the users step.
 	refused, _ := inCounts(t, e, nw.ID)
-	got := inUpload(t, dist, e.URL+"/customers/new/"+own.onboardingID+"/users", "first.csv",
-		[]byte("ann@example.com,Ann,Le\x00e,basic\n"), map[string]string{"users": ""})
+	got := dist.postMultipart(e.URL+"/customers/new/"+own.onboardingID+"/users", url.Values{"users": {""}}, "first.csv",
+		[]byte("ann@example.com,Ann,Le\x00e,basic\n"))
 	if got.StatusCode != http.StatusBadRequest || !strings.Contains(got.TestID("error-file"), "line 1 holds a NUL") {
 		t.Errorf("wizard upload: %d %q", got.StatusCode, got.TestID("error-file"))
 	}
@@ -490,7 +441,7 @@ func TestUploadsThatAreNotTextAreRefused(t *testing.T) {
 	}
 	// A file whose name is not text never reaches the handler.
 	refused, _ = inCounts(t, e, nw.ID)
-	if got := inUpload(t, dist, e.URL+"/imports", "bad\xff.csv", []byte(header), map[string]string{"kind": store.ImportCreate}); got.StatusCode != http.StatusBadRequest ||
+	if got := dist.postMultipart(e.URL+"/imports", url.Values{"kind": {store.ImportCreate}}, "bad\xff.csv", []byte(header)); got.StatusCode != http.StatusBadRequest ||
 		!strings.Contains(got.TestID("message-text"), "the name of the file") {
 		t.Errorf("file name: %d %q", got.StatusCode, got.TestID("message-text"))
 	}
@@ -511,10 +462,7 @@ func TestWebhookThatIsNotTextIsRefused(t *testing.T) {
 	if p := b.post(e.URL+"/settings/webhook", url.Values{"secret_token": {whSecret}}); p.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save token: %d", p.StatusCode)
 	}
-	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	events := func() int {
 		var n int
 		if err := e.super().QueryRow(context.Background(), "SELECT count(*) FROM webhook_events").Scan(&n); err != nil {
@@ -533,11 +481,28 @@ func TestWebhookThatIsNotTextIsRefused(t *testing.T) {
 			t.Errorf("webhook %q: %d, want 400", body, got)
 		}
 	}
+	// Signed with another secret: refused the same, but it is nobody's to audit.
+	if got := whPostTo(t, e, "/webhooks/zoom?partner="+itoa(p.ID), "not-the-secret-token-0", []byte(`{"event":"x\u0000"}`), time.Now()); got != http.StatusBadRequest {
+		t.Errorf("unsigned webhook: %d, want 400", got)
+	}
 	if n := events() - before; n != 0 {
 		t.Errorf("%d events recorded", n)
 	}
-	if m := b.get(e.URL + "/metrics").Body; !strings.Contains(m, `tierdesk_input_refused_total{where="webhook"} 3`) {
+	if m := b.get(e.URL + "/metrics").Body; !strings.Contains(m, `tierdesk_input_refused_total{where="webhook"} 4`) {
 		t.Error("the refused webhooks are not counted")
+	}
+	// The three Zoom signed are in the partner's log, as seen from Zoom, with where and why.
+	refused := auditOf(t, e, p.ID, handlers.ActionRequestRefused)
+	if len(refused) != 3 {
+		t.Fatalf("%d refused webhooks in the audit log, want 3", len(refused))
+	}
+	var d map[string]any
+	if err := json.Unmarshal(refused[0].Details, &d); err != nil {
+		t.Fatal(err)
+	}
+	if !refused[0].External || refused[0].StaffID != nil || refused[0].Outcome != store.OutcomeDenied || d["where"] != "webhook" ||
+		d["reason"] != `not text: the event's payload.object."na\x00me" (a key) holds a NUL character` {
+		t.Errorf("refused webhook event: external %v, staff %v, %s, %v", refused[0].External, refused[0].StaffID, refused[0].Outcome, d)
 	}
 }
 
@@ -546,55 +511,34 @@ func TestWebhookThatIsNotTextIsRefused(t *testing.T) {
 func TestMadeUpMethodsDoNotGrowTheMetrics(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	series := func() int {
-		resp, err := http.Get(e.URL + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+	b := e.browser()
+	series := func() (int, string) {
+		body := b.get(e.URL + "/metrics").Body
 		n := 0
-		for _, line := range strings.Split(string(body), "\n") {
+		for _, line := range strings.Split(body, "\n") {
 			if line != "" && !strings.HasPrefix(line, "#") && !strings.Contains(line, `route="/metrics"`) {
 				n++
 			}
 		}
-		return n
+		return n, body
 	}
 	send := func(method, path string) {
 		req, _ := http.NewRequest(method, e.URL+path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode < 400 {
-			t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+		if got := b.do(req); got.StatusCode < 400 {
+			t.Fatalf("%s %s: %d", method, path, got.StatusCode)
 		}
 	}
 	send("WARMUP", "/")
 	send("WARMUP", "/no/such/page")
-	before := series()
+	before, _ := series()
 	for i := range 5000 {
 		send(fmt.Sprintf("M%dX", i), []string{"/", "/no/such/page"}[i%2])
 	}
-	if after := series(); after != before {
+	after, body := series()
+	if after != before {
 		t.Errorf("%d series after 5,000 made-up methods, %d before", after, before)
 	}
-	resp, err := http.Get(e.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(body), `method="OTHER"`) || strings.Contains(string(body), `method="M1X"`) {
+	if !strings.Contains(body, `method="OTHER"`) || strings.Contains(body, `method="M1X"`) {
 		t.Error("made-up methods are not folded into OTHER")
 	}
 }
@@ -606,10 +550,7 @@ func TestClientRequestIDIsNotTrusted(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.signIn(e, distOwner)
-	p, err := e.Store.PartnerByZoomAccount(context.Background(), e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	req, _ := http.NewRequest(http.MethodGet, e.URL+"/customers/no-such-customer", nil)
 	req.Header.Set("X-Request-Id", "chosen-by-the-client")
 	if got := b.do(req); got.StatusCode != http.StatusNotFound {
@@ -622,23 +563,4 @@ func TestClientRequestIDIsNotTrusted(t *testing.T) {
 	if id := denied[0].RequestID; id == "" || id == "chosen-by-the-client" {
 		t.Errorf("the event's request id is %q", id)
 	}
-}
-
-// whPostTo posts a webhook body signed with secret to path, as Zoom does, and returns the
-// status (whPost with the endpoint URL that names the partner).
-func whPostTo(t *testing.T, e *env, path, secret string, body []byte, at time.Time) int {
-	t.Helper()
-	ts := strconv.FormatInt(at.Unix(), 10)
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("v0:" + ts + ":" + string(body)))
-	req, _ := http.NewRequest(http.MethodPost, e.URL+path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-zm-request-timestamp", ts)
-	req.Header.Set("x-zm-signature", "v0="+hex.EncodeToString(m.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

@@ -207,10 +207,7 @@ func TestIsolationSuite(t *testing.T) {
 			staffOf[name][role] = b
 		}
 	}
-	contoso, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	contoso := e.partnerOf(resOwner)
 	invite(t, e, res, resSupport, store.RoleSupport)
 	customers, err := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Limit: 1})
 	if err != nil || len(customers.Customers) == 0 {
@@ -226,10 +223,7 @@ func TestIsolationSuite(t *testing.T) {
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
-		p, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(email))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := e.partnerOf(email)
 		partnerOf[n] = p
 	}
 	// The periodic sync's run at start comes once River has elected a leader, seconds in:
@@ -509,14 +503,8 @@ func TestIsolationMixedUserIDs(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	dist, res := tree(t, e)
-	nw, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	co, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nw := e.partnerOf(distOwner)
+	co := e.partnerOf(resOwner)
 	fabAccount := e.accountOf(fabOwner)
 	n1, n1User := tnCustomerWithMember(t, e, nw.ZoomAccountID, 0)
 	n2, n2User := tnCustomerWithMember(t, e, nw.ZoomAccountID, 1)

@@ -1,12 +1,10 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -198,16 +196,8 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 		t.Fatalf("too many licensed: %d %q", got.StatusCode, got.TestID("error-users"))
 	}
 	// A CSV file, as a bulk user file is written, adds to what is typed.
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("users", "a@blueharbor.example,A,A,licensed")
-	fw, _ := mw.CreateFormFile("file", "first-users.csv")
-	_, _ = fw.Write([]byte("\xef\xbb\xbfEmail,First Name,Last Name,Type\r\nb@blueharbor.example,B,B,basic\r\n"))
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+"/users", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	if got := admin.do(req); got.StatusCode != http.StatusSeeOther || got.location(t) != base+"/review" {
+	if got := admin.postMultipart(base+"/users", url.Values{"users": {"a@blueharbor.example,A,A,licensed"}}, "first-users.csv",
+		[]byte("\xef\xbb\xbfEmail,First Name,Last Name,Type\r\nb@blueharbor.example,B,B,basic\r\n")); got.StatusCode != http.StatusSeeOther || got.location(t) != base+"/review" {
 		t.Fatalf("users with a file: %d %q %q", got.StatusCode, got.TestID("error-users"), got.TestID("error-file"))
 	}
 	if saved := admin.get(base + "/users"); saved.Doc().Find(`[data-testid="first-users"] tbody tr`).Length() != 2 ||

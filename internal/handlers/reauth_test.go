@@ -20,10 +20,7 @@ func TestRevokedGrantAsksToSignInAgain(t *testing.T) {
 	b.signIn(e, distOwner)
 	e.waitJobsIdle()
 	ctx := context.Background()
-	p, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(distOwner)
 	owner := e.staffByEmail(p.ID, distOwner)
 	g, err := e.Store.StaffGrant(ctx, p.ID, owner.ID)
 	if err != nil {

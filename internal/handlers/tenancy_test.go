@@ -69,14 +69,8 @@ func TestSyncLoadsCustomersAndLinksResellers(t *testing.T) {
 	e := newEnv(t)
 	dist, res := tree(t, e)
 	ctx := context.Background()
-	northwind, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(distOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	contoso, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	northwind := e.partnerOf(distOwner)
+	contoso := e.partnerOf(resOwner)
 	if contoso.ParentID == nil || *contoso.ParentID != northwind.ID {
 		t.Fatalf("Contoso's parent = %v, want Northwind %d", contoso.ParentID, northwind.ID)
 	}

@@ -106,10 +106,7 @@ func TestDistributorReadsResellerUsersAndSearchFindsThem(t *testing.T) {
 	e := newEnv(t)
 	dist, res := tree(t, e)
 	ctx := context.Background()
-	contosoP, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	contosoP := e.partnerOf(resOwner)
 	page, err := e.Store.Customers(ctx, contosoP.ID, store.CustomerFilter{PartnerID: contosoP.ID, Limit: 1})
 	if err != nil {
 		t.Fatal(err)

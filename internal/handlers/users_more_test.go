@@ -551,10 +551,7 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	fab := e.browser()
 	fab.signIn(e, fabOwner)
 	syncAndWait(t, e, fab)
-	fp, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(fabOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fp := e.partnerOf(fabOwner)
 	fpage, err := e.Store.Customers(ctx, fp.ID, store.CustomerFilter{PartnerID: fp.ID, Status: store.CustomerActive, Limit: 1})
 	if err != nil || len(fpage.Customers) == 0 {
 		t.Fatalf("Fabrikam has no customers: %v", err)

@@ -57,10 +57,7 @@ func contoso(t testing.TB, e *env) (*browser, store.Partner, store.Customer) {
 	owner := e.browser()
 	owner.signIn(e, resOwner)
 	syncAndWait(t, e, owner)
-	p, err := e.Store.PartnerByZoomAccount(ctx, e.accountOf(resOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.partnerOf(resOwner)
 	connectS2S(t, e, p)
 	page, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Limit: 500})
 	if err != nil || len(page.Customers) == 0 {

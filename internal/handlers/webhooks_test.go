@@ -25,10 +25,16 @@ const whSecret = "wh0Secret1Token2Of3Zoom4"
 // whPost posts a webhook body signed with secret, as Zoom does, and returns the status.
 func whPost(t *testing.T, e *env, secret string, body []byte, at time.Time) int {
 	t.Helper()
+	return whPostTo(t, e, "/webhooks/zoom", secret, body, at)
+}
+
+// whPostTo is whPost to path: the endpoint URL with a query, such as the one naming the partner.
+func whPostTo(t *testing.T, e *env, path, secret string, body []byte, at time.Time) int {
+	t.Helper()
 	ts := strconv.FormatInt(at.Unix(), 10)
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte("v0:" + ts + ":" + string(body)))
-	req, _ := http.NewRequest(http.MethodPost, e.URL+"/webhooks/zoom", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, e.URL+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("x-zm-request-timestamp", ts)
 	req.Header.Set("x-zm-signature", "v0="+hex.EncodeToString(m.Sum(nil)))
