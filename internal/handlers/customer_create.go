@@ -3,13 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -112,7 +111,6 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
 	form := map[string]string{}
 	for _, k := range []string{"account_name", "first_name", "last_name", "email", "pay_mode", "billing_auto_renew"} {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
@@ -130,88 +128,34 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 	if name == "" {
 		name = form["first_name"] + " " + form["last_name"]
 	}
-	zc, err := h.zoomFor(r)
+	res, err := h.svc.CreateCustomer(ctx, serviceActor(r), h.requestEvent(r), service.NewCustomer{NewCustomer: store.NewCustomer{
+		AccountName: name, OwnerEmail: form["email"], FirstName: form["first_name"], LastName: form["last_name"], PayMode: form["pay_mode"]},
+		Password: password, AutoRenew: form["billing_auto_renew"] == "1"})
 	if err != nil {
 		return err
 	}
-	// An earlier create for this owner whose answer was lost is settled first.
-	pendings, err := h.store.PendingCustomers(ctx, a.Partner.ID)
-	if err != nil {
-		return err
-	}
-	for _, c := range pendings {
-		if !strings.EqualFold(c.OwnerEmail, form["email"]) {
-			continue
-		}
-		found, err := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, c, h.requestEvent(r))
-		if err != nil {
-			ev := h.withGrant(r, zc)
-			ev.Action, ev.Outcome = "customer.create", store.OutcomeDenied
-			ev.TargetType, ev.TargetLabel = "customer", name
-			ev.Details = details(map[string]any{"owner_email": form["email"], "pending_customer": c.ZoomAccountID,
-				"reason": "an earlier create for this owner is unresolved and Zoom could not be asked about it: nothing was sent"})
-			h.auditAlone(r, ev)
-			page.Errors["_"] = "An earlier create for this owner is still unresolved and Zoom cannot be asked about it right now. Nothing was sent; try again in a minute."
-			return show(http.StatusServiceUnavailable)
-		}
-		if found {
-			h.flash(ctx, "info", "Zoom had already created this customer in an earlier attempt whose answer was lost: here it is. Nothing was created twice.")
-			return h.redirectToOwnerCustomer(w, r, form["email"])
-		}
-	}
-	payMode := form["pay_mode"]
-	pending, err := h.store.BeginCustomerCreate(ctx, a.Partner.ID, store.NewCustomer{AccountName: name, OwnerEmail: form["email"],
-		FirstName: form["first_name"], LastName: form["last_name"], PayMode: payMode}, h.withGrant(r, zc))
-	if err != nil {
-		return err
-	}
-	opts := &zoom.AccountOptionsUpdate{PayMode: payMode}
-	if form["billing_auto_renew"] == "1" {
-		opts.BillingAutoRenew = zoom.Bool(true)
-	}
-	created, _, err := zc.CreateSubAccount(ctx, &zoom.CreateSubAccountRequest{FirstName: form["first_name"], LastName: form["last_name"],
-		Email: form["email"], Password: password, AccountName: form["account_name"], Options: opts})
-	ev := h.withGrant(r, zc)
-	switch {
-	case err == nil:
-		ev.Details = details(map[string]any{"after": map[string]any{"zoom_account_id": created.ID, "account_name": name,
-			"owner_email": created.OwnerEmail, "owner_id": created.OwnerID, "pay_mode": payMode}})
-		c, err := h.store.CompleteCustomerCreate(ctx, a.Partner.ID, pending.ID, created.ID, timePtr(created.CreatedAt), ev)
-		if err != nil {
-			return err
-		}
+	switch res.Outcome {
+	case service.Created:
 		h.flash(ctx, "ok", name+" is created in Zoom. Zoom emails its owner, "+form["email"]+", to confirm the account.")
-		http.Redirect(w, r, "/customers/"+url.PathEscape(c.ZoomAccountID), http.StatusSeeOther)
+		http.Redirect(w, r, customerURL(res.Customer, ""), http.StatusSeeOther)
 		return nil
-	case zoom.IsOutcomeUnknown(err):
-		found, rerr := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, pending, ev)
-		switch {
-		case rerr != nil:
-			page.Notice = "Zoom's answer was lost and Zoom cannot be asked right now whether the customer was created. It is marked pending; Tierdesk checks again every few minutes and never creates it twice. Nothing else is needed from you."
-			return show(http.StatusAccepted)
-		case found:
-			h.flash(ctx, "ok", name+" is created in Zoom (its answer was lost, so Tierdesk checked: it exists once).")
-			return h.redirectToOwnerCustomer(w, r, form["email"])
-		default:
-			page.Errors["_"] = "Zoom's answer was lost, and Zoom has no such customer: it was not created. Check the details and try again."
-			return show(http.StatusBadGateway)
-		}
-	default:
-		ze, _ := zoom.AsError(err)
-		if ze != nil {
-			ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
-		}
-		ev.Details = details(map[string]any{"reason": zoom.Explain(err)})
-		if aerr := h.store.AbandonCustomerCreate(ctx, a.Partner.ID, pending.ID, ev); aerr != nil {
-			return aerr
-		}
-		if ze == nil || zoom.NeedsReauth(err) {
-			return zoomError(err)
-		}
-		field, msg := createErrorField(ze, form)
-		page.Errors[field] = msg
-		return show(http.StatusUnprocessableEntity)
+	case service.CreatedEarlier:
+		h.flash(ctx, "info", "Zoom had already created this customer in an earlier attempt whose answer was lost: here it is. Nothing was created twice.")
+		return h.redirectToOwnerCustomer(w, r, form["email"])
+	case service.StillPending:
+		page.Notice = "Zoom's answer was lost and Zoom cannot be asked right now whether the customer was created. It is marked pending; Tierdesk checks again every few minutes and never creates it twice. Nothing else is needed from you."
+		return show(http.StatusAccepted)
+	case service.NotCreated:
+		page.Errors["_"] = "Zoom's answer was lost, and Zoom has no such customer: it was not created. Check the details and try again."
+		return show(http.StatusBadGateway)
 	}
+	if res.Blocked {
+		page.Errors["_"] = "An earlier create for this owner is still unresolved and Zoom cannot be asked about it right now. Nothing was sent; try again in a minute."
+		return show(http.StatusServiceUnavailable)
+	}
+	field, msg := createErrorField(res.Refusal, form)
+	page.Errors[field] = msg
+	return show(http.StatusUnprocessableEntity)
 }
 
 // redirectToOwnerCustomer goes to the customer whose owner is email, or to the list.

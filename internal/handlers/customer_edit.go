@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -114,7 +115,6 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
 	d, err := h.customerDetails(r, c, "account")
 	if err != nil {
 		return err
@@ -157,84 +157,39 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 			return nil
 		}
 	}
-	zc, err := h.zoomFor(r)
-	if err != nil {
-		return err
-	}
-	_, err = zc.UpdateSubAccountOptions(ctx, c.ZoomAccountID, update)
-	ev := h.withGrant(r, zc)
-	ev.Action = "customer.options"
 	before2, after2 := map[string]any{}, map[string]any{}
 	for k, v := range changes {
 		before2[k], after2[k] = v[0], v[1]
 	}
-	ev.Details = details(map[string]any{"before": before2, "after": after2})
+	res, err := h.svc.SetCustomerOptions(ctx, serviceActor(r), h.requestEvent(r), c, update, before2, after2)
 	if err != nil {
-		return h.zoomRefused(w, r, c, ev, err, func(msg string) error {
+		return err
+	}
+	if !res.Done {
+		return h.notDone(w, r, c, res, func(msg string) error {
 			page.Errors["_"] = msg
 			h.render(w, r, http.StatusUnprocessableEntity, templates.CustomerOptions(h.chrome(r, c.AccountName, "customers"), page))
 			return nil
 		})
-	}
-	upd := store.CustomerUpdate{}
-	if update.PayMode != "" {
-		upd.PayMode = &update.PayMode
-	}
-	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, upd, ev); err != nil {
-		return err
 	}
 	h.flash(ctx, "ok", "Options of "+c.AccountName+" are changed.")
 	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
 	return nil
 }
 
-// zoomRefused records a change Zoom did not make and tells the person why: a refusal is
-// audited as failed with Zoom's code and shown with show; a lost answer is audited as
-// pending and explained (the next view refreshes from Zoom, which tells whether it happened).
-func (h *Handlers) zoomRefused(w http.ResponseWriter, r *http.Request, c store.Customer, ev store.AuditEvent, err error, show func(string) error) error {
-	if h.auditZoomFailure(r, c, ev, err) {
+// notDone tells the person why a change of customer c was not made (the service audited it):
+// a lost answer sends them to the customer's page, which reads Zoom's values back; Zoom's
+// refusal is shown with show; anything else is the error page.
+func (h *Handlers) notDone(w http.ResponseWriter, r *http.Request, c store.Customer, res service.CustomerResult, show func(string) error) error {
+	if res.Lost {
 		h.flash(r.Context(), "warn", "Zoom's answer was lost, so Tierdesk cannot tell whether the change was made. The page below shows Zoom's current values: check them before trying again.")
 		http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
 		return nil
 	}
-	if _, ok := zoom.AsError(err); !ok || zoom.NeedsReauth(err) {
-		return zoomError(err)
+	if _, ok := zoom.AsError(res.Refusal); !ok || zoom.NeedsReauth(res.Refusal) {
+		return zoomError(res.Refusal)
 	}
-	return show("Zoom refused the change, so nothing was changed: " + zoom.Explain(err))
-}
-
-// auditZoomFailure records a change of customer c that Zoom did not make: failed with Zoom's
-// code, or pending when Zoom's answer was lost (it reports true then, and the customer's next
-// view reads Zoom again, which tells whether it happened).
-func (h *Handlers) auditZoomFailure(r *http.Request, c store.Customer, ev store.AuditEvent, err error) (lost bool) {
-	ev.CustomerID, ev.TargetType, ev.TargetID, ev.TargetLabel = c.ZoomAccountID, "customer", c.ZoomAccountID, c.AccountName
-	ev.Outcome = store.OutcomeFailed
-	if zoom.IsOutcomeUnknown(err) {
-		ev.Outcome = store.OutcomePending
-		ev.Details = mergeDetails(ev.Details, map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
-	} else if ze, ok := zoom.AsError(err); ok {
-		ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message
-	}
-	h.auditAlone(r, ev)
-	if ev.Outcome == store.OutcomePending {
-		h.expireDetails(r, c)
-	}
-	return ev.Outcome == store.OutcomePending
-}
-
-func mergeDetails(raw json.RawMessage, extra map[string]any) json.RawMessage {
-	m := map[string]any{}
-	_ = json.Unmarshal(raw, &m)
-	for k, v := range extra {
-		m[k] = v
-	}
-	return details(m)
-}
-
-// expireDetails makes the next view of the customer ask Zoom again.
-func (h *Handlers) expireDetails(r *http.Request, c store.Customer) {
-	a := staffFrom(r.Context())
-	_ = h.store.ExpireCustomerDetails(r.Context(), a.Partner.ID, c.ID)
+	return show("Zoom refused the change, so nothing was changed: " + zoom.Explain(res.Refusal))
 }
 
 // customerOwnerPage shows the change-owner form (GET /customers/{accountId}/owner).
@@ -259,7 +214,6 @@ func (h *Handlers) changeCustomerOwner(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	page := templates.CustomerFormPage{Head: h.customerHead(r, c, "", detailsView{}), Form: map[string]string{"email": email}, Errors: map[string]string{}}
 	show := func(msg string) error {
@@ -279,19 +233,12 @@ func (h *Handlers) changeCustomerOwner(w http.ResponseWriter, r *http.Request) e
 	}) {
 		return nil
 	}
-	zc, err := h.zoomFor(r)
+	res, err := h.svc.ChangeCustomerOwner(ctx, serviceActor(r), h.requestEvent(r), c, email)
 	if err != nil {
 		return err
 	}
-	_, err = zc.ChangeOwner(ctx, c.ZoomAccountID, email)
-	ev := h.withGrant(r, zc)
-	ev.Action = "customer.owner"
-	ev.Details = details(map[string]any{"before": map[string]any{"owner_email": c.OwnerEmail}, "after": map[string]any{"owner_email": email}})
-	if err != nil {
-		return h.zoomRefused(w, r, c, ev, err, show)
-	}
-	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{OwnerEmail: &email}, ev); err != nil {
-		return err
+	if !res.Done {
+		return h.notDone(w, r, c, res, show)
 	}
 	h.flash(ctx, "ok", email+" is now the owner of "+c.AccountName+".")
 	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
@@ -320,7 +267,6 @@ func (h *Handlers) disassociateCustomer(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
 	typed := strings.TrimSpace(r.PostFormValue("confirm_name"))
 	page := templates.CustomerFormPage{Head: h.customerHead(r, c, "", detailsView{}), Form: map[string]string{"confirm_name": typed}, Errors: map[string]string{}}
 	show := func(msg string) error {
@@ -333,25 +279,15 @@ func (h *Handlers) disassociateCustomer(w http.ResponseWriter, r *http.Request) 
 		h.render(w, r, http.StatusUnprocessableEntity, templates.CustomerDisassociate(h.chrome(r, c.AccountName, "customers"), page))
 		return nil
 	}
-	zc, err := h.zoomFor(r)
+	res, err := h.svc.DisassociateCustomer(ctx, serviceActor(r), h.requestEvent(r), c)
 	if err != nil {
 		return err
 	}
-	_, err = zc.DisassociateSubAccount(ctx, c.ZoomAccountID)
-	ev := h.withGrant(r, zc)
-	ev.Action = "customer.disassociate"
-	ev.Details = details(map[string]any{"before": map[string]any{"status": string(c.Status)}, "after": map[string]any{"status": "disassociated"}})
-	if err != nil {
-		if ze, ok := zoom.AsError(err); ok && ze.Code == 2000 {
-			return h.zoomRefused(w, r, c, ev, err, func(string) error {
-				return show("Zoom refuses to disassociate an account that has a paid plan through you (code 2000). Cancel its plans on the Plans tab, then disassociate it.")
-			})
+	if !res.Done {
+		if ze, ok := zoom.AsError(res.Refusal); ok && ze.Code == 2000 {
+			return show("Zoom refuses to disassociate an account that has a paid plan through you (code 2000). Cancel its plans on the Plans tab, then disassociate it.")
 		}
-		return h.zoomRefused(w, r, c, ev, err, show)
-	}
-	status := store.CustomerDisassociated
-	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{Status: &status}, ev); err != nil {
-		return err
+		return h.notDone(w, r, c, res, show)
 	}
 	h.flash(ctx, "ok", c.AccountName+" is disassociated: it is no longer one of your sub accounts.")
 	http.Redirect(w, r, "/customers", http.StatusSeeOther)

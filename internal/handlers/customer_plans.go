@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -152,8 +153,8 @@ func checkContact(ct map[string]string) map[string]string {
 // Tierdesk last read it from Zoom (nil when the customer has none).
 type planLines func(o zoom.PlanOrder, f map[string]string, before *zoom.PlanItem) []string
 
-// planCall makes a plan change in Zoom.
-type planCall func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string, before *zoom.PlanItem) error
+// planCall says which plan change the form asks for (the service sends it).
+type planCall func(o zoom.PlanOrder, f map[string]string, before *zoom.PlanItem) service.PlanChange
 
 // planChange runs one plan change: validate, confirm (it costs money), call Zoom, audit with
 // the plan before (as last read from Zoom, refreshed when stale) and after.
@@ -167,7 +168,6 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 		return err
 	}
 	ctx := r.Context()
-	a := staffFrom(ctx)
 	order, form, errs := planForm(r)
 	if formName == "cancel" {
 		errs = map[string]string{}
@@ -219,12 +219,6 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	if h.confirm(w, r, c, title+" for "+c.AccountName, button, formName == "cancel", lines(order, form, before), reasons...) {
 		return nil
 	}
-	zc, err := h.zoomFor(r)
-	if err != nil {
-		return err
-	}
-	ev := h.withGrant(r, zc)
-	ev.Action = action
 	after := map[string]any{"type": order.Type, "hosts": order.Hosts}
 	if kind != "" {
 		after["kind"] = kind
@@ -239,18 +233,19 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 			after["comment"] = form["comment"]
 		}
 	}
-	ev.Details = details(map[string]any{"before": planAudit(kind, before), "after": after})
-	if err := call(zc, c, order, form, before); err != nil {
-		return h.zoomRefused(w, r, c, ev, err, func(msg string) error {
-			return showErr(http.StatusUnprocessableEntity, map[string]string{"_": billingExplain(err, msg, formName)})
-		})
-	}
 	upd := store.CustomerUpdate{}
 	if formName == "base" || formName == "subscribe" {
 		upd.Seats = &order.Hosts
 	}
-	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, upd, ev); err != nil {
+	res, err := h.svc.ChangePlan(ctx, serviceActor(r), h.requestEvent(r), c, action, call(order, form, before),
+		map[string]any{"before": planAudit(kind, before), "after": after}, upd)
+	if err != nil {
 		return err
+	}
+	if !res.Done {
+		return h.notDone(w, r, c, res, func(msg string) error {
+			return showErr(http.StatusUnprocessableEntity, map[string]string{"_": billingExplain(res.Refusal, msg, formName)})
+		})
 	}
 	h.flash(ctx, "ok", title+" for "+c.AccountName+": done in Zoom.")
 	http.Redirect(w, r, customerURL(c, "/plans"), http.StatusSeeOther)
@@ -345,11 +340,10 @@ func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
 			return []string{fmt.Sprintf("Zoom starts billing you for %s with %d hosts.", o.Type, o.Hosts),
 				"Billing contact: " + f["first_name"] + " " + f["last_name"] + ", " + f["email"] + "."}
 		},
-		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) error {
-			_, _, err := zc.SubscribePlans(r.Context(), c.ZoomAccountID, &zoom.SubscribePlansRequest{PlanBase: o, Contact: zoom.BillingContact{
+		func(o zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) service.PlanChange {
+			return service.PlanChange{Op: service.PlanSubscribe, Order: o, Contact: zoom.BillingContact{
 				FirstName: f["first_name"], LastName: f["last_name"], Email: f["email"], PhoneNumber: f["phone_number"],
-				Address: f["address"], City: f["city"], State: f["state"], Zip: f["zip"], Country: strings.ToUpper(f["country"])}})
-			return err
+				Address: f["address"], City: f["city"], State: f["state"], Zip: f["zip"], Country: strings.ToUpper(f["country"])}}
 		},
 		func(r *http.Request, form, errs map[string]string) {
 			for _, k := range contactFields {
@@ -372,9 +366,8 @@ func (h *Handlers) changeBasePlan(w http.ResponseWriter, r *http.Request) error 
 			}
 			return []string{line}
 		},
-		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string, _ *zoom.PlanItem) error {
-			_, err := zc.UpdateBasePlan(r.Context(), c.ZoomAccountID, o)
-			return err
+		func(o zoom.PlanOrder, _ map[string]string, _ *zoom.PlanItem) service.PlanChange {
+			return service.PlanChange{Op: service.PlanBase, Order: o}
 		}, nil)
 }
 
@@ -388,13 +381,11 @@ func (h *Handlers) addAddon(w http.ResponseWriter, r *http.Request) error {
 			}
 			return []string{fmt.Sprintf("Zoom adds %s for %d hosts and bills you for it.", o.Type, o.Hosts)}
 		},
-		func(zc *zoom.Client, c store.Customer, o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) error {
+		func(o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) service.PlanChange {
 			if before != nil {
-				_, err := zc.UpdateAddon(r.Context(), c.ZoomAccountID, o)
-				return err
+				return service.PlanChange{Op: service.PlanAddonUpdate, Order: o}
 			}
-			_, err := zc.SubscribeAddon(r.Context(), c.ZoomAccountID, &zoom.AddonRequest{Type: o.Type, Hosts: o.Hosts})
-			return err
+			return service.PlanChange{Op: service.PlanAddon, Order: o}
 		}, nil)
 }
 
@@ -408,13 +399,11 @@ func (h *Handlers) cancelPlan(w http.ResponseWriter, r *http.Request) error {
 			}
 			return lines
 		},
-		func(zc *zoom.Client, c store.Customer, _ zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) error {
+		func(_ zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) service.PlanChange {
 			reason, _ := strconv.Atoi(cancelReason(f["reason"]).Value)
 			if f["kind"] == "base" {
-				_, err := zc.CancelBasePlan(r.Context(), c.ZoomAccountID, zoom.CancelPlanRequest{Reason: reason, Comment: f["comment"]})
-				return err
+				return service.PlanChange{Op: service.PlanCancelBase, Cancel: zoom.CancelPlanRequest{Reason: reason, Comment: f["comment"]}}
 			}
-			_, err := zc.CancelAddon(r.Context(), c.ZoomAccountID, zoom.CancelPlanRequest{Type: f["type"], Reason: reason, Comment: f["comment"]})
-			return err
+			return service.PlanChange{Op: service.PlanCancelAddon, Cancel: zoom.CancelPlanRequest{Type: f["type"], Reason: reason, Comment: f["comment"]}}
 		}, nil)
 }

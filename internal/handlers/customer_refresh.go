@@ -82,7 +82,7 @@ func (h *Handlers) customerDetails(r *http.Request, c store.Customer, parts ...s
 		v.explain(parts)
 		return v, nil
 	}
-	zc, err := h.zoomFor(r)
+	zc, err := h.zoomReader(r)
 	if err != nil {
 		return v, err
 	}

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -110,7 +110,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	_, set, lock := settingsRows(d)
-	ch := settingsChange{set: zoom.Settings{}, locks: zoom.Settings{}, before: map[string]any{}, after: map[string]any{}}
+	ch := service.SettingsChange{Action: "customer.settings", Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{}, After: map[string]any{}}
 	errs := map[string]string{}
 	for _, def := range commonSettings {
 		cur, known := settingValue(set, def)
@@ -120,20 +120,20 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 				errs[def.key()] = "Choose on or off."
 				continue
 			case def.choices == nil:
-				ch.set = ch.set.Set(def.section, def.field, v == "true")
+				ch.Set = ch.Set.Set(def.section, def.field, v == "true")
 			case !validChoice(def, v):
 				errs[def.key()] = "Choose one of the values offered."
 				continue
 			default:
-				ch.set = ch.set.Set(def.section, def.field, v)
+				ch.Set = ch.Set.Set(def.section, def.field, v)
 			}
-			ch.before[def.key()], ch.after[def.key()] = cur, v
+			ch.Before[def.key()], ch.After[def.key()] = cur, v
 		}
 		if r.PostFormValue("lockseen."+def.key()) != "" {
 			locked, _ := lock.Bool(def.section, def.field)
 			if want := r.PostFormValue("lock."+def.key()) == "1"; want != locked {
-				ch.locks = ch.locks.Set(def.section, def.field, want)
-				ch.before["locked."+def.key()], ch.after["locked."+def.key()] = locked, want
+				ch.Locks = ch.Locks.Set(def.section, def.field, want)
+				ch.Before["locked."+def.key()], ch.After["locked."+def.key()] = locked, want
 			}
 		}
 	}
@@ -143,18 +143,12 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 		h.render(w, r, http.StatusUnprocessableEntity, templates.CustomerSettings(h.chrome(r, c.AccountName, "customers"), p))
 		return nil
 	}
-	if len(ch.before) == 0 {
+	if len(ch.Before) == 0 {
 		h.flash(ctx, "info", "Nothing changed.")
 		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 		return nil
 	}
-	zc, err := h.zoomFor(r)
-	if err != nil {
-		return err
-	}
-	ev := h.withGrant(r, zc)
-	ev.Action = "customer.settings"
-	done, err := h.sendSettings(w, r, c, zc, ev, ch, func(msg string) error {
+	done, err := h.sendSettings(w, r, c, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
 		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 		return nil
@@ -162,7 +156,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 	if !done {
 		return err
 	}
-	h.flash(ctx, "ok", countOf(len(ch.before), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
+	h.flash(ctx, "ok", countOf(len(ch.Before), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
 	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 	return nil
 }
@@ -173,7 +167,9 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 // with the reason, and the returned page says it: Zoom is not answering, or Zoom does not
 // give this customer's settings (a free account, for example).
 func (h *Handlers) currentSettings(r *http.Request, c store.Customer, action string, extra map[string]any) (detailsView, error) {
-	h.expireDetails(r, c)
+	if err := h.store.ExpireCustomerDetails(r.Context(), staffFrom(r.Context()).Partner.ID, c.ID); err != nil {
+		return detailsView{}, err
+	}
 	d, err := h.customerDetails(r, c, "settings", "lock_settings")
 	if err != nil {
 		return d, err
@@ -204,65 +200,19 @@ func (h *Handlers) currentSettings(r *http.Request, c store.Customer, action str
 	return d, refusal
 }
 
-// settingsChange is a change of a customer's settings and locks: what to send, and what the
-// audit event records, by key ("section.field" for a setting, "locked.section.field" for a lock).
-type settingsChange struct {
-	set, locks    zoom.Settings
-	before, after map[string]any
-	extra         map[string]any // more details for the audit event (a template's name)
-}
-
-func (ch settingsChange) details(locks *bool) json.RawMessage {
-	before, after := ch.before, ch.after
-	if locks != nil {
-		before, after = onlyKeys(before, *locks), onlyKeys(after, *locks)
-	}
-	m := map[string]any{"before": before, "after": after}
-	for k, v := range ch.extra {
-		m[k] = v
-	}
-	return details(m)
-}
-
-// sendSettings sends ch to Zoom, the settings first and then the locks, and records what
-// Zoom did: one succeeded event when everything went through; when the settings went through
-// and the locks did not, a succeeded event for the settings and a failed (or pending) one for
-// the locks; otherwise Zoom's refusal or lost answer (zoomRefused, which shows it with show).
-// It reports whether everything was done; when not, err is what the handler returns.
-func (h *Handlers) sendSettings(w http.ResponseWriter, r *http.Request, c store.Customer, zc *zoom.Client, ev store.AuditEvent, ch settingsChange, show func(string) error) (bool, error) {
-	ctx := r.Context()
-	a := staffFrom(ctx)
-	ev.Details = ch.details(nil)
-	if len(ch.set) > 0 {
-		if _, err := zc.UpdateAccountSettings(ctx, c.ZoomAccountID, ch.set, nil); err != nil {
-			return false, h.zoomRefused(w, r, c, ev, err, show)
-		}
-	}
-	if len(ch.locks) > 0 {
-		if _, err := zc.UpdateLockSettings(ctx, c.ZoomAccountID, ch.locks, nil); err != nil {
-			if len(ch.set) > 0 {
-				// The settings went through; only the locks did not: record both truthfully.
-				settings, locks := false, true
-				ok := ev
-				ok.Details = ch.details(&settings)
-				if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ok); err != nil {
-					return false, err
-				}
-				// Whatever became of the locks, the page says that the settings were changed.
-				ev.Details = ch.details(&locks)
-				if h.auditZoomFailure(r, c, ev, err) {
-					return false, show("The settings were changed in Zoom. Zoom's answer about the locks was lost: the page shows Zoom's current locks, check them before trying again.")
-				}
-				if _, refused := zoom.AsError(err); refused && !zoom.NeedsReauth(err) {
-					return false, show("The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(err))
-				}
-				return false, show("The settings were changed in Zoom, but the locks could not be sent, so they were not changed: " + zoom.Explain(err))
-			}
-			return false, h.zoomRefused(w, r, c, ev, err, show)
-		}
-	}
-	if _, err := h.store.RecordCustomerChange(ctx, a.Partner.ID, c.ID, store.CustomerUpdate{}, ev); err != nil {
+// sendSettings sends ch through the service and tells the person what happened: a partial
+// change or a refusal with show, a lost answer on the customer's page, anything else as the
+// error page. It reports whether everything was done; when not, err is what the handler
+// returns.
+func (h *Handlers) sendSettings(w http.ResponseWriter, r *http.Request, c store.Customer, ch service.SettingsChange, show func(string) error) (bool, error) {
+	res, err := h.svc.SetCustomerSettings(r.Context(), serviceActor(r), h.requestEvent(r), c, ch)
+	switch {
+	case err != nil:
 		return false, err
+	case res.Message != "":
+		return false, show(res.Message)
+	case !res.Done:
+		return false, h.notDone(w, r, c, res.CustomerResult, show)
 	}
 	return true, nil
 }
@@ -273,15 +223,4 @@ func countOf(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
-}
-
-// onlyKeys keeps the lock entries (locks true) or the setting entries (locks false).
-func onlyKeys(m map[string]any, locks bool) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		if strings.HasPrefix(k, "locked.") == locks {
-			out[k] = v
-		}
-	}
-	return out
 }

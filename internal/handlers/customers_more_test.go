@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -643,7 +644,7 @@ func TestCmResolvePendingWorkerSettlesLostCreates(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger, logs := cmLogger()
-	w := &jobs.ResolvePendingWorker{Store: e.Store, Zoom: cmZoomService(t, e, logger), Log: logger}
+	w := &jobs.ResolvePendingWorker{Store: e.Store, Svc: service.New(e.Store, cmZoomService(t, e, logger), logger), Log: logger}
 	run := func(id int64) {
 		t.Helper()
 		if err := w.Work(ctx, &river.Job[jobs.ResolvePendingArgs]{JobRow: &rivertype.JobRow{ID: id}}); err != nil {

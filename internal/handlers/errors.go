@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -8,7 +9,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
@@ -52,14 +55,55 @@ func (h *Handlers) wrap(fn appHandler) http.HandlerFunc {
 }
 
 func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	h.showError(w, r, pageFor(err), err)
+}
+
+// pageFor is the one place an error becomes a page: every sentinel of the store, the service
+// and the Zoom client that a handler may return maps to its status and plain message here, so
+// that no handler needs to remember them and none becomes a bare 500.
+func pageFor(err error) *pageError {
 	var pe *pageError
+	var nr *service.NotRecordedError
 	switch {
 	case errors.As(err, &pe):
+		return pe
 	case errors.Is(err, store.ErrNotFound):
-		pe = errNotFound
-	default:
-		pe = errInternal
+		return errNotFound
+	case errors.As(err, &nr):
+		msg := "Zoom answered, but Tierdesk could not record the answer just now. Nothing is lost: Tierdesk looks the change up in Zoom within a few minutes and records it in the audit log. Check the audit log before repeating it."
+		if nr.Kind == service.Done {
+			msg = "Zoom made the change, but Tierdesk could not record it just now. Nothing is lost: Tierdesk looks it up in Zoom within a few minutes and records it in the audit log. Do not repeat it."
+		}
+		return &pageError{status: http.StatusServiceUnavailable, title: "Sent to Zoom, not recorded yet", message: msg, cause: err}
+	case errors.Is(err, service.ErrNotRecorded):
+		return &pageError{status: http.StatusServiceUnavailable, title: "Sent to Zoom, not recorded yet",
+			message: "Tierdesk could not record Zoom's answer just now; it looks the change up in Zoom within a few minutes and records it.", cause: err}
+	case zoom.NeedsReauth(err):
+		return zoomError(err).(*pageError)
+	case errors.Is(err, store.ErrNoGrant):
+		return &pageError{status: http.StatusServiceUnavailable, title: "No way to reach Zoom",
+			message: service.NoGrantMessage + " Nothing was changed.", cause: err}
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrIntentClosed):
+		return &pageError{status: http.StatusConflict, title: "Changed meanwhile",
+			message: "Someone or something changed this at the same time, so nothing was done. Reload the page to see the current state, then try again.", cause: err}
+	case errors.Is(err, store.ErrLastOwner):
+		return &pageError{status: http.StatusConflict, title: "The last owner stays",
+			message: "The partner must keep at least one active owner, so nothing was changed.", cause: err}
+	case errors.Is(err, store.ErrNotStaff), errors.Is(err, store.ErrStaffSuspended):
+		return &pageError{status: http.StatusForbidden, title: "Not allowed",
+			message: "You are not an active staff member of this partner.", cause: err}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &pageError{status: http.StatusGatewayTimeout, title: "Took too long",
+			message: "This took too long and was stopped. Reload the page to see what happened before trying again.", cause: err}
 	}
+	if _, ok := zoom.AsError(err); ok || zoom.IsOutcomeUnknown(err) {
+		return zoomError(err).(*pageError)
+	}
+	return &pageError{status: errInternal.status, title: errInternal.title, message: errInternal.message, cause: err}
+}
+
+// showError renders pe for err (logged with the request id; 5xx as errors).
+func (h *Handlers) showError(w http.ResponseWriter, r *http.Request, pe *pageError, err error) {
 	reqID := middleware.GetReqID(r.Context())
 	level := slog.LevelDebug
 	if pe.status >= 500 {

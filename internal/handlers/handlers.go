@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -55,7 +56,8 @@ type Handlers struct {
 	cfg      Config
 	ready    ReadyFunc
 	metrics  *metrics
-	zoom     *zoom.Service
+	zoom     *zoom.Service    // sign-in (OAuth) only: every other Zoom call goes through svc
+	svc      *service.Service // the rules: grants, changes at Zoom, look-ups
 	river    *river.Client[pgx.Tx]
 	mux      *chi.Mux // the router, for middleware that needs a request's route before routing
 }
@@ -72,6 +74,6 @@ func New(log *slog.Logger, st *store.Store, sessions *scs.SessionManager, cfg Co
 		cfg.WebhookDelay = jobs.WebhookDelay
 	}
 	h := &Handlers{log: log, store: st, sessions: sessions, cfg: cfg, ready: d.Ready, metrics: newMetrics(d.Metrics),
-		zoom: d.Zoom, river: d.River}
+		zoom: d.Zoom, svc: service.New(st, d.Zoom, log), river: d.River}
 	return h.routes(d.Metrics)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -314,7 +315,7 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 	removeAction := ""
 	ev := h.requestEvent(r)
 	if imp.Kind == store.ImportRemove {
-		opts := jobs.BulkOptions{RemoveAction: r.PostFormValue("remove_action"), TransferEmail: strings.TrimSpace(r.PostFormValue("transfer_email")),
+		opts := service.ImportOptions{RemoveAction: r.PostFormValue("remove_action"), TransferEmail: strings.TrimSpace(r.PostFormValue("transfer_email")),
 			TransferMeeting: r.PostFormValue("transfer_meeting") == "true", TransferWebinar: r.PostFormValue("transfer_webinar") == "true",
 			TransferRecording: r.PostFormValue("transfer_recording") == "true"}
 		errs := map[string]string{}

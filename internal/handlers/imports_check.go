@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -156,7 +156,7 @@ func (h *Handlers) refreshTargets(r *http.Request, targets map[int64]store.Custo
 			continue
 		}
 		if zerr == nil {
-			_, _, err = jobs.RefreshUserDirectory(zctx, h.store, zc, a.Partner.ID, c, h.requestEvent(r))
+			_, _, err = h.svc.RefreshUserDirectory(zctx, zc, a.Partner.ID, c, h.requestEvent(r))
 		} else {
 			err = zerr
 		}
@@ -223,7 +223,7 @@ func (h *Handlers) checkExisting(ctx context.Context, partnerID int64, kind stri
 				msg = "Not a user of this customer: the directory has this email in " + elsewhere + "."
 			case here == nil:
 				msg = "Not a user of this customer."
-			case here.RoleID == jobs.RoleOwnerID || here.RoleID == jobs.RoleAdminID:
+			case here.RoleID == service.RoleOwnerID || here.RoleID == service.RoleAdminID:
 				msg = "This user is the customer's " + strings.ToLower(roleLabel(here.RoleID)) + ": Zoom does not allow this for an owner or admin."
 			case kind == store.ImportDeactivate && here.Status == store.UserInactive:
 				msg = "Already inactive."

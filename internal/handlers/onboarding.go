@@ -17,6 +17,7 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -645,8 +646,8 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 		{Label: "Auto-renew", Value: yesNo(f.AutoRenew)}}
 	p.Summary = append(p.Summary, templates.Fact{Label: "Plan", Value: "none now"}, templates.Fact{Label: "Settings template", Value: "none"})
 	licensed := 0
-	for i, spec := range jobs.OnboardingSteps(f) {
-		checks, sends := jobs.StepCalls(spec.Kind)
+	for i, spec := range service.OnboardingSteps(f) {
+		checks, sends := service.StepCalls(spec.Kind)
 		c := templates.WizardCall{Step: i + 1}
 		for _, call := range sends {
 			c.Calls = append(c.Calls, call.String())
@@ -655,19 +656,19 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 			c.Check = "If this step runs again, Tierdesk first looks (" + checks[0].String() + "), so it is never done twice."
 		}
 		switch spec.Kind {
-		case jobs.StepCreateAccount:
+		case service.StepCreateAccount:
 			c.What = "Create the sub account “" + name + "” with its owner " + f.Email
 			c.Details = []string{"first_name " + f.FirstName + ", last_name " + f.LastName + ", account_name " + name,
 				"password: a strong random one Tierdesk never keeps (the owner sets their own from Zoom's email)"}
-		case jobs.StepSetOptions:
+		case service.StepSetOptions:
 			c.What = "Set who pays and auto-renew"
 			c.Details = []string{"pay_mode " + f.PayMode + ", billing_auto_renew " + strconv.FormatBool(f.AutoRenew)}
-		case jobs.StepSubscribePlan:
+		case service.StepSubscribePlan:
 			ct := f.Plan.Contact
 			c.What = fmt.Sprintf("Subscribe %s with %d hosts (Zoom bills you)", f.Plan.Type, f.Plan.Hosts)
 			c.Details = []string{"billing contact " + ct["first_name"] + " " + ct["last_name"] + " <" + ct["email"] + ">, " + ct["city"] + " " + strings.ToUpper(ct["country"])}
 			p.Summary[4].Value = fmt.Sprintf("%s, %d hosts", f.Plan.Type, f.Plan.Hosts)
-		case jobs.StepApplyTemplate:
+		case service.StepApplyTemplate:
 			t, err := h.store.SettingsTemplateByID(r.Context(), o.PartnerID, f.TemplateID)
 			if err != nil {
 				continue // a problem above already says so
@@ -675,7 +676,7 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 			c.What = "Apply the settings template “" + t.Name + "”"
 			c.Details = templateLines(t)
 			p.Summary[5].Value = t.Name
-		case jobs.StepCreateUser:
+		case service.StepCreateUser:
 			u := f.Users[len(p.UserCalls)]
 			wu := wizardUser(u)
 			if u.Type == zoom.UserLicensed {
@@ -723,7 +724,7 @@ func (h *Handlers) startOnboarding(w http.ResponseWriter, r *http.Request) error
 	} else if err != nil {
 		return err
 	}
-	started, err := h.store.StartOnboarding(ctx, a.Partner.ID, o.ID, a.Staff.ID, jobs.OnboardingSteps(o.Form), h.requestEvent(r), jobs.StepEnqueuer(h.river))
+	started, err := h.store.StartOnboarding(ctx, a.Partner.ID, o.ID, a.Staff.ID, service.OnboardingSteps(o.Form), h.requestEvent(r), jobs.StepEnqueuer(h.river))
 	if errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "info", "This onboarding was already started (perhaps by another admin): here is its progress.")
 		o, _ = h.store.OnboardingByID(ctx, a.Partner.ID, o.ID)

@@ -12,17 +12,18 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
 // stepLabels name the saga's steps for people.
 var stepLabels = map[string]string{
-	jobs.StepCreateAccount: "Create the sub account",
-	jobs.StepSetOptions:    "Set pay mode and options",
-	jobs.StepSubscribePlan: "Subscribe the plan",
-	jobs.StepApplyTemplate: "Apply the settings template",
-	jobs.StepCreateUser:    "Create user",
+	service.StepCreateAccount: "Create the sub account",
+	service.StepSetOptions:    "Set pay mode and options",
+	service.StepSubscribePlan: "Subscribe the plan",
+	service.StepApplyTemplate: "Apply the settings template",
+	service.StepCreateUser:    "Create user",
 }
 
 // onboardingProgress describes onboarding o for its job page and its customer's page;
@@ -61,7 +62,7 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 	base := "/onboardings/" + o.ID
 	for _, s := range steps {
 		v := templates.OnboardingStepView{Seq: s.Seq, Label: stepLabels[s.Kind], Subject: s.Subject, Status: s.Status, Attempts: s.Attempts, Error: s.Error}
-		if s.Kind == jobs.StepCreateAccount {
+		if s.Kind == service.StepCreateAccount {
 			v.Subject = "owner " + s.Subject
 		}
 		if s.ZoomCode != 0 && !strings.Contains(v.Error, strconv.Itoa(s.ZoomCode)) {
@@ -104,7 +105,7 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 		}
 		if actions && o.Status == store.OnboardingStopped && s.Status == store.StepFailed {
 			v.RetryURL = base + "/steps/" + strconv.Itoa(s.Seq) + "/retry"
-			if jobs.SkippableStep(s.Kind) {
+			if service.SkippableStep(s.Kind) {
 				v.SkipURL = base + "/steps/" + strconv.Itoa(s.Seq) + "/skip"
 			}
 		}

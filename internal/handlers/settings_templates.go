@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -313,18 +314,12 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ch := templateChange(t, d)
-	if len(ch.before) == 0 {
+	if len(ch.Before) == 0 {
 		h.flash(ctx, "info", "Nothing to change: "+c.AccountName+" already matches the template “"+t.Name+"”.")
 		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 		return nil
 	}
-	zc, err := h.zoomFor(r)
-	if err != nil {
-		return err
-	}
-	ev := h.withGrant(r, zc)
-	ev.Action = "customer.settings.template"
-	done, err := h.sendSettings(w, r, c, zc, ev, ch, func(msg string) error {
+	done, err := h.sendSettings(w, r, c, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
 		http.Redirect(w, r, customerURL(c, "/settings/template?id="+url.QueryEscape(strconv.FormatInt(t.ID, 10))), http.StatusSeeOther)
 		return nil
@@ -332,31 +327,31 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 	if !done {
 		return err
 	}
-	h.flash(ctx, "ok", "Template “"+t.Name+"” applied to "+c.AccountName+": "+countOf(len(ch.before), "change", "changes")+".")
+	h.flash(ctx, "ok", "Template “"+t.Name+"” applied to "+c.AccountName+": "+countOf(len(ch.Before), "change", "changes")+".")
 	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
 	return nil
 }
 
 // templateChange is what applying template t changes in Zoom's current settings and locks d:
 // the settings whose value differs (or that Zoom did not return) and the locks that differ.
-func templateChange(t store.SettingsTemplate, d detailsView) settingsChange {
+func templateChange(t store.SettingsTemplate, d detailsView) service.SettingsChange {
 	_, set, lock := settingsRows(d)
-	ch := settingsChange{set: zoom.Settings{}, locks: zoom.Settings{}, before: map[string]any{}, after: map[string]any{},
-		extra: map[string]any{"template": t.Name}}
+	ch := service.SettingsChange{Action: "customer.settings.template", Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{},
+		After: map[string]any{}, Extra: map[string]any{"template": t.Name}}
 	for _, def := range commonSettings {
 		if v, ok := t.Settings[def.section][def.field]; ok {
 			if cur, known := settingValue(set, def); !known || fmt.Sprint(v) != cur {
-				ch.set = ch.set.Set(def.section, def.field, v)
-				ch.before[def.key()], ch.after[def.key()] = cur, fmt.Sprint(v)
+				ch.Set = ch.Set.Set(def.section, def.field, v)
+				ch.Before[def.key()], ch.After[def.key()] = cur, fmt.Sprint(v)
 				if !known {
-					ch.before[def.key()] = nil
+					ch.Before[def.key()] = nil
 				}
 			}
 		}
 		if l, ok := t.Locks[def.section][def.field]; ok {
 			if cur, _ := lock.Bool(def.section, def.field); cur != l {
-				ch.locks = ch.locks.Set(def.section, def.field, l)
-				ch.before["locked."+def.key()], ch.after["locked."+def.key()] = cur, l
+				ch.Locks = ch.Locks.Set(def.section, def.field, l)
+				ch.Before["locked."+def.key()], ch.After["locked."+def.key()] = cur, l
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -157,7 +158,7 @@ func (h *Handlers) userTarget(r *http.Request, action policy.Action) (store.Cust
 	} else if err != nil {
 		return c, u, zoomError(err) // Zoom could not say: not the same as "no such user"
 	}
-	du := jobs.DirUserOf(*zu)
+	du := service.DirUserOf(*zu)
 	if err := h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du); err != nil {
 		return c, u, err
 	}
@@ -183,7 +184,7 @@ func (h *Handlers) resolveOpen(r *http.Request, c store.Customer) {
 	}
 	zctx, cancel := context.WithTimeout(ctx, pageZoomLimit)
 	defer cancel()
-	if _, err := jobs.ResolveUserChanges(zctx, h.store, zc, a.Partner.ID, c.ID, h.requestEvent(r)); err != nil {
+	if _, err := h.svc.ResolveUserChanges(zctx, zc, a.Partner.ID, c.ID, h.requestEvent(r)); err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "resolve open user changes", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
 	}
 }

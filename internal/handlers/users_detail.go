@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -48,7 +48,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	}
 	p.Email, p.Name, p.Status, p.StatusKind, p.Role = u.Email, u.Name(), u.Status, statusKind(u.Status), roleLabel(u.RoleID)
 	p.Pending = u.Status == store.UserPending
-	p.IsAdmin = u.RoleID == jobs.RoleOwnerID || u.RoleID == jobs.RoleAdminID
+	p.IsAdmin = u.RoleID == service.RoleOwnerID || u.RoleID == service.RoleAdminID
 	p.Facts = userFacts(u, zu)
 	p.Settings, p.SettingsNote = settingsSummary(settings, p.SettingsNote)
 	if !readOnly {
@@ -102,7 +102,7 @@ func (h *Handlers) userFromZoom(ctx context.Context, r *http.Request, c store.Cu
 		stale(err)
 		return nil, nil, false
 	}
-	du := jobs.DirUserOf(*zu)
+	du := service.DirUserOf(*zu)
 	if zu.Status == "" {
 		du.Status = u.Status
 	}

@@ -1,14 +1,13 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -111,31 +110,24 @@ func (h *Handlers) updateUser(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, form.URL, http.StatusSeeOther)
 		return nil
 	}
-	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user.update", op: jobs.OpUpdate,
-		before: before, after: after, wanted: jobs.Wanted{Fields: after},
-		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
-			return zc.UpdateUser(ctx, c.ZoomAccountID, u.Key(), upd, nil)
-		},
-		done: func() store.UserChange {
-			du := store.DirUser{ZoomUserID: u.ZoomUserID, Email: u.Email, FirstName: form.FirstName, LastName: form.LastName,
-				DisplayName: form.DisplayName, Type: typ, Status: u.Status, RoleID: u.RoleID, Dept: form.Dept, Timezone: u.Timezone,
-				ZoomCreatedAt: u.ZoomCreatedAt, LastLoginAt: u.LastLoginAt}
-			return store.UserChange{CustomerID: c.ID, Save: &du}
-		}})
+	save := store.DirUser{ZoomUserID: u.ZoomUserID, Email: u.Email, FirstName: form.FirstName, LastName: form.LastName,
+		DisplayName: form.DisplayName, Type: typ, Status: u.Status, RoleID: u.RoleID, Dept: form.Dept, Timezone: u.Timezone,
+		ZoomCreatedAt: u.ZoomCreatedAt, LastLoginAt: u.LastLoginAt}
+	res, err := h.svc.UpdateUser(r.Context(), serviceActor(r), h.requestEvent(r), c, u, upd, before, after, save)
 	if err != nil {
 		return err
 	}
-	if !res.done {
+	if !res.Done {
 		fields := map[string]string{"first_name": form.FirstName, "last_name": form.LastName, "display_name": form.DisplayName,
 			"type": form.Type, "dept": form.Dept, "job_title": form.JobTitle, "location": form.Location}
-		field := fieldFor(jobs.OpUpdate, res.refusal, fields)
+		field := fieldFor(service.OpUpdate, res.Refusal, fields)
 		if field == "" || field == "email" || field == "password" {
 			field = "form"
 		}
-		form.Errors[field] = res.message
+		form.Errors[field] = res.Message
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Edit: form})
 	}
-	h.flash(r.Context(), "ok", u.Email+" is updated in Zoom."+res.note)
+	h.flash(r.Context(), "ok", u.Email+" is updated in Zoom."+res.Note)
 	http.Redirect(w, r, form.URL, http.StatusSeeOther)
 	return nil
 }
@@ -161,22 +153,15 @@ func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) erro
 		form.Action, form.Error = zoom.StatusDeactivate, "Choose activate or deactivate."
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
 	}
-	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user." + action, op: jobs.OpStatus,
-		before: map[string]any{"status": u.Status}, after: map[string]any{"status": want}, wanted: jobs.Wanted{Status: want},
-		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
-			return zc.UpdateUserStatus(ctx, c.ZoomAccountID, u.Key(), action)
-		},
-		done: func() store.UserChange {
-			return store.UserChange{CustomerID: c.ID, StatusOf: u.Email, Status: want}
-		}})
+	res, err := h.svc.SetUserStatus(r.Context(), serviceActor(r), h.requestEvent(r), c, u, action)
 	if err != nil {
 		return err
 	}
-	if !res.done {
-		form.Error = res.message
+	if !res.Done {
+		form.Error = res.Message
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
 	}
-	h.flash(r.Context(), "ok", u.Email+" is "+map[string]string{store.UserActive: "active again", store.UserInactive: "deactivated: they cannot sign in"}[want]+"."+res.note)
+	h.flash(r.Context(), "ok", u.Email+" is "+map[string]string{store.UserActive: "active again", store.UserInactive: "deactivated: they cannot sign in"}[want]+"."+res.Note)
 	http.Redirect(w, r, userURL(c.ZoomAccountID, u.Key()), http.StatusSeeOther)
 	return nil
 }
@@ -218,30 +203,25 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 		opts.TransferEmail, opts.TransferMeeting, opts.TransferWebinar, opts.TransferRecording = form.TransferEmail, form.TransferMeeting, form.TransferWebinar, form.TransferRecording
 		after["transfer"] = map[string]any{"to": form.TransferEmail, "meetings": form.TransferMeeting, "webinars": form.TransferWebinar, "recordings": form.TransferRecording}
 	}
-	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user." + form.Action, op: jobs.OpRemove,
-		before: map[string]any{"email": u.Email, "status": u.Status, "customer": c.ZoomAccountID}, after: after,
-		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
-			return zc.DeleteUser(ctx, c.ZoomAccountID, u.Key(), opts)
-		},
-		done: func() store.UserChange { return store.UserChange{CustomerID: c.ID, Remove: u.Email} }})
+	res, err := h.svc.RemoveUser(r.Context(), serviceActor(r), h.requestEvent(r), c, u, opts, after)
 	if err != nil {
 		return err
 	}
-	if !res.done {
-		field := fieldFor(jobs.OpRemove, res.refusal, map[string]string{"transfer_email": form.TransferEmail})
+	if !res.Done {
+		field := fieldFor(service.OpRemove, res.Refusal, map[string]string{"transfer_email": form.TransferEmail})
 		if field == "" {
 			field = "form"
 		}
-		form.Errors[field] = res.message
-		if ze, ok := zoom.AsError(res.refusal); ok && field == "transfer_email" && (ze.Code == 1001 || ze.Code == 1010) {
+		form.Errors[field] = res.Message
+		if ze, ok := zoom.AsError(res.Refusal); ok && field == "transfer_email" && (ze.Code == 1001 || ze.Code == 1010) {
 			// Zoom's "user does not exist" is about the recipient here, not the user removed.
 			form.Errors[field] = "Zoom does not know " + form.TransferEmail + " as a user of " + customerRef(c).Name +
-				": transfers go to a user of the same account. Nothing was removed. " + res.message
+				": transfers go to a user of the same account. Nothing was removed. " + res.Message
 		}
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Remove: form})
 	}
 	verb := map[string]string{zoom.DeleteDisassociate: "disassociated from", zoom.DeletePermanently: "deleted from"}[form.Action]
-	h.flash(r.Context(), "ok", u.Email+" is "+verb+" "+customerRef(c).Name+"."+res.note)
+	h.flash(r.Context(), "ok", u.Email+" is "+verb+" "+customerRef(c).Name+"."+res.Note)
 	http.Redirect(w, r, usersURL(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
@@ -272,25 +252,15 @@ func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
 	if len(form.Errors) > 0 {
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Move: form})
 	}
-	res, err := h.sendChange(r, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user.move", op: jobs.OpMove,
-		before: map[string]any{"customer": c.ZoomAccountID}, after: map[string]any{"customer": dest.ZoomAccountID},
-		wanted: jobs.Wanted{ToAccount: dest.ZoomAccountID, ToCustomerID: dest.ID},
-		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
-			return zc.MoveUser(ctx, c.ZoomAccountID, u.Key(), dest.ZoomAccountID)
-		},
-		done: func() store.UserChange {
-			du := store.DirUser{ZoomUserID: u.ZoomUserID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
-				Type: u.Type, Status: u.Status, RoleID: u.RoleID, Dept: u.Dept, Timezone: u.Timezone, ZoomCreatedAt: u.ZoomCreatedAt, LastLoginAt: u.LastLoginAt}
-			return store.UserChange{CustomerID: c.ID, Remove: u.Email, MoveTo: dest.ID, Save: &du}
-		}})
+	res, err := h.svc.MoveUser(r.Context(), serviceActor(r), h.requestEvent(r), c, u, dest)
 	if err != nil {
 		return err
 	}
-	if !res.done {
-		form.Errors["to"] = res.message
+	if !res.Done {
+		form.Errors["to"] = res.Message
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Move: form})
 	}
-	h.flash(r.Context(), "ok", u.Email+" moved from "+customerRef(c).Name+" to "+customerRef(dest).Name+"."+res.note)
+	h.flash(r.Context(), "ok", u.Email+" moved from "+customerRef(c).Name+" to "+customerRef(dest).Name+"."+res.Note)
 	http.Redirect(w, r, userURL(dest.ZoomAccountID, u.Key()), http.StatusSeeOther)
 	return nil
 }

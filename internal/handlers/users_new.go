@@ -1,17 +1,15 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -73,45 +71,28 @@ func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request) error {
 	if f.Action == zoom.ActionAutoCreate {
 		req.UserInfo.Password = f.Password // to Zoom only: never in the audit log, the directory or the page
 	}
-	after := map[string]any{"email": f.Email, "first_name": f.FirstName, "last_name": f.LastName, "type": typ, "action": f.Action}
-	var created *zoom.CreatedUser
-	res, err := h.sendChange(r, userChange{c: c, email: f.Email, action: "user.create", op: jobs.OpCreate, after: after,
-		wanted: jobs.Wanted{User: after},
-		send: func(ctx context.Context, zc *zoom.Client) (resp *zoom.Response, err error) {
-			created, resp, err = zc.CreateUser(ctx, c.ZoomAccountID, req)
-			return resp, err
-		},
-		done: func() store.UserChange {
-			status := zoom.UserActive
-			if f.Action == zoom.ActionCreate {
-				status = zoom.UserPending
-			}
-			now := time.Now()
-			return store.UserChange{CustomerID: c.ID, Save: &store.DirUser{ZoomUserID: created.ID, Email: f.Email, FirstName: f.FirstName,
-				LastName: f.LastName, DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName), Type: typ, Status: status,
-				RoleID: jobs.RoleMemberID, ZoomCreatedAt: &now}}
-		}})
+	res, err := h.svc.CreateUser(r.Context(), serviceActor(r), h.requestEvent(r), c, req)
 	if err != nil {
 		return err
 	}
-	if !res.done {
+	if !res.Done {
 		errs := map[string]string{}
 		form := map[string]string{"email": f.Email, "first_name": f.FirstName, "last_name": f.LastName, "type": f.Type, "password": f.Password, "action": f.Action}
-		formErr := res.message
-		if field := fieldFor(jobs.OpCreate, res.refusal, form); field != "" && field != "form" {
-			errs[field], formErr = res.message+h.directoryHint(r, field, f.Email), ""
+		formErr := res.Message
+		if field := fieldFor(service.OpCreate, res.Refusal, form); field != "" && field != "form" {
+			errs[field], formErr = res.Message+h.directoryHint(r, field, f.Email), ""
 		}
 		return h.renderNewUser(w, r, http.StatusUnprocessableEntity, c, f, errs, formErr)
 	}
 	key := f.Email
-	if created != nil && created.ID != "" {
-		key = created.ID
+	if res.ID != "" {
+		key = res.ID
 	}
 	msg := f.Email + " was added to " + customerRef(c).Name + "."
 	if f.Action == zoom.ActionCreate {
 		msg += " Zoom emailed them an invitation: they stay pending until they accept it."
 	}
-	h.flash(r.Context(), "ok", msg+res.note)
+	h.flash(r.Context(), "ok", msg+res.Note)
 	http.Redirect(w, r, userURL(c.ZoomAccountID, key), http.StatusSeeOther)
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -21,15 +21,6 @@ const (
 	dirBusyFor    = 15 * time.Second
 	pageZoomLimit = 10 * time.Second
 )
-
-// zoomReader returns a Zoom client to read the acting partner's customers with: its
-// Server-to-Server app, else an owner's or admin's grant (the signed-in one's when they are
-// one), as background jobs do. Reads on view work for every role this way; changes always go
-// through zoomFor.
-func (h *Handlers) zoomReader(r *http.Request) (*zoom.Client, error) {
-	a := staffFrom(r.Context())
-	return jobs.PartnerClient(r.Context(), h.store, h.zoom, a.Partner.ID, a.Staff.ID)
-}
 
 // usersURL is the users page of a customer.
 func usersURL(accountID string) string { return "/customers/" + url.PathEscape(accountID) + "/users" }
@@ -67,7 +58,7 @@ func (h *Handlers) refreshDirectory(r *http.Request, c store.Customer, readOnly 
 		defer cancel()
 		zc, err := h.zoomReader(r)
 		if err == nil {
-			_, _, err = jobs.RefreshUserDirectory(zctx, h.store, zc, a.Partner.ID, c, h.requestEvent(r))
+			_, _, err = h.svc.RefreshUserDirectory(zctx, zc, a.Partner.ID, c, h.requestEvent(r))
 		} else if errors.Is(err, store.ErrNoGrant) {
 			_ = h.store.UserDirFailed(ctx, a.Partner.ID, c.ID, "No Server-to-Server app is configured and no owner or admin has a working Zoom sign-in.")
 		}
@@ -126,11 +117,11 @@ func typeLabel(t int) string {
 // roleLabel names Zoom's built-in roles by their ids.
 func roleLabel(roleID string) string {
 	switch roleID {
-	case jobs.RoleOwnerID:
+	case service.RoleOwnerID:
 		return "Owner"
-	case jobs.RoleAdminID:
+	case service.RoleAdminID:
 		return "Admin"
-	case jobs.RoleMemberID, "":
+	case service.RoleMemberID, "":
 		return "Member"
 	}
 	return "Role " + roleID

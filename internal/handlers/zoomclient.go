@@ -1,28 +1,23 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
-// zoomFor returns a Zoom client that acts for the signed-in staff member's partner: the
-// partner's Server-to-Server grant when an owner configured one (any role's work then reaches
-// Zoom the same way), else the staff member's own user grant (which only an owner or admin
-// of the Zoom account can use for sub accounts). The client's Grant() names the grant for the
-// audit log.
-func (h *Handlers) zoomFor(r *http.Request) (*zoom.Client, error) {
+// serviceActor is the signed-in staff member as the service layer knows them.
+func serviceActor(r *http.Request) service.Actor {
 	a := staffFrom(r.Context())
-	s2s, err := h.store.S2SGrant(r.Context(), a.Partner.ID)
-	switch {
-	case err == nil:
-		return h.zoom.S2SClient(zoom.S2SCredentials{GrantID: s2s.ID, AccountID: s2s.ZoomAccountID, ClientID: s2s.ClientID, ClientSecret: s2s.ClientSecret})
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
-	}
-	return h.zoom.UserClient(a.Partner.ID, a.GrantID)
+	return service.Actor{PartnerID: a.Partner.ID, StaffID: a.Staff.ID, GrantID: a.GrantID}
+}
+
+// zoomReader returns the Zoom client that reads the acting partner's customers
+// (service.ForRead): the same for every role, and for pages and background work alike.
+func (h *Handlers) zoomReader(r *http.Request) (*zoom.Client, error) {
+	a := staffFrom(r.Context())
+	return h.svc.ForRead(r.Context(), a.Partner.ID, a.Staff.ID)
 }
 
 // zoomError is the page for a Zoom call that failed, in plain words with Zoom's code, and

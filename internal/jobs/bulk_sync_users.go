@@ -5,80 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
-
-// DirUserOf is a Zoom user (a list item or a single user) as the directory keeps it.
-func DirUserOf(u zoom.User) store.DirUser {
-	status := u.Status
-	if status == "" {
-		status = zoom.UserActive
-	}
-	created := u.UserCreatedAt.Ptr()
-	if created == nil && status != zoom.UserPending { // a pending user's created_at is the time of the call
-		created = u.CreatedAt.Ptr()
-	}
-	return store.DirUser{ZoomUserID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
-		Type: u.Type, Status: status, RoleID: roleIDOf(u), Dept: u.Dept, Timezone: u.Timezone, ZoomCreatedAt: created,
-		LastLoginAt: u.LastLoginTime.Ptr()}
-}
-
-// roleIDOf is the user's role id; a single user's role name stands in when Zoom gave no id.
-func roleIDOf(u zoom.User) string {
-	if u.RoleID != "" {
-		return u.RoleID
-	}
-	switch strings.ToLower(strings.TrimSpace(u.RoleName)) {
-	case "owner":
-		return RoleOwnerID
-	case "admin":
-		return RoleAdminID
-	case "member":
-		return RoleMemberID
-	}
-	return ""
-}
-
-// Zoom's ids of its built-in roles (role_id in user lists).
-const (
-	RoleOwnerID  = "0"
-	RoleAdminID  = "1"
-	RoleMemberID = "2"
-)
-
-// RefreshUserDirectory reads a customer's whole user directory from Zoom (active, inactive
-// and pending users) and saves it, then resolves the customer's changes whose answer was
-// lost. A failure is recorded on the directory (with Zoom's explanation) and returned; the
-// directory keeps what it had.
-func RefreshUserDirectory(ctx context.Context, st *store.Store, zc *zoom.Client, partnerID int64, c store.Customer, ev store.AuditEvent) (added, removed int, err error) {
-	start := time.Now()
-	var users []store.DirUser
-	for u, err := range zc.Users(ctx, c.ZoomAccountID, &zoom.ListUsersOptions{Status: zoom.AllStatuses}) {
-		if err != nil {
-			bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if ferr := st.UserDirFailed(bg, partnerID, c.ID, zoom.Explain(err)); ferr != nil {
-				return 0, 0, errors.Join(err, ferr)
-			}
-			return 0, 0, fmt.Errorf("list users of %s: %w", c.ZoomAccountID, err)
-		}
-		users = append(users, DirUserOf(u))
-	}
-	if added, removed, err = st.ReplaceCustomerUsers(ctx, partnerID, c.ID, users, start); err != nil {
-		return 0, 0, err
-	}
-	if _, err := ResolveUserChanges(ctx, st, zc, partnerID, c.ID, ev); err != nil {
-		return added, removed, err
-	}
-	return added, removed, nil
-}
 
 // SyncUsersArgs asks for the user directories of a partner's customers to be read from Zoom:
 // one customer, or every active customer of the partner when CustomerID is 0.
@@ -99,7 +34,7 @@ func (SyncUsersArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Max
 type SyncUsersWorker struct {
 	river.WorkerDefaults[SyncUsersArgs]
 	Store *store.Store
-	Zoom  ZoomClients
+	Svc   *service.Service
 	Log   *slog.Logger
 }
 
@@ -131,9 +66,9 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 		}
 		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}) })
 	}()
-	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
+	client, err := w.Svc.ForRead(ctx, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, NoGrantMessage, map[string]any{})
+		return finish(store.JobFailed, service.NoGrantMessage, map[string]any{})
 	} else if err != nil {
 		return err
 	}
@@ -145,7 +80,7 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 	done, failed, users := 0, 0, 0
 	var lastErr string
 	for _, c := range customers {
-		if _, _, err := RefreshUserDirectory(ctx, w.Store, client, a.PartnerID, c, ev); err != nil {
+		if _, _, err := w.Svc.RefreshUserDirectory(ctx, client, a.PartnerID, c, ev); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}

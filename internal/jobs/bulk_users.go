@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
-	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // A bulk user job (import of new users, bulk deactivate, bulk remove) keeps the state of each
@@ -31,15 +31,6 @@ import (
 
 // BulkUsersKind is the jobs.kind of bulk user jobs.
 const BulkUsersKind = "bulk_users"
-
-// BulkOptions are the options of a bulk remove (kept with the bulk job).
-type BulkOptions struct {
-	RemoveAction      string `json:"remove_action,omitempty"` // zoom.DeleteDisassociate or zoom.DeletePermanently
-	TransferEmail     string `json:"transfer_email,omitempty"`
-	TransferMeeting   bool   `json:"transfer_meeting,omitempty"`
-	TransferWebinar   bool   `json:"transfer_webinar,omitempty"`
-	TransferRecording bool   `json:"transfer_recording,omitempty"`
-}
 
 // BulkUsersArgs runs one bulk user job.
 type BulkUsersArgs struct {
@@ -65,7 +56,7 @@ const (
 type BulkUsersWorker struct {
 	river.WorkerDefaults[BulkUsersArgs]
 	Store *store.Store
-	Zoom  ZoomClients
+	Svc   *service.Service
 	Log   *slog.Logger
 	// Concurrency is how many rows are in flight at once (0 means 8); the Zoom client's
 	// throttle sets the pace.
@@ -108,15 +99,17 @@ func (w *BulkUsersWorker) Work(ctx context.Context, job *river.Job[BulkUsersArgs
 	if err := w.Store.StartJob(ctx, a.PartnerID, a.JobID); err != nil {
 		return err
 	}
-	r := &bulkRun{w: w, args: a, owner: job.ID, imp: imp, ev: store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID), JobID: a.JobID}}
+	r := &bulkRun{w: w, args: a, owner: job.ID, imp: imp}
+	r.rows = &service.ImportRun{PartnerID: a.PartnerID, Imp: imp, Stop: r.stop,
+		Event: store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID), JobID: a.JobID}}
 	// Rows are audited as the work of who started the job.
 	if a.StaffID != 0 {
 		if st, err := w.Store.StaffByID(ctx, a.PartnerID, a.StaffID); err == nil {
-			r.ev.StaffID, r.ev.StaffEmail = &st.ID, st.Email
+			r.rows.Event.StaffID, r.rows.Event.StaffEmail = &st.ID, st.Email
 		}
 	}
 	if len(imp.Options) > 0 {
-		if err := json.Unmarshal(imp.Options, &r.opts); err != nil {
+		if err := json.Unmarshal(imp.Options, &r.rows.Opts); err != nil {
 			return fmt.Errorf("options of import %s: %w", imp.ID, err)
 		}
 	}
@@ -129,9 +122,7 @@ type bulkRun struct {
 	args  BulkUsersArgs
 	owner int64
 	imp   store.Import
-	opts  BulkOptions
-	ev    store.AuditEvent // who and which job, for every row's event
-	zc    *zoom.Client
+	rows  *service.ImportRun // the rows' sending, through the service
 
 	mu        sync.Mutex
 	stopWhy   string // why no more rows are sent: "cancel", "lost", or a fatal reason for people
@@ -161,15 +152,15 @@ const (
 
 func (r *bulkRun) run(ctx context.Context) error {
 	st, a := r.w.Store, r.args
-	zc, err := PartnerClient(ctx, st, r.w.Zoom, a.PartnerID, a.StaffID)
+	zc, err := r.w.Svc.ForRead(ctx, a.PartnerID, a.StaffID)
 	switch {
 	case errors.Is(err, store.ErrNoGrant):
-		r.stop(NoGrantMessage+" Then start the job anew.", store.RowFailed, 0)
+		r.stop(service.NoGrantMessage+" Then start the job anew.", store.RowFailed, 0)
 	case err != nil:
 		return err
 	default:
-		r.zc = zc
-		r.ev.GrantRef = zc.Grant()
+		r.rows.Zoom = zc
+		r.rows.Event.GrantRef = zc.Grant()
 	}
 	// The heartbeat renews the lease, copies the counts to the job, and notices a cancel.
 	hbCtx, stopHB := context.WithCancel(ctx)
@@ -210,10 +201,10 @@ func (r *bulkRun) run(ctx context.Context) error {
 // work resolves rows whose answer was lost, then sends the ready rows until none is left or
 // the run stops.
 func (r *bulkRun) work(ctx context.Context) error {
-	if r.zc == nil {
+	if r.rows.Zoom == nil {
 		return nil
 	}
-	if err := r.resolveSending(ctx); err != nil {
+	if err := r.w.Svc.ResolveSending(ctx, r.rows); err != nil {
 		return err
 	}
 	n := r.w.Concurrency
@@ -236,7 +227,7 @@ func (r *bulkRun) work(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				for row := range todo {
-					if err := r.send(ctx, row); err != nil {
+					if err := r.w.Svc.SendRow(ctx, r.rows, row); err != nil {
 						errMu.Lock()
 						if firstErr == nil {
 							firstErr = err
@@ -270,24 +261,6 @@ func (r *bulkRun) work(ctx context.Context) error {
 			return nil
 		}
 	}
-}
-
-// maxAttempts is how often a row is sent at most (a per-second 429, or a look-up after a lost
-// answer that found nothing, make it ready again).
-const maxAttempts = 3
-
-// resolveSending resolves the rows a previous run sent without recording Zoom's answer.
-func (r *bulkRun) resolveSending(ctx context.Context) error {
-	rows, err := r.w.Store.ImportRows(ctx, r.args.PartnerID, r.imp.ID, store.RowFilter{States: []string{store.RowSending}})
-	if err != nil {
-		return err
-	}
-	for _, row := range rows {
-		if err := r.resolve(ctx, row, false); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // finish closes the rows not sent and the job, with one "job.finish" (or "job.cancel") event.
@@ -335,7 +308,7 @@ func (r *bulkRun) finish(ctx context.Context) error {
 		status = store.JobFailed
 		msg = fmt.Sprintf("Stopped: %s %s %d rows were not sent.", why, msg, closed)
 	}
-	ev := r.ev
+	ev := r.rows.Event
 	if r.imp.CancelRequested || why == stopCancel {
 		if imp, err := st.ImportByID(ctx, a.PartnerID, r.imp.ID); err == nil {
 			r.imp = imp

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -80,34 +81,31 @@ func (w *WatchdogWorker) Work(ctx context.Context, job *river.Job[WatchdogArgs])
 	return errors.Join(takeOverStalledBulk(ctx, w.Store, w.River(), w.Log), takeOverStalledSteps(ctx, w.Store, w.River(), w.Log))
 }
 
-// NoGrantMessage is what background work says when it has no way to reach Zoom for a
-// partner.
-const NoGrantMessage = "No Server-to-Server app is configured and no owner or admin of this partner has a working Zoom sign-in. One of them must sign in again."
-
 // SyncInterval is how often every partner's customers are synced from Zoom.
 const SyncInterval = 30 * time.Minute
 
 // NewClient returns a River client with every worker and periodic job of the portal. It is
 // not started.
-func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	svc := service.New(st, zc, log)
 	workers := river.NewWorkers()
 	var client *river.Client[pgx.Tx]
 	for _, add := range []func() error{
 		func() error { return river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}) },
 		func() error {
-			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Zoom: zc, Log: log})
+			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Svc: svc, Log: log})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},
 		func() error {
-			return river.AddWorkerSafely(workers, &ResolvePendingWorker{Store: st, Zoom: zc, Log: log})
+			return river.AddWorkerSafely(workers, &ResolvePendingWorker{Store: st, Svc: svc, Log: log})
 		},
-		func() error { return river.AddWorkerSafely(workers, &SyncUsersWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &SyncUsersWorker{Store: st, Svc: svc, Log: log}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllUsersWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},
-		func() error { return river.AddWorkerSafely(workers, &BulkUsersWorker{Store: st, Zoom: zc, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &BulkUsersWorker{Store: st, Svc: svc, Log: log}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &WatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
@@ -115,7 +113,7 @@ func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client
 			return river.AddWorkerSafely(workers, &WebhookWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
-			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Zoom: zc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 	} {
 		if err := add(); err != nil {

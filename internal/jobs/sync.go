@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -33,35 +34,11 @@ func (SyncCustomersArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3}
 }
 
-// ZoomClients gives Zoom clients for a partner's grants.
-type ZoomClients interface {
-	UserClient(partnerID, grantID int64) (*zoom.Client, error)
-	S2SClient(c zoom.S2SCredentials) (*zoom.Client, error)
-}
-
-// PartnerClient returns a Zoom client for background work of partnerID: its Server-to-Server
-// grant when it has one, else the user grant of an owner or admin (preferStaffID's when it
-// can). It fails with store.ErrNoGrant when there is neither.
-func PartnerClient(ctx context.Context, st *store.Store, zc ZoomClients, partnerID, preferStaffID int64) (*zoom.Client, error) {
-	s2s, err := st.S2SGrant(ctx, partnerID)
-	if err == nil {
-		return zc.S2SClient(zoom.S2SCredentials{GrantID: s2s.ID, AccountID: s2s.ZoomAccountID, ClientID: s2s.ClientID, ClientSecret: s2s.ClientSecret})
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	grantID, err := st.AdminGrant(ctx, partnerID, preferStaffID)
-	if err != nil {
-		return nil, err
-	}
-	return zc.UserClient(partnerID, grantID)
-}
-
 // SyncCustomersWorker runs SyncCustomersArgs.
 type SyncCustomersWorker struct {
 	river.WorkerDefaults[SyncCustomersArgs]
 	Store *store.Store
-	Zoom  ZoomClients
+	Svc   *service.Service
 	Log   *slog.Logger
 }
 
@@ -101,9 +78,9 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		}
 		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}, nil) })
 	}()
-	client, err := PartnerClient(ctx, w.Store, w.Zoom, a.PartnerID, a.StaffID)
+	client, err := w.Svc.ForRead(ctx, a.PartnerID, a.StaffID)
 	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, NoGrantMessage, map[string]any{}, nil)
+		return finish(store.JobFailed, service.NoGrantMessage, map[string]any{}, nil)
 	} else if err != nil {
 		return err
 	}

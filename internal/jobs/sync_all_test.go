@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -54,7 +55,7 @@ func tnNewSyncEnv(t *testing.T) *tnSyncEnv {
 	}
 	e := &tnSyncEnv{t: t, st: st, super: storetest.Superuser(t, st), sb: sb, app: app}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: st, Zoom: svc, Log: log})
+	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: st, Svc: service.New(st, svc, log), Log: log})
 	river.AddWorker(workers, &jobs.SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return e.river }})
 	e.river, err = river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Logger: jobs.Quiet(log),
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}, Workers: workers})

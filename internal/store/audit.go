@@ -59,6 +59,11 @@ type AuditEvent struct {
 	KeyID    string          `json:"key_id"` // the key whose derived audit key signed Hash
 	PrevHash []byte          `json:"prev_hash"`
 	Hash     []byte          `json:"hash"`
+	// Intent, when set, is the write-ahead intent (OpenIntent) this event records the outcome
+	// of: appending the event closes it in the same transaction, or fails with
+	// ErrIntentClosed when it was closed already (the resolver recorded it first). Not stored
+	// with the event.
+	Intent int64 `json:"-"`
 }
 
 // SystemChain is the partner id of the system's own chain: events that belong to no partner,
@@ -199,7 +204,11 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 		return e, err
 	}
 	if below.id == 0 {
-		return s.appendOne(ctx, tx, e)
+		out, err := s.appendOne(ctx, tx, e)
+		if err != nil {
+			return out, err
+		}
+		return out, closeIntent(ctx, tx, out)
 	}
 	copied := e
 	if e.Details, err = withDetails(e.Details, map[string]any{"also_recorded_for": map[string]any{"partner_id": below.id, "partner": below.name}}); err != nil {
@@ -209,7 +218,10 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	if err != nil {
 		return out, err
 	}
-	copied.PartnerID, copied.StaffID, copied.OccurredAt = below.id, nil, out.OccurredAt
+	if err := closeIntent(ctx, tx, out); err != nil {
+		return out, err
+	}
+	copied.PartnerID, copied.StaffID, copied.OccurredAt, copied.Intent = below.id, nil, out.OccurredAt, 0
 	copied.Details, err = withDetails(copied.Details, map[string]any{
 		"acting_partner": map[string]any{"partner_id": out.PartnerID, "partner": below.parentName},
 		"copy_of":        map[string]any{"partner_id": out.PartnerID, "seq": out.Seq}})

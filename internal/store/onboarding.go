@@ -405,6 +405,7 @@ type StepOutcome struct {
 	ZoomCode int
 	ZoomMsg  string
 	GrantRef string
+	Intent   int64 // the intent of the step's change at Zoom, closed by the step's event
 }
 
 // FinishStep records a step's end with its audit event ("onboarding.step", with the job),
@@ -440,7 +441,7 @@ func (s *Store) FinishStep(ctx context.Context, partnerID int64, onboardingID st
 				customerID = zid
 			}
 		}
-		ev.PartnerID, ev.Action, ev.JobID, ev.GrantRef = partnerID, "onboarding.step", jobID, out.GrantRef
+		ev.PartnerID, ev.Action, ev.JobID, ev.GrantRef, ev.Intent = partnerID, "onboarding.step", jobID, out.GrantRef, out.Intent
 		ev.Outcome = OutcomeSucceeded
 		if out.Status == StepFailed {
 			ev.Outcome = OutcomeFailed

@@ -17,7 +17,7 @@ import (
 // tenantTables are the tables that hold a partner's data; each must force row-level security.
 var tenantTables = []string{"staff", "zoom_grants", "customers", "customer_details", "jobs", "audit_events", "audit_heads",
 	"customer_users", "customer_user_dirs", "user_pending_changes", "user_imports", "user_import_rows", "settings_templates", "onboardings", "onboarding_steps",
-	"webhook_secrets", "webhook_events"}
+	"webhook_secrets", "webhook_events", "zoom_intents"}
 
 // threeTiers makes a distributor with a reseller below it and a sibling reseller elsewhere,
 // each with customers.

@@ -1,4 +1,4 @@
-package jobs
+package service
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type Wanted struct {
 // change happened (audited as the resolution of the pending event, and applied to the
 // directory). A look-up that fails leaves the change open and returns the error. A change
 // someone else resolved meanwhile is not recorded twice.
-func ResolveUserChange(ctx context.Context, st *store.Store, zc *zoom.Client, partnerID int64, pc store.PendingChange, ev store.AuditEvent) (store.Outcome, error) {
+func (s *Service) ResolveUserChange(ctx context.Context, zc *zoom.Client, partnerID int64, pc store.PendingChange, ev store.AuditEvent) (store.Outcome, error) {
 	var w Wanted
 	if len(pc.Wanted) > 0 {
 		if err := json.Unmarshal(pc.Wanted, &w); err != nil {
@@ -41,7 +41,7 @@ func ResolveUserChange(ctx context.Context, st *store.Store, zc *zoom.Client, pa
 	if pc.Action == "user.move" {
 		account = w.ToAccount
 	}
-	u, resp, found, err := lookUpUser(ctx, zc, account, key, pc.Email)
+	u, resp, found, err := LookUpUser(ctx, zc, account, key, pc.Email)
 	if err != nil {
 		return "", fmt.Errorf("look up %s: %w", pc.Email, err)
 	}
@@ -95,10 +95,27 @@ func ResolveUserChange(ctx context.Context, st *store.Store, zc *zoom.Client, pa
 	case found:
 		how = "Zoom shows the user unchanged: the change was not made"
 	}
-	ev.Details = mustJSON(map[string]any{"resolves": pc.AuditSeq, "resolution": how, "looked_up": key})
+	details := map[string]any{"resolution": how, "looked_up": key}
+	if pc.AuditSeq != 0 {
+		details["resolves"] = pc.AuditSeq
+	}
+	if ev.Intent != 0 {
+		// A change Zoom answered whose outcome Tierdesk could not record then: the event
+		// says what was asked as the sender prepared it.
+		var prepared map[string]any
+		if err := json.Unmarshal(ev.Details, &prepared); err == nil {
+			for _, k := range []string{"before", "wanted"} {
+				if v, ok := prepared[k]; ok {
+					details[k] = v
+				}
+			}
+		}
+		details["note"] = "Zoom's answer was not recorded when it came (Tierdesk stopped or could not write); a look-up in Zoom settled it"
+	}
+	ev.Details = mustJSON(details)
 	c.Event = ev
-	if _, err := st.RecordUserChange(ctx, partnerID, c); err != nil {
-		if errors.Is(err, store.ErrConflict) {
+	if _, err := s.Store.RecordUserChange(ctx, partnerID, c); err != nil {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrIntentClosed) {
 			return outcome, nil // resolved meanwhile by someone else
 		}
 		return "", err
@@ -109,15 +126,15 @@ func ResolveUserChange(ctx context.Context, st *store.Store, zc *zoom.Client, pa
 // ResolveUserChanges resolves the open changes of one customer (every customer when
 // customerID is 0) and returns how many it resolved. It goes on past a failed look-up and
 // returns the first error.
-func ResolveUserChanges(ctx context.Context, st *store.Store, zc *zoom.Client, partnerID, customerID int64, ev store.AuditEvent) (int, error) {
-	open, err := st.OpenUserChanges(ctx, partnerID, customerID)
+func (s *Service) ResolveUserChanges(ctx context.Context, zc *zoom.Client, partnerID, customerID int64, ev store.AuditEvent) (int, error) {
+	open, err := s.Store.OpenUserChanges(ctx, partnerID, customerID)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	var first error
 	for _, pc := range open {
-		if _, err := ResolveUserChange(ctx, st, zc, partnerID, pc, ev); err != nil {
+		if _, err := s.ResolveUserChange(ctx, zc, partnerID, pc, ev); err != nil {
 			if first == nil {
 				first = err
 			}
@@ -148,10 +165,10 @@ func fieldsMatch(u *zoom.User, want map[string]any) bool {
 	return true
 }
 
-// lookUpUser looks a user up in account by key (id or email) to resolve a change whose answer
+// LookUpUser looks a user up in account by key (id or email) to resolve a change whose answer
 // was lost, or before sending one again: found says whether the user is there. An expired
 // invitation (code 1120) is a pending user. Any other failure is err: nothing is known.
-func lookUpUser(ctx context.Context, zc *zoom.Client, account, key, email string) (u *zoom.User, resp *zoom.Response, found bool, err error) {
+func LookUpUser(ctx context.Context, zc *zoom.Client, account, key, email string) (u *zoom.User, resp *zoom.Response, found bool, err error) {
 	u, resp, err = zc.GetUser(ctx, account, key, nil)
 	switch {
 	case err == nil:

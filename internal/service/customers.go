@@ -1,0 +1,136 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
+)
+
+// Every change of a customer at Zoom (options, owner, disassociation, settings and locks,
+// plans and add-ons) is one call of changeCustomer: through Send (intent, call, record) with
+// the grant ForChange picks; audited succeeded with before and after in the transaction that
+// updates the cache, failed with Zoom's code, or pending when the answer was lost (the
+// customer's cached details are then expired, so its next view reads Zoom's values back).
+
+// CustomerResult is how a change of a customer ended, for the page.
+type CustomerResult struct {
+	Done    bool  // Zoom made it
+	Lost    bool  // Zoom's answer was lost: the next view shows what Zoom has
+	Refusal error // why it was not made (Zoom's error, or the call's); nil when Done or Lost
+	Grant   string
+}
+
+// CustomerChange is one change of a customer to send to Zoom.
+type CustomerChange struct {
+	Action  string               // audit action: customer.options, customer.owner, ...
+	Details map[string]any       // before and after, and anything else the audit event shows
+	Update  store.CustomerUpdate // what the cache records once Zoom made it
+	// Send makes the call with the client the protocol picked.
+	Send func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error)
+	// OnDone, when set, records more in the cache once Zoom made the change (after the
+	// audited transaction; a failure there is logged, the next view refreshes it).
+	OnDone func(ctx context.Context) error
+}
+
+// SetCustomerOptions changes pay mode and options; before and after name the fields changed.
+func (s *Service) SetCustomerOptions(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, upd *zoom.AccountOptionsUpdate,
+	before, after map[string]any) (CustomerResult, error) {
+	cu := store.CustomerUpdate{}
+	if upd.PayMode != "" {
+		cu.PayMode = &upd.PayMode
+	}
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: "customer.options", Update: cu,
+		Details: map[string]any{"before": before, "after": after},
+		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.UpdateSubAccountOptions(ctx, c.ZoomAccountID, upd)
+		}})
+}
+
+// ChangeCustomerOwner makes email the owner of the customer's account.
+func (s *Service) ChangeCustomerOwner(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, email string) (CustomerResult, error) {
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: "customer.owner", Update: store.CustomerUpdate{OwnerEmail: &email},
+		Details: map[string]any{"before": map[string]any{"owner_email": c.OwnerEmail}, "after": map[string]any{"owner_email": email}},
+		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.ChangeOwner(ctx, c.ZoomAccountID, email)
+		}})
+}
+
+// DisassociateCustomer unlinks the customer's sub account from the partner's primary.
+func (s *Service) DisassociateCustomer(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer) (CustomerResult, error) {
+	status := store.CustomerDisassociated
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: "customer.disassociate", Update: store.CustomerUpdate{Status: &status},
+		Details: map[string]any{"before": map[string]any{"status": string(c.Status)}, "after": map[string]any{"status": "disassociated"}},
+		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.DisassociateSubAccount(ctx, c.ZoomAccountID)
+		}})
+}
+
+// ChangeCustomer sends ch for customer c and records the outcome. Its error is one that is
+// not Zoom's answer: the intent could not be written (nothing was sent), no grant, the answer
+// could not be recorded (NotRecordedError), or a grant Zoom no longer accepts (after the
+// refusal is audited).
+func (s *Service) ChangeCustomer(ctx context.Context, a Actor, base store.AuditEvent, c store.Customer, ch CustomerChange) (CustomerResult, error) {
+	zc, err := s.ForChange(ctx, a)
+	if err != nil {
+		return CustomerResult{}, err
+	}
+	ev := a.event(base)
+	ev.Action, ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = ch.Action, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
+	ev.Details = mustJSON(ch.Details)
+	var res CustomerResult
+	ans, err := s.Send(ctx, zc, Change{PartnerID: a.PartnerID, CustomerID: c.ID, Action: ch.Action, TargetType: "customer",
+		TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, Event: ev, Wanted: ch.Details},
+		func(ctx context.Context) (*zoom.Response, error) { return ch.Send(ctx, zc) },
+		func(ans Answer) (bool, error) {
+			ev := ev
+			ev.GrantRef, ev.Intent = ans.Grant, ans.Intent
+			res.Grant = ans.Grant
+			switch ans.Kind {
+			case Done:
+				ev.Outcome = store.OutcomeSucceeded
+				res.Done = true
+				_, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, ch.Update, ev)
+				return true, err
+			case Unknown:
+				ev.Outcome = store.OutcomePending
+				ev.Details = mergeDetails(ch.Details, map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
+				res.Lost = true
+				if _, err := s.Store.Audit(ctx, ev); err != nil {
+					return true, err
+				}
+				return true, s.Store.ExpireCustomerDetails(ctx, a.PartnerID, c.ID)
+			}
+			ev.Outcome = store.OutcomeFailed
+			if ans.Zoom != nil {
+				ev.ZoomCode, ev.ZoomMessage = ans.Zoom.Code, ans.Zoom.Message
+			}
+			res.Refusal = ans.Err
+			_, err := s.Store.Audit(ctx, ev)
+			return true, err
+		})
+	if err != nil {
+		return CustomerResult{}, err
+	}
+	if ans.Kind == Done && ch.OnDone != nil {
+		if err := ch.OnDone(ctx); err != nil {
+			s.Log.Warn("cache after a customer change", "customer", c.ID, "action", ch.Action, "error", err)
+		}
+	}
+	if ans.Kind == NotSent && zoom.NeedsReauth(ans.Err) {
+		return res, ans.Err
+	}
+	return res, nil
+}
+
+// mergeDetails is details with extra added.
+func mergeDetails(details map[string]any, extra map[string]any) json.RawMessage {
+	m := maps.Clone(details)
+	if m == nil {
+		m = map[string]any{}
+	}
+	maps.Copy(m, extra)
+	return mustJSON(m)
+}
