@@ -87,6 +87,11 @@ const NoGrantMessage = "No Server-to-Server app is configured and no owner or ad
 // SyncInterval is how often every partner's customers are synced from Zoom.
 const SyncInterval = 30 * time.Minute
 
+// River is the portal's River client. Its jobs are inserted in the store's pgx transactions,
+// hence pgx.Tx; the alias lets the handlers hold the client and pass it back to this package
+// without naming pgx, which they must not import (ARCHITECTURE.md, Layers and allowed imports).
+type River = river.Client[pgx.Tx]
+
 // NewClient returns a River client with every worker and periodic job of the portal. It is
 // not started.
 func NewClient(st *store.Store, zc ZoomClients, log *slog.Logger) (*river.Client[pgx.Tx], error) {
