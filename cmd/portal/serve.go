@@ -17,6 +17,7 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/handlers"
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -94,14 +95,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	}
 
 	secure := baseURL.Scheme == "https" || !isLoopback(baseURL.Hostname())
-	sessions := handlers.NewSessionManager(pool, secure, log)
+	sessions := handlers.NewSessionManager(st.SessionStore(), secure, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app := zoom.App{OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
 		RedirectURL: baseURL.String() + "/auth/zoom/callback"}
 	zsvc, err := zoom.NewService(zoom.Config{APIURL: cfg.ZoomAPIURL, App: app, Logger: log.With("component", "zoom"),
-		Registry: reg, Grants: zoom.NewGrantStore(st), Limiter: zoom.NewPostgresLimiter(st),
+		Registry: reg, Grants: service.GrantStore(st), Limiter: service.RateLimiter(st),
 		Limits: cfg.ZoomLimits, Share: cfg.ZoomRateShare})
 	if err != nil {
 		return err

@@ -14,9 +14,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/riverqueue/river"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -45,7 +43,7 @@ type Deps struct {
 	Ready   ReadyFunc            // readiness for /readyz
 	Metrics *prometheus.Registry // receives the HTTP metrics; served at /metrics
 	Zoom    *zoom.Service        // Zoom clients for staff grants
-	River   *river.Client[pgx.Tx]
+	River   *jobs.River          // enqueues the jobs pages start
 }
 
 // Handlers holds the portal's dependencies. Build it with New.
@@ -58,7 +56,7 @@ type Handlers struct {
 	metrics  *metrics
 	zoom     *zoom.Service    // sign-in (OAuth) only: every other Zoom call goes through svc
 	svc      *service.Service // the rules: grants, changes at Zoom, look-ups
-	river    *river.Client[pgx.Tx]
+	river    *jobs.River
 	mux      *chi.Mux // the router, for middleware that needs a request's route before routing
 }
 

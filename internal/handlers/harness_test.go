@@ -24,6 +24,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/handlers"
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -94,12 +95,12 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	sessions := handlers.NewSessionManager(pool, false, logger)
+	sessions := handlers.NewSessionManager(st.SessionStore(), false, logger)
 	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, Keys: keys, clock: &clock{}}
 	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: base.String() + "/auth/zoom/callback"}
 	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now, WebhookDelay: 200 * time.Millisecond}
-	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: logger})
+	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: service.GrantStore(st), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,19 +4,18 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// NewSessionManager returns the portal's session manager: sessions in PostgreSQL (the token
-// hashed in the table; expired rows are removed by the clean-up job), a 30-minute idle
-// timeout and a 12-hour lifetime (the handlers also end a session 12 hours after sign-in,
-// since renewing the token does not), and a cookie that is HttpOnly, SameSite=Lax and, unless
-// the portal is plain http on this machine, Secure with the __Host- prefix.
-func NewSessionManager(pool *pgxpool.Pool, secure bool, log *slog.Logger) *scs.SessionManager {
+// NewSessionManager returns the portal's session manager: sessions kept in sessions (the
+// portal's is store.SessionStore, in PostgreSQL; the token is hashed in the table), a
+// 30-minute idle timeout and a 12-hour lifetime (the handlers also end a session 12 hours
+// after sign-in, since renewing the token does not), and a cookie that is HttpOnly,
+// SameSite=Lax and, unless the portal is plain http on this machine, Secure with the __Host-
+// prefix.
+func NewSessionManager(sessions scs.Store, secure bool, log *slog.Logger) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(pool, 0)
+	sm.Store = sessions
 	sm.HashTokenInStore = true
 	sm.Lifetime = AbsoluteLifetime
 	sm.IdleTimeout = IdleTimeout

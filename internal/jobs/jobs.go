@@ -84,6 +84,11 @@ func (w *WatchdogWorker) Work(ctx context.Context, job *river.Job[WatchdogArgs])
 // SyncInterval is how often every partner's customers are synced from Zoom.
 const SyncInterval = 30 * time.Minute
 
+// River is the portal's River client. Its jobs are inserted in the store's pgx transactions,
+// hence pgx.Tx; the alias lets the handlers hold the client and pass it back to this package
+// without naming pgx, which they must not import (ARCHITECTURE.md, Layers and allowed imports).
+type River = river.Client[pgx.Tx]
+
 // NewClient returns a River client with every worker and periodic job of the portal. It is
 // not started.
 func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*river.Client[pgx.Tx], error) {

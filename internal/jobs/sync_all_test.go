@@ -49,7 +49,7 @@ func tnNewSyncEnv(t *testing.T) *tnSyncEnv {
 	sb.SetPublicURL(srv.URL)
 	app := zoom.App{OAuthURL: srv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret, RedirectURL: "http://127.0.0.1:1/auth/zoom/callback"}
 	log := slog.New(slog.DiscardHandler)
-	svc, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: zoom.NewGrantStore(st), Logger: log})
+	svc, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: service.GrantStore(st), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

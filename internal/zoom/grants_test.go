@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -29,7 +30,7 @@ func TestExpiredTokenFiftyConcurrentCallsRefreshOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, sandbox.Options{}, zoom.Config{Grants: nil})
 			st := storetest.NewStore(t)
-			e.cfg.Grants = zoom.NewGrantStore(st)
+			e.cfg.Grants = service.GrantStore(st)
 			svc := e.newService(e.cfg)
 			expiry := time.Time{}
 			if tc.knownExpired {
@@ -118,7 +119,7 @@ func refreshAt(e *env, refreshToken string) (string, error) {
 func TestRevokedGrantNeedsReauth(t *testing.T) {
 	e := newEnv(t, sandbox.Options{}, zoom.Config{})
 	st := storetest.NewStore(t)
-	e.cfg.Grants = zoom.NewGrantStore(st)
+	e.cfg.Grants = service.GrantStore(st)
 	svc := e.newService(e.cfg)
 	g := e.storeGrant(st, "owner@contoso.example", time.Time{})
 	ctx := context.Background()

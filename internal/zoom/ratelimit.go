@@ -68,7 +68,7 @@ type Reservation struct {
 }
 
 // RateLimiter hands out call slots per budget. NewMemoryLimiter serves one process;
-// NewPostgresLimiter coordinates all portal processes through Postgres. Implementations
+// service.RateLimiter coordinates all portal processes through Postgres. Implementations
 // must be safe for concurrent use; their errors are database errors (the client then falls
 // back to pacing in memory).
 type RateLimiter interface {

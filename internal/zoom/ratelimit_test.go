@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -127,7 +128,7 @@ func TestBurstAgainstLowerLimitsRecovers(t *testing.T) {
 // 60/s, and Zoom's 60/s Medium limit would answer 429s.)
 func TestPostgresLimiterSharesTheBudgetAcrossProcesses(t *testing.T) {
 	st := storetest.NewStore(t)
-	e := newEnv(t, sandbox.Options{}, zoom.Config{Limiter: zoom.NewPostgresLimiter(st)})
+	e := newEnv(t, sandbox.Options{}, zoom.Config{Limiter: service.RateLimiter(st)})
 	other := e.newService(e.cfg) // a second process: its own memory, the same database
 	a, b := e.s2s(e.svc, "tierdesk-s2s-northwind"), e.s2s(other, "tierdesk-s2s-northwind")
 	for _, c := range []*zoom.Client{a, b} {
@@ -209,59 +210,6 @@ type advancing struct {
 func (a advancing) RoundTrip(r *http.Request) (*http.Response, error) {
 	a.sb.Advance(time.Second)
 	return a.next.RoundTrip(r)
-}
-
-// The Postgres limiter: a burst goes at once, then the pace; a pause holds the budget back;
-// a daily block refuses until its time; budgets are per account and label.
-func TestPostgresLimiterSemantics(t *testing.T) {
-	l := zoom.NewPostgresLimiter(storetest.NewStore(t))
-	ctx := context.Background()
-	key, pace := zoom.RateKey{ZoomAccountID: "acct-1", Label: zoom.Light}, zoom.Pace{Interval: 100 * time.Millisecond, Burst: 3}
-	// The database clock runs on between the reservations: each wait is its schedule's less
-	// the time since the first reservation, which is at most the time measured here around
-	// them (however slow the machine, and without guessing a margin).
-	start := time.Now()
-	var waits, elapsed []time.Duration
-	for range 5 {
-		r, err := l.Reserve(ctx, key, pace)
-		if err != nil {
-			t.Fatal(err)
-		}
-		waits, elapsed = append(waits, r.Wait), append(elapsed, time.Since(start))
-	}
-	for i, want := range []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond} {
-		if waits[i] > want || waits[i] < want-elapsed[i] {
-			t.Fatalf("waits = %v (%v after the first reservation), want [0 0 0 100ms 200ms] less the time since the first", waits, elapsed)
-		}
-	}
-	if r, err := l.Reserve(ctx, zoom.RateKey{ZoomAccountID: "acct-1", Label: zoom.Medium}, pace); err != nil || r.Wait != 0 {
-		t.Errorf("another label waits %v: %v", r.Wait, err)
-	}
-	paused := time.Now()
-	if err := l.Pause(ctx, key, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	// The schedule moved 5 s ahead; a burst's worth of it (2 × 100 ms) is still usable at once.
-	r, err := l.Reserve(ctx, key, pace)
-	if since := time.Since(paused); err != nil || r.Wait > 4800*time.Millisecond || r.Wait < 4800*time.Millisecond-since {
-		t.Errorf("after a 5 s pause the wait is %v (%v after the pause), want 4.8 s less the time since the pause: %v", r.Wait, since, err)
-	}
-	until := time.Now().Add(time.Hour).Truncate(time.Microsecond)
-	if err := l.Block(ctx, key, until); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := l.Reserve(ctx, key, pace); err != nil || !r.BlockedUntil.Equal(until) {
-		t.Errorf("blocked reservation = %+v, %v; want BlockedUntil %v", r, err, until)
-	}
-	if err := l.Block(ctx, key, time.Now().Add(-time.Hour)); err != nil { // an earlier block never shortens
-		t.Fatal(err)
-	}
-	if r, err := l.Reserve(ctx, key, pace); err != nil || !r.BlockedUntil.Equal(until) {
-		t.Errorf("an older block shortened the current one: %+v, %v", r, err)
-	}
-	if r, err := l.Reserve(ctx, zoom.RateKey{ZoomAccountID: "acct-2", Label: zoom.Light}, pace); err != nil || !r.BlockedUntil.IsZero() || r.Wait != 0 {
-		t.Errorf("another account is affected: %+v, %v", r, err)
-	}
 }
 
 // The daily cap on creating users is the account's own: reaching it fails that create only,

@@ -29,10 +29,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry receives the Prometheus series (tierdesk_zoom_*); nil means not registered.
 	Registry prometheus.Registerer
-	// Grants stores user grants; UserClient needs it (NewGrantStore(store)).
+	// Grants stores user grants; UserClient needs it (service.GrantStore(store)).
 	Grants GrantStore
 	// Limiter paces calls; nil means NewMemoryLimiter (one process). Portal processes that
-	// share a database use NewPostgresLimiter(store).
+	// share a database use service.RateLimiter(store).
 	Limiter RateLimiter
 	// Limits are the rate limits assumed for every account (those of its Zoom plan); nil
 	// means LimitsBusinessPlus. A lower limit Zoom reports in X-RateLimit-Limit is used instead.
