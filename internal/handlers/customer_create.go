@@ -3,12 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -181,7 +181,7 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		h.flash(ctx, "ok", name+" is created in Zoom. Zoom emails its owner, "+form["email"]+", to confirm the account.")
-		http.Redirect(w, r, "/customers/"+url.PathEscape(c.ZoomAccountID), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	case zoom.IsOutcomeUnknown(err):
 		found, rerr := jobs.ResolvePendingCustomer(ctx, h.store, zc, a.Partner.ID, pending, ev)
@@ -225,7 +225,7 @@ func (h *Handlers) redirectToOwnerCustomer(w http.ResponseWriter, r *http.Reques
 	case err != nil:
 		return err
 	}
-	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 

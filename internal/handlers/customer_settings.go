@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -145,7 +146,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 	}
 	if len(ch.before) == 0 {
 		h.flash(ctx, "info", "Nothing changed.")
-		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	zc, err := h.zoomFor(r)
@@ -156,14 +157,14 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 	ev.Action = "customer.settings"
 	done, err := h.sendSettings(w, r, c, zc, ev, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
-		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	})
 	if !done {
 		return err
 	}
 	h.flash(ctx, "ok", countOf(len(ch.before), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
-	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 
