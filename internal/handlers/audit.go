@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -61,10 +62,7 @@ func withQuery(path string, q url.Values, keyValues ...string) string {
 			c.Set(key, value)
 		}
 	}
-	if len(c) == 0 {
-		return path
-	}
-	return path + "?" + c.Encode()
+	return paths.With(path, c)
 }
 
 // auditList is the audit log page (GET /audit), and its results fragment for htmx.
@@ -171,7 +169,7 @@ func actingPartner(e store.AuditEvent) string {
 func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 	r := templates.AuditRow{Seq: e.Seq, Time: e.OccurredAt, Staff: e.StaffEmail, Action: e.Action, ActionLabel: actionLabels[e.Action], Customer: e.CustomerID,
 		Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
-		DetailURL: withQuery("/audit/"+strconv.FormatInt(e.Seq, 10), q, "before", "")}
+		DetailURL: withQuery(paths.AuditEvent(e.Seq), q, "before", "")}
 	if r.Staff == "" {
 		r.Staff = "Tierdesk (automatic)" // jobs, syncs, start-up
 		if e.External {

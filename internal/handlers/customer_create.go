@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -137,7 +138,7 @@ func (h *Handlers) createCustomer(w http.ResponseWriter, r *http.Request) error 
 	switch res.Outcome {
 	case service.Created:
 		h.flash(ctx, "ok", name+" is created in Zoom. Zoom emails its owner, "+form["email"]+", to confirm the account.")
-		http.Redirect(w, r, customerURL(res.Customer, ""), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Customer(res.Customer.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	case service.CreatedEarlier:
 		h.flash(ctx, "info", "Zoom had already created this customer in an earlier attempt whose answer was lost: here it is. Nothing was created twice.")
@@ -169,7 +170,7 @@ func (h *Handlers) redirectToOwnerCustomer(w http.ResponseWriter, r *http.Reques
 	case err != nil:
 		return err
 	}
-	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 

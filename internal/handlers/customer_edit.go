@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -43,10 +44,6 @@ func payModeLabel(mode string) string {
 	return mode
 }
 
-func customerURL(c store.Customer, suffix string) string {
-	return "/customers/" + url.PathEscape(c.ZoomAccountID) + suffix
-}
-
 // confirm shows the confirmation page of a change that costs money or access, unless the
 // form already says confirm=yes. It reports whether the change is confirmed.
 func (h *Handlers) confirm(w http.ResponseWriter, r *http.Request, c store.Customer, title, button string, danger bool, lines []string, reasons ...templates.Option) bool {
@@ -61,8 +58,8 @@ func (h *Handlers) confirm(w http.ResponseWriter, r *http.Request, c store.Custo
 			break
 		}
 	}
-	p := templates.ConfirmPage{Head: h.customerHead(r, c, tab, detailsView{}), Title: title, Lines: lines, Action: r.URL.Path,
-		Button: button, Danger: danger, CancelURL: customerURL(c, tab), Reasons: reasons}
+	p := templates.ConfirmPage{Head: h.customerHead(r, c, tab, detailsView{}), Title: title, Lines: lines, Action: r.URL.EscapedPath(),
+		Button: button, Danger: danger, CancelURL: paths.CustomerTab(c.ZoomAccountID, strings.TrimPrefix(tab, "/")), Reasons: reasons}
 	for k, vs := range r.PostForm {
 		if k != "confirm" && k != "reason" && k != "comment" && len(vs) > 0 {
 			p.Fields = append(p.Fields, templates.Hidden{Name: k, Value: vs[0]})
@@ -146,7 +143,7 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 	}
 	if len(changes) == 0 {
 		h.flash(ctx, "info", "Nothing changed.")
-		http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	if update.PayMode != "" {
@@ -173,7 +170,7 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 		})
 	}
 	h.flash(ctx, "ok", "Options of "+c.AccountName+" are changed.")
-	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 
@@ -183,7 +180,7 @@ func (h *Handlers) changeCustomerOptions(w http.ResponseWriter, r *http.Request)
 func (h *Handlers) notDone(w http.ResponseWriter, r *http.Request, c store.Customer, res service.CustomerResult, show func(string) error) error {
 	if res.Lost {
 		h.flash(r.Context(), "warn", "Zoom's answer was lost, so Tierdesk cannot tell whether the change was made. The page below shows Zoom's current values: check them before trying again.")
-		http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	if _, ok := zoom.AsError(res.Refusal); !ok || zoom.NeedsReauth(res.Refusal) {
@@ -241,7 +238,7 @@ func (h *Handlers) changeCustomerOwner(w http.ResponseWriter, r *http.Request) e
 		return h.notDone(w, r, c, res, show)
 	}
 	h.flash(ctx, "ok", email+" is now the owner of "+c.AccountName+".")
-	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 
@@ -309,19 +306,19 @@ func (h *Handlers) customerActivity(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p := templates.ActivityTabPage{Head: h.customerHead(r, c, "/activity", detailsView{}), AllURL: "/audit?customer=" + url.QueryEscape(c.ZoomAccountID)}
+	p := templates.ActivityTabPage{Head: h.customerHead(r, c, "/activity", detailsView{}), AllURL: paths.AuditOfCustomer(c.ZoomAccountID)}
 	for _, e := range page.Events {
 		p.Rows = append(p.Rows, auditRow(e, nil))
 	}
 	if page.NextSeq != 0 {
-		p.OlderURL = customerURL(c, "/activity?before="+strconv.FormatInt(page.NextSeq, 10))
+		p.OlderURL = paths.With(paths.CustomerActivity(c.ZoomAccountID), url.Values{"before": {strconv.FormatInt(page.NextSeq, 10)}})
 	}
 	h.render(w, r, http.StatusOK, templates.CustomerActivity(h.chrome(r, c.AccountName, "customers"), p))
 	return nil
 }
 
 func notesPanel(c store.Customer, canEdit bool) templates.NotesPanel {
-	return templates.NotesPanel{Action: customerURL(c, "/notes"), CanEdit: canEdit, ExternalRef: c.ExternalRef,
+	return templates.NotesPanel{Action: paths.CustomerNotes(c.ZoomAccountID), CanEdit: canEdit, ExternalRef: c.ExternalRef,
 		Tags: strings.Join(c.Tags, ", "), Notes: c.Notes}
 }
 
@@ -359,7 +356,7 @@ func (h *Handlers) saveCustomerNotes(w http.ResponseWriter, r *http.Request) err
 			return nil
 		}
 		h.flash(r.Context(), "bad", "The notes were not saved: "+firstValue(panel.Errors))
-		http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	c, err = h.store.SaveCustomerNotes(r.Context(), a.Partner.ID, c.ID, n, h.requestEvent(r))
@@ -373,7 +370,7 @@ func (h *Handlers) saveCustomerNotes(w http.ResponseWriter, r *http.Request) err
 		return nil
 	}
 	h.flash(r.Context(), "ok", "Notes saved.")
-	http.Redirect(w, r, customerURL(c, ""), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Customer(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 

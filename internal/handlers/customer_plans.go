@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -248,7 +249,7 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 		})
 	}
 	h.flash(ctx, "ok", title+" for "+c.AccountName+": done in Zoom.")
-	http.Redirect(w, r, customerURL(c, "/plans"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.CustomerPlans(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -145,19 +146,19 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 	}
 	if len(ch.Before) == 0 {
 		h.flash(ctx, "info", "Nothing changed.")
-		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	done, err := h.sendSettings(w, r, c, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
-		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	})
 	if !done {
 		return err
 	}
 	h.flash(ctx, "ok", countOf(len(ch.Before), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
-	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -186,7 +187,7 @@ func contains(ids []int64, id int64) bool {
 func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	r := templates.CustomerRow{AccountID: c.ZoomAccountID, Name: c.AccountName, OwnerEmail: c.OwnerEmail, Type: c.AccountType,
 		Seats: c.Seats, PayMode: payModeShort(c.PayMode, c.PartnerID != actingPartner), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
-		URL: "/customers/" + url.PathEscape(c.ZoomAccountID)}
+		URL: paths.Customer(c.ZoomAccountID)}
 	if r.Name == "" {
 		r.Name = c.ZoomAccountID
 	}
@@ -207,14 +208,13 @@ func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 // customerHead is the top of every customer page; tab is the current tab's path suffix.
 func (h *Handlers) customerHead(r *http.Request, c store.Customer, tab string, d detailsView) templates.CustomerHead {
 	a := staffFrom(r.Context())
-	base := "/customers/" + url.PathEscape(c.ZoomAccountID)
 	head := templates.CustomerHead{Row: customerRow(c, a.Partner.ID), ReadOnly: c.PartnerID != a.Partner.ID, Notice: d.Notice,
 		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer) && c.Status == store.CustomerActive}
 	for _, t := range []struct{ label, suffix string }{{"Overview", ""}, {"Users", "/users"}, {"Settings", "/settings"}, {"Plans", "/plans"}, {"Activity", "/activity"}} {
 		if head.ReadOnly && t.suffix == "/activity" {
 			continue // the reseller's own log
 		}
-		head.Tabs = append(head.Tabs, templates.Tab{Label: t.label, URL: base + t.suffix, Current: t.suffix == tab})
+		head.Tabs = append(head.Tabs, templates.Tab{Label: t.label, URL: paths.CustomerTab(c.ZoomAccountID, strings.TrimPrefix(t.suffix, "/")), Current: t.suffix == tab})
 	}
 	return head
 }
@@ -239,7 +239,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := templates.CustomerPage{Onboarding: h.customerOnboarding(r, c), Head: h.customerHead(r, c, "", d), AuditURL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/activity"}
+	p := templates.CustomerPage{Onboarding: h.customerOnboarding(r, c), Head: h.customerHead(r, c, "", d), AuditURL: paths.CustomerActivity(c.ZoomAccountID)}
 	p.Notes = notesPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
 	fact := func(list *[]templates.Fact, label, value string) {
 		if value != "" {
@@ -298,7 +298,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if uc, err := h.store.CustomerUserCounts(ctx, a.Partner.ID, c.ZoomAccountID); err == nil {
 		p.Users = &templates.UsersSummary{Active: uc.Active, Inactive: uc.Inactive, Pending: uc.Pending, Total: uc.Total,
-			URL: "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users"}
+			URL: paths.Users(c.ZoomAccountID)}
 		if uc.SyncedAt != nil {
 			p.Users.SyncedAt = *uc.SyncedAt
 		}

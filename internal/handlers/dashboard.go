@@ -3,8 +3,8 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -31,7 +31,7 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, t := range tiers {
 		row := templates.TierRow{Name: t.PartnerName, Depth: t.Depth, Active: t.ByStatus[store.CustomerActive], Gone: t.ByStatus[store.CustomerGone],
-			Seats: t.Seats, ReadOnly: t.PartnerID != a.Partner.ID, URL: "/customers?partner=" + strconv.FormatInt(t.PartnerID, 10)}
+			Seats: t.Seats, ReadOnly: t.PartnerID != a.Partner.ID, URL: paths.CustomersOfPartner(t.PartnerID)}
 		for s, n := range t.ByStatus {
 			if s != store.CustomerActive && s != store.CustomerGone {
 				row.Other += n

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -59,9 +59,9 @@ func (h *Handlers) renderImports(w http.ResponseWriter, r *http.Request, status 
 	}
 	for _, imp := range imps {
 		s := templates.ImportSummary{Source: imp.Source, Kind: kindLabel(imp.Kind, ""), By: imp.CreatorEmail, When: imp.CreatedAt,
-			Status: "checked, not started", StatusKind: "info", URL: "/imports/" + imp.ID}
+			Status: "checked, not started", StatusKind: "info", URL: paths.Import(imp.ID)}
 		if imp.JobID != "" {
-			s.URL = "/jobs/" + imp.JobID
+			s.URL = paths.Job(imp.JobID)
 			if j, err := h.store.JobByID(ctx, a.Partner.ID, imp.JobID); err == nil {
 				js := jobSummary(j)
 				s.Status, s.StatusKind = js.Status, js.Kind
@@ -154,7 +154,7 @@ func (h *Handlers) uploadImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/imports/"+imp.ID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Import(imp.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -193,7 +193,7 @@ func (h *Handlers) importPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if imp.JobID != "" {
-		http.Redirect(w, r, "/jobs/"+imp.JobID, http.StatusSeeOther)
+		http.Redirect(w, r, paths.Job(imp.JobID), http.StatusSeeOther)
 		return nil
 	}
 	if imp.Status == "discarded" {
@@ -210,7 +210,7 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	p.Source, p.Kind, p.KindLabel, p.Notes = imp.Source, imp.Kind, kindLabel(imp.Kind, ""), imp.Notes
-	p.StartURL, p.DiscardURL, p.Remove = "/imports/"+imp.ID+"/start", "/imports/"+imp.ID+"/discard", imp.Kind == store.ImportRemove
+	p.StartURL, p.DiscardURL, p.Remove = paths.ImportStart(imp.ID), paths.ImportDiscard(imp.ID), imp.Kind == store.ImportRemove
 	p.Columns, p.BackURL, p.BackText = importColumns(imp), "/imports", "← Bulk user jobs"
 	perCustomer := map[string]int{}
 	accounts := map[string]string{} // the customers the rows name: Zoom account id → name
@@ -244,7 +244,7 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 	}
 	if !p.Columns.Line && len(accounts) == 1 { // a selection: back to the users it was made on
 		for id, name := range accounts {
-			p.BackURL, p.BackText = usersURL(id), "← Users of "+name
+			p.BackURL, p.BackText = paths.Users(id), "← Users of "+name
 		}
 	}
 	names := make([]string, 0, len(perCustomer))
@@ -309,7 +309,7 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	if imp.JobID != "" {
-		http.Redirect(w, r, "/jobs/"+imp.JobID, http.StatusSeeOther)
+		http.Redirect(w, r, paths.Job(imp.JobID), http.StatusSeeOther)
 		return nil
 	}
 	removeAction := ""
@@ -380,7 +380,7 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Job(j.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -453,7 +453,7 @@ func (h *Handlers) bulkSelection(w http.ResponseWriter, r *http.Request) error {
 	emails := r.PostForm["email"]
 	if len(emails) == 0 {
 		h.flash(ctx, "info", "Select the users first (the boxes at the start of each row).")
-		http.Redirect(w, r, usersURL(c.ZoomAccountID), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Users(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	if len(emails) > MaxImportRows {
@@ -472,6 +472,6 @@ func (h *Handlers) bulkSelection(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/imports/"+url.PathEscape(imp.ID), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Import(imp.ID), http.StatusSeeOther)
 	return nil
 }

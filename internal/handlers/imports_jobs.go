@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -33,7 +34,7 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 	total := t.Total - t.Invalid
 	b := &templates.BulkProgress{Source: imp.Source, Succeeded: t.Succeeded, Failed: t.Failed, Cancelled: t.Cancelled,
 		Invalid: t.Invalid, Left: t.Left(), Rate: "—", ETA: "—",
-		ResultsURL: "/jobs/" + j.ID + "/results.csv", CancelURL: "/jobs/" + j.ID + "/cancel", CancelRequested: imp.CancelRequested,
+		ResultsURL: paths.JobResults(j.ID), CancelURL: paths.JobCancel(j.ID), CancelRequested: imp.CancelRequested,
 		Columns: importColumns(imp)}
 	p.Job.Done, p.Job.Failed, p.Job.Total = t.Succeeded, t.Failed, total
 	if !j.Status.Finished() {
@@ -163,6 +164,6 @@ func (h *Handlers) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		h.flash(ctx, "ok", "Cancelling: the rows already in flight finish, the others are not sent.")
 	}
-	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Job(j.ID), http.StatusSeeOther)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -21,14 +22,14 @@ func (h *Handlers) syncNow(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := staffFrom(r.Context())
 	if last, err := h.store.LatestJob(r.Context(), a.Partner.ID, jobs.SyncCustomersArgs{}.Kind()); err == nil && !last.Status.Finished() {
-		http.Redirect(w, r, "/jobs/"+last.ID, http.StatusSeeOther) // one at a time: show the one running
+		http.Redirect(w, r, paths.Job(last.ID), http.StatusSeeOther) // one at a time: show the one running
 		return nil
 	}
 	j, err := jobs.StartSync(r.Context(), h.store, h.river, a.Partner.ID, a.Staff.ID, h.requestEvent(r))
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Job(j.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -104,7 +105,7 @@ func (h *Handlers) jobTarget(r *http.Request, action policy.Action) (store.Job, 
 
 func jobSummary(j store.Job) templates.JobSummary {
 	s := templates.JobSummary{ID: j.ID, Title: j.Title, Status: string(j.Status), Done: j.Done, Total: j.Total, Failed: j.Failed,
-		Message: j.Message, When: j.CreatedAt, URL: "/jobs/" + j.ID, Finished: j.Status.Finished()}
+		Message: j.Message, When: j.CreatedAt, URL: paths.Job(j.ID), Finished: j.Status.Finished()}
 	if j.FinishedAt != nil {
 		s.When = *j.FinishedAt
 	}

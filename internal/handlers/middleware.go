@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -223,4 +224,22 @@ func (h *Handlers) cleanRequestID(next http.Handler) http.Handler {
 func (h *Handlers) fromTrustedProxy(r *http.Request) bool {
 	addr, err := netip.ParseAddrPort(r.RemoteAddr)
 	return err == nil && h.trusted(addr.Addr().Unmap())
+}
+
+// unescapeParams hands the route's parameters to the handlers as they were before
+// internal/paths escaped them. chi matches a request on its escaped path whenever that
+// differs from Go's own encoding of the decoded one (an id holding "/", ";" or ",": "%2F" must
+// not split a segment), and then gives the parameters still escaped; otherwise it matches the
+// decoded path and they arrive decoded. It runs after routing (in the route's group), once.
+func unescapeParams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rc := chi.RouteContext(r.Context()); rc != nil && r.URL.RawPath != "" {
+			for i, v := range rc.URLParams.Values {
+				if s, err := url.PathUnescape(v); err == nil {
+					rc.URLParams.Values[i] = s
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

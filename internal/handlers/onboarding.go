@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -65,8 +66,6 @@ func stepFrom(f store.OnboardingForm, i, dir int) string {
 	return wizardSteps[min(max(i, 0), len(wizardSteps)-1)].key
 }
 
-func draftURL(id, step string) string { return "/customers/new/" + id + "/" + step }
-
 // onboardingStart lists the partner's drafts and offers to start a new onboarding (GET
 // /customers/new, admins).
 func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error {
@@ -90,7 +89,7 @@ func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error
 			name = "(not named yet)"
 		}
 		reached := wizardSteps[stepIndex(stepFrom(d.Form, stepIndex(d.Form.Reached), 1))].label
-		p.Drafts = append(p.Drafts, templates.DraftRow{URL: "/customers/new/" + d.ID, DeleteURL: "/customers/new/" + d.ID + "/delete",
+		p.Drafts = append(p.Drafts, templates.DraftRow{URL: paths.Draft(d.ID), DeleteURL: paths.DraftDelete(d.ID),
 			Name: name, Owner: d.Form.Email, Reached: reached, By: h.staffEmail(r, d.UpdatedBy, names), UpdatedAt: d.UpdatedAt})
 	}
 	h.render(w, r, http.StatusOK, templates.OnboardingStart(h.chrome(r, "New customer", "customers"), p))
@@ -123,7 +122,7 @@ func (h *Handlers) createDraft(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, draftURL(d.ID, "customer"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.DraftStep(d.ID, "customer"), http.StatusSeeOther)
 	return nil
 }
 
@@ -162,7 +161,7 @@ func onboardingJobURL(o store.Onboarding) string {
 	if o.JobID == nil {
 		return "/customers/new"
 	}
-	return "/jobs/" + *o.JobID
+	return paths.Job(*o.JobID)
 }
 
 // continueDraft opens a draft at the first step not yet saved (GET /customers/new/{draftId}).
@@ -171,7 +170,7 @@ func (h *Handlers) continueDraft(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !ok {
 		return err
 	}
-	http.Redirect(w, r, draftURL(o.ID, stepFrom(o.Form, stepIndex(o.Form.Reached), 1)), http.StatusSeeOther)
+	http.Redirect(w, r, paths.DraftStep(o.ID, stepFrom(o.Form, stepIndex(o.Form.Reached), 1)), http.StatusSeeOther)
 	return nil
 }
 
@@ -243,7 +242,7 @@ func (h *Handlers) wizardPage(w http.ResponseWriter, r *http.Request) error {
 func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status int, o store.Onboarding, step string, form, errs map[string]string) error {
 	ctx := r.Context()
 	a := staffFrom(ctx)
-	p := templates.WizardPage{ID: o.ID, Step: step, Action: draftURL(o.ID, step), Form: form, Errors: errs, UpdatedAt: o.UpdatedAt,
+	p := templates.WizardPage{ID: o.ID, Step: step, Action: paths.DraftStep(o.ID, step), Form: form, Errors: errs, UpdatedAt: o.UpdatedAt,
 		UpdatedBy: h.staffEmail(r, o.UpdatedBy, map[int64]string{})}
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
@@ -251,7 +250,7 @@ func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status i
 	reached := stepIndex(o.Form.Reached)
 	cur := stepIndex(step)
 	for i, s := range wizardSteps {
-		ws := templates.WizardStep{Key: s.key, Label: s.label, URL: draftURL(o.ID, s.key), Current: s.key == step, Done: i <= reached}
+		ws := templates.WizardStep{Key: s.key, Label: s.label, URL: paths.DraftStep(o.ID, s.key), Current: s.key == step, Done: i <= reached}
 		if !stepNeeded(o.Form, s.key) {
 			ws.Disabled, ws.Note = true, "not needed: the customer pays Zoom"
 		}
@@ -461,7 +460,7 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 	}
 	if err := h.store.SaveOnboardingDraft(ctx, a.Partner.ID, o.ID, f, a.Staff.ID); errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "warn", "This onboarding was started by another admin meanwhile; your last change was not saved.")
-		http.Redirect(w, r, "/customers/new/"+o.ID, http.StatusSeeOther)
+		http.Redirect(w, r, paths.Draft(o.ID), http.StatusSeeOther)
 		return nil
 	} else if err != nil {
 		return err
@@ -475,7 +474,7 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 		http.Redirect(w, r, "/customers/new", http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, draftURL(o.ID, stepFrom(f, stepIndex(step), dir)), http.StatusSeeOther)
+	http.Redirect(w, r, paths.DraftStep(o.ID, stepFrom(f, stepIndex(step), dir)), http.StatusSeeOther)
 	return nil
 }
 
@@ -612,7 +611,7 @@ func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.WizardPage) {
 	f := o.Form
 	problem := func(step, text string) {
-		p.Problems = append(p.Problems, templates.WizardProblem{Text: text, URL: draftURL(o.ID, step)})
+		p.Problems = append(p.Problems, templates.WizardProblem{Text: text, URL: paths.DraftStep(o.ID, step)})
 	}
 	if errs := validateOwner(draftForm(f)); len(errs) > 0 {
 		problem("customer", "The customer and owner step is not complete.")

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -57,9 +58,8 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 		p.Finished = *o.FinishedAt
 	}
 	if c, ok := h.onboardedCustomer(r, o); ok {
-		p.CustomerURL = customerURL(c, "")
+		p.CustomerURL = paths.Customer(c.ZoomAccountID)
 	}
-	base := "/onboardings/" + o.ID
 	for _, s := range steps {
 		v := templates.OnboardingStepView{Seq: s.Seq, Label: stepLabels[s.Kind], Subject: s.Subject, Status: s.Status, Attempts: s.Attempts, Error: s.Error}
 		if s.Kind == service.StepCreateAccount {
@@ -104,9 +104,9 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 			}
 		}
 		if actions && o.Status == store.OnboardingStopped && s.Status == store.StepFailed {
-			v.RetryURL = base + "/steps/" + strconv.Itoa(s.Seq) + "/retry"
+			v.RetryURL = paths.OnboardingStepRetry(o.ID, s.Seq)
 			if service.SkippableStep(s.Kind) {
-				v.SkipURL = base + "/steps/" + strconv.Itoa(s.Seq) + "/skip"
+				v.SkipURL = paths.OnboardingStepSkip(o.ID, s.Seq)
 			}
 		}
 		p.Steps = append(p.Steps, v)
@@ -119,10 +119,10 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 		p.Open = p.Skipped
 	}
 	if actions && o.Status == store.OnboardingStopped {
-		p.AbandonURL = base + "/abandon"
+		p.AbandonURL = paths.OnboardingAbandon(o.ID)
 	}
 	if actions && o.Status == store.OnboardingAbandoned {
-		p.CopyURL = base + "/copy"
+		p.CopyURL = paths.OnboardingCopy(o.ID)
 	}
 	return p, nil
 }
@@ -167,7 +167,7 @@ func (h *Handlers) showOnboarding(w http.ResponseWriter, r *http.Request) error 
 	}
 	to := onboardingJobURL(o)
 	if o.Status == store.OnboardingDraft {
-		to = "/customers/new/" + o.ID
+		to = paths.Draft(o.ID)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
@@ -223,7 +223,7 @@ func (h *Handlers) abandonPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := templates.AbandonPage{Progress: prog, Action: "/onboardings/" + o.ID + "/abandon"}
+	p := templates.AbandonPage{Progress: prog, Action: paths.OnboardingAbandon(o.ID)}
 	if c, ok := h.onboardedCustomer(r, o); ok {
 		p.AccountID, p.AccountName = c.ZoomAccountID, c.AccountName
 	}
@@ -251,13 +251,13 @@ func (h *Handlers) abandonOnboarding(w http.ResponseWriter, r *http.Request) err
 	o, err = h.store.AbandonOnboarding(ctx, a.Partner.ID, o.ID, h.requestEvent(r))
 	if errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "warn", "The onboarding is not stopped any more, so it was not abandoned: here is where it is now.")
-		http.Redirect(w, r, "/onboardings/"+chi.URLParam(r, "onboardingId"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.Onboarding(chi.URLParam(r, "onboardingId")), http.StatusSeeOther)
 		return nil
 	} else if err != nil {
 		return err
 	}
 	if c, ok := h.onboardedCustomer(r, o); ok && r.PostFormValue("then") == "disassociate" {
-		http.Redirect(w, r, customerURL(c, "/disassociate"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.CustomerDisassociate(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	h.flash(ctx, "ok", "Onboarding abandoned. Nothing more will be sent to Zoom.")
@@ -284,7 +284,7 @@ func (h *Handlers) copyOnboarding(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	h.flash(ctx, "ok", "A new draft with the same answers: change what made the onboarding fail, then start it.")
-	http.Redirect(w, r, draftURL(d.ID, "customer"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.DraftStep(d.ID, "customer"), http.StatusSeeOther)
 	return nil
 }
 

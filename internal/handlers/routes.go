@@ -43,7 +43,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 
 		// Signed in: any staff member of the acting partner.
 		r.Group(func(r chi.Router) {
-			r.Use(h.requireStaff)
+			r.Use(h.requireStaff, unescapeParams)
 			r.Get("/", h.wrap(h.dashboard))
 			r.Get("/audit", h.wrap(h.auditList))
 			r.Get("/audit.csv", h.wrap(h.auditExportCSV))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -63,13 +64,13 @@ func (h *Handlers) syncAllUsers(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := staffFrom(r.Context())
 	if last, err := h.store.LatestJob(r.Context(), a.Partner.ID, jobs.SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
-		http.Redirect(w, r, "/jobs/"+last.ID, http.StatusSeeOther)
+		http.Redirect(w, r, paths.Job(last.ID), http.StatusSeeOther)
 		return nil
 	}
 	j, err := jobs.StartUsersSync(r.Context(), h.store, h.river, a.Partner.ID, a.Staff.ID, nil, h.requestEvent(r))
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Job(j.ID), http.StatusSeeOther)
 	return nil
 }

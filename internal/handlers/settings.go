@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -36,7 +36,7 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	p.Webhook = templates.WebhookPanel{EndpointURL: h.baseURL(r) + "/webhooks/zoom?partner=" + strconv.FormatInt(a.Partner.ID, 10), Configured: wh.Configured, UpdatedAt: wh.UpdatedAt,
+	p.Webhook = templates.WebhookPanel{EndpointURL: h.baseURL(r) + paths.ZoomWebhook(a.Partner.ID), Configured: wh.Configured, UpdatedAt: wh.UpdatedAt,
 		LastValidatedAt: wh.LastValidatedAt, LastEventAt: wh.LastEventAt, Events: webhookEvents}
 	h.render(w, r, status, templates.Settings(h.chrome(r, "Settings", "settings"), p))
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -28,7 +29,7 @@ func (h *Handlers) templatesList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := templates.SettingsTemplatesPage{CanEdit: h.allowed(r, policy.EditCustomer)}
 	for _, t := range list {
-		row := templates.TemplateRow{ID: t.ID, Name: t.Name, UpdatedAt: t.UpdatedAt, URL: "/settings/templates/" + strconv.FormatInt(t.ID, 10)}
+		row := templates.TemplateRow{ID: t.ID, Name: t.Name, UpdatedAt: t.UpdatedAt, URL: paths.SettingsTemplate(t.ID)}
 		for _, sec := range t.Settings {
 			row.Settings += len(sec)
 		}
@@ -205,9 +206,8 @@ func (h *Handlers) editTemplatePage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	path := "/settings/templates/" + strconv.FormatInt(t.ID, 10)
-	p := templates.TemplateFormPage{Action: path, Title: t.Name, Name: t.Name, Rows: templateFields(t),
-		CanDel: h.allowed(r, policy.EditCustomer), DelURL: path + "/delete"}
+	p := templates.TemplateFormPage{Action: paths.SettingsTemplate(t.ID), Title: t.Name, Name: t.Name, Rows: templateFields(t),
+		CanDel: h.allowed(r, policy.EditCustomer), DelURL: paths.SettingsTemplateDelete(t.ID)}
 	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, t.Name, "settings"), p))
 	return nil
 }
@@ -274,7 +274,7 @@ func (h *Handlers) templatePreview(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p := templates.TemplatePreviewPage{Head: h.customerHead(r, c, "/settings", d), ApplyURL: customerURL(c, "/settings/template")}
+	p := templates.TemplatePreviewPage{Head: h.customerHead(r, c, "/settings", d), ApplyURL: paths.CustomerSettingsTemplate(c.ZoomAccountID)}
 	want, _ := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
 	for _, t := range list {
 		p.Templates = append(p.Templates, templates.Option{Value: strconv.FormatInt(t.ID, 10), Label: t.Name, Selected: t.ID == want})
@@ -316,19 +316,19 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 	ch := templateChange(t, d)
 	if len(ch.Before) == 0 {
 		h.flash(ctx, "info", "Nothing to change: "+c.AccountName+" already matches the template “"+t.Name+"”.")
-		http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+		http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 		return nil
 	}
 	done, err := h.sendSettings(w, r, c, ch, func(msg string) error {
 		h.flash(ctx, "bad", msg)
-		http.Redirect(w, r, customerURL(c, "/settings/template?id="+url.QueryEscape(strconv.FormatInt(t.ID, 10))), http.StatusSeeOther)
+		http.Redirect(w, r, paths.With(paths.CustomerSettingsTemplate(c.ZoomAccountID), url.Values{"id": {strconv.FormatInt(t.ID, 10)}}), http.StatusSeeOther)
 		return nil
 	})
 	if !done {
 		return err
 	}
 	h.flash(ctx, "ok", "Template “"+t.Name+"” applied to "+c.AccountName+": "+countOf(len(ch.Before), "change", "changes")+".")
-	http.Redirect(w, r, customerURL(c, "/settings"), http.StatusSeeOther)
+	http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 

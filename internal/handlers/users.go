@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -46,11 +47,11 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	base := usersURL(c.ZoomAccountID)
+	base := paths.Users(c.ZoomAccountID)
 	p := templates.UsersPage{Customer: customerRef(c), Notices: notices, Status: f.Status, Query: f.Query,
-		Filtered: f.Query != "" || f.Status != "", BulkURL: base + "/bulk"}
+		Filtered: f.Query != "" || f.Status != "", BulkURL: paths.UsersBulk(c.ZoomAccountID)}
 	if !readOnly && h.allowed(r, policy.ManageUsers) {
-		p.AddURL, p.SyncURL = base+"/new", base+"/sync"
+		p.AddURL, p.SyncURL = paths.NewUser(c.ZoomAccountID), paths.UsersSync(c.ZoomAccountID)
 	}
 	p.CanBulk = !readOnly && h.allowed(r, policy.RunBulk)
 	p.BulkOff = f.Status == store.UserPending // pending users cannot be deactivated, only removed
@@ -121,7 +122,7 @@ func (h *Handlers) syncUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/jobs/"+j.ID, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Job(j.ID), http.StatusSeeOther)
 	return nil
 }
 

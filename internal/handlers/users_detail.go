@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -56,13 +56,12 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 			p.OpenChange = "A " + pc.Action + " sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
 		}
 	}
-	base := userURL(c.ZoomAccountID, u.Key())
 	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)
 	if p.CanManage {
-		h.userForms(r, c, u, zu, base, &p)
+		h.userForms(r, c, u, zu, &p)
 	}
 	targetID := u.Key()
-	p.ActivityURL = "/audit?target=" + url.QueryEscape("user:"+targetID)
+	p.ActivityURL = paths.AuditOfTarget("user:" + targetID)
 	if !readOnly {
 		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{TargetType: "user", TargetID: targetID, Limit: 10})
 		if err != nil {
@@ -131,7 +130,7 @@ func (h *Handlers) userGone(r *http.Request, c store.Customer, u store.CustomerU
 	}
 	return &pageError{status: http.StatusNotFound, title: "No longer in this customer",
 		message: fmt.Sprintf("Zoom no longer has %s in %s: they were removed or moved to another account. The user list is updated.", u.Email, customerRef(c).Name),
-		action:  "Users of " + customerRef(c).Name, actionURL: usersURL(c.ZoomAccountID)}
+		action:  "Users of " + customerRef(c).Name, actionURL: paths.Users(c.ZoomAccountID)}
 }
 
 // userFacts are the details shown of a user: Zoom's answer when there is one, else the

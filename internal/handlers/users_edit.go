@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -15,10 +16,10 @@ import (
 
 // userForms fills the change forms of a user's page that p does not carry already (a form
 // sent back with errors keeps its input).
-func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, base string, p *templates.UserPage) {
+func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, p *templates.UserPage) {
 	a := staffFrom(r.Context())
 	if p.Edit.URL == "" {
-		p.Edit = templates.UserEditForm{URL: base, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
+		p.Edit = templates.UserEditForm{URL: paths.User(c.ZoomAccountID, u.Key()), FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
 			Type: strconv.Itoa(u.Type), Dept: u.Dept}
 		if zu != nil {
 			p.Edit.JobTitle, p.Edit.Location = zu.JobTitle, zu.Location
@@ -30,16 +31,16 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 		}
 	}
 	if p.StatusForm.URL == "" {
-		p.StatusForm = templates.UserStatusForm{URL: base + "/status", Action: zoom.StatusDeactivate, Label: "Deactivate"}
+		p.StatusForm = templates.UserStatusForm{URL: paths.UserStatus(c.ZoomAccountID, u.Key()), Action: zoom.StatusDeactivate, Label: "Deactivate"}
 		if u.Status == store.UserInactive {
 			p.StatusForm.Action, p.StatusForm.Label = zoom.StatusActivate, "Activate"
 		}
 	}
 	if p.Remove.URL == "" {
-		p.Remove = templates.UserRemoveForm{URL: base + "/remove", Action: zoom.DeleteDisassociate}
+		p.Remove = templates.UserRemoveForm{URL: paths.UserRemove(c.ZoomAccountID, u.Key()), Action: zoom.DeleteDisassociate}
 	}
 	if p.Move.URL == "" {
-		p.Move.URL = base + "/move"
+		p.Move.URL = paths.UserMove(c.ZoomAccountID, u.Key())
 	}
 	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 500})
 	if err == nil {
@@ -61,7 +62,7 @@ func (h *Handlers) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	form := templates.UserEditForm{URL: userURL(c.ZoomAccountID, u.Key()), Errors: map[string]string{}}
+	form := templates.UserEditForm{URL: paths.User(c.ZoomAccountID, u.Key()), Errors: map[string]string{}}
 	val := func(name string, max int, dst *string) {
 		*dst = strings.TrimSpace(r.PostFormValue(name))
 		if utf8.RuneCountInString(*dst) > max {
@@ -143,7 +144,7 @@ func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	action := r.PostFormValue("action")
-	form := templates.UserStatusForm{URL: userURL(c.ZoomAccountID, u.Key()) + "/status", Action: action, Label: "Deactivate"}
+	form := templates.UserStatusForm{URL: paths.UserStatus(c.ZoomAccountID, u.Key()), Action: action, Label: "Deactivate"}
 	want := store.UserInactive
 	switch action {
 	case zoom.StatusDeactivate:
@@ -162,7 +163,7 @@ func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) erro
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
 	}
 	h.flash(r.Context(), "ok", u.Email+" is "+map[string]string{store.UserActive: "active again", store.UserInactive: "deactivated: they cannot sign in"}[want]+"."+res.Note)
-	http.Redirect(w, r, userURL(c.ZoomAccountID, u.Key()), http.StatusSeeOther)
+	http.Redirect(w, r, paths.User(c.ZoomAccountID, u.Key()), http.StatusSeeOther)
 	return nil
 }
 
@@ -176,7 +177,7 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	form := templates.UserRemoveForm{URL: userURL(c.ZoomAccountID, u.Key()) + "/remove", Action: r.PostFormValue("action"),
+	form := templates.UserRemoveForm{URL: paths.UserRemove(c.ZoomAccountID, u.Key()), Action: r.PostFormValue("action"),
 		TransferEmail: strings.TrimSpace(r.PostFormValue("transfer_email")), TransferMeeting: r.PostFormValue("transfer_meeting") == "true",
 		TransferWebinar: r.PostFormValue("transfer_webinar") == "true", TransferRecording: r.PostFormValue("transfer_recording") == "true",
 		Errors: map[string]string{}}
@@ -222,7 +223,7 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	verb := map[string]string{zoom.DeleteDisassociate: "disassociated from", zoom.DeletePermanently: "deleted from"}[form.Action]
 	h.flash(r.Context(), "ok", u.Email+" is "+verb+" "+customerRef(c).Name+"."+res.Note)
-	http.Redirect(w, r, usersURL(c.ZoomAccountID), http.StatusSeeOther)
+	http.Redirect(w, r, paths.Users(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }
 
@@ -237,7 +238,7 @@ func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a := staffFrom(r.Context())
-	form := templates.UserMoveForm{URL: userURL(c.ZoomAccountID, u.Key()) + "/move", To: strings.TrimSpace(r.PostFormValue("to")), Errors: map[string]string{}}
+	form := templates.UserMoveForm{URL: paths.UserMove(c.ZoomAccountID, u.Key()), To: strings.TrimSpace(r.PostFormValue("to")), Errors: map[string]string{}}
 	dest, err := h.store.CustomerByAccount(r.Context(), a.Partner.ID, form.To)
 	switch {
 	case form.To == "":
@@ -261,6 +262,6 @@ func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Move: form})
 	}
 	h.flash(r.Context(), "ok", u.Email+" moved from "+customerRef(c).Name+" to "+customerRef(dest).Name+"."+res.Note)
-	http.Redirect(w, r, userURL(dest.ZoomAccountID, u.Key()), http.StatusSeeOther)
+	http.Redirect(w, r, paths.User(dest.ZoomAccountID, u.Key()), http.StatusSeeOther)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -93,7 +94,7 @@ func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request) error {
 		msg += " Zoom emailed them an invitation: they stay pending until they accept it."
 	}
 	h.flash(r.Context(), "ok", msg+res.Note)
-	http.Redirect(w, r, userURL(c.ZoomAccountID, key), http.StatusSeeOther)
+	http.Redirect(w, r, paths.User(c.ZoomAccountID, key), http.StatusSeeOther)
 	return nil
 }
 

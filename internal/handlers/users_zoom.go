@@ -5,11 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/service"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -22,11 +22,6 @@ const (
 	pageZoomLimit = 10 * time.Second
 )
 
-// usersURL is the users page of a customer.
-func usersURL(accountID string) string { return "/customers/" + url.PathEscape(accountID) + "/users" }
-
-// userURL is a user's page; key is the Zoom user id, or the email of a pending user.
-func userURL(accountID, key string) string { return usersURL(accountID) + "/" + url.PathEscape(key) }
 
 // customerRef names a customer for the users pages.
 func customerRef(c store.Customer) templates.CustomerRef {
@@ -35,7 +30,7 @@ func customerRef(c store.Customer) templates.CustomerRef {
 		name = c.ZoomAccountID
 	}
 	return templates.CustomerRef{AccountID: c.ZoomAccountID, Name: name, Partner: c.PartnerName,
-		URL: "/customers/" + url.PathEscape(c.ZoomAccountID), UsersURL: usersURL(c.ZoomAccountID)}
+		URL: paths.Customer(c.ZoomAccountID), UsersURL: paths.Users(c.ZoomAccountID)}
 }
 
 // refreshDirectory reads a customer's user directory from Zoom when it is older than a minute
@@ -141,8 +136,8 @@ func statusKind(status string) string {
 // userRow is a directory entry as a table row.
 func userRow(u store.CustomerUser) templates.UserRow {
 	row := templates.UserRow{Key: u.Key(), Email: u.Email, Name: u.Name(), Type: typeLabel(u.Type), Role: roleLabel(u.RoleID),
-		Status: u.Status, StatusKind: statusKind(u.Status), URL: userURL(u.ZoomAccountID, u.Key()),
-		Customer: u.CustomerName, CustomerURL: usersURL(u.ZoomAccountID), Partner: u.PartnerName}
+		Status: u.Status, StatusKind: statusKind(u.Status), URL: paths.User(u.ZoomAccountID, u.Key()),
+		Customer: u.CustomerName, CustomerURL: paths.Users(u.ZoomAccountID), Partner: u.PartnerName}
 	if u.LastLoginAt != nil {
 		row.LastLogin = *u.LastLoginAt
 	}

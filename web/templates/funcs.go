@@ -1,12 +1,9 @@
 package templates
 
 import (
-	"net/url"
 	"strings"
 	"time"
 )
-
-func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // when formats a time for tables: date and minutes, UTC.
 func when(t time.Time) string {
