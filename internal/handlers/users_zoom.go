@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/paths"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -21,7 +21,6 @@ const (
 	dirBusyFor    = 15 * time.Second
 	pageZoomLimit = 10 * time.Second
 )
-
 
 // customerRef names a customer for the users pages.
 func customerRef(c store.Customer) templates.CustomerRef {
