@@ -220,10 +220,3 @@ func createErrorField(ze *zoom.Error, form map[string]string) (field, msg string
 	}
 	return "_", zoom.Explain(ze)
 }
-
-// withGrant is an audit event for the request, naming the Zoom grant zc calls with.
-func (h *Handlers) withGrant(r *http.Request, zc *zoom.Client) store.AuditEvent {
-	ev := h.requestEvent(r)
-	ev.GrantRef = zc.Grant()
-	return ev
-}
