@@ -30,9 +30,9 @@ type CustomerChange struct {
 	Update  store.CustomerUpdate // what the cache records once Zoom made it
 	// Send makes the call with the client the protocol picked.
 	Send func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error)
-	// OnDone, when set, records more in the cache once Zoom made the change (after the
-	// audited transaction; a failure there is logged, the next view refreshes it).
-	OnDone func(ctx context.Context) error
+	// RecordDone, when set, records a change Zoom made instead of the succeeded event with
+	// Update (ev is that event, closing the intent): a change made only in part says so.
+	RecordDone func(ctx context.Context, ev store.AuditEvent) error
 }
 
 // SetCustomerOptions changes pay mode and options; before and after name the fields changed.
@@ -88,41 +88,51 @@ func (s *Service) ChangeCustomer(ctx context.Context, a Actor, base store.AuditE
 			ev := ev
 			ev.GrantRef, ev.Intent = ans.Grant, ans.Intent
 			res.Grant = ans.Grant
-			switch ans.Kind {
-			case Done:
-				ev.Outcome = store.OutcomeSucceeded
-				res.Done = true
-				_, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, ch.Update, ev)
-				return true, err
-			case Unknown:
-				ev.Outcome = store.OutcomePending
-				ev.Details = mergeDetails(ch.Details, map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
-				res.Lost = true
-				if _, err := s.Store.Audit(ctx, ev); err != nil {
-					return true, err
+			if ans.Kind != Done {
+				lost, err := s.recordNotDone(ctx, a.PartnerID, c, ev, ch.Details, ans)
+				res.Lost = lost
+				if !lost {
+					res.Refusal = ans.Err
 				}
-				return true, s.Store.ExpireCustomerDetails(ctx, a.PartnerID, c.ID)
+				return true, err
 			}
-			ev.Outcome = store.OutcomeFailed
-			if ans.Zoom != nil {
-				ev.ZoomCode, ev.ZoomMessage = ans.Zoom.Code, ans.Zoom.Message
+			ev.Outcome = store.OutcomeSucceeded
+			res.Done = true
+			if ch.RecordDone != nil {
+				return true, ch.RecordDone(ctx, ev)
 			}
-			res.Refusal = ans.Err
-			_, err := s.Store.Audit(ctx, ev)
+			_, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, ch.Update, ev)
 			return true, err
 		})
 	if err != nil {
 		return CustomerResult{}, err
 	}
-	if ans.Kind == Done && ch.OnDone != nil {
-		if err := ch.OnDone(ctx); err != nil {
-			s.Log.Warn("cache after a customer change", "customer", c.ID, "action", ch.Action, "error", err)
-		}
-	}
 	if ans.Kind == NotSent && zoom.NeedsReauth(ans.Err) {
 		return res, ans.Err
 	}
 	return res, nil
+}
+
+// lostNote is what the audit event of a change whose answer was lost says.
+const lostNote = "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"
+
+// recordNotDone audits a change of customer c that Zoom did not make (failed, with Zoom's
+// code) or whose answer was lost (pending, and the customer's cached details expire so that
+// its next view reads Zoom's values back). It reports whether the answer was lost.
+func (s *Service) recordNotDone(ctx context.Context, partnerID int64, c store.Customer, ev store.AuditEvent, details map[string]any, ans Answer) (bool, error) {
+	if ans.Kind == Unknown {
+		ev.Outcome, ev.Details = store.OutcomePending, mergeDetails(details, map[string]any{"note": lostNote})
+		if _, err := s.Store.Audit(ctx, ev); err != nil {
+			return true, err
+		}
+		return true, s.Store.ExpireCustomerDetails(ctx, partnerID, c.ID)
+	}
+	ev.Outcome, ev.Details = store.OutcomeFailed, mustJSON(details)
+	if ans.Zoom != nil {
+		ev.ZoomCode, ev.ZoomMessage = ans.Zoom.Code, ans.Zoom.Message
+	}
+	_, err := s.Store.Audit(ctx, ev)
+	return false, err
 }
 
 // mergeDetails is details with extra added.

@@ -54,99 +54,53 @@ type SettingsResult struct {
 // the settings went through and the locks did not, a succeeded event for the settings and a
 // failed (or pending) one for the locks; otherwise the refusal or lost answer as for any
 // change of a customer.
-func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, base store.AuditEvent, c store.Customer, ch SettingsChange) (SettingsResult, error) {
-	zc, err := s.ForChange(ctx, a)
-	if err != nil {
-		return SettingsResult{}, err
-	}
-	ev := a.event(base)
-	ev.Action, ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = ch.Action, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
-	ev.Details = mustJSON(ch.details(nil))
-	var res SettingsResult
+func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, ch SettingsChange) (SettingsResult, error) {
+	var message string
 	var settingsDone bool
 	var lockErr error
-	ans, err := s.Send(ctx, zc, Change{PartnerID: a.PartnerID, CustomerID: c.ID, Action: ch.Action, TargetType: "customer",
-		TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, Event: ev, Wanted: ch.details(nil)},
-		func(ctx context.Context) (*zoom.Response, error) {
+	res, err := s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: ch.Action, Details: ch.details(nil),
+		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			if len(ch.Set) > 0 {
 				if resp, err := zc.UpdateAccountSettings(ctx, c.ZoomAccountID, ch.Set, nil); err != nil {
 					return resp, err
 				}
 				settingsDone = true
 			}
-			if len(ch.Locks) > 0 {
-				resp, err := zc.UpdateLockSettings(ctx, c.ZoomAccountID, ch.Locks, nil)
-				if err != nil && settingsDone {
-					lockErr = err // the settings went through: the change is done, its locks are not
-					return resp, nil
-				}
-				return resp, err
+			if len(ch.Locks) == 0 {
+				return nil, nil
 			}
-			return nil, nil
+			resp, err := zc.UpdateLockSettings(ctx, c.ZoomAccountID, ch.Locks, nil)
+			if err != nil && settingsDone {
+				lockErr = err // the settings went through: the change is done, its locks are not
+				return resp, nil
+			}
+			return resp, err
 		},
-		func(ans Answer) (bool, error) {
-			ev := ev
-			ev.GrantRef, ev.Intent = ans.Grant, ans.Intent
-			res.Grant = ans.Grant
-			switch {
-			case ans.Kind == Done && lockErr == nil:
-				ev.Outcome = store.OutcomeSucceeded
-				res.Done = true
+		RecordDone: func(ctx context.Context, ev store.AuditEvent) error {
+			if lockErr == nil {
 				_, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, store.CustomerUpdate{}, ev)
-				return true, err
-			case ans.Kind == Done:
-				// The settings went through; only the locks did not: record both truthfully.
-				settings, locks := false, true
-				ok := ev
-				ok.Outcome, ok.Details = store.OutcomeSucceeded, mustJSON(ch.details(&settings))
-				if _, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, store.CustomerUpdate{}, ok); err != nil {
-					return true, err
-				}
-				failed := ev
-				failed.Intent, failed.Outcome, failed.Details = 0, store.OutcomeFailed, mustJSON(ch.details(&locks))
-				lost := Classify(nil, lockErr)
-				switch {
-				case lost.Kind == Unknown:
-					failed.Outcome = store.OutcomePending
-					failed.Details = mergeDetails(ch.details(&locks), map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
-					res.Message = "The settings were changed in Zoom. Zoom's answer about the locks was lost: the page shows Zoom's current locks, check them before trying again."
-				case lost.Zoom != nil && !zoom.NeedsReauth(lockErr):
-					failed.ZoomCode, failed.ZoomMessage = lost.Zoom.Code, lost.Zoom.Message
-					res.Message = "The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(lockErr)
-				default:
-					res.Message = "The settings were changed in Zoom, but the locks could not be sent, so they were not changed: " + zoom.Explain(lockErr)
-				}
-				if _, err := s.Store.Audit(ctx, failed); err != nil {
-					return true, err
-				}
-				if lost.Kind == Unknown {
-					return true, s.Store.ExpireCustomerDetails(ctx, a.PartnerID, c.ID)
-				}
-				return true, nil
+				return err
+			}
+			// The settings went through; only the locks did not: record both truthfully.
+			settings, locks := false, true
+			ev.Details = mustJSON(ch.details(&settings))
+			if _, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, store.CustomerUpdate{}, ev); err != nil {
+				return err
+			}
+			ev.Intent = 0
+			ans := Classify(nil, lockErr)
+			switch {
 			case ans.Kind == Unknown:
-				ev.Outcome = store.OutcomePending
-				ev.Details = mergeDetails(ch.details(nil), map[string]any{"note": "Zoom's answer was lost: whether the change happened is read back from Zoom on the next view"})
-				res.Lost = true
-				if _, err := s.Store.Audit(ctx, ev); err != nil {
-					return true, err
-				}
-				return true, s.Store.ExpireCustomerDetails(ctx, a.PartnerID, c.ID)
+				message = "The settings were changed in Zoom. Zoom's answer about the locks was lost: the page shows Zoom's current locks, check them before trying again."
+			case ans.Zoom != nil:
+				message = "The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(lockErr)
+			default:
+				message = "The settings were changed in Zoom, but the locks could not be sent, so they were not changed: " + zoom.Explain(lockErr)
 			}
-			ev.Outcome = store.OutcomeFailed
-			if ans.Zoom != nil {
-				ev.ZoomCode, ev.ZoomMessage = ans.Zoom.Code, ans.Zoom.Message
-			}
-			res.Refusal = ans.Err
-			_, err := s.Store.Audit(ctx, ev)
-			return true, err
-		})
-	if err != nil {
-		return SettingsResult{}, err
-	}
-	if ans.Kind == NotSent && zoom.NeedsReauth(ans.Err) {
-		return res, ans.Err
-	}
-	return res, nil
+			_, err := s.recordNotDone(ctx, a.PartnerID, c, ev, ch.details(&locks), ans)
+			return err
+		}})
+	return SettingsResult{CustomerResult: res, Message: message}, err
 }
 
 // ApplySettingsTemplate sends a settings template's settings and locks to a Zoom account, for
