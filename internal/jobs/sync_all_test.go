@@ -2,11 +2,7 @@ package jobs_test
 
 import (
 	"context"
-	"log/slog"
 	"maps"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -16,48 +12,34 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"golang.org/x/oauth2"
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
-	"github.com/tierdesk/tierdesk/internal/service"
+	"github.com/tierdesk/tierdesk/internal/service/servicetest"
 	"github.com/tierdesk/tierdesk/internal/store"
-	"github.com/tierdesk/tierdesk/internal/store/storetest"
-	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
-// tnSyncEnv is a store on a fresh database, the demo sandbox, and a River client that runs
-// the periodic sync and the customer sync (and nothing else: no periodic schedule).
+// tnSyncEnv is the service's test parts (a fresh database, the demo sandbox) and a River
+// client that runs the periodic sync and the customer sync (and nothing else: no periodic
+// schedule).
 type tnSyncEnv struct {
+	*servicetest.Env
 	t     *testing.T
 	st    *store.Store
 	super *pgxpool.Pool
 	sb    *sandbox.Sandbox
-	app   zoom.App
 	river *river.Client[pgx.Tx]
 }
 
 func tnNewSyncEnv(t *testing.T) *tnSyncEnv {
 	t.Helper()
-	st := storetest.NewStore(t)
-	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	t.Cleanup(func() { srv.Close(); sb.Close() })
-	sb.SetPublicURL(srv.URL)
-	app := zoom.App{OAuthURL: srv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret, RedirectURL: "http://127.0.0.1:1/auth/zoom/callback"}
-	log := slog.New(slog.DiscardHandler)
-	svc, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: service.GrantStore(st), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &tnSyncEnv{t: t, st: st, super: storetest.Superuser(t, st), sb: sb, app: app}
+	se := servicetest.New(t)
+	e := &tnSyncEnv{Env: se, t: t, st: se.Store, super: se.Super, sb: se.SB}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: st, Svc: service.New(st, svc, log), Log: log})
-	river.AddWorker(workers, &jobs.SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return e.river }})
-	e.river, err = river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{Logger: jobs.Quiet(log),
+	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: se.Store, Svc: se.Svc, Log: se.Log})
+	river.AddWorker(workers, &jobs.SyncAllWorker{Store: se.Store, River: func() *river.Client[pgx.Tx] { return e.river }})
+	var err error
+	e.river, err = river.NewClient(riverpgxv5.New(se.Store.Pool()), &river.Config{Logger: jobs.Quiet(se.Log),
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}, Workers: workers})
 	if err != nil {
 		t.Fatal(err)
@@ -66,48 +48,12 @@ func tnNewSyncEnv(t *testing.T) *tnSyncEnv {
 }
 
 func (e *tnSyncEnv) user(email string) sandbox.UserInfo {
-	e.t.Helper()
-	for _, u := range e.sb.Users() {
-		if u.Email == email {
-			return u
-		}
-	}
-	e.t.Fatalf("no sandbox user %s", email)
-	return sandbox.UserInfo{}
+	return e.User(func(u sandbox.UserInfo) bool { return u.Email == email })
 }
 
-// register signs email in at the sandbox (authorization code with PKCE) and registers its
-// account as a partner with email as owner, as the portal's sign-in does. It returns the
-// partner and the owner's grant id.
+// register registers email's account as a partner; it returns the partner and the owner's grant.
 func (e *tnSyncEnv) register(email string) (store.Partner, int64) {
-	e.t.Helper()
-	ctx := context.Background()
-	verifier := oauth2.GenerateVerifier()
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := hc.Get(e.app.AuthCodeURL("st", verifier, email))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res.Body.Close()
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		e.t.Fatalf("authorize %s: %d %q", email, res.StatusCode, res.Header.Get("Location"))
-	}
-	tok, err := e.app.Exchange(ctx, loc.Query().Get("code"), verifier)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	u := e.user(email)
-	grantID, err := e.st.SavePendingGrant(ctx, u.AccountID, u.ID, e.app.ClientID,
-		store.Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scopes: zoom.Scopes(tok)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	p, _, err := e.st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: u.AccountID, Name: u.AccountName,
-		Owner: store.StaffIdentity{ZoomUserID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}, GrantID: grantID}, store.AuditEvent{})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	p, _, grantID := e.Register(email)
 	return p, grantID
 }
 

@@ -3,20 +3,15 @@ package service_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/oauth2"
 
 	"github.com/tierdesk/tierdesk/internal/service"
+	"github.com/tierdesk/tierdesk/internal/service/servicetest"
 	"github.com/tierdesk/tierdesk/internal/store"
-	"github.com/tierdesk/tierdesk/internal/store/storetest"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
@@ -25,6 +20,7 @@ import (
 // database), the demo sandbox over real HTTP, and a partner registered the way sign-in does.
 
 type svEnv struct {
+	*servicetest.Env
 	t        *testing.T
 	st       *store.Store
 	super    *pgxpool.Pool
@@ -40,65 +36,30 @@ const svOwner = "owner@contoso.example"
 func svNewEnv(t *testing.T) *svEnv {
 	t.Helper()
 	ctx := context.Background()
-	st := storetest.NewStore(t)
-	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb.Handler())
-	t.Cleanup(func() { srv.Close(); sb.Close() })
-	sb.SetPublicURL(srv.URL)
-	app := zoom.App{OAuthURL: srv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret, RedirectURL: "http://127.0.0.1:1/auth/zoom/callback"}
-	log := slog.New(slog.DiscardHandler)
-	zs, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: service.GrantStore(st), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &svEnv{t: t, st: st, super: storetest.Superuser(t, st), sb: sb, svc: service.New(st, zs, log)}
-	// Sign the owner in at the sandbox (authorization code with PKCE) and register the partner.
-	verifier := oauth2.GenerateVerifier()
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := hc.Get(app.AuthCodeURL("st", verifier, svOwner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize: %d %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	tok, err := app.Exchange(ctx, loc.Query().Get("code"), verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := e.sandboxUser(func(u sandbox.UserInfo) bool { return u.Email == svOwner })
-	grantID, err := st.SavePendingGrant(ctx, u.AccountID, u.ID, app.ClientID,
-		store.Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scopes: zoom.Scopes(tok)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, owner, err := st.RegisterPartner(ctx, store.RegisterPartnerParams{ZoomAccountID: u.AccountID, Name: u.AccountName,
-		Owner: store.StaffIdentity{ZoomUserID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}, GrantID: grantID}, store.AuditEvent{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	se := servicetest.New(t)
+	e := &svEnv{Env: se, t: t, st: se.Store, super: se.Super, sb: se.SB, svc: se.Svc}
+	p, owner, grantID := se.Register(svOwner)
 	e.partner, e.actor = p, service.Actor{PartnerID: p.ID, StaffID: owner.ID, GrantID: grantID}
 	// One of its customers with members, in the cache with its user directory.
-	sub := e.sandboxUser(func(o sandbox.UserInfo) bool {
+	sub := se.User(func(o sandbox.UserInfo) bool {
 		if o.Role != "Owner" || o.Primary || o.ParentAccountID != p.ZoomAccountID {
 			return false
 		}
-		for _, m := range sb.Users() {
+		for _, m := range se.SB.Users() {
 			if m.AccountID == o.AccountID && m.Role == "Member" && m.Status == "active" {
 				return true
 			}
 		}
 		return false
 	})
-	if _, err := st.SaveSyncedCustomers(ctx, p.ID, []store.SyncedCustomer{{ZoomAccountID: sub.AccountID, AccountName: sub.AccountName}}, mustNow(t, st), ""); err != nil {
+	now, err := e.st.Now(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if e.customer, err = st.CustomerByAccount(ctx, p.ID, sub.AccountID); err != nil {
+	if _, err := e.st.SaveSyncedCustomers(ctx, p.ID, []store.SyncedCustomer{{ZoomAccountID: sub.AccountID, AccountName: sub.AccountName}}, now, ""); err != nil {
+		t.Fatal(err)
+	}
+	if e.customer, err = e.st.CustomerByAccount(ctx, p.ID, sub.AccountID); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := e.svc.ForRead(ctx, p.ID, owner.ID)
@@ -111,30 +72,10 @@ func svNewEnv(t *testing.T) *svEnv {
 	return e
 }
 
-func mustNow(t *testing.T, st *store.Store) time.Time {
-	t.Helper()
-	n, err := st.Now(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-func (e *svEnv) sandboxUser(match func(sandbox.UserInfo) bool) sandbox.UserInfo {
-	e.t.Helper()
-	for _, u := range e.sb.Users() {
-		if match(u) {
-			return u
-		}
-	}
-	e.t.Fatal("no such sandbox user")
-	return sandbox.UserInfo{}
-}
-
 // member is an active member of the env's customer, as the directory has them.
 func (e *svEnv) member() store.CustomerUser {
 	e.t.Helper()
-	m := e.sandboxUser(func(u sandbox.UserInfo) bool {
+	m := e.User(func(u sandbox.UserInfo) bool {
 		return u.AccountID == e.customer.ZoomAccountID && u.Role == "Member" && u.Status == "active"
 	})
 	cu, err := e.st.CustomerUserByKey(context.Background(), e.partner.ID, e.customer.ID, m.Email)
