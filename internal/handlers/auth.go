@@ -334,7 +334,7 @@ func explainTokenError(err error) string {
 }
 
 // zoomUnavailable is the page for a Zoom call that failed.
-func zoomUnavailable(err error) error {
+func zoomUnavailable(err error) *pageError {
 	msg := "Zoom could not be reached, so nothing was changed. Try again in a moment."
 	if ze, ok := zoom.AsError(err); ok {
 		msg = fmt.Sprintf("Zoom answered with an error (HTTP %d, code %d: %s), so nothing was changed.", ze.Status, ze.Code, ze.Message)

@@ -79,7 +79,7 @@ func pageFor(err error) *pageError {
 		return &pageError{status: http.StatusServiceUnavailable, title: "Sent to Zoom, not recorded yet",
 			message: "Tierdesk could not record Zoom's answer just now; it looks the change up in Zoom within a few minutes and records it.", cause: err}
 	case zoom.NeedsReauth(err):
-		return zoomError(err).(*pageError)
+		return zoomError(err)
 	case errors.Is(err, store.ErrNoGrant):
 		return &pageError{status: http.StatusServiceUnavailable, title: "No way to reach Zoom",
 			message: service.NoGrantMessage + " Nothing was changed.", cause: err}
@@ -97,7 +97,7 @@ func pageFor(err error) *pageError {
 			message: "This took too long and was stopped. Reload the page to see what happened before trying again.", cause: err}
 	}
 	if _, ok := zoom.AsError(err); ok || zoom.IsOutcomeUnknown(err) {
-		return zoomError(err).(*pageError)
+		return zoomError(err)
 	}
 	return &pageError{status: errInternal.status, title: errInternal.title, message: errInternal.message, cause: err}
 }

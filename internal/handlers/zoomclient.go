@@ -22,7 +22,7 @@ func (h *Handlers) zoomReader(r *http.Request) (*zoom.Client, error) {
 
 // zoomError is the page for a Zoom call that failed, in plain words with Zoom's code, and
 // sending the staff member to sign in again when their grant is gone.
-func zoomError(err error) error {
+func zoomError(err error) *pageError {
 	if zoom.NeedsReauth(err) {
 		return &pageError{status: http.StatusUnauthorized, title: "Sign in to Zoom again",
 			message: "Zoom no longer accepts Tierdesk's sign-in for you, so nothing was changed. Sign out and in again, then repeat what you were doing.",

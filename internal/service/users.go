@@ -17,8 +17,8 @@ import (
 // A lost answer is recorded pending and resolved at once by looking the user up; nothing is
 // sent twice blindly.
 
-// UserDeadline bounds a change made while the staff member waits.
-const UserDeadline = 25 * time.Second
+// userDeadline bounds a change made while the staff member waits.
+const userDeadline = 25 * time.Second
 
 // UserResult is how a change of a user ended, for the page.
 type UserResult struct {
@@ -170,7 +170,7 @@ func (s *Service) changeUser(ctx context.Context, a Actor, base store.AuditEvent
 		TargetLabel: ch.email, Event: withDetails(ev, map[string]any{"before": ch.before, "wanted": ch.after}),
 		Wanted: pendingWanted{Wanted: ch.wanted, Email: ch.email, UserID: ch.userID, Account: ch.c.ZoomAccountID}}
 	ans, err := s.Send(ctx, zc, change, func(ctx context.Context) (*zoom.Response, error) {
-		zctx, cancel := context.WithTimeout(ctx, UserDeadline)
+		zctx, cancel := context.WithTimeout(ctx, userDeadline)
 		defer cancel()
 		return ch.send(zctx, zc)
 	}, func(ans Answer) (bool, error) {
