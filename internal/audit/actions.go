@@ -1,0 +1,165 @@
+// Package audit names the actions of Tierdesk's audit log. Every event's action is one of the
+// constants below: code emits them, the audit page labels them and the webhook rules match them
+// from this one list, and a test fails on a constant without a label.
+package audit
+
+import "slices"
+
+// Action is what an audit event records as done (or refused). Its value is stored in
+// audit_events.action and shown beside the label, so a value never changes once shipped.
+type Action string
+
+// Sessions and the partner.
+const (
+	SessionSignIn   Action = "session.sign_in"
+	SessionSignOut  Action = "session.sign_out"
+	PartnerRegister Action = "partner.register"
+	PartnerParent   Action = "partner.parent"
+	PartnerWebhook  Action = "partner.webhook"
+)
+
+// Staff.
+const (
+	StaffInvite    Action = "staff.invite"
+	StaffRole      Action = "staff.role"
+	StaffSuspend   Action = "staff.suspend"
+	StaffReinstate Action = "staff.reinstate"
+	StaffRemove    Action = "staff.remove"
+)
+
+// Zoom sign-ins and apps.
+const (
+	GrantRefresh      Action = "grant.refresh"
+	GrantExpire       Action = "grant.expire"
+	GrantDeauthorized Action = "grant.deauthorized"
+	GrantS2SSave      Action = "grant.s2s.save"
+	GrantS2SRemove    Action = "grant.s2s.remove"
+)
+
+// Customers (sub accounts).
+const (
+	CustomerCreate           Action = "customer.create"
+	CustomerUpdate           Action = "customer.update"
+	CustomerOptions          Action = "customer.options"
+	CustomerOwner            Action = "customer.owner"
+	CustomerSettings         Action = "customer.settings"
+	CustomerLockSettings     Action = "customer.lock_settings"
+	CustomerSettingsTemplate Action = "customer.settings.template"
+	CustomerNotes            Action = "customer.notes"
+	CustomerDisassociate     Action = "customer.disassociate"
+	CustomerGone             Action = "customer.gone"
+	CustomerBack             Action = "customer.back"
+	CustomerPlanSubscribe    Action = "customer.plan.subscribe"
+	CustomerPlanBase         Action = "customer.plan.base"
+	CustomerPlanAddon        Action = "customer.plan.addon"
+	CustomerPlanAddonUpdate  Action = "customer.plan.addon.update"
+	CustomerPlanCancel       Action = "customer.plan.cancel"
+)
+
+// Users of customers.
+const (
+	UserCreate       Action = "user.create"
+	UserUpdate       Action = "user.update"
+	UserActivate     Action = "user.activate"
+	UserDeactivate   Action = "user.deactivate"
+	UserDelete       Action = "user.delete"
+	UserDisassociate Action = "user.disassociate"
+	UserMove         Action = "user.move"
+)
+
+// Jobs, imports and onboarding.
+const (
+	JobStart          Action = "job.start"
+	JobFinish         Action = "job.finish"
+	JobCancel         Action = "job.cancel"
+	JobCancelRequest  Action = "job.cancel_request"
+	ImportCheck       Action = "import.check"
+	ImportDiscard     Action = "import.discard"
+	OnboardingStart   Action = "onboarding.start"
+	OnboardingStep    Action = "onboarding.step"
+	OnboardingFinish  Action = "onboarding.finish"
+	OnboardingRetry   Action = "onboarding.retry"
+	OnboardingSkip    Action = "onboarding.skip"
+	OnboardingAbandon Action = "onboarding.abandon"
+)
+
+// RequestRefused is a request refused at the edge because what it carried is not text.
+const RequestRefused Action = "request.refused"
+
+// Permissions: an event refused by the policy records the permission it lacked (policy.Action's
+// values, which are these). Two are also actions in their own right (CustomerDisassociate,
+// JobCancel).
+const (
+	PermViewPartner  Action = "partner.view"
+	PermViewCustomer Action = "customer.view"
+	PermViewJob      Action = "job.view"
+	PermManageUsers  Action = "user.manage"
+	PermEditCustomer Action = "customer.edit"
+	PermSync         Action = "customer.sync"
+	PermRunBulk      Action = "job.bulk"
+	PermManageStaff  Action = "staff.manage"
+	PermManageGrants Action = "grant.manage"
+)
+
+// labels name each action in words on the audit page (the code stays beside it: staff search
+// and filter by it).
+var labels = map[Action]string{
+	SessionSignIn: "Signed in", SessionSignOut: "Signed out", PartnerRegister: "Registered the partner",
+	PartnerParent: "Linked under a distributor", PartnerWebhook: "Changed the Zoom webhook",
+
+	StaffInvite: "Invited staff", StaffRole: "Changed a role", StaffSuspend: "Suspended staff",
+	StaffReinstate: "Reinstated staff", StaffRemove: "Removed staff",
+
+	GrantRefresh: "Renewed a Zoom sign-in", GrantExpire: "Zoom sign-in expired", GrantDeauthorized: "App removed in Zoom",
+	GrantS2SSave: "Connected the Server-to-Server app", GrantS2SRemove: "Removed the Server-to-Server app",
+
+	CustomerCreate: "Created customer", CustomerUpdate: "Customer changed", CustomerOptions: "Changed options",
+	CustomerOwner: "Changed owner", CustomerSettings: "Changed settings", CustomerLockSettings: "Changed locked settings",
+	CustomerSettingsTemplate: "Applied a settings template", CustomerNotes: "Edited notes",
+	CustomerDisassociate: "Disassociated customer", CustomerGone: "Customer gone from Zoom", CustomerBack: "Customer back in Zoom",
+	CustomerPlanSubscribe: "Subscribed a plan", CustomerPlanBase: "Changed the base plan", CustomerPlanAddon: "Added an add-on",
+	CustomerPlanAddonUpdate: "Changed an add-on", CustomerPlanCancel: "Cancelled a plan",
+
+	UserCreate: "Added user", UserUpdate: "Edited user", UserActivate: "Activated user", UserDeactivate: "Deactivated user",
+	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user",
+
+	JobStart: "Started a job", JobFinish: "Finished a job", JobCancel: "Cancelled a job", JobCancelRequest: "Asked to cancel a job",
+	ImportCheck: "Checked a file", ImportDiscard: "Discarded a checked file",
+	OnboardingStart: "Started onboarding", OnboardingStep: "Onboarding step", OnboardingFinish: "Finished onboarding",
+	OnboardingRetry: "Retried a step", OnboardingSkip: "Skipped a step", OnboardingAbandon: "Abandoned onboarding",
+
+	RequestRefused: "Refused a request that is not text",
+
+	PermViewPartner: "Open the partner's pages", PermViewCustomer: "Open a customer", PermViewJob: "Open a job",
+	PermManageUsers: "Manage users", PermEditCustomer: "Change a customer", PermSync: "Sync customers",
+	PermRunBulk: "Start a bulk job", PermManageStaff: "Manage staff", PermManageGrants: "Manage Zoom credentials",
+}
+
+// Label is the action in words, or "" for a value that is not one of the constants (an event
+// written by an older version keeps its code alone).
+func (a Action) Label() string { return labels[a] }
+
+// Known reports whether a is one of the constants.
+func (a Action) Known() bool { _, ok := labels[a]; return ok }
+
+// ChangesZoom reports whether the action is a change of a customer or its users at Zoom (as
+// opposed to Tierdesk's own records, such as a customer's notes, or a refused permission).
+func (a Action) ChangesZoom() bool { return zoomChanges[a] }
+
+// zoomChanges are the actions that change a customer or its users at Zoom.
+var zoomChanges = map[Action]bool{
+	CustomerCreate: true, CustomerUpdate: true, CustomerOptions: true, CustomerOwner: true, CustomerSettings: true,
+	CustomerLockSettings: true, CustomerSettingsTemplate: true, CustomerDisassociate: true, CustomerGone: true, CustomerBack: true,
+	CustomerPlanSubscribe: true, CustomerPlanBase: true, CustomerPlanAddon: true, CustomerPlanAddonUpdate: true, CustomerPlanCancel: true,
+	UserCreate: true, UserUpdate: true, UserActivate: true, UserDeactivate: true, UserDelete: true, UserDisassociate: true, UserMove: true,
+}
+
+// All returns every action, sorted by value (the audit page's filter lists them).
+func All() []Action {
+	all := make([]Action, 0, len(labels))
+	for a := range labels {
+		all = append(all, a)
+	}
+	slices.Sort(all)
+	return all
+}
