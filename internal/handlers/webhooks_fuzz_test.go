@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // webhookSeeds are webhook bodies as Zoom sends them, and as others might.
@@ -67,15 +68,14 @@ func fuzzStrings(v any) (string, bool) {
 
 // FuzzParseWebhook: a body that is not text is refused; every error is text (it is the 400's
 // body and a log line); an accepted body is one JSON document with an event, every string in
-// it (keys too, and so the envelope, the payload fields, object, old_object and the payload
-// app_deauthorized records) is text PostgreSQL can hold, and object and old_object encode as
-// JSON without an escaped NUL (they are stored as jsonb).
+// it (keys too) is text PostgreSQL can hold (the body is stored as jsonb), and so is every
+// field the typed event carries; its settings encode as JSON without an escaped NUL.
 func FuzzParseWebhook(f *testing.F) {
 	for _, s := range webhookSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		env, p, err := parseWebhook(body)
+		ev, err := parseWebhook(body)
 		if err != nil {
 			if !fuzzIsText(err.Error()) {
 				t.Fatalf("parseWebhook(%q): the error %q is not text", body, err)
@@ -85,8 +85,8 @@ func FuzzParseWebhook(f *testing.F) {
 		if !fuzzIsText(string(body)) {
 			t.Fatalf("parseWebhook(%q) accepted a body that is not text", body)
 		}
-		if env.Event == "" || !json.Valid(body) {
-			t.Fatalf("parseWebhook(%q) accepted %+v", body, env)
+		if ev.Name == "" || !json.Valid(body) {
+			t.Fatalf("parseWebhook(%q) accepted %+v", body, ev)
 		}
 		var all any
 		if err := json.Unmarshal(body, &all); err != nil {
@@ -95,24 +95,20 @@ func FuzzParseWebhook(f *testing.F) {
 		if s, bad := fuzzStrings(all); bad {
 			t.Fatalf("parseWebhook(%q) accepted the string %q, not text", body, s)
 		}
-		for _, s := range []string{env.Event, p.AccountID, p.Operator, p.OperatorID, p.CreationType, p.PlainToken} {
+		fields := []string{ev.Name, ev.AccountID, ev.Operator, ev.OperatorID, ev.CreationType, ev.PlainToken,
+			ev.Account.ID, ev.Account.OwnerEmail, ev.User.ID, ev.User.EmailOr(""), ev.Deauthorized.UserID, ev.Deauthorized.ClientID}
+		for _, s := range fields {
 			if !fuzzIsText(s) {
 				t.Fatalf("parseWebhook(%q): field %q is not text", body, s)
 			}
 		}
-		for _, m := range []map[string]any{p.Object, p.OldObject} {
+		for _, m := range []map[string]any{ev.Settings, ev.OldSettings} {
 			if s, bad := fuzzStrings(m); bad {
-				t.Fatalf("parseWebhook(%q): object holds %q", body, s)
+				t.Fatalf("parseWebhook(%q): settings hold %q", body, s)
 			}
 			b, err := json.Marshal(m)
 			if err != nil || hasNULEscape(b) {
-				t.Fatalf("parseWebhook(%q): object encodes as %s (%v)", body, b, err)
-			}
-		}
-		var payload map[string]any
-		if json.Unmarshal(env.Payload, &payload) == nil {
-			if s, bad := fuzzStrings(payload); bad {
-				t.Fatalf("parseWebhook(%q): payload holds %q", body, s)
+				t.Fatalf("parseWebhook(%q): settings encode as %s (%v)", body, b, err)
 			}
 		}
 	})
@@ -134,100 +130,6 @@ func hasNULEscape(b []byte) bool {
 // fuzzWebhookNow is the clock of the webhook fuzz tests: 2026-03-04 10:00:00 UTC.
 var fuzzWebhookNow = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 
-// tsTime is the instant a x-zm-request-timestamp names, as webhookFresh reads it.
-func tsTime(ts string) (time.Time, bool) {
-	n, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
-	if err != nil || n <= 0 {
-		return time.Time{}, false
-	}
-	if n > 1e11 {
-		return time.UnixMilli(n), true
-	}
-	return time.Unix(n, 0), true
-}
-
-// FuzzWebhookFresh: a fresh timestamp is a positive whole number of seconds (or
-// milliseconds, above 1e11) within webhookMaxSkew of now, and holds no ':' (so that the
-// signed message "v0:<ts>:<body>" can be split only one way); seconds and milliseconds d away
-// from now are fresh exactly when |d| is at most 5 minutes.
-func FuzzWebhookFresh(f *testing.F) {
-	now := strconv.FormatInt(fuzzWebhookNow.Unix(), 10)
-	for _, s := range []string{now, now + "000", " " + now + " ", "+" + now, "0" + now, now + ":", "1:" + now, "", "0", "-" + now,
-		"9223372036854775807", "99999999999999999999", "1e9", now + ".5", "0x69a8", "\x00", "\xff", now + "\u00a0"} {
-		f.Add(s, int64(0))
-	}
-	f.Add("", int64(300))
-	f.Add("", int64(301))
-	f.Add("", int64(-300000))
-	f.Add("", int64(-300001))
-	f.Fuzz(func(t *testing.T, ts string, delta int64) {
-		if webhookFresh(ts, fuzzWebhookNow) {
-			at, ok := tsTime(ts)
-			if !ok || strings.Contains(ts, ":") {
-				t.Fatalf("webhookFresh(%q) accepted it", ts)
-			}
-			if d := fuzzWebhookNow.Sub(at); d > webhookMaxSkew || d < -webhookMaxSkew {
-				t.Fatalf("webhookFresh(%q): %v is %v from now", ts, at, d)
-			}
-		}
-		d := delta % 1_000_000
-		s := strconv.FormatInt(fuzzWebhookNow.Unix()+d, 10)
-		if got, want := webhookFresh(s, fuzzWebhookNow), d >= -300 && d <= 300; got != want {
-			t.Fatalf("webhookFresh(now%+d s) = %v", d, got)
-		}
-		d = delta % 1_000_000_000
-		s = strconv.FormatInt(fuzzWebhookNow.UnixMilli()+d, 10)
-		if got, want := webhookFresh(s, fuzzWebhookNow), d >= -300_000 && d <= 300_000; got != want {
-			t.Fatalf("webhookFresh(now%+d ms) = %v", d, got)
-		}
-	})
-}
-
-// webhookMessage is what Zoom signs, as webhookPartner builds it.
-// NOTE: a mirror; webhookPartner builds it inline (see the fuzz report).
-func webhookMessage(ts string, body []byte) string { return "v0:" + ts + ":" + string(body) }
-
-// FuzzWebhookSignature: with timestamps the handler takes as fresh, the signature of one
-// (timestamp, body) never verifies another: the signed messages differ whenever the pairs do
-// (no ':' can move between timestamp and body), and the HMAC then differs; the signature has
-// the form the handler checks before reading the body.
-func FuzzWebhookSignature(f *testing.F) {
-	now := strconv.FormatInt(fuzzWebhookNow.Unix(), 10)
-	for _, s := range webhookSeeds[:4] {
-		f.Add("secret-token", now, []byte(s), now, []byte(s+" "))
-		f.Add("secret-token", now, []byte(s), " "+now, []byte(s))
-		f.Add("secret-token", now, []byte(s), now+"000", []byte(s))
-	}
-	f.Add("k", now, []byte(":x"), now+":", []byte("x"))
-	f.Add("", "+"+now, []byte("{}"), now, []byte("{}"))
-	f.Add("k\x00", now, []byte(""), now, []byte(""))
-	f.Fuzz(func(t *testing.T, secret, ts1 string, body1 []byte, ts2 string, body2 []byte) {
-		at, ok := tsTime(ts1)
-		if !ok || !webhookFresh(ts1, at) || !webhookFresh(ts2, at) {
-			return // refused before the signature is looked at
-		}
-		sig := "v0=" + hmacHex(secret, webhookMessage(ts1, body1))
-		if !strings.HasPrefix(sig, "v0=") || len(sig) != len("v0=")+64 {
-			t.Fatalf("signature %q has not the form the handler wants", sig)
-		}
-		verifies := func(ts string, body []byte) bool {
-			return hmac.Equal([]byte(sig), []byte("v0="+hmacHex(secret, webhookMessage(ts, body))))
-		}
-		if !verifies(ts1, body1) {
-			t.Fatalf("the signature of (%q, %q) does not verify it", ts1, body1)
-		}
-		if ts1 == ts2 && bytes.Equal(body1, body2) {
-			return
-		}
-		if webhookMessage(ts1, body1) == webhookMessage(ts2, body2) {
-			t.Fatalf("(%q, %q) and (%q, %q) sign the same message", ts1, body1, ts2, body2)
-		}
-		if verifies(ts2, body2) {
-			t.Fatalf("the signature of (%q, %q) verifies (%q, %q)", ts1, body1, ts2, body2)
-		}
-	})
-}
-
 // FuzzZoomWebhookRefusals drives the webhook endpoint itself with requests it refuses before
 // any partner is looked up (no ?partner= and no account_id, so no database is needed): a
 // stale or missing timestamp and a malformed signature are 401 before the body is read, a body
@@ -248,10 +150,10 @@ func FuzzZoomWebhookRefusals(f *testing.F) {
 		if len(body) > webhookMaxBody {
 			return
 		}
-		_, p, perr := parseWebhook(body)
-		fresh := webhookFresh(ts, fuzzWebhookNow)
-		sigOK := strings.HasPrefix(sig, "v0=") && len(sig) == len("v0=")+64
-		if fresh && sigOK && perr == nil && p.AccountID != "" {
+		ev, perr := parseWebhook(body)
+		fresh := zoom.WebhookFresh(ts, fuzzWebhookNow)
+		sigOK := zoom.WebhookSignatureShaped(sig)
+		if fresh && sigOK && perr == nil && ev.AccountID != "" {
 			return // would look the account's partners up in the database
 		}
 		h := &Handlers{log: slog.New(slog.NewTextHandler(io.Discard, nil)), cfg: Config{Now: func() time.Time { return fuzzWebhookNow }},

@@ -115,7 +115,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*rive
 			return river.AddWorkerSafely(workers, &WatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
-			return river.AddWorkerSafely(workers, &WebhookWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})

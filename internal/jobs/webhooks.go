@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -19,7 +20,7 @@ import (
 // for what it is (an echo) rather than for a change made in Zoom.
 const WebhookDelay = 5 * time.Second
 
-// WebhookArgs applies one recorded webhook event (store.ApplyWebhook).
+// WebhookArgs applies one recorded webhook event (service.ApplyWebhook).
 type WebhookArgs struct {
 	PartnerID int64  `json:"partner_id"`
 	Digest    string `json:"digest"` // hex SHA-256 of the event's body
@@ -45,7 +46,7 @@ func EnqueueWebhook(rc *river.Client[pgx.Tx], partnerID int64, digest []byte, de
 // a sync of the partner's customers.
 type WebhookWorker struct {
 	river.WorkerDefaults[WebhookArgs]
-	Store *store.Store
+	Svc   *service.Service
 	River func() *river.Client[pgx.Tx]
 	Log   *slog.Logger
 }
@@ -56,17 +57,17 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 	if err != nil {
 		return fmt.Errorf("webhook digest %q: %w", job.Args.Digest, err)
 	}
-	outcome, err := w.Store.ApplyWebhook(ctx, job.Args.PartnerID, digest)
+	outcome, err := w.Svc.ApplyWebhook(ctx, job.Args.PartnerID, digest)
 	if err != nil {
 		return err
 	}
 	w.Log.LogAttrs(ctx, slog.LevelInfo, "webhook applied", slog.Int64("partner_id", job.Args.PartnerID), slog.String("outcome", outcome))
-	if outcome != store.WebhookSync {
+	if outcome != service.WebhookSync {
 		return nil
 	}
-	if last, err := w.Store.LatestJob(ctx, job.Args.PartnerID, SyncCustomersArgs{}.Kind()); err == nil && !last.Status.Finished() {
+	if last, err := w.Svc.Store.LatestJob(ctx, job.Args.PartnerID, SyncCustomersArgs{}.Kind()); err == nil && !last.Status.Finished() {
 		return nil // one is on its way
 	}
-	_, err = StartSync(ctx, w.Store, w.River(), job.Args.PartnerID, 0, store.AuditEvent{})
+	_, err = StartSync(ctx, w.Svc.Store, w.River(), job.Args.PartnerID, 0, store.AuditEvent{})
 	return err
 }

@@ -248,6 +248,7 @@ func (s *Store) PendingCustomers(ctx context.Context, partnerID int64) ([]Custom
 // CustomerUpdate is a change to a customer's cached fields after Zoom accepted it. Nil fields
 // stay as they are.
 type CustomerUpdate struct {
+	AccountName *string
 	PayMode     *string
 	OwnerEmail  *string
 	AccountType *string
@@ -262,8 +263,9 @@ func (s *Store) RecordCustomerChange(ctx context.Context, partnerID, customerID 
 	var c Customer
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE customers SET pay_mode = coalesce($3, pay_mode), owner_email = coalesce($4, owner_email),
-				account_type = coalesce($5, account_type), seats = coalesce($6, seats), status = coalesce($7, status), updated_at = now()
-			WHERE id = $1 AND partner_id = $2`, customerID, partnerID, u.PayMode, u.OwnerEmail, u.AccountType, u.Seats, u.Status)
+				account_type = coalesce($5, account_type), seats = coalesce($6, seats), status = coalesce($7, status),
+				account_name = coalesce($8, account_name), updated_at = now()
+			WHERE id = $1 AND partner_id = $2`, customerID, partnerID, u.PayMode, u.OwnerEmail, u.AccountType, u.Seats, u.Status, u.AccountName)
 		if err != nil {
 			return err
 		}
