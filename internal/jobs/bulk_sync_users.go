@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
-	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // SyncUsersArgs asks for the user directories of a partner's customers to be read from Zoom:
@@ -35,14 +33,14 @@ type SyncUsersWorker struct {
 	river.WorkerDefaults[SyncUsersArgs]
 	Store *store.Store
 	Svc   *service.Service
-	Log   *slog.Logger
 }
 
 // Timeout bounds one sync.
 func (w *SyncUsersWorker) Timeout(*river.Job[SyncUsersArgs]) time.Duration { return time.Hour }
 
-// Work reads each customer's directory from Zoom, recording progress (customers done and
-// failed) on the jobs row. A customer Zoom refuses is counted as failed and the sync goes on.
+// Work runs service.SyncUsers, recording progress (customers done and failed) on the jobs row
+// and the outcome in the audit log. A customer Zoom refuses is counted as failed and the sync
+// goes on; a sync where no customer could be read fails.
 func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs]) (err error) {
 	a := job.Args
 	if err := w.Store.StartJob(ctx, a.PartnerID, a.JobID); err != nil {
@@ -66,70 +64,19 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 		}
 		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}) })
 	}()
-	client, err := w.Svc.ForRead(ctx, a.PartnerID, a.StaffID)
-	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, service.NoGrantMessage, map[string]any{})
+	res, err := w.Svc.SyncUsers(ctx, a.PartnerID, a.StaffID, a.CustomerID, a.JobID, ev)
+	ev.GrantRef = res.Grant
+	var stopped *service.SyncStopped
+	if errors.As(err, &stopped) {
+		return finish(store.JobFailed, stopped.Message, stopped.Details)
 	} else if err != nil {
 		return err
 	}
-	ev.GrantRef = client.Grant()
-	customers, err := w.customers(ctx, a)
-	if err != nil {
-		return err
+	details := map[string]any{"customers": res.Customers, "synced": res.Synced, "failed": res.Failed, "users": res.Users}
+	if res.Failed > 0 && res.Synced == 0 {
+		return finish(store.JobFailed, res.Message(), details)
 	}
-	done, failed, users := 0, 0, 0
-	var lastErr string
-	for _, c := range customers {
-		if _, _, err := w.Svc.RefreshUserDirectory(ctx, client, a.PartnerID, c, ev); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			failed++
-			lastErr = c.AccountName + ": " + zoom.Explain(err)
-			w.Log.LogAttrs(ctx, slog.LevelWarn, "user directory sync failed", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
-		} else {
-			done++
-			if uc, err := w.Store.CustomerUserCounts(ctx, a.PartnerID, c.ZoomAccountID); err == nil {
-				users += uc.Total
-			}
-		}
-		if err := w.Store.JobProgress(ctx, a.PartnerID, a.JobID, len(customers), done, failed); err != nil {
-			return err
-		}
-	}
-	msg := fmt.Sprintf("%d users in %d customers read from Zoom.", users, done)
-	details := map[string]any{"customers": len(customers), "synced": done, "failed": failed, "users": users}
-	if failed > 0 {
-		msg += fmt.Sprintf(" %d customers could not be read; the last: %s", failed, lastErr)
-		if done == 0 {
-			return finish(store.JobFailed, msg, details)
-		}
-	}
-	return finish(store.JobSucceeded, msg, details)
-}
-
-// customers lists the customers the sync covers.
-func (w *SyncUsersWorker) customers(ctx context.Context, a SyncUsersArgs) ([]store.Customer, error) {
-	if a.CustomerID != 0 {
-		c, err := w.Store.CustomerByID(ctx, a.PartnerID, a.CustomerID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (c.Status != store.CustomerActive || c.PartnerID != a.PartnerID)) {
-			return nil, nil // gone meanwhile: nothing to sync
-		}
-		return []store.Customer{c}, err
-	}
-	var out []store.Customer
-	f := store.CustomerFilter{PartnerID: a.PartnerID, Status: store.CustomerActive, Limit: 500}
-	for {
-		page, err := w.Store.Customers(ctx, a.PartnerID, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Customers...)
-		if page.Next == "" {
-			return out, nil
-		}
-		f.After = page.Next
-	}
+	return finish(store.JobSucceeded, res.Message(), details)
 }
 
 // StartUsersSync creates a users sync job for partnerID (asked by staffID, 0 for the

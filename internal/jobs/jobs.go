@@ -98,7 +98,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*rive
 	for _, add := range []func() error{
 		func() error { return river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}) },
 		func() error {
-			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Svc: svc, Log: log})
+			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Svc: svc})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
@@ -106,7 +106,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*rive
 		func() error {
 			return river.AddWorkerSafely(workers, &ResolvePendingWorker{Store: st, Svc: svc, Log: log})
 		},
-		func() error { return river.AddWorkerSafely(workers, &SyncUsersWorker{Store: st, Svc: svc, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &SyncUsersWorker{Store: st, Svc: svc}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllUsersWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},

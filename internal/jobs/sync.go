@@ -2,10 +2,8 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,7 +37,6 @@ type SyncCustomersWorker struct {
 	river.WorkerDefaults[SyncCustomersArgs]
 	Store *store.Store
 	Svc   *service.Service
-	Log   *slog.Logger
 }
 
 // Timeout bounds one sync.
@@ -47,9 +44,9 @@ func (w *SyncCustomersWorker) Timeout(*river.Job[SyncCustomersArgs]) time.Durati
 	return 30 * time.Minute
 }
 
-// Work syncs the partner's customers, recording progress on the jobs row and the outcome in
-// the audit log. A Zoom refusal ends the job as failed (not retried); an unexpected error is
-// returned for River to retry.
+// Work runs service.SyncCustomers, recording progress on the jobs row and the outcome in the
+// audit log. A stopped sync (Zoom refused it, no usable grant) ends the job as failed, not
+// retried; an unexpected error is returned for River to retry.
 func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCustomersArgs]) (err error) {
 	a := job.Args
 	if err := w.Store.StartJob(ctx, a.PartnerID, a.JobID); err != nil {
@@ -58,11 +55,7 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 	var grantRef string
 	finish := func(status store.JobStatus, msg string, details map[string]any, zerr *zoom.Error) error {
 		ev := store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID), GrantRef: grantRef}
-		if a.StaffID != 0 {
-			if st, err := w.Store.StaffByID(ctx, a.PartnerID, a.StaffID); err == nil {
-				ev.StaffID, ev.StaffEmail = &st.ID, st.Email
-			}
-		}
+		w.byStaff(ctx, a, &ev)
 		if details != nil {
 			details["message"] = msg
 			ev.Details = mustJSON(details)
@@ -78,81 +71,25 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		}
 		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}, nil) })
 	}()
-	client, err := w.Svc.ForRead(ctx, a.PartnerID, a.StaffID)
-	if errors.Is(err, store.ErrNoGrant) {
-		return finish(store.JobFailed, service.NoGrantMessage, map[string]any{}, nil)
+	res, err := w.Svc.SyncCustomers(ctx, a.PartnerID, a.StaffID, a.JobID)
+	grantRef = res.Grant
+	var stopped *service.SyncStopped
+	if errors.As(err, &stopped) {
+		return finish(store.JobFailed, stopped.Message, stopped.Details, stopped.Zoom)
 	} else if err != nil {
 		return err
 	}
-	grantRef = client.Grant()
-	// The listing begins now, on the database's clock: a customer changed after this (a change
-	// made through Tierdesk while the sync runs) is newer than the listing, which keeps it.
-	start, err := w.Store.Now(ctx)
-	if err != nil {
-		return err
-	}
-	var batch []store.SyncedCustomer
-	seen, added := 0, 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		n, err := w.Store.SaveSyncedCustomers(ctx, a.PartnerID, batch, start, a.JobID)
-		if err != nil {
-			return err
-		}
-		added += n
-		seen += len(batch)
-		batch = batch[:0]
-		return w.Store.JobProgress(ctx, a.PartnerID, a.JobID, seen, seen, 0)
-	}
-	for sa, err := range client.SubAccounts(ctx, nil) {
-		if err != nil {
-			if zerr, ok := zoom.AsError(err); ok {
-				return finish(store.JobFailed, "Zoom refused the sync: "+zoom.Explain(err),
-					map[string]any{"seen": seen, "added": added}, zerr)
-			}
-			if zoom.NeedsReauth(err) {
-				return finish(store.JobFailed, "The Zoom sign-in used for the sync has expired. Sign in again, then sync.", map[string]any{"seen": seen}, nil)
-			}
-			return fmt.Errorf("list sub accounts of partner %d: %w", a.PartnerID, err)
-		}
-		batch = append(batch, syncedCustomer(sa))
-		if len(batch) == 300 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	gone, err := w.Store.MarkGoneCustomers(ctx, a.PartnerID, start, a.JobID)
-	if err != nil {
-		return err
-	}
-	// Zoom's list lacks the pay mode and options: fetch them once for customers never seen in
-	// detail (the list's filters need the pay mode). A failure here is left for the next view.
-	if missing, err := w.Store.CustomersWithoutDetails(ctx, a.PartnerID, 5000); err == nil {
-		for _, c := range missing {
-			acct, _, err := client.GetSubAccount(ctx, c.ZoomAccountID)
-			if err != nil {
-				w.Log.Debug("sync: account details", "customer", c.ZoomAccountID, "error", err)
-				continue
-			}
-			if err := w.Store.SaveCustomerDetails(ctx, a.PartnerID, c.ID, map[string]json.RawMessage{"account": mustJSON(acct)}, nil); err != nil {
-				return err
-			}
-		}
-	}
-	msg := fmt.Sprintf("%d customers in Zoom: %d new, %d no longer listed.", seen, added, len(gone))
-	return finish(store.JobSucceeded, msg, map[string]any{"seen": seen, "added": added, "gone": len(gone)}, nil)
+	return finish(store.JobSucceeded, res.Message(), map[string]any{"seen": res.Seen, "added": res.Added, "gone": res.Gone}, nil)
 }
 
-func syncedCustomer(sa zoom.SubAccount) store.SyncedCustomer {
-	return store.SyncedCustomer{ZoomAccountID: sa.ID, AccountName: sa.AccountName, OwnerEmail: sa.OwnerEmail,
-		AccountType: sa.AccountType, AccountNumber: sa.AccountNumber, Seats: sa.Seats,
-		SubscriptionStart: sa.SubscriptionStartTime.Ptr(), SubscriptionEnd: sa.SubscriptionEndTime.Ptr(), ZoomCreatedAt: sa.CreatedAt.Ptr()}
+// byStaff names on ev the staff member who asked for the sync, if one did and still exists.
+func (w *SyncCustomersWorker) byStaff(ctx context.Context, a SyncCustomersArgs, ev *store.AuditEvent) {
+	if a.StaffID == 0 {
+		return
+	}
+	if st, err := w.Store.StaffByID(ctx, a.PartnerID, a.StaffID); err == nil {
+		ev.StaffID, ev.StaffEmail = &st.ID, st.Email
+	}
 }
 
 // SyncAllArgs is the periodic sync: it starts a customer sync for every partner that has an

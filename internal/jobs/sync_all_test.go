@@ -36,7 +36,7 @@ func tnNewSyncEnv(t *testing.T) *tnSyncEnv {
 	se := servicetest.New(t)
 	e := &tnSyncEnv{Env: se, t: t, st: se.Store, super: se.Super, sb: se.SB}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: se.Store, Svc: se.Svc, Log: se.Log})
+	river.AddWorker(workers, &jobs.SyncCustomersWorker{Store: se.Store, Svc: se.Svc})
 	river.AddWorker(workers, &jobs.SyncAllWorker{Store: se.Store, River: func() *river.Client[pgx.Tx] { return e.river }})
 	var err error
 	e.river, err = river.NewClient(riverpgxv5.New(se.Store.Pool()), &river.Config{Logger: jobs.Quiet(se.Log),
