@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -233,6 +234,8 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		if o, err := h.store.OnboardingOfCustomer(ctx, c.PartnerID, c.ID); err == nil {
 			http.Redirect(w, r, onboardingJobURL(o), http.StatusSeeOther)
 			return nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
 	}
 	d, err := h.customerDetails(r, c, "account", "plans", "managed_domains", "trusted_domains")
@@ -302,6 +305,8 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		if uc.SyncedAt != nil {
 			p.Users.SyncedAt = *uc.SyncedAt
 		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	if !p.Head.ReadOnly {
 		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, Limit: 40})

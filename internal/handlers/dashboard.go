@@ -23,6 +23,8 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if a.Partner.ParentID != nil {
 		if parent, err := h.store.Partner(ctx, *a.Partner.ParentID); err == nil {
 			d.ParentName = parent.Name
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
 	}
 	tiers, err := h.store.CustomerCounts(ctx, a.Partner.ID)

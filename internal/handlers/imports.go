@@ -62,11 +62,13 @@ func (h *Handlers) renderImports(w http.ResponseWriter, r *http.Request, status 
 			Status: "checked, not started", StatusKind: "info", URL: paths.Import(imp.ID)}
 		if imp.JobID != "" {
 			s.URL = paths.Job(imp.JobID)
-			if j, err := h.store.JobByID(ctx, a.Partner.ID, imp.JobID); err == nil {
-				js := jobSummary(j)
-				s.Status, s.StatusKind = js.Status, js.Kind
-				s.Counts = fmt.Sprintf("%d done, %d failed of %d", j.Done, j.Failed, j.Total)
+			j, err := h.store.JobByID(ctx, a.Partner.ID, imp.JobID)
+			if err != nil {
+				return err
 			}
+			js := jobSummary(j)
+			s.Status, s.StatusKind = js.Status, js.Kind
+			s.Counts = fmt.Sprintf("%d done, %d failed of %d", j.Done, j.Failed, j.Total)
 		}
 		p.Imports = append(p.Imports, s)
 	}

@@ -105,7 +105,10 @@ func (h *Handlers) checkImport(r *http.Request, kind string, in []csvRow, def *s
 		}
 		out[i] = o
 	}
-	notes := h.refreshTargets(r, targets)
+	notes, err := h.refreshTargets(r, targets)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := h.checkExisting(ctx, a.Partner.ID, kind, out); err != nil {
 		return nil, nil, err
 	}
@@ -137,7 +140,7 @@ func (h *Handlers) customersInReach(ctx context.Context, partnerID int64) (map[s
 
 // refreshTargets reads from Zoom the directories of the customers a file names that are older
 // than a minute, within checkDeadline, and returns notes for those it could not read.
-func (h *Handlers) refreshTargets(r *http.Request, targets map[int64]store.Customer) []string {
+func (h *Handlers) refreshTargets(r *http.Request, targets map[int64]store.Customer) ([]string, error) {
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	ids := make([]int64, 0, len(targets))
@@ -161,7 +164,10 @@ func (h *Handlers) refreshTargets(r *http.Request, targets map[int64]store.Custo
 			err = zerr
 		}
 		if err != nil {
-			d, _ := h.store.UserDirState(ctx, a.Partner.ID, c.ID)
+			d, derr := h.store.UserDirState(ctx, a.Partner.ID, c.ID)
+			if derr != nil {
+				return nil, derr
+			}
 			as := "never read"
 			if d.SyncedAt != nil {
 				as = "as of " + stamp(*d.SyncedAt)
@@ -170,7 +176,7 @@ func (h *Handlers) refreshTargets(r *http.Request, targets map[int64]store.Custo
 				customerRef(c).Name, zoom.Explain(err), as))
 		}
 	}
-	return notes
+	return notes, nil
 }
 
 // checkExisting checks the rows still valid against the user directory: a user to create must

@@ -24,6 +24,8 @@ func (h *Handlers) syncNow(w http.ResponseWriter, r *http.Request) error {
 	if last, err := h.store.LatestJob(r.Context(), a.Partner.ID, jobs.SyncCustomersArgs{}.Kind()); err == nil && !last.Status.Finished() {
 		http.Redirect(w, r, paths.Job(last.ID), http.StatusSeeOther) // one at a time: show the one running
 		return nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	j, err := jobs.StartSync(r.Context(), h.store, h.river, a.Partner.ID, a.Staff.ID, h.requestEvent(r))
 	if err != nil {

@@ -288,7 +288,9 @@ func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	case "review":
-		h.review(r, o, &p)
+		if err := h.review(r, o, &p); err != nil {
+			return err
+		}
 	}
 	h.render(w, r, status, templates.Wizard(h.chrome(r, "New customer", "customers"), p))
 	return nil
@@ -384,7 +386,11 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 		read("account_name", "first_name", "last_name", "email")
 		errs = validateOwner(form)
 		if errs["email"] == "" {
-			if msg := h.ownerTaken(r, o.ID, form["email"]); msg != "" {
+			msg, err := h.ownerTaken(r, o.ID, form["email"])
+			if err != nil {
+				return err
+			}
+			if msg != "" {
 				errs["email"] = msg
 			}
 		}
@@ -480,21 +486,27 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 
 // ownerTaken says when email already owns one of the partner's customers, or another
 // onboarding's; "" when it is free as far as Tierdesk knows (Zoom has the last word).
-func (h *Handlers) ownerTaken(r *http.Request, draftID, email string) string {
+func (h *Handlers) ownerTaken(r *http.Request, draftID, email string) (string, error) {
 	a := staffFrom(r.Context())
-	if c, err := h.store.CustomerByOwnerEmail(r.Context(), a.Partner.ID, email); err == nil {
+	c, err := h.store.CustomerByOwnerEmail(r.Context(), a.Partner.ID, email)
+	if err == nil {
 		if c.Status == store.CustomerDraft {
-			return "Another onboarding already creates a customer for this owner (" + c.AccountName + ")."
+			return "Another onboarding already creates a customer for this owner (" + c.AccountName + ").", nil
 		}
-		return "This person already owns the customer " + c.AccountName + ". Zoom needs an email no Zoom user has yet."
+		return "This person already owns the customer " + c.AccountName + ". Zoom needs an email no Zoom user has yet.", nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
 	}
-	drafts, _ := h.store.OnboardingDrafts(r.Context(), a.Partner.ID)
+	drafts, err := h.store.OnboardingDrafts(r.Context(), a.Partner.ID)
+	if err != nil {
+		return "", err
+	}
 	for _, d := range drafts {
 		if d.ID != draftID && strings.EqualFold(d.Form.Email, email) {
-			return "Another draft is for the same owner (" + d.Form.AccountName + "): continue that one, or delete it."
+			return "Another draft is for the same owner (" + d.Form.AccountName + "): continue that one, or delete it.", nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // licenceProblem says when more licensed users are listed than the plan has hosts.
@@ -608,14 +620,16 @@ func parseFirstUsers(text, ownerEmail string) ([]store.NewUserInput, []string) {
 }
 
 // review lists every call the saga will make, and what is still missing.
-func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.WizardPage) {
+func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.WizardPage) error {
 	f := o.Form
 	problem := func(step, text string) {
 		p.Problems = append(p.Problems, templates.WizardProblem{Text: text, URL: paths.DraftStep(o.ID, step)})
 	}
 	if errs := validateOwner(draftForm(f)); len(errs) > 0 {
 		problem("customer", "The customer and owner step is not complete.")
-	} else if msg := h.ownerTaken(r, o.ID, f.Email); msg != "" {
+	} else if msg, err := h.ownerTaken(r, o.ID, f.Email); err != nil {
+		return err
+	} else if msg != "" {
 		problem("customer", msg)
 	}
 	if stepIndex(f.Reached) < stepIndex("options") {
@@ -692,6 +706,7 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 		p.UsersLine = fmt.Sprintf("Steps %d–%d: create %d users (%d licensed), one step each", p.UserCalls[0].Step, p.UserCalls[n-1].Step, n, licensed)
 	}
 	p.Summary = append(p.Summary, templates.Fact{Label: "First users", Value: strconv.Itoa(len(f.Users))})
+	return nil
 }
 
 // startOnboarding starts a draft's saga (POST /customers/new/{draftId}/start): the customer
@@ -708,7 +723,9 @@ func (h *Handlers) startOnboarding(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	var p templates.WizardPage
-	h.review(r, o, &p)
+	if err := h.review(r, o, &p); err != nil {
+		return err
+	}
 	errs := map[string]string{}
 	if len(p.Problems) > 0 {
 		errs["_"] = "Some steps are not complete: fix them first. Nothing was sent to Zoom."
@@ -726,7 +743,9 @@ func (h *Handlers) startOnboarding(w http.ResponseWriter, r *http.Request) error
 	started, err := h.store.StartOnboarding(ctx, a.Partner.ID, o.ID, a.Staff.ID, service.OnboardingSteps(o.Form), h.requestEvent(r), jobs.StepEnqueuer(h.river))
 	if errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "info", "This onboarding was already started (perhaps by another admin): here is its progress.")
-		o, _ = h.store.OnboardingByID(ctx, a.Partner.ID, o.ID)
+		if o, err = h.store.OnboardingByID(ctx, a.Partner.ID, o.ID); err != nil {
+			return err
+		}
 		http.Redirect(w, r, onboardingJobURL(o), http.StatusSeeOther)
 		return nil
 	} else if err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -30,6 +31,8 @@ func (h *Handlers) search(w http.ResponseWriter, r *http.Request) error {
 	if last, err := h.store.LatestJob(ctx, a.Partner.ID, jobs.SyncUsersArgs{}.Kind()); err == nil {
 		s := jobSummary(last)
 		p.LastSync = &s
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	if p.Searched {
 		users, err := h.store.SearchUsers(ctx, a.Partner.ID, q, searchLimit+1)
@@ -66,6 +69,8 @@ func (h *Handlers) syncAllUsers(w http.ResponseWriter, r *http.Request) error {
 	if last, err := h.store.LatestJob(r.Context(), a.Partner.ID, jobs.SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
 		http.Redirect(w, r, paths.Job(last.ID), http.StatusSeeOther)
 		return nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	j, err := jobs.StartUsersSync(r.Context(), h.store, h.river, a.Partner.ID, a.Staff.ID, nil, h.requestEvent(r))
 	if err != nil {

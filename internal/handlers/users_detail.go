@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -54,6 +56,8 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	if !readOnly {
 		if pc, err := h.store.OpenUserChange(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
 			p.OpenChange = "A " + pc.Action + " sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
 	}
 	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)
@@ -105,10 +109,17 @@ func (h *Handlers) userFromZoom(ctx context.Context, r *http.Request, c store.Cu
 	if zu.Status == "" {
 		du.Status = u.Status
 	}
-	if err := h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du); err == nil {
-		if fresh, err := h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
+	// The page shows what Zoom answered; the directory keeps it for the lists. A failure to keep
+	// it costs nothing on this page and is logged.
+	err = h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du)
+	if err == nil {
+		var fresh store.CustomerUser
+		if fresh, err = h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
 			*u = fresh
 		}
+	}
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelWarn, "keep the user Zoom answered", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
 	}
 	if zu.Status == zoom.UserPending {
 		p.SettingsNote = "A pending user has no settings until they accept Zoom's invitation."
@@ -125,8 +136,13 @@ func (h *Handlers) userFromZoom(ctx context.Context, r *http.Request, c store.Cu
 // them (a removal or move made outside Tierdesk).
 func (h *Handlers) userGone(r *http.Request, c store.Customer, u store.CustomerUser) error {
 	a := staffFrom(r.Context())
-	if _, err := h.store.OpenUserChange(r.Context(), a.Partner.ID, c.ID, u.Email); err != nil {
-		_ = h.store.ForgetCustomerUser(r.Context(), a.Partner.ID, c.ID, u.Email)
+	// A user with a change awaiting its answer stays listed: the change's resolution decides.
+	if _, err := h.store.OpenUserChange(r.Context(), a.Partner.ID, c.ID, u.Email); errors.Is(err, store.ErrNotFound) {
+		if err := h.store.ForgetCustomerUser(r.Context(), a.Partner.ID, c.ID, u.Email); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
 	}
 	return &pageError{status: http.StatusNotFound, title: "No longer in this customer",
 		message: fmt.Sprintf("Zoom no longer has %s in %s: they were removed or moved to another account. The user list is updated.", u.Email, customerRef(c).Name),

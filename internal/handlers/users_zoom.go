@@ -54,7 +54,8 @@ func (h *Handlers) refreshDirectory(r *http.Request, c store.Customer, readOnly 
 		if err == nil {
 			_, _, err = h.svc.RefreshUserDirectory(zctx, zc, a.Partner.ID, c, h.requestEvent(r))
 		} else if errors.Is(err, store.ErrNoGrant) {
-			_ = h.store.UserDirFailed(ctx, a.Partner.ID, c.ID, "No Server-to-Server app is configured and no owner or admin has a working Zoom sign-in.")
+			// The page says why the list is old; a failure to note it is logged with the cause.
+			err = errors.Join(err, h.store.UserDirFailed(ctx, a.Partner.ID, c.ID, "No Server-to-Server app is configured and no owner or admin has a working Zoom sign-in."))
 		}
 		if err != nil {
 			h.log.LogAttrs(ctx, slog.LevelWarn, "user directory refresh failed", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"strings"
 
@@ -299,8 +300,12 @@ func (s *Service) createUser(ctx context.Context, sc *stepCalls, o store.Onboard
 	if err != nil {
 		return zoomFailure(err)
 	}
-	_ = s.Store.CacheCustomerUser(ctx, c.PartnerID, c.ID, store.DirUser{ZoomUserID: nu.ID, Email: nu.Email, FirstName: nu.FirstName,
-		LastName: nu.LastName, Type: nu.Type, Status: "pending"})
+	// The user is made: the step succeeded whatever the directory says. A failure to list them
+	// now is logged; the next directory read lists them.
+	if err := s.Store.CacheCustomerUser(ctx, c.PartnerID, c.ID, store.DirUser{ZoomUserID: nu.ID, Email: nu.Email, FirstName: nu.FirstName,
+		LastName: nu.LastName, Type: nu.Type, Status: "pending"}); err != nil {
+		s.Log.LogAttrs(ctx, slog.LevelWarn, "onboarding: list the new user", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
+	}
 	return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"email": email, "user_id": nu.ID, "how": "created: Zoom emails an invitation"}}, nil
 }
 
