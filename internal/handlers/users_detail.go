@@ -53,7 +53,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	p.Settings, p.SettingsNote = settingsSummary(settings, p.SettingsNote)
 	if !readOnly {
 		if pc, err := h.store.OpenUserChange(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
-			p.OpenChange = "A " + pc.Action + " sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
+			p.OpenChange = "A " + string(pc.Action) + " sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
 		}
 	}
 	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)

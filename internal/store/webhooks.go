@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // WebhookStatus is what the settings page says about a partner's Zoom webhook.
@@ -51,7 +53,7 @@ func (s *Store) SetWebhookSecret(ctx context.Context, partnerID int64, secret st
 		if had {
 			before = "on"
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "partner.webhook", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.PartnerWebhook, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "partner", strconv.FormatInt(partnerID, 10), "Zoom webhook"
 		ev.Details = mustJSON(map[string]any{"before": map[string]any{"webhook": before}, "after": map[string]any{"webhook": after}})
 		_, err := s.appendAudit(ctx, tx, ev)
@@ -240,7 +242,7 @@ type webhookTx struct {
 // echo reports whether Tierdesk itself made, within the echo window, a change of this
 // customer (for a user event: of this user of it) with one of actions: the event is then Zoom
 // reporting that change back.
-func (w webhookTx) echo(ctx context.Context, customerID, userID, email string, actions []string) (bool, error) {
+func (w webhookTx) echo(ctx context.Context, customerID, userID, email string, actions []audit.Action) (bool, error) {
 	var found bool
 	err := w.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM audit_events WHERE partner_id = $1 AND NOT external
 		AND outcome IN ('succeeded', 'pending') AND customer_id = $2 AND occurred_at > now() - make_interval(secs => $5)
@@ -252,33 +254,33 @@ func (w webhookTx) echo(ctx context.Context, customerID, userID, email string, a
 }
 
 // echoes are Tierdesk's own audited actions that Zoom reports back as each event.
-var echoes = map[string][]string{
-	"account.updated":               {"customer.create", "customer.update", "customer.options", "customer.owner", "customer.plan.subscribe", "customer.plan.base", "customer.plan.addon", "customer.plan.addon.update", "customer.plan.cancel", "onboarding.step"},
-	"account.settings_updated":      {"customer.settings", "customer.settings.template", "onboarding.step"},
-	"account.lock_settings_updated": {"customer.settings", "customer.settings.template", "onboarding.step"},
-	"account.disassociated":         {"customer.disassociate"},
-	"user.created":                  {"user.create", "onboarding.step"},
-	"user.invitation_accepted":      {"user.create"},
-	"user.activated":                {"user.activate", "user.create"},
-	"user.deactivated":              {"user.deactivate"},
-	"user.updated":                  {"user.update", "user.move"},
-	"user.deleted":                  {"user.delete"},
-	"user.disassociated":            {"user.disassociate", "user.move"},
+var echoes = map[string][]audit.Action{
+	"account.updated":               {audit.CustomerCreate, audit.CustomerUpdate, audit.CustomerOptions, audit.CustomerOwner, audit.CustomerPlanSubscribe, audit.CustomerPlanBase, audit.CustomerPlanAddon, audit.CustomerPlanAddonUpdate, audit.CustomerPlanCancel, audit.OnboardingStep},
+	"account.settings_updated":      {audit.CustomerSettings, audit.CustomerSettingsTemplate, audit.OnboardingStep},
+	"account.lock_settings_updated": {audit.CustomerSettings, audit.CustomerSettingsTemplate, audit.OnboardingStep},
+	"account.disassociated":         {audit.CustomerDisassociate},
+	"user.created":                  {audit.UserCreate, audit.OnboardingStep},
+	"user.invitation_accepted":      {audit.UserCreate},
+	"user.activated":                {audit.UserActivate, audit.UserCreate},
+	"user.deactivated":              {audit.UserDeactivate},
+	"user.updated":                  {audit.UserUpdate, audit.UserMove},
+	"user.deleted":                  {audit.UserDelete},
+	"user.disassociated":            {audit.UserDisassociate, audit.UserMove},
 }
 
 // fieldEchoes are Tierdesk's own audited actions that change each field account.updated
 // reports.
-var fieldEchoes = map[string][]string{
-	"account_name": {"customer.create", "customer.update", "onboarding.step"},
-	"owner_email":  {"customer.owner"},
-	"account_type": {"customer.plan.subscribe", "customer.plan.base", "customer.plan.cancel", "onboarding.step"},
-	"seats":        {"customer.plan.subscribe", "customer.plan.base", "customer.plan.cancel", "onboarding.step"},
-	"pay_mode":     {"customer.options", "customer.create", "onboarding.step"},
+var fieldEchoes = map[string][]audit.Action{
+	"account_name": {audit.CustomerCreate, audit.CustomerUpdate, audit.OnboardingStep},
+	"owner_email":  {audit.CustomerOwner},
+	"account_type": {audit.CustomerPlanSubscribe, audit.CustomerPlanBase, audit.CustomerPlanCancel, audit.OnboardingStep},
+	"seats":        {audit.CustomerPlanSubscribe, audit.CustomerPlanBase, audit.CustomerPlanCancel, audit.OnboardingStep},
+	"pay_mode":     {audit.CustomerOptions, audit.CustomerCreate, audit.OnboardingStep},
 }
 
 // auditUnlessEcho appends an external event about target, unless the event echoes
 // Tierdesk's own change (audited when it was made; the outcome is then WebhookEcho).
-func (w webhookTx) auditUnlessEcho(ctx context.Context, action, targetType, targetID, label, customerID string, before, after map[string]any) (string, error) {
+func (w webhookTx) auditUnlessEcho(ctx context.Context, action audit.Action, targetType, targetID, label, customerID string, before, after map[string]any) (string, error) {
 	userID, email := "", ""
 	if targetType == "user" {
 		userID, email = targetID, label
@@ -290,7 +292,7 @@ func (w webhookTx) auditUnlessEcho(ctx context.Context, action, targetType, targ
 }
 
 // audit appends an external event about target.
-func (w webhookTx) audit(ctx context.Context, action, targetType, targetID, label, customerID string, before, after map[string]any) error {
+func (w webhookTx) audit(ctx context.Context, action audit.Action, targetType, targetID, label, customerID string, before, after map[string]any) error {
 	d := map[string]any{"event": w.e.Event, "before": before, "after": after}
 	if w.e.Operator != "" {
 		d["operator"] = w.e.Operator
@@ -362,7 +364,7 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if ours {
 			return WebhookKnown, nil
 		}
-		if err := w.audit(ctx, "customer.create", "customer", subID, email, subID, nil, map[string]any{"id": subID, "owner_email": email}); err != nil {
+		if err := w.audit(ctx, audit.CustomerCreate, "customer", subID, email, subID, nil, map[string]any{"id": subID, "owner_email": email}); err != nil {
 			return "", err
 		}
 		return WebhookSync, nil
@@ -379,7 +381,7 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if _, err := w.tx.Exec(ctx, "UPDATE customers SET status = 'gone', updated_at = now() WHERE id = $1", c.ID); err != nil {
 			return "", err
 		}
-		return w.auditUnlessEcho(ctx, "customer.gone", "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID,
+		return w.auditUnlessEcho(ctx, audit.CustomerGone, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID,
 			map[string]any{"status": string(c.Status)}, map[string]any{"status": "gone"})
 	case "account.updated":
 		if !ok {
@@ -429,7 +431,7 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 			if echo, err := w.echo(ctx, c.ZoomAccountID, "", "", fieldEchoes[field]); err != nil {
 				return "", err
 			} else if !echo {
-				return WebhookApplied, w.audit(ctx, "customer.update", "customer", c.ZoomAccountID, label, c.ZoomAccountID, before, after)
+				return WebhookApplied, w.audit(ctx, audit.CustomerUpdate, "customer", c.ZoomAccountID, label, c.ZoomAccountID, before, after)
 			}
 		}
 		return WebhookEcho, nil
@@ -437,9 +439,9 @@ func (w webhookTx) account(ctx context.Context) (string, error) {
 		if !ok {
 			return WebhookIgnored, nil
 		}
-		column, action := "settings", "customer.settings"
+		column, action := "settings", audit.CustomerSettings
 		if w.e.Event == "account.lock_settings_updated" {
-			column, action = "lock_settings", "customer.lock_settings"
+			column, action = "lock_settings", audit.CustomerLockSettings
 		}
 		changed, _ := w.e.Object["settings"].(map[string]any)
 		var cached []byte
@@ -538,7 +540,7 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 	if found && w.stale(row.UpdatedAt) {
 		return WebhookStale, nil
 	}
-	audit := func(action string, before, after map[string]any) (string, error) {
+	record := func(action audit.Action, before, after map[string]any) (string, error) {
 		return w.auditUnlessEcho(ctx, action, "user", zid, label, c.ZoomAccountID, before, after)
 	}
 	switch w.e.Event {
@@ -571,19 +573,19 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 				w.partnerID, c.ID, zid, email, first, last, typ, status); err != nil {
 				return "", err
 			}
-			action := map[string]string{"user.created": "user.create", "user.invitation_accepted": "user.activate",
-				"user.activated": "user.activate", "user.deactivated": "user.deactivate"}[w.e.Event]
-			return audit(action, nil, map[string]any{"email": email, "status": status, "type": typ})
+			action := map[string]audit.Action{"user.created": audit.UserCreate, "user.invitation_accepted": audit.UserActivate,
+				"user.activated": audit.UserActivate, "user.deactivated": audit.UserDeactivate}[w.e.Event]
+			return record(action, nil, map[string]any{"email": email, "status": status, "type": typ})
 		}
 		if _, err := w.tx.Exec(ctx, "UPDATE customer_users SET status = $2, zoom_user_id = coalesce(zoom_user_id, nullif($3, '')), updated_at = now() WHERE id = $1",
 			row.ID, status, zid); err != nil {
 			return "", err
 		}
-		action := "user.activate"
+		action := audit.UserActivate
 		if status == "inactive" {
-			action = "user.deactivate"
+			action = audit.UserDeactivate
 		}
-		return audit(action, map[string]any{"status": row.Status}, map[string]any{"status": status})
+		return record(action, map[string]any{"status": row.Status}, map[string]any{"status": status})
 	case "user.deleted", "user.disassociated":
 		if !found {
 			return WebhookKnown, nil
@@ -591,11 +593,11 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 		if _, err := w.tx.Exec(ctx, "DELETE FROM customer_users WHERE id = $1", row.ID); err != nil {
 			return "", err
 		}
-		action := "user.delete"
+		action := audit.UserDelete
 		if w.e.Event == "user.disassociated" {
-			action = "user.disassociate"
+			action = audit.UserDisassociate
 		}
-		return audit(action, map[string]any{"email": row.Email, "status": row.Status}, nil)
+		return record(action, map[string]any{"email": row.Email, "status": row.Status}, nil)
 	case "user.updated":
 		if !found {
 			return WebhookIgnored, nil
@@ -622,7 +624,7 @@ func (w webhookTx) user(ctx context.Context) (string, error) {
 			return "", err
 		}
 		label = next.Email
-		return audit("user.update", before, after)
+		return record(audit.UserUpdate, before, after)
 	}
 	return WebhookIgnored, nil
 }
@@ -648,7 +650,7 @@ func (w webhookTx) deauthorized(ctx context.Context) (string, error) {
 		return WebhookKnown, nil
 	}
 	for _, id := range ids {
-		if err := w.audit(ctx, "grant.deauthorized", "grant", strconv.FormatInt(id, 10), userID, "",
+		if err := w.audit(ctx, audit.GrantDeauthorized, "grant", strconv.FormatInt(id, 10), userID, "",
 			map[string]any{"status": "active"}, map[string]any{"status": "expired"}); err != nil {
 			return "", err
 		}
