@@ -56,6 +56,14 @@ const (
 	CustomerPlanCancel       Action = "customer.plan.cancel"
 )
 
+// Settings templates (Tierdesk's own records: applying one to a customer is
+// CustomerSettingsTemplate).
+const (
+	SettingsTemplateCreate Action = "settings_template.create"
+	SettingsTemplateUpdate Action = "settings_template.update"
+	SettingsTemplateDelete Action = "settings_template.delete"
+)
+
 // Users of customers.
 const (
 	UserCreate       Action = "user.create"
@@ -119,6 +127,9 @@ var labels = map[Action]string{
 	CustomerDisassociate: "Disassociated customer", CustomerGone: "Customer gone from Zoom", CustomerBack: "Customer back in Zoom",
 	CustomerPlanSubscribe: "Subscribed a plan", CustomerPlanBase: "Changed the base plan", CustomerPlanAddon: "Added an add-on",
 	CustomerPlanAddonUpdate: "Changed an add-on", CustomerPlanCancel: "Cancelled a plan",
+
+	SettingsTemplateCreate: "Created a settings template", SettingsTemplateUpdate: "Changed a settings template",
+	SettingsTemplateDelete: "Deleted a settings template",
 
 	UserCreate: "Added user", UserUpdate: "Edited user", UserActivate: "Activated user", UserDeactivate: "Deactivated user",
 	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user",

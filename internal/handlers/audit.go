@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -113,13 +114,11 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 		v := strconv.FormatInt(s.ID, 10)
 		p.StaffOpts = append(p.StaffOpts, templates.Option{Value: v, Label: s.Name() + " (" + s.Email + ")", Selected: v == q.Get("staff")})
 	}
-	actions, err := h.store.AuditActions(ctx, a.Partner.ID)
+	inLog, err := h.store.AuditActions(ctx, a.Partner.ID)
 	if err != nil {
 		return err
 	}
-	for _, act := range actions {
-		p.ActionOpts = append(p.ActionOpts, templates.Option{Value: act, Label: act, Selected: act == f.Action})
-	}
+	p.ActionOpts = actionOptions(f.Action, inLog)
 	for _, o := range []store.Outcome{store.OutcomeSucceeded, store.OutcomeFailed, store.OutcomeDenied, store.OutcomePending} {
 		p.OutcomeOpts = append(p.OutcomeOpts, templates.Option{Value: string(o), Label: string(o), Selected: o == f.Outcome})
 	}
@@ -127,29 +126,32 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// actionLabels name the audit log's actions in words (the code stays beside them: staff search
-// and filter by it). Refusals of a permission ("customer.view", "staff.manage", ...) keep the
-// code alone.
-var actionLabels = map[string]string{
-	"session.sign_in": "Signed in", "session.sign_out": "Signed out", "partner.register": "Registered the partner",
-	"partner.parent": "Linked under a distributor", "partner.webhook": "Changed the Zoom webhook",
-	"staff.invite": "Invited staff", "staff.role": "Changed a role", "staff.suspend": "Suspended staff",
-	"staff.reinstate": "Reinstated staff", "staff.remove": "Removed staff",
-	"grant.refresh": "Renewed a Zoom sign-in", "grant.expire": "Zoom sign-in expired", "grant.deauthorized": "App removed in Zoom",
-	"grant.s2s.save": "Connected the Server-to-Server app", "grant.s2s.remove": "Removed the Server-to-Server app",
-	"customer.create": "Created customer", "customer.update": "Customer changed", "customer.options": "Changed options",
-	"customer.owner": "Changed owner", "customer.settings": "Changed settings", "customer.lock_settings": "Changed locked settings",
-	"customer.settings.template": "Applied a settings template", "customer.notes": "Edited notes",
-	"customer.disassociate": "Disassociated customer", "customer.gone": "Customer gone from Zoom", "customer.back": "Customer back in Zoom",
-	"customer.plan.subscribe": "Subscribed a plan", "customer.plan.base": "Changed the base plan", "customer.plan.addon": "Added an add-on",
-	"customer.plan.addon.update": "Changed an add-on", "customer.plan.cancel": "Cancelled a plan",
-	"user.create": "Added user", "user.update": "Edited user", "user.activate": "Activated user", "user.deactivate": "Deactivated user",
-	"user.delete": "Deleted user", "user.disassociate": "Disassociated user", "user.move": "Moved user",
-	"job.start": "Started a job", "job.finish": "Finished a job", "job.cancel": "Cancelled a job",
-	"import.check": "Checked a file", "import.discard": "Discarded a checked file",
-	"onboarding.start": "Started onboarding", "onboarding.step": "Onboarding step", "onboarding.finish": "Finished onboarding",
-	"onboarding.retry": "Retried a step", "onboarding.skip": "Skipped a step", "onboarding.abandon": "Abandoned onboarding",
-	ActionRequestRefused: "Refused a request that is not text",
+// actionOptions lists the choices of the audit log's action filter: every action of
+// internal/audit by its label with the code beside, then any other action the log holds (an
+// event of an older version) by its code alone, and last the filter in force when it is none
+// of these (a prefix such as "customer.", which matches every action it starts), so that the
+// form keeps it when another filter changes.
+func actionOptions(current string, inLog []audit.Action) []templates.Option {
+	var opts []templates.Option
+	listed := map[string]bool{}
+	add := func(value, label string) {
+		if !listed[value] {
+			listed[value] = true
+			opts = append(opts, templates.Option{Value: value, Label: label, Selected: value == current})
+		}
+	}
+	for _, act := range audit.All() {
+		add(string(act), act.Label()+" ("+string(act)+")")
+	}
+	for _, act := range inLog {
+		add(string(act), string(act))
+	}
+	if strings.HasSuffix(current, ".") {
+		add(current, current+"* (every action starting "+current+")")
+	} else if current != "" {
+		add(current, current)
+	}
+	return opts
 }
 
 // actingPartner names the partner above that made a change to this partner's own account, for
@@ -167,7 +169,7 @@ func actingPartner(e store.AuditEvent) string {
 }
 
 func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
-	r := templates.AuditRow{Seq: e.Seq, Time: e.OccurredAt, Staff: e.StaffEmail, Action: e.Action, ActionLabel: actionLabels[e.Action], Customer: e.CustomerID,
+	r := templates.AuditRow{Seq: e.Seq, Time: e.OccurredAt, Staff: e.StaffEmail, Action: string(e.Action), ActionLabel: e.Action.Label(), Customer: e.CustomerID,
 		Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
 		DetailURL: withQuery(paths.AuditEvent(e.Seq), q, "before", "")}
 	if r.Staff == "" {

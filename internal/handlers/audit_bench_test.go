@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -28,7 +29,7 @@ func auditBenchEvents() int {
 	return 1_000_000
 }
 
-var benchActions = []string{"user.create", "user.update", "user.deactivate", "user.activate", "user.delete",
+var benchActions = []audit.Action{"user.create", "user.update", "user.deactivate", "user.activate", "user.delete",
 	"customer.update", "customer.settings", "customer.plan", "session.sign_in", "session.sign_out", "job.finish", "sync.customer"}
 
 // loadAuditLog fills the log with n events spread over 100 partners (the signed-in partner

@@ -121,7 +121,7 @@ func csvRecord(e store.AuditEvent) []string {
 		staff = strconv.FormatInt(*e.StaffID, 10)
 	}
 	rec := []string{strconv.FormatInt(e.Seq, 10), e.OccurredAt.UTC().Format(time.RFC3339Nano), staff, e.StaffEmail,
-		e.ZoomUserID, e.GrantRef, e.Action, e.TargetType, e.TargetID, e.TargetLabel, e.CustomerID, string(e.Outcome),
+		e.ZoomUserID, e.GrantRef, string(e.Action), e.TargetType, e.TargetID, e.TargetLabel, e.CustomerID, string(e.Outcome),
 		strconv.Itoa(e.ZoomCode), e.ZoomMessage, strconv.FormatBool(e.External), e.RequestID, e.IP, e.UserAgent,
 		e.JobID, string(e.Details), hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)}
 	for i := range rec {

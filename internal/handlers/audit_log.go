@@ -44,7 +44,7 @@ func details(v any) json.RawMessage {
 func (h *Handlers) auditAlone(r *http.Request, e store.AuditEvent) {
 	if _, err := h.store.Audit(r.Context(), e); err != nil {
 		h.log.LogAttrs(r.Context(), slog.LevelError, "audit write failed", slog.String("request_id", e.RequestID),
-			slog.String("action", e.Action), slog.Int64("partner_id", e.PartnerID), slog.String("error", err.Error()))
+			slog.String("action", string(e.Action)), slog.Int64("partner_id", e.PartnerID), slog.String("error", err.Error()))
 	}
 }
 

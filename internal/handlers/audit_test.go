@@ -15,6 +15,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -35,6 +36,18 @@ func auditRows(p *page) []string {
 		out = append(out, strings.Join(strings.Fields(s.Text()), " "))
 	})
 	return out
+}
+
+// actionFilter returns the audit log's action filter: each option as value=text, and the value
+// selected.
+func actionFilter(p *page) (options []string, selected string) {
+	p.Doc().Find(`#f-action option`).Each(func(_ int, s *goquery.Selection) {
+		options = append(options, s.AttrOr("value", "")+"="+s.Text())
+		if _, ok := s.Attr("selected"); ok {
+			selected = s.AttrOr("value", "")
+		}
+	})
+	return options, selected
 }
 
 // withoutJobs drops the rows of background jobs (the first sync) from audit rows.
@@ -105,6 +118,30 @@ func TestAuditRecordsSignInsAndShowsThem(t *testing.T) {
 	}
 	if got := b.get(e.URL + "/audit/abc"); got.StatusCode != http.StatusNotFound {
 		t.Errorf("bad event number: %d", got.StatusCode)
+	}
+
+	// The action filter lists every action by its label with the code beside, then an action
+	// of the log that is none of them (an older version's) by its code, and keeps a prefix.
+	if _, err := e.Store.Audit(context.Background(), store.AuditEvent{PartnerID: p.ID, Action: "legacy.thing",
+		Outcome: store.OutcomeSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	opts, selected := actionFilter(b.get(e.URL + "/audit?action=partner.register"))
+	wantOpts := []string{"=Any action"}
+	for _, a := range audit.All() {
+		wantOpts = append(wantOpts, string(a)+"="+a.Label()+" ("+string(a)+")")
+	}
+	wantOpts = append(wantOpts, "legacy.thing=legacy.thing")
+	if strings.Join(opts, "\n") != strings.Join(wantOpts, "\n") || selected != "partner.register" {
+		t.Errorf("action filter (selected %q):\n%s\nwant\n%s", selected, strings.Join(opts, "\n"), strings.Join(wantOpts, "\n"))
+	}
+	prefix := b.get(e.URL + "/audit?action=session.")
+	opts, selected = actionFilter(prefix)
+	if selected != "session." || opts[len(opts)-1] != "session.=session.* (every action starting session.)" {
+		t.Errorf("prefix filter: selected %q, last option %q", selected, opts[len(opts)-1])
+	}
+	if rows := auditRows(prefix); len(rows) != 3 {
+		t.Errorf("action=session.: %q, want the three sign-ins and sign-outs", rows)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"golang.org/x/oauth2"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -148,7 +149,7 @@ func (h *Handlers) zoomCallback(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, store.ErrNotStaff) || errors.Is(err, store.ErrStaffSuspended) {
 		h.logSignIn(r, "refused", err.Error(), me.Email)
 		ev := h.requestEvent(r)
-		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = partner.ID, "session.sign_in", store.OutcomeDenied, me.ID
+		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = partner.ID, audit.SessionSignIn, store.OutcomeDenied, me.ID
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "zoom_user", me.ID, me.Email
 		ev.Details = details(map[string]any{"reason": err.Error(), "email": me.Email})
 		h.auditAlone(r, ev)
@@ -198,7 +199,7 @@ func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc 
 	refuse := func(reason, title, message string) (bool, error) {
 		h.logSignIn(r, "refused", reason, me.Email)
 		ev := h.requestEvent(r)
-		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = store.SystemChain, "session.sign_in", store.OutcomeDenied, me.ID
+		ev.PartnerID, ev.Action, ev.Outcome, ev.ZoomUserID = store.SystemChain, audit.SessionSignIn, store.OutcomeDenied, me.ID
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "zoom_account", me.AccountID, me.Email
 		ev.Details = details(map[string]any{"reason": reason, "email": me.Email, "role": me.RoleName})
 		h.auditAlone(r, ev)
@@ -236,7 +237,7 @@ func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if a := staffFrom(ctx); a != nil {
 		ev := h.requestEvent(r)
-		ev.Action, ev.Outcome = "session.sign_out", store.OutcomeSucceeded
+		ev.Action, ev.Outcome = audit.SessionSignOut, store.OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", itoa(a.Staff.ID), a.Staff.Email
 		tokens, err := h.store.RevokeGrant(ctx, a.Partner.ID, a.GrantID, &ev)
 		switch {
@@ -310,7 +311,7 @@ func oauthErrorCode(s string) string {
 func (h *Handlers) failSignIn(r *http.Request, reason string, err error) {
 	h.logSignIn(r, "failed", reason, "")
 	ev := h.requestEvent(r)
-	ev.PartnerID, ev.Action, ev.Outcome = store.SystemChain, "session.sign_in", store.OutcomeFailed
+	ev.PartnerID, ev.Action, ev.Outcome = store.SystemChain, audit.SessionSignIn, store.OutcomeFailed
 	ev.TargetType, ev.TargetID, ev.TargetLabel = "session", "", "sign-in"
 	if ze, ok := zoom.AsError(err); ok {
 		ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -46,7 +47,7 @@ func (h *Handlers) deny(r *http.Request, action policy.Action, t target, reason 
 	if ev.PartnerID == 0 {
 		return
 	}
-	ev.Action, ev.Outcome = string(action), store.OutcomeDenied
+	ev.Action, ev.Outcome = audit.Action(action), store.OutcomeDenied
 	ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = t.Type, t.ID, t.Label, t.CustomerID
 	ev.Details = details(map[string]any{"reason": reason, "method": r.Method, "path": input.Safe(r.URL.Path)})
 	h.auditAlone(r, ev)

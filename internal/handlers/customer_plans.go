@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -159,7 +160,7 @@ type planCall func(o zoom.PlanOrder, f map[string]string, before *zoom.PlanItem)
 
 // planChange runs one plan change: validate, confirm (it costs money), call Zoom, audit with
 // the plan before (as last read from Zoom, refreshed when stale) and after.
-func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, action, title string, lines planLines, call planCall,
+func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName string, action audit.Action, title string, lines planLines, call planCall,
 	extra func(*http.Request, map[string]string, map[string]string)) error {
 	if err := parseForm(r); err != nil {
 		return err
@@ -207,7 +208,7 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName, 
 	}
 	if formName == "addon" && before != nil {
 		// An add-on the customer already has: its number of hosts changes.
-		action, title = action+".update", "Change an add-on"
+		action, title = audit.CustomerPlanAddonUpdate, "Change an add-on"
 	}
 	var reasons []templates.Option
 	if formName == "cancel" {
@@ -336,7 +337,7 @@ func billingExplain(err error, msg, formName string) string {
 
 // subscribePlan subscribes a base plan with a billing contact (POST /customers/{accountId}/plans).
 func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
-	return h.planChange(w, r, "subscribe", "customer.plan.subscribe", "Subscribe a plan",
+	return h.planChange(w, r, "subscribe", audit.CustomerPlanSubscribe, "Subscribe a plan",
 		func(o zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) []string {
 			return []string{fmt.Sprintf("Zoom starts billing you for %s with %d hosts.", o.Type, o.Hosts),
 				"Billing contact: " + f["first_name"] + " " + f["last_name"] + ", " + f["email"] + "."}
@@ -358,7 +359,7 @@ func (h *Handlers) subscribePlan(w http.ResponseWriter, r *http.Request) error {
 
 // changeBasePlan changes the base plan (POST /customers/{accountId}/plans/base).
 func (h *Handlers) changeBasePlan(w http.ResponseWriter, r *http.Request) error {
-	return h.planChange(w, r, "base", "customer.plan.base", "Change the base plan",
+	return h.planChange(w, r, "base", audit.CustomerPlanBase, "Change the base plan",
 		func(o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) []string {
 			line := fmt.Sprintf("The base plan becomes %s with %d hosts; Zoom adjusts what it bills you.", o.Type, o.Hosts)
 			if before != nil {
@@ -375,7 +376,7 @@ func (h *Handlers) changeBasePlan(w http.ResponseWriter, r *http.Request) error 
 // addAddon subscribes an add-on plan, or changes the hosts of one the customer already has
 // (POST /customers/{accountId}/plans/addons).
 func (h *Handlers) addAddon(w http.ResponseWriter, r *http.Request) error {
-	return h.planChange(w, r, "addon", "customer.plan.addon", "Add an add-on",
+	return h.planChange(w, r, "addon", audit.CustomerPlanAddon, "Add an add-on",
 		func(o zoom.PlanOrder, _ map[string]string, before *zoom.PlanItem) []string {
 			if before != nil {
 				return []string{fmt.Sprintf("The add-on %s changes from %d to %d hosts; Zoom adjusts what it bills you.", o.Type, before.Hosts, o.Hosts)}
@@ -392,7 +393,7 @@ func (h *Handlers) addAddon(w http.ResponseWriter, r *http.Request) error {
 
 // cancelPlan cancels the base plan or an add-on (POST /customers/{accountId}/plans/cancel).
 func (h *Handlers) cancelPlan(w http.ResponseWriter, r *http.Request) error {
-	return h.planChange(w, r, "cancel", "customer.plan.cancel", "Cancel a plan",
+	return h.planChange(w, r, "cancel", audit.CustomerPlanCancel, "Cancel a plan",
 		func(_ zoom.PlanOrder, f map[string]string, _ *zoom.PlanItem) []string {
 			lines := []string{"Zoom cancels the " + f["kind"] + " plan " + f["type"] + " at the end of the billing period."}
 			if f["kind"] == "base" {

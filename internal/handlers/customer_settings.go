@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -106,12 +107,12 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	ctx := r.Context()
-	d, err := h.currentSettings(r, c, "customer.settings", nil)
+	d, err := h.currentSettings(r, c, audit.CustomerSettings, nil)
 	if err != nil {
 		return err
 	}
 	_, set, lock := settingsRows(d)
-	ch := service.SettingsChange{Action: "customer.settings", Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{}, After: map[string]any{}}
+	ch := service.SettingsChange{Action: audit.CustomerSettings, Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{}, After: map[string]any{}}
 	errs := map[string]string{}
 	for _, def := range commonSettings {
 		cur, known := settingValue(set, def)
@@ -167,7 +168,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 // own values. When they cannot be read, nothing is sent: the change is audited as failed
 // with the reason, and the returned page says it: Zoom is not answering, or Zoom does not
 // give this customer's settings (a free account, for example).
-func (h *Handlers) currentSettings(r *http.Request, c store.Customer, action string, extra map[string]any) (detailsView, error) {
+func (h *Handlers) currentSettings(r *http.Request, c store.Customer, action audit.Action, extra map[string]any) (detailsView, error) {
 	if err := h.store.ExpireCustomerDetails(r.Context(), staffFrom(r.Context()).Partner.ID, c.ID); err != nil {
 		return detailsView{}, err
 	}

@@ -12,13 +12,10 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
-
-// ActionRequestRefused is the audit action of a request refused at the edge because what it
-// carried is not text (internal/input): invalid UTF-8 or a NUL in its path, query or form.
-const ActionRequestRefused = "request.refused"
 
 // multipartMemory is how much of a multipart body is kept in memory while it is read; the rest
 // of a large upload goes to a temporary file. The body itself is capped by limitBody.
@@ -153,7 +150,7 @@ func (h *Handlers) noteRefusal(r *http.Request, partnerID int64, where, reason s
 		ev.PartnerID, ev.External = partnerID, true
 	}
 	if ev.PartnerID != 0 {
-		ev.Action, ev.Outcome = ActionRequestRefused, store.OutcomeDenied
+		ev.Action, ev.Outcome = audit.RequestRefused, store.OutcomeDenied
 		ev.TargetType, ev.TargetID = "request", pattern
 		ev.Details = details(d)
 		h.auditAlone(r, ev)

@@ -14,7 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/go-chi/chi/v5"
 
-	"github.com/tierdesk/tierdesk/internal/handlers"
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -50,7 +50,7 @@ func inSetup(t *testing.T) (*env, *browser, store.Partner, idSet) {
 func inCounts(t *testing.T, e *env, partnerID int64) (refused, all int) {
 	t.Helper()
 	err := e.super().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE action = $2 AND outcome = 'denied'), count(*)
-		FROM audit_events WHERE partner_id = $1`, partnerID, handlers.ActionRequestRefused).Scan(&refused, &all)
+		FROM audit_events WHERE partner_id = $1`, partnerID, string(audit.RequestRefused)).Scan(&refused, &all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 
 	// The refusal is recorded escaped: what was refused, where, and who sent it. The last
 	// requests were to the last route: "?q=%FF", then "?%FF=1", newest first.
-	evs := auditOf(t, e, nw.ID, handlers.ActionRequestRefused)
+	evs := auditOf(t, e, nw.ID, string(audit.RequestRefused))
 	details := func(ev store.AuditEvent) map[string]any {
 		var d map[string]any
 		if err := json.Unmarshal(ev.Details, &d); err != nil {
@@ -189,7 +189,7 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 		t.Errorf("refusal of ?q=%%FF: %v", d)
 	}
 	// The session survived a refused sign-out, and the page of refusals reads well.
-	if got := dist.get(e.URL + "/audit?action=" + handlers.ActionRequestRefused); got.StatusCode != http.StatusOK || len(auditRows(got)) == 0 ||
+	if got := dist.get(e.URL + "/audit?action=" + string(audit.RequestRefused)); got.StatusCode != http.StatusOK || len(auditRows(got)) == 0 ||
 		!strings.Contains(auditRows(got)[0], "Refused a request that is not text") {
 		t.Errorf("audit log of refusals: %d, %q", got.StatusCode, auditRows(got))
 	}
@@ -492,7 +492,7 @@ func TestWebhookThatIsNotTextIsRefused(t *testing.T) {
 		t.Error("the refused webhooks are not counted")
 	}
 	// The three Zoom signed are in the partner's log, as seen from Zoom, with where and why.
-	refused := auditOf(t, e, p.ID, handlers.ActionRequestRefused)
+	refused := auditOf(t, e, p.ID, string(audit.RequestRefused))
 	if len(refused) != 3 {
 		t.Fatalf("%d refused webhooks in the audit log, want 3", len(refused))
 	}

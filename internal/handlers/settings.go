@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -109,7 +110,7 @@ func (h *Handlers) saveS2S(w http.ResponseWriter, r *http.Request) error {
 	// A refusal is audited without the secret: the client id names the app.
 	refused := func(outcome store.Outcome, err error, reason string) {
 		ev := h.requestEvent(r)
-		ev.Action, ev.Outcome = "grant.s2s.save", outcome
+		ev.Action, ev.Outcome = audit.GrantS2SSave, outcome
 		ev.TargetType, ev.TargetLabel = "grant", clientID
 		if ze, ok := zoom.AsError(err); ok {
 			ev.ZoomCode, ev.ZoomMessage = ze.Code, ze.Message

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -309,7 +310,7 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.currentSettings(r, c, "customer.settings.template", map[string]any{"template": t.Name})
+	d, err := h.currentSettings(r, c, audit.CustomerSettingsTemplate, map[string]any{"template": t.Name})
 	if err != nil {
 		return err
 	}
@@ -336,7 +337,7 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 // the settings whose value differs (or that Zoom did not return) and the locks that differ.
 func templateChange(t store.SettingsTemplate, d detailsView) service.SettingsChange {
 	_, set, lock := settingsRows(d)
-	ch := service.SettingsChange{Action: "customer.settings.template", Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{},
+	ch := service.SettingsChange{Action: audit.CustomerSettingsTemplate, Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{},
 		After: map[string]any{}, Extra: map[string]any{"template": t.Name}}
 	for _, def := range commonSettings {
 		if v, ok := t.Settings[def.section][def.field]; ok {

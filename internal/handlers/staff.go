@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -179,14 +180,14 @@ func (h *Handlers) updateStaff(w http.ResponseWriter, r *http.Request, st store.
 
 // staffAction is the audit action of a change of st's status (or, with none, of its role),
 // as store.UpdateStaff names it.
-func staffAction(st store.Staff, status store.StaffStatus) string {
+func staffAction(st store.Staff, status store.StaffStatus) audit.Action {
 	switch {
 	case status == store.StaffRemoved:
-		return "staff.remove"
+		return audit.StaffRemove
 	case status == store.StaffSuspended && st.Status != store.StaffSuspended:
-		return "staff.suspend"
+		return audit.StaffSuspend
 	case status == store.StaffActive && st.Status == store.StaffSuspended:
-		return "staff.reinstate"
+		return audit.StaffReinstate
 	}
-	return "staff.role"
+	return audit.StaffRole
 }

@@ -48,7 +48,7 @@ func tnStaffEvents(t *testing.T, e *env, partnerID int64) []string {
 	var out []string
 	for i := len(page.Events) - 1; i >= 0; i-- {
 		ev := page.Events[i]
-		out = append(out, ev.Action+":"+string(ev.Outcome)+":"+ev.TargetLabel)
+		out = append(out, string(ev.Action)+":"+string(ev.Outcome)+":"+ev.TargetLabel)
 	}
 	return out
 }

@@ -209,7 +209,7 @@ func TestStaffInviteRoleSuspendAndLastOwner(t *testing.T) {
 	}
 	var actions []string
 	for _, ev := range page.Events {
-		actions = append(actions, ev.Action+":"+string(ev.Outcome))
+		actions = append(actions, string(ev.Action)+":"+string(ev.Outcome))
 	}
 	want := "staff.role:succeeded staff.role:succeeded staff.reinstate:succeeded staff.suspend:succeeded staff.role:denied staff.invite:succeeded"
 	if got := strings.Join(actions, " "); got != want {

@@ -55,7 +55,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	p.Settings, p.SettingsNote = settingsSummary(settings, p.SettingsNote)
 	if !readOnly {
 		if pc, err := h.store.OpenUserChange(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
-			p.OpenChange = "A " + pc.Action + " sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
+			p.OpenChange = "The change “" + pc.Action.Label() + "” sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}

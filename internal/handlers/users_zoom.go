@@ -81,7 +81,7 @@ func (h *Handlers) openChanges(r *http.Request, c store.Customer) []string {
 	}
 	var out []string
 	for _, pc := range open {
-		out = append(out, strings.TrimPrefix(pc.Action, "user.")+" of "+pc.Email+" (sent "+pc.CreatedAt.UTC().Format("15:04 UTC")+")")
+		out = append(out, strings.TrimPrefix(string(pc.Action), "user.")+" of "+pc.Email+" (sent "+pc.CreatedAt.UTC().Format("15:04 UTC")+")")
 	}
 	return out
 }

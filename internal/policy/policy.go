@@ -12,24 +12,28 @@
 // and credentials.
 package policy
 
-import "github.com/tierdesk/tierdesk/internal/store"
+import (
+	"github.com/tierdesk/tierdesk/internal/audit"
+	"github.com/tierdesk/tierdesk/internal/store"
+)
 
 // Action is something staff may try to do.
 type Action string
 
-// The actions the portal knows. Read actions end in ".view".
+// The actions the portal knows. Read actions end in ".view". Each is an audit action
+// (internal/audit): a refusal is audited as the action it refused.
 const (
-	ViewPartner          Action = "partner.view"          // dashboard, tree, audit log, staff list
-	ViewCustomer         Action = "customer.view"         // a customer, its users, settings, plans
-	ViewJob              Action = "job.view"              // a job's progress and results
-	ManageUsers          Action = "user.manage"           // add, edit, activate/deactivate, remove users
-	EditCustomer         Action = "customer.edit"         // create, change options, owner, settings, plans
-	DisassociateCustomer Action = "customer.disassociate" // disassociate a sub account
-	SyncCustomers        Action = "customer.sync"         // sync the customer list from Zoom now
-	RunBulk              Action = "job.bulk"              // start bulk jobs (imports, bulk changes)
-	CancelJob            Action = "job.cancel"            // cancel a running job
-	ManageStaff          Action = "staff.manage"          // invite, change role, suspend, remove staff
-	ManageGrants         Action = "grant.manage"          // the partner's Zoom credentials and webhook
+	ViewPartner          = Action(audit.PermViewPartner)      // dashboard, tree, audit log, staff list
+	ViewCustomer         = Action(audit.PermViewCustomer)     // a customer, its users, settings, plans
+	ViewJob              = Action(audit.PermViewJob)          // a job's progress and results
+	ManageUsers          = Action(audit.PermManageUsers)      // add, edit, activate/deactivate, remove users
+	EditCustomer         = Action(audit.PermEditCustomer)     // create, change options, owner, settings, plans
+	DisassociateCustomer = Action(audit.CustomerDisassociate) // disassociate a sub account
+	SyncCustomers        = Action(audit.PermSync)             // sync the customer list from Zoom now
+	RunBulk              = Action(audit.PermRunBulk)          // start bulk jobs (imports, bulk changes)
+	CancelJob            = Action(audit.JobCancel)            // cancel a running job
+	ManageStaff          = Action(audit.PermManageStaff)      // invite, change role, suspend, remove staff
+	ManageGrants         = Action(audit.PermManageGrants)     // the partner's Zoom credentials and webhook
 )
 
 // minimum is the least role that may take each action on its own partner's things.

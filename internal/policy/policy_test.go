@@ -1,8 +1,12 @@
 package policy
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"testing"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -54,4 +58,68 @@ func TestEveryActionHasARole(t *testing.T) {
 			t.Errorf("action %s has no least role", a)
 		}
 	}
+}
+
+// TestEveryActionIsAnAuditAction: a refusal is audited as the action refused, so every action
+// of the policy (each constant of policy.go, which minimum must list) is an action of
+// internal/audit, with a label for the audit log.
+func TestEveryActionIsAnAuditAction(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "policy.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consts []string
+	listed := map[string]bool{}
+	for _, decl := range f.Decls {
+		g, ok := decl.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs, ok := spec.(*ast.ValueSpec)
+			if !ok {
+				continue
+			}
+			for i, id := range vs.Names {
+				switch {
+				case g.Tok == token.CONST && (isIdent(vs.Type, "Action") || i < len(vs.Values) && isActionConversion(vs.Values[i])):
+					consts = append(consts, id.Name)
+				case g.Tok == token.VAR && id.Name == "minimum":
+					for _, elt := range vs.Values[0].(*ast.CompositeLit).Elts {
+						if key, ok := elt.(*ast.KeyValueExpr).Key.(*ast.Ident); ok {
+							listed[key.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(consts) == 0 {
+		t.Fatal("no constant Action(...) found in policy.go")
+	}
+	for _, name := range consts {
+		if !listed[name] {
+			t.Errorf("%s is not in minimum", name)
+		}
+	}
+	for a := range minimum {
+		if audit.Action(a).Label() == "" {
+			t.Errorf("policy action %q is no labelled action of internal/audit: define it as Action(audit.Perm...)", a)
+		}
+	}
+}
+
+// isIdent reports whether e is the identifier name.
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
+}
+
+// isActionConversion reports whether e is written Action(...).
+func isActionConversion(e ast.Expr) bool {
+	c, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	return isIdent(c.Fun, "Action")
 }

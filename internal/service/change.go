@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -51,7 +52,7 @@ type Answer struct {
 type Change struct {
 	PartnerID   int64
 	CustomerID  int64 // the customer concerned, 0 for none
-	Action      string
+	Action      audit.Action
 	TargetType  string
 	TargetID    string
 	TargetLabel string
@@ -73,9 +74,10 @@ var ErrNotRecorded = errors.New("the change's outcome could not be recorded yet"
 
 // NotRecordedError is ErrNotRecorded for one change, with the cause.
 type NotRecordedError struct {
-	Action, Label string
-	Kind          Kind
-	Err           error
+	Action audit.Action
+	Label  string
+	Kind   Kind
+	Err    error
 }
 
 func (e *NotRecordedError) Error() string {
@@ -154,7 +156,7 @@ func (s *Service) Send(ctx context.Context, zc *zoom.Client, ch Change, send fun
 			s.Log.LogAttrs(rctx, slog.LevelError, "release intent", slog.Int64("intent", id), slog.String("error", rerr.Error()))
 		}
 		s.Log.LogAttrs(rctx, slog.LevelError, "change sent to Zoom but not recorded; the resolver will record it",
-			slog.Int64("intent", id), slog.String("action", ch.Action), slog.Int64("partner_id", ch.PartnerID), slog.String("error", err.Error()))
+			slog.Int64("intent", id), slog.String("action", string(ch.Action)), slog.Int64("partner_id", ch.PartnerID), slog.String("error", err.Error()))
 		return ans, &NotRecordedError{Action: ch.Action, Label: ch.TargetLabel, Kind: ans.Kind, Err: err}
 	case !audited:
 		outcome := "not sent"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -63,7 +64,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a Actor, base store.AuditE
 		found, err := s.ResolvePendingCustomer(ctx, zc, a.PartnerID, c, base)
 		if err != nil {
 			denied := ev
-			denied.Action, denied.Outcome = "customer.create", store.OutcomeDenied
+			denied.Action, denied.Outcome = audit.CustomerCreate, store.OutcomeDenied
 			denied.TargetType, denied.TargetLabel = "customer", nc.AccountName
 			denied.Details = mustJSON(map[string]any{"owner_email": nc.OwnerEmail, "pending_customer": c.ZoomAccountID,
 				"reason": "an earlier create for this owner is unresolved and Zoom could not be asked about it: nothing was sent"})

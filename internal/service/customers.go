@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -25,7 +26,7 @@ type CustomerResult struct {
 
 // CustomerChange is one change of a customer to send to Zoom.
 type CustomerChange struct {
-	Action  string               // audit action: customer.options, customer.owner, ...
+	Action  audit.Action         // audit action: customer.options, customer.owner, ...
 	Details map[string]any       // before and after, and anything else the audit event shows
 	Update  store.CustomerUpdate // what the cache records once Zoom made it
 	// Send makes the call with the client the protocol picked.
@@ -42,7 +43,7 @@ func (s *Service) SetCustomerOptions(ctx context.Context, a Actor, ev store.Audi
 	if upd.PayMode != "" {
 		cu.PayMode = &upd.PayMode
 	}
-	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: "customer.options", Update: cu,
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: audit.CustomerOptions, Update: cu,
 		Details: map[string]any{"before": before, "after": after},
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.UpdateSubAccountOptions(ctx, c.ZoomAccountID, upd)
@@ -51,7 +52,7 @@ func (s *Service) SetCustomerOptions(ctx context.Context, a Actor, ev store.Audi
 
 // ChangeCustomerOwner makes email the owner of the customer's account.
 func (s *Service) ChangeCustomerOwner(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, email string) (CustomerResult, error) {
-	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: "customer.owner", Update: store.CustomerUpdate{OwnerEmail: &email},
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: audit.CustomerOwner, Update: store.CustomerUpdate{OwnerEmail: &email},
 		Details: map[string]any{"before": map[string]any{"owner_email": c.OwnerEmail}, "after": map[string]any{"owner_email": email}},
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.ChangeOwner(ctx, c.ZoomAccountID, email)
@@ -61,7 +62,7 @@ func (s *Service) ChangeCustomerOwner(ctx context.Context, a Actor, ev store.Aud
 // DisassociateCustomer unlinks the customer's sub account from the partner's primary.
 func (s *Service) DisassociateCustomer(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer) (CustomerResult, error) {
 	status := store.CustomerDisassociated
-	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: "customer.disassociate", Update: store.CustomerUpdate{Status: &status},
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: audit.CustomerDisassociate, Update: store.CustomerUpdate{Status: &status},
 		Details: map[string]any{"before": map[string]any{"status": string(c.Status)}, "after": map[string]any{"status": "disassociated"}},
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.DisassociateSubAccount(ctx, c.ZoomAccountID)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -56,17 +57,17 @@ type ImportRun struct {
 func (r *ImportRun) owner() string { return "import:" + r.Imp.ID }
 
 // rowAction is the audit action of a bulk job's rows.
-func (r *ImportRun) rowAction() string {
+func (r *ImportRun) rowAction() audit.Action {
 	switch r.Imp.Kind {
 	case store.ImportDeactivate:
-		return "user.deactivate"
+		return audit.UserDeactivate
 	case store.ImportRemove:
 		if r.Opts.RemoveAction == zoom.DeletePermanently {
-			return "user.delete"
+			return audit.UserDelete
 		}
-		return "user.disassociate"
+		return audit.UserDisassociate
 	}
-	return "user.create"
+	return audit.UserCreate
 }
 
 // rowOp is the operation of a bulk job's rows, for explanations.

@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -123,7 +124,7 @@ func (sc *stepCalls) owner() string { return fmt.Sprintf("onboarding:%s:%d", sc.
 
 // send makes call under the step's intent (written first: if it cannot be, nothing is sent)
 // and returns the call's error. The step's audit event closes the intent.
-func (sc *stepCalls) send(ctx context.Context, action string, call func(ctx context.Context) (*zoom.Response, error)) error {
+func (sc *stepCalls) send(ctx context.Context, action audit.Action, call func(ctx context.Context) (*zoom.Response, error)) error {
 	var callErr error
 	ch := Change{PartnerID: sc.o.PartnerID, Action: action, TargetType: "customer", TargetID: sc.o.ID, TargetLabel: sc.o.Form.AccountName,
 		Event: sc.ev, Wanted: map[string]any{"step": sc.st.Seq, "kind": sc.st.Kind, "subject": sc.st.Subject}, Owner: sc.owner(), Lease: rowLease}
@@ -158,7 +159,7 @@ func (s *Service) runStep(ctx context.Context, sc *stepCalls, o store.Onboarding
 		return s.createAccount(ctx, sc, o, c, checkFirst)
 	case StepSetOptions:
 		upd := &zoom.AccountOptionsUpdate{PayMode: f.PayMode, BillingAutoRenew: zoom.Bool(f.AutoRenew)}
-		if err := sc.send(ctx, "customer.options", func(ctx context.Context) (*zoom.Response, error) {
+		if err := sc.send(ctx, audit.CustomerOptions, func(ctx context.Context) (*zoom.Response, error) {
 			return zc.UpdateSubAccountOptions(ctx, c.ZoomAccountID, upd)
 		}); err != nil {
 			return zoomFailure(err)
@@ -173,7 +174,7 @@ func (s *Service) runStep(ctx context.Context, sc *stepCalls, o store.Onboarding
 		} else if err != nil {
 			return store.StepOutcome{}, err
 		}
-		if err := sc.send(ctx, "customer.settings.template", func(ctx context.Context) (*zoom.Response, error) {
+		if err := sc.send(ctx, audit.CustomerSettingsTemplate, func(ctx context.Context) (*zoom.Response, error) {
 			return nil, ApplySettingsTemplate(ctx, zc, c.ZoomAccountID, t)
 		}); err != nil {
 			return zoomFailure(err)
@@ -209,7 +210,7 @@ func (s *Service) createAccount(ctx context.Context, sc *stepCalls, o store.Onbo
 		}
 	}
 	var created *zoom.CreatedSubAccount
-	err := sc.send(ctx, "customer.create", func(ctx context.Context) (resp *zoom.Response, err error) {
+	err := sc.send(ctx, audit.CustomerCreate, func(ctx context.Context) (resp *zoom.Response, err error) {
 		created, resp, err = zc.CreateSubAccount(ctx, &zoom.CreateSubAccountRequest{FirstName: o.Form.FirstName, LastName: o.Form.LastName,
 			Email: o.Form.Email, Password: newOwnerPassword(), AccountName: o.Form.AccountName})
 		return resp, err
@@ -247,7 +248,7 @@ func (s *Service) subscribePlan(ctx context.Context, sc *stepCalls, c store.Cust
 	req := &zoom.SubscribePlansRequest{PlanBase: zoom.PlanOrder{Type: f.Plan.Type, Hosts: f.Plan.Hosts}, Contact: zoom.BillingContact{
 		FirstName: ct["first_name"], LastName: ct["last_name"], Email: ct["email"], PhoneNumber: ct["phone_number"], Address: ct["address"],
 		City: ct["city"], State: ct["state"], Zip: ct["zip"], Country: strings.ToUpper(ct["country"])}}
-	err := sc.send(ctx, "customer.plan.subscribe", func(ctx context.Context) (resp *zoom.Response, err error) {
+	err := sc.send(ctx, audit.CustomerPlanSubscribe, func(ctx context.Context) (resp *zoom.Response, err error) {
 		_, resp, err = zc.SubscribePlans(ctx, c.ZoomAccountID, req)
 		return resp, err
 	})
@@ -260,7 +261,7 @@ func (s *Service) subscribePlan(ctx context.Context, sc *stepCalls, c store.Cust
 		return zoomFailure(err)
 	}
 	seats := f.Plan.Hosts
-	ev.Action, ev.GrantRef = "customer.plan.subscribe", zc.Grant()
+	ev.Action, ev.GrantRef = audit.CustomerPlanSubscribe, zc.Grant()
 	ev.Details = mustJSON(map[string]any{"after": map[string]any{"type": f.Plan.Type, "hosts": f.Plan.Hosts}})
 	if _, err := s.Store.RecordCustomerChange(ctx, c.PartnerID, c.ID, store.CustomerUpdate{Seats: &seats}, ev); err != nil {
 		return store.StepOutcome{}, err
@@ -286,7 +287,7 @@ func (s *Service) createUser(ctx context.Context, sc *stepCalls, o store.Onboard
 		return store.StepOutcome{Status: store.StepSucceeded, Result: map[string]any{"email": email, "how": "already in the account"}}, nil
 	}
 	var nu *zoom.CreatedUser
-	err := sc.send(ctx, "user.create", func(ctx context.Context) (resp *zoom.Response, err error) {
+	err := sc.send(ctx, audit.UserCreate, func(ctx context.Context) (resp *zoom.Response, err error) {
 		nu, resp, err = zc.CreateUser(ctx, c.ZoomAccountID, &zoom.CreateUserRequest{Action: zoom.ActionCreate,
 			UserInfo: zoom.CreateUserInfo{Email: email, Type: in.Type, FirstName: in.FirstName, LastName: in.LastName}})
 		return resp, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -28,7 +29,7 @@ type PlanChange struct {
 
 // ChangePlan sends a plan change of customer c, audited as action with details (before and
 // after), and records upd in the cache once Zoom made it.
-func (s *Service) ChangePlan(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, action string, pc PlanChange,
+func (s *Service) ChangePlan(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, action audit.Action, pc PlanChange,
 	details map[string]any, upd store.CustomerUpdate) (CustomerResult, error) {
 	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: action, Details: details, Update: upd,
 		Send: func(ctx context.Context, zc *zoom.Client) (resp *zoom.Response, err error) {

@@ -42,7 +42,7 @@ func (s *Service) ResolveStaleIntents(ctx context.Context, partnerID int64) (int
 func (s *Service) resolveIntent(ctx context.Context, in store.Intent) error {
 	ev := in.Event
 	ev.PartnerID, ev.Intent = in.PartnerID, in.ID
-	if strings.HasPrefix(in.Action, "user.") && in.CustomerID != nil {
+	if strings.HasPrefix(string(in.Action), "user.") && in.CustomerID != nil {
 		var w pendingWanted
 		if err := json.Unmarshal(in.Wanted, &w); err != nil {
 			return fmt.Errorf("intent %d: %w", in.ID, err)

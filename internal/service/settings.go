@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -14,7 +15,7 @@ import (
 // audit event records, by key ("section.field" for a setting, "locked.section.field" for a
 // lock).
 type SettingsChange struct {
-	Action        string // customer.settings, customer.settings.template
+	Action        audit.Action // audit.CustomerSettings or audit.CustomerSettingsTemplate
 	Set, Locks    zoom.Settings
 	Before, After map[string]any
 	Extra         map[string]any // more details for the audit event (a template's name)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -33,9 +34,9 @@ type UserResult struct {
 type userChange struct {
 	c      store.Customer
 	email  string
-	userID string // "" for a user being created
-	action string // audit action: user.create, user.update, ...
-	op     string // OpCreate, ... (for explanations)
+	userID string       // "" for a user being created
+	action audit.Action // audit action: user.create, user.update, ...
+	op     string       // OpCreate, ... (for explanations)
 	before any
 	after  any
 	wanted Wanted
@@ -47,7 +48,7 @@ type userChange struct {
 // and saves the user as save once Zoom made the change.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser,
 	upd *zoom.UserUpdate, before, after map[string]any, save store.DirUser) (UserResult, error) {
-	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user.update", op: OpUpdate,
+	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: audit.UserUpdate, op: OpUpdate,
 		before: before, after: after, wanted: Wanted{Fields: after},
 		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.UpdateUser(ctx, c.ZoomAccountID, u.Key(), upd, nil)
@@ -58,11 +59,11 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, ev store.AuditEvent, 
 // SetUserStatus activates or deactivates a user (action zoom.StatusActivate or
 // zoom.StatusDeactivate).
 func (s *Service) SetUserStatus(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser, action string) (UserResult, error) {
-	want := store.UserInactive
+	want, act := store.UserInactive, audit.UserDeactivate
 	if action == zoom.StatusActivate {
-		want = store.UserActive
+		want, act = store.UserActive, audit.UserActivate
 	}
-	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user." + action, op: OpStatus,
+	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: act, op: OpStatus,
 		before: map[string]any{"status": u.Status}, after: map[string]any{"status": want}, wanted: Wanted{Status: want},
 		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.UpdateUserStatus(ctx, c.ZoomAccountID, u.Key(), action)
@@ -74,7 +75,11 @@ func (s *Service) SetUserStatus(ctx context.Context, a Actor, ev store.AuditEven
 // a delete; after describes them for the audit log.
 func (s *Service) RemoveUser(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser,
 	opts *zoom.DeleteUserOptions, after map[string]any) (UserResult, error) {
-	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user." + opts.Action, op: OpRemove,
+	act := audit.UserDisassociate
+	if opts.Action == zoom.DeletePermanently {
+		act = audit.UserDelete
+	}
+	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: act, op: OpRemove,
 		before: map[string]any{"email": u.Email, "status": u.Status, "customer": c.ZoomAccountID}, after: after,
 		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.DeleteUser(ctx, c.ZoomAccountID, u.Key(), opts)
@@ -84,7 +89,7 @@ func (s *Service) RemoveUser(ctx context.Context, a Actor, ev store.AuditEvent, 
 
 // MoveUser moves a user to another customer of the same partner.
 func (s *Service) MoveUser(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser, dest store.Customer) (UserResult, error) {
-	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: "user.move", op: OpMove,
+	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: audit.UserMove, op: OpMove,
 		before: map[string]any{"customer": c.ZoomAccountID}, after: map[string]any{"customer": dest.ZoomAccountID},
 		wanted: Wanted{ToAccount: dest.ZoomAccountID, ToCustomerID: dest.ID},
 		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
@@ -102,7 +107,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, ev store.AuditEvent, 
 	in := req.UserInfo
 	after := map[string]any{"email": in.Email, "first_name": in.FirstName, "last_name": in.LastName, "type": in.Type, "action": req.Action}
 	var created *zoom.CreatedUser
-	res, err := s.changeUser(ctx, a, ev, userChange{c: c, email: in.Email, action: "user.create", op: OpCreate, after: after,
+	res, err := s.changeUser(ctx, a, ev, userChange{c: c, email: in.Email, action: audit.UserCreate, op: OpCreate, after: after,
 		wanted: Wanted{User: after},
 		send: func(ctx context.Context, zc *zoom.Client) (resp *zoom.Response, err error) {
 			created, resp, err = zc.CreateUser(ctx, c.ZoomAccountID, req)
@@ -151,11 +156,11 @@ func (s *Service) changeUser(ctx context.Context, a Actor, base store.AuditEvent
 			denied := ev
 			denied.Outcome = store.OutcomeDenied
 			denied.Details = mustJSON(map[string]any{"before": ch.before, "wanted": ch.after,
-				"reason": "an earlier " + pc.Action + " of this user is still waiting for Zoom's confirmation, and Zoom could not be asked about it: nothing was sent"})
+				"reason": "an earlier " + string(pc.Action) + " of this user is still waiting for Zoom's confirmation, and Zoom could not be asked about it: nothing was sent"})
 			if _, err := s.Store.Audit(ctx, denied); err != nil {
 				return UserResult{}, err
 			}
-			return UserResult{Message: "An earlier " + pc.Action + " of " + ch.email + " is still waiting for Zoom's confirmation, and Zoom could not be asked just now. " +
+			return UserResult{Message: "An earlier " + string(pc.Action) + " of " + ch.email + " is still waiting for Zoom's confirmation, and Zoom could not be asked just now. " +
 				"Tierdesk sends nothing else for this user until Zoom answers: try again in a moment."}, nil
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -38,7 +39,7 @@ func (s *Service) ResolveUserChange(ctx context.Context, zc *zoom.Client, partne
 	if key == "" {
 		key = pc.Email
 	}
-	if pc.Action == "user.move" {
+	if pc.Action == audit.UserMove {
 		account = w.ToAccount
 	}
 	u, resp, found, err := LookUpUser(ctx, zc, account, key, pc.Email)
@@ -51,23 +52,23 @@ func (s *Service) ResolveUserChange(ctx context.Context, zc *zoom.Client, partne
 	c := store.UserChange{CustomerID: pc.CustomerID, Resolves: pc.ID}
 	outcome := store.OutcomeFailed
 	switch pc.Action {
-	case "user.create":
+	case audit.UserCreate:
 		if found {
 			outcome = store.OutcomeSucceeded
 		}
-	case "user.disassociate", "user.delete":
+	case audit.UserDisassociate, audit.UserDelete:
 		if !found {
 			outcome, c.Remove = store.OutcomeSucceeded, pc.Email
 		}
-	case "user.activate", "user.deactivate":
+	case audit.UserActivate, audit.UserDeactivate:
 		if found && u.Status == w.Status {
 			outcome = store.OutcomeSucceeded
 		}
-	case "user.update":
+	case audit.UserUpdate:
 		if found && fieldsMatch(u, w.Fields) {
 			outcome = store.OutcomeSucceeded
 		}
-	case "user.move":
+	case audit.UserMove:
 		if found {
 			outcome, c.Remove, c.MoveTo = store.OutcomeSucceeded, pc.Email, w.ToCustomerID
 		}

@@ -115,7 +115,7 @@ func (a webhookApply) audit(ctx context.Context, action audit.Action, targetType
 	if a.e.Operator != "" {
 		d["operator"] = a.e.Operator
 	}
-	return a.w.Audit(ctx, store.AuditEvent{Action: string(action), Outcome: store.OutcomeSucceeded, ZoomUserID: a.e.OperatorID,
+	return a.w.Audit(ctx, store.AuditEvent{Action: action, Outcome: store.OutcomeSucceeded, ZoomUserID: a.e.OperatorID,
 		TargetType: targetType, TargetID: targetID, TargetLabel: label, CustomerID: customerID,
 		RequestID: a.rec.RequestID, IP: a.rec.IP, UserAgent: a.rec.UserAgent, Details: mustJSON(d)})
 }

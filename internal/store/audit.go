@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/input"
 	"github.com/tierdesk/tierdesk/internal/secret"
 )
@@ -33,26 +33,26 @@ const (
 // AuditEvent is one entry of a partner's audit log. Seq, PrevHash and Hash are set when it is
 // appended.
 type AuditEvent struct {
-	PartnerID   int64     `json:"partner_id"`
-	Seq         int64     `json:"seq"`
-	OccurredAt  time.Time `json:"occurred_at"`
-	StaffID     *int64    `json:"staff_id"`
-	StaffEmail  string    `json:"staff_email"`
-	ZoomUserID  string    `json:"zoom_user_id"`
-	GrantRef    string    `json:"grant"` // which Zoom grant made the call, e.g. "user:42"
-	Action      string    `json:"action"`
-	TargetType  string    `json:"target_type"` // customer, user, staff, grant, job, partner, session
-	TargetID    string    `json:"target_id"`
-	TargetLabel string    `json:"target_label"` // a name or email, for people reading the log
-	CustomerID  string    `json:"customer_id"`  // Zoom account id of the customer concerned, if any
-	Outcome     Outcome   `json:"outcome"`
-	ZoomCode    int       `json:"zoom_code"`
-	ZoomMessage string    `json:"zoom_message"`
-	External    bool      `json:"external"` // seen from Zoom (webhook, sync), not made here
-	RequestID   string    `json:"request_id"`
-	IP          string    `json:"ip"`
-	UserAgent   string    `json:"user_agent"`
-	JobID       string    `json:"job_id"`
+	PartnerID   int64        `json:"partner_id"`
+	Seq         int64        `json:"seq"`
+	OccurredAt  time.Time    `json:"occurred_at"`
+	StaffID     *int64       `json:"staff_id"`
+	StaffEmail  string       `json:"staff_email"`
+	ZoomUserID  string       `json:"zoom_user_id"`
+	GrantRef    string       `json:"grant"` // which Zoom grant made the call, e.g. "user:42"
+	Action      audit.Action `json:"action"`
+	TargetType  string       `json:"target_type"` // customer, user, staff, grant, job, partner, session
+	TargetID    string       `json:"target_id"`
+	TargetLabel string       `json:"target_label"` // a name or email, for people reading the log
+	CustomerID  string       `json:"customer_id"`  // Zoom account id of the customer concerned, if any
+	Outcome     Outcome      `json:"outcome"`
+	ZoomCode    int          `json:"zoom_code"`
+	ZoomMessage string       `json:"zoom_message"`
+	External    bool         `json:"external"` // seen from Zoom (webhook, sync), not made here
+	RequestID   string       `json:"request_id"`
+	IP          string       `json:"ip"`
+	UserAgent   string       `json:"user_agent"`
+	JobID       string       `json:"job_id"`
 	// Details holds before/after and anything else, as a JSON object; secrets are redacted
 	// before it is stored.
 	Details  json.RawMessage `json:"details"`
@@ -245,12 +245,11 @@ type partnerBelow struct {
 
 // ownAccountOf returns the partner whose own Zoom account e concerns, when that partner is
 // directly below e's partner (its account is one of e's partner's sub accounts) and e records
-// a change e's partner made or tried at Zoom (a customer.* or user.* action that was not
-// denied, not seen from Zoom, and not Tierdesk's own notes); else a zero partnerBelow.
+// a change e's partner made or tried at Zoom (an action that ChangesZoom, not denied and not
+// seen from Zoom); else a zero partnerBelow.
 func (s *Store) ownAccountOf(ctx context.Context, tx pgx.Tx, e AuditEvent) (partnerBelow, error) {
 	var b partnerBelow
-	zoomChange := (strings.HasPrefix(e.Action, "customer.") || strings.HasPrefix(e.Action, "user.")) && e.Action != "customer.notes"
-	if e.CustomerID == "" || e.PartnerID == SystemChain || e.Outcome == OutcomeDenied || e.External || !zoomChange {
+	if e.CustomerID == "" || e.PartnerID == SystemChain || e.Outcome == OutcomeDenied || e.External || !e.Action.ChangesZoom() {
 		return b, nil
 	}
 	err := tx.QueryRow(ctx, `SELECT c.id, c.name, p.name FROM partners c JOIN partners p ON p.id = c.parent_id
@@ -288,7 +287,8 @@ func (s *Store) appendOne(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEv
 		return e, err
 	}
 	e.Details = details
-	for _, f := range []*string{&e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action, &e.TargetType, &e.TargetID,
+	e.Action = audit.Action(input.Safe(string(e.Action)))
+	for _, f := range []*string{&e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.TargetType, &e.TargetID,
 		&e.TargetLabel, &e.CustomerID, &e.ZoomMessage, &e.RequestID, &e.IP, &e.UserAgent, &e.JobID} {
 		*f = input.Safe(*f)
 	}

@@ -153,7 +153,7 @@ func TestAuditFailureRollsBackTheChangeItRecords(t *testing.T) {
 	}
 	for i, action := range []string{"customer.notes", "customer.update", "staff.role"} {
 		e, err := st.AuditEventBySeq(ctx, p.ID, head0.Seq+1+int64(i))
-		if err != nil || e.Action != action {
+		if err != nil || string(e.Action) != action {
 			t.Fatalf("event %d: %q %v, want %s", head0.Seq+1+int64(i), e.Action, err, action)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // AuditFilter selects audit events. Zero fields do not filter.
@@ -185,8 +187,8 @@ func (s *Store) ExportAudit(ctx context.Context, partnerID int64, f AuditFilter,
 }
 
 // AuditActions lists the distinct actions in partnerID's log, for the filter menu.
-func (s *Store) AuditActions(ctx context.Context, partnerID int64) ([]string, error) {
-	var out []string
+func (s *Store) AuditActions(ctx context.Context, partnerID int64) ([]audit.Action, error) {
+	var out []audit.Action
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		// A loose index scan: one probe per distinct action, fast on a large log.
 		rows, _ := tx.Query(ctx, `WITH RECURSIVE a(action) AS (
@@ -196,7 +198,7 @@ func (s *Store) AuditActions(ctx context.Context, partnerID int64) ([]string, er
 				FROM a WHERE a.action IS NOT NULL)
 			SELECT action FROM a WHERE action IS NOT NULL`, partnerID)
 		var err error
-		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		out, err = pgx.CollectRows(rows, pgx.RowTo[audit.Action])
 		return err
 	})
 	if err != nil {

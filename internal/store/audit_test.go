@@ -11,13 +11,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
 )
 
 func auditEvent(partnerID int64, action string, details any) store.AuditEvent {
 	raw, _ := json.Marshal(details)
-	return store.AuditEvent{PartnerID: partnerID, Action: action, Outcome: store.OutcomeSucceeded,
+	return store.AuditEvent{PartnerID: partnerID, Action: audit.Action(action), Outcome: store.OutcomeSucceeded,
 		TargetType: "customer", TargetID: "acct-x", StaffEmail: "owner@x.example", Details: raw}
 }
 

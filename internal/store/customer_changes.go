@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // CustomerDetails is what Zoom last said about a customer, part by part (each part is Zoom's
@@ -134,7 +136,7 @@ func (s *Store) BeginCustomerCreate(ctx context.Context, partnerID int64, nc New
 		if c, err = customerByID(ctx, tx, id); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "customer.create", OutcomePending
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.CustomerCreate, OutcomePending
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "customer", placeholder, nc.AccountName
 		ev.Details = mustJSON(map[string]any{"after": map[string]any{"account_name": nc.AccountName, "owner_email": nc.OwnerEmail,
 			"owner_first_name": nc.FirstName, "owner_last_name": nc.LastName, "pay_mode": nc.PayMode}})
@@ -190,7 +192,7 @@ func (s *Store) CompleteCustomerCreate(ctx context.Context, partnerID, customerI
 		if c, err = customerByID(ctx, tx, customerID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action = partnerID, "customer.create"
+		ev.PartnerID, ev.Action = partnerID, audit.CustomerCreate
 		if ev.Outcome == "" {
 			ev.Outcome = OutcomeSucceeded
 		}
@@ -222,7 +224,7 @@ func (s *Store) AbandonCustomerCreate(ctx context.Context, partnerID, customerID
 		if _, err := tx.Exec(ctx, "DELETE FROM customers WHERE id = $1", customerID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "customer.create", OutcomeFailed
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.CustomerCreate, OutcomeFailed
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "customer", c.ZoomAccountID, c.AccountName
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err
@@ -351,7 +353,7 @@ func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int
 		if c, err = customerByID(ctx, tx, customerID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "customer.notes", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.CustomerNotes, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
 		ev.Details = mustJSON(map[string]any{
 			"before": map[string]any{"external_ref": before.ExternalRef, "tags": before.Tags, "notes": before.Notes},

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // CustomerStatus is where a customer stands.
@@ -93,7 +95,7 @@ type SyncedCustomer struct {
 func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page []SyncedCustomer, seenAt time.Time, jobID string) (int, error) {
 	added := 0
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		seen := func(action, targetType, id, label string, before, after map[string]any) error {
+		seen := func(action audit.Action, targetType, id, label string, before, after map[string]any) error {
 			_, err := s.appendAudit(ctx, tx, AuditEvent{PartnerID: partnerID, Action: action, Outcome: OutcomeSucceeded, External: true, JobID: jobID,
 				TargetType: targetType, TargetID: id, TargetLabel: label, CustomerID: map[bool]string{true: id}[targetType == "customer"],
 				Details: mustJSON(map[string]any{"before": before, "after": after})})
@@ -121,7 +123,7 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 			return err
 		}
 		for _, c := range back {
-			if err := seen("customer.back", "customer", c.ID, c.Name, map[string]any{"status": "gone"}, map[string]any{"status": "active"}); err != nil {
+			if err := seen(audit.CustomerBack, "customer", c.ID, c.Name, map[string]any{"status": "gone"}, map[string]any{"status": "active"}); err != nil {
 				return err
 			}
 		}
@@ -169,7 +171,7 @@ func (s *Store) SaveSyncedCustomers(ctx context.Context, partnerID int64, page [
 			return err
 		}
 		for _, m := range moves {
-			if err := seen("partner.parent", "partner", strconv.FormatInt(m.ID, 10), m.Name, map[string]any{"parent_id": m.Parent}, map[string]any{"parent_id": partnerID}); err != nil {
+			if err := seen(audit.PartnerParent, "partner", strconv.FormatInt(m.ID, 10), m.Name, map[string]any{"parent_id": m.Parent}, map[string]any{"parent_id": partnerID}); err != nil {
 				return err
 			}
 		}
@@ -206,7 +208,7 @@ func (s *Store) MarkGoneCustomers(ctx context.Context, partnerID int64, syncStar
 		}
 		// Each one is a change seen from Zoom, audited with the status change.
 		for _, c := range gone {
-			if _, err := s.appendAudit(ctx, tx, AuditEvent{PartnerID: partnerID, Action: "customer.gone", Outcome: OutcomeSucceeded,
+			if _, err := s.appendAudit(ctx, tx, AuditEvent{PartnerID: partnerID, Action: audit.CustomerGone, Outcome: OutcomeSucceeded,
 				External: true, TargetType: "customer", TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, CustomerID: c.ZoomAccountID,
 				JobID: jobID, Details: mustJSON(map[string]any{"before": map[string]any{"status": "active"}, "after": map[string]any{"status": "gone"}})}); err != nil {
 				return err

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // Tokens are the secrets of a user OAuth grant, in the clear (only in memory).
@@ -285,7 +287,7 @@ func (s *Store) RefreshUserGrant(ctx context.Context, partnerID, grantID int64, 
 			return err
 		}
 		out = next
-		_, err = s.appendAudit(ctx, tx, grantEvent(g, "grant.refresh", map[string]any{"access_expires_at": next.Expiry.UTC(), "scopes": next.Scopes}))
+		_, err = s.appendAudit(ctx, tx, grantEvent(g, audit.GrantRefresh, map[string]any{"access_expires_at": next.Expiry.UTC(), "scopes": next.Scopes}))
 		return err
 	})
 	if err != nil {
@@ -328,7 +330,7 @@ func (s *Store) MarkGrantExpired(ctx context.Context, partnerID, grantID int64, 
 		if r.ZoomUserID != nil {
 			g.ZoomUserID = *r.ZoomUserID
 		}
-		_, err = s.appendAudit(ctx, tx, grantEvent(g, "grant.expire", map[string]any{"reason": "Zoom refused the refresh token (invalid_grant): the staff member must sign in again"}))
+		_, err = s.appendAudit(ctx, tx, grantEvent(g, audit.GrantExpire, map[string]any{"reason": "Zoom refused the refresh token (invalid_grant): the staff member must sign in again"}))
 		return err
 	})
 	if err != nil {
@@ -401,7 +403,7 @@ func (s *Store) PartnersWithAdminGrant(ctx context.Context) ([]int64, error) {
 }
 
 // grantEvent is the audit event of a change to a user grant made by Tierdesk itself.
-func grantEvent(g Grant, action string, details map[string]any) AuditEvent {
+func grantEvent(g Grant, action audit.Action, details map[string]any) AuditEvent {
 	e := AuditEvent{Action: action, Outcome: OutcomeSucceeded, TargetType: "grant", TargetID: strconv.FormatInt(g.ID, 10),
 		GrantRef: GrantRef(g.ID), ZoomUserID: g.ZoomUserID, StaffID: g.StaffID, Details: mustJSON(details)}
 	if g.PartnerID != nil {
@@ -438,7 +440,7 @@ func (s *Store) SaveS2SGrant(ctx context.Context, partnerID int64, zoomAccountID
 		if err != nil {
 			return translate(err)
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "grant.s2s.save", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.GrantS2SSave, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.GrantRef = "grant", strconv.FormatInt(id, 10), clientID, "s2s:"+strconv.FormatInt(id, 10)
 		ev.Details = mustJSON(map[string]any{"after": map[string]any{"client_id": clientID, "zoom_account_id": zoomAccountID}})
 		_, err = s.appendAudit(ctx, tx, ev)
@@ -484,7 +486,7 @@ func (s *Store) RemoveS2SGrant(ctx context.Context, partnerID int64, ev AuditEve
 		if err != nil {
 			return translate(err)
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "grant.s2s.remove", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.GrantS2SRemove, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "grant", strconv.FormatInt(id, 10), clientID
 		ev.Details = mustJSON(map[string]any{"before": map[string]any{"client_id": clientID}})
 		_, err = s.appendAudit(ctx, tx, ev)

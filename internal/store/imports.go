@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // Bulk user job kinds.
@@ -122,7 +124,7 @@ func (s *Store) CreateImport(ctx context.Context, partnerID int64, in NewImport,
 			id, partnerID, lines, custs, accts, emails, firsts, lasts, types, actions, userIDs, states, msgs); err != nil {
 			return translate(err)
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "import.check", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.ImportCheck, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "import", id, in.Source
 		ev.Details = mustJSON(map[string]any{"kind": in.Kind, "rows": n, "valid": valid, "invalid": n - valid, "notes": notes})
 		if _, err := s.appendAudit(ctx, tx, ev); err != nil {
@@ -283,7 +285,7 @@ func (s *Store) DiscardImport(ctx context.Context, partnerID int64, importID str
 			}
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "import.discard", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.ImportDiscard, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "import", importID, source
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err
@@ -304,7 +306,7 @@ func (s *Store) RequestImportCancel(ctx context.Context, partnerID int64, jobID 
 			}
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "job.cancel_request", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.JobCancelRequest, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.JobID = "job", jobID, title, jobID
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // A write-ahead intent is a change about to be sent to Zoom, written and committed before the
@@ -25,7 +27,7 @@ type Intent struct {
 	PartnerID     int64
 	CustomerID    *int64
 	ZoomAccountID string // of the customer, when there is one
-	Action        string
+	Action        audit.Action
 	TargetType    string
 	TargetID      string
 	TargetLabel   string

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // JobStatus is where a job stands.
@@ -68,7 +70,7 @@ func (s *Store) CreateJob(ctx context.Context, partnerID int64, kind, title stri
 			return err
 		}
 		j.RiverJobID = &riverID
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "job.start", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.JobStart, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.JobID = "job", j.ID, title, j.ID
 		d := map[string]any{}
 		_ = json.Unmarshal(ev.Details, &d) // what the caller says about the job (options), if anything
@@ -132,13 +134,13 @@ func (s *Store) FinishJob(ctx context.Context, partnerID int64, id string, statu
 		if err != nil {
 			return fmt.Errorf("finish job %s: %w", id, translate(err))
 		}
-		ev.PartnerID, ev.Action = partnerID, "job.finish"
+		ev.PartnerID, ev.Action = partnerID, audit.JobFinish
 		ev.Outcome = OutcomeSucceeded
 		if status == JobFailed {
 			ev.Outcome = OutcomeFailed
 		}
 		if status == JobCancelled {
-			ev.Action = "job.cancel"
+			ev.Action = audit.JobCancel
 		}
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.JobID = "job", j.ID, j.Title, j.ID
 		if len(ev.Details) == 0 {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // OnboardingForm is what the onboarding wizard collects. It never holds a password: Zoom
@@ -284,7 +286,7 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 		if _, err := tx.Exec(ctx, "UPDATE jobs SET river_job_id = $2, started_at = now() WHERE id = $1::uuid", jobID, riverID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, "onboarding.start", OutcomeSucceeded, jobID
+		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingStart, OutcomeSucceeded, jobID
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "customer", "draft", o.Form.AccountName
 		form := o.Form
 		ev.Details = mustJSON(map[string]any{"after": form, "steps": len(steps)})
@@ -441,7 +443,7 @@ func (s *Store) FinishStep(ctx context.Context, partnerID int64, onboardingID st
 				customerID = zid
 			}
 		}
-		ev.PartnerID, ev.Action, ev.JobID, ev.GrantRef, ev.Intent = partnerID, "onboarding.step", jobID, out.GrantRef, out.Intent
+		ev.PartnerID, ev.Action, ev.JobID, ev.GrantRef, ev.Intent = partnerID, audit.OnboardingStep, jobID, out.GrantRef, out.Intent
 		ev.Outcome = OutcomeSucceeded
 		if out.Status == StepFailed {
 			ev.Outcome = OutcomeFailed
@@ -502,7 +504,7 @@ func (s *Store) completeOnboarding(ctx context.Context, tx pgx.Tx, o Onboarding,
 	if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'succeeded', message = 'Every step is done.', finished_at = now(), updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
 		return err
 	}
-	ev.Action, ev.Outcome = "onboarding.finish", OutcomeSucceeded
+	ev.Action, ev.Outcome = audit.OnboardingFinish, OutcomeSucceeded
 	ev.ZoomCode, ev.ZoomMessage = 0, ""
 	ev.Details = mustJSON(map[string]any{"after": map[string]any{"status": "active"}})
 	_, err := s.appendAudit(ctx, tx, ev)
@@ -565,9 +567,9 @@ func (s *Store) RetryStep(ctx context.Context, partnerID int64, onboardingID str
 		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, "onboarding.retry", OutcomeSucceeded, jobID
+		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingRetry, OutcomeSucceeded, jobID
 		if skip {
-			ev.Action = "onboarding.skip"
+			ev.Action = audit.OnboardingSkip
 		}
 		ev.TargetType, ev.TargetLabel = "customer", o.Form.AccountName
 		ev.Details = mustJSON(map[string]any{"step": seq, "kind": st.Kind, "subject": st.Subject})
@@ -624,7 +626,7 @@ func (s *Store) AbandonOnboarding(ctx context.Context, partnerID int64, onboardi
 		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'cancelled', message = 'Abandoned.', finished_at = now(), updated_at = now() WHERE id = $1::uuid", *o.JobID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, "onboarding.abandon", OutcomeSucceeded, *o.JobID
+		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingAbandon, OutcomeSucceeded, *o.JobID
 		ev.TargetType, ev.TargetLabel = "customer", o.Form.AccountName
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // Partner is a Zoom primary account registered in Tierdesk.
@@ -84,7 +86,7 @@ func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams, ev
 		if err := claimGrant(ctx, tx, p.GrantID, partner.ID, owner.ID, p.ZoomAccountID); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partner.ID, "partner.register", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partner.ID, audit.PartnerRegister, OutcomeSucceeded
 		ev.StaffID, ev.StaffEmail, ev.ZoomUserID, ev.GrantRef = &owner.ID, owner.Email, p.Owner.ZoomUserID, GrantRef(p.GrantID)
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "partner", p.ZoomAccountID, partner.Name
 		ev.Details, _ = json.Marshal(map[string]any{"after": map[string]any{"name": partner.Name,

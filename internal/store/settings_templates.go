@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // SettingsTemplate is a named set of account settings and lock settings of a partner. Each
@@ -86,11 +88,11 @@ func (s *Store) SaveSettingsTemplate(ctx context.Context, partnerID int64, t Set
 		var before any
 		var rows pgx.Rows
 		if t.ID == 0 {
-			ev.Action = "settings_template.create"
+			ev.Action = audit.SettingsTemplateCreate
 			rows, _ = tx.Query(ctx, `INSERT INTO settings_templates (partner_id, name, settings, locks, created_by)
 				VALUES ($1, $2, $3, $4, $5) RETURNING `+templateColumns, partnerID, t.Name, string(settings), string(locks), t.CreatedBy)
 		} else {
-			ev.Action = "settings_template.update"
+			ev.Action = audit.SettingsTemplateUpdate
 			old, err := s.templateInTx(ctx, tx, partnerID, t.ID)
 			if err != nil {
 				return err
@@ -138,7 +140,7 @@ func (s *Store) DeleteSettingsTemplate(ctx context.Context, partnerID, id int64,
 		if _, err := tx.Exec(ctx, "DELETE FROM settings_templates WHERE partner_id = $1 AND id = $2", partnerID, id); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "settings_template.delete", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.SettingsTemplateDelete, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "settings_template", strconv.FormatInt(id, 10), old.Name
 		ev.Details = mustJSON(map[string]any{"before": map[string]any{"name": old.Name, "settings": old.Settings, "locks": old.Locks}})
 		_, err = s.appendAudit(ctx, tx, ev)

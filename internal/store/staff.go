@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // Role is a staff member's role within their partner.
@@ -170,7 +172,7 @@ func (s *Store) SignIn(ctx context.Context, partnerID int64, who StaffIdentity, 
 		if grantID, err = s.saveUserGrant(ctx, tx, partnerID, st.ID, g); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "session.sign_in", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.SessionSignIn, OutcomeSucceeded
 		ev.StaffID, ev.StaffEmail, ev.ZoomUserID, ev.GrantRef = &st.ID, st.Email, who.ZoomUserID, GrantRef(grantID)
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
 		details := map[string]any{"role": st.Role, "scopes": g.Tokens.Scopes}
@@ -214,7 +216,7 @@ func (s *Store) InviteStaff(ctx context.Context, partnerID int64, email string, 
 		if st, err = insertStaff(ctx, tx, partnerID, StaffIdentity{Email: email}, role, StaffInvited, invitedBy); err != nil {
 			return err
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "staff.invite", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.StaffInvite, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
 		ev.Details = mustJSON(map[string]any{"after": map[string]any{"email": st.Email, "role": st.Role, "status": st.Status}})
 		_, err = s.appendAudit(ctx, tx, ev)
@@ -276,13 +278,13 @@ func (s *Store) UpdateStaff(ctx context.Context, partnerID, staffID int64, role 
 		ev.PartnerID, ev.Outcome = partnerID, OutcomeSucceeded
 		switch {
 		case status == StaffRemoved:
-			ev.Action = "staff.remove"
+			ev.Action = audit.StaffRemove
 		case status == StaffSuspended && before.Status != StaffSuspended:
-			ev.Action = "staff.suspend"
+			ev.Action = audit.StaffSuspend
 		case status == StaffActive && before.Status == StaffSuspended:
-			ev.Action = "staff.reinstate"
+			ev.Action = audit.StaffReinstate
 		default:
-			ev.Action = "staff.role"
+			ev.Action = audit.StaffRole
 		}
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(staffID, 10), after.Email
 		ev.Details = mustJSON(map[string]any{

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // UserChange is what a change of a user made through Tierdesk does locally, in one
@@ -32,7 +34,7 @@ type PendingChange struct {
 	ZoomAccountID string          `db:"zoom_account_id"`
 	Email         string          `db:"email"`
 	ZoomUserID    string          `db:"zoom_user_id"`
-	Action        string          `db:"action"` // user.create, user.update, user.activate, user.deactivate, user.disassociate, user.delete, user.move
+	Action        audit.Action    `db:"action"` // user.create, user.update, user.activate, user.deactivate, user.disassociate, user.delete, user.move
 	Wanted        json.RawMessage `db:"wanted"` // what the change asked for; never a password
 	AuditSeq      int64           `db:"audit_seq"`
 	StaffID       *int64          `db:"staff_id"`

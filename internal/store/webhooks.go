@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // WebhookStatus is what the settings page says about a partner's Zoom webhook.
@@ -48,7 +50,7 @@ func (s *Store) SetWebhookSecret(ctx context.Context, partnerID int64, secret st
 		if had {
 			before = "on"
 		}
-		ev.PartnerID, ev.Action, ev.Outcome = partnerID, "partner.webhook", OutcomeSucceeded
+		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.PartnerWebhook, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "partner", strconv.FormatInt(partnerID, 10), "Zoom webhook"
 		ev.Details = mustJSON(map[string]any{"before": map[string]any{"webhook": before}, "after": map[string]any{"webhook": after}})
 		_, err := s.appendAudit(ctx, tx, ev)
