@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
@@ -38,6 +39,7 @@ type config struct {
 	ZoomRateShare      float64         // ZOOM_RATE_SHARE: the part of those limits Tierdesk allows itself
 	AuditCheckpoints   string          // PORTAL_AUDIT_CHECKPOINTS: file the signed chain heads are appended to ("" logs them only)
 	CheckpointInterval time.Duration   // PORTAL_AUDIT_CHECKPOINT_INTERVAL: how often chain heads are checkpointed
+	ChangeLease        time.Duration   // PORTAL_CHANGE_LEASE: how long a page's change owns its intent; the resolver runs as often
 }
 
 // composeDemoKey is the key docker-compose.yml ships for the sandbox; it is refused for real Zoom.
@@ -157,6 +159,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	interval := env("PORTAL_AUDIT_CHECKPOINT_INTERVAL", "1m")
 	if c.CheckpointInterval, err = time.ParseDuration(interval); err != nil || c.CheckpointInterval <= 0 {
 		return nil, &configError{"PORTAL_AUDIT_CHECKPOINT_INTERVAL", fmt.Sprintf("%q is not a positive duration", interval), "set it like 1m or 30s"}
+	}
+	lease := env("PORTAL_CHANGE_LEASE", service.DefaultChangeLease.String())
+	if c.ChangeLease, err = time.ParseDuration(lease); err != nil || c.ChangeLease < service.MinChangeLease {
+		return nil, &configError{"PORTAL_CHANGE_LEASE", fmt.Sprintf("%q is not a duration of at least %v", lease, service.MinChangeLease),
+			"leave it unset (2m), or set a Go duration like 45s: a shorter lease would let the resolver look up a change still in flight"}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, &configError{"PORTAL_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat), "set it to text or json"}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
@@ -37,6 +38,8 @@ func TestConfigErrorsNameTheSettingInOneLine(t *testing.T) {
 		{"share zero", map[string]string{"ZOOM_RATE_SHARE": "0"}, "ZOOM_RATE_SHARE"},
 		{"share not a number", map[string]string{"ZOOM_RATE_SHARE": "half"}, "ZOOM_RATE_SHARE"},
 		{"bad checkpoint interval", map[string]string{"PORTAL_AUDIT_CHECKPOINT_INTERVAL": "soon"}, "PORTAL_AUDIT_CHECKPOINT_INTERVAL"},
+		{"bad change lease", map[string]string{"PORTAL_CHANGE_LEASE": "soon"}, "PORTAL_CHANGE_LEASE"},
+		{"change lease too short", map[string]string{"PORTAL_CHANGE_LEASE": "10s"}, `PORTAL_CHANGE_LEASE "10s" is not a duration of at least 30s`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,6 +66,9 @@ func TestConfigErrorsNameTheSettingInOneLine(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.ZoomAPIURL != "https://api.zoom.us/v2" || cfg.ZoomOAuthURL != "https://zoom.us" || cfg.Sandbox {
 		t.Fatalf("defaults: %+v", cfg)
+	}
+	if cfg.ChangeLease != service.DefaultChangeLease {
+		t.Fatalf("change lease %v, want %v", cfg.ChangeLease, service.DefaultChangeLease)
 	}
 	if cfg.ZoomRateShare != 0.5 || cfg.ZoomLimits[zoom.Light].Count != zoom.LimitsBusinessPlus[zoom.Light].Count {
 		t.Fatalf("rate defaults: share %v, limits %v", cfg.ZoomRateShare, cfg.ZoomLimits)

@@ -182,19 +182,21 @@ func (w *webClient) moveCookies(from, to string) {
 }
 
 // outsideZoom is Zoom for a portal that a test kills: the sandbox with the demo data, served
-// by the test outside the portal process, so that it survives the portal. It also sees each
-// user create (POST /v2/accounts/{accountId}/users) arrive: which portal process sent it
-// (each connection belongs to the process generation current when it was accepted, see
-// nextProcess), and which creates are at Zoom now, not answered yet.
+// by the test outside the portal process, so that it survives the portal. It sees every
+// request arrive (which are at Zoom now, not answered yet), and each user create (POST
+// /v2/accounts/{accountId}/users): which portal process sent it (each connection belongs to
+// the process generation current when it was accepted, see nextProcess), and which creates
+// are at Zoom now.
 type outsideZoom struct {
 	*sandbox.Sandbox
 	gen atomic.Int32
 
-	mu      sync.Mutex
-	conns   map[net.Conn]int32 // open connections and their process generation
-	arrived int                // user creates that arrived so far
-	open    map[int]bool       // creates at Zoom now, by arrival number
-	creates []userCreate       // creates answered
+	mu       sync.Mutex
+	conns    map[net.Conn]int32 // open connections and their process generation
+	inFlight map[string]int     // requests at Zoom now, not answered yet, by "METHOD path"
+	arrived  int                // user creates that arrived so far
+	open     map[int]bool       // creates at Zoom now, by arrival number
+	creates  []userCreate       // creates answered
 }
 
 // userCreate is a user create Zoom answered.
@@ -252,9 +254,27 @@ func (z *outsideZoom) created(gen int32) map[string]int {
 	return out
 }
 
-// serve passes requests to the sandbox, noting user creates.
+// heldAt is how many requests of method to path are at Zoom now, not answered yet.
+func (z *outsideZoom) heldAt(method, path string) int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.inFlight[method+" "+path]
+}
+
+// serve passes requests to the sandbox, noting which are in flight and the user creates.
 func (z *outsideZoom) serve(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Method + " " + r.URL.Path
+		z.mu.Lock()
+		z.inFlight[key]++
+		z.mu.Unlock()
+		defer func() {
+			z.mu.Lock()
+			if z.inFlight[key]--; z.inFlight[key] == 0 {
+				delete(z.inFlight, key)
+			}
+			z.mu.Unlock()
+		}()
 		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/v2/accounts/") || !strings.HasSuffix(r.URL.Path, "/users") {
 			next.ServeHTTP(w, r)
 			return
@@ -295,7 +315,7 @@ func withOutsideSandbox(t *testing.T) (*outsideZoom, map[string]string, *pgxpool
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := &outsideZoom{Sandbox: sb, conns: map[net.Conn]int32{}, open: map[int]bool{}}
+	z := &outsideZoom{Sandbox: sb, conns: map[net.Conn]int32{}, inFlight: map[string]int{}, open: map[int]bool{}}
 	z.gen.Store(1)
 	sbSrv := httptest.NewUnstartedServer(z.serve(sb.Handler()))
 	sbSrv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {

@@ -108,7 +108,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		return err
 	}
 
-	riverClient, err := jobs.NewClient(st, zsvc, log)
+	riverClient, err := jobs.NewClient(st, zsvc, log, jobs.Options{ChangeLease: cfg.ChangeLease})
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	}()
 
 	hcfg := handlers.Config{BaseURL: baseURL, SecureCookies: secure, Sandbox: cfg.Sandbox, ZoomApp: app,
-		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies}
+		MetricsToken: cfg.MetricsToken, TrustedProxies: cfg.TrustedProxies, ChangeLease: cfg.ChangeLease}
 	handler := handlers.New(log, st, sessions, hcfg, handlers.Deps{Ready: readiness(pool), Metrics: reg, Zoom: zsvc, River: riverClient})
 	srv := &http.Server{
 		Handler:           handler,

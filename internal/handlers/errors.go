@@ -7,8 +7,10 @@ import (
 	"net/http"
 
 	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -22,7 +24,10 @@ type pageError struct {
 	message   string
 	action    string // optional link text and URL
 	actionURL string
-	cause     error // logged, never shown
+	// noStatus hides the big status number: the request did what was asked, and "503" in
+	// large type would say it failed.
+	noStatus bool
+	cause    error // logged, never shown
 }
 
 func (e *pageError) Error() string {
@@ -55,7 +60,30 @@ func (h *Handlers) wrap(fn appHandler) http.HandlerFunc {
 }
 
 func (h *Handlers) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	h.showError(w, r, pageFor(err), err)
+	pe := pageFor(err)
+	var nr *service.NotRecordedError
+	if errors.As(err, &nr) && pe.actionURL == "" {
+		// The way back to what was changed, where Zoom's values show.
+		if label, u := backTo(r); u != "" {
+			back := *pe
+			back.action, back.actionURL = label, u
+			pe = &back
+		}
+	}
+	h.showError(w, r, pe, err)
+}
+
+// backTo is the link to the page of what the request was about, from its route: the user,
+// else the customer; no URL when the route names neither.
+func backTo(r *http.Request) (label, url string) {
+	account := chi.URLParam(r, "accountId")
+	switch user := chi.URLParam(r, "userId"); {
+	case account == "":
+		return "", ""
+	case user != "":
+		return "Back to the user", paths.User(account, user)
+	}
+	return "Back to the customer", paths.Customer(account)
 }
 
 // pageFor is the one place an error becomes a page: every sentinel of the store, the service
@@ -70,11 +98,12 @@ func pageFor(err error) *pageError {
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
 	case errors.As(err, &nr):
-		msg := "Zoom answered, but Tierdesk could not record the answer just now. Nothing is lost: Tierdesk looks the change up in Zoom within a few minutes and records it in the audit log. Check the audit log before repeating it."
 		if nr.Kind == service.Done {
-			msg = "Zoom made the change, but Tierdesk could not record it just now. Nothing is lost: Tierdesk looks it up in Zoom within a few minutes and records it in the audit log. Do not repeat it."
+			return &pageError{status: http.StatusServiceUnavailable, title: "Done in Zoom, not yet recorded", noStatus: true, cause: err,
+				message: "Zoom made this change. Tierdesk could not write it to its audit log just now; within a few minutes it checks the change in Zoom and records it, so nothing is lost. Do not make it again."}
 		}
-		return &pageError{status: http.StatusServiceUnavailable, title: "Sent to Zoom, not recorded yet", message: msg, cause: err}
+		return &pageError{status: http.StatusServiceUnavailable, title: "Sent to Zoom, not recorded yet", cause: err,
+			message: "Zoom answered, but Tierdesk could not record the answer just now. Nothing is lost: Tierdesk looks the change up in Zoom within a few minutes and records it in the audit log. Check the audit log before repeating it."}
 	case errors.Is(err, service.ErrNotRecorded):
 		return &pageError{status: http.StatusServiceUnavailable, title: "Sent to Zoom, not recorded yet",
 			message: "Tierdesk could not record Zoom's answer just now; it looks the change up in Zoom within a few minutes and records it.", cause: err}
@@ -111,7 +140,11 @@ func (h *Handlers) showError(w http.ResponseWriter, r *http.Request, pe *pageErr
 	}
 	h.log.LogAttrs(r.Context(), level, "request failed", slog.String("request_id", reqID), slog.Int("status", pe.status),
 		slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-	page := templates.MessagePage{Status: pe.status, Title: pe.title, Message: pe.message, RequestID: reqID,
+	status := pe.status
+	if pe.noStatus {
+		status = 0
+	}
+	page := templates.MessagePage{Status: status, Title: pe.title, Message: pe.message, RequestID: reqID,
 		SignedIn: staffFrom(r.Context()) != nil, Action: pe.action, ActionURL: pe.actionURL}
 	if r.Header.Get("HX-Request") == "true" && staffFrom(r.Context()) != nil {
 		// htmx swaps error answers too (see the layout's htmx-config): show the message in

@@ -33,6 +33,7 @@ type Config struct {
 	Now            func() time.Time // the clock; nil means time.Now (tests move it)
 	MetricsToken   string           // when set, /metrics wants "Authorization: Bearer <token>"
 	TrustedProxies []netip.Prefix   // proxies whose X-Forwarded-For names the client
+	ChangeLease    time.Duration    // how long a change sent from a page owns its intent before the resolver may record it; 0 means service.DefaultChangeLease
 }
 
 // ReadyFunc reports whether the portal can serve: Postgres answers and migrations are current.
@@ -71,7 +72,9 @@ func New(log *slog.Logger, st *store.Store, sessions *scs.SessionManager, cfg Co
 	if cfg.WebhookDelay == 0 {
 		cfg.WebhookDelay = jobs.WebhookDelay
 	}
+	svc := service.New(st, d.Zoom, log)
+	svc.ChangeLease = cfg.ChangeLease
 	h := &Handlers{log: log, store: st, sessions: sessions, cfg: cfg, ready: d.Ready, metrics: newMetrics(d.Metrics),
-		zoom: d.Zoom, svc: service.New(st, d.Zoom, log), river: d.River}
+		zoom: d.Zoom, svc: svc, river: d.River}
 	return h.routes(d.Metrics)
 }

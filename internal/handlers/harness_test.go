@@ -104,7 +104,7 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := jobs.NewClient(st, zsvc, logger)
+	rc, err := jobs.NewClient(st, zsvc, logger, jobs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

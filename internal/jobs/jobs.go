@@ -3,6 +3,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,10 +90,20 @@ const SyncInterval = 30 * time.Minute
 // without naming pgx, which they must not import (ARCHITECTURE.md, Layers and allowed imports).
 type River = river.Client[pgx.Tx]
 
+// Options tune a client; the zero value is production's.
+type Options struct {
+	// ChangeLease is the lease of a change made while a person waits
+	// (service.Service.ChangeLease, PORTAL_CHANGE_LEASE), and how often the resolver
+	// (ResolvePendingArgs) looks for changes whose lease ran out unrecorded; 0 means
+	// service.DefaultChangeLease.
+	ChangeLease time.Duration
+}
+
 // NewClient returns a River client with every worker and periodic job of the portal. It is
 // not started.
-func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts Options) (*river.Client[pgx.Tx], error) {
 	svc := service.New(st, zc, log)
+	svc.ChangeLease = opts.ChangeLease
 	workers := river.NewWorkers()
 	var client *river.Client[pgx.Tx]
 	for _, add := range []func() error{
@@ -133,7 +144,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger) (*rive
 			river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(2*time.Minute),
+			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(opts.ChangeLease, service.DefaultChangeLease)),
 				func() (river.JobArgs, *river.InsertOpts) { return ResolvePendingArgs{}, nil }, nil),
 			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil },

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,8 +88,16 @@ func (e *NotRecordedError) Error() string {
 // Unwrap lets errors.Is find ErrNotRecorded and the cause.
 func (e *NotRecordedError) Unwrap() []error { return []error{ErrNotRecorded, e.Err} }
 
-// defaultLease bounds a change made while a person waits (their call has a shorter deadline).
-const defaultLease = 2 * time.Minute
+// DefaultChangeLease is how long the sender of a change made while a person waits owns its
+// intent (their call has a shorter deadline), unless Service.ChangeLease says otherwise. The
+// resolver runs as often (jobs.NewClient), so the change of a process that died is recorded
+// within about twice this.
+const DefaultChangeLease = 2 * time.Minute
+
+// MinChangeLease is the shortest such lease: longer than a change of a user may take at Zoom
+// (userDeadline) and its record. A shorter lease would let the resolver look a change up
+// while it is still in flight.
+const MinChangeLease = 30 * time.Second
 
 // Classify sorts a call's result into an Answer.
 func Classify(resp *zoom.Response, err error) Answer {
@@ -121,7 +130,7 @@ func Classify(resp *zoom.Response, err error) Answer {
 func (s *Service) Send(ctx context.Context, zc *zoom.Client, ch Change, send func(context.Context) (*zoom.Response, error),
 	record func(Answer) (audited bool, err error)) (Answer, error) {
 	if ch.Lease == 0 {
-		ch.Lease = defaultLease
+		ch.Lease = cmp.Or(s.ChangeLease, DefaultChangeLease)
 	}
 	ev := ch.Event
 	ev.Action, ev.TargetType, ev.TargetID, ev.TargetLabel = ch.Action, ch.TargetType, ch.TargetID, ch.TargetLabel

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -22,6 +23,10 @@ type Service struct {
 	Store *store.Store
 	Zoom  ZoomClients
 	Log   *slog.Logger
+	// ChangeLease is how long the sender of a change made while a person waits owns its
+	// intent before the resolver may record it (PORTAL_CHANGE_LEASE); 0 means
+	// DefaultChangeLease. Bulk rows and saga steps have leases of their own.
+	ChangeLease time.Duration
 }
 
 // New returns the service over st and zc.
