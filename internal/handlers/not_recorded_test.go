@@ -90,7 +90,7 @@ func nrEvents(t *testing.T, e *env, partnerID int64, action, target string) []st
 	t.Helper()
 	var out []store.AuditEvent
 	for _, ev := range auditOf(t, e, partnerID, action) {
-		if ev.Action == action && (ev.TargetID == target || ev.TargetLabel == target) {
+		if string(ev.Action) == action && (ev.TargetID == target || ev.TargetLabel == target) {
 			out = append(out, ev)
 		}
 	}
