@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	}
 
 	secure := baseURL.Scheme == "https" || !isLoopback(baseURL.Hostname())
-	sessions := handlers.NewSessionManager(st.SessionStore(), secure, log)
+	sessions := handlers.NewSessionManager(st.SessionStore(handlers.SessionWriteSlack), secure, log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -224,7 +224,7 @@ func TestSessionCookieFlags(t *testing.T) {
 	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure || session.Path != "/" {
 		t.Fatalf("session cookie at sign-in: %+v", session)
 	}
-	sm := handlers.NewSessionManager(e.Store.SessionStore(), true, nil)
+	sm := handlers.NewSessionManager(e.Store.SessionStore(handlers.SessionWriteSlack), true, nil)
 	if sm.Cookie.Name != "__Host-td_session" || !sm.Cookie.Secure || !sm.Cookie.HttpOnly || sm.Cookie.SameSite != http.SameSiteLaxMode {
 		t.Fatalf("secure session cookie settings: %+v", sm.Cookie)
 	}

@@ -95,7 +95,7 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	sessions := handlers.NewSessionManager(st.SessionStore(), false, logger)
+	sessions := handlers.NewSessionManager(st.SessionStore(handlers.SessionWriteSlack), false, logger)
 	e := &env{t: t, URL: base.String(), Sandbox: sb, SbURL: sbSrv.URL, Store: st, Keys: keys, clock: &clock{}}
 	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: base.String() + "/auth/zoom/callback"}

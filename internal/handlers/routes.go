@@ -97,6 +97,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Post("/customers/{accountId}/users/{userId}", h.wrap(h.updateUser))
 			r.Post("/customers/{accountId}/users/{userId}/status", h.wrap(h.changeUserStatus))
 			r.Post("/customers/{accountId}/users/{userId}/remove", h.wrap(h.removeUser))
+			r.Get("/customers/{accountId}/users/{userId}/move", h.wrap(h.moveUserPage))
 			r.Post("/customers/{accountId}/users/{userId}/move", h.wrap(h.moveUser))
 			r.Get("/search", h.wrap(h.search))
 			r.Post("/search/sync", h.wrap(h.syncAllUsers))

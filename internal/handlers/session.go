@@ -31,6 +31,12 @@ const AbsoluteLifetime = 12 * time.Hour
 // IdleTimeout ends a session after this long without a request.
 const IdleTimeout = 30 * time.Minute
 
+// SessionWriteSlack is how far a session's idle deadline may lag before a request writes it
+// again (store.SessionStore): an active session's row is written at most once per this, and an
+// idle session ends between IdleTimeout − SessionWriteSlack and IdleTimeout after its last
+// request.
+const SessionWriteSlack = IdleTimeout / 10
+
 // actor is the signed-in staff member and their partner, loaded for each request.
 type actor struct {
 	Staff      store.Staff

@@ -62,7 +62,9 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	}
 	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)
 	if p.CanManage {
-		h.userForms(r, c, u, zu, &p)
+		if err := h.userForms(r, c, u, zu, &p); err != nil {
+			return err
+		}
 	}
 	targetID := u.Key()
 	p.ActivityURL = paths.AuditOfTarget("user:" + targetID)

@@ -16,7 +16,7 @@ import (
 
 // userForms fills the change forms of a user's page that p does not carry already (a form
 // sent back with errors keeps its input).
-func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, p *templates.UserPage) {
+func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, p *templates.UserPage) error {
 	a := staffFrom(r.Context())
 	if p.Edit.URL == "" {
 		p.Edit = templates.UserEditForm{URL: paths.User(c.ZoomAccountID, u.Key()), FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
@@ -42,14 +42,36 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 	if p.Move.URL == "" {
 		p.Move.URL = paths.UserMove(c.ZoomAccountID, u.Key())
 	}
-	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 500})
-	if err == nil {
-		for _, o := range page.Customers {
-			if o.ID != c.ID {
+	// The customers to move to are read only when the form is opened (or sent back): a page
+	// view reads whether there is one, not up to 500 of them.
+	f := store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 2}
+	if p.Move.Load || p.Move.To != "" || len(p.Move.Errors) > 0 {
+		p.Move.Load, f.Limit = true, 500
+	}
+	page, err := h.store.Customers(r.Context(), a.Partner.ID, f)
+	if err != nil {
+		return err
+	}
+	for _, o := range page.Customers {
+		if o.ID != c.ID {
+			p.Move.Available = true
+			if p.Move.Load {
 				p.Move.Opts = append(p.Move.Opts, templates.Option{Value: o.ZoomAccountID, Label: customerRef(o).Name})
 			}
 		}
 	}
+	return nil
+}
+
+// moveUserPage opens the user's page with the form that moves them to another customer
+// (GET /customers/{accountId}/users/{userId}/move, support and up); htmx swaps its form into
+// the page in place.
+func (h *Handlers) moveUserPage(w http.ResponseWriter, r *http.Request) error {
+	c, u, err := h.userTarget(r, policy.ManageUsers)
+	if err != nil {
+		return err
+	}
+	return h.renderUser(w, r, http.StatusOK, c, u, templates.UserPage{Move: templates.UserMoveForm{Load: true}})
 }
 
 // updateUser changes a user's profile in Zoom (POST /customers/{accountId}/users/{userId},

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
 )
 
 // SignInStateTTL is how long a pending sign-in (OAuth state) stays valid.
@@ -70,11 +68,7 @@ func (s *Store) DeleteExpiredSignInStates(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// SessionStore returns the store of the portal's web sessions (scs, table sessions). It
-// removes no expired rows by itself: the clean-up job does (DeleteExpiredSessions), so that no
-// process runs a goroutine of its own for it. It lives here, not with the handlers, because
-// SQL lives only in the store.
-func (s *Store) SessionStore() scs.Store { return pgxstore.NewWithCleanupInterval(s.pool, 0) }
+
 
 // DeleteExpiredSessions removes sessions past their expiry.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {

@@ -83,8 +83,8 @@ func ensureUserDir(ctx context.Context, tx pgx.Tx, partnerID, customerID int64) 
 }
 
 // ReplaceCustomerUsers saves the whole directory of partnerID's own customer as Zoom listed
-// it at seenAt: listed users are added or updated, users no longer listed are removed, and
-// the directory is marked synced. A pending user keeps the id Tierdesk learnt when it created
+// it at seenAt: listed users are added or updated (only those that changed are written),
+// users no longer listed are removed, and the directory is marked synced. A pending user keeps the id Tierdesk learnt when it created
 // it (Zoom's list gives pending users none). It returns how many users were added and removed.
 func (s *Store) ReplaceCustomerUsers(ctx context.Context, partnerID, customerID int64, users []DirUser, seenAt time.Time) (added, removed int, err error) {
 	err = s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
@@ -95,7 +95,14 @@ func (s *Store) ReplaceCustomerUsers(ctx context.Context, partnerID, customerID 
 		if added, err = upsertUsers(ctx, tx, partnerID, customerID, users, seenAt); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, "DELETE FROM customer_users WHERE customer_id = $1 AND seen_at < $2", customerID, seenAt)
+		// Removed: users Zoom no longer lists, unless written after the listing began (a user
+		// added through Tierdesk meanwhile). A listed user is never removed, written or not.
+		listed := make([]string, len(users))
+		for i, u := range users {
+			listed[i] = strings.ToLower(strings.TrimSpace(u.Email))
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM customer_users WHERE customer_id = $1 AND seen_at < $2 AND lower(email) <> ALL ($3::text[])",
+			customerID, seenAt, listed)
 		if err != nil {
 			return err
 		}
@@ -145,6 +152,13 @@ func upsertUsers(ctx context.Context, tx pgx.Tx, partnerID, customerID int64, us
 			user_type = EXCLUDED.user_type, status = EXCLUDED.status, role_id = EXCLUDED.role_id, dept = EXCLUDED.dept,
 			timezone = EXCLUDED.timezone, zoom_created_at = coalesce(EXCLUDED.zoom_created_at, customer_users.zoom_created_at),
 			last_login_at = EXCLUDED.last_login_at, seen_at = EXCLUDED.seen_at, updated_at = now()
+		-- A row Zoom still lists as it is is not written again (no WAL, no dead tuple).
+		WHERE (customer_users.zoom_user_id, customer_users.email, customer_users.first_name, customer_users.last_name,
+				customer_users.display_name, customer_users.user_type, customer_users.status, customer_users.role_id,
+				customer_users.dept, customer_users.timezone, customer_users.zoom_created_at, customer_users.last_login_at)
+			IS DISTINCT FROM (coalesce(EXCLUDED.zoom_user_id, customer_users.zoom_user_id), EXCLUDED.email, EXCLUDED.first_name,
+				EXCLUDED.last_name, EXCLUDED.display_name, EXCLUDED.user_type, EXCLUDED.status, EXCLUDED.role_id, EXCLUDED.dept,
+				EXCLUDED.timezone, coalesce(EXCLUDED.zoom_created_at, customer_users.zoom_created_at), EXCLUDED.last_login_at)
 		RETURNING xmax = 0`,
 		partnerID, customerID, seenAt, ids, emails, firsts, lasts, displays, types, statuses, roles, depts, zones, created, logins)
 	if err != nil {

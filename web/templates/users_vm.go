@@ -125,8 +125,12 @@ type UserRemoveForm struct {
 type UserMoveForm struct {
 	URL    string
 	To     string
-	Opts   []Option
+	Opts   []Option // the customers to choose from, loaded only when the form is opened
 	Errors map[string]string
+	// Load asks for Opts (the form was opened, or comes back with an error); without it the
+	// page offers "Choose a customer…" when Available.
+	Load      bool
+	Available bool // the partner has another active customer to move the user to
 }
 
 // NewUserPage is the form that adds a user to a customer.
