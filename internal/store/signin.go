@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"time"
-
 )
 
 // SignInStateTTL is how long a pending sign-in (OAuth state) stays valid.
@@ -67,8 +66,6 @@ func (s *Store) DeleteExpiredSignInStates(ctx context.Context) (int64, error) {
 	}
 	return tag.RowsAffected(), nil
 }
-
-
 
 // DeleteExpiredSessions removes sessions past their expiry.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
