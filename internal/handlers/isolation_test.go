@@ -111,6 +111,7 @@ var routeTable = map[string]routeKind{
 	"POST /customers/{accountId}/users/{userId}":        withID,
 	"POST /customers/{accountId}/users/{userId}/status": withID,
 	"POST /customers/{accountId}/users/{userId}/remove": withID,
+	"GET /customers/{accountId}/users/{userId}/move":    formWithID,
 	"POST /customers/{accountId}/users/{userId}/move":   withID,
 	"GET /search":                      readOwn,
 	"POST /search/sync":                mutateOwn,
