@@ -102,9 +102,10 @@ generate:
 build:
 	$(GO) build -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/portal ./cmd/portal
 
-## bench: the speed benchmarks, against a throwaway PostgreSQL and the sandbox.
+## bench: the speed benchmarks, against a throwaway PostgreSQL and the sandbox, ending with the
+## dashboard table of the goals (also written to BENCHMARKS.md, see internal/benchtable).
 bench: deps-postgres
-	$(PORTAL) devdb exec -- $(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	@set -o pipefail; $(PORTAL) devdb exec -- $(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./... 2>&1 | $(GO) run ./internal/benchtable -md BENCHMARKS.md
 
 # PostgreSQL server binaries: needed unless DATABASE_URL (run) or TEST_DATABASE_URL (test) is given.
 deps-postgres:

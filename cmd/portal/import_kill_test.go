@@ -58,7 +58,7 @@ var buildPortal = sync.OnceValues(func() (string, error) {
 })
 
 // startChild runs `portal serve` with env as a child process and waits until it serves.
-func startChild(t *testing.T, env map[string]string) *childPortal {
+func startChild(t testing.TB, env map[string]string) *childPortal {
 	t.Helper()
 	bin, err := buildPortal()
 	if err != nil {
@@ -108,7 +108,7 @@ func startChild(t *testing.T, env map[string]string) *childPortal {
 }
 
 // kill stops the child at once (SIGKILL): no shutdown, no lease released, calls in flight cut.
-func (c *childPortal) kill(t *testing.T) {
+func (c *childPortal) kill(t testing.TB) {
 	t.Helper()
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -118,11 +118,11 @@ func (c *childPortal) kill(t *testing.T) {
 
 // webClient is a browser-like HTTP client: cookies, redirects followed, same-origin forms.
 type webClient struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 
-func newWebClient(t *testing.T) *webClient {
+func newWebClient(t testing.TB) *webClient {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func (z *outsideZoom) serve(next http.Handler) http.Handler {
 // withOutsideSandbox prepares a portal whose Zoom (outsideZoom) runs in the test, outside the
 // portal process, so that it survives the portal being killed. It returns Zoom, the portal's
 // environment, and a pool of the schema owner (it sees every row).
-func withOutsideSandbox(t *testing.T) (*outsideZoom, map[string]string, *pgxpool.Pool) {
+func withOutsideSandbox(t testing.TB) (*outsideZoom, map[string]string, *pgxpool.Pool) {
 	t.Helper()
 	sb, err := sandbox.New(sandbox.Options{Seed: sandbox.SeedDemo})
 	if err != nil {
@@ -499,7 +499,7 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 }
 
 // waitFor polls cond until it holds (an event; the time only keeps a broken test from hanging).
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

@@ -47,7 +47,7 @@ func (s *syncBuffer) String() string {
 
 // baseEnv is a complete configuration for a test portal on database url (given as its
 // owner), with the sandbox: the owner migrates, the portal logs in as its own role.
-func baseEnv(t *testing.T, url string) map[string]string {
+func baseEnv(t testing.TB, url string) map[string]string {
 	return map[string]string{
 		"MIGRATE_DATABASE_URL": url,
 		"DATABASE_URL":         storetest.AppURL(t, url),
@@ -151,7 +151,7 @@ func waitPortalIdle(t *testing.T, url string) {
 }
 
 // waitReady polls /readyz until it answers want.
-func waitReady(t *testing.T, base string, want int, within time.Duration) {
+func waitReady(t testing.TB, base string, want int, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	last := 0
@@ -169,4 +169,4 @@ func waitReady(t *testing.T, base string, want int, within time.Duration) {
 	t.Fatalf("/readyz did not answer %d within %s (last %d)", want, within, last)
 }
 
-func newTestDB(t *testing.T) string { return storetest.NewDatabase(t) }
+func newTestDB(t testing.TB) string { return storetest.NewDatabase(t) }
