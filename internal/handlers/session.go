@@ -73,8 +73,8 @@ func (h *Handlers) loadStaff(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		st, err := h.store.StaffByID(ctx, partnerID, staffID)
-		if err == nil && st.Status != store.StaffActive {
+		acting, err := h.store.ActingStaff(ctx, partnerID, staffID)
+		if err == nil && acting.Staff.Status != store.StaffActive {
 			err = store.ErrNotFound
 		}
 		if errors.Is(err, store.ErrNotFound) {
@@ -86,17 +86,7 @@ func (h *Handlers) loadStaff(next http.Handler) http.Handler {
 			h.renderError(w, r, err)
 			return
 		}
-		p, err := h.store.Partner(ctx, partnerID)
-		if err != nil {
-			h.renderError(w, r, err)
-			return
-		}
-		reach, err := h.store.PartnerReach(ctx, partnerID)
-		if err != nil {
-			h.renderError(w, r, err)
-			return
-		}
-		a := &actor{Staff: st, Partner: p, Reach: reach, GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
+		a := &actor{Staff: acting.Staff, Partner: acting.Partner, Reach: acting.Reach, GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, actorKey, a)))
 	})
 }

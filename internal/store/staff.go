@@ -329,3 +329,34 @@ func (s *Store) StaffMembers(ctx context.Context, partnerID int64) ([]Staff, err
 	}
 	return out, nil
 }
+
+// Acting is who acts in a request: the staff member, their partner and the partners in its
+// reach (itself and every partner below it).
+type Acting struct {
+	Staff   Staff
+	Partner Partner
+	Reach   []int64
+}
+
+// ActingStaff reads, in one transaction, staff member id of partnerID, the partner and its
+// reach: what every signed-in request needs first. A staff member who is not there is
+// ErrNotFound.
+func (s *Store) ActingStaff(ctx context.Context, partnerID, id int64) (Acting, error) {
+	var a Acting
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND id = $2", partnerID, id)
+		var err error
+		if a.Staff, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff]); err != nil {
+			return translate(err)
+		}
+		rows, _ = tx.Query(ctx, "SELECT "+partnerColumns+" FROM partners WHERE id = $1", partnerID)
+		if a.Partner, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner]); err != nil {
+			return translate(err)
+		}
+		return tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&a.Reach)
+	})
+	if err != nil {
+		return Acting{}, fmt.Errorf("staff %d of partner %d acting: %w", id, partnerID, err)
+	}
+	return a, nil
+}
