@@ -113,8 +113,9 @@ func (h *Handlers) userFromZoom(ctx context.Context, r *http.Request, c store.Cu
 	}
 	// The page shows what Zoom answered; the directory keeps it for the lists. A failure to keep
 	// it costs nothing on this page and is logged.
-	err = h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du)
-	if err == nil {
+	if u.Holds(du) {
+		err = nil // the directory says what Zoom says: nothing to write
+	} else if err = h.store.CacheCustomerUser(ctx, a.Partner.ID, c.ID, du); err == nil {
 		var fresh store.CustomerUser
 		if fresh, err = h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
 			*u = fresh

@@ -43,21 +43,21 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 		p.Move.URL = paths.UserMove(c.ZoomAccountID, u.Key())
 	}
 	// The customers to move to are read only when the form is opened (or sent back): a page
-	// view reads whether there is one, not up to 500 of them.
-	f := store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 2}
-	if p.Move.Load || p.Move.To != "" || len(p.Move.Errors) > 0 {
-		p.Move.Load, f.Limit = true, 500
+	// view asks whether there is one, not for up to 500 of them.
+	if !p.Move.Load && p.Move.To == "" && len(p.Move.Errors) == 0 {
+		var err error
+		p.Move.Available, err = h.store.HasOtherActiveCustomer(r.Context(), a.Partner.ID, c.ID)
+		return err
 	}
-	page, err := h.store.Customers(r.Context(), a.Partner.ID, f)
+	p.Move.Load = true
+	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 500})
 	if err != nil {
 		return err
 	}
 	for _, o := range page.Customers {
 		if o.ID != c.ID {
 			p.Move.Available = true
-			if p.Move.Load {
-				p.Move.Opts = append(p.Move.Opts, templates.Option{Value: o.ZoomAccountID, Label: customerRef(o).Name})
-			}
+			p.Move.Opts = append(p.Move.Opts, templates.Option{Value: o.ZoomAccountID, Label: customerRef(o).Name})
 		}
 	}
 	return nil

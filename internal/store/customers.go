@@ -308,3 +308,17 @@ func (s *Store) PartnerReach(ctx context.Context, partnerID int64) ([]int64, err
 	}
 	return ids, nil
 }
+
+// HasOtherActiveCustomer reports whether partnerID has an active customer of its own other
+// than customerID (somewhere to move a user to).
+func (s *Store) HasOtherActiveCustomer(ctx context.Context, partnerID, customerID int64) (bool, error) {
+	var ok bool
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customers WHERE partner_id = $1 AND status = 'active' AND id <> $2)`,
+			partnerID, customerID).Scan(&ok)
+	})
+	if err != nil {
+		return false, fmt.Errorf("other customers of partner %d: %w", partnerID, err)
+	}
+	return ok, nil
+}

@@ -248,3 +248,17 @@ func (s *Store) SearchUsers(ctx context.Context, partnerID int64, q string, limi
 	}
 	return out, nil
 }
+
+// Holds reports whether the directory's row already says what Zoom's answer d says (the
+// fields CacheCustomerUser would write): then there is nothing to write.
+func (u CustomerUser) Holds(d DirUser) bool {
+	sameTime := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+	created := d.ZoomCreatedAt
+	if created == nil {
+		created = u.ZoomCreatedAt // kept when Zoom gives none
+	}
+	return (d.ZoomUserID == "" || d.ZoomUserID == u.ZoomUserID) && strings.TrimSpace(d.Email) == u.Email &&
+		d.FirstName == u.FirstName && d.LastName == u.LastName && d.DisplayName == u.DisplayName && d.Type == u.Type &&
+		d.Status == u.Status && d.RoleID == u.RoleID && d.Dept == u.Dept && d.Timezone == u.Timezone &&
+		sameTime(created, u.ZoomCreatedAt) && sameTime(d.LastLoginAt, u.LastLoginAt)
+}
