@@ -650,11 +650,13 @@ func TestAuditRecordsACancelledJobWithItsCounts(t *testing.T) {
 		}
 	}
 
-	const rows = 40
+	// 400 rows take 10 s at the budget's 40/s: the cancel, made once the first is done, lands
+	// long before the end.
+	const rows = 400
 	var file strings.Builder
 	file.WriteString("email,first_name,last_name,type,action\n")
 	for i := range rows {
-		fmt.Fprintf(&file, "au-slow%02d@new.example,S,%d,1,create\n", i, i)
+		fmt.Fprintf(&file, "au-slow%03d@new.example,S,%d,1,create\n", i, i)
 	}
 	e.Sandbox.AddFault(sandbox.Fault{Method: "POST", Path: "/v2/accounts/*/users", Latency: 300 * time.Millisecond})
 	defer e.Sandbox.ClearFaults()

@@ -65,7 +65,8 @@ func cmZoomService(t *testing.T, e *env, logger *slog.Logger) *zoom.Service {
 	t.Helper()
 	app := zoom.App{OAuthURL: e.SbURL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: e.URL + "/auth/zoom/callback"}
-	svc, err := zoom.NewService(zoom.Config{APIURL: e.SbURL + "/v2", App: app, Grants: service.GrantStore(e.Store), Logger: logger})
+	svc, err := zoom.NewService(zoom.Config{APIURL: e.SbURL + "/v2", App: app, Grants: service.GrantStore(e.Store),
+		Limiter: service.RateLimiter(e.Store), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,9 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	app := zoom.App{OAuthURL: sbSrv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret,
 		RedirectURL: base.String() + "/auth/zoom/callback"}
 	cfg := handlers.Config{BaseURL: base, Sandbox: true, ZoomApp: app, Now: e.clock.Now, WebhookDelay: 200 * time.Millisecond}
-	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: service.GrantStore(st), Logger: logger})
+	// The Zoom client as `portal serve` wires it: rate budgets shared through PostgreSQL.
+	zsvc, err := zoom.NewService(zoom.Config{APIURL: sbSrv.URL + "/v2", App: app, Grants: service.GrantStore(st),
+		Limiter: service.RateLimiter(st), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

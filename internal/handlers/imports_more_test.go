@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
@@ -184,8 +185,9 @@ func TestUmImportProgressShowsRateAndTimeToFinish(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	owner, _, c := contoso(t, e)
-	const rows, latency, concurrency = 72, 400 * time.Millisecond, 8
-	// At most this many rows a second can finish: 8 in flight, each taking the latency.
+	const rows, latency, concurrency = 72, 400 * time.Millisecond, zoom.DefaultMaxInFlight
+	// At most this many rows a second can finish: the most the job keeps in flight, each
+	// taking the latency.
 	ceiling := float64(concurrency) / latency.Seconds()
 	var file strings.Builder
 	file.WriteString("email,first_name,last_name,type,action\n")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // A bulk user job (import of new users, bulk deactivate, bulk remove) keeps the state of each
@@ -27,7 +28,8 @@ import (
 //   - one River job works on a bulk job at a time, holding a lease it renews every second; the
 //     watchdog (WatchdogArgs) hands a job whose lease ran out to a new worker.
 //
-// Calls go through the Zoom client, whose throttle paces them per account and label.
+// Rows are sent with as many in flight as the account's rate budget and Zoom's latency need
+// (zoom.Flow); the Zoom client's throttle paces the calls per account and label.
 
 // BulkUsersKind is the jobs.kind of bulk user jobs.
 const BulkUsersKind = "bulk_users"
@@ -58,8 +60,9 @@ type BulkUsersWorker struct {
 	Store *store.Store
 	Svc   *service.Service
 	Log   *slog.Logger
-	// Concurrency is how many rows are in flight at once (0 means 8); the Zoom client's
-	// throttle sets the pace.
+	// Concurrency bounds the rows in flight at once (0 means zoom.DefaultMaxInFlight); within
+	// it, as many go as the rate budget and Zoom's latency need (zoom.Flow), and the Zoom
+	// client's throttle sets the pace.
 	Concurrency int
 }
 
@@ -207,10 +210,10 @@ func (r *bulkRun) work(ctx context.Context) error {
 	if err := r.w.Svc.ResolveSending(ctx, r.rows); err != nil {
 		return err
 	}
-	n := r.w.Concurrency
-	if n <= 0 {
-		n = 8
-	}
+	// Rows go with as many in flight as the budget and Zoom's latency need (zoom.Flow: the
+	// budget's rate × the time a row takes besides waiting for it), at most Concurrency. One
+	// flow for the whole run: what it learnt of Zoom's latency carries over to the next pass.
+	flow := r.rows.Zoom.Flow(zoom.Light, r.w.Concurrency)
 	// Each pass sends every ready row once; a row refused for a reason that may pass (a
 	// per-second 429) is ready again for the next pass, until its attempts run out.
 	for {
@@ -218,39 +221,23 @@ func (r *bulkRun) work(ctx context.Context) error {
 		if err != nil || len(rows) == 0 {
 			return err
 		}
-		todo := make(chan store.ImportRow)
-		var wg sync.WaitGroup
 		var firstErr error
 		var errMu sync.Mutex
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for row := range todo {
-					if err := r.w.Svc.SendRow(ctx, r.rows, row); err != nil {
-						errMu.Lock()
-						if firstErr == nil {
-							firstErr = err
-						}
-						errMu.Unlock()
-						r.stop(stopLost, "", 0)
-					}
+		flow.Run(ctx, len(rows), func(ctx context.Context, i int) bool {
+			if r.stopped() != "" {
+				return false
+			}
+			if err := r.w.Svc.SendRow(ctx, r.rows, rows[i]); err != nil {
+				errMu.Lock()
+				if firstErr == nil {
+					firstErr = err
 				}
-			}()
-		}
-	feed:
-		for _, row := range rows {
-			if r.stopped() != "" || ctx.Err() != nil {
-				break
+				errMu.Unlock()
+				r.stop(stopLost, "", 0)
+				return false
 			}
-			select {
-			case todo <- row:
-			case <-ctx.Done():
-				break feed
-			}
-		}
-		close(todo)
-		wg.Wait()
+			return true
+		})
 		if firstErr != nil {
 			return firstErr
 		}

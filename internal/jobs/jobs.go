@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -137,9 +138,10 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
-		Logger:  Quiet(log),
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers: workers,
+		Logger:     Quiet(log),
+		Middleware: []rivertype.Middleware{river.WorkerMiddlewareFunc(background)},
+		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers:    workers,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
@@ -160,6 +162,12 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return client, nil
+}
+
+// background runs every job's work as background work for Zoom's rate budgets: its calls
+// wait behind the calls of people (pages), which share the same budgets (zoom.Background).
+func background(ctx context.Context, _ *rivertype.JobRow, work func(context.Context) error) error {
+	return work(zoom.WithPriority(ctx, zoom.Background))
 }
 
 // insert queues args with rc in tx (the transaction that made the work due) and returns the

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,12 +249,15 @@ func (s *Service) ResolveSending(ctx context.Context, r *ImportRun) error {
 			r.intents[w.Line] = in.ID
 		}
 	}
-	for _, row := range rows {
-		if err := s.ResolveRow(ctx, r, row, false); err != nil {
-			return err
+	// Each row is looked up on its own; they go with as many in flight as the budget needs.
+	var stop firstError
+	r.Zoom.Flow(zoom.Light, 0).Run(ctx, len(rows), func(ctx context.Context, i int) bool {
+		if err := s.ResolveRow(ctx, r, rows[i], false); err != nil {
+			return stop.set(err)
 		}
-	}
-	return nil
+		return true
+	})
+	return cmp.Or(stop.get(), ctx.Err())
 }
 
 // ResolveRow looks up in Zoom the user of a row whose answer was lost and records what Zoom

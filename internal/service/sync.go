@@ -1,11 +1,14 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
@@ -101,20 +104,73 @@ func (s *Service) SyncCustomers(ctx context.Context, partnerID, staffID int64, j
 	if err != nil {
 		return out, err
 	}
-	for _, c := range missing {
+	// They are read with as many in flight as the budget and Zoom's latency need.
+	var stop firstError
+	client.Flow(zoom.Light, 0).Run(ctx, len(missing), func(ctx context.Context, i int) bool {
+		c := missing[i]
 		acct, _, err := client.GetSubAccount(ctx, c.ZoomAccountID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return out, ctx.Err()
+				return stop.set(ctx.Err())
 			}
 			s.Log.LogAttrs(ctx, slog.LevelDebug, "sync: account details", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
-			continue
+			return true
 		}
 		if err := s.Store.SaveCustomerDetails(ctx, partnerID, c.ID, map[string]json.RawMessage{"account": mustJSON(acct)}, nil); err != nil {
-			return out, err
+			return stop.set(err)
 		}
+		return true
+	})
+	if err := cmp.Or(stop.get(), ctx.Err()); err != nil {
+		return out, err
 	}
 	return out, nil
+}
+
+// firstError keeps the first error that stops concurrent work.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+// set records err if it is the first, and returns false (no more work should start).
+func (f *firstError) set(err error) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+	return false
+}
+
+// get is the first error recorded, or nil.
+func (f *firstError) get() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// progressEvery is how often concurrent work records its progress on its job at most (the
+// job's page polls every second); the last progress is always recorded.
+const progressEvery = 250 * time.Millisecond
+
+// progress records a job's progress from concurrent units of work: one write at a time, so
+// that the counts recorded only grow, at most every progressEvery.
+type progress struct {
+	mu    sync.Mutex
+	last  time.Time
+	write func(ctx context.Context) error // reads the current counts and records them
+}
+
+// note records the progress if it was not recorded lately, or if final.
+func (p *progress) note(ctx context.Context, final bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !final && time.Since(p.last) < progressEvery {
+		return nil
+	}
+	p.last = time.Now()
+	return p.write(ctx)
 }
 
 // Message says what the sync did, for its job's page.
@@ -167,25 +223,53 @@ func (s *Service) SyncUsers(ctx context.Context, partnerID, staffID, customerID 
 		return out, err
 	}
 	out.Customers = len(customers)
-	for _, c := range customers {
-		if _, _, err := s.RefreshUserDirectory(ctx, client, partnerID, c, ev); err != nil {
-			if ctx.Err() != nil {
-				return out, err
+	// Customers are read with as many in flight as the budget and Zoom's latency need (each
+	// directory is its own: its refresh and the look-ups of its lost answers touch no other).
+	var (
+		mu   sync.Mutex // guards out
+		stop firstError
+	)
+	prog := &progress{write: func(ctx context.Context) error {
+		mu.Lock()
+		synced, failed := out.Synced, out.Failed
+		mu.Unlock()
+		return s.Store.JobProgress(ctx, partnerID, jobID, out.Customers, synced, failed)
+	}}
+	client.Flow(zoom.Medium, 0).Run(ctx, len(customers), func(ctx context.Context, i int) bool {
+		c := customers[i]
+		users := 0
+		_, _, err := s.RefreshUserDirectory(ctx, client, partnerID, c, ev)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return stop.set(err)
+		case err != nil:
+			s.Log.LogAttrs(ctx, slog.LevelWarn, "user directory sync failed", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
+		default:
+			uc, cerr := s.Store.CustomerUserCounts(ctx, partnerID, c.ZoomAccountID)
+			if cerr != nil {
+				return stop.set(cerr)
 			}
+			users = uc.Total
+		}
+		mu.Lock()
+		if err != nil {
 			out.Failed++
 			out.LastError = c.AccountName + ": " + zoom.Explain(err)
-			s.Log.LogAttrs(ctx, slog.LevelWarn, "user directory sync failed", slog.String("customer", c.ZoomAccountID), slog.String("error", err.Error()))
 		} else {
 			out.Synced++
-			uc, err := s.Store.CustomerUserCounts(ctx, partnerID, c.ZoomAccountID)
-			if err != nil {
-				return out, err
-			}
-			out.Users += uc.Total
+			out.Users += users
 		}
-		if err := s.Store.JobProgress(ctx, partnerID, jobID, out.Customers, out.Synced, out.Failed); err != nil {
-			return out, err
+		mu.Unlock()
+		if err := prog.note(ctx, false); err != nil {
+			return stop.set(err)
 		}
+		return true
+	})
+	if err := cmp.Or(stop.get(), ctx.Err()); err != nil {
+		return out, err
+	}
+	if err := prog.note(ctx, true); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
@@ -129,5 +132,83 @@ func TestSyncUsersCountsWhatItRead(t *testing.T) {
 	}
 	if msg := res.Message(); !strings.Contains(msg, e.customer.AccountName) || !strings.Contains(msg, "2001") {
 		t.Fatalf("the message does not name the customer and Zoom's code: %q", msg)
+	}
+}
+
+// A users sync of every customer reads their directories with several calls at Zoom at once
+// (the sandbox holds the reads until four wait together), and records what one call at a time
+// would: every customer read, every user counted, each directory as Zoom has it (by email and
+// status), and the progress of the whole job.
+func TestSyncUsersReadsCustomersConcurrently(t *testing.T) {
+	t.Parallel()
+	e := svNewEnv(t)
+	ctx := context.Background()
+	if _, err := e.syncCustomers(0); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.st.Customers(ctx, e.partner.ID, store.CustomerFilter{PartnerID: e.partner.ID, Status: store.CustomerActive, Limit: 500})
+	if err != nil || len(page.Customers) < 8 {
+		t.Fatalf("%d active customers (%v), want several", len(page.Customers), err)
+	}
+	want := map[string][]string{} // account → "email status", sorted
+	total := 0
+	for _, u := range e.sb.Users() {
+		want[u.AccountID] = append(want[u.AccountID], strings.ToLower(u.Email)+" "+u.Status)
+	}
+	for _, c := range page.Customers {
+		slices.Sort(want[c.ZoomAccountID])
+		total += len(want[c.ZoomAccountID])
+	}
+	hold := e.sb.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts/*/users", Hold: true})
+	e.sb.ClearRequests()
+	job := e.svJob("sync_users")
+	type result struct {
+		res service.UsersSync
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := e.svc.SyncUsers(zoom.WithPriority(ctx, zoom.Background), e.partner.ID, 0, 0, job, store.AuditEvent{})
+		done <- result{res, err}
+	}()
+	for deadline := time.Now().Add(30 * time.Second); e.sb.Held(hold) < 4; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox holds %d directory reads at once, want 4", e.sb.Held(hold))
+		}
+		time.Sleep(5 * time.Millisecond) // polling a counter: the event is four reads waiting at Zoom together
+	}
+	e.sb.ReleaseFault(hold)
+	r := <-done
+	n := len(page.Customers)
+	if r.err != nil || r.res.Customers != n || r.res.Synced != n || r.res.Failed != 0 || r.res.Users != total {
+		t.Fatalf("sync: %+v %v; want %d customers read, %d users", r.res, r.err, n, total)
+	}
+	for _, c := range page.Customers {
+		users, err := e.st.CustomerUsers(ctx, e.partner.ID, c.ID, store.UserFilter{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, u := range users.Users {
+			got = append(got, strings.ToLower(u.Email)+" "+u.Status)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want[c.ZoomAccountID]) {
+			t.Errorf("directory of %s: %v, want %v", c.ZoomAccountID, got, want[c.ZoomAccountID])
+		}
+	}
+	j, err := e.st.JobByID(ctx, e.partner.ID, job)
+	if err != nil || j.Total != n || j.Done != n || j.Failed != 0 {
+		t.Errorf("job progress %d/%d, %d failed (%v); want %d/%d", j.Done, j.Total, j.Failed, err, n, n)
+	}
+	var reads []sandbox.RequestRecord
+	for _, rec := range e.sb.Requests() {
+		if rec.Method == http.MethodGet && strings.HasSuffix(rec.Path, "/users") {
+			reads = append(reads, rec)
+		}
+	}
+	// A directory is read in three lists (active, inactive, pending users), one after another.
+	if len(reads) != 3*n || sandbox.MostInFlight(reads) < 4 {
+		t.Errorf("the sandbox saw %d directory reads, at most %d at once; want %d, several at once", len(reads), sandbox.MostInFlight(reads), 3*n)
 	}
 }

@@ -67,33 +67,41 @@ func (g storeGrants) MarkGrantExpired(ctx context.Context, partnerID, grantID in
 	return false, nil
 }
 
-// RateLimiter returns a zoom.RateLimiter shared by every portal process on the same database
-// (table zoom_rate_limits), so that they all draw from one budget per Zoom account and label:
-// each reservation is one statement that moves the budget's schedule forward under a row lock,
-// on the database's clock (the processes' clocks may disagree).
-func RateLimiter(s *store.Store) zoom.RateLimiter { return postgresLimiter{s} }
+// RateLimiter returns this process's zoom.RateLimiter over the rate budgets every portal
+// process shares in PostgreSQL (RateBudget): all processes draw from one budget per Zoom
+// account and label. It books the calls that wait for a budget at the same time in one round
+// trip and hands their slots out here, interactive calls first; background calls (River jobs)
+// are booked only a short way ahead, so a person's call in any process is never booked behind
+// a bulk job's backlog (zoom.NewBudgetLimiter). Call it once per process: each limiter keeps
+// its own queue.
+func RateLimiter(s *store.Store) zoom.RateLimiter { return zoom.NewBudgetLimiter(RateBudget(s)) }
 
-// postgresLimiter adapts *store.Store to zoom.RateLimiter.
-type postgresLimiter struct{ s *store.Store }
+// RateBudget returns the zoom.Budget kept in PostgreSQL (table zoom_rate_limits): each booking
+// is one statement that moves the budget's schedule forward under a row lock, on the database's
+// clock (the processes' clocks may disagree), in an UNLOGGED table (no WAL flush).
+func RateBudget(s *store.Store) zoom.Budget { return postgresBudget{s} }
 
-// Reserve implements zoom.RateLimiter. A pace with no interval is no limit: nothing is booked.
-func (p postgresLimiter) Reserve(ctx context.Context, key zoom.RateKey, pace zoom.Pace) (zoom.Reservation, error) {
+// postgresBudget adapts *store.Store to zoom.Budget.
+type postgresBudget struct{ s *store.Store }
+
+// Book implements zoom.Budget. A pace with no interval is no limit: nothing is booked.
+func (p postgresBudget) Book(ctx context.Context, key zoom.RateKey, pace zoom.Pace, n int, horizon time.Duration) (zoom.Booking, error) {
 	if pace.Interval <= 0 {
-		return zoom.Reservation{}, nil
+		return zoom.Booking{Count: n}, nil
 	}
-	r, err := p.s.ReserveZoomRate(ctx, key.ZoomAccountID, string(key.Label), pace.Interval, pace.Burst)
+	b, err := p.s.BookZoomRate(ctx, key.ZoomAccountID, string(key.Label), pace.Interval, pace.Burst, n, horizon)
 	if err != nil {
-		return zoom.Reservation{}, err
+		return zoom.Booking{}, err
 	}
-	return zoom.Reservation{Wait: r.Wait, BlockedUntil: r.BlockedUntil}, nil
+	return zoom.Booking{Count: b.Count, Offset: b.Offset, BlockedUntil: b.BlockedUntil}, nil
 }
 
-// Pause implements zoom.RateLimiter.
-func (p postgresLimiter) Pause(ctx context.Context, key zoom.RateKey, d time.Duration) error {
+// Pause implements zoom.Budget.
+func (p postgresBudget) Pause(ctx context.Context, key zoom.RateKey, d time.Duration) error {
 	return p.s.PauseZoomRate(ctx, key.ZoomAccountID, string(key.Label), d)
 }
 
-// Block implements zoom.RateLimiter.
-func (p postgresLimiter) Block(ctx context.Context, key zoom.RateKey, until time.Time) error {
+// Block implements zoom.Budget.
+func (p postgresBudget) Block(ctx context.Context, key zoom.RateKey, until time.Time) error {
 	return p.s.BlockZoomRate(ctx, key.ZoomAccountID, string(key.Label), until)
 }

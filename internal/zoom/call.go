@@ -28,6 +28,7 @@ func (c *Client) call(ctx context.Context, ep endpoint, args []string, query url
 	start := time.Now()
 	r := &Response{Grant: c.Grant()}
 	defer func() { r.Duration = time.Since(start) }()
+	defer metered(ctx, r)
 	path, err := expand(ep.route, args)
 	if err != nil {
 		return r, err

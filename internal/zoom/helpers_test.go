@@ -50,8 +50,9 @@ type env struct {
 	svc  *zoom.Service
 
 	mu       sync.Mutex
-	idle     *sync.Cond // signalled when inflight drops
+	idle     *sync.Cond // signalled when inflight changes
 	inflight int        // requests inside the sandbox's handler
+	arrived  int        // requests that reached the sandbox's handler
 }
 
 // track counts requests entering (+1) and leaving (-1) the sandbox's handler.
@@ -59,7 +60,19 @@ func (e *env) track(d int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.inflight += d
+	if d > 0 {
+		e.arrived++
+	}
 	e.idle.Broadcast()
+}
+
+// waitArrived waits until n requests in all have reached the sandbox.
+func (e *env) waitArrived(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for e.arrived < n {
+		e.idle.Wait()
+	}
 }
 
 const testRedirect = "http://127.0.0.1:8080/auth/zoom/callback"

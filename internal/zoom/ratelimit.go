@@ -67,12 +67,15 @@ type Reservation struct {
 	BlockedUntil time.Time
 }
 
-// RateLimiter hands out call slots per budget. NewMemoryLimiter serves one process;
-// service.RateLimiter coordinates all portal processes through Postgres. Implementations
-// must be safe for concurrent use; their errors are database errors (the client then falls
-// back to pacing in memory).
+// RateLimiter hands out call slots per budget. NewBudgetLimiter over a Budget books them in
+// batches with priorities (service.RateLimiter coordinates all portal processes through
+// PostgreSQL that way); NewMemoryLimiter books each call on its own. Implementations must be
+// safe for concurrent use; their errors are database errors (the client then falls back to
+// pacing in memory).
 type RateLimiter interface {
 	// Reserve books the next call of key at pace and says how long to wait before sending it.
+	// It may itself wait (for a booking round trip, or, for a Background call, until the
+	// budget is booked less far ahead), until ctx ends.
 	Reserve(ctx context.Context, key RateKey, pace Pace) (Reservation, error)
 	// Pause moves key's schedule to at least d from now (after a per-second 429). As with
 	// any GCRA schedule, a burst's allowance stays usable: with burst B the next call waits
@@ -101,13 +104,61 @@ type memoryLimiter struct {
 	blocked map[RateKey]time.Time
 }
 
-// NewMemoryLimiter returns a RateLimiter for a single process (tests, tools, or a portal
-// running one instance). now may be nil for time.Now.
+// NewMemoryLimiter returns a RateLimiter for a single process that books each call on its
+// own, with no priorities (tests, tools, and the fallback when the shared budget cannot be
+// reached). now may be nil for time.Now.
 func NewMemoryLimiter(now func() time.Time) RateLimiter {
+	return newMemory(now)
+}
+
+// NewMemoryBudget returns a Budget kept in this process's memory, for a portal running one
+// instance: NewBudgetLimiter(NewMemoryBudget(nil)) is a Service's limiter when Config.Limiter
+// is nil. now may be nil for time.Now.
+func NewMemoryBudget(now func() time.Time) Budget {
+	return newMemory(now)
+}
+
+func newMemory(now func() time.Time) *memoryLimiter {
 	if now == nil {
 		now = time.Now
 	}
 	return &memoryLimiter{now: now, tat: map[RateKey]time.Time{}, blocked: map[RateKey]time.Time{}}
+}
+
+// Book implements Budget.
+func (m *memoryLimiter) Book(_ context.Context, key RateKey, p Pace, n int, horizon time.Duration) (Booking, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if until, ok := m.blocked[key]; ok {
+		if now.Before(until) {
+			return Booking{BlockedUntil: until}, nil
+		}
+		delete(m.blocked, key)
+	}
+	if p.Interval <= 0 {
+		return Booking{Count: n}, nil
+	}
+	base := m.tat[key]
+	if base.Before(now) {
+		base = now
+	}
+	offset := base.Sub(now) + p.Interval - time.Duration(max(p.Burst, 1))*p.Interval
+	k := bookedWithin(n, offset, p.Interval, horizon)
+	m.tat[key] = base.Add(time.Duration(k) * p.Interval)
+	return Booking{Count: k, Offset: offset}, nil
+}
+
+// bookedWithin is how many of n calls whose first slot is offset from now, one per interval,
+// fall within horizon of now (all n when horizon ≤ 0): what Budget.Book books.
+func bookedWithin(n int, offset, interval, horizon time.Duration) int {
+	switch {
+	case horizon <= 0 || interval <= 0:
+		return n
+	case offset > horizon:
+		return 0
+	}
+	return min(n, int((horizon-offset)/interval)+1)
 }
 
 // Reserve implements RateLimiter.

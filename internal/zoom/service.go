@@ -31,8 +31,8 @@ type Config struct {
 	Registry prometheus.Registerer
 	// Grants stores user grants; UserClient needs it (service.GrantStore(store)).
 	Grants GrantStore
-	// Limiter paces calls; nil means NewMemoryLimiter (one process). Portal processes that
-	// share a database use service.RateLimiter(store).
+	// Limiter paces calls; nil means NewBudgetLimiter(NewMemoryBudget(nil)) (one process).
+	// Portal processes that share a database use service.RateLimiter(store), one per process.
 	Limiter RateLimiter
 	// Limits are the rate limits assumed for every account (those of its Zoom plan); nil
 	// means LimitsBusinessPlus. A lower limit Zoom reports in X-RateLimit-Limit is used instead.
@@ -173,7 +173,7 @@ func NewService(cfg Config) (*Service, error) {
 	rt.fallback = NewMemoryLimiter(nil)
 	rt.limiter = cfg.Limiter
 	if rt.limiter == nil {
-		rt.limiter = rt.fallback
+		rt.limiter = NewBudgetLimiter(NewMemoryBudget(nil))
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {

@@ -93,8 +93,14 @@ func (c *Client) throttle(ctx context.Context, ep endpoint, path string, key Rat
 	if c.rt.limiter == nil || key.ZoomAccountID == "" || key.Label == "" {
 		return nil
 	}
-	var waited time.Duration
-	defer func() { c.rt.metrics.throttleWait.WithLabelValues(string(key.Label)).Observe(waited.Seconds()) }()
+	// The wait counted is all of it: queued for a booking (background work waits while the
+	// budget is booked ahead) and then for the slot.
+	start := time.Now()
+	defer func() {
+		waited := time.Since(start)
+		r.ThrottleWait += waited
+		c.rt.metrics.throttleWait.WithLabelValues(string(key.Label)).Observe(waited.Seconds())
+	}()
 	for round := 0; ; round++ {
 		booked := time.Now()
 		pace := c.rt.pace(key)
@@ -117,8 +123,6 @@ func (c *Client) throttle(ctx context.Context, ep endpoint, path string, key Rat
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < res.Wait {
 			return fmt.Errorf("zoom: %s %s: %w (account %s, %s: %v)", ep.method, path, ErrThrottled, key.ZoomAccountID, key.Label, res.Wait.Round(time.Millisecond))
 		}
-		r.ThrottleWait += res.Wait
-		waited += res.Wait
 		if err := sleep(ctx, res.Wait); err != nil {
 			return fmt.Errorf("zoom: %s %s: waiting for the rate budget: %w", ep.method, path, err)
 		}

@@ -46,7 +46,9 @@ func New(t testing.TB) *Env {
 	sb.SetPublicURL(srv.URL)
 	app := zoom.App{OAuthURL: srv.URL, ClientID: sandbox.DemoClientID, ClientSecret: sandbox.DemoClientSecret, RedirectURL: "http://127.0.0.1:1/auth/zoom/callback"}
 	log := slog.New(slog.DiscardHandler)
-	zs, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: service.GrantStore(st), Logger: log})
+	// The Zoom client as `portal serve` wires it: rate budgets shared through PostgreSQL.
+	zs, err := zoom.NewService(zoom.Config{APIURL: srv.URL + "/v2", App: app, Grants: service.GrantStore(st),
+		Limiter: service.RateLimiter(st), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

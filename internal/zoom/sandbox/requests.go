@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -10,7 +11,8 @@ import (
 // RequestRecord is one request the sandbox received on /oauth/* or /v2/*.
 type RequestRecord struct {
 	Seq             int64     `json:"seq"`
-	Time            time.Time `json:"time"`
+	Time            time.Time `json:"time"` // when the request arrived
+	Done            time.Time `json:"done"` // when its answer was written (or the connection dropped)
 	Method          string    `json:"method"`
 	Path            string    `json:"path"`              // as received, without query
 	Query           string    `json:"query"`             // raw query string
@@ -113,3 +115,46 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (for dropped-connection faults).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// MostInFlight is the most of recs the sandbox was serving at once (from arrival to answer).
+func MostInFlight(recs []RequestRecord) int {
+	type edge struct {
+		at   time.Time
+		step int
+	}
+	edges := make([]edge, 0, 2*len(recs))
+	for _, r := range recs {
+		edges = append(edges, edge{r.Time, 1}, edge{r.Done, -1})
+	}
+	// At equal times, answers before arrivals: touching requests do not overlap.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.step - b.step
+	})
+	most, cur := 0, 0
+	for _, e := range edges {
+		cur += e.step
+		most = max(most, cur)
+	}
+	return most
+}
+
+// MostInWindow is the most of recs that arrived within any window of length d (the window
+// [t, t+d) starting at any arrival).
+func MostInWindow(recs []RequestRecord, d time.Duration) int {
+	at := make([]time.Time, len(recs))
+	for i, r := range recs {
+		at[i] = r.Time
+	}
+	slices.SortFunc(at, time.Time.Compare)
+	most, j := 0, 0
+	for i := range at {
+		for j < len(at) && at[j].Before(at[i].Add(d)) {
+			j++
+		}
+		most = max(most, j-i)
+	}
+	return most
+}

@@ -144,7 +144,7 @@ func (s *Sandbox) middleware(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		s.reqs.add(RequestRecord{
-			Time: start, Method: r.Method, Path: p, Query: r.URL.RawQuery,
+			Time: start, Done: s.now(), Method: r.Method, Path: p, Query: r.URL.RawQuery,
 			AccountID: info.accountID, TargetAccountID: info.targetID,
 			Status: status, Code: info.code, Grant: info.grant,
 		})
