@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,10 +62,14 @@ type listOrder struct {
 	read  func(s string) any
 }
 
+// orders: every sort key is a column of customers (the name's and the creation time's are
+// stored by migration 00020), so that the keyset condition compares columns with leakproof
+// operators and, under row-level security, is an index condition, not a filter (ARCHITECTURE.md,
+// "Lists under row-level security").
 var orders = map[CustomerSort]listOrder{
-	SortName: {key: "lower(c.account_name)",
+	SortName: {key: "c.name_key",
 		write: func(v any) string { return fmt.Sprint(v) }, read: func(s string) any { return s }},
-	SortNewest: {key: "coalesce(c.zoom_created_at, 'epoch'::timestamptz)", desc: true,
+	SortNewest: {key: "c.created_key", desc: true,
 		write: func(v any) string { t, _ := v.(time.Time); return t.UTC().Format(time.RFC3339Nano) },
 		read:  func(s string) any { t, _ := time.Parse(time.RFC3339Nano, s); return t }},
 	SortSeats: {key: "c.seats", desc: true,
@@ -88,144 +94,291 @@ func searchWords(q string) []string {
 // likeEscaper escapes LIKE's wildcards in a literal.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
-// trigramCores returns substrings of which a text must contain at least one for pg_trgm's
-// word_similarity(w, text) to reach 0.5: the letters of each of w's trigrams (a shared
-// trigram means a shared substring), leaving out the one-letter core of a word's first
-// trigram ("  h"), since reaching half of a word of three letters or more takes another
-// shared trigram. Cores that contain another are dropped. It reports false when w has a
-// word shorter than three letters (no such bound is worth having).
-func trigramCores(w string) ([]string, bool) {
-	words := strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) == 0 {
-		return nil, false
+// nearThreshold is the word similarity (pg_trgm's word_similarity) a typo-tolerant search
+// wants between each of its words and a customer's search text: one typo in a six-letter word
+// ("testng") scores 0.57, under pg_trgm's default 0.6.
+const nearThreshold = 0.5
+
+// probeCap is how many customers the probe counts at most for each trigram of a search: enough
+// to tell a rare trigram from a common one, never a walk through a common one's whole list.
+const probeCap = 256
+
+// necessaryTrigrams is SQL for the trigrams every text containing word (SQL text) has: the
+// trigrams word yields whatever surrounds it. They are its own trigrams (show_trgm) that are
+// also trigrams of word with a letter ('a' or 'b') before or after it, which differ from its
+// own exactly in the trigrams of its open ends.
+func necessaryTrigrams(word string) string {
+	return "ARRAY(SELECT unnest(show_trgm(" + word + ")) INTERSECT SELECT unnest(show_trgm('a' || " + word + "))" +
+		" INTERSECT SELECT unnest(show_trgm('b' || " + word + ")) INTERSECT SELECT unnest(show_trgm(" + word + " || 'a'))" +
+		" INTERSECT SELECT unnest(show_trgm(" + word + " || 'b')))"
+}
+
+// probeSQL gives, for every trigram of every search word ($1; show_trgm's, as
+// customer_trigrams holds them): the word's position, the trigram, whether it is necessary
+// (necessaryTrigrams), and how many customers in reach ($2) have it, up to $3.
+var probeSQL = `SELECT w.i::int, g.t, g.t = ANY (n.necessary),
+	(SELECT count(*) FROM (SELECT 1 FROM customer_trigrams ct WHERE ct.partner_id = ANY ($2::bigint[]) AND ct.trigram = g.t LIMIT $3) x)::int
+FROM unnest($1::text[]) WITH ORDINALITY w(word, i)
+CROSS JOIN LATERAL (SELECT ` + necessaryTrigrams("w.word") + ` AS necessary OFFSET 0) n
+CROSS JOIN LATERAL unnest(show_trgm(w.word)) g(t)`
+
+// searchPlan is how a search finds its candidates in customer_trigrams, by equality on the
+// trigram (leakproof, so an index condition under row-level security); LIKE and pg_trgm's
+// operators then judge only the candidates, where before they judged every customer.
+type searchPlan struct {
+	words []string
+	// exact holds the trigrams the exact pass finds its candidates by: the rarest necessary
+	// trigram of any word when fewer than probeCap customers in reach have it (a customer
+	// containing every word has it, so the pass judges at most that many), else the rarest
+	// necessary trigram of each word, all of which such a customer has. Words too short to
+	// have a necessary trigram (all their trigrams depend on what surrounds them) are judged
+	// by LIKE alone; when no word has one, LIKE judges every customer.
+	exact []string
+	// noExact: some word's rarest necessary trigram belongs to no customer in reach, so no
+	// customer contains every word.
+	noExact bool
+	// near holds, for each word, trigrams of which every customer near the word has at least
+	// one: the rarest n - ⌈n·nearThreshold⌉ + 1 of its n trigrams. pg_trgm's word similarity
+	// of a word and a text is at most the share of the word's trigrams the text has, so a
+	// near text has at least ⌈n·nearThreshold⌉ of them and misses at most the rest.
+	near [][]string
+	// noNear: some word has no trigram, or none of its near trigrams belongs to a customer in
+	// reach, so no customer is near every word.
+	noNear bool
+}
+
+// probeTrigram is one row of probeSQL.
+type probeTrigram struct {
+	Word      int
+	Trigram   string
+	Necessary bool
+	Count     int
+}
+
+// searchPlan probes the trigrams of the filter's words among the customers in reach (one
+// query; none without words).
+func (f CustomerFilter) searchPlan(ctx context.Context, tx pgx.Tx, reach []int64) (searchPlan, error) {
+	sp := searchPlan{words: searchWords(f.Query)}
+	if len(sp.words) == 0 {
+		return sp, nil
 	}
-	var cores []string
-	for _, word := range words {
-		r := []rune(word)
-		if len(r) < 3 {
-			return nil, false
-		}
-		cores = append(cores, string(r[:2]), string(r[len(r)-2:]))
-		for i := 0; i+3 <= len(r); i++ {
-			cores = append(cores, string(r[i:i+3]))
-		}
+	rows, _ := tx.Query(ctx, probeSQL, sp.words, reach, probeCap)
+	probe, err := pgx.CollectRows(rows, pgx.RowToStructByPos[probeTrigram])
+	if err != nil {
+		return sp, fmt.Errorf("probe the search's trigrams: %w", err)
 	}
-	var out []string
-	for i, c := range cores {
-		keep := true
-		for j, o := range cores {
-			if i != j && strings.Contains(c, o) && (len(o) < len(c) || j < i) {
-				keep = false
-				break
+	byWord := make([][]probeTrigram, len(sp.words))
+	for _, t := range probe {
+		byWord[t.Word-1] = append(byWord[t.Word-1], t)
+	}
+	rarest, rarestCount := "", probeCap
+	for _, ts := range byWord {
+		// Rarest first; among the common ones (counted up to the cap), those within a word
+		// first: a word's first letters ("  h", " ha") begin far more words.
+		padded := func(t probeTrigram) int {
+			if strings.Contains(t.Trigram, " ") {
+				return 1
+			}
+			return 0
+		}
+		slices.SortFunc(ts, func(a, b probeTrigram) int {
+			return cmp.Or(cmp.Compare(a.Count, b.Count), cmp.Compare(padded(a), padded(b)), strings.Compare(a.Trigram, b.Trigram))
+		})
+		if i := slices.IndexFunc(ts, func(t probeTrigram) bool { return t.Necessary }); i >= 0 {
+			sp.noExact = sp.noExact || ts[i].Count == 0
+			if !slices.Contains(sp.exact, ts[i].Trigram) {
+				sp.exact = append(sp.exact, ts[i].Trigram)
+			}
+			if ts[i].Count < rarestCount {
+				rarest, rarestCount = ts[i].Trigram, ts[i].Count
 			}
 		}
-		if keep {
-			out = append(out, c)
+		n := len(ts)
+		k := n - int(math.Ceil(float64(n)*nearThreshold)) + 1
+		var near []string
+		found := 0
+		for _, t := range ts[:min(k, n)] {
+			near = append(near, t.Trigram)
+			found += t.Count
 		}
+		sp.noNear = sp.noNear || found == 0
+		sp.near = append(sp.near, near)
 	}
-	return out, true
+	if rarest != "" {
+		sp.exact = []string{rarest}
+	}
+	return sp, nil
+}
+
+// listSQL builds one statement of the list: its arguments, and what every partner's branch
+// of it shares.
+type listSQL struct {
+	args  []any
+	conds []string                // conditions on c besides its partner and the search's candidates
+	cand  func(pid string) string // a search's candidates: a condition on c.id, or nil
+	near  []string                // a typo-tolerant search: each word's similarity to c.search
+	score string
+	sort  CustomerSort
+}
+
+func (q *listSQL) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+// trigramsOf is the customers of partner pid (an argument) having one of each array of
+// trigrams in grams (arguments): their ids, read first, one trigram at a time from
+// customer_trigrams' primary key (OFFSET 0 keeps each a lookup on the key's leading columns
+// whatever the planner believes of the table, of which right after a partner's first sync it
+// has no statistics), one set per array, intersected (hashed); then looked up in customers'
+// primary key (an index condition, which the planner prefers to reading every customer of
+// the partner).
+func trigramsOf(pid string, grams []string) string {
+	var sets []string
+	for _, g := range grams {
+		sets = append(sets, "SELECT t.customer_id FROM unnest("+g+"::text[]) g(trigram)"+
+			" CROSS JOIN LATERAL (SELECT t.customer_id FROM customer_trigrams t"+
+			" WHERE t.partner_id = "+pid+" AND t.trigram = g.trigram OFFSET 0) t")
+	}
+	return "c.id = ANY (ARRAY(" + strings.Join(sets, " INTERSECT ") + "))"
+}
+
+// candidates sets q.cand to the customers having, for each of words, one of its trigrams.
+func (q *listSQL) candidates(words [][]string) {
+	var grams []string
+	for _, w := range words {
+		grams = append(grams, q.arg(w))
+	}
+	q.cand = func(pid string) string { return trigramsOf(pid, grams) }
+}
+
+// build reads the filter (but not its cursor) into q.
+func (f CustomerFilter) build(sp searchPlan) *listSQL {
+	q := &listSQL{score: "0::real"}
+	switch {
+	case f.Status != "":
+		q.conds = append(q.conds, "c.status = "+q.arg(string(f.Status)))
+	case !f.AllStatus:
+		q.conds = append(q.conds, "c.status NOT IN ('gone', 'disassociated')")
+	}
+	if f.PayMode != "" {
+		q.conds = append(q.conds, "c.pay_mode = "+q.arg(f.PayMode))
+	}
+	if f.Plan != "" {
+		q.conds = append(q.conds, "lower(c.account_type) = lower("+q.arg(f.Plan)+")")
+	}
+	q.sort = f.Sort
+	if _, ok := orders[q.sort]; !ok || q.sort == "relevance" {
+		q.sort = SortName
+	}
+	if len(sp.words) == 0 {
+		return q
+	}
+	if !f.Fuzzy {
+		// Every word must occur (LIKE), among the customers with the words' trigrams.
+		for _, w := range sp.words {
+			q.conds = append(q.conds, "c.search LIKE "+q.arg("%"+likeEscaper.Replace(w)+"%"))
+		}
+		var each [][]string
+		for _, g := range sp.exact {
+			each = append(each, []string{g})
+		}
+		switch {
+		case sp.noExact:
+			q.conds = append(q.conds, "false")
+		case len(each) > 0:
+			q.candidates(each)
+		}
+		return q
+	}
+	// Every word must be near a word of the customer (pg_trgm's word similarity): "contso"
+	// finds Contoso. The candidates have one of each word's near trigrams; each word's
+	// similarity, computed once, judges them, and its sum orders them.
+	q.sort = "relevance"
+	var sum []string
+	for i, w := range sp.words {
+		col := "near" + strconv.Itoa(i)
+		q.near = append(q.near, "word_similarity("+q.arg(w)+", c.search) AS "+col)
+		sum = append(sum, "c."+col)
+		q.conds = append(q.conds, "c."+col+" >= "+strconv.FormatFloat(nearThreshold, 'f', -1, 64))
+	}
+	q.score = "(" + strings.Join(sum, " + ") + ")::real"
+	if sp.noNear {
+		q.cand = func(string) string { return "false" }
+	} else {
+		q.candidates(sp.near)
+	}
+	return q
+}
+
+// from is the FROM (with join) and WHERE of partner pid's branch, with more conditions: the
+// partner's customers, or a search's candidates among them, read first (OFFSET 0 keeps the
+// planner from judging every customer of the partner with LIKE or pg_trgm, whose cost and
+// selectivity it cannot know under row-level security) with each word's similarity, then
+// judged by the conditions.
+func (q *listSQL) from(pid, join string, more ...string) string {
+	conds := append(slices.Clone(q.conds), more...)
+	if q.cand == nil {
+		conds = append([]string{"c.partner_id = " + pid}, conds...)
+		return " FROM customers c" + join + " WHERE " + strings.Join(conds, " AND ")
+	}
+	cols := "c.*"
+	if q.near != nil {
+		cols += ", " + strings.Join(q.near, ", ")
+	}
+	return " FROM (SELECT " + cols + " FROM customers c WHERE c.partner_id = " + pid + " AND " + q.cand(pid) + " OFFSET 0) c" + join +
+		" WHERE " + strings.Join(conds, " AND ")
 }
 
 // listQuery builds the query of one page (limit > 0) or of everything (limit 0): a branch
-// per partner in reach, each an index walk in the list's order, merged. That keeps a first
-// page as fast with 10,000 customers as with 10.
-func (f CustomerFilter) listQuery(reach []int64, limit int) (string, []any, listOrder) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	var conds []string
-	switch {
-	case f.Status != "":
-		conds = append(conds, "c.status = "+arg(string(f.Status)))
-	case !f.AllStatus:
-		conds = append(conds, "c.status NOT IN ('gone', 'disassociated')")
-	}
-	if f.PayMode != "" {
-		conds = append(conds, "c.pay_mode = "+arg(f.PayMode))
-	}
-	if f.Plan != "" {
-		conds = append(conds, "lower(c.account_type) = lower("+arg(f.Plan)+")")
-	}
-	score := "0::real"
-	sort := f.Sort
-	if _, ok := orders[sort]; !ok || sort == "relevance" {
-		sort = SortName
-	}
-	if words := searchWords(f.Query); len(words) > 0 {
-		// Every word must occur (a trigram index makes that fast); a fuzzy search instead wants
-		// every word close to a word of the customer (pg_trgm): "contso" finds Contoso.
-		var parts, pre, close []string
-		for _, w := range words {
-			if f.Fuzzy {
-				word := arg(w)
-				if cores, ok := trigramCores(w); ok {
-					var likes []string
-					for _, c := range cores {
-						likes = append(likes, "c.search LIKE "+arg("%"+likeEscaper.Replace(c)+"%"))
-					}
-					pre = append(pre, "("+strings.Join(likes, " OR ")+")")
-				}
-				close = append(close, word+" <% c.search")
-				parts = append(parts, "word_similarity("+word+", c.search)")
-			} else {
-				like := arg("%" + likeEscaper.Replace(w) + "%")
-				conds = append(conds, "c.search LIKE "+like)
-				parts = append(parts, "(CASE WHEN c.search LIKE "+like+" THEN 1 ELSE 0 END)")
-			}
-		}
-		score = "(" + strings.Join(parts, " + ") + ")::real"
-		if f.Fuzzy {
-			sort = "relevance"
-			// Row-level security keeps pg_trgm's operators (not leakproof) from using the
-			// trigram index, so rows are scored one by one. Cheap LIKEs that every close match
-			// passes (trigramCores) decide first, inside one CASE so that the planner cannot
-			// reorder them, and leave few rows to score.
-			if len(pre) > 0 {
-				conds = append(conds, "CASE WHEN "+strings.Join(pre, " AND ")+" THEN "+strings.Join(close, " AND ")+" END")
-			} else {
-				conds = append(conds, close...)
-			}
-		}
-	}
-	o := orders[sort]
+// per partner in reach, each an index walk in the list's order (or the walk of a search's
+// candidates), merged. That keeps a page as fast with 10,000 customers as with 10, and page
+// 101 as fast as the first.
+func (f CustomerFilter) listQuery(reach []int64, limit int, sp searchPlan) (string, []any, listOrder) {
+	q := f.build(sp)
+	o := orders[q.sort]
 	key := o.key
-	if sort == "relevance" {
-		key = score
+	if q.sort == "relevance" {
+		key = q.score
 	}
-	cmp, dir := ">", "ASC"
+	op, dir := ">", "ASC"
 	if o.desc {
-		cmp, dir = "<", "DESC"
+		op, dir = "<", "DESC"
 	}
+	var keyset []string
 	if sortKey, id, ok := readCursor(f.After); ok {
-		conds = append(conds, "("+key+", c.id) "+cmp+" ("+arg(o.read(sortKey))+", "+arg(id)+")")
-	}
-	where := strings.Join(conds, " AND ")
-	if where != "" {
-		where = " AND " + where
+		keyset = append(keyset, "("+key+", c.id) "+op+" ("+q.arg(o.read(sortKey))+", "+q.arg(id)+")")
 	}
 	lim := ""
 	if limit > 0 {
 		lim = " LIMIT " + strconv.Itoa(limit)
 	}
-	order := " ORDER BY sort_key " + dir + ", id " + dir
 	var branches []string
-	for _, pid := range reach {
-		branches = append(branches, "(SELECT "+customerColumns+", "+score+" AS score, "+key+" AS sort_key"+customerFrom+
-			" WHERE c.partner_id = "+arg(pid)+where+" ORDER BY "+key+" "+dir+", c.id "+dir+lim+")")
+	for _, partner := range reach {
+		from := q.from(q.arg(partner), " JOIN partners p ON p.id = c.partner_id", keyset...)
+		branches = append(branches, "(SELECT "+customerColumns+", "+q.score+" AS score, "+key+" AS sort_key"+from+
+			" ORDER BY "+key+" "+dir+", c.id "+dir+lim+")")
 	}
 	if len(branches) == 0 {
 		branches = []string{"(SELECT " + customerColumns + ", 0::real AS score, NULL AS sort_key" + customerFrom + " WHERE false)"}
 	}
-	return "SELECT * FROM (" + strings.Join(branches, " UNION ALL ") + ") u" + order + lim, args, o
+	return "SELECT * FROM (" + strings.Join(branches, " UNION ALL ") + ") u ORDER BY sort_key " + dir + ", id " + dir + lim, q.args, o
 }
 
-// fuzzyThreshold lowers pg_trgm's word similarity threshold for this transaction: one typo
-// in a six-letter word ("testng") scores 0.57, under the default 0.6.
-func fuzzyThreshold(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, "SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)")
-	return err
+// countQuery counts the customers of the filter (its cursor aside), up to CountCap + 1: a
+// branch per partner in reach, each stopping there, reading no more than it counts (an index
+// of customers, or a search's candidates).
+func (f CustomerFilter) countQuery(reach []int64, sp searchPlan) (string, []any) {
+	q := f.build(sp)
+	lim := " LIMIT " + strconv.Itoa(CountCap+1)
+	var branches []string
+	for _, partner := range reach {
+		branches = append(branches, "(SELECT 1"+q.from(q.arg(partner), "")+lim+")")
+	}
+	if len(branches) == 0 {
+		return "SELECT 0", nil
+	}
+	return "SELECT count(*) FROM (SELECT 1 FROM (" + strings.Join(branches, " UNION ALL ") + ") b" + lim + ") n", q.args
 }
 
 // scoredCustomer is a customer with its search relevance and sort key.
@@ -252,6 +405,18 @@ func (f CustomerFilter) reachOf(ctx context.Context, tx pgx.Tx) ([]int64, error)
 	return nil, nil
 }
 
+// page reads one page of the filter (limit rows and one more, to know there is a next),
+// skipping the query when the plan says nothing can match.
+func (f CustomerFilter) page(ctx context.Context, tx pgx.Tx, reach []int64, limit int, sp searchPlan) ([]scoredCustomer, listOrder, error) {
+	q, args, o := f.listQuery(reach, limit+1, sp)
+	if len(sp.words) > 0 && ((f.Fuzzy && sp.noNear) || (!f.Fuzzy && sp.noExact)) {
+		return nil, o, nil
+	}
+	rows, _ := tx.Query(ctx, q, args...)
+	cs, err := pgx.CollectRows(rows, pgx.RowToStructByName[scoredCustomer])
+	return cs, o, err
+}
+
 // Customers lists the customers in partnerID's reach (its own and, read only, its
 // descendants'), a page at a time (keyset pagination on the sort order).
 func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter) (CustomerPage, error) {
@@ -270,14 +435,11 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 		if err != nil {
 			return err
 		}
-		if f.Fuzzy {
-			if err := fuzzyThreshold(ctx, tx); err != nil {
-				return err
-			}
+		sp, err := f.searchPlan(ctx, tx, reach)
+		if err != nil {
+			return err
 		}
-		q, args, o := f.listQuery(reach, limit+1)
-		rows, _ := tx.Query(ctx, q, args...)
-		cs, err := pgx.CollectRows(rows, pgx.RowToStructByName[scoredCustomer])
+		cs, o, err := f.page(ctx, tx, reach, limit, sp)
 		if err != nil {
 			return err
 		}
@@ -285,12 +447,7 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 		if len(cs) == 0 && f.Query != "" && !f.Fuzzy && f.After == "" {
 			f.Fuzzy = true
 			page.Fuzzy = true
-			if err := fuzzyThreshold(ctx, tx); err != nil {
-				return err
-			}
-			q, args, o = f.listQuery(reach, limit+1)
-			rows, _ := tx.Query(ctx, q, args...)
-			if cs, err = pgx.CollectRows(rows, pgx.RowToStructByName[scoredCustomer]); err != nil {
+			if cs, o, err = f.page(ctx, tx, reach, limit, sp); err != nil {
 				return err
 			}
 		}
@@ -306,14 +463,18 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 			page.Customers = append(page.Customers, c.Customer)
 		}
 		// The count of the whole filter (not only from this page on), bounded; near misses
-		// (a list by relevance) are not counted.
-		if f.Fuzzy {
+		// (a list by relevance) are not counted. A first page that holds them all is the count.
+		switch {
+		case f.Fuzzy:
+			return nil
+		case f.After == "" && page.Next == "":
+			page.Total = len(cs)
+			return nil
+		case len(sp.words) > 0 && sp.noExact:
 			return nil
 		}
-		whole := f
-		whole.After = ""
-		q, args, _ = whole.listQuery(reach, CountCap+1)
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM ("+q+") n", args...).Scan(&page.Total); err != nil {
+		q, args := f.countQuery(reach, sp)
+		if err := tx.QueryRow(ctx, q, args...).Scan(&page.Total); err != nil {
 			return err
 		}
 		if page.Total > CountCap {
@@ -339,12 +500,11 @@ func (s *Store) ExportCustomers(ctx context.Context, partnerID int64, f Customer
 		if err != nil {
 			return err
 		}
-		if f.Fuzzy {
-			if err := fuzzyThreshold(ctx, tx); err != nil {
-				return err
-			}
+		sp, err := f.searchPlan(ctx, tx, reach)
+		if err != nil {
+			return err
 		}
-		q, args, _ := f.listQuery(reach, 0)
+		q, args, _ := f.listQuery(reach, 0, sp)
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
