@@ -39,14 +39,16 @@ var scenarios = []scenario{
 	{"chained audit appends ÷ plain inserts, 16 writers, 16 partners (durable)", "BenchmarkAuditAppend/16-partners", "ratio", ">=", 0.9},
 	{"audit sealing lag p99 under load, ms", "BenchmarkAuditAppend/one-partner", "seal-lag-p99-ms", "<=", 1000},
 	{"customer list p99 during another partner's import ÷ idle p99", "BenchmarkServeListDuringImport", "ratio-p99", "<=", 1.5},
-	{"customer list, 10,000 customers: page 101 ÷ first page (p50)", "BenchmarkCustomers", "page101-ratio-p50", "<=", 1.2},
-	{"typo search, 10,000 customers: p99, ms", "BenchmarkCustomers", "typo-p99-ms", "<=", 25},
+	{"customer list, 10,000 customers: page 101 ÷ first page (p50)", "BenchmarkCustomers/10k/page-101-vs-first", "p101/first-p50", "<=", 1.2},
+	{"typo search, 10,000 customers: p99, ms", "BenchmarkCustomers/10k/search-typo", "p99-ms", "<=", 25},
 	{"users sync of 212 customers ÷ rate floor, 50 ms at Zoom", "BenchmarkUsersSync212Customers", "x-floor", "<=", 1.15},
 	{"1,000-user import ÷ rate floor, 250 ms per create at Zoom", "BenchmarkImport1000Users/zoom-latency=250ms", "x-floor", "<=", 1.05},
 	{"portal RSS idle (`portal serve`), MB", "BenchmarkServeIdleRSS", "rss-MB", "<=", 25},
 }
 
-// benchLine is a result line: name, iterations, then value-unit pairs.
+// benchLine is a result line: name, iterations, then value-unit pairs. A benchmark reports
+// against its goal, and fails only when what it measured is wrong (not when it is slow): the
+// table says which goals are met.
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
 
 func main() {
