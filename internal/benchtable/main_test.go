@@ -12,8 +12,9 @@ import (
 // rest of the file stays.
 func TestRenderJudgesAndWriteMarkdownReplaces(t *testing.T) {
 	table := render(map[string]map[string]float64{
-		"BenchmarkCustomers":               {"page101-ratio-p50": 1.3, "typo-p99-ms": 12},
-		"BenchmarkAuditAppend/one-partner": {"ratio": 0.95},
+		"BenchmarkCustomers/10k/page-101-vs-first": {"p101/first-p50": 1.3},
+		"BenchmarkCustomers/10k/search-typo":       {"p99-ms": 12},
+		"BenchmarkAuditAppend/one-partner":         {"ratio": 0.95},
 	})
 	for _, want := range []string{
 		"| customer list, 10,000 customers: page 101 ÷ first page (p50) | 1.3 | <= 1.2 | no |",
