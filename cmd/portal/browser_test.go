@@ -83,6 +83,13 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	for i, step := range steps {
 		sctx, cancel := patient(t, ctx, stepPatience)
 		err := chromedp.Do(sctx, step)
+		// A step finds its element by a query, then acts on the node id the query gave. When
+		// the document is replaced in between (the navigation a previous step started lands
+		// late on a busy machine), Chromium no longer knows that id and the step did nothing:
+		// it is run again, on the new document.
+		for retry := 0; retry < 3 && err != nil && staleNode(err); retry++ {
+			err = chromedp.Do(sctx, step)
+		}
 		cancel()
 		if err != nil {
 			// What the page shows, for whoever reads the failure.
@@ -102,10 +109,19 @@ func value[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	sctx, cancel := patient(t, ctx, stepPatience)
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
+	for retry := 0; retry < 3 && err != nil && staleNode(err); retry++ {
+		v, err = chromedp.Run(sctx, a) // see do
+	}
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
 	return v
+}
+
+// staleNode reports whether err is Chromium's answer to an action on a node of a document
+// that was replaced after the node was found.
+func staleNode(err error) bool {
+	return strings.Contains(err.Error(), "Could not find node with given id") || strings.Contains(err.Error(), "No node with given id found")
 }
 
 func text(t *testing.T, ctx context.Context, css string) string {
