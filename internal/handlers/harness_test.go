@@ -82,6 +82,8 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	pool := storetest.NewPool(t)
 	keys := storetest.Keys(t)
 	st := store.New(pool, keys)
+	// The audit sequencer, as portal serve runs it.
+	t.Cleanup(st.StartAuditSealer(context.Background(), store.SealerOptions{Log: logger}))
 	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,9 +23,39 @@ func auditEvent(partnerID int64, action string, details any) store.AuditEvent {
 		TargetType: "customer", TargetID: "acct-x", StaffEmail: "owner@x.example", Details: raw}
 }
 
+// sealer runs the audit sequencer for the rest of the test, as portal serve does.
+func sealer(t *testing.T, st *store.Store) {
+	t.Helper()
+	t.Cleanup(st.StartAuditSealer(context.Background(), store.SealerOptions{}))
+}
+
+// awaitSealed waits, 30 seconds at most, until the sequencer has sealed every event of each
+// partner that was committed before the call.
+func awaitSealed(t *testing.T, st *store.Store, partnerIDs ...int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, id := range partnerIDs {
+		if err := st.AwaitSealed(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// seal runs one pass of the sequencer over each partner's chain, here and now.
+func seal(t *testing.T, st *store.Store, partnerIDs ...int64) {
+	t.Helper()
+	for _, id := range partnerIDs {
+		if _, err := st.SealAudit(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestAuditConcurrentWritersChainWithoutGaps(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
+	sealer(t, st)
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-a1", "owner@a1.example")
 	other, _ := registerPartner(t, st, "acct-a2", "owner@a2.example")
@@ -45,6 +76,7 @@ func TestAuditConcurrentWritersChainWithoutGaps(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
+	awaitSealed(t, st, p.ID, other.ID)
 	var n, maxSeq, distinctPrev int64
 	err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT count(*), max(seq), count(DISTINCT prev_hash) FROM audit_events WHERE partner_id = $1", p.ID).Scan(&n, &maxSeq, &distinctPrev)
 	if err != nil {
@@ -154,6 +186,7 @@ func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			seal(t, st, p.ID)
 			if r, err := st.VerifyAudit(ctx, p.ID); err != nil || len(r) != 1 || !r[0].OK || r[0].Verified != 11 {
 				t.Fatalf("before tampering: %v %v", r, err)
 			}
@@ -184,6 +217,7 @@ func TestAuditRedactsSecrets(t *testing.T) {
 	if _, err := st.Audit(ctx, auditEvent(p.ID, "user.create", details)); err != nil {
 		t.Fatal(err)
 	}
+	seal(t, st, p.ID)
 	var row string
 	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT row_to_json(a)::text FROM audit_events a WHERE partner_id = $1", p.ID).Scan(&row); err != nil {
 		t.Fatal(err)
@@ -265,6 +299,7 @@ func TestAuditRecomputedChainIsCaughtWithoutTheKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	seal(t, st, p.ID)
 	tamper(t, st, "UPDATE audit_events SET target_label = 'rewritten' WHERE partner_id = $1 AND seq = 3", p.ID)
 	plainRehash(t, st, p.ID, 3)
 	r, err := st.VerifyAudit(ctx, p.ID)
@@ -295,6 +330,7 @@ func TestAuditTruncationIsCaughtByAnAnchor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	seal(t, st, p.ID)
 	head, err := st.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -325,12 +361,13 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 	if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", nil)); err != nil {
 		t.Fatal(err)
 	}
+	seal(t, st, p.ID)
 	for _, q := range []string{"UPDATE audit_heads SET seq = 0", "DELETE FROM audit_heads", "INSERT INTO audit_heads VALUES (999, 0, '\\x00')"} {
 		if _, err := st.Pool().Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "permission denied") {
 			t.Errorf("portal role %q: %v, want permission denied", q, err)
 		}
 	}
-	// An event that does not follow the head is refused by the database.
+	// An event is recorded unsealed: one inserted with a place in the chain is refused.
 	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID)); err != nil {
 			return err
@@ -339,8 +376,45 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 			VALUES ($1, 9, now(), 'forged', 'succeeded', 'test', '\x00', '\x00')`, p.ID)
 		return err
 	})
-	if err == nil || !strings.Contains(err.Error(), "does not follow") {
-		t.Fatalf("forged event: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "recorded unsealed") {
+		t.Fatalf("forged sealed event: %v", err)
+	}
+	// A seal that does not follow the head is refused by the database, and so is sealing an
+	// event twice or changing anything but its place in the chain.
+	if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", nil)); err != nil {
+		t.Fatal(err)
+	}
+	head, err := st.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asPortal := func(sql string, args ...any) error {
+		return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, sql, args...)
+			return err
+		})
+	}
+	zero := make([]byte, 32)
+	for _, c := range []struct {
+		sql  string
+		args []any
+		want string
+	}{
+		{"UPDATE audit_events SET seq = $2, prev_hash = $3, hash = $3 WHERE partner_id = $1 AND seq IS NULL", []any{p.ID, head.Seq + 2, head.Hash}, "does not follow"},
+		{"UPDATE audit_events SET seq = $2, prev_hash = $3, hash = $3 WHERE partner_id = $1 AND seq IS NULL", []any{p.ID, head.Seq + 1, zero}, "does not follow"},
+		{"UPDATE audit_events SET seq = seq + 1000 WHERE partner_id = $1 AND seq = 1", []any{p.ID}, "append-only"},
+		{"UPDATE audit_events SET action = 'x' WHERE partner_id = $1", []any{p.ID}, "permission denied"},
+	} {
+		if err := asPortal(c.sql, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("portal role %q: %v, want %s", c.sql, err, c.want)
+		}
+	}
+	seal(t, st, p.ID)
+	if r, err := st.VerifyAudit(ctx, p.ID); err != nil || !r[0].OK || r[0].Verified != head.Seq+1 {
+		t.Fatalf("after the refused seals: %v %v", r, err)
 	}
 	// RESET ROLE gives the portal's login back, which may do no more.
 	conn, err := st.Pool().Acquire(ctx)
@@ -369,6 +443,7 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
+	sealer(t, st)
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-live", "owner@live.example")
 	stop := make(chan struct{})
@@ -400,6 +475,10 @@ func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	awaitSealed(t, st, p.ID)
+	if r, err := st.VerifyAudit(ctx, p.ID); err != nil || !r[0].OK || r[0].Pending != 0 {
+		t.Fatalf("verify once sealed: %v %v", r, err)
+	}
 	// Details that cannot be put in canonical form are an error to report, not a crash.
 	bad := store.AuditEvent{KeyID: "test", Details: json.RawMessage(`{"a":`)}
 	if _, err := bad.ComputeHash(storetest.Keys(t)); err == nil {
@@ -417,6 +496,7 @@ func TestSystemChainRecordsEventsOfNoPartner(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	seal(t, st, store.SystemChain)
 	r, err := st.VerifyAudit(ctx, 0)
 	if err != nil || len(r) != 1 || r[0].PartnerID != store.SystemChain || !r[0].OK || r[0].Verified != 3 {
 		t.Fatalf("system chain: %v %v", r, err)

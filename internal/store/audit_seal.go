@@ -1,0 +1,416 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The audit log is written in two steps (see ARCHITECTURE.md, "The audit log"):
+//
+//  1. Recording (appendOne): the changing transaction inserts the event with a permanent id,
+//     its content and its record MAC, and nothing of the chain. No lock is taken; writers of one
+//     partner never wait on each other or on the chain.
+//  2. Sealing (SealAudit, run by the sequencer StartAuditSealer starts): one transaction per
+//     chain and batch, holding the chain's sequencer lock, reads the chain head and the chain's
+//     unsealed events as committed at that moment, in id order, gives them the next sequence
+//     numbers and their hashes, and sets them in one UPDATE; the database checks that they
+//     continue the head and moves it (migrations/00019_audit_sealing.sql).
+//
+// What is sealed is what the sealing transaction sees committed: an event whose transaction
+// commits later, whatever its id, is simply found unsealed by a later pass (the passes look for
+// "seq IS NULL", never for ids above a mark), so a late commit is never skipped; one that rolls
+// back was never there. The chain is therefore in commit order between batches and in id order
+// within one.
+
+// sealLockKey is the advisory lock class of a chain's sequencer (the chain's partner id is the
+// other half of the key): one sequencer per chain at a time, across processes.
+const sealLockKey = 7270001
+
+// sealBatch is the most events one sealing transaction seals.
+const sealBatch = 1000
+
+// sealNotes are the chains in which this Store recorded events that its sequencer has not
+// sealed yet, and the signals between writers, the sequencer and those waiting for it.
+type sealNotes struct {
+	mu    sync.Mutex
+	dirty map[int64]struct{}
+	wake  chan struct{} // one token: something was noted
+	round chan struct{} // closed when a sealing round ends, then replaced
+}
+
+func newSealNotes() *sealNotes {
+	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{})}
+}
+
+// note marks chains as holding committed events to seal, and wakes the sequencer.
+func (n *sealNotes) note(chains ...int64) {
+	n.mu.Lock()
+	for _, c := range chains {
+		n.dirty[c] = struct{}{}
+	}
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the noted chains and forgets them.
+func (n *sealNotes) take() []int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]int64, 0, len(n.dirty))
+	for c := range n.dirty {
+		out = append(out, c)
+	}
+	clear(n.dirty)
+	slices.Sort(out)
+	return out
+}
+
+// roundEnded returns a channel closed when the sequencer's current round ends.
+func (n *sealNotes) roundEnded() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.round
+}
+
+func (n *sealNotes) endRound() {
+	n.mu.Lock()
+	close(n.round)
+	n.round = make(chan struct{})
+	n.mu.Unlock()
+}
+
+// recordTx is a transaction the store began: it remembers the chains it recorded audit events
+// in, so that the store wakes its sequencer once the transaction has committed (not before:
+// a sequencer that ran before the commit would not see the events).
+type recordTx struct {
+	pgx.Tx
+	chains []int64
+}
+
+// beginTx runs fn in a transaction and commits it; once committed, the chains fn recorded
+// audit events in are handed to the sequencer.
+func (s *Store) beginTx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	var rt *recordTx
+	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+		rt = &recordTx{Tx: tx}
+		return fn(rt)
+	})
+	if err == nil && rt != nil && len(rt.chains) > 0 {
+		s.sealing.note(rt.chains...)
+	}
+	return err
+}
+
+// recorded notes that tx recorded an event in partnerID's chain.
+func (s *Store) recorded(tx pgx.Tx, partnerID int64) {
+	if rt, ok := tx.(*recordTx); ok {
+		if !slices.Contains(rt.chains, partnerID) {
+			rt.chains = append(rt.chains, partnerID)
+		}
+		return
+	}
+	// A transaction the store did not begin (a savepoint): its commit is not seen here. The
+	// chain is noted at once; should the sequencer pass before the commit, its periodic sweep
+	// finds the event.
+	s.sealing.note(partnerID)
+}
+
+// SealResult is what one sealing pass of a chain did.
+type SealResult struct {
+	Sealed int // events given their place in the chain
+	// Suspect lists the events sealed as found although they do not carry this portal's record
+	// MAC (written into the table by someone else, or changed before they were sealed), or
+	// could not be hashed: VerifyAudit reports the chain broken at the first of them.
+	Suspect []string
+	// Lags are, for each event sealed, the time from when it was recorded to its seal's commit.
+	Lags []time.Duration
+}
+
+// SealAudit seals partnerID's chain (SystemChain included): every event recorded and committed
+// before the call is given its place, in batches of at most 1,000 events, each batch in one
+// transaction. It waits for another sequencer of the same chain (another process) to finish
+// first. A failed batch leaves its events unsealed, as they were, for the next pass: nothing is
+// ever sealed twice (the database refuses to change a sealed event) nor skipped.
+func (s *Store) SealAudit(ctx context.Context, partnerID int64) (SealResult, error) {
+	var total SealResult
+	for {
+		r, err := s.sealBatch(ctx, partnerID, sealBatch)
+		total.Sealed += r.Sealed
+		total.Suspect = append(total.Suspect, r.Suspect...)
+		total.Lags = append(total.Lags, r.Lags...)
+		if err != nil || r.Sealed < sealBatch {
+			return total, err
+		}
+	}
+}
+
+// sealBatch seals at most limit of partnerID's unsealed events in one transaction.
+func (s *Store) sealBatch(ctx context.Context, partnerID int64, limit int) (SealResult, error) {
+	var r SealResult
+	var events []AuditEvent
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		r = SealResult{}
+		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), pg_advisory_xact_lock($2, $3::int)",
+			strconv.FormatInt(partnerID, 10), sealLockKey, int32(partnerID)); err != nil {
+			return fmt.Errorf("lock the sequencer of %s: %w", ChainName(partnerID), err)
+		}
+		// Read Committed: these statements see every transaction committed before them,
+		// including the previous sequencer's, whose lock this one waited for.
+		head := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
+		b := &pgx.Batch{}
+		b.Queue("SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).QueryRow(func(row pgx.Row) error {
+			if err := row.Scan(&head.Seq, &head.Hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			return nil
+		})
+		b.Queue("SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND seq IS NULL ORDER BY id LIMIT $2", partnerID, limit).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				events, err = pgx.CollectRows(rows, scanAudit)
+				return err
+			})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("read the unsealed events of %s: %w", ChainName(partnerID), err)
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(events))
+		seqs := make([]int64, len(events))
+		prevs := make([][]byte, len(events))
+		hashes := make([][]byte, len(events))
+		prev, seq := head.Hash, head.Seq
+		for i := range events {
+			e := &events[i]
+			seq++
+			e.Seq, e.PrevHash = seq, prev
+			if e.RecordMAC == nil {
+				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d has no record MAC", e.ID))
+			} else if want, err := e.ComputeRecordMAC(s.keys); err != nil || !hmac.Equal(want, e.RecordMAC) {
+				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d does not carry this portal's record MAC (%v)", e.ID, err))
+			}
+			hash, err := e.ComputeHash(s.keys)
+			if err != nil {
+				// An event no key of this portal can hash (a key it does not hold, details that
+				// are not JSON): it still takes its place, with a hash that cannot verify.
+				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d cannot be hashed: %v", e.ID, err))
+				hash = make([]byte, sha256.Size)
+			}
+			e.Hash = hash
+			ids[i], seqs[i], prevs[i], hashes[i] = e.ID, seq, prev, hash
+			prev = hash
+		}
+		tag, err := tx.Exec(ctx, `UPDATE audit_events a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash
+			FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
+			WHERE a.id = u.id AND a.partner_id = $5 AND a.seq IS NULL`, ids, seqs, prevs, hashes, partnerID)
+		if err != nil {
+			return fmt.Errorf("seal %d events of %s: %w", len(events), ChainName(partnerID), err)
+		}
+		if int(tag.RowsAffected()) != len(events) {
+			return fmt.Errorf("seal %d events of %s: %d sealed (another sequencer ran without the lock?)", len(events), ChainName(partnerID), tag.RowsAffected())
+		}
+		r.Sealed = len(events)
+		return nil
+	})
+	if err != nil {
+		return SealResult{}, err
+	}
+	done := time.Now()
+	for _, e := range events {
+		r.Lags = append(r.Lags, done.Sub(e.OccurredAt))
+	}
+	return r, nil
+}
+
+// SealerOptions tunes the sequencer StartAuditSealer runs.
+type SealerOptions struct {
+	// Sweep is how often every chain is looked at for events left unsealed by someone else (a
+	// process that died between recording and sealing, a transaction this Store did not
+	// begin); 0 means 2 seconds. Events this Store records are sealed as soon as their
+	// transaction commits.
+	Sweep time.Duration
+	// Parallel is how many chains are sealed at once; 0 means 4.
+	Parallel int
+	// Log receives the sequencer's errors and suspect events; nil discards them.
+	Log *slog.Logger
+	// Observe, when set, is called with each sealed event's lag: the time from its recording
+	// to its seal's commit.
+	Observe func(lag time.Duration)
+}
+
+// StartAuditSealer starts the sequencer of this Store: a goroutine that seals the chains in
+// which the Store recorded events, as soon as each recording transaction has committed, and
+// every chain that holds unsealed events every Sweep. Any number of processes may run one on
+// the same database: each chain is sealed by one of them at a time. stop seals what was
+// recorded until then and returns when the goroutine has ended; cancelling ctx ends it without
+// that last pass.
+func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop func()) {
+	if o.Sweep <= 0 {
+		o.Sweep = 2 * time.Second
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 4
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sweep := time.NewTicker(o.Sweep)
+		defer sweep.Stop()
+		retry := time.NewTimer(time.Hour)
+		retry.Stop()
+		failures := 0
+		for {
+			var chains []int64
+			select {
+			case <-ctx.Done():
+				return
+			case <-quit:
+				s.sealRound(ctx, s.sealing.take(), o)
+				s.sealing.endRound()
+				return
+			case <-s.sealing.wake:
+				chains = s.sealing.take()
+			case <-retry.C:
+				chains = s.sealing.take()
+			case <-sweep.C:
+				found, err := s.unsealedChains(ctx)
+				if err != nil && ctx.Err() == nil {
+					o.Log.Error("audit sequencer: look for unsealed events", "error", err)
+				}
+				chains = append(s.sealing.take(), found...)
+			}
+			again := s.sealRound(ctx, chains, o)
+			s.sealing.endRound()
+			if len(again) == 0 {
+				failures = 0
+				continue
+			}
+			// Chains that failed are tried again, sooner at first.
+			s.sealing.mu.Lock()
+			for _, c := range again {
+				s.sealing.dirty[c] = struct{}{}
+			}
+			s.sealing.mu.Unlock()
+			failures++
+			retry.Reset(min(time.Duration(failures)*50*time.Millisecond, o.Sweep))
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(quit) })
+		<-done
+	}
+}
+
+// sealRound seals chains, o.Parallel at a time, and returns those that failed.
+func (s *Store) sealRound(ctx context.Context, chains []int64, o SealerOptions) (failed []int64) {
+	chains = slices.Compact(slices.Sorted(slices.Values(chains)))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, o.Parallel)
+	for _, c := range chains {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(c int64) {
+			defer func() { <-sem; wg.Done() }()
+			r, err := s.SealAudit(ctx, c)
+			for _, msg := range r.Suspect {
+				o.Log.Error("audit sequencer: sealed a suspect event as found; verify will report it", "chain", ChainName(c), "problem", msg)
+			}
+			if o.Observe != nil {
+				for _, lag := range r.Lags {
+					o.Observe(lag)
+				}
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					o.Log.Error("audit sequencer: seal failed; retrying", "chain", ChainName(c), "error", err)
+				}
+				mu.Lock()
+				failed = append(failed, c)
+				mu.Unlock()
+			}
+		}(c)
+	}
+	wg.Wait()
+	return failed
+}
+
+// unsealedChains returns the chains (SystemChain and partners) that hold unsealed events, each
+// looked at as its own partner (row-level security shows a transaction one partner's events),
+// all in one read-only transaction and one round trip.
+func (s *Store) unsealedChains(ctx context.Context) ([]int64, error) {
+	partners, err := s.partnerIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	chains := append([]int64{SystemChain}, partners...)
+	var out []int64
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, id := range chains {
+			b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(id, 10))
+			b.Queue("SELECT EXISTS (SELECT 1 FROM audit_events WHERE partner_id = $1 AND seq IS NULL)", id).QueryRow(func(row pgx.Row) error {
+				var found bool
+				if err := row.Scan(&found); err != nil {
+					return err
+				}
+				if found {
+					out = append(out, id)
+				}
+				return nil
+			})
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return out, err
+}
+
+// AwaitSealed waits until every event of partnerID's chain recorded and committed before the
+// call is sealed (by this Store's sequencer or another process's), or ctx ends.
+func (s *Store) AwaitSealed(ctx context.Context, partnerID int64) error {
+	var upTo int64
+	for first := true; ; first = false {
+		var pending int64
+		err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+			if first {
+				if err := tx.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM audit_events WHERE partner_id = $1 AND seq IS NULL", partnerID).Scan(&upTo); err != nil {
+					return err
+				}
+			}
+			return tx.QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE partner_id = $1 AND seq IS NULL AND id <= $2", partnerID, upTo).Scan(&pending)
+		})
+		if err != nil {
+			return fmt.Errorf("wait for the sealing of %s: %w", ChainName(partnerID), err)
+		}
+		if pending == 0 {
+			return nil
+		}
+		// The sequencer of this Store says when a round ends; another process's is looked
+		// at now and then.
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the sealing of %s: %d events still unsealed: %w", ChainName(partnerID), pending, ctx.Err())
+		case <-s.sealing.roundEnded():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
