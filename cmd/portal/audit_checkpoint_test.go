@@ -107,6 +107,13 @@ func TestAuditCheckpointerWritesMovedHeads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Sealed, as a running portal's sequencer does.
+		if _, err := st.SealAudit(ctx, partnerID); err != nil {
+			t.Fatal(err)
+		}
+		if e, err = st.AuditEventByID(ctx, partnerID, e.ID); err != nil || !e.Sealed() {
+			t.Fatalf("event %d after sealing: %+v %v", e.ID, e, err)
+		}
 		return e
 	}
 	audit(p.ID)
@@ -356,6 +363,9 @@ func TestAuditCheckpointsCatchACutTail(t *testing.T) {
 	// The portal goes on writing after the cut: the chain's new event takes the number of one
 	// that was checkpointed, which now has another hash.
 	if _, err := st.Audit(ctx, store.AuditEvent{PartnerID: nw, Action: "customer.update", Outcome: store.OutcomeSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SealAudit(ctx, nw); err != nil {
 		t.Fatal(err)
 	}
 	_, err = verify(nil, "--checkpoints", exportFile)

@@ -49,6 +49,11 @@ func TestAuditVerifyCommand(t *testing.T) {
 			}
 		}
 	}
+	for _, id := range ids { // as a running portal's sequencer does
+		if _, err := st.SealAudit(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	env := map[string]string{"DATABASE_URL": url, "PORTAL_SECRET_KEY": key}
 	head, err := st.AuditChainHead(ctx, ids[1])
 	if err != nil {

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -59,14 +60,30 @@ func auCSVSeqs(t testing.TB, body string) []int64 {
 	return out
 }
 
-// auAppend appends an event to the log and returns its sequence number.
+// auAppend records an event in the log and returns its permanent id.
 func auAppend(t testing.TB, e *env, ev store.AuditEvent) int64 {
 	t.Helper()
 	got, err := e.Store.Audit(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return got.Seq
+	return got.ID
+}
+
+// auSealedSeqs waits for the sequencer to seal partnerID's chain and returns the sequence
+// numbers of the events with the given ids, in the same order.
+func auSealedSeqs(t testing.TB, e *env, partnerID int64, ids ...int64) []int64 {
+	t.Helper()
+	e.awaitSealed(partnerID)
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		ev, err := e.Store.AuditEventByID(context.Background(), partnerID, id)
+		if err != nil || !ev.Sealed() {
+			t.Fatalf("event id %d: sealed %v, %v", id, ev.Sealed(), err)
+		}
+		out[i] = ev.Seq
+	}
+	return out
 }
 
 // The audit page's staff, target, customer and time-range filters (alone and together)
@@ -106,6 +123,8 @@ func TestAuditPageFiltersStaffTargetCustomerAndTime(t *testing.T) {
 	e3 := auAppend(t, e, ev(&owner, "customer", "au-c2", "au-c2", at("2020-03-03T00:00:00Z")))
 	e4 := auAppend(t, e, ev(nil, "customer", "au-c1", "", at("2020-03-04T12:00:00Z")))
 	e5 := auAppend(t, e, ev(&agent, "customer", "au-c2", "au-c2", time.Now()))
+	seqs := auSealedSeqs(t, e, p.ID, e1, e2, e3, e4, e5)
+	e1, e2, e3, e4, e5 = seqs[0], seqs[1], seqs[2], seqs[3], seqs[4]
 	staff := "staff=" + itoa(agent.ID)
 
 	cases := []struct {
@@ -298,6 +317,7 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 		t.FailNow()
 	}
 
+	e.awaitSealed(p.ID)
 	page, err := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.notes", Limit: 500})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +326,7 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 	if len(events) != n {
 		t.Fatalf("%d customer.notes events, want %d", len(events), n)
 	}
-	slices.Reverse(events) // chain order
+	slices.SortFunc(events, func(x, y store.AuditEvent) int { return cmp.Compare(x.Seq, y.Seq) }) // chain order
 	requests := map[string]bool{}
 	refs := map[string]bool{}
 	byCustomer := map[string][]auNotesDetails{}
@@ -348,9 +368,10 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 		}
 	}
 
-	// Head and events from one snapshot: background work (a sync finishing) may append meanwhile.
+	// Head and sealed events from one snapshot: background work (a sync finishing) may record
+	// and seal meanwhile.
 	var headSeq, count, maxSeq, distinctPrev int64
-	if err := e.super().QueryRow(ctx, `SELECT (SELECT seq FROM audit_heads WHERE partner_id = $1), count(*), max(seq), count(DISTINCT prev_hash)
+	if err := e.super().QueryRow(ctx, `SELECT (SELECT seq FROM audit_heads WHERE partner_id = $1), count(seq), max(seq), count(DISTINCT prev_hash)
 		FROM audit_events WHERE partner_id = $1`, p.ID).Scan(&headSeq, &count, &maxSeq, &distinctPrev); err != nil {
 		t.Fatal(err)
 	}
@@ -456,6 +477,7 @@ func TestAuditNeverHoldsTheTokensOrSecretsOfASession(t *testing.T) {
 	tokens("of the second sign-in")
 	secrets = append(secrets, secret{"second session cookie", b.cookie(e, "td_session")})
 
+	e.awaitSealed(p.ID)
 	head, err := e.Store.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -566,6 +588,7 @@ func TestAuditExportStreamsEventsWhileReadingThem(t *testing.T) {
 		auAppend(t, e, store.AuditEvent{PartnerID: p.ID, Action: "user.update", Outcome: store.OutcomeSucceeded, TargetType: "user",
 			TargetID: fmt.Sprintf("au-u%03d", i), TargetLabel: fmt.Sprintf("user%03d@au-stream.example", i)})
 	}
+	e.awaitSealed(p.ID)
 	head, err := e.Store.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -198,16 +198,22 @@ func (s *Store) sealBatch(ctx context.Context, partnerID int64, limit int) (Seal
 			e := &events[i]
 			seq++
 			e.Seq, e.PrevHash = seq, prev
-			if e.RecordMAC == nil {
-				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d has no record MAC", e.ID))
-			} else if want, err := e.ComputeRecordMAC(s.keys); err != nil || !hmac.Equal(want, e.RecordMAC) {
-				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d does not carry this portal's record MAC (%v)", e.ID, err))
-			}
 			hash, err := e.ComputeHash(s.keys)
+			switch mac, macErr := e.ComputeRecordMAC(s.keys); {
+			case e.RecordMAC == nil:
+				// Only events chained before sealing was separate have no record MAC, and they
+				// are all sealed: this one was written by someone else. It must not get the
+				// hash such an event would have (which would verify).
+				err = errors.New("it has no record MAC")
+			case err != nil:
+			case macErr != nil || !hmac.Equal(mac, e.RecordMAC):
+				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d does not carry this portal's record MAC", e.ID))
+			}
 			if err != nil {
 				// An event no key of this portal can hash (a key it does not hold, details that
-				// are not JSON): it still takes its place, with a hash that cannot verify.
-				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d cannot be hashed: %v", e.ID, err))
+				// are not JSON, no record MAC): it still takes its place, with a hash that
+				// cannot verify.
+				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d cannot be sealed as recorded: %v", e.ID, err))
 				hash = make([]byte, sha256.Size)
 			}
 			e.Hash = hash
@@ -255,9 +261,9 @@ type SealerOptions struct {
 // StartAuditSealer starts the sequencer of this Store: a goroutine that seals the chains in
 // which the Store recorded events, as soon as each recording transaction has committed, and
 // every chain that holds unsealed events every Sweep. Any number of processes may run one on
-// the same database: each chain is sealed by one of them at a time. stop seals what was
-// recorded until then and returns when the goroutine has ended; cancelling ctx ends it without
-// that last pass.
+// the same database: each chain is sealed by one of them at a time. stop seals every chain's
+// events committed until then and returns when the goroutine has ended; cancelling ctx ends it
+// without that last pass.
 func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop func()) {
 	if o.Sweep <= 0 {
 		o.Sweep = 2 * time.Second
@@ -283,7 +289,14 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 			case <-ctx.Done():
 				return
 			case <-quit:
-				s.sealRound(ctx, s.sealing.take(), o)
+				// The last pass: every chain left with unsealed events, not only this
+				// Store's, so that the heads a stopping process leaves (and checkpoints)
+				// hold everything committed before.
+				found, err := s.unsealedChains(ctx)
+				if err != nil && ctx.Err() == nil {
+					o.Log.Error("audit sequencer: look for unsealed events", "error", err)
+				}
+				s.sealRound(ctx, append(s.sealing.take(), found...), o)
 				s.sealing.endRound()
 				return
 			case <-s.sealing.wake:
