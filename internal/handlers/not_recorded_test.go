@@ -54,10 +54,10 @@ func nrFailAudit(t *testing.T, e *env, action, target string) func() {
 
 // nrIntent is a row of zoom_intents as the tests look at it.
 type nrIntent struct {
-	ID       int64
-	Open     bool // not closed
-	Released bool // its lease ran out or was given up: the resolver may take it
-	Outcome  string
+	ID         int64
+	Open       bool // not closed
+	Released   bool // its lease ran out or was given up: the resolver may take it
+	Outcome    string
 	AuditEvent *int64 // the id of the event that closed it
 }
 

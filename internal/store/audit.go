@@ -116,17 +116,23 @@ func marshalCanonical(e AuditEvent, head ...any) ([]byte, error) {
 	return b, nil
 }
 
-// Canonical is the byte string an event's chain hash covers, as a JSON array in fixed order,
-// times in UTC with microseconds (what PostgreSQL keeps). For an event recorded with a record
-// MAC ("v3") that is its key id, partner, place in the chain, permanent id, record MAC and
-// every stored field of its content; for one chained at insert before sealing was separate
-// ("v2"), the same without id and record MAC. It fails only for details that are not valid
-// JSON (a row changed behind the portal's back).
+// Canonical is the byte string an event's chain hash covers, as a JSON array in fixed order.
+// For an event recorded with a record MAC ("v3") that is its key id, partner, place in the
+// chain, permanent id and record MAC: the record MAC covers the content (RecordCanonical), so
+// the chain covers it through that, and the sequencer seals without reading the content. For
+// one chained at insert before sealing was separate ("v2"), it is its key id, partner, place
+// and every stored field of its content, times in UTC with microseconds (what PostgreSQL
+// keeps). It fails only for details that are not valid JSON (a row changed behind the
+// portal's back).
 func (e AuditEvent) Canonical() ([]byte, error) {
 	if e.RecordMAC == nil {
 		return marshalCanonical(e, "v2", e.KeyID, e.PartnerID, e.Seq)
 	}
-	return marshalCanonical(e, "v3", e.KeyID, e.PartnerID, e.Seq, e.ID, hex.EncodeToString(e.RecordMAC))
+	b, err := json.Marshal([]any{"v3", e.KeyID, e.PartnerID, e.Seq, e.ID, hex.EncodeToString(e.RecordMAC)})
+	if err != nil {
+		return nil, fmt.Errorf("canonical form of audit event %d: %w", e.ID, err)
+	}
+	return b, nil
 }
 
 // RecordCanonical is the byte string an event's record MAC covers: its key id, partner,

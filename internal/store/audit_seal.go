@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -147,99 +146,123 @@ type SealResult struct {
 func (s *Store) SealAudit(ctx context.Context, partnerID int64) (SealResult, error) {
 	var total SealResult
 	for {
-		r, err := s.sealBatch(ctx, partnerID, sealBatch)
+		r, full, err := s.sealTx(ctx, []int64{partnerID}, sealBatch)
 		total.Sealed += r.Sealed
 		total.Suspect = append(total.Suspect, r.Suspect...)
 		total.Lags = append(total.Lags, r.Lags...)
-		if err != nil || r.Sealed < sealBatch {
+		if err != nil || len(full) == 0 {
 			return total, err
 		}
 	}
 }
 
-// sealBatch seals at most limit of partnerID's unsealed events in one transaction.
-func (s *Store) sealBatch(ctx context.Context, partnerID int64, limit int) (SealResult, error) {
+// sealTx seals at most limit unsealed events of each chain in one transaction (one durable
+// commit for them all), locking the chains' sequencers in ascending order (so that two
+// sequencers sealing several chains never deadlock). It returns the chains whose batch was
+// full (more may wait).
+func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResult, []int64, error) {
 	var r SealResult
-	var events []AuditEvent
+	var full []int64
+	var sealed []AuditEvent
+	chains = slices.Compact(slices.Sorted(slices.Values(chains)))
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		r = SealResult{}
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), pg_advisory_xact_lock($2, $3::int)",
-			strconv.FormatInt(partnerID, 10), sealLockKey, int32(partnerID)); err != nil {
-			return fmt.Errorf("lock the sequencer of %s: %w", ChainName(partnerID), err)
-		}
-		// Read Committed: these statements see every transaction committed before them,
-		// including the previous sequencer's, whose lock this one waited for.
-		head := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
-		b := &pgx.Batch{}
-		b.Queue("SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).QueryRow(func(row pgx.Row) error {
-			if err := row.Scan(&head.Seq, &head.Hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			return nil
-		})
-		b.Queue("SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND seq IS NULL ORDER BY id LIMIT $2", partnerID, limit).
-			Query(func(rows pgx.Rows) error {
-				var err error
-				events, err = pgx.CollectRows(rows, scanAudit)
-				return err
-			})
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("read the unsealed events of %s: %w", ChainName(partnerID), err)
-		}
-		if len(events) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(events))
-		seqs := make([]int64, len(events))
-		prevs := make([][]byte, len(events))
-		hashes := make([][]byte, len(events))
-		prev, seq := head.Hash, head.Seq
-		for i := range events {
-			e := &events[i]
-			seq++
-			e.Seq, e.PrevHash = seq, prev
-			hash, err := e.ComputeHash(s.keys)
-			switch mac, macErr := e.ComputeRecordMAC(s.keys); {
-			case e.RecordMAC == nil:
-				// Only events chained before sealing was separate have no record MAC, and they
-				// are all sealed: this one was written by someone else. It must not get the
-				// hash such an event would have (which would verify).
-				err = errors.New("it has no record MAC")
-			case err != nil:
-			case macErr != nil || !hmac.Equal(mac, e.RecordMAC):
-				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d does not carry this portal's record MAC", e.ID))
-			}
+		r, full, sealed = SealResult{}, nil, nil
+		for _, id := range chains {
+			events, suspect, err := s.sealChain(ctx, tx, id, limit)
 			if err != nil {
-				// An event no key of this portal can hash (a key it does not hold, details that
-				// are not JSON, no record MAC): it still takes its place, with a hash that
-				// cannot verify.
-				r.Suspect = append(r.Suspect, fmt.Sprintf("event id %d cannot be sealed as recorded: %v", e.ID, err))
-				hash = make([]byte, sha256.Size)
+				return err
 			}
-			e.Hash = hash
-			ids[i], seqs[i], prevs[i], hashes[i] = e.ID, seq, prev, hash
-			prev = hash
+			r.Suspect = append(r.Suspect, suspect...)
+			sealed = append(sealed, events...)
+			if len(events) == limit {
+				full = append(full, id)
+			}
 		}
-		tag, err := tx.Exec(ctx, `UPDATE audit_events a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash
-			FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
-			WHERE a.id = u.id AND a.partner_id = $5 AND a.seq IS NULL`, ids, seqs, prevs, hashes, partnerID)
-		if err != nil {
-			return fmt.Errorf("seal %d events of %s: %w", len(events), ChainName(partnerID), err)
-		}
-		if int(tag.RowsAffected()) != len(events) {
-			return fmt.Errorf("seal %d events of %s: %d sealed (another sequencer ran without the lock?)", len(events), ChainName(partnerID), tag.RowsAffected())
-		}
-		r.Sealed = len(events)
 		return nil
 	})
 	if err != nil {
-		return SealResult{}, err
+		return SealResult{}, nil, err
 	}
 	done := time.Now()
-	for _, e := range events {
+	r.Sealed = len(sealed)
+	for _, e := range sealed {
 		r.Lags = append(r.Lags, done.Sub(e.OccurredAt))
 	}
-	return r, nil
+	return r, full, nil
+}
+
+// sealChain seals at most limit of partnerID's unsealed events inside tx, after taking the
+// chain's sequencer lock, and returns them as sealed, with what looked suspect.
+func (s *Store) sealChain(ctx context.Context, tx pgx.Tx, partnerID int64, limit int) ([]AuditEvent, []string, error) {
+	var events []AuditEvent
+	var suspect []string
+	if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), pg_advisory_xact_lock($2, $3::int)",
+		strconv.FormatInt(partnerID, 10), sealLockKey, int32(partnerID)); err != nil {
+		return nil, nil, fmt.Errorf("lock the sequencer of %s: %w", ChainName(partnerID), err)
+	}
+	// Read Committed: these statements see every transaction committed before them,
+	// including the previous sequencer's, whose lock this one waited for.
+	head := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
+	b := &pgx.Batch{}
+	b.Queue("SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&head.Seq, &head.Hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	// What the chain hash covers (Canonical): not the content, which the record MAC covers.
+	b.Queue("SELECT id, occurred_at, key_id, record_mac FROM audit_events WHERE partner_id = $1 AND seq IS NULL ORDER BY id LIMIT $2",
+		partnerID, limit).Query(func(rows pgx.Rows) error {
+		var err error
+		events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditEvent, error) {
+			e := AuditEvent{PartnerID: partnerID}
+			return e, row.Scan(&e.ID, &e.OccurredAt, &e.KeyID, &e.RecordMAC)
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, fmt.Errorf("read the unsealed events of %s: %w", ChainName(partnerID), err)
+	}
+	if len(events) == 0 {
+		return nil, nil, nil
+	}
+	ids := make([]int64, len(events))
+	seqs := make([]int64, len(events))
+	prevs := make([][]byte, len(events))
+	hashes := make([][]byte, len(events))
+	prev, seq := head.Hash, head.Seq
+	for i := range events {
+		e := &events[i]
+		seq++
+		e.Seq, e.PrevHash = seq, prev
+		hash, err := e.ComputeHash(s.keys)
+		if e.RecordMAC == nil {
+			// Only events chained before sealing was separate have no record MAC, and they
+			// are all sealed: this one was written by someone else. It must not get the hash
+			// such an event would have. (A record MAC that does not match its content is
+			// VerifyAudit's to find: the sequencer does not read the content.)
+			err = errors.New("it has no record MAC")
+		}
+		if err != nil {
+			// An event no key of this portal can hash (a key it does not hold, no record
+			// MAC): it still takes its place, with a hash that cannot verify.
+			suspect = append(suspect, fmt.Sprintf("event id %d cannot be sealed as recorded: %v", e.ID, err))
+			hash = make([]byte, sha256.Size)
+		}
+		e.Hash = hash
+		ids[i], seqs[i], prevs[i], hashes[i] = e.ID, seq, prev, hash
+		prev = hash
+	}
+	tag, err := tx.Exec(ctx, `UPDATE audit_events a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash
+		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
+		WHERE a.id = u.id AND a.partner_id = $5 AND a.seq IS NULL`, ids, seqs, prevs, hashes, partnerID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seal %d events of %s: %w", len(events), ChainName(partnerID), err)
+	}
+	if int(tag.RowsAffected()) != len(events) {
+		return nil, nil, fmt.Errorf("seal %d events of %s: %d sealed (another sequencer ran without the lock?)", len(events), ChainName(partnerID), tag.RowsAffected())
+	}
+	return events, suspect, nil
 }
 
 // SealerOptions tunes the sequencer StartAuditSealer runs.
@@ -249,8 +272,9 @@ type SealerOptions struct {
 	// begin); 0 means 2 seconds. Events this Store records are sealed as soon as their
 	// transaction commits.
 	Sweep time.Duration
-	// Parallel is how many chains are sealed at once; 0 means 4.
-	Parallel int
+	// Every is the shortest time between the starts of two sealing rounds, so that under load
+	// a round seals what several commits recorded; 0 means 50 ms.
+	Every time.Duration
 	// Log receives the sequencer's errors and suspect events; nil discards them.
 	Log *slog.Logger
 	// Observe, when set, is called with each sealed event's lag: the time from its recording
@@ -268,8 +292,8 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 	if o.Sweep <= 0 {
 		o.Sweep = 2 * time.Second
 	}
-	if o.Parallel <= 0 {
-		o.Parallel = 4
+	if o.Every <= 0 {
+		o.Every = 50 * time.Millisecond
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -283,6 +307,7 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 		retry := time.NewTimer(time.Hour)
 		retry.Stop()
 		failures := 0
+		var lastRound time.Time
 		for {
 			var chains []int64
 			select {
@@ -296,7 +321,14 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 				if err != nil && ctx.Err() == nil {
 					o.Log.Error("audit sequencer: look for unsealed events", "error", err)
 				}
-				s.sealRound(ctx, append(s.sealing.take(), found...), o)
+				chains := append(s.sealing.take(), found...)
+				for len(chains) > 0 {
+					var more []int64
+					if _, more = s.sealRound(ctx, chains, o); ctx.Err() != nil {
+						break
+					}
+					chains = more
+				}
 				s.sealing.endRound()
 				return
 			case <-s.sealing.wake:
@@ -310,15 +342,29 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 				}
 				chains = append(s.sealing.take(), found...)
 			}
-			again := s.sealRound(ctx, chains, o)
+			// Rounds are spaced by Every: what commits meanwhile is sealed together.
+			if wait := o.Every - time.Since(lastRound); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-quit: // sealed below, then the loop's quit case ends it
+				case <-time.After(wait):
+				}
+				chains = append(chains, s.sealing.take()...)
+			}
+			lastRound = time.Now()
+			failed, more := s.sealRound(ctx, chains, o)
 			s.sealing.endRound()
-			if len(again) == 0 {
+			if len(more) > 0 {
+				s.sealing.note(more...) // a full batch: at once again
+			}
+			if len(failed) == 0 {
 				failures = 0
 				continue
 			}
 			// Chains that failed are tried again, sooner at first.
 			s.sealing.mu.Lock()
-			for _, c := range again {
+			for _, c := range failed {
 				s.sealing.dirty[c] = struct{}{}
 			}
 			s.sealing.mu.Unlock()
@@ -333,38 +379,45 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 	}
 }
 
-// sealRound seals chains, o.Parallel at a time, and returns those that failed.
-func (s *Store) sealRound(ctx context.Context, chains []int64, o SealerOptions) (failed []int64) {
-	chains = slices.Compact(slices.Sorted(slices.Values(chains)))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, o.Parallel)
-	for _, c := range chains {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(c int64) {
-			defer func() { <-sem; wg.Done() }()
-			r, err := s.SealAudit(ctx, c)
-			for _, msg := range r.Suspect {
-				o.Log.Error("audit sequencer: sealed a suspect event as found; verify will report it", "chain", ChainName(c), "problem", msg)
-			}
-			if o.Observe != nil {
-				for _, lag := range r.Lags {
-					o.Observe(lag)
-				}
-			}
-			if err != nil {
-				if ctx.Err() == nil {
-					o.Log.Error("audit sequencer: seal failed; retrying", "chain", ChainName(c), "error", err)
-				}
-				mu.Lock()
-				failed = append(failed, c)
-				mu.Unlock()
-			}
-		}(c)
+// sealRound seals chains in one transaction, and, when that fails, each in a transaction of its
+// own (so that one chain's trouble does not hold up the others). It returns the chains that
+// failed and those that have more to seal.
+func (s *Store) sealRound(ctx context.Context, chains []int64, o SealerOptions) (failed, more []int64) {
+	if len(chains) == 0 {
+		return nil, nil
 	}
-	wg.Wait()
-	return failed
+	observe := func(r SealResult) {
+		for _, msg := range r.Suspect {
+			o.Log.Error("audit sequencer: sealed a suspect event as found; verify will report it", "problem", msg)
+		}
+		if o.Observe != nil {
+			for _, lag := range r.Lags {
+				o.Observe(lag)
+			}
+		}
+	}
+	r, full, err := s.sealTx(ctx, chains, sealBatch)
+	if err == nil {
+		observe(r)
+		return nil, full
+	}
+	if len(chains) == 1 {
+		if ctx.Err() == nil {
+			o.Log.Error("audit sequencer: seal failed; retrying", "chain", ChainName(chains[0]), "error", err)
+		}
+		return chains, nil
+	}
+	for _, c := range chains {
+		r, err := s.SealAudit(ctx, c)
+		observe(r)
+		if err != nil {
+			if ctx.Err() == nil {
+				o.Log.Error("audit sequencer: seal failed; retrying", "chain", ChainName(c), "error", err)
+			}
+			failed = append(failed, c)
+		}
+	}
+	return failed, nil
 }
 
 // unsealedChains returns the chains (SystemChain and partners) that hold unsealed events, each
