@@ -77,12 +77,15 @@ func cutTail(t *testing.T, super *pgxpool.Pool, partnerID, keep int64) {
 	defer tx.Rollback(ctx)
 	for _, q := range []string{
 		"SET LOCAL session_replication_role = replica",
-		"DELETE FROM audit_events WHERE partner_id = $1 AND seq > $2",
-		"UPDATE audit_heads SET seq = $2, hash = (SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = $2) WHERE partner_id = $1",
+		"DELETE FROM audit_seals WHERE partner_id = $1 AND seq > $2",
+		"DELETE FROM audit_events e WHERE partner_id = $1 AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)",
+		"UPDATE audit_heads SET seq = $2, hash = (SELECT hash FROM audit_seals WHERE partner_id = $1 AND seq = $2) WHERE partner_id = $1",
 	} {
 		var args []any
-		if strings.Contains(q, "$1") {
+		if strings.Contains(q, "$2") {
 			args = []any{partnerID, keep}
+		} else if strings.Contains(q, "$1") {
+			args = []any{partnerID}
 		}
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			t.Fatalf("%s: %v", q, err)

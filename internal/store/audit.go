@@ -81,9 +81,14 @@ func (e AuditEvent) Sealed() bool { return e.Seq > 0 }
 // such as a refused sign-in of a Zoom account that is not registered.
 const SystemChain int64 = 0
 
-const auditColumns = `id, partner_id, coalesce(seq, 0), occurred_at, staff_id, staff_email, zoom_user_id, grant_ref, action, target_type,
-	target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id, ip, user_agent, job_id,
-	details::text, key_id, record_mac, prev_hash, hash`
+// auditColumns are an event's columns as scanAudit reads them, from auditFrom: its seal's (the
+// place in the chain) are empty while it is not sealed.
+const auditColumns = `e.id, e.partner_id, coalesce(s.seq, 0), e.occurred_at, e.staff_id, e.staff_email, e.zoom_user_id, e.grant_ref, e.action,
+	e.target_type, e.target_id, e.target_label, e.customer_id, e.outcome, e.zoom_code, e.zoom_message, e.external, e.request_id, e.ip,
+	e.user_agent, e.job_id, e.details::text, e.key_id, e.record_mac, s.prev_hash, s.hash`
+
+// auditFrom is every event with its seal, if it has one.
+const auditFrom = "audit_events e LEFT JOIN audit_seals s ON s.event_id = e.id"
 
 func scanAudit(row pgx.CollectableRow) (AuditEvent, error) {
 	var e AuditEvent

@@ -67,7 +67,7 @@ func (f AuditFilter) where(args []any) (string, []any) {
 		add("search @@ to_tsquery('simple', ?)", q)
 	}
 	if f.Before > 0 {
-		add("id < ?", f.Before)
+		add("e.id < ?", f.Before)
 	}
 	if len(conds) == 0 {
 		return "", args
@@ -116,8 +116,8 @@ func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f AuditFilter)
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		where, args := f.where([]any{partnerID})
 		n := f.limit()
-		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1"+where+
-			" ORDER BY id DESC LIMIT "+strconv.Itoa(n+1), args...)
+		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1"+where+
+			" ORDER BY e.id DESC LIMIT "+strconv.Itoa(n+1), args...)
 		events, err := pgx.CollectRows(rows, scanAudit)
 		if err != nil {
 			return err
@@ -140,7 +140,7 @@ func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f AuditFilter)
 func (s *Store) AuditEventByID(ctx context.Context, partnerID, id int64) (AuditEvent, error) {
 	var e AuditEvent
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND id = $2", partnerID, id)
+		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1 AND e.id = $2", partnerID, id)
 		var err error
 		e, err = pgx.CollectExactlyOneRow(rows, scanAudit)
 		return translate(err)
@@ -156,7 +156,7 @@ func (s *Store) AuditEventByID(ctx context.Context, partnerID, id int64) (AuditE
 func (s *Store) AuditEventBySeq(ctx context.Context, partnerID, seq int64) (AuditEvent, error) {
 	var e AuditEvent
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND seq = $2", partnerID, seq)
+		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1 AND s.seq = $2", partnerID, seq)
 		var err error
 		e, err = pgx.CollectExactlyOneRow(rows, scanAudit)
 		return translate(err)
@@ -186,7 +186,7 @@ func (s *Store) ExportAudit(ctx context.Context, partnerID int64, f AuditFilter,
 		}
 		f.Before = 0
 		where, args := f.where([]any{partnerID})
-		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND seq IS NOT NULL"+where+" ORDER BY seq", args...)
+		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1"+where+" ORDER BY s.seq", args...)
 		if err != nil {
 			return err
 		}

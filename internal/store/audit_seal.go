@@ -17,19 +17,23 @@ import (
 // The audit log is written in two steps (see ARCHITECTURE.md, "The audit log"):
 //
 //  1. Recording (appendOne): the changing transaction inserts the event with a permanent id,
-//     its content and its record MAC, and nothing of the chain. No lock is taken; writers of one
-//     partner never wait on each other or on the chain.
+//     its content, its record MAC and (by default) the id of the transaction, and nothing of
+//     the chain. No lock is taken; writers of one partner never wait on each other or on the
+//     chain. audit_events is append-only: an event is never updated.
 //  2. Sealing (SealAudit, run by the sequencer StartAuditSealer starts): one transaction per
-//     chain and batch, holding the chain's sequencer lock, reads the chain head and the chain's
-//     unsealed events as committed at that moment, in id order, gives them the next sequence
-//     numbers and their hashes, and sets them in one UPDATE; the database checks that they
-//     continue the head and moves it (migrations/00019_audit_sealing.sql).
+//     round, holding each chain's sequencer lock, reads the chain head and the chain's events
+//     that have no seal yet, as committed at that moment, in id order, and inserts their seals
+//     (the next sequence numbers and their hashes) into audit_seals in one statement; the
+//     database checks that they continue the head and moves it, and an event can have only
+//     one seal (migrations/00019_audit_sealing.sql).
 //
-// What is sealed is what the sealing transaction sees committed: an event whose transaction
-// commits later, whatever its id, is simply found unsealed by a later pass (the passes look for
-// "seq IS NULL", never for ids above a mark), so a late commit is never skipped; one that rolls
-// back was never there. The chain is therefore in commit order between batches and in id order
-// within one.
+// What is sealed is what the sealing transaction sees committed. An event whose transaction
+// commits later, whatever its id, is found by a later pass: a pass looks at the events
+// without a seal recorded by transactions not older than the chain's sweep mark, and moves the
+// mark only to the oldest transaction still running when it read (pg_snapshot_xmin), before
+// which every transaction has ended: their events were all read (and sealed) or rolled back.
+// So no late commit is ever skipped, and the mark spares each pass the rest of the log. The
+// chain is in commit order between rounds and in id order within one.
 
 // sealLockKey is the advisory lock class of a chain's sequencer (the chain's partner id is the
 // other half of the key): one sequencer per chain at a time, across processes.
@@ -43,12 +47,13 @@ const sealBatch = 1000
 type sealNotes struct {
 	mu    sync.Mutex
 	dirty map[int64]struct{}
-	wake  chan struct{} // one token: something was noted
-	round chan struct{} // closed when a sealing round ends, then replaced
+	wake  chan struct{}       // one token: something was noted
+	round chan struct{}       // closed when a sealing round ends, then replaced
+	swept map[int64]time.Time // when each chain's sweep mark last moved
 }
 
 func newSealNotes() *sealNotes {
-	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{})}
+	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{}), swept: map[int64]time.Time{}}
 }
 
 // note marks chains as holding committed events to seal, and wakes the sequencer.
@@ -62,6 +67,18 @@ func (n *sealNotes) note(chains ...int64) {
 	case n.wake <- struct{}{}:
 	default:
 	}
+}
+
+// sweepDue reports whether chain's sweep mark may move now (a second after it last did), and
+// counts it as moved.
+func (n *sealNotes) sweepDue(chain int64) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if time.Since(n.swept[chain]) < time.Second {
+		return false
+	}
+	n.swept[chain] = time.Now()
+	return true
 }
 
 // take returns the noted chains and forgets them.
@@ -196,35 +213,46 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 func (s *Store) sealChain(ctx context.Context, tx pgx.Tx, partnerID int64, limit int) ([]AuditEvent, []string, error) {
 	var events []AuditEvent
 	var suspect []string
-	if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), pg_advisory_xact_lock($2, $3::int)",
-		strconv.FormatInt(partnerID, 10), sealLockKey, int32(partnerID)); err != nil {
-		return nil, nil, fmt.Errorf("lock the sequencer of %s: %w", ChainName(partnerID), err)
-	}
-	// Read Committed: these statements see every transaction committed before them,
-	// including the previous sequencer's, whose lock this one waited for.
 	head := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
+	var horizon, swept string
+	// One round trip: the lock, then (Read Committed: each statement sees every transaction
+	// committed before it, including the previous sequencer's, whose lock this one waited
+	// for) the head and the unsealed events.
 	b := &pgx.Batch{}
+	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true), pg_advisory_xact_lock($2, $3::int)",
+		strconv.FormatInt(partnerID, 10), sealLockKey, int32(partnerID))
 	b.Queue("SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).QueryRow(func(row pgx.Row) error {
 		if err := row.Scan(&head.Seq, &head.Hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		return nil
 	})
-	// What the chain hash covers (Canonical): not the content, which the record MAC covers.
-	b.Queue("SELECT id, occurred_at, key_id, record_mac FROM audit_events WHERE partner_id = $1 AND seq IS NULL ORDER BY id LIMIT $2",
-		partnerID, limit).Query(func(rows pgx.Rows) error {
-		var err error
-		events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (AuditEvent, error) {
-			e := AuditEvent{PartnerID: partnerID}
-			return e, row.Scan(&e.ID, &e.OccurredAt, &e.KeyID, &e.RecordMAC)
-		})
-		return err
+	// The events without a seal recorded by transactions not older than the chain's sweep
+	// mark, and, from the same snapshot, the oldest transaction still running: every event
+	// recorded by an older one is committed (and read here) or was rolled back. Only what the
+	// chain hash covers (Canonical) is read, not the content, which the record MAC covers.
+	b.Queue(`SELECT h.horizon::text, h.swept::text, u.id, u.occurred_at, u.key_id, u.record_mac
+		FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon,
+				coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8) AS swept) h
+			LEFT JOIN LATERAL (SELECT e.id, e.occurred_at, e.key_id, e.record_mac FROM audit_events e
+				WHERE e.partner_id = $1 AND e.xid >= h.swept AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)
+				ORDER BY e.id LIMIT $2) u ON true`, partnerID, limit).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id *int64
+			var at *time.Time
+			var keyID *string
+			var mac []byte
+			if err := rows.Scan(&horizon, &swept, &id, &at, &keyID, &mac); err != nil {
+				return err
+			}
+			if id != nil {
+				events = append(events, AuditEvent{ID: *id, PartnerID: partnerID, OccurredAt: *at, KeyID: *keyID, RecordMAC: mac})
+			}
+		}
+		return rows.Err()
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, nil, fmt.Errorf("read the unsealed events of %s: %w", ChainName(partnerID), err)
-	}
-	if len(events) == 0 {
-		return nil, nil, nil
 	}
 	ids := make([]int64, len(events))
 	seqs := make([]int64, len(events))
@@ -253,16 +281,33 @@ func (s *Store) sealChain(ctx context.Context, tx pgx.Tx, partnerID int64, limit
 		ids[i], seqs[i], prevs[i], hashes[i] = e.ID, seq, prev, hash
 		prev = hash
 	}
-	tag, err := tx.Exec(ctx, `UPDATE audit_events a SET seq = u.seq, prev_hash = u.prev_hash, hash = u.hash
-		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)
-		WHERE a.id = u.id AND a.partner_id = $5 AND a.seq IS NULL`, ids, seqs, prevs, hashes, partnerID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("seal %d events of %s: %w", len(events), ChainName(partnerID), err)
+	b = &pgx.Batch{}
+	if len(events) > 0 {
+		// The database checks that the seals continue the head, and moves it.
+		b.Queue(`INSERT INTO audit_seals (partner_id, seq, event_id, prev_hash, hash)
+			SELECT $5, u.seq, u.id, u.prev_hash, u.hash FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)`,
+			ids, seqs, prevs, hashes, partnerID)
 	}
-	if int(tag.RowsAffected()) != len(events) {
-		return nil, nil, fmt.Errorf("seal %d events of %s: %d sealed (another sequencer ran without the lock?)", len(events), ChainName(partnerID), tag.RowsAffected())
+	// A batch that was not full sealed everything recorded before the horizon: the next pass
+	// may start there (after a full one, events before the horizon may remain). The mark moves
+	// at most once a second per chain: it spares passes the log, not each other.
+	if len(events) < limit && xidAfter(horizon, swept) && s.sealing.sweepDue(partnerID) {
+		b.Queue(`INSERT INTO audit_sweeps (partner_id, swept_xid) VALUES ($1, $2::xid8)
+			ON CONFLICT (partner_id) DO UPDATE SET swept_xid = greatest(audit_sweeps.swept_xid, EXCLUDED.swept_xid)`, partnerID, horizon)
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, nil, fmt.Errorf("seal %d events of %s: %w", len(events), ChainName(partnerID), err)
+		}
 	}
 	return events, suspect, nil
+}
+
+// xidAfter reports whether transaction id a (as text) is after b.
+func xidAfter(a, b string) bool {
+	x, errA := strconv.ParseUint(a, 10, 64)
+	y, errB := strconv.ParseUint(b, 10, 64)
+	return errA == nil && errB == nil && x > y
 }
 
 // SealerOptions tunes the sequencer StartAuditSealer runs.
@@ -273,7 +318,7 @@ type SealerOptions struct {
 	// transaction commits.
 	Sweep time.Duration
 	// Every is the shortest time between the starts of two sealing rounds, so that under load
-	// a round seals what several commits recorded; 0 means 50 ms.
+	// a round seals what several commits recorded; 0 means 100 ms.
 	Every time.Duration
 	// Log receives the sequencer's errors and suspect events; nil discards them.
 	Log *slog.Logger
@@ -293,7 +338,7 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 		o.Sweep = 2 * time.Second
 	}
 	if o.Every <= 0 {
-		o.Every = 50 * time.Millisecond
+		o.Every = 100 * time.Millisecond
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -434,7 +479,9 @@ func (s *Store) unsealedChains(ctx context.Context) ([]int64, error) {
 		b := &pgx.Batch{}
 		for _, id := range chains {
 			b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(id, 10))
-			b.Queue("SELECT EXISTS (SELECT 1 FROM audit_events WHERE partner_id = $1 AND seq IS NULL)", id).QueryRow(func(row pgx.Row) error {
+			b.Queue(`SELECT EXISTS (SELECT 1 FROM audit_events e WHERE e.partner_id = $1
+				AND e.xid >= coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8)
+				AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id))`, id).QueryRow(func(row pgx.Row) error {
 				var found bool
 				if err := row.Scan(&found); err != nil {
 					return err
@@ -458,11 +505,13 @@ func (s *Store) AwaitSealed(ctx context.Context, partnerID int64) error {
 		var pending int64
 		err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 			if first {
-				if err := tx.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM audit_events WHERE partner_id = $1 AND seq IS NULL", partnerID).Scan(&upTo); err != nil {
+				if err := tx.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM audit_events WHERE partner_id = $1", partnerID).Scan(&upTo); err != nil {
 					return err
 				}
 			}
-			return tx.QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE partner_id = $1 AND seq IS NULL AND id <= $2", partnerID, upTo).Scan(&pending)
+			return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events e WHERE e.partner_id = $1 AND e.id <= $2
+				AND e.xid >= coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8)
+				AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)`, partnerID, upTo).Scan(&pending)
 		})
 		if err != nil {
 			return fmt.Errorf("wait for the sealing of %s: %w", ChainName(partnerID), err)

@@ -39,9 +39,9 @@ type chainState struct {
 func readChain(t *testing.T, st *store.Store, partnerID int64) chainState {
 	t.Helper()
 	var c chainState
-	err := storetest.Superuser(t, st).QueryRow(context.Background(), `SELECT count(*), count(seq), count(DISTINCT seq),
-			count(DISTINCT prev_hash), coalesce(max(seq), 0), coalesce((SELECT seq FROM audit_heads WHERE partner_id = $1), 0)
-		FROM audit_events WHERE partner_id = $1`, partnerID).Scan(&c.events, &c.sealed, &c.seqs, &c.prevs, &c.maxSeq, &c.head)
+	err := storetest.Superuser(t, st).QueryRow(context.Background(), `SELECT count(*), count(s.seq), count(DISTINCT s.seq),
+			count(DISTINCT s.prev_hash), coalesce(max(s.seq), 0), coalesce((SELECT seq FROM audit_heads WHERE partner_id = $1), 0)
+		FROM audit_events e LEFT JOIN audit_seals s ON s.event_id = e.id WHERE e.partner_id = $1`, partnerID).Scan(&c.events, &c.sealed, &c.seqs, &c.prevs, &c.maxSeq, &c.head)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,10 +109,10 @@ func TestAuditSequencerThatFailsHalfWaySealsNothingTwice(t *testing.T) {
 	for _, q := range []string{
 		`CREATE FUNCTION seal_fail() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
-			RAISE EXCEPTION 'seal_fail: the sequencer dies at event id %', NEW.id;
+			RAISE EXCEPTION 'seal_fail: the sequencer dies at event id %', NEW.event_id;
 		END
 		$$`,
-		fmt.Sprintf(`CREATE TRIGGER seal_fail AFTER UPDATE ON audit_events FOR EACH ROW WHEN (NEW.id = %d) EXECUTE FUNCTION seal_fail()`, ids[4]),
+		fmt.Sprintf(`CREATE TRIGGER seal_fail AFTER INSERT ON audit_seals FOR EACH ROW WHEN (NEW.event_id = %d) EXECUTE FUNCTION seal_fail()`, ids[4]),
 	} {
 		if _, err := owner.Exec(ctx, q); err != nil {
 			t.Fatal(err)
@@ -124,7 +124,7 @@ func TestAuditSequencerThatFailsHalfWaySealsNothingTwice(t *testing.T) {
 	if c := readChain(t, st, p.ID); c.events != 11 || c.sealed != 1 || c.head != 1 {
 		t.Fatalf("after the failed pass: %+v; want the 10 events recorded and unsealed, the head at 1", c)
 	}
-	if _, err := owner.Exec(ctx, "DROP TRIGGER seal_fail ON audit_events"); err != nil {
+	if _, err := owner.Exec(ctx, "DROP TRIGGER seal_fail ON audit_seals"); err != nil {
 		t.Fatal(err)
 	}
 	r, err := st.SealAudit(ctx, p.ID)
@@ -142,7 +142,7 @@ func TestAuditSequencerThatFailsHalfWaySealsNothingTwice(t *testing.T) {
 }
 
 // A sealing transaction killed while it holds its batch (the backend is terminated after its
-// UPDATE, while the database waits to move the head) leaves every event unsealed; a new
+// seals, while the database waits to move the head) leaves every event unsealed; a new
 // sequencer then seals each once.
 func TestAuditKilledSealingTransactionLosesAndDuplicatesNothing(t *testing.T) {
 	t.Parallel()
@@ -172,7 +172,7 @@ func TestAuditKilledSealingTransactionLosesAndDuplicatesNothing(t *testing.T) {
 	var pid int
 	for deadline := time.Now().Add(30 * time.Second); pid == 0; {
 		err := su.QueryRow(ctx, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock' AND query LIKE 'UPDATE audit_events a SET seq%'`).Scan(&pid)
+			AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO audit_seals%'`).Scan(&pid)
 		if err != nil {
 			t.Fatal(err)
 		}

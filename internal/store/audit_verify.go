@@ -94,10 +94,12 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE partner_id = $1 AND seq IS NULL", partnerID).Scan(&r.Pending); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_events e WHERE e.partner_id = $1
+			AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)`, partnerID).Scan(&r.Pending); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND seq IS NOT NULL ORDER BY seq", partnerID)
+		// A seal whose event is gone is a gap: the join leaves it out.
+		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1 ORDER BY s.seq", partnerID)
 		if err != nil {
 			return err
 		}
