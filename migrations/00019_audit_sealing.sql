@@ -70,7 +70,10 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
 -- Seals are append-only, and only the sequencer's statement may add them: each statement's
 -- seals must continue their partner's chain from its head (next sequence numbers, each
 -- linking to the hash before it), each of an event of that partner; the head then points at the
--- last. The head row is locked, so two sequencers of one partner never both extend it.
+-- last. The head row is locked, so two sequencers of one partner never both extend it. One
+-- statement may seal several partners' chains (the sequencer seals every chain that has new
+-- events in one statement): the trigger acts for each partner in turn, as row-level security
+-- wants, and leaves the acting partner as it found it.
 -- +goose StatementBegin
 CREATE FUNCTION audit_seals_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -87,6 +90,7 @@ CREATE TRIGGER audit_seals_no_truncate BEFORE TRUNCATE ON audit_seals
 CREATE FUNCTION audit_seals_link() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
+	acting text := current_setting('tierdesk.partner_id', true);
 	p bigint;
 	head_seq bigint;
 	head_hash bytea;
@@ -97,6 +101,7 @@ DECLARE
 	last_hash bytea;
 BEGIN
 	FOR p IN SELECT DISTINCT partner_id FROM sealed ORDER BY 1 LOOP
+		PERFORM set_config('tierdesk.partner_id', p::text, true);
 		SELECT seq, hash INTO head_seq, head_hash FROM audit_heads WHERE partner_id = p FOR UPDATE;
 		IF NOT FOUND THEN
 			-- The chain's first seal; a concurrent first seal of the same chain conflicts here.
@@ -123,6 +128,7 @@ BEGIN
 		END IF;
 		UPDATE audit_heads SET seq = last_seq, hash = last_hash WHERE partner_id = p;
 	END LOOP;
+	PERFORM set_config('tierdesk.partner_id', coalesce(acting, ''), true);
 	RETURN NULL;
 END
 $$;
@@ -133,7 +139,11 @@ REVOKE EXECUTE ON FUNCTION audit_seals_link() FROM PUBLIC;
 
 ALTER TABLE audit_seals ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit_seals FORCE ROW LEVEL SECURITY;
-CREATE POLICY audit_seals_partner ON audit_seals USING (partner_id = (SELECT tierdesk_partner()));
+-- A partner's transaction reads its own seals. Seals of any chain may be added in one
+-- statement (the sequencer's): the trigger above checks each against its own partner's head
+-- and events, so no seal can land in a chain it does not continue.
+CREATE POLICY audit_seals_partner ON audit_seals FOR SELECT USING (partner_id = (SELECT tierdesk_partner()));
+CREATE POLICY audit_seals_sequencer ON audit_seals FOR INSERT WITH CHECK (true);
 GRANT SELECT, INSERT ON audit_seals TO tierdesk_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_seals FROM tierdesk_app;
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/secret"
 )
 
 // The audit log is written in two steps (see ARCHITECTURE.md, "The audit log"):
@@ -173,26 +175,68 @@ func (s *Store) SealAudit(ctx context.Context, partnerID int64) (SealResult, err
 	}
 }
 
-// sealTx seals at most limit unsealed events of each chain in one transaction (one durable
-// commit for them all), locking the chains' sequencers in ascending order (so that two
-// sequencers sealing several chains never deadlock). It returns the chains whose batch was
-// full (more may wait).
+// sealTx seals at most limit unsealed events of each chain in one transaction and one INSERT
+// (one durable commit, and one check by the database, for them all), holding the chains'
+// sequencer locks, taken in ascending order (so that two sequencers sealing several chains
+// never deadlock). It returns the chains whose batch was full (more may wait).
 func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResult, []int64, error) {
 	var r SealResult
 	var full []int64
 	var sealed []AuditEvent
 	chains = slices.Compact(slices.Sorted(slices.Values(chains)))
+	lockKeys := make([]int32, len(chains))
+	for i, c := range chains {
+		lockKeys[i] = int32(c)
+	}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		r, full, sealed = SealResult{}, nil, nil
-		for _, id := range chains {
-			events, suspect, err := s.sealChain(ctx, tx, id, limit)
-			if err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int[]) AS k", sealLockKey, lockKeys); err != nil {
+			return fmt.Errorf("lock the audit sequencers: %w", err)
+		}
+		// Read Committed: each statement sees every transaction committed before it, the
+		// previous sequencers' (whose locks these waited for) included.
+		reads := make([]chainRead, len(chains))
+		b := &pgx.Batch{}
+		for i, id := range chains {
+			reads[i].partnerID = id
+			b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(id, 10))
+			b.Queue(unsealedSQL, id, limit).Query(reads[i].scan)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("read the unsealed audit events: %w", err)
+		}
+		var partners, ids, seqs []int64
+		var prevs, hashes [][]byte
+		b = &pgx.Batch{}
+		for _, c := range reads {
+			suspect := c.seal(s.keys)
 			r.Suspect = append(r.Suspect, suspect...)
-			sealed = append(sealed, events...)
-			if len(events) == limit {
-				full = append(full, id)
+			for _, e := range c.events {
+				partners, ids, seqs, prevs, hashes = append(partners, e.PartnerID), append(ids, e.ID), append(seqs, e.Seq),
+					append(prevs, e.PrevHash), append(hashes, e.Hash)
+			}
+			sealed = append(sealed, c.events...)
+			if len(c.events) == limit {
+				full = append(full, c.partnerID)
+			} else if xidAfter(c.horizon, c.swept) && s.sealing.sweepDue(c.partnerID) {
+				// Everything recorded before the horizon is sealed: the next pass may start
+				// there. (After a full batch, events before it may remain.) The mark moves at
+				// most once a second per chain: it spares passes the log, not each other.
+				b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(c.partnerID, 10))
+				b.Queue(`INSERT INTO audit_sweeps (partner_id, swept_xid) VALUES ($1, $2::xid8)
+					ON CONFLICT (partner_id) DO UPDATE SET swept_xid = greatest(audit_sweeps.swept_xid, EXCLUDED.swept_xid)`,
+					c.partnerID, c.horizon)
+			}
+		}
+		if len(ids) > 0 {
+			// The database checks that each chain's seals continue its head, and moves it.
+			b.Queue(`INSERT INTO audit_seals (partner_id, seq, event_id, prev_hash, hash)
+				SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[])`,
+				partners, seqs, ids, prevs, hashes)
+		}
+		if b.Len() > 0 {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return fmt.Errorf("seal %d audit events: %w", len(ids), err)
 			}
 		}
 		return nil
@@ -208,62 +252,53 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 	return r, full, nil
 }
 
-// sealChain seals at most limit of partnerID's unsealed events inside tx, after taking the
-// chain's sequencer lock, and returns them as sealed, with what looked suspect.
-func (s *Store) sealChain(ctx context.Context, tx pgx.Tx, partnerID int64, limit int) ([]AuditEvent, []string, error) {
-	var events []AuditEvent
-	var suspect []string
-	head := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
-	var horizon, swept string
-	// One round trip: the lock, then (Read Committed: each statement sees every transaction
-	// committed before it, including the previous sequencer's, whose lock this one waited
-	// for) the head and the unsealed events.
-	b := &pgx.Batch{}
-	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true), pg_advisory_xact_lock($2, $3::int)",
-		strconv.FormatInt(partnerID, 10), sealLockKey, int32(partnerID))
-	b.Queue("SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(&head.Seq, &head.Hash); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+// unsealedSQL reads a chain's head and its events without a seal recorded by transactions not
+// older than the chain's sweep mark, and, from the same snapshot, the oldest transaction still
+// running: every event recorded by an older one is committed (and read here) or was rolled
+// back. Only what the chain hash covers (Canonical) is read, not the content, which the record
+// MAC covers.
+const unsealedSQL = `SELECT h.horizon::text, h.swept::text, h.head_seq, h.head_hash, u.id, u.occurred_at, u.key_id, u.record_mac
+	FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon,
+			coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8) AS swept,
+			coalesce((SELECT seq FROM audit_heads WHERE partner_id = $1), 0) AS head_seq,
+			coalesce((SELECT hash FROM audit_heads WHERE partner_id = $1), decode(repeat('00', 32), 'hex')) AS head_hash) h
+		LEFT JOIN LATERAL (SELECT e.id, e.occurred_at, e.key_id, e.record_mac FROM audit_events e
+			WHERE e.partner_id = $1 AND e.xid >= h.swept AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)
+			ORDER BY e.id LIMIT $2) u ON true`
+
+// chainRead is what a sealing transaction read of one chain.
+type chainRead struct {
+	partnerID      int64
+	horizon, swept string // transaction ids, as text
+	head           AuditHead
+	events         []AuditEvent
+}
+
+func (c *chainRead) scan(rows pgx.Rows) error {
+	for rows.Next() {
+		var id *int64
+		var at *time.Time
+		var keyID *string
+		var mac []byte
+		if err := rows.Scan(&c.horizon, &c.swept, &c.head.Seq, &c.head.Hash, &id, &at, &keyID, &mac); err != nil {
 			return err
 		}
-		return nil
-	})
-	// The events without a seal recorded by transactions not older than the chain's sweep
-	// mark, and, from the same snapshot, the oldest transaction still running: every event
-	// recorded by an older one is committed (and read here) or was rolled back. Only what the
-	// chain hash covers (Canonical) is read, not the content, which the record MAC covers.
-	b.Queue(`SELECT h.horizon::text, h.swept::text, u.id, u.occurred_at, u.key_id, u.record_mac
-		FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon,
-				coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8) AS swept) h
-			LEFT JOIN LATERAL (SELECT e.id, e.occurred_at, e.key_id, e.record_mac FROM audit_events e
-				WHERE e.partner_id = $1 AND e.xid >= h.swept AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)
-				ORDER BY e.id LIMIT $2) u ON true`, partnerID, limit).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var id *int64
-			var at *time.Time
-			var keyID *string
-			var mac []byte
-			if err := rows.Scan(&horizon, &swept, &id, &at, &keyID, &mac); err != nil {
-				return err
-			}
-			if id != nil {
-				events = append(events, AuditEvent{ID: *id, PartnerID: partnerID, OccurredAt: *at, KeyID: *keyID, RecordMAC: mac})
-			}
+		if id != nil {
+			c.events = append(c.events, AuditEvent{ID: *id, PartnerID: c.partnerID, OccurredAt: *at, KeyID: *keyID, RecordMAC: mac})
 		}
-		return rows.Err()
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, nil, fmt.Errorf("read the unsealed events of %s: %w", ChainName(partnerID), err)
 	}
-	ids := make([]int64, len(events))
-	seqs := make([]int64, len(events))
-	prevs := make([][]byte, len(events))
-	hashes := make([][]byte, len(events))
-	prev, seq := head.Hash, head.Seq
-	for i := range events {
-		e := &events[i]
+	return rows.Err()
+}
+
+// seal gives c's events their places after its head, in id order, and their hashes, and
+// returns what looked suspect.
+func (c *chainRead) seal(keys *secret.Keyring) (suspect []string) {
+	prev, seq := c.head.Hash, c.head.Seq
+	for i := range c.events {
+		e := &c.events[i]
 		seq++
 		e.Seq, e.PrevHash = seq, prev
-		hash, err := e.ComputeHash(s.keys)
+		hash, err := e.ComputeHash(keys)
 		if e.RecordMAC == nil {
 			// Only events chained before sealing was separate have no record MAC, and they
 			// are all sealed: this one was written by someone else. It must not get the hash
@@ -274,33 +309,13 @@ func (s *Store) sealChain(ctx context.Context, tx pgx.Tx, partnerID int64, limit
 		if err != nil {
 			// An event no key of this portal can hash (a key it does not hold, no record
 			// MAC): it still takes its place, with a hash that cannot verify.
-			suspect = append(suspect, fmt.Sprintf("event id %d cannot be sealed as recorded: %v", e.ID, err))
+			suspect = append(suspect, fmt.Sprintf("%s: event id %d cannot be sealed as recorded: %v", ChainName(c.partnerID), e.ID, err))
 			hash = make([]byte, sha256.Size)
 		}
 		e.Hash = hash
-		ids[i], seqs[i], prevs[i], hashes[i] = e.ID, seq, prev, hash
 		prev = hash
 	}
-	b = &pgx.Batch{}
-	if len(events) > 0 {
-		// The database checks that the seals continue the head, and moves it.
-		b.Queue(`INSERT INTO audit_seals (partner_id, seq, event_id, prev_hash, hash)
-			SELECT $5, u.seq, u.id, u.prev_hash, u.hash FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]) AS u(id, seq, prev_hash, hash)`,
-			ids, seqs, prevs, hashes, partnerID)
-	}
-	// A batch that was not full sealed everything recorded before the horizon: the next pass
-	// may start there (after a full one, events before the horizon may remain). The mark moves
-	// at most once a second per chain: it spares passes the log, not each other.
-	if len(events) < limit && xidAfter(horizon, swept) && s.sealing.sweepDue(partnerID) {
-		b.Queue(`INSERT INTO audit_sweeps (partner_id, swept_xid) VALUES ($1, $2::xid8)
-			ON CONFLICT (partner_id) DO UPDATE SET swept_xid = greatest(audit_sweeps.swept_xid, EXCLUDED.swept_xid)`, partnerID, horizon)
-	}
-	if b.Len() > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, nil, fmt.Errorf("seal %d events of %s: %w", len(events), ChainName(partnerID), err)
-		}
-	}
-	return events, suspect, nil
+	return suspect
 }
 
 // xidAfter reports whether transaction id a (as text) is after b.
