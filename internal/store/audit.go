@@ -62,8 +62,8 @@ type AuditEvent struct {
 	Details json.RawMessage `json:"details"`
 	KeyID   string          `json:"key_id"` // the key whose derived keys signed RecordMAC and Hash
 	// RecordMAC is HMAC-SHA256, under the audit record key of KeyID, of the event's content and
-	// ID (RecordCanonical): proof that this portal recorded it, checked before and after it is
-	// sealed. Events recorded before sealing was separate (chained at insert) have none.
+	// ID (RecordCanonical): proof that this portal recorded it (VerifyAudit checks it). Events
+	// chained at insert, before sealing was separate (migration 00019), have none.
 	RecordMAC []byte `json:"record_mac"`
 	PrevHash  []byte `json:"prev_hash"`
 	Hash      []byte `json:"hash"`

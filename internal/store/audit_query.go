@@ -135,11 +135,11 @@ func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f AuditFilter)
 	return page, nil
 }
 
-// AuditEventByID returns one of partnerID's events by its permanent id, sealed or not, or
-// ErrNotFound.
+// AuditEventByID returns one of partnerID's events (SystemChain's included) by its permanent
+// id, sealed or not, or ErrNotFound.
 func (s *Store) AuditEventByID(ctx context.Context, partnerID, id int64) (AuditEvent, error) {
 	var e AuditEvent
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1 AND e.id = $2", partnerID, id)
 		var err error
 		e, err = pgx.CollectExactlyOneRow(rows, scanAudit)
@@ -155,7 +155,7 @@ func (s *Store) AuditEventByID(ctx context.Context, partnerID, id int64) (AuditE
 // ErrNotFound.
 func (s *Store) AuditEventBySeq(ctx context.Context, partnerID, seq int64) (AuditEvent, error) {
 	var e AuditEvent
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1 AND s.seq = $2", partnerID, seq)
 		var err error
 		e, err = pgx.CollectExactlyOneRow(rows, scanAudit)

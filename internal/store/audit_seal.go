@@ -146,12 +146,13 @@ func (s *Store) recorded(tx pgx.Tx, partnerID int64) {
 	s.sealing.note(partnerID)
 }
 
-// SealResult is what one sealing pass of a chain did.
+// SealResult is what a sealing pass did.
 type SealResult struct {
 	Sealed int // events given their place in the chain
-	// Suspect lists the events sealed as found although they do not carry this portal's record
-	// MAC (written into the table by someone else, or changed before they were sealed), or
-	// could not be hashed: VerifyAudit reports the chain broken at the first of them.
+	// Suspect lists the events sealed as found although they carry no record MAC (written into
+	// the table by someone else) or could not be hashed (a key this portal does not hold):
+	// VerifyAudit reports the chain broken at the first of them. (A record MAC that does not
+	// fit its event is VerifyAudit's to find: the sequencer does not read the content.)
 	Suspect []string
 	// Lags are, for each event sealed, the time from when it was recorded to its seal's commit.
 	Lags []time.Duration
@@ -161,7 +162,8 @@ type SealResult struct {
 // before the call is given its place, in batches of at most 1,000 events, each batch in one
 // transaction. It waits for another sequencer of the same chain (another process) to finish
 // first. A failed batch leaves its events unsealed, as they were, for the next pass: nothing is
-// ever sealed twice (the database refuses to change a sealed event) nor skipped.
+// ever sealed twice (the database takes one seal per event, each continuing the head) nor
+// skipped.
 func (s *Store) SealAudit(ctx context.Context, partnerID int64) (SealResult, error) {
 	var total SealResult
 	for {
