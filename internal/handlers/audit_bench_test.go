@@ -168,7 +168,7 @@ func BenchmarkAudit(b *testing.B) {
 	b.Run("free-text-email", func(b *testing.B) {
 		// A user e-mail fragment that occurs in a handful of events.
 		var q string
-		if err := e.super().QueryRow(context.Background(), "SELECT target_label FROM audit_events WHERE partner_id = $1 AND target_label <> '' ORDER BY seq LIMIT 1", own.ID).Scan(&q); err != nil {
+		if err := e.super().QueryRow(context.Background(), "SELECT target_label FROM audit_events WHERE partner_id = $1 AND target_label <> '' ORDER BY id LIMIT 1", own.ID).Scan(&q); err != nil {
 			b.Fatal(err)
 		}
 		reportLatency(b, func() { get("/audit?q=" + url.QueryEscape(q[:12])) })
