@@ -55,6 +55,7 @@ DROP INDEX audit_events_target_idx;
 DROP INDEX audit_events_outcome_idx;
 ALTER TABLE audit_events DROP COLUMN seq, DROP COLUMN prev_hash, DROP COLUMN hash;
 -- Pages list events newest first by id (an event not sealed yet has no sequence number).
+CREATE INDEX audit_events_partner_idx ON audit_events (partner_id, id DESC);
 CREATE INDEX audit_events_staff_idx ON audit_events (partner_id, staff_id, id DESC);
 CREATE INDEX audit_events_action_idx ON audit_events (partner_id, action, id DESC);
 CREATE INDEX audit_events_customer_idx ON audit_events (partner_id, customer_id, id DESC) WHERE customer_id <> '';
@@ -215,6 +216,7 @@ DROP INDEX audit_events_customer_idx;
 DROP INDEX audit_events_target_idx;
 DROP INDEX audit_events_outcome_idx;
 DROP INDEX audit_events_xid_idx;
+DROP INDEX audit_events_partner_idx;
 ALTER TABLE audit_events DROP CONSTRAINT audit_events_pkey;
 ALTER TABLE audit_events ADD PRIMARY KEY (partner_id, seq);
 ALTER TABLE audit_events DROP COLUMN id, DROP COLUMN record_mac, DROP COLUMN xid;

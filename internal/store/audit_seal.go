@@ -49,13 +49,12 @@ const sealBatch = 1000
 type sealNotes struct {
 	mu    sync.Mutex
 	dirty map[int64]struct{}
-	wake  chan struct{}       // one token: something was noted
-	round chan struct{}       // closed when a sealing round ends, then replaced
-	swept map[int64]time.Time // when each chain's sweep mark last moved
+	wake  chan struct{} // one token: something was noted
+	round chan struct{} // closed when a sealing round ends, then replaced
 }
 
 func newSealNotes() *sealNotes {
-	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{}), swept: map[int64]time.Time{}}
+	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{})}
 }
 
 // note marks chains as holding committed events to seal, and wakes the sequencer.
@@ -69,18 +68,6 @@ func (n *sealNotes) note(chains ...int64) {
 	case n.wake <- struct{}{}:
 	default:
 	}
-}
-
-// sweepDue reports whether chain's sweep mark may move now (a second after it last did), and
-// counts it as moved.
-func (n *sealNotes) sweepDue(chain int64) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if time.Since(n.swept[chain]) < time.Second {
-		return false
-	}
-	n.swept[chain] = time.Now()
-	return true
 }
 
 // take returns the noted chains and forgets them.
@@ -220,10 +207,9 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 			sealed = append(sealed, c.events...)
 			if len(c.events) == limit {
 				full = append(full, c.partnerID)
-			} else if xidAfter(c.horizon, c.swept) && s.sealing.sweepDue(c.partnerID) {
+			} else if xidAfter(c.horizon, c.swept) {
 				// Everything recorded before the horizon is sealed: the next pass may start
-				// there. (After a full batch, events before it may remain.) The mark moves at
-				// most once a second per chain: it spares passes the log, not each other.
+				// there. (After a full batch, events before it may remain.)
 				b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(c.partnerID, 10))
 				b.Queue(`INSERT INTO audit_sweeps (partner_id, swept_xid) VALUES ($1, $2::xid8)
 					ON CONFLICT (partner_id) DO UPDATE SET swept_xid = greatest(audit_sweeps.swept_xid, EXCLUDED.swept_xid)`,
@@ -335,7 +321,7 @@ type SealerOptions struct {
 	// transaction commits.
 	Sweep time.Duration
 	// Every is the shortest time between the starts of two sealing rounds, so that under load
-	// a round seals what several commits recorded; 0 means 100 ms.
+	// a round seals what several commits recorded; 0 means 200 ms.
 	Every time.Duration
 	// Log receives the sequencer's errors and suspect events; nil discards them.
 	Log *slog.Logger
@@ -355,7 +341,7 @@ func (s *Store) StartAuditSealer(ctx context.Context, o SealerOptions) (stop fun
 		o.Sweep = 2 * time.Second
 	}
 	if o.Every <= 0 {
-		o.Every = 100 * time.Millisecond
+		o.Every = 200 * time.Millisecond
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
