@@ -77,12 +77,15 @@ func cutTail(t *testing.T, super *pgxpool.Pool, partnerID, keep int64) {
 	defer tx.Rollback(ctx)
 	for _, q := range []string{
 		"SET LOCAL session_replication_role = replica",
-		"DELETE FROM audit_events WHERE partner_id = $1 AND seq > $2",
-		"UPDATE audit_heads SET seq = $2, hash = (SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = $2) WHERE partner_id = $1",
+		"DELETE FROM audit_seals WHERE partner_id = $1 AND seq > $2",
+		"DELETE FROM audit_events e WHERE partner_id = $1 AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)",
+		"UPDATE audit_heads SET seq = $2, hash = (SELECT hash FROM audit_seals WHERE partner_id = $1 AND seq = $2) WHERE partner_id = $1",
 	} {
 		var args []any
-		if strings.Contains(q, "$1") {
+		if strings.Contains(q, "$2") {
 			args = []any{partnerID, keep}
+		} else if strings.Contains(q, "$1") {
+			args = []any{partnerID}
 		}
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -106,6 +109,13 @@ func TestAuditCheckpointerWritesMovedHeads(t *testing.T) {
 		e, err := st.Audit(ctx, store.AuditEvent{PartnerID: partnerID, Action: "customer.update", Outcome: store.OutcomeSucceeded})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Sealed, as a running portal's sequencer does.
+		if _, err := st.SealAudit(ctx, partnerID); err != nil {
+			t.Fatal(err)
+		}
+		if e, err = st.AuditEventByID(ctx, partnerID, e.ID); err != nil || !e.Sealed() {
+			t.Fatalf("event %d after sealing: %+v %v", e.ID, e, err)
 		}
 		return e
 	}
@@ -356,6 +366,9 @@ func TestAuditCheckpointsCatchACutTail(t *testing.T) {
 	// The portal goes on writing after the cut: the chain's new event takes the number of one
 	// that was checkpointed, which now has another hash.
 	if _, err := st.Audit(ctx, store.AuditEvent{PartnerID: nw, Action: "customer.update", Outcome: store.OutcomeSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SealAudit(ctx, nw); err != nil {
 		t.Fatal(err)
 	}
 	_, err = verify(nil, "--checkpoints", exportFile)

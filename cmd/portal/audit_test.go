@@ -49,6 +49,11 @@ func TestAuditVerifyCommand(t *testing.T) {
 			}
 		}
 	}
+	for _, id := range ids { // as a running portal's sequencer does
+		if _, err := st.SealAudit(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	env := map[string]string{"DATABASE_URL": url, "PORTAL_SECRET_KEY": key}
 	head, err := st.AuditChainHead(ctx, ids[1])
 	if err != nil {
@@ -70,7 +75,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if _, err := conn.Exec(ctx, "SET session_replication_role = replica"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, "UPDATE audit_events SET outcome = 'failed' WHERE partner_id = $1 AND seq = 3", ids[1]); err != nil {
+	if _, err := conn.Exec(ctx, "UPDATE audit_events SET outcome = 'failed' WHERE id = (SELECT event_id FROM audit_seals WHERE partner_id = $1 AND seq = 3)", ids[1]); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
@@ -83,8 +88,11 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("verify of the intact partner alone: %v", err)
 	}
 	// An anchor kept from before (an export's trailer) catches the chain being cut short.
-	if _, err := conn.Exec(ctx, "DELETE FROM audit_events WHERE partner_id = $1 AND seq >= 3", ids[1]); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{"DELETE FROM audit_seals WHERE partner_id = $1 AND seq >= 3",
+		"DELETE FROM audit_events e WHERE partner_id = $1 AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)"} {
+		if _, err := conn.Exec(ctx, q, ids[1]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	anchor := fmt.Sprintf("%d:%d:%x", ids[1], head.Seq, head.Hash)
 	err = run(ctx, []string{"audit", "verify", "--partner", strconv.FormatInt(ids[1], 10), "--expect", anchor}, func(k string) string { return env[k] }, &out, io.Discard)

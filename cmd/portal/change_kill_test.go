@@ -95,13 +95,13 @@ func TestAUserEditIsAuditedOnceAfterThePortalIsKilled(t *testing.T) {
 	}()
 	waitFor(t, 2*time.Minute, "the edit held at Zoom", func() bool { return zoom.heldAt(http.MethodPatch, patchPath) == 1 })
 	// The intent was committed before the call.
-	intent := func() (id int64, open bool, outcome string, seq *int64) {
+	intent := func() (id int64, open bool, outcome string, eventID *int64) {
 		t.Helper()
-		if err := db.QueryRow(ctx, `SELECT id, closed_at IS NULL, outcome, audit_seq FROM zoom_intents WHERE action = 'user.update' AND target_label = $1`,
-			member.Email).Scan(&id, &open, &outcome, &seq); err != nil {
+		if err := db.QueryRow(ctx, `SELECT id, closed_at IS NULL, outcome, audit_event_id FROM zoom_intents WHERE action = 'user.update' AND target_label = $1`,
+			member.Email).Scan(&id, &open, &outcome, &eventID); err != nil {
 			t.Fatalf("the edit's intent: %v", err)
 		}
-		return id, open, outcome, seq
+		return id, open, outcome, eventID
 	}
 	if _, open, _, _ := intent(); !open {
 		t.Fatal("the intent of the change at Zoom is closed")
@@ -148,16 +148,16 @@ func TestAUserEditIsAuditedOnceAfterThePortalIsKilled(t *testing.T) {
 		return !open
 	})
 	t.Logf("the new process recorded the change %s after the kill", time.Since(killed).Round(time.Second))
-	var seq int64
+	var eventID int64
 	var outcome, details string
-	if err := db.QueryRow(ctx, `SELECT seq, outcome, details::text FROM audit_events WHERE action = 'user.update' AND target_label = $1`,
-		member.Email).Scan(&seq, &outcome, &details); err != nil {
+	if err := db.QueryRow(ctx, `SELECT id, outcome, details::text FROM audit_events WHERE action = 'user.update' AND target_label = $1`,
+		member.Email).Scan(&eventID, &outcome, &details); err != nil {
 		t.Fatalf("the change's event: %v", err)
 	}
 	_, _, closedAs, closedBy := intent()
-	if n := events(); n != 1 || outcome != "succeeded" || closedAs != "succeeded" || closedBy == nil || *closedBy != seq ||
+	if n := events(); n != 1 || outcome != "succeeded" || closedAs != "succeeded" || closedBy == nil || *closedBy != eventID ||
 		!strings.Contains(details, "Zoom shows the change was made") || !strings.Contains(details, `"last_name":"Survivor"`) {
-		t.Fatalf("%d events; the event %d %s %s; the intent closed %s by %v", n, seq, outcome, details, closedAs, closedBy)
+		t.Fatalf("%d events; the event id %d %s %s; the intent closed %s by %v", n, eventID, outcome, details, closedAs, closedBy)
 	}
 	var last string
 	if err := db.QueryRow(ctx, `SELECT u.last_name FROM customer_users u JOIN customers c ON c.id = u.customer_id

@@ -14,12 +14,12 @@ func TestRenderJudgesAndWriteMarkdownReplaces(t *testing.T) {
 	table := render(map[string]map[string]float64{
 		"BenchmarkCustomers/10k/page-101-vs-first": {"p101/first-p50": 1.3},
 		"BenchmarkCustomers/10k/search-typo":       {"p99-ms": 12},
-		"BenchmarkAuditAppend/one-partner":         {"ratio": 0.95},
+		"BenchmarkAuditAppend":                     {"ratio-1-partner-p50": 0.95},
 	})
 	for _, want := range []string{
 		"| customer list, 10,000 customers: page 101 ÷ first page (p50) | 1.3 | <= 1.2 | no |",
 		"| typo search, 10,000 customers: p99, ms | 12 | <= 25 | yes |",
-		"| chained audit appends ÷ plain inserts, 16 writers, one partner (durable) | 0.95 | >= 0.9 | yes |",
+		"| chained audit appends ÷ plain inserts, 16 writers, one partner (durable): p50 | 0.95 | >= 0.9 | yes |",
 		"| portal RSS idle (`portal serve`), MB | not measured | <= 25 | — |",
 	} {
 		if !strings.Contains(table, want) {

@@ -31,6 +31,9 @@ const Superuser = "postgres"
 type Options struct {
 	// Throwaway turns off durability (fsync, full-page writes) for speed; for test clusters.
 	Throwaway bool
+	// Durable keeps durability on even for a throwaway cluster: for benchmarks whose figures
+	// depend on durable commits (fsync and synchronous commit on, as in production).
+	Durable bool
 }
 
 // Cluster is a PostgreSQL cluster in a directory, listening on 127.0.0.1.
@@ -222,7 +225,7 @@ func (c *Cluster) initdb(ctx context.Context) error {
 		return err
 	}
 	conf := fmt.Sprintf("\n# tierdesk\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = ''\nmax_connections = 200\n", port)
-	if c.opts.Throwaway {
+	if c.opts.Throwaway && !c.opts.Durable {
 		conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
 	}
 	f, err := os.OpenFile(filepath.Join(c.Dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)

@@ -35,6 +35,16 @@ const markerName = "tierdesk-throwaway"
 // cannot be removed reliably (the server may come up after the directory is gone). It takes a
 // few seconds; a caller interrupted meanwhile removes the cluster once it is made.
 func NewThrowaway() (*Cluster, error) {
+	return newThrowaway(Options{Throwaway: true})
+}
+
+// NewDurableThrowaway is NewThrowaway with durability on (fsync, synchronous commit and
+// full-page writes, as PostgreSQL ships them): for benchmarks that measure durable commits.
+func NewDurableThrowaway() (*Cluster, error) {
+	return newThrowaway(Options{Throwaway: true, Durable: true})
+}
+
+func newThrowaway(opts Options) (*Cluster, error) {
 	ctx := context.Background()
 	root, err := os.MkdirTemp("", ThrowawayPrefix)
 	if err != nil {
@@ -56,7 +66,7 @@ func NewThrowaway() (*Cluster, error) {
 			}
 		}
 	}
-	c, err := place(ctx, filepath.Join(root, "pg"), Options{Throwaway: true})
+	c, err := place(ctx, filepath.Join(root, "pg"), opts)
 	if err != nil {
 		os.RemoveAll(root)
 		lock.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,7 +35,7 @@ func auditFilter(q url.Values) store.AuditFilter {
 		f.Outcome = ""
 	}
 	f.StaffID, _ = strconv.ParseInt(q.Get("staff"), 10, 64)
-	f.BeforeSeq, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	if typ, id, ok := strings.Cut(q.Get("target"), ":"); ok {
 		f.TargetType, f.TargetID = typ, id
 	}
@@ -93,10 +94,10 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 			p.Filtered = true
 		}
 	}
-	if page.NextSeq != 0 {
-		p.OlderURL = withQuery("/audit", q, "before", strconv.FormatInt(page.NextSeq, 10))
+	if page.Next != 0 {
+		p.OlderURL = withQuery("/audit", q, "before", strconv.FormatInt(page.Next, 10))
 	}
-	if f.BeforeSeq != 0 {
+	if f.Before != 0 {
 		p.FirstURL = withQuery("/audit", q, "before", "")
 	}
 	for _, e := range page.Events {
@@ -168,10 +169,13 @@ func actingPartner(e store.AuditEvent) string {
 	return d.ActingPartner.Partner
 }
 
+// auditRow is an event as the tables list it. An event not sealed yet shows no number: it is
+// "sealing…" until the sequencer gives it its place; its link (by its permanent id) is the
+// same before and after.
 func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
-	r := templates.AuditRow{Seq: e.Seq, Time: e.OccurredAt, Staff: e.StaffEmail, Action: string(e.Action), ActionLabel: e.Action.Label(), Customer: e.CustomerID,
-		Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
-		DetailURL: withQuery(paths.AuditEvent(e.Seq), q, "before", "")}
+	r := templates.AuditRow{ID: e.ID, Seq: e.Seq, Pending: !e.Sealed(), Time: e.OccurredAt, Staff: e.StaffEmail, Action: string(e.Action),
+		ActionLabel: e.Action.Label(), Customer: e.CustomerID, Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
+		DetailURL: withQuery(paths.AuditEventByID(e.ID), q, "before", "")}
 	if r.Staff == "" {
 		r.Staff = "Tierdesk (automatic)" // jobs, syncs, start-up
 		if e.External {
@@ -200,7 +204,8 @@ func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 	return r
 }
 
-// auditDetail shows one event (GET /audit/{seq}) with its before/after diff.
+// auditDetail shows one event by its place in the chain (GET /audit/{seq}: the links of
+// earlier versions, and what `portal audit verify` names) with its before/after diff.
 func (h *Handlers) auditDetail(w http.ResponseWriter, r *http.Request) error {
 	if err := h.authorize(r, policy.ViewPartner, target{Type: "audit"}); err != nil {
 		return err
@@ -214,6 +219,34 @@ func (h *Handlers) auditDetail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return h.renderAuditEvent(w, r, e)
+}
+
+// auditEvent shows one event by its permanent id (GET /audit/events/{eventId}), sealed or
+// not. An id that is not the partner's own is a 404, with a denied audit event.
+func (h *Handlers) auditEvent(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "audit"}); err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	raw := chi.URLParam(r, "eventId")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		h.deny(r, policy.ViewPartner, target{Type: "audit_event", ID: raw}, "not found or out of reach")
+		return errNotFound
+	}
+	e, err := h.store.AuditEventByID(r.Context(), a.Partner.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.deny(r, policy.ViewPartner, target{Type: "audit_event", ID: raw}, "not found or out of reach")
+		return errNotFound
+	} else if err != nil {
+		return err
+	}
+	return h.renderAuditEvent(w, r, e)
+}
+
+// renderAuditEvent renders the page of one event.
+func (h *Handlers) renderAuditEvent(w http.ResponseWriter, r *http.Request, e store.AuditEvent) error {
 	q := r.URL.Query()
 	p := templates.AuditDetailPage{Row: auditRow(e, q), PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash),
 		BackURL: withQuery("/audit", q, "", "")}
@@ -244,7 +277,11 @@ func (h *Handlers) auditDetail(w http.ResponseWriter, r *http.Request) error {
 		p.DetailsJSON = string(e.Details)
 	}
 	p.Diff = diffDetails(e.Details)
-	h.render(w, r, http.StatusOK, templates.AuditDetail(h.chrome(r, "Audit event "+strconv.FormatInt(seq, 10), "audit"), p))
+	title := "Audit event " + strconv.FormatInt(e.Seq, 10)
+	if !e.Sealed() {
+		title = "Audit event (sealing…)"
+	}
+	h.render(w, r, http.StatusOK, templates.AuditDetail(h.chrome(r, title, "audit"), p))
 	return nil
 }
 

@@ -66,7 +66,7 @@ func TestChangeToAResellersOwnAccountIsInBothChains(t *testing.T) {
 		} `json:"acting_partner"`
 		CopyOf struct {
 			PartnerID int64 `json:"partner_id"`
-			Seq       int64 `json:"seq"`
+			Event     int64 `json:"event"` // the acting partner's event, by its permanent id
 		} `json:"copy_of"`
 		Changes map[string]any `json:"changes"`
 	}
@@ -79,7 +79,7 @@ func TestChangeToAResellersOwnAccountIsInBothChains(t *testing.T) {
 	if md.Also.PartnerID != contoso.ID {
 		t.Errorf("Northwind's event does not say it was recorded for Contoso: %s", mine[0].Details)
 	}
-	if td.Acting.PartnerID != nw.ID || td.Acting.Partner != nw.Name || td.CopyOf.PartnerID != nw.ID || td.CopyOf.Seq != mine[0].Seq {
+	if td.Acting.PartnerID != nw.ID || td.Acting.Partner != nw.Name || td.CopyOf.PartnerID != nw.ID || td.CopyOf.Event != mine[0].ID {
 		t.Errorf("Contoso's event does not name Northwind's change: %s", theirs[0].Details)
 	}
 	ev := theirs[0]

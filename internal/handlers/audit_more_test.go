@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -59,14 +60,30 @@ func auCSVSeqs(t testing.TB, body string) []int64 {
 	return out
 }
 
-// auAppend appends an event to the log and returns its sequence number.
+// auAppend records an event in the log and returns its permanent id.
 func auAppend(t testing.TB, e *env, ev store.AuditEvent) int64 {
 	t.Helper()
 	got, err := e.Store.Audit(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return got.Seq
+	return got.ID
+}
+
+// auSealedSeqs waits for the sequencer to seal partnerID's chain and returns the sequence
+// numbers of the events with the given ids, in the same order.
+func auSealedSeqs(t testing.TB, e *env, partnerID int64, ids ...int64) []int64 {
+	t.Helper()
+	e.awaitSealed(partnerID)
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		ev, err := e.Store.AuditEventByID(context.Background(), partnerID, id)
+		if err != nil || !ev.Sealed() {
+			t.Fatalf("event id %d: sealed %v, %v", id, ev.Sealed(), err)
+		}
+		out[i] = ev.Seq
+	}
+	return out
 }
 
 // The audit page's staff, target, customer and time-range filters (alone and together)
@@ -106,6 +123,8 @@ func TestAuditPageFiltersStaffTargetCustomerAndTime(t *testing.T) {
 	e3 := auAppend(t, e, ev(&owner, "customer", "au-c2", "au-c2", at("2020-03-03T00:00:00Z")))
 	e4 := auAppend(t, e, ev(nil, "customer", "au-c1", "", at("2020-03-04T12:00:00Z")))
 	e5 := auAppend(t, e, ev(&agent, "customer", "au-c2", "au-c2", time.Now()))
+	seqs := auSealedSeqs(t, e, p.ID, e1, e2, e3, e4, e5)
+	e1, e2, e3, e4, e5 = seqs[0], seqs[1], seqs[2], seqs[3], seqs[4]
 	staff := "staff=" + itoa(agent.ID)
 
 	cases := []struct {
@@ -180,7 +199,8 @@ func TestAuditCustomerActivityShowsThatCustomersEvents(t *testing.T) {
 	a2 := save(ca, "AU-A2", "") // no tags at all
 
 	var want []int64
-	rows, err := e.super().Query(ctx, "SELECT seq FROM audit_events WHERE partner_id = $1 AND customer_id = $2 ORDER BY seq DESC LIMIT 50", p.ID, ca.ZoomAccountID)
+	rows, err := e.super().Query(ctx, `SELECT s.seq FROM audit_seals s JOIN audit_events e ON e.id = s.event_id
+		WHERE s.partner_id = $1 AND e.customer_id = $2 ORDER BY e.id DESC LIMIT 50`, p.ID, ca.ZoomAccountID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +318,7 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 		t.FailNow()
 	}
 
+	e.awaitSealed(p.ID)
 	page, err := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.notes", Limit: 500})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +327,7 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 	if len(events) != n {
 		t.Fatalf("%d customer.notes events, want %d", len(events), n)
 	}
-	slices.Reverse(events) // chain order
+	slices.SortFunc(events, func(x, y store.AuditEvent) int { return cmp.Compare(x.Seq, y.Seq) }) // chain order
 	requests := map[string]bool{}
 	refs := map[string]bool{}
 	byCustomer := map[string][]auNotesDetails{}
@@ -348,10 +369,11 @@ func TestAuditFiftyConcurrentNotesChainWithoutGaps(t *testing.T) {
 		}
 	}
 
-	// Head and events from one snapshot: background work (a sync finishing) may append meanwhile.
+	// Head and sealed events from one snapshot: background work (a sync finishing) may record
+	// and seal meanwhile.
 	var headSeq, count, maxSeq, distinctPrev int64
-	if err := e.super().QueryRow(ctx, `SELECT (SELECT seq FROM audit_heads WHERE partner_id = $1), count(*), max(seq), count(DISTINCT prev_hash)
-		FROM audit_events WHERE partner_id = $1`, p.ID).Scan(&headSeq, &count, &maxSeq, &distinctPrev); err != nil {
+	if err := e.super().QueryRow(ctx, `SELECT (SELECT seq FROM audit_heads WHERE partner_id = $1), count(seq), max(seq), count(DISTINCT prev_hash)
+		FROM audit_seals WHERE partner_id = $1`, p.ID).Scan(&headSeq, &count, &maxSeq, &distinctPrev); err != nil {
 		t.Fatal(err)
 	}
 	if count != headSeq || maxSeq != headSeq || distinctPrev != headSeq {
@@ -382,7 +404,7 @@ func auTokens(t testing.TB, e *env, partnerID int64, email string) store.Tokens 
 func auAuditText(t testing.TB, e *env) string {
 	t.Helper()
 	var s string
-	if err := e.super().QueryRow(context.Background(), "SELECT coalesce(string_agg(row_to_json(a)::text, E'\\n' ORDER BY partner_id, seq), '') FROM audit_events a").Scan(&s); err != nil {
+	if err := e.super().QueryRow(context.Background(), "SELECT coalesce(string_agg(row_to_json(a)::text, E'\\n' ORDER BY id), '') FROM audit_events a").Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -456,6 +478,7 @@ func TestAuditNeverHoldsTheTokensOrSecretsOfASession(t *testing.T) {
 	tokens("of the second sign-in")
 	secrets = append(secrets, secret{"second session cookie", b.cookie(e, "td_session")})
 
+	e.awaitSealed(p.ID)
 	head, err := e.Store.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -566,6 +589,7 @@ func TestAuditExportStreamsEventsWhileReadingThem(t *testing.T) {
 		auAppend(t, e, store.AuditEvent{PartnerID: p.ID, Action: "user.update", Outcome: store.OutcomeSucceeded, TargetType: "user",
 			TargetID: fmt.Sprintf("au-u%03d", i), TargetLabel: fmt.Sprintf("user%03d@au-stream.example", i)})
 	}
+	e.awaitSealed(p.ID)
 	head, err := e.Store.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -592,8 +616,8 @@ func TestAuditExportStreamsEventsWhileReadingThem(t *testing.T) {
 		}
 		var reading int
 		err := e.super().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND query LIKE '%FROM audit_events WHERE partner_id = $1%'
-			AND query ~ 'ORDER BY seq\s*$'`).Scan(&reading)
+			AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND query LIKE '%FROM audit_seals s JOIN audit_events e%'
+			AND query ~ 'ORDER BY s.seq\s*$'`).Scan(&reading)
 		sofar, _ := w.snapshot()
 		close(w.release)
 		<-done

@@ -71,6 +71,7 @@ func TestAuditRecordsSignInsAndShowsThem(t *testing.T) {
 	b.post(e.URL+"/signout", nil)
 	b.signIn(e, distOwner)
 
+	e.awaitSealed(p.ID)
 	page := b.get(e.URL + "/audit")
 	if page.StatusCode != http.StatusOK {
 		t.Fatalf("/audit: %d", page.StatusCode)
@@ -187,6 +188,7 @@ func TestAuditExportsCSVAndNDJSONWithChainHead(t *testing.T) {
 	b, p := registerNorthwind(t, e)
 	b.post(e.URL+"/signout", nil)
 	b.signIn(e, distOwner)
+	e.awaitSealed(p.ID)
 	head, err := e.Store.AuditChainHead(context.Background(), p.ID)
 	if err != nil {
 		t.Fatal(err)

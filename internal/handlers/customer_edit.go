@@ -302,7 +302,7 @@ func (h *Handlers) customerActivity(w http.ResponseWriter, r *http.Request) erro
 		return &pageError{status: http.StatusNotFound, title: "Not in your log", message: "The activity of a reseller's customer is in that reseller's own audit log."}
 	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	page, err := h.store.AuditEvents(r.Context(), a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, BeforeSeq: before})
+	page, err := h.store.AuditEvents(r.Context(), a.Partner.ID, store.AuditFilter{CustomerID: c.ZoomAccountID, Before: before})
 	if err != nil {
 		return err
 	}
@@ -310,8 +310,8 @@ func (h *Handlers) customerActivity(w http.ResponseWriter, r *http.Request) erro
 	for _, e := range page.Events {
 		p.Rows = append(p.Rows, auditRow(e, nil))
 	}
-	if page.NextSeq != 0 {
-		p.OlderURL = paths.With(paths.CustomerActivity(c.ZoomAccountID), url.Values{"before": {strconv.FormatInt(page.NextSeq, 10)}})
+	if page.Next != 0 {
+		p.OlderURL = paths.With(paths.CustomerActivity(c.ZoomAccountID), url.Values{"before": {strconv.FormatInt(page.Next, 10)}})
 	}
 	h.render(w, r, http.StatusOK, templates.CustomerActivity(h.chrome(r, c.AccountName, "customers"), p))
 	return nil

@@ -71,8 +71,8 @@ const (
 	goalTypoSearchP99 = 25 * time.Millisecond // a typo-tolerant search, p99
 )
 
-// quantile returns the q-quantile of d (sorted in place).
-func quantile(d []time.Duration, q float64) time.Duration {
+// durQuantile returns the q-quantile of d (sorted in place).
+func durQuantile(d []time.Duration, q float64) time.Duration {
 	slices.Sort(d)
 	return d[min(len(d)-1, int(float64(len(d))*q))]
 }
@@ -155,19 +155,19 @@ func BenchmarkCustomers(b *testing.B) {
 			b.Fatalf("page 101 (%s): %d rows from %q, want 50 from the 5,001st customer %q", deep, rows(pg), first, want)
 		}
 		first, page101 := interleaved(listSamples, func() { get("/customers") }, func() { get(deep) })
-		ratio50 := float64(quantile(page101, 0.5)) / float64(quantile(first, 0.5))
-		ratio99 := float64(quantile(page101, 0.99)) / float64(quantile(first, 0.99))
-		b.ReportMetric(ms(quantile(first, 0.5)), "first-p50-ms")
-		b.ReportMetric(ms(quantile(first, 0.99)), "first-p99-ms")
-		b.ReportMetric(ms(quantile(page101, 0.5)), "p101-p50-ms")
-		b.ReportMetric(ms(quantile(page101, 0.99)), "p101-p99-ms")
+		ratio50 := float64(durQuantile(page101, 0.5)) / float64(durQuantile(first, 0.5))
+		ratio99 := float64(durQuantile(page101, 0.99)) / float64(durQuantile(first, 0.99))
+		b.ReportMetric(ms(durQuantile(first, 0.5)), "first-p50-ms")
+		b.ReportMetric(ms(durQuantile(first, 0.99)), "first-p99-ms")
+		b.ReportMetric(ms(durQuantile(page101, 0.5)), "p101-p50-ms")
+		b.ReportMetric(ms(durQuantile(page101, 0.99)), "p101-p99-ms")
 		b.ReportMetric(ratio50, "p101/first-p50")
 		b.ReportMetric(goalDeepPageRatio, "goal-p101/first-p50")
 		b.ReportMetric(ratio99, "p101/first-p99")
 		b.ReportMetric(0, "ns/op")
 		if ratio50 > goalDeepPageRatio {
 			b.Logf("goal not met: page 101 ÷ first page, p50: %.2f (%.1f ms ÷ %.1f ms), goal ≤ %.2f",
-				ratio50, ms(quantile(page101, 0.5)), ms(quantile(first, 0.5)), goalDeepPageRatio)
+				ratio50, ms(durQuantile(page101, 0.5)), ms(durQuantile(first, 0.5)), goalDeepPageRatio)
 		}
 	})
 	b.Run("10k/search-typo", func(b *testing.B) {
@@ -178,16 +178,16 @@ func BenchmarkCustomers(b *testing.B) {
 		// Interleaved with the first page, whose p99 says how much of the search's is the
 		// machine's (a busy machine lengthens every request's tail).
 		first, d := interleaved(listSamples, func() { get("/customers") }, func() { get(typo) })
-		p50, p99 := quantile(d, 0.5), quantile(d, 0.99)
+		p50, p99 := durQuantile(d, 0.5), durQuantile(d, 0.99)
 		b.ReportMetric(ms(p50), "p50-ms")
 		b.ReportMetric(ms(p99), "p99-ms")
 		b.ReportMetric(ms(goalTypoSearchP99), "goal-p99-ms")
-		b.ReportMetric(ms(quantile(first, 0.5)), "first-p50-ms")
-		b.ReportMetric(ms(quantile(first, 0.99)), "first-p99-ms")
+		b.ReportMetric(ms(durQuantile(first, 0.5)), "first-p50-ms")
+		b.ReportMetric(ms(durQuantile(first, 0.99)), "first-p99-ms")
 		b.ReportMetric(0, "ns/op")
 		if p99 > goalTypoSearchP99 {
 			b.Logf("goal not met: typo search p99: %.1f ms, goal ≤ %.0f ms (p50 %.1f ms; the first page's p99 meanwhile %.1f ms)",
-				ms(p99), ms(goalTypoSearchP99), ms(p50), ms(quantile(first, 0.99)))
+				ms(p99), ms(goalTypoSearchP99), ms(p50), ms(durQuantile(first, 0.99)))
 		}
 	})
 	b.Run("10k/search-email", func(b *testing.B) {

@@ -412,6 +412,7 @@ func TestCmCustomerPageShowsZoomsData(t *testing.T) {
 	if activity.Length() != 1 || !strings.Contains(activity.Text(), "customer.notes") || !strings.Contains(activity.Text(), distOwner) {
 		t.Errorf("activity on the page: %q", strings.Join(strings.Fields(activity.Text()), " "))
 	}
+	e.awaitSealed(p.ID) // the tab numbers sealed events
 	tab := b.get(e.URL + "/customers/" + id + "/activity")
 	rows := auditRows(tab)
 	if tab.StatusCode != http.StatusOK || len(rows) != 1 || !strings.Contains(rows[0], "customer.notes") || !strings.Contains(rows[0], "succeeded") {

@@ -82,6 +82,8 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	pool := storetest.NewPool(t)
 	keys := storetest.Keys(t)
 	st := store.New(pool, keys)
+	// The audit sequencer, as portal serve runs it.
+	t.Cleanup(st.StartAuditSealer(context.Background(), store.SealerOptions{Log: logger}))
 	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +127,17 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return e
+}
+
+// awaitSealed waits, 30 seconds at most, until the audit sequencer has sealed every event of
+// partnerID's chain committed before the call.
+func (e *env) awaitSealed(partnerID int64) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.Store.AwaitSealed(ctx, partnerID); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // browser is an HTTP client with its own cookie jar that does not follow redirects, so

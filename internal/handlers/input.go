@@ -187,6 +187,8 @@ func paramLabel(k string) string {
 		return "onboarding id"
 	case "seq":
 		return "number"
+	case "eventId":
+		return "event id"
 	case "step":
 		return "step"
 	}

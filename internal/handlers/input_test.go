@@ -40,7 +40,7 @@ func inSetup(t *testing.T) (*env, *browser, store.Partner, idSet) {
 	}
 	own := idSet{accountID: account.AccountID, userID: member.ID, staffID: itoa(e.staffByEmail(nw.ID, "admin@northwind.example").ID),
 		jobID: job.ID, importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID),
-		onboardingID: tnDraftID(t, e, nw.ID, distOwner)}
+		onboardingID: tnDraftID(t, e, nw.ID, distOwner), eventID: itoa(auditOf(t, e, nw.ID, "")[0].ID)}
 	tnWaitStartupSync(t, e)
 	return e, dist, nw, own
 }
@@ -121,7 +121,7 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 			for _, bad := range notText {
 				label := map[string]string{"{accountId}": "customer id", "{userId}": "user id", "{staffId}": "staff id",
 					"{jobId}": "job id", "{importId}": "bulk job id", "{templateId}": "template id", "{draftId}": "onboarding id",
-					"{onboardingId}": "onboarding id", "{seq}": "number", "{step}": "step", "*": "address"}[p]
+					"{onboardingId}": "onboarding id", "{seq}": "number", "{step}": "step", "{eventId}": "event id", "*": "address"}[p]
 				expectRefused(method, e.URL+inFill(t, own, pattern, p, "x"+bad), label)
 			}
 		}

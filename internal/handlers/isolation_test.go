@@ -48,6 +48,7 @@ var routeTable = map[string]routeKind{
 	"GET /audit.csv":                       readOwn,
 	"GET /audit.ndjson":                    readOwn,
 	"GET /audit/{seq}":                     ownSequence,
+	"GET /audit/events/{eventId}":          withID,
 	"GET /customers":                       readOwn,
 	"POST /customers/sync":                 mutateOwn,
 	"GET /customers/{accountId}":           withID,
@@ -127,7 +128,9 @@ var routeTable = map[string]routeKind{
 
 // idSet are the ids the suite fills into route patterns, one for each kind of id the router
 // takes.
-type idSet struct{ accountID, staffID, jobID, userID, importID, templateID, onboardingID string }
+type idSet struct {
+	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID string
+}
 
 // placeholder is a chi route parameter in a pattern.
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)
@@ -137,7 +140,8 @@ var placeholder = regexp.MustCompile(`\{[^}]*\}`)
 func (f idSet) fill(pattern string) (string, error) {
 	values := map[string]string{"{accountId}": url.PathEscape(f.accountID), "{staffId}": f.staffID, "{jobId}": f.jobID,
 		"{templateId}": f.templateID, "{userId}": url.PathEscape(f.userID), "{importId}": f.importID,
-		"{draftId}": f.onboardingID, "{onboardingId}": f.onboardingID, "{seq}": "1", "{step}": "customer"}
+		"{draftId}": f.onboardingID, "{onboardingId}": f.onboardingID, "{seq}": "1", "{step}": "customer",
+		"{eventId}": f.eventID}
 	var missing []string
 	path := placeholder.ReplaceAllStringFunc(pattern, func(p string) string {
 		if values[p] == "" {
@@ -220,7 +224,8 @@ func TestIsolationSuite(t *testing.T) {
 	}
 	ids := idSet{accountID: customers.Customers[0].ZoomAccountID, staffID: itoa(e.staffByEmail(contoso.ID, resSupport).ID),
 		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID),
-		templateID: contosoTemplateID(t, e, contoso.ID), onboardingID: tnDraftID(t, e, contoso.ID, resOwner)}
+		templateID: contosoTemplateID(t, e, contoso.ID), onboardingID: tnDraftID(t, e, contoso.ID, resOwner),
+		eventID: itoa(auditOf(t, e, contoso.ID, "")[0].ID)}
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]

@@ -54,17 +54,17 @@ func nrFailAudit(t *testing.T, e *env, action, target string) func() {
 
 // nrIntent is a row of zoom_intents as the tests look at it.
 type nrIntent struct {
-	ID       int64
-	Open     bool // not closed
-	Released bool // its lease ran out or was given up: the resolver may take it
-	Outcome  string
-	AuditSeq *int64
+	ID         int64
+	Open       bool // not closed
+	Released   bool // its lease ran out or was given up: the resolver may take it
+	Outcome    string
+	AuditEvent *int64 // the id of the event that closed it
 }
 
 // nrIntents lists partnerID's intents of action about target (id or label), oldest first.
 func nrIntents(t *testing.T, e *env, partnerID int64, action, target string) []nrIntent {
 	t.Helper()
-	rows, err := e.super().Query(context.Background(), `SELECT id, closed_at IS NULL, lease_until <= now(), outcome, audit_seq
+	rows, err := e.super().Query(context.Background(), `SELECT id, closed_at IS NULL, lease_until <= now(), outcome, audit_event_id
 		FROM zoom_intents WHERE partner_id = $1 AND action = $2 AND (target_id = $3 OR target_label = $3) ORDER BY id`, partnerID, action, target)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func nrIntents(t *testing.T, e *env, partnerID int64, action, target string) []n
 	var out []nrIntent
 	for rows.Next() {
 		var in nrIntent
-		if err := rows.Scan(&in.ID, &in.Open, &in.Released, &in.Outcome, &in.AuditSeq); err != nil {
+		if err := rows.Scan(&in.ID, &in.Open, &in.Released, &in.Outcome, &in.AuditEvent); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, in)
@@ -185,7 +185,7 @@ func TestAUserEditWhoseAuditWriteFailsIsShownThenAuditedOnce(t *testing.T) {
 		t.Fatalf("Zoom has last name %q", u.LastName)
 	}
 	ins := nrIntents(t, e, p.ID, "user.update", email)
-	if len(ins) != 1 || !ins[0].Open || !ins[0].Released || ins[0].AuditSeq != nil {
+	if len(ins) != 1 || !ins[0].Open || !ins[0].Released || ins[0].AuditEvent != nil {
 		t.Fatalf("intents after the failed write: %+v", ins)
 	}
 	if evs := nrEvents(t, e, p.ID, "user.update", email); len(evs) != 0 {
@@ -205,8 +205,8 @@ func TestAUserEditWhoseAuditWriteFailsIsShownThenAuditedOnce(t *testing.T) {
 		t.Fatalf("the resolution (page's request %s): %+v %s", reqID, ev, ev.Details)
 	}
 	ins = nrIntents(t, e, p.ID, "user.update", email)
-	if len(ins) != 1 || ins[0].Open || ins[0].Outcome != string(store.OutcomeSucceeded) || ins[0].AuditSeq == nil || *ins[0].AuditSeq != ev.Seq {
-		t.Fatalf("the intent after the resolver: %+v (event %d)", ins, ev.Seq)
+	if len(ins) != 1 || ins[0].Open || ins[0].Outcome != string(store.OutcomeSucceeded) || ins[0].AuditEvent == nil || *ins[0].AuditEvent != ev.ID {
+		t.Fatalf("the intent after the resolver: %+v (event id %d)", ins, ev.ID)
 	}
 	if d, err := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, memberID); err != nil || d.LastName != "Unrecorded" {
 		t.Fatalf("the directory after the resolver: %q %v", d.LastName, err)
@@ -297,7 +297,7 @@ func TestACustomerChangeWhoseAuditWriteFailsIsShownThenAuditedOnce(t *testing.T)
 		t.Fatalf("customer.options events after the resolver (page's request %s): %+v", reqID, evs)
 	}
 	ins = nrIntents(t, e, p.ID, "customer.options", id)
-	if len(ins) != 1 || ins[0].Open || ins[0].Outcome != string(store.OutcomePending) || ins[0].AuditSeq == nil || *ins[0].AuditSeq != evs[0].Seq {
+	if len(ins) != 1 || ins[0].Open || ins[0].Outcome != string(store.OutcomePending) || ins[0].AuditEvent == nil || *ins[0].AuditEvent != evs[0].ID {
 		t.Fatalf("the intent after the resolver: %+v", ins)
 	}
 	// The customer's next view reads Zoom's values back.

@@ -49,6 +49,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Get("/audit.csv", h.wrap(h.auditExportCSV))
 			r.Get("/audit.ndjson", h.wrap(h.auditExportNDJSON))
 			r.Get("/audit/{seq}", h.wrap(h.auditDetail))
+			r.Get("/audit/events/{eventId}", h.wrap(h.auditEvent))
 			r.Get("/customers", h.wrap(h.customersList))
 			r.Post("/customers/sync", h.wrap(h.syncNow))
 			r.Get("/customers.csv", h.wrap(h.customersExport))

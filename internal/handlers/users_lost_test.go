@@ -36,7 +36,7 @@ func TestLostAnswerOfAUserChangeIsLookedUp(t *testing.T) {
 	}
 	evs := auditOf(t, e, p.ID, "user.create")
 	if len(evs) != 2 || evs[1].Outcome != store.OutcomePending || evs[0].Outcome != store.OutcomeSucceeded ||
-		!strings.Contains(string(evs[0].Details), `"resolves":`+itoa(evs[1].Seq)) {
+		!strings.Contains(string(evs[0].Details), `"resolves_event":`+itoa(evs[1].ID)) {
 		t.Fatalf("audit: %+v", evs)
 	}
 	if n := posts() - before; n != 1 {

@@ -94,6 +94,7 @@ func staffBrowser(t testing.TB, e *env, owner *browser, email string, role store
 // auditOf lists a partner's events of an action, newest first.
 func auditOf(t testing.TB, e *env, partnerID int64, action string) []store.AuditEvent {
 	t.Helper()
+	e.awaitSealed(partnerID) // events with their place in the chain
 	page, err := e.Store.AuditEvents(context.Background(), partnerID, store.AuditFilter{Action: action, Limit: 500})
 	if err != nil {
 		t.Fatal(err)

@@ -170,8 +170,12 @@ func ImportStart(importID string) string { return Import(importID) + "/start" }
 // ImportDiscard discards a checked bulk user job: /imports/{importId}/discard.
 func ImportDiscard(importID string) string { return Import(importID) + "/discard" }
 
-// AuditEvent is one audit event's page: /audit/{seq}.
+// AuditEvent is one sealed audit event's page by its place in its chain: /audit/{seq}.
 func AuditEvent(seq int64) string { return "/audit/" + num(seq) }
+
+// AuditEventByID is one audit event's page by its permanent id, sealed or not:
+// /audit/events/{eventId}. Pages link to events this way.
+func AuditEventByID(id int64) string { return "/audit/events/" + num(id) }
 
 // AuditOfCustomer is the audit log filtered to one customer: /audit?customer={accountId}.
 func AuditOfCustomer(accountID string) string {

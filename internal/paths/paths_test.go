@@ -72,6 +72,7 @@ var intRoutes = []struct {
 	params  map[string]string
 }{
 	{"/audit/{seq}", paths.AuditEvent(42), map[string]string{"seq": "42"}},
+	{"/audit/events/{eventId}", paths.AuditEventByID(4242), map[string]string{"eventId": "4242"}},
 	{"/onboardings/{onboardingId}/steps/{seq}/retry", paths.OnboardingStepRetry("o/1", 3), map[string]string{"onboardingId": "o/1", "seq": "3"}},
 	{"/onboardings/{onboardingId}/steps/{seq}/skip", paths.OnboardingStepSkip("o?1", 4), map[string]string{"onboardingId": "o?1", "seq": "4"}},
 	{"/staff/{staffId}/role", paths.StaffRole(7), map[string]string{"staffId": "7"}},
@@ -227,6 +228,7 @@ func TestEscaping(t *testing.T) {
 		{paths.Onboarding("o#1"), "/onboardings/o%231"},
 		{paths.OnboardingStepRetry("o", 12), "/onboardings/o/steps/12/retry"},
 		{paths.AuditEvent(-1), "/audit/-1"},
+		{paths.AuditEventByID(-1), "/audit/events/-1"},
 		{paths.StaffRole(5), "/staff/5/role"},
 		{paths.SettingsTemplateDelete(6), "/settings/templates/6/delete"},
 	} {

@@ -237,13 +237,13 @@ func TestARecordedChangeClosesItsIntent(t *testing.T) {
 		t.Fatalf("%d open intents after a recorded change", n)
 	}
 	var outcome string
-	var seq int64
-	if err := e.super.QueryRow(ctx, "SELECT outcome, audit_seq FROM zoom_intents WHERE partner_id = $1 AND action = 'user.deactivate'", e.partner.ID).Scan(&outcome, &seq); err != nil {
+	var eventID int64
+	if err := e.super.QueryRow(ctx, "SELECT outcome, audit_event_id FROM zoom_intents WHERE partner_id = $1 AND action = 'user.deactivate'", e.partner.ID).Scan(&outcome, &eventID); err != nil {
 		t.Fatal(err)
 	}
 	evs := e.events("user.deactivate", u.Email)
-	if outcome != "succeeded" || len(evs) != 1 || evs[0].Seq != seq {
-		t.Fatalf("intent closed as %q by event %d; events %+v", outcome, seq, evs)
+	if outcome != "succeeded" || len(evs) != 1 || evs[0].ID != eventID {
+		t.Fatalf("intent closed as %q by event id %d; events %+v", outcome, eventID, evs)
 	}
 	// Zoom's refusal is recorded too: reactivating someone who is not there is refused.
 	gone := u

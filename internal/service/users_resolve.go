@@ -97,8 +97,8 @@ func (s *Service) ResolveUserChange(ctx context.Context, zc *zoom.Client, partne
 		how = "Zoom shows the user unchanged: the change was not made"
 	}
 	details := map[string]any{"resolution": how, "looked_up": key}
-	if pc.AuditSeq != 0 {
-		details["resolves"] = pc.AuditSeq
+	if pc.AuditEventID != 0 {
+		details["resolves_event"] = pc.AuditEventID
 	}
 	if ev.Intent != 0 {
 		// A change Zoom answered whose outcome Tierdesk could not record then: the event

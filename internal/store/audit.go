@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,9 +32,11 @@ const (
 	OutcomePending   Outcome = "pending"
 )
 
-// AuditEvent is one entry of a partner's audit log. Seq, PrevHash and Hash are set when it is
-// appended.
+// AuditEvent is one entry of a partner's audit log. ID is its permanent identity, set when it
+// is recorded; Seq, PrevHash and Hash are its place in the chain, set when the sequencer seals
+// it (see SealAudit): an event with Seq 0 is recorded but not sealed yet ("pending").
 type AuditEvent struct {
+	ID          int64        `json:"id"`
 	PartnerID   int64        `json:"partner_id"`
 	Seq         int64        `json:"seq"`
 	OccurredAt  time.Time    `json:"occurred_at"`
@@ -55,10 +59,14 @@ type AuditEvent struct {
 	JobID       string       `json:"job_id"`
 	// Details holds before/after and anything else, as a JSON object; secrets are redacted
 	// before it is stored.
-	Details  json.RawMessage `json:"details"`
-	KeyID    string          `json:"key_id"` // the key whose derived audit key signed Hash
-	PrevHash []byte          `json:"prev_hash"`
-	Hash     []byte          `json:"hash"`
+	Details json.RawMessage `json:"details"`
+	KeyID   string          `json:"key_id"` // the key whose derived keys signed RecordMAC and Hash
+	// RecordMAC is HMAC-SHA256, under the audit record key of KeyID, of the event's content and
+	// ID (RecordCanonical): proof that this portal recorded it (VerifyAudit checks it). Events
+	// chained at insert, before sealing was separate (migration 00019), have none.
+	RecordMAC []byte `json:"record_mac"`
+	PrevHash  []byte `json:"prev_hash"`
+	Hash      []byte `json:"hash"`
 	// Intent, when set, is the write-ahead intent (OpenIntent) this event records the outcome
 	// of: appending the event closes it in the same transaction, or fails with
 	// ErrIntentClosed when it was closed already (the resolver recorded it first). Not stored
@@ -66,45 +74,84 @@ type AuditEvent struct {
 	Intent int64 `json:"-"`
 }
 
+// Sealed reports whether the sequencer gave e its place in the chain (Seq, PrevHash, Hash).
+func (e AuditEvent) Sealed() bool { return e.Seq > 0 }
+
 // SystemChain is the partner id of the system's own chain: events that belong to no partner,
 // such as a refused sign-in of a Zoom account that is not registered.
 const SystemChain int64 = 0
 
-const auditColumns = `partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref, action, target_type,
-	target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id, ip, user_agent, job_id,
-	details::text, key_id, prev_hash, hash`
+// auditColumns are an event's columns as scanAudit reads them, from auditFrom: its seal's (the
+// place in the chain) are empty while it is not sealed.
+const auditColumns = `e.id, e.partner_id, coalesce(s.seq, 0), e.occurred_at, e.staff_id, e.staff_email, e.zoom_user_id, e.grant_ref, e.action,
+	e.target_type, e.target_id, e.target_label, e.customer_id, e.outcome, e.zoom_code, e.zoom_message, e.external, e.request_id, e.ip,
+	e.user_agent, e.job_id, e.details::text, e.key_id, e.record_mac, s.prev_hash, s.hash`
+
+// auditFrom is every event with its seal, if it has one.
+const auditFrom = "audit_events e LEFT JOIN audit_seals s ON s.event_id = e.id"
 
 func scanAudit(row pgx.CollectableRow) (AuditEvent, error) {
 	var e AuditEvent
 	var details string
-	err := row.Scan(&e.PartnerID, &e.Seq, &e.OccurredAt, &e.StaffID, &e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action,
+	err := row.Scan(&e.ID, &e.PartnerID, &e.Seq, &e.OccurredAt, &e.StaffID, &e.StaffEmail, &e.ZoomUserID, &e.GrantRef, &e.Action,
 		&e.TargetType, &e.TargetID, &e.TargetLabel, &e.CustomerID, &e.Outcome, &e.ZoomCode, &e.ZoomMessage, &e.External,
-		&e.RequestID, &e.IP, &e.UserAgent, &e.JobID, &details, &e.KeyID, &e.PrevHash, &e.Hash)
+		&e.RequestID, &e.IP, &e.UserAgent, &e.JobID, &details, &e.KeyID, &e.RecordMAC, &e.PrevHash, &e.Hash)
 	e.Details = json.RawMessage(details)
 	return e, err
 }
 
-// Canonical is the byte string an event's hash covers: every stored field but the hash, as a
-// JSON array in fixed order, times in UTC with microseconds (what PostgreSQL keeps). It fails
-// only for details that are not valid JSON (a row changed behind the portal's back).
-func (e AuditEvent) Canonical() ([]byte, error) {
+// contentFields are the fields every canonical form covers, after its version tag, key id and
+// partner: what happened, who did it, to what.
+func (e AuditEvent) contentFields() []any {
 	var staff any
 	if e.StaffID != nil {
 		staff = *e.StaffID
 	}
-	fields := []any{"v2", e.KeyID, e.PartnerID, e.Seq, e.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000Z"), staff,
+	return []any{e.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000Z"), staff,
 		e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType, e.TargetID, e.TargetLabel, e.CustomerID,
 		string(e.Outcome), e.ZoomCode, e.ZoomMessage, e.External, e.RequestID, e.IP, e.UserAgent, e.JobID,
 		json.RawMessage(e.Details)}
-	b, err := json.Marshal(fields)
+}
+
+func marshalCanonical(e AuditEvent, head ...any) ([]byte, error) {
+	b, err := json.Marshal(append(head, e.contentFields()...))
 	if err != nil {
-		return nil, fmt.Errorf("canonical form of audit event %d: %w", e.Seq, err)
+		return nil, fmt.Errorf("canonical form of audit event %d: %w", e.ID, err)
 	}
 	return b, nil
 }
 
+// Canonical is the byte string an event's chain hash covers, as a JSON array in fixed order.
+// For an event recorded with a record MAC ("v3") that is its key id, partner, place in the
+// chain, permanent id and record MAC: the record MAC covers the content (RecordCanonical), so
+// the chain covers it through that, and the sequencer seals without reading the content. For
+// one chained at insert before sealing was separate ("v2"), it is its key id, partner, place
+// and every stored field of its content, times in UTC with microseconds (what PostgreSQL
+// keeps). It fails only for details that are not valid JSON (a row changed behind the
+// portal's back).
+func (e AuditEvent) Canonical() ([]byte, error) {
+	if e.RecordMAC == nil {
+		return marshalCanonical(e, "v2", e.KeyID, e.PartnerID, e.Seq)
+	}
+	b, err := json.Marshal([]any{"v3", e.KeyID, e.PartnerID, e.Seq, e.ID, hex.EncodeToString(e.RecordMAC)})
+	if err != nil {
+		return nil, fmt.Errorf("canonical form of audit event %d: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// RecordCanonical is the byte string an event's record MAC covers: its key id, partner,
+// permanent id and content, with no place in the chain (it has none when it is recorded).
+func (e AuditEvent) RecordCanonical() ([]byte, error) {
+	return marshalCanonical(e, "record-v3", e.KeyID, e.PartnerID, e.ID)
+}
+
 // auditKeyLabel names the derived key that signs audit chains.
 const auditKeyLabel = "audit-chain"
+
+// recordKeyLabel names the derived key that signs recorded events (record MACs): not the
+// chain's key, so that a record MAC can never pass for a chain hash or the other way round.
+const recordKeyLabel = "audit-record"
 
 // ComputeHash returns HMAC-SHA256(audit key of e.KeyID, prev_hash || Canonical(e)): what
 // Hash must be. The audit key is derived from PORTAL_SECRET_KEY, which the database does not
@@ -121,6 +168,25 @@ func (e AuditEvent) ComputeHash(keys *secret.Keyring) ([]byte, error) {
 	}
 	m := hmac.New(sha256.New, key)
 	m.Write(e.PrevHash)
+	m.Write(c)
+	return m.Sum(nil), nil
+}
+
+// ComputeRecordMAC returns HMAC-SHA256(audit record key of e.KeyID, RecordCanonical(e)): what
+// RecordMAC must be. Without PORTAL_SECRET_KEY nobody can make one, so an event written into
+// the table by anyone but the portal (which the sequencer would seal like any other) is
+// caught by VerifyAudit; and since it covers the id, a recorded event copied into a new row
+// is caught too. It fails for an unknown key or unreadable details.
+func (e AuditEvent) ComputeRecordMAC(keys *secret.Keyring) ([]byte, error) {
+	key, err := keys.Derive(e.KeyID, recordKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.RecordCanonical()
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write(c)
 	return m.Sum(nil), nil
 }
@@ -193,11 +259,13 @@ func redact(v any) any {
 	return v
 }
 
-// appendAudit appends e to its partner's chain inside tx and returns it as stored. When e
-// concerns the own Zoom account of a partner directly below e's partner (a distributor
-// changing a reseller primary, which is its sub account), the event is also appended to that
-// partner's chain, in the same transaction: the partner whose account it is sees it too, with
-// the acting partner named (see ownAccountOf). Denied events are not copied: nothing was done.
+// appendAudit records e in its partner's log inside tx and returns it as recorded: with its
+// permanent ID, not sealed yet (Seq 0; the sequencer gives it its place in the chain once tx
+// has committed, see SealAudit). When e concerns the own Zoom account of a partner directly
+// below e's partner (a distributor changing a reseller primary, which is its sub account), the
+// event is also recorded for that partner, in the same transaction: the partner whose account
+// it is sees it too, with the acting partner named and the acting partner's event by its id
+// (see ownAccountOf). Denied events are not copied: nothing was done.
 func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
 	below, err := s.ownAccountOf(ctx, tx, e)
 	if err != nil {
@@ -221,10 +289,10 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	if err := closeIntent(ctx, tx, out); err != nil {
 		return out, err
 	}
-	copied.PartnerID, copied.StaffID, copied.OccurredAt, copied.Intent = below.id, nil, out.OccurredAt, 0
+	copied.ID, copied.PartnerID, copied.StaffID, copied.OccurredAt, copied.Intent = 0, below.id, nil, out.OccurredAt, 0
 	copied.Details, err = withDetails(copied.Details, map[string]any{
 		"acting_partner": map[string]any{"partner_id": out.PartnerID, "partner": below.parentName},
-		"copy_of":        map[string]any{"partner_id": out.PartnerID, "seq": out.Seq}})
+		"copy_of":        map[string]any{"partner_id": out.PartnerID, "event": out.ID}})
 	if err != nil {
 		return out, err
 	}
@@ -232,7 +300,7 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 		return out, err
 	}
 	if _, err := s.appendOne(ctx, tx, copied); err != nil {
-		return out, fmt.Errorf("copy audit event to the chain of partner %d: %w", below.id, err)
+		return out, fmt.Errorf("copy audit event to the log of partner %d: %w", below.id, err)
 	}
 	return out, setActingPartner(ctx, tx, out.PartnerID)
 }
@@ -273,11 +341,12 @@ func withDetails(details json.RawMessage, add map[string]any) (json.RawMessage, 
 	return json.Marshal(m)
 }
 
-// appendOne appends e to its partner's chain inside tx. Writers of one partner take a
-// transaction-level advisory lock on that partner's chain, so they serialize (no gaps, no
-// forks) while other partners proceed; the database's trigger then checks that the event
-// follows the head and moves the head. Text that PostgreSQL cannot hold (invalid UTF-8, NUL:
-// a refused probe's value) is stored escaped, so that no event is lost to it.
+// appendOne records e in its partner's log inside tx, unsealed: a permanent id drawn from the
+// table's identity, the content, and the record MAC over both (ComputeRecordMAC). It takes no
+// lock: writers of one partner do not wait on each other nor on the sequencer, which seals the
+// event after tx commits (the store wakes its sequencer then, see recordTx). Text that
+// PostgreSQL cannot hold (invalid UTF-8, NUL: a refused probe's value) is stored escaped, so
+// that no event is lost to it.
 func (s *Store) appendOne(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
 	if e.Action == "" || e.Outcome == "" {
 		return e, fmt.Errorf("audit event %q of partner %d needs an action and an outcome", e.Action, e.PartnerID)
@@ -299,29 +368,27 @@ func (s *Store) appendOne(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEv
 		e.OccurredAt = s.now()
 	}
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7270001, $1::int)", int32(e.PartnerID)); err != nil {
-		return e, fmt.Errorf("lock audit chain of partner %d: %w", e.PartnerID, err)
+	e.Seq, e.PrevHash, e.Hash = 0, nil, nil
+	if e.ID == 0 {
+		if err := tx.QueryRow(ctx, "SELECT nextval('audit_events_id_seq')").Scan(&e.ID); err != nil {
+			return e, fmt.Errorf("draw an audit event id: %w", err)
+		}
 	}
-	e.Seq, e.PrevHash = 0, make([]byte, sha256.Size)
-	err = tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", e.PartnerID).Scan(&e.Seq, &e.PrevHash)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return e, fmt.Errorf("read audit chain head of partner %d: %w", e.PartnerID, err)
-	}
-	e.Seq++
 	e.KeyID = s.keys.CurrentKeyID()
-	if e.Hash, err = e.ComputeHash(s.keys); err != nil {
+	if e.RecordMAC, err = e.ComputeRecordMAC(s.keys); err != nil {
 		return e, err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref,
+	_, err = tx.Exec(ctx, `INSERT INTO audit_events (id, partner_id, occurred_at, staff_id, staff_email, zoom_user_id, grant_ref,
 			action, target_type, target_id, target_label, customer_id, outcome, zoom_code, zoom_message, external, request_id,
-			ip, user_agent, job_id, details, key_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
-		e.PartnerID, e.Seq, e.OccurredAt, e.StaffID, e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType,
+			ip, user_agent, job_id, details, key_id, record_mac)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+		e.ID, e.PartnerID, e.OccurredAt, e.StaffID, e.StaffEmail, e.ZoomUserID, e.GrantRef, e.Action, e.TargetType,
 		e.TargetID, e.TargetLabel, e.CustomerID, e.Outcome, e.ZoomCode, e.ZoomMessage, e.External, e.RequestID, e.IP,
-		e.UserAgent, e.JobID, string(e.Details), e.KeyID, e.PrevHash, e.Hash)
+		e.UserAgent, e.JobID, string(e.Details), e.KeyID, e.RecordMAC)
 	if err != nil {
 		return e, fmt.Errorf("append audit event: %w", err)
 	}
+	s.recorded(tx, e.PartnerID)
 	return e, nil
 }
 
@@ -337,11 +404,17 @@ func truncate(s string, n int) string {
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
-// Audit appends an event that goes with no other local change (a denial, a sign-in, a Zoom
-// call that failed), in its own transaction. PartnerID SystemChain writes to the system chain.
+// Audit records an event that goes with no other local change (a denial, a sign-in, a Zoom
+// call that failed), in its own transaction, and returns it as recorded (with its ID, not
+// sealed yet). PartnerID SystemChain writes to the system chain.
 func (s *Store) Audit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	var out AuditEvent
-	err := s.inChainTx(ctx, e.PartnerID, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	err := s.beginTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		// The acting partner and the event's id in one round trip.
+		if err := tx.QueryRow(ctx, "SELECT nextval('audit_events_id_seq'), set_config('tierdesk.partner_id', $1, true)",
+			strconv.FormatInt(e.PartnerID, 10)).Scan(&e.ID, new(string)); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.appendAudit(ctx, tx, e)
 		return err
@@ -372,7 +445,7 @@ func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead,
 // inChainTx runs fn in a transaction acting for an audit chain's partner, the system chain
 // (SystemChain) included.
 func (s *Store) inChainTx(ctx context.Context, partnerID int64, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+	return s.beginTx(ctx, opts, func(tx pgx.Tx) error {
 		if err := setActingPartner(ctx, tx, partnerID); err != nil {
 			return err
 		}

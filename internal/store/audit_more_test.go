@@ -1,8 +1,8 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -62,6 +62,7 @@ func TestAuditFailureRollsBackTheChangeItRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seal(t, st, p.ID)
 	head0, err := st.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +132,7 @@ func TestAuditFailureRollsBackTheChangeItRecords(t *testing.T) {
 			t.Errorf("%s: the change was kept although its audit event was refused", ch.name)
 		}
 	}
+	seal(t, st, p.ID) // nothing to seal: every event was refused
 	auHeadUnchanged(t, st, p.ID, head0)
 
 	if _, err := owners.Exec(ctx, "DROP TRIGGER au_refuse_audit ON audit_events"); err != nil {
@@ -144,6 +146,7 @@ func TestAuditFailureRollsBackTheChangeItRecords(t *testing.T) {
 			t.Errorf("%s without the trigger: the change is not in the database", ch.name)
 		}
 	}
+	seal(t, st, p.ID)
 	head, err := st.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -171,18 +174,21 @@ func auWaiters(t *testing.T, su *pgxpool.Pool) int {
 	return n
 }
 
-// Partners do not wait on each other: while an append of partner A is in flight (an event
-// inserted in a transaction that stays open, holding A's chain head), two of the portal's
-// writers of A queue behind it, and writers of B, an audit-only event and a real change with
-// its event, complete meanwhile. No timing decides the outcome: the waiting writers are seen
-// in pg_stat_activity, and B's calls would run into their deadline if they waited on A.
-func TestAuditPartnersDoNotWaitOnEachOther(t *testing.T) {
+// Writers wait on no chain, their own partner's or another's: while A's sequencer is held (a
+// transaction holding A's sequencer lock, with an event of A recorded and not committed),
+// writers of A, an audit-only event and a real change with its event, and writers of B all
+// complete, and nobody waits for a lock. No timing decides the outcome: every call runs into
+// its deadline if it waits, and the waiters are counted in pg_stat_activity. Once the
+// sequencer is released, A's events are sealed after the head, and both chains verify.
+func TestAuditWritersWaitOnNoChain(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
 	ctx := context.Background()
 	a, _ := registerPartner(t, st, "acct-au-wa", "owner@au-wa.example")
 	b, _ := registerPartner(t, st, "acct-au-wb", "owner@au-wb.example")
+	ca := auCustomer(t, st, a.ID, "au-wa-c1", 5)
 	cb := auCustomer(t, st, b.ID, "au-wb-c1", 5)
+	seal(t, st, a.ID, b.ID)
 	headA, err := st.AuditChainHead(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -192,72 +198,88 @@ func TestAuditPartnersDoNotWaitOnEachOther(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A's chain is held: an event that follows A's head, inserted and not committed.
+	// A's sequencer is held, with an event of A in flight.
 	su := storetest.Superuser(t, st)
 	held, err := su.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer held.Rollback(ctx)
-	zero := make([]byte, sha256.Size)
-	if _, err := held.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, action, outcome, key_id, prev_hash, hash)
-		VALUES ($1, $2, now(), 'au.in_flight', 'succeeded', 'test', $3, $4)`, a.ID, headA.Seq+1, headA.Hash, zero); err != nil {
+	if _, err := held.Exec(ctx, "SELECT pg_advisory_xact_lock(7270001, $1::int)", a.ID); err != nil {
 		t.Fatal(err)
 	}
-	doneA := make(chan error, 2)
-	for i := 0; i < 2; i++ {
-		go func(i int) {
-			_, err := st.Audit(ctx, auditEvent(a.ID, "user.update", map[string]int{"a": i}))
-			doneA <- err
-		}(i)
+	if _, err := held.Exec(ctx, `INSERT INTO audit_events (partner_id, occurred_at, action, outcome, key_id)
+		VALUES ($1, now(), 'au.in_flight', 'succeeded', 'test')`, a.ID); err != nil {
+		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); auWaiters(t, su) < 2; {
+	ctxW, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := 0; i < 2; i++ {
+		for _, w := range []struct {
+			p store.Partner
+			c store.Customer
+		}{{a, ca}, {b, cb}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := st.Audit(ctxW, auditEvent(w.p.ID, "user.update", map[string]int{"i": i})); err != nil {
+					errs <- fmt.Errorf("audit of partner %d: %w", w.p.ID, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for _, w := range []struct {
+		p store.Partner
+		c store.Customer
+	}{{a, ca}, {b, cb}} {
+		if _, err := st.SaveCustomerNotes(ctxW, w.p.ID, w.c.ID, store.CustomerNotes{ExternalRef: "AU-" + w.c.ZoomAccountID}, store.AuditEvent{}); err != nil {
+			errs <- fmt.Errorf("change of partner %d: %w", w.p.ID, err)
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a write while A's sequencer was held: %v", err)
+	}
+	if n := auWaiters(t, su); n != 0 {
+		t.Fatalf("%d sessions wait for a lock after the writes, want none", n)
+	}
+	// B's sequencer is free; A's waits for the holder.
+	seal(t, st, b.ID)
+	sealedA := make(chan error, 1)
+	go func() {
+		_, err := st.SealAudit(ctx, a.ID)
+		sealedA <- err
+	}()
+	for deadline := time.Now().Add(30 * time.Second); auWaiters(t, su) < 1; {
 		if time.Now().After(deadline) {
-			t.Fatalf("A's writers are not waiting on A's chain: %d waiters", auWaiters(t, su))
+			t.Fatal("A's sequencer is not waiting for A's sequencer lock")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-
-	ctxB, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if _, err := st.Audit(ctxB, auditEvent(b.ID, "user.update", map[string]string{"b": "alone"})); err != nil {
-		t.Fatalf("B's append while A's chain is held: %v", err)
-	}
-	if _, err := st.SaveCustomerNotes(ctxB, b.ID, cb.ID, store.CustomerNotes{ExternalRef: "AU-B"}, store.AuditEvent{}); err != nil {
-		t.Fatalf("B's change while A's chain is held: %v", err)
-	}
-	select {
-	case err := <-doneA:
-		t.Fatalf("an append of A finished while A's chain was held: %v", err)
-	default:
-	}
-	if n := auWaiters(t, su); n != 2 {
-		t.Fatalf("%d sessions wait for a lock after B's writes, want A's 2", n)
-	}
-
 	if err := held.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 2; i++ {
-		select {
-		case err := <-doneA:
-			if err != nil {
-				t.Fatalf("A's append after the chain was released: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("A's appends did not finish after the chain was released")
+	select {
+	case err := <-sealedA:
+		if err != nil {
+			t.Fatalf("A's sequencer after the lock was released: %v", err)
 		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("A's sequencer did not finish after the lock was released")
 	}
 	for _, w := range []struct {
 		p    store.Partner
 		want int64
-	}{{a, headA.Seq + 2}, {b, headB.Seq + 2}} {
+	}{{a, headA.Seq + 3}, {b, headB.Seq + 3}} {
 		h, err := st.AuditChainHead(ctx, w.p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r, err := st.VerifyAudit(ctx, w.p.ID)
-		if h.Seq != w.want || err != nil || !r[0].OK || r[0].Verified != w.want {
+		if h.Seq != w.want || err != nil || !r[0].OK || r[0].Verified != w.want || r[0].Pending != 0 {
 			t.Fatalf("partner %d: head %d, verify %v %v; want %d events", w.p.ID, h.Seq, r, err, w.want)
 		}
 	}
@@ -284,10 +306,12 @@ func TestAuditFiftyConcurrentChangesChainWithoutGaps(t *testing.T) {
 	st := storetest.NewStore(t)
 	ctx := context.Background()
 	p, owner := registerPartner(t, st, "acct-au-50", "owner@au-50.example")
+	sealer(t, st)
 	var customers []store.Customer
 	for i := 0; i < 5; i++ {
 		customers = append(customers, auCustomer(t, st, p.ID, fmt.Sprintf("au-50-c%d", i), 1))
 	}
+	awaitSealed(t, st, p.ID)
 	head0, err := st.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -313,6 +337,7 @@ func TestAuditFiftyConcurrentChangesChainWithoutGaps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	awaitSealed(t, st, p.ID)
 
 	page, err := st.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.notes", Limit: 500})
 	if err != nil {
@@ -322,7 +347,7 @@ func TestAuditFiftyConcurrentChangesChainWithoutGaps(t *testing.T) {
 		t.Fatalf("%d customer.notes events, want %d", len(page.Events), n)
 	}
 	events := page.Events
-	slices.Reverse(events) // chain order
+	slices.SortFunc(events, func(x, y store.AuditEvent) int { return cmp.Compare(x.Seq, y.Seq) }) // chain order
 	requests := map[string]bool{}
 	byCustomer := map[string][]auNotes{}
 	for i, e := range events {
@@ -361,8 +386,8 @@ func TestAuditFiftyConcurrentChangesChainWithoutGaps(t *testing.T) {
 	}
 
 	var count, maxSeq, distinctPrev int64
-	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT count(*), max(seq), count(DISTINCT prev_hash) FROM audit_events WHERE partner_id = $1",
-		p.ID).Scan(&count, &maxSeq, &distinctPrev); err != nil {
+	if err := storetest.Superuser(t, st).QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_events WHERE partner_id = $1), max(seq), count(DISTINCT prev_hash)
+		FROM audit_seals WHERE partner_id = $1`, p.ID).Scan(&count, &maxSeq, &distinctPrev); err != nil {
 		t.Fatal(err)
 	}
 	want := head0.Seq + n

@@ -24,7 +24,7 @@ type AuditFilter struct {
 	Outcome    Outcome   // succeeded, failed, denied, pending
 	From, To   time.Time // occurred at or after From, before To
 	Text       string    // words that must all appear (prefixes match)
-	BeforeSeq  int64     // keyset: only events older than this sequence number
+	Before     int64     // keyset: only events recorded before the event with this id
 	Limit      int       // page size; 0 means 50, at most 500
 }
 
@@ -66,8 +66,8 @@ func (f AuditFilter) where(args []any) (string, []any) {
 	if q := textQuery(f.Text); q != "" {
 		add("search @@ to_tsquery('simple', ?)", q)
 	}
-	if f.BeforeSeq > 0 {
-		add("seq < ?", f.BeforeSeq)
+	if f.Before > 0 {
+		add("e.id < ?", f.Before)
 	}
 	if len(conds) == 0 {
 		return "", args
@@ -104,26 +104,27 @@ func (f AuditFilter) limit() int {
 // AuditPage is one page of events, newest first, and the cursor of the next (older) page.
 type AuditPage struct {
 	Events    []AuditEvent
-	NextSeq   int64 // pass as BeforeSeq for the next page; 0 when there is none
+	Next      int64 // pass as Before for the next page; 0 when there is none
 	ChainHead AuditHead
 }
 
 // AuditEvents returns a page of partnerID's events matching f, newest first (keyset
-// pagination on the sequence number).
+// pagination on the permanent id, so that events recorded and not sealed yet are listed too,
+// with Seq 0).
 func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f AuditFilter) (AuditPage, error) {
 	var page AuditPage
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		where, args := f.where([]any{partnerID})
 		n := f.limit()
-		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1"+where+
-			" ORDER BY seq DESC LIMIT "+strconv.Itoa(n+1), args...)
+		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1"+where+
+			" ORDER BY e.id DESC LIMIT "+strconv.Itoa(n+1), args...)
 		events, err := pgx.CollectRows(rows, scanAudit)
 		if err != nil {
 			return err
 		}
 		if len(events) > n {
 			events = events[:n]
-			page.NextSeq = events[n-1].Seq
+			page.Next = events[n-1].ID
 		}
 		page.Events = events
 		return nil
@@ -134,11 +135,28 @@ func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f AuditFilter)
 	return page, nil
 }
 
-// AuditEventBySeq returns one of partnerID's events, or ErrNotFound.
+// AuditEventByID returns one of partnerID's events (SystemChain's included) by its permanent
+// id, sealed or not, or ErrNotFound.
+func (s *Store) AuditEventByID(ctx context.Context, partnerID, id int64) (AuditEvent, error) {
+	var e AuditEvent
+	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1 AND e.id = $2", partnerID, id)
+		var err error
+		e, err = pgx.CollectExactlyOneRow(rows, scanAudit)
+		return translate(err)
+	})
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("audit event id %d of partner %d: %w", id, partnerID, err)
+	}
+	return e, nil
+}
+
+// AuditEventBySeq returns one of partnerID's sealed events by its place in the chain, or
+// ErrNotFound.
 func (s *Store) AuditEventBySeq(ctx context.Context, partnerID, seq int64) (AuditEvent, error) {
 	var e AuditEvent
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 AND seq = $2", partnerID, seq)
+	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1 AND s.seq = $2", partnerID, seq)
 		var err error
 		e, err = pgx.CollectExactlyOneRow(rows, scanAudit)
 		return translate(err)
@@ -149,11 +167,15 @@ func (s *Store) AuditEventBySeq(ctx context.Context, partnerID, seq int64) (Audi
 	return e, nil
 }
 
-// ExportAudit streams every event of partnerID matching f (ignoring BeforeSeq and Limit) in
-// chain order to fn, from one consistent snapshot, and returns the chain head that snapshot
-// ends on, so an auditor can check the export against a later verification.
+// ExportAudit streams every sealed event of partnerID matching f (ignoring Before and Limit)
+// in chain order to fn, from one consistent snapshot, and returns the chain head that snapshot
+// ends on, so an auditor can check the export against a later verification. It seals the
+// chain first (SealAudit), so that the export holds every event committed before it began.
 func (s *Store) ExportAudit(ctx context.Context, partnerID int64, f AuditFilter, fn func(AuditEvent) error) (AuditHead, error) {
 	head := AuditHead{PartnerID: partnerID, Hash: make([]byte, 32)}
+	if _, err := s.SealAudit(ctx, partnerID); err != nil {
+		return head, fmt.Errorf("export audit of partner %d: %w", partnerID, err)
+	}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('statement_timeout', '0', true)", strconv.FormatInt(partnerID, 10)); err != nil {
 			return err
@@ -162,9 +184,9 @@ func (s *Store) ExportAudit(ctx context.Context, partnerID int64, f AuditFilter,
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		f.BeforeSeq = 0
+		f.Before = 0
 		where, args := f.where([]any{partnerID})
-		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1"+where+" ORDER BY seq", args...)
+		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1"+where+" ORDER BY s.seq", args...)
 		if err != nil {
 			return err
 		}

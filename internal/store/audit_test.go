@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,9 +23,39 @@ func auditEvent(partnerID int64, action string, details any) store.AuditEvent {
 		TargetType: "customer", TargetID: "acct-x", StaffEmail: "owner@x.example", Details: raw}
 }
 
+// sealer runs the audit sequencer for the rest of the test, as portal serve does.
+func sealer(t *testing.T, st *store.Store) {
+	t.Helper()
+	t.Cleanup(st.StartAuditSealer(context.Background(), store.SealerOptions{}))
+}
+
+// awaitSealed waits, 30 seconds at most, until the sequencer has sealed every event of each
+// partner that was committed before the call.
+func awaitSealed(t *testing.T, st *store.Store, partnerIDs ...int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, id := range partnerIDs {
+		if err := st.AwaitSealed(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// seal runs one pass of the sequencer over each partner's chain, here and now.
+func seal(t *testing.T, st *store.Store, partnerIDs ...int64) {
+	t.Helper()
+	for _, id := range partnerIDs {
+		if _, err := st.SealAudit(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestAuditConcurrentWritersChainWithoutGaps(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
+	sealer(t, st)
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-a1", "owner@a1.example")
 	other, _ := registerPartner(t, st, "acct-a2", "owner@a2.example")
@@ -45,8 +76,10 @@ func TestAuditConcurrentWritersChainWithoutGaps(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
+	awaitSealed(t, st, p.ID, other.ID)
 	var n, maxSeq, distinctPrev int64
-	err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT count(*), max(seq), count(DISTINCT prev_hash) FROM audit_events WHERE partner_id = $1", p.ID).Scan(&n, &maxSeq, &distinctPrev)
+	err := storetest.Superuser(t, st).QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_events WHERE partner_id = $1), max(seq), count(DISTINCT prev_hash)
+		FROM audit_seals WHERE partner_id = $1`, p.ID).Scan(&n, &maxSeq, &distinctPrev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +158,13 @@ func tamper(t *testing.T, st *store.Store, sql string, args ...any) {
 	}
 }
 
+// sealedEvent selects the id of partner $1's event sealed at a place (add " AND seq = N").
+const sealedEvent = "SELECT event_id FROM audit_seals WHERE partner_id = $1"
+
+// deleteUnsealed deletes partner $1's events that have no seal.
+const deleteUnsealed = `DELETE FROM audit_events e WHERE e.partner_id = $1
+	AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)`
+
 func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -133,15 +173,21 @@ func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 		wantSeq    int64
 		wantReason string
 	}{
-		{"changed", []string{"UPDATE audit_events SET target_label = 'someone else' WHERE partner_id = $1 AND seq = 4"}, 4, "changed"},
-		{"details changed", []string{`UPDATE audit_events SET details = '{"n":99}' WHERE partner_id = $1 AND seq = 7`}, 7, "changed"},
-		{"deleted in the middle", []string{"DELETE FROM audit_events WHERE partner_id = $1 AND seq = 5"}, 5, "missing"},
-		{"deleted at the end", []string{"DELETE FROM audit_events WHERE partner_id = $1 AND seq = 11"}, 11, "missing"},
+		{"changed", []string{"UPDATE audit_events SET target_label = 'someone else' WHERE id = (" + sealedEvent + " AND seq = 4)"}, 4, "changed"},
+		{"details changed", []string{`UPDATE audit_events SET details = '{"n":99}' WHERE id = (` + sealedEvent + ` AND seq = 7)`}, 7, "changed"},
+		{"deleted in the middle", []string{"DELETE FROM audit_seals WHERE partner_id = $1 AND seq = 5", deleteUnsealed}, 5, "missing"},
+		{"deleted at the end", []string{"DELETE FROM audit_seals WHERE partner_id = $1 AND seq = 11", deleteUnsealed}, 11, "missing"},
+		{"seal deleted, event kept", []string{"DELETE FROM audit_seals WHERE partner_id = $1 AND seq = 6"}, 6, "missing"},
 		{"reordered", []string{
-			"UPDATE audit_events SET seq = 1000 WHERE partner_id = $1 AND seq = 3",
-			"UPDATE audit_events SET seq = 3 WHERE partner_id = $1 AND seq = 6",
-			"UPDATE audit_events SET seq = 6 WHERE partner_id = $1 AND seq = 1000",
+			"UPDATE audit_seals SET seq = 1000 WHERE partner_id = $1 AND seq = 3",
+			"UPDATE audit_seals SET seq = 3 WHERE partner_id = $1 AND seq = 6",
+			"UPDATE audit_seals SET seq = 6 WHERE partner_id = $1 AND seq = 1000",
 		}, 3, "reordered"},
+		{"events swapped", []string{
+			"UPDATE audit_seals SET event_id = -event_id WHERE partner_id = $1 AND seq IN (3, 6)",
+			`UPDATE audit_seals a SET event_id = -b.event_id FROM audit_seals b WHERE a.partner_id = $1 AND b.partner_id = $1
+				AND ((a.seq = 3 AND b.seq = 6) OR (a.seq = 6 AND b.seq = 3))`,
+		}, 3, "changed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,6 +200,7 @@ func TestAuditVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			seal(t, st, p.ID)
 			if r, err := st.VerifyAudit(ctx, p.ID); err != nil || len(r) != 1 || !r[0].OK || r[0].Verified != 11 {
 				t.Fatalf("before tampering: %v %v", r, err)
 			}
@@ -184,8 +231,9 @@ func TestAuditRedactsSecrets(t *testing.T) {
 	if _, err := st.Audit(ctx, auditEvent(p.ID, "user.create", details)); err != nil {
 		t.Fatal(err)
 	}
+	seal(t, st, p.ID)
 	var row string
-	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT row_to_json(a)::text FROM audit_events a WHERE partner_id = $1", p.ID).Scan(&row); err != nil {
+	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT row_to_json(a)::text FROM audit_events a WHERE partner_id = $1 AND action = 'user.create'", p.ID).Scan(&row); err != nil {
 		t.Fatal(err)
 	}
 	for _, secret := range []string{"Sup3rS3cret!", "Other1Pass", "rt-abc", "at-xyz", "cs-1", "k-1"} {
@@ -213,7 +261,7 @@ func plainRehash(t *testing.T, st *store.Store, partnerID int64, from int64) {
 	t.Helper()
 	su := storetest.Superuser(t, st)
 	ctx := context.Background()
-	rows, err := su.Query(ctx, "SELECT seq, prev_hash, hash FROM audit_events WHERE partner_id = $1 ORDER BY seq", partnerID)
+	rows, err := su.Query(ctx, "SELECT seq, prev_hash, hash FROM audit_seals WHERE partner_id = $1 ORDER BY seq", partnerID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +293,7 @@ func plainRehash(t *testing.T, st *store.Store, partnerID int64, from int64) {
 			continue
 		}
 		h := sha256.Sum256(append(append([]byte{}, prev...), []byte(fmt.Sprint(l.seq))...))
-		if _, err := conn.Exec(ctx, "UPDATE audit_events SET prev_hash = $3, hash = $4 WHERE partner_id = $1 AND seq = $2", partnerID, l.seq, prev, h[:]); err != nil {
+		if _, err := conn.Exec(ctx, "UPDATE audit_seals SET prev_hash = $3, hash = $4 WHERE partner_id = $1 AND seq = $2", partnerID, l.seq, prev, h[:]); err != nil {
 			t.Fatal(err)
 		}
 		prev = h[:]
@@ -265,7 +313,8 @@ func TestAuditRecomputedChainIsCaughtWithoutTheKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tamper(t, st, "UPDATE audit_events SET target_label = 'rewritten' WHERE partner_id = $1 AND seq = 3", p.ID)
+	seal(t, st, p.ID)
+	tamper(t, st, "UPDATE audit_events SET target_label = 'rewritten' WHERE id = ("+sealedEvent+" AND seq = 3)", p.ID)
 	plainRehash(t, st, p.ID, 3)
 	r, err := st.VerifyAudit(ctx, p.ID)
 	if err != nil {
@@ -295,6 +344,7 @@ func TestAuditTruncationIsCaughtByAnAnchor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	seal(t, st, p.ID)
 	head, err := st.AuditChainHead(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -304,10 +354,11 @@ func TestAuditTruncationIsCaughtByAnAnchor(t *testing.T) {
 	}
 	// The superuser cuts the last two events and rewinds the head consistently.
 	var hash4 []byte
-	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT hash FROM audit_events WHERE partner_id = $1 AND seq = 4", p.ID).Scan(&hash4); err != nil {
+	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT hash FROM audit_seals WHERE partner_id = $1 AND seq = 4", p.ID).Scan(&hash4); err != nil {
 		t.Fatal(err)
 	}
-	tamper(t, st, "DELETE FROM audit_events WHERE partner_id = $1 AND seq > 4", p.ID)
+	tamper(t, st, "DELETE FROM audit_seals WHERE partner_id = $1 AND seq > 4", p.ID)
+	tamper(t, st, deleteUnsealed, p.ID)
 	tamper(t, st, "UPDATE audit_heads SET seq = 4, hash = $2 WHERE partner_id = $1", p.ID, hash4)
 	if r, err := st.VerifyAudit(ctx, p.ID); err != nil || !r[0].OK {
 		t.Fatalf("the cut chain is consistent in itself: %v %v", r, err)
@@ -325,22 +376,71 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 	if _, err := st.Audit(ctx, auditEvent(p.ID, "user.update", nil)); err != nil {
 		t.Fatal(err)
 	}
+	seal(t, st, p.ID)
 	for _, q := range []string{"UPDATE audit_heads SET seq = 0", "DELETE FROM audit_heads", "INSERT INTO audit_heads VALUES (999, 0, '\\x00')"} {
 		if _, err := st.Pool().Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "permission denied") {
 			t.Errorf("portal role %q: %v, want permission denied", q, err)
 		}
 	}
-	// An event that does not follow the head is refused by the database.
-	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID)); err != nil {
+	// A seal that does not follow the head, or of an event of another partner, or of an event
+	// sealed already, is refused by the database; and the portal may not change a seal or an
+	// event.
+	other, _ := registerPartner(t, st, "acct-h2", "owner@h2.example")
+	seal(t, st, p.ID, other.ID)
+	pending, err := st.Audit(ctx, auditEvent(p.ID, "user.update", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := st.Audit(ctx, auditEvent(other.ID, "user.update", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := st.AuditChainHead(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sealedID int64
+	if err := storetest.Superuser(t, st).QueryRow(ctx, "SELECT event_id FROM audit_seals WHERE partner_id = $1 AND seq = 1", p.ID).Scan(&sealedID); err != nil {
+		t.Fatal(err)
+	}
+	asPortal := func(sql string, args ...any) error {
+		return pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", itoa(p.ID)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, sql, args...)
 			return err
+		})
+	}
+	const forge = "INSERT INTO audit_seals (partner_id, seq, event_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $4)"
+	zero := make([]byte, 32)
+	for _, c := range []struct {
+		sql  string
+		args []any
+		want string
+	}{
+		{forge, []any{p.ID, head.Seq + 2, pending.ID, head.Hash}, "does not follow"},
+		{forge, []any{p.ID, head.Seq + 1, pending.ID, zero}, "does not follow"},
+		{forge, []any{p.ID, head.Seq + 1, foreign.ID, head.Hash}, "seals no event of that partner"},
+		{forge, []any{p.ID, head.Seq + 1, sealedID, head.Hash}, "duplicate key"},
+		{"UPDATE audit_seals SET seq = seq + 1000 WHERE partner_id = $1", []any{p.ID}, "permission denied"},
+		{"DELETE FROM audit_seals WHERE partner_id = $1", []any{p.ID}, "permission denied"},
+		{"UPDATE audit_events SET action = 'x' WHERE partner_id = $1", []any{p.ID}, "permission denied"},
+	} {
+		if err := asPortal(c.sql, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("portal role %q %v: %v, want %s", c.sql, c.args, err, c.want)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO audit_events (partner_id, seq, occurred_at, action, outcome, key_id, prev_hash, hash)
-			VALUES ($1, 9, now(), 'forged', 'succeeded', 'test', '\x00', '\x00')`, p.ID)
-		return err
-	})
-	if err == nil || !strings.Contains(err.Error(), "does not follow") {
-		t.Fatalf("forged event: %v", err)
+	}
+	// Even the owning role is stopped by the triggers.
+	owner := ownerConn(t, st)
+	for _, q := range []string{"UPDATE audit_seals SET seq = seq", "DELETE FROM audit_seals", "TRUNCATE audit_seals"} {
+		if _, err := owner.Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("as the owner, %q: err = %v, want append-only", q, err)
+		}
+	}
+	seal(t, st, p.ID)
+	if r, err := st.VerifyAudit(ctx, p.ID); err != nil || !r[0].OK || r[0].Verified != head.Seq+1 {
+		t.Fatalf("after the refused seals: %v %v", r, err)
 	}
 	// RESET ROLE gives the portal's login back, which may do no more.
 	conn, err := st.Pool().Acquire(ctx)
@@ -369,6 +469,7 @@ func TestAuditHeadsAreTheDatabasesToMove(t *testing.T) {
 func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
+	sealer(t, st)
 	ctx := context.Background()
 	p, _ := registerPartner(t, st, "acct-live", "owner@live.example")
 	stop := make(chan struct{})
@@ -400,6 +501,10 @@ func TestAuditVerifyIsNotFooledByLiveWritesOrBadRows(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	awaitSealed(t, st, p.ID)
+	if r, err := st.VerifyAudit(ctx, p.ID); err != nil || !r[0].OK || r[0].Pending != 0 {
+		t.Fatalf("verify once sealed: %v %v", r, err)
+	}
 	// Details that cannot be put in canonical form are an error to report, not a crash.
 	bad := store.AuditEvent{KeyID: "test", Details: json.RawMessage(`{"a":`)}
 	if _, err := bad.ComputeHash(storetest.Keys(t)); err == nil {
@@ -417,6 +522,7 @@ func TestSystemChainRecordsEventsOfNoPartner(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	seal(t, st, store.SystemChain)
 	r, err := st.VerifyAudit(ctx, 0)
 	if err != nil || len(r) != 1 || r[0].PartnerID != store.SystemChain || !r[0].OK || r[0].Verified != 3 {
 		t.Fatalf("system chain: %v %v", r, err)

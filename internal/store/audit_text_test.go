@@ -23,7 +23,7 @@ func TestAuditEventWithTextThatIsNotTextIsStoredEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatalf("audit with NUL and invalid UTF-8: %v", err)
 	}
-	got, err := st.AuditEventBySeq(ctx, p.ID, ev.Seq)
+	got, err := st.AuditEventByID(ctx, p.ID, ev.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +38,7 @@ func TestAuditEventWithTextThatIsNotTextIsStoredEscaped(t *testing.T) {
 	if d["path"] != `"/staff/9\x00/role"` || nested == nil || nested[`"k\x00ey"`] == nil {
 		t.Errorf("stored details %s", got.Details)
 	}
+	seal(t, st, p.ID)
 	reports, err := st.VerifyAudit(ctx, p.ID)
 	if err != nil || len(reports) != 1 || !reports[0].OK {
 		t.Fatalf("verify: %v %v", reports, err)

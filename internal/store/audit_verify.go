@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 
@@ -18,6 +19,9 @@ type ChainReport struct {
 	Reason    string // why it is broken: changed, missing, reordered
 	HeadSeq   int64  // the chain head verified against
 	HeadHash  []byte
+	// Pending counts the events recorded but not sealed yet when the chain was read: they
+	// have no place in the chain to verify, and are no break (the sequencer seals them).
+	Pending int64
 }
 
 // ChainName names a chain in messages: "partner 3", or "system chain".
@@ -32,7 +36,11 @@ func ChainName(partnerID int64) string {
 func (r ChainReport) String() string {
 	who := ChainName(r.PartnerID)
 	if r.OK {
-		return fmt.Sprintf("%s: %d events verified, head %x", who, r.Verified, r.HeadHash)
+		pending := ""
+		if r.Pending > 0 {
+			pending = fmt.Sprintf(" (%d recorded events still sealing)", r.Pending)
+		}
+		return fmt.Sprintf("%s: %d events verified, head %x%s", who, r.Verified, r.HeadHash, pending)
 	}
 	return fmt.Sprintf("%s: event %d is broken: %s (%d events verified before it)", who, r.BrokenSeq, r.Reason, r.Verified)
 }
@@ -42,8 +50,11 @@ func (r ChainReport) String() string {
 // keyed hash of its content. It stops each chain at the first broken event and says why: an
 // event was changed (its hash does not match its content, or was not signed with a key this
 // portal holds), is missing (a gap in the sequence, or the chain ends before its head), or
-// was reordered (it does not link to the event before it). Each chain is read from one
-// snapshot, so appends made meanwhile are not mistaken for breaks.
+// was reordered (it does not link to the event before it). An event recorded since sealing was
+// separate must also carry the record MAC this portal gave it (one written into the table by
+// anyone else, then sealed like any other, is "changed"). Each chain is read from one
+// snapshot, so appends made meanwhile are not mistaken for breaks; events recorded and not
+// sealed yet are counted as pending (ChainReport.Pending), not verified.
 func (s *Store) VerifyAudit(ctx context.Context, partnerID int64) ([]ChainReport, error) {
 	var partners []int64
 	if partnerID != 0 {
@@ -83,7 +94,12 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE partner_id = $1 ORDER BY seq", partnerID)
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_events e WHERE e.partner_id = $1
+			AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)`, partnerID).Scan(&r.Pending); err != nil {
+			return err
+		}
+		// A seal whose event is gone is a gap: the join leaves it out.
+		rows, err := tx.Query(ctx, "SELECT "+auditColumns+" FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE s.partner_id = $1 ORDER BY s.seq", partnerID)
 		if err != nil {
 			return err
 		}
@@ -108,6 +124,10 @@ func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, 
 				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: "+herr.Error()
 			case !bytes.Equal(hash, e.Hash):
 				r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: its content does not match its signed hash"
+			case e.RecordMAC != nil:
+				if mac, err := e.ComputeRecordMAC(s.keys); err != nil || !hmac.Equal(mac, e.RecordMAC) {
+					r.OK, r.BrokenSeq, r.Reason = false, e.Seq, "changed: it does not carry the record MAC this portal gives what it records (written by someone else, or changed before it was sealed)"
+				}
 			}
 			if !r.OK {
 				return nil

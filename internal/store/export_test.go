@@ -55,3 +55,12 @@ func (s *Store) ExplainCustomers(ctx context.Context, partnerID int64, f Custome
 	})
 	return plans, err
 }
+
+// RecordInTx records e in its partner's log inside tx, a transaction the test holds, as the
+// store's writers do inside theirs (tests only).
+func (s *Store) RecordInTx(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
+	if err := setActingPartner(ctx, tx, e.PartnerID); err != nil {
+		return e, err
+	}
+	return s.appendAudit(ctx, tx, e)
+}

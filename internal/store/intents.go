@@ -116,8 +116,8 @@ func closeIntent(ctx context.Context, tx pgx.Tx, e AuditEvent) error {
 	if e.Intent == 0 {
 		return nil
 	}
-	tag, err := tx.Exec(ctx, `UPDATE zoom_intents SET closed_at = now(), outcome = $3, audit_seq = $4
-		WHERE id = $1 AND partner_id = $2 AND closed_at IS NULL`, e.Intent, e.PartnerID, string(e.Outcome), e.Seq)
+	tag, err := tx.Exec(ctx, `UPDATE zoom_intents SET closed_at = now(), outcome = $3, audit_event_id = $4
+		WHERE id = $1 AND partner_id = $2 AND closed_at IS NULL`, e.Intent, e.PartnerID, string(e.Outcome), e.ID)
 	if err != nil {
 		return fmt.Errorf("close intent %d: %w", e.Intent, err)
 	}

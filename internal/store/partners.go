@@ -70,7 +70,7 @@ func (s *Store) RegisterPartner(ctx context.Context, p RegisterPartnerParams, ev
 	if p.Name == "" {
 		return partner, owner, &ValidationError{Fields: map[string]string{"name": "Enter the partner's name."}}
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.beginTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `INSERT INTO partners (zoom_account_id, name, parent_id) VALUES ($1, $2, $3)
 			RETURNING `+partnerColumns, p.ZoomAccountID, p.Name, p.ParentID)
 		var err error

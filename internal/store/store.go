@@ -44,14 +44,16 @@ func (e *ValidationError) Error() string {
 
 // Store is the portal's database access. It is safe for concurrent use.
 type Store struct {
-	pool *pgxpool.Pool
-	keys *secret.Keyring
-	now  func() time.Time
+	pool    *pgxpool.Pool
+	keys    *secret.Keyring
+	now     func() time.Time
+	sealing *sealNotes // chains with events recorded by this Store, for its sequencer
 }
 
-// New returns a Store over pool. keys encrypts and decrypts secrets at rest.
+// New returns a Store over pool. keys encrypts and decrypts secrets at rest, and signs the
+// audit log. Its audit events are sealed by a sequencer (StartAuditSealer, SealAudit).
 func New(pool *pgxpool.Pool, keys *secret.Keyring) *Store {
-	return &Store{pool: pool, keys: keys, now: time.Now}
+	return &Store{pool: pool, keys: keys, now: time.Now, sealing: newSealNotes()}
 }
 
 // Pool returns the underlying pool (for River, sessions and health checks).
@@ -137,7 +139,7 @@ func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
 // inTx runs fn in a transaction acting for partnerID (0 for none): the partner id is set as
 // the transaction-local setting tierdesk.partner_id, which row-level security reads.
 func (s *Store) inTx(ctx context.Context, partnerID int64, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.beginTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		if partnerID != 0 {
 			if err := setActingPartner(ctx, tx, partnerID); err != nil {
 				return err

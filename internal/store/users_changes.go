@@ -34,9 +34,9 @@ type PendingChange struct {
 	ZoomAccountID string          `db:"zoom_account_id"`
 	Email         string          `db:"email"`
 	ZoomUserID    string          `db:"zoom_user_id"`
-	Action        audit.Action    `db:"action"` // user.create, user.update, user.activate, user.deactivate, user.disassociate, user.delete, user.move
-	Wanted        json.RawMessage `db:"wanted"` // what the change asked for; never a password
-	AuditSeq      int64           `db:"audit_seq"`
+	Action        audit.Action    `db:"action"`         // user.create, user.update, user.activate, user.deactivate, user.disassociate, user.delete, user.move
+	Wanted        json.RawMessage `db:"wanted"`         // what the change asked for; never a password
+	AuditEventID  int64           `db:"audit_event_id"` // the "pending" audit event (AuditEvent.ID)
 	StaffID       *int64          `db:"staff_id"`
 	GrantRef      string          `db:"grant_ref"`
 	CreatedAt     time.Time       `db:"created_at"`
@@ -110,9 +110,9 @@ func (s *Store) applyUserChange(ctx context.Context, tx pgx.Tx, partnerID int64,
 			return AuditEvent{}, err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO user_pending_changes (partner_id, customer_id, email, zoom_user_id, action, wanted,
-				audit_seq, staff_id, grant_ref)
+				audit_event_id, staff_id, grant_ref)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			partnerID, c.CustomerID, strings.TrimSpace(p.Email), p.ZoomUserID, p.Action, string(wanted), out.Seq, ev.StaffID, ev.GrantRef)
+			partnerID, c.CustomerID, strings.TrimSpace(p.Email), p.ZoomUserID, p.Action, string(wanted), out.ID, ev.StaffID, ev.GrantRef)
 		if err != nil {
 			return AuditEvent{}, translate(err)
 		}
@@ -120,7 +120,7 @@ func (s *Store) applyUserChange(ctx context.Context, tx pgx.Tx, partnerID int64,
 	return out, nil
 }
 
-const pendingColumns = `pc.id, pc.customer_id, c.zoom_account_id, pc.email, pc.zoom_user_id, pc.action, pc.wanted, pc.audit_seq,
+const pendingColumns = `pc.id, pc.customer_id, c.zoom_account_id, pc.email, pc.zoom_user_id, pc.action, pc.wanted, coalesce(pc.audit_event_id, 0) AS audit_event_id,
 	pc.staff_id, pc.grant_ref, pc.created_at`
 
 // OpenUserChanges lists partnerID's changes still waiting for a look-up, oldest first: of

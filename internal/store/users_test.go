@@ -107,7 +107,7 @@ func TestPendingUserChangeIsResolvedOnce(t *testing.T) {
 		t.Fatalf("a second open change of the same user: %v", err)
 	}
 	open, err := st.OpenUserChange(ctx, res.ID, r1.ID, "EVE@r1.example")
-	if err != nil || open.AuditSeq != stored.Seq || string(open.Wanted) == "" || open.ZoomAccountID != "c-r1" {
+	if err != nil || stored.ID == 0 || open.AuditEventID != stored.ID || string(open.Wanted) == "" || open.ZoomAccountID != "c-r1" {
 		t.Fatalf("open change: %+v %v", open, err)
 	}
 	if string(open.Wanted) != `{"password":"[redacted]","type":1}` {

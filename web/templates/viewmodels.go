@@ -120,7 +120,9 @@ type AuditListPage struct {
 
 // AuditRow is one event in the audit table.
 type AuditRow struct {
-	Seq         int64
+	ID          int64 // the event's permanent id
+	Seq         int64 // its place in the chain; 0 while Pending
+	Pending     bool  // recorded, not sealed yet: shown "sealing…", with no number
 	Time        time.Time
 	Staff       string
 	Action      string

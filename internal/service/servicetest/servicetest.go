@@ -37,6 +37,7 @@ type Env struct {
 func New(t testing.TB) *Env {
 	t.Helper()
 	st := storetest.NewStore(t)
+	t.Cleanup(st.StartAuditSealer(context.Background(), store.SealerOptions{})) // as portal serve runs it
 	sb, err := sandbox.New(sandbox.Options{Seed: "demo"})
 	if err != nil {
 		t.Fatal(err)
