@@ -277,7 +277,8 @@ func durableAuditStore(b *testing.B) (*store.Store, *pgxpool.Pool) {
 // go to audit_plain, a table of the same columns, indexes and row-level security without the
 // chain (no triggers, no sequencer). Runs alternate (A/B, then B/A), each a batch of
 // AUDIT_APPEND_PER (30) events per writer, AUDIT_APPEND_ROUNDS (12) times; between batches the
-// sequencer catches up, untimed. It reports the batch throughput's p50 and p99 (the 99th
+// sequencer catches up, untimed. AUDIT_SEAL_EVERY (a Go duration) changes the sequencer's
+// round interval from its default (store.SealerOptions.Every), to see what it trades. It reports the batch throughput's p50 and p99 (the 99th
 // percentile from the slow end: 99% of batches were at least as fast) for each, their ratios
 // beside the goal (0.9), and the sealing lag (from an event's recording to its seal's commit)
 // p50 and p99 beside its goal (1 s). It fails only on errors: a write refused, a chain that
@@ -307,7 +308,8 @@ func BenchmarkAuditAppend(b *testing.B) {
 	var lagMu sync.Mutex
 	var lags []time.Duration
 	measuring := false
-	stopSealer := st.StartAuditSealer(ctx, store.SealerOptions{Observe: func(lag time.Duration) {
+	every, _ := time.ParseDuration(os.Getenv("AUDIT_SEAL_EVERY")) // 0: the sequencer's default, as portal serve runs it
+	stopSealer := st.StartAuditSealer(ctx, store.SealerOptions{Every: every, Observe: func(lag time.Duration) {
 		lagMu.Lock()
 		if measuring {
 			lags = append(lags, lag)

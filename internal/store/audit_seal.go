@@ -51,10 +51,14 @@ type sealNotes struct {
 	dirty map[int64]struct{}
 	wake  chan struct{} // one token: something was noted
 	round chan struct{} // closed when a sealing round ends, then replaced
+	// Sweep marks (see sealTx): this Store's, and when each was last written to audit_sweeps.
+	marks     map[int64]string
+	persisted map[int64]time.Time
 }
 
 func newSealNotes() *sealNotes {
-	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{})}
+	return &sealNotes{dirty: map[int64]struct{}{}, wake: make(chan struct{}, 1), round: make(chan struct{}),
+		marks: map[int64]string{}, persisted: map[int64]time.Time{}}
 }
 
 // note marks chains as holding committed events to seal, and wakes the sequencer.
@@ -81,6 +85,39 @@ func (n *sealNotes) take() []int64 {
 	clear(n.dirty)
 	slices.Sort(out)
 	return out
+}
+
+// mark returns the sweep mark this Store keeps for chain ("0" when it has none).
+func (n *sealNotes) mark(chain int64) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if m, ok := n.marks[chain]; ok {
+		return m
+	}
+	return "0"
+}
+
+// setMarks moves the sweep marks of chains forward (never back), once their round committed.
+func (n *sealNotes) setMarks(marks map[int64]string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for c, m := range marks {
+		if old, ok := n.marks[c]; !ok || xidAfter(m, old) {
+			n.marks[c] = m
+		}
+	}
+}
+
+// persistDue reports whether chain's sweep mark is to be written now (five seconds after it
+// last was), and counts it as written.
+func (n *sealNotes) persistDue(chain int64) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if time.Since(n.persisted[chain]) < 5*time.Second {
+		return false
+	}
+	n.persisted[chain] = time.Now()
+	return true
 }
 
 // roundEnded returns a channel closed when the sequencer's current round ends.
@@ -172,6 +209,7 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 	var r SealResult
 	var full []int64
 	var sealed []AuditEvent
+	var marks map[int64]string
 	chains = slices.Compact(slices.Sorted(slices.Values(chains)))
 	lockKeys := make([]int32, len(chains))
 	for i, c := range chains {
@@ -189,7 +227,7 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 		for i, id := range chains {
 			reads[i].partnerID = id
 			b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(id, 10))
-			b.Queue(unsealedSQL, id, limit).Query(reads[i].scan)
+			b.Queue(unsealedSQL, id, limit, s.sealing.mark(id)).Query(reads[i].scan)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return fmt.Errorf("read the unsealed audit events: %w", err)
@@ -197,6 +235,7 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 		var partners, ids, seqs []int64
 		var prevs, hashes [][]byte
 		b = &pgx.Batch{}
+		marks = map[int64]string{}
 		for _, c := range reads {
 			suspect := c.seal(s.keys)
 			r.Suspect = append(r.Suspect, suspect...)
@@ -208,12 +247,17 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 			if len(c.events) == limit {
 				full = append(full, c.partnerID)
 			} else if xidAfter(c.horizon, c.swept) {
-				// Everything recorded before the horizon is sealed: the next pass may start
-				// there. (After a full batch, events before it may remain.)
-				b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(c.partnerID, 10))
-				b.Queue(`INSERT INTO audit_sweeps (partner_id, swept_xid) VALUES ($1, $2::xid8)
-					ON CONFLICT (partner_id) DO UPDATE SET swept_xid = greatest(audit_sweeps.swept_xid, EXCLUDED.swept_xid)`,
-					c.partnerID, c.horizon)
+				// Everything recorded before the horizon is sealed once this commits: the next
+				// pass may start there. (After a full batch, events before it may remain.) This
+				// Store keeps the mark, and writes it for others (another process, the next
+				// start) every few seconds: a stale mark costs a pass more reading, nothing else.
+				marks[c.partnerID] = c.horizon
+				if s.sealing.persistDue(c.partnerID) {
+					b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(c.partnerID, 10))
+					b.Queue(`INSERT INTO audit_sweeps (partner_id, swept_xid) VALUES ($1, $2::xid8)
+						ON CONFLICT (partner_id) DO UPDATE SET swept_xid = greatest(audit_sweeps.swept_xid, EXCLUDED.swept_xid)`,
+						c.partnerID, c.horizon)
+				}
 			}
 		}
 		if len(ids) > 0 {
@@ -232,6 +276,7 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 	if err != nil {
 		return SealResult{}, nil, err
 	}
+	s.sealing.setMarks(marks)
 	done := time.Now()
 	r.Sealed = len(sealed)
 	for _, e := range sealed {
@@ -241,13 +286,13 @@ func (s *Store) sealTx(ctx context.Context, chains []int64, limit int) (SealResu
 }
 
 // unsealedSQL reads a chain's head and its events without a seal recorded by transactions not
-// older than the chain's sweep mark, and, from the same snapshot, the oldest transaction still
+// older than the chain's sweep mark (the later of the stored one and $3, this Store's), and, from the same snapshot, the oldest transaction still
 // running: every event recorded by an older one is committed (and read here) or was rolled
 // back. Only what the chain hash covers (Canonical) is read, not the content, which the record
 // MAC covers.
 const unsealedSQL = `SELECT h.horizon::text, h.swept::text, h.head_seq, h.head_hash, u.id, u.occurred_at, u.key_id, u.record_mac
 	FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon,
-			coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8) AS swept,
+			greatest($3::xid8, coalesce((SELECT swept_xid FROM audit_sweeps WHERE partner_id = $1), '0'::xid8)) AS swept,
 			coalesce((SELECT seq FROM audit_heads WHERE partner_id = $1), 0) AS head_seq,
 			coalesce((SELECT hash FROM audit_heads WHERE partner_id = $1), decode(repeat('00', 32), 'hex')) AS head_hash) h
 		LEFT JOIN LATERAL (SELECT e.id, e.occurred_at, e.key_id, e.record_mac FROM audit_events e
