@@ -165,6 +165,19 @@ func TestBrowserUsersAddChangeAndImport(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="user-status"]`); got != "active" {
 		t.Fatalf("%s after activate: %q", memberEmail, got)
 	}
+	// The customers to move the user to are loaded when the form is opened, in place.
+	userURL := value(t, ctx, chromedp.Location())
+	do(t, ctx,
+		chromedp.Click(css(`[data-testid="move-open"]`)),
+		chromedp.WaitVisible(css(`#u-move-to`)),
+		screenshot("23b-user-move-opened"),
+	)
+	if n := count(t, ctx, `#u-move-to option`); n < 2 {
+		t.Fatalf("the move form lists %d options, want the other customers", n)
+	}
+	if got := value(t, ctx, chromedp.Location()); got != userURL {
+		t.Fatalf("opening the move form left the page: %s, want %s", got, userURL)
+	}
 	signOut(t, ctx)
 
 	// An admin imports 200 rows, 5 of them bad, and watches the progress.
