@@ -530,8 +530,12 @@ func csvUpload(data []byte) (string, *fileError) {
 	if fe := notTextFile(data); fe != nil {
 		return "", fe
 	}
-	return strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n")), nil
+	return strings.TrimSpace(lineEnds.Replace(string(data))), nil
 }
+
+// lineEnds turns every line end into "\n": CRLF, and a lone CR (old Mac files; "\r\r\n" must
+// not become a CRLF again).
+var lineEnds = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // parseFirstUsers reads the users step: one user per line as CSV, "email, first name, last
 // name, type" (type as in a bulk user file: basic, licensed, unassigned or their numbers;
