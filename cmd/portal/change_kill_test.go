@@ -30,20 +30,7 @@ func TestAUserEditIsAuditedOnceAfterThePortalIsKilled(t *testing.T) {
 
 	first := startChild(t, env)
 	w := newWebClient(t)
-	const owner = "owner@contoso.example"
-	if resp, _ := w.get(first.URL + "/auth/zoom/login?login_hint=" + owner); resp.Request.URL.Path != "/register" {
-		t.Fatalf("sign-in ended at %s", resp.Request.URL)
-	}
-	if resp, _ := w.post(first.URL+"/register", url.Values{"name": {"Contoso Reseller"}}); resp.StatusCode != http.StatusOK {
-		t.Fatalf("register: %d", resp.StatusCode)
-	}
-	if resp, _ := w.post(first.URL+"/settings/s2s", url.Values{"client_id": {"tierdesk-s2s-contoso"}, "client_secret": {"tierdesk-s2s-contoso-secret"}}); resp.Request.URL.Path != "/settings" {
-		t.Fatalf("connect the app: %s", resp.Request.URL)
-	}
-	var customer string
-	waitFor(t, 2*time.Minute, "the first customer sync", func() bool {
-		return db.QueryRow(ctx, `SELECT zoom_account_id FROM customers ORDER BY seats DESC, id LIMIT 1`).Scan(&customer) == nil
-	})
+	customer := signUpPartner(t, w, first.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
 	var member sandbox.UserInfo
 	for _, u := range zoom.Users() {
 		if u.AccountID == customer && u.Role == "Member" && u.Status == "active" {

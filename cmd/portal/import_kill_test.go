@@ -348,6 +348,29 @@ func withOutsideSandbox(t testing.TB) (*outsideZoom, map[string]string, *pgxpool
 	return z, env, db
 }
 
+// signUpPartner signs owner in on base, registers the partner and connects its
+// Server-to-Server app, and waits for the first customer sync; it returns the partner's
+// customer with the most seats.
+func signUpPartner(b testing.TB, w *webClient, base string, db *pgxpool.Pool, owner, name, s2s string) string {
+	b.Helper()
+	ctx := context.Background()
+	if resp, _ := w.get(base + "/auth/zoom/login?login_hint=" + owner); resp.Request.URL.Path != "/register" {
+		b.Fatalf("sign-in of %s ended at %s", owner, resp.Request.URL)
+	}
+	if resp, _ := w.post(base+"/register", url.Values{"name": {name}}); resp.StatusCode != http.StatusOK {
+		b.Fatalf("register %s: %d", name, resp.StatusCode)
+	}
+	if resp, _ := w.post(base+"/settings/s2s", url.Values{"client_id": {s2s}, "client_secret": {s2s + "-secret"}}); resp.Request.URL.Path != "/settings" {
+		b.Fatalf("connect the app of %s: %s", name, resp.Request.URL)
+	}
+	var customer string
+	waitFor(b, 2*time.Minute, "the first customer sync of "+name, func() bool {
+		return db.QueryRow(ctx, `SELECT c.zoom_account_id FROM customers c JOIN partners p ON p.id = c.partner_id
+			WHERE p.name = $1 ORDER BY c.seats DESC, c.id LIMIT 1`, name).Scan(&customer) == nil
+	})
+	return customer
+}
+
 // TestImportResumesAfterThePortalIsKilled kills the portal process (SIGKILL) in the middle of
 // an import, with creates in flight, starts a new process on the same database, and checks
 // that every valid row was created exactly once in Zoom and every result recorded.
@@ -358,20 +381,7 @@ func TestImportResumesAfterThePortalIsKilled(t *testing.T) {
 
 	first := startChild(t, env)
 	w := newWebClient(t)
-	const owner = "owner@contoso.example"
-	if resp, _ := w.get(first.URL + "/auth/zoom/login?login_hint=" + owner); resp.Request.URL.Path != "/register" {
-		t.Fatalf("sign-in ended at %s", resp.Request.URL)
-	}
-	if resp, _ := w.post(first.URL+"/register", url.Values{"name": {"Contoso Reseller"}}); resp.StatusCode != http.StatusOK {
-		t.Fatalf("register: %d", resp.StatusCode)
-	}
-	if resp, _ := w.post(first.URL+"/settings/s2s", url.Values{"client_id": {"tierdesk-s2s-contoso"}, "client_secret": {"tierdesk-s2s-contoso-secret"}}); resp.Request.URL.Path != "/settings" {
-		t.Fatalf("connect the app: %s", resp.Request.URL)
-	}
-	var customer string
-	waitFor(t, 2*time.Minute, "the first customer sync", func() bool {
-		return db.QueryRow(ctx, `SELECT zoom_account_id FROM customers ORDER BY seats DESC, id LIMIT 1`).Scan(&customer) == nil
-	})
+	customer := signUpPartner(t, w, first.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
 	var file strings.Builder
 	file.WriteString("email,first_name,last_name,type,action\n")
 	const rows, bad = 300, 3

@@ -13,37 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
 // These benchmarks run the real `portal serve` binary (production wiring: the PostgreSQL
 // rate limiter, sessions, River) as a child process against the sandbox served by the test,
 // and report the figures `make bench` puts in its dashboard (internal/benchtable).
-
-// benchPartner signs owner in on base, registers the partner and connects its
-// Server-to-Server app, and waits for the first customer sync; it returns the partner's
-// customer with the most seats.
-func benchPartner(b testing.TB, w *webClient, base string, db *pgxpool.Pool, owner, name, s2s string) string {
-	b.Helper()
-	ctx := context.Background()
-	if resp, _ := w.get(base + "/auth/zoom/login?login_hint=" + owner); resp.Request.URL.Path != "/register" {
-		b.Fatalf("sign-in of %s ended at %s", owner, resp.Request.URL)
-	}
-	if resp, _ := w.post(base+"/register", url.Values{"name": {name}}); resp.StatusCode != http.StatusOK {
-		b.Fatalf("register %s: %d", name, resp.StatusCode)
-	}
-	if resp, _ := w.post(base+"/settings/s2s", url.Values{"client_id": {s2s}, "client_secret": {s2s + "-secret"}}); resp.Request.URL.Path != "/settings" {
-		b.Fatalf("connect the app of %s: %s", name, resp.Request.URL)
-	}
-	var customer string
-	waitFor(b, 2*time.Minute, "the first customer sync of "+name, func() bool {
-		return db.QueryRow(ctx, `SELECT c.zoom_account_id FROM customers c JOIN partners p ON p.id = c.partner_id
-			WHERE p.name = $1 ORDER BY c.seats DESC, c.id LIMIT 1`, name).Scan(&customer) == nil
-	})
-	return customer
-}
 
 // s2sToken is an access token of a Server-to-Server app, asked of Zoom directly.
 func s2sToken(b testing.TB, oauthURL, accountID, clientID string) string {
@@ -77,7 +52,7 @@ func BenchmarkServePageOverhead(b *testing.B) {
 	zoom, env, db := withOutsideSandbox(b)
 	portal := startChild(b, env)
 	w := newWebClient(b)
-	customer := benchPartner(b, w, portal.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
+	customer := signUpPartner(b, w, portal.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
 	var pending, primary string
 	for _, u := range zoom.Users() {
 		if u.AccountID == customer && u.Status == "pending" && pending == "" {
@@ -148,7 +123,7 @@ func BenchmarkServeIdleRSS(b *testing.B) {
 	_, env, db := withOutsideSandbox(b)
 	portal := startChild(b, env)
 	w := newWebClient(b)
-	benchPartner(b, w, portal.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
+	signUpPartner(b, w, portal.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
 	waitFor(b, 2*time.Minute, "the jobs to finish", func() bool {
 		var running int
 		return db.QueryRow(context.Background(), "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')").Scan(&running) == nil && running == 0
@@ -178,8 +153,8 @@ func BenchmarkServeListDuringImport(b *testing.B) {
 	_, env, db := withOutsideSandbox(b)
 	portal := startChild(b, env)
 	importer, viewer := newWebClient(b), newWebClient(b)
-	customer := benchPartner(b, importer, portal.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
-	benchPartner(b, viewer, portal.URL, db, "owner@northwind.example", "Northwind Distribution", "tierdesk-s2s-northwind")
+	customer := signUpPartner(b, importer, portal.URL, db, "owner@contoso.example", "Contoso Reseller", "tierdesk-s2s-contoso")
+	signUpPartner(b, viewer, portal.URL, db, "owner@northwind.example", "Northwind Distribution", "tierdesk-s2s-northwind")
 	list := func() time.Duration {
 		t0 := time.Now()
 		resp, _ := viewer.get(portal.URL + "/customers")
