@@ -58,12 +58,18 @@ func (h *Handlers) deny(r *http.Request, action policy.Action, t target, reason 
 func (h *Handlers) customerTarget(r *http.Request, accountID string, action policy.Action) (store.Customer, error) {
 	a := staffFrom(r.Context())
 	c, err := h.store.CustomerByAccount(r.Context(), a.Partner.ID, accountID)
+	return c, h.customerFound(r, accountID, action, c, err)
+}
+
+// customerFound decides on a customer read for a request: err is the read's error, and the
+// answer is customerTarget's.
+func (h *Handlers) customerFound(r *http.Request, accountID string, action policy.Action, c store.Customer, err error) error {
 	if err != nil {
 		if errorsIsNotFound(err) {
 			h.deny(r, action, target{Type: "customer", ID: accountID, CustomerID: accountID}, "not found or out of reach")
-			return c, errNotFound
+			return errNotFound
 		}
-		return c, err
+		return err
 	}
-	return c, h.authorize(r, action, target{PartnerID: c.PartnerID, Type: "customer", ID: c.ZoomAccountID, Label: c.AccountName, CustomerID: c.ZoomAccountID})
+	return h.authorize(r, action, target{PartnerID: c.PartnerID, Type: "customer", ID: c.ZoomAccountID, Label: c.AccountName, CustomerID: c.ZoomAccountID})
 }

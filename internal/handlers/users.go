@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -131,14 +132,17 @@ func (h *Handlers) syncUsers(w http.ResponseWriter, r *http.Request) error {
 func (h *Handlers) userTarget(r *http.Request, action policy.Action) (store.Customer, store.CustomerUser, error) {
 	ctx := r.Context()
 	a := staffFrom(ctx)
-	c, err := h.customerTarget(r, chi.URLParam(r, "accountId"), action)
-	if err != nil {
+	accountID, key := chi.URLParam(r, "accountId"), chi.URLParam(r, "userId")
+	c, found, err := h.store.CustomerAndUser(ctx, a.Partner.ID, accountID, key)
+	if err := h.customerFound(r, accountID, action, c, err); err != nil {
 		return c, store.CustomerUser{}, err
 	}
-	key := chi.URLParam(r, "userId")
-	u, err := h.store.CustomerUserByKey(ctx, a.Partner.ID, c.ID, key)
-	if err == nil || !errors.Is(err, store.ErrNotFound) || c.PartnerID != a.Partner.ID {
-		return c, u, err
+	var u store.CustomerUser
+	switch {
+	case found != nil:
+		return c, *found, nil
+	case c.PartnerID != a.Partner.ID:
+		return c, u, fmt.Errorf("user %s of customer %s: %w", key, accountID, store.ErrNotFound)
 	}
 	// Another customer's user under this customer's URL: refused like any id out of reach,
 	// without asking Zoom.

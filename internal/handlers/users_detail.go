@@ -21,6 +21,7 @@ import (
 // settings summary from Zoom (the directory when Zoom cannot be reached), and the forms that
 // change the user.
 func (h *Handlers) userPage(w http.ResponseWriter, r *http.Request) error {
+	r = h.withReader(r)
 	c, u, err := h.userTarget(r, policy.ViewCustomer)
 	if err != nil {
 		return err
@@ -36,16 +37,38 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	p.Head, p.Customer = h.customerHead(r, c, "/users", detailsView{}), customerRef(c)
 	var zu *zoom.User
 	var settings zoom.Settings
+	var extras userExtras
+	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)
 	switch {
 	case readOnly:
 		p.Notices = append(p.Notices, templates.Flash{Kind: "info", Text: "Read only: " + c.PartnerName +
 			" manages this customer. This is the user as " + c.PartnerName + "'s directory last saw them, " + stamp(u.SeenAt) + "."})
 	default:
+		// The page's own reads run while Zoom answers: the page takes as long as Zoom does.
+		wantOther := p.CanManage && moveAsksOther(&p)
+		before := u
+		done := make(chan error, 1)
+		go func() {
+			var err error
+			extras, err = h.userExtras(ctx, a.Partner.ID, c, before, wantOther)
+			done <- err
+		}()
 		zctx, cancel := context.WithTimeout(ctx, pageZoomLimit)
 		defer cancel()
 		var gone bool
-		if zu, settings, gone = h.userFromZoom(zctx, r, c, &u, &p); gone {
+		zu, settings, gone = h.userFromZoom(zctx, r, c, &u, &p)
+		err := <-done
+		if gone {
 			return h.userGone(r, c, u)
+		}
+		if err != nil {
+			return err
+		}
+		if u.Email != before.Email || u.Key() != before.Key() {
+			// Zoom's answer changed what the reads were keyed on: read again.
+			if extras, err = h.userExtras(ctx, a.Partner.ID, c, u, wantOther); err != nil {
+				return err
+			}
 		}
 	}
 	p.Email, p.Name, p.Status, p.StatusKind, p.Role = u.Email, u.Name(), u.Status, statusKind(u.Status), roleLabel(u.RoleID)
@@ -53,32 +76,46 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	p.IsAdmin = u.RoleID == service.RoleOwnerID || u.RoleID == service.RoleAdminID
 	p.Facts = userFacts(u, zu)
 	p.Settings, p.SettingsNote = settingsSummary(settings, p.SettingsNote)
-	if !readOnly {
-		if pc, err := h.store.OpenUserChange(ctx, a.Partner.ID, c.ID, u.Email); err == nil {
-			p.OpenChange = "The change “" + pc.Action.Label() + "” sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+	if pc := extras.open; pc != nil {
+		p.OpenChange = "The change “" + pc.Action.Label() + "” sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
 	}
-	p.CanManage = !readOnly && h.allowed(r, policy.ManageUsers)
 	if p.CanManage {
-		if err := h.userForms(r, c, u, zu, &p); err != nil {
+		if err := h.userForms(r, c, u, zu, &p, extras.other); err != nil {
 			return err
 		}
 	}
-	targetID := u.Key()
-	p.ActivityURL = paths.AuditOfTarget("user:" + targetID)
-	if !readOnly {
-		events, err := h.store.AuditEvents(ctx, a.Partner.ID, store.AuditFilter{TargetType: "user", TargetID: targetID, Limit: 10})
-		if err != nil {
-			return err
-		}
-		for _, e := range events.Events {
-			p.Activity = append(p.Activity, auditRow(e, nil))
-		}
+	p.ActivityURL = paths.AuditOfTarget("user:" + u.Key())
+	for _, e := range extras.events {
+		p.Activity = append(p.Activity, auditRow(e, nil))
 	}
 	h.render(w, r, status, templates.UserView(h.chrome(r, u.Email, "customers"), p))
 	return nil
+}
+
+// userExtras is what a user page of an own customer reads besides the user and Zoom's answer.
+type userExtras struct {
+	open   *store.PendingChange // the user's change awaiting Zoom's confirmation
+	other  bool                 // another active customer to move the user to (when asked)
+	events []store.AuditEvent   // the user's latest audit events
+}
+
+// userExtras reads a user page's extras; wantOther asks for the move form's answer.
+func (h *Handlers) userExtras(ctx context.Context, partnerID int64, c store.Customer, u store.CustomerUser, wantOther bool) (userExtras, error) {
+	var x userExtras
+	if pc, err := h.store.OpenUserChange(ctx, partnerID, c.ID, u.Email); err == nil {
+		x.open = &pc
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return x, err
+	}
+	if wantOther {
+		var err error
+		if x.other, err = h.store.HasOtherActiveCustomer(ctx, partnerID, c.ID); err != nil {
+			return x, err
+		}
+	}
+	events, err := h.store.AuditEvents(ctx, partnerID, store.AuditFilter{TargetType: "user", TargetID: u.Key(), Limit: 10})
+	x.events = events.Events
+	return x, err
 }
 
 // userFromZoom reads the user and their settings from Zoom and refreshes the directory entry;

@@ -16,7 +16,10 @@ import (
 
 // userForms fills the change forms of a user's page that p does not carry already (a form
 // sent back with errors keeps its input).
-func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, p *templates.UserPage) error {
+//
+// other answers whether the partner has another active customer to move the user to; it is
+// asked (by the caller, while Zoom answers) only when moveAsksOther(p).
+func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.CustomerUser, zu *zoom.User, p *templates.UserPage, other bool) error {
 	a := staffFrom(r.Context())
 	if p.Edit.URL == "" {
 		p.Edit = templates.UserEditForm{URL: paths.User(c.ZoomAccountID, u.Key()), FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
@@ -42,12 +45,9 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 	if p.Move.URL == "" {
 		p.Move.URL = paths.UserMove(c.ZoomAccountID, u.Key())
 	}
-	// The customers to move to are read only when the form is opened (or sent back): a page
-	// view asks whether there is one, not for up to 500 of them.
-	if !p.Move.Load && p.Move.To == "" && len(p.Move.Errors) == 0 {
-		var err error
-		p.Move.Available, err = h.store.HasOtherActiveCustomer(r.Context(), a.Partner.ID, c.ID)
-		return err
+	if moveAsksOther(p) {
+		p.Move.Available = other
+		return nil
 	}
 	p.Move.Load = true
 	page, err := h.store.Customers(r.Context(), a.Partner.ID, store.CustomerFilter{PartnerID: a.Partner.ID, Status: store.CustomerActive, Limit: 500})
@@ -72,6 +72,13 @@ func (h *Handlers) moveUserPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.renderUser(w, r, http.StatusOK, c, u, templates.UserPage{Move: templates.UserMoveForm{Load: true}})
+}
+
+// moveAsksOther reports whether the user page's move form needs only to know whether there is
+// another customer to move to. The customers to move to are read only when the form is opened
+// (or sent back): a page view asks whether there is one, not for up to 500 of them.
+func moveAsksOther(p *templates.UserPage) bool {
+	return !p.Move.Load && p.Move.To == "" && len(p.Move.Errors) == 0
 }
 
 // updateUser changes a user's profile in Zoom (POST /customers/{accountId}/users/{userId},

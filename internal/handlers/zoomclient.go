@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -15,9 +16,38 @@ func serviceActor(r *http.Request) service.Actor {
 
 // zoomReader returns the Zoom client that reads the acting partner's customers
 // (service.ForRead): the same for every role, and for pages and background work alike.
+//
+// When the request started it early (withReader), this waits for that one.
 func (h *Handlers) zoomReader(r *http.Request) (*zoom.Client, error) {
+	if f, ok := r.Context().Value(readerKey{}).(*readerFuture); ok {
+		<-f.done
+		return f.client, f.err
+	}
 	a := staffFrom(r.Context())
 	return h.svc.ForRead(r.Context(), a.Partner.ID, a.Staff.ID)
+}
+
+// readerKey keys a request's readerFuture in its context.
+type readerKey struct{}
+
+// readerFuture is a Zoom reader being built.
+type readerFuture struct {
+	done   chan struct{}
+	client *zoom.Client
+	err    error
+}
+
+// withReader starts building the request's Zoom reader (which reads the partner's grant) while
+// the page reads its own rows; zoomReader waits for it. Nothing is sent to Zoom: a page that
+// turns out not to call Zoom (refused, read only) wastes one grant read.
+func (h *Handlers) withReader(r *http.Request) *http.Request {
+	a := staffFrom(r.Context())
+	f := &readerFuture{done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		f.client, f.err = h.svc.ForRead(r.Context(), a.Partner.ID, a.Staff.ID)
+	}()
+	return r.WithContext(context.WithValue(r.Context(), readerKey{}, f))
 }
 
 // zoomError is the page for a Zoom call that failed, in plain words with Zoom's code, and

@@ -113,21 +113,22 @@ type AuditPage struct {
 // with Seq 0).
 func (s *Store) AuditEvents(ctx context.Context, partnerID int64, f AuditFilter) (AuditPage, error) {
 	var page AuditPage
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
 		where, args := f.where([]any{partnerID})
 		n := f.limit()
-		rows, _ := tx.Query(ctx, "SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1"+where+
-			" ORDER BY e.id DESC LIMIT "+strconv.Itoa(n+1), args...)
-		events, err := pgx.CollectRows(rows, scanAudit)
-		if err != nil {
-			return err
-		}
-		if len(events) > n {
-			events = events[:n]
-			page.Next = events[n-1].ID
-		}
-		page.Events = events
-		return nil
+		b.Queue("SELECT "+auditColumns+" FROM "+auditFrom+" WHERE e.partner_id = $1"+where+
+			" ORDER BY e.id DESC LIMIT "+strconv.Itoa(n+1), args...).Query(func(rows pgx.Rows) error {
+			events, err := pgx.CollectRows(rows, scanAudit)
+			if err != nil {
+				return err
+			}
+			if len(events) > n {
+				events = events[:n]
+				page.Next = events[n-1].ID
+			}
+			page.Events = events
+			return nil
+		})
 	})
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("audit events of partner %d: %w", partnerID, err)

@@ -237,11 +237,11 @@ func (s *Store) ParentForAccount(ctx context.Context, zoomAccountID string) (int
 // (its own, or a descendant's), or ErrNotFound.
 func (s *Store) CustomerByAccount(ctx context.Context, partnerID int64, zoomAccountID string) (Customer, error) {
 	var c Customer
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+customerColumns+customerFrom+" WHERE c.zoom_account_id = $1", zoomAccountID)
-		var err error
-		c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Customer])
-		return translate(err)
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+customerColumns+customerFrom+" WHERE c.zoom_account_id = $1", zoomAccountID).Query(func(rows pgx.Rows) (err error) {
+			c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Customer])
+			return err
+		})
 	})
 	if err != nil {
 		return Customer{}, fmt.Errorf("customer %s: %w", zoomAccountID, err)
@@ -313,9 +313,9 @@ func (s *Store) PartnerReach(ctx context.Context, partnerID int64) ([]int64, err
 // than customerID (somewhere to move a user to).
 func (s *Store) HasOtherActiveCustomer(ctx context.Context, partnerID, customerID int64) (bool, error) {
 	var ok bool
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM customers WHERE partner_id = $1 AND status = 'active' AND id <> $2)`,
-			partnerID, customerID).Scan(&ok)
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue(`SELECT EXISTS (SELECT 1 FROM customers WHERE partner_id = $1 AND status = 'active' AND id <> $2)`,
+			partnerID, customerID).QueryRow(func(row pgx.Row) error { return row.Scan(&ok) })
 	})
 	if err != nil {
 		return false, fmt.Errorf("other customers of partner %d: %w", partnerID, err)

@@ -455,21 +455,20 @@ func (s *Store) SaveS2SGrant(ctx context.Context, partnerID int64, zoomAccountID
 // S2SGrant returns partnerID's active Server-to-Server grant, or ErrNotFound.
 func (s *Store) S2SGrant(ctx context.Context, partnerID int64) (S2S, error) {
 	var g S2S
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		var keyID string
-		var sealed []byte
-		err := tx.QueryRow(ctx, `SELECT id, zoom_account_id, client_id, key_id, client_secret, updated_at FROM zoom_grants
-			WHERE partner_id = $1 AND kind = 's2s' AND status = 'active'`, partnerID).Scan(&g.ID, &g.ZoomAccountID, &g.ClientID, &keyID, &sealed, &g.UpdatedAt)
-		if err != nil {
-			return translate(err)
-		}
-		pt, err := s.keys.Decrypt(keyID, sealed, adClientSecret(g.ZoomAccountID))
-		if err != nil {
-			return err
-		}
-		g.ClientSecret = string(pt)
-		return nil
+	var keyID string
+	var sealed []byte
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue(`SELECT id, zoom_account_id, client_id, key_id, client_secret, updated_at FROM zoom_grants
+			WHERE partner_id = $1 AND kind = 's2s' AND status = 'active'`, partnerID).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&g.ID, &g.ZoomAccountID, &g.ClientID, &keyID, &sealed, &g.UpdatedAt)
+		})
 	})
+	if err == nil {
+		var pt []byte
+		if pt, err = s.keys.Decrypt(keyID, sealed, adClientSecret(g.ZoomAccountID)); err == nil {
+			g.ClientSecret = string(pt)
+		}
+	}
 	if err != nil {
 		return S2S{}, fmt.Errorf("Server-to-Server grant of partner %d: %w", partnerID, err)
 	}

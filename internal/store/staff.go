@@ -343,17 +343,16 @@ type Acting struct {
 // ErrNotFound.
 func (s *Store) ActingStaff(ctx context.Context, partnerID, id int64) (Acting, error) {
 	var a Acting
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND id = $2", partnerID, id)
-		var err error
-		if a.Staff, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff]); err != nil {
-			return translate(err)
-		}
-		rows, _ = tx.Query(ctx, "SELECT "+partnerColumns+" FROM partners WHERE id = $1", partnerID)
-		if a.Partner, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner]); err != nil {
-			return translate(err)
-		}
-		return tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&a.Reach)
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND id = $2", partnerID, id).Query(func(rows pgx.Rows) (err error) {
+			a.Staff, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
+			return err
+		})
+		b.Queue("SELECT "+partnerColumns+" FROM partners WHERE id = $1", partnerID).Query(func(rows pgx.Rows) (err error) {
+			a.Partner, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Partner])
+			return err
+		})
+		b.Queue("SELECT tierdesk_reach()").QueryRow(func(row pgx.Row) error { return row.Scan(&a.Reach) })
 	})
 	if err != nil {
 		return Acting{}, fmt.Errorf("staff %d of partner %d acting: %w", id, partnerID, err)

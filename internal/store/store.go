@@ -138,15 +138,32 @@ func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
 
 // inTx runs fn in a transaction acting for partnerID (0 for none): the partner id is set as
 // the transaction-local setting tierdesk.partner_id, which row-level security reads.
+//
+// The setting travels with BEGIN in one round trip (a simple-protocol query of two statements):
+// most of the store's transactions are one or two statements, and a page makes several.
 func (s *Store) inTx(ctx context.Context, partnerID int64, fn func(pgx.Tx) error) error {
-	return s.beginTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
-		if partnerID != 0 {
-			if err := setActingPartner(ctx, tx, partnerID); err != nil {
-				return err
-			}
-		}
-		return fn(tx)
-	})
+	return s.beginTx(ctx, actingTxOptions(partnerID), fn)
+}
+
+// actingTxOptions begins a transaction that acts for partnerID (0 for none) from its first
+// statement. partnerID is a number, formatted here: nothing a user typed reaches the SQL.
+func actingTxOptions(partnerID int64) pgx.TxOptions {
+	if partnerID == 0 {
+		return pgx.TxOptions{}
+	}
+	return pgx.TxOptions{BeginQuery: "BEGIN; SELECT set_config('tierdesk.partner_id', '" + strconv.FormatInt(partnerID, 10) + "', true)"}
+}
+
+// read runs the queries queue adds to b as one implicit transaction acting for partnerID, in
+// one round trip: the acting partner's setting and the queries are sent as one pipeline with a
+// single Sync, which PostgreSQL runs as one transaction (Read Committed, like inTx). For reads
+// on the pages' path only; anything that writes uses inTx. Each query's callback sees its rows;
+// the first error (a callback's included) is returned, translated.
+func (s *Store) read(ctx context.Context, partnerID int64, queue func(b *pgx.Batch)) error {
+	b := &pgx.Batch{}
+	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
+	queue(b)
+	return translate(s.pool.SendBatch(ctx, b).Close())
 }
 
 // translate maps pgx errors to the store's vocabulary.

@@ -177,18 +177,45 @@ func (s *Store) CustomerUsers(ctx context.Context, partnerID, customerID int64, 
 // email, or ErrNotFound.
 func (s *Store) CustomerUserByKey(ctx context.Context, partnerID, customerID int64, key string) (CustomerUser, error) {
 	var u CustomerUser
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+userColumns+userFrom+
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+userColumns+userFrom+
 			" WHERE u.customer_id = $1 AND (u.zoom_user_id = $2 OR lower(u.email) = lower($2)) ORDER BY u.zoom_user_id = $2 DESC LIMIT 1",
-			customerID, key)
-		var err error
-		u, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[CustomerUser])
-		return translate(err)
+			customerID, key).Query(func(rows pgx.Rows) (err error) {
+			u, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[CustomerUser])
+			return err
+		})
 	})
 	if err != nil {
 		return CustomerUser{}, fmt.Errorf("user %s of customer %d: %w", key, customerID, err)
 	}
 	return u, nil
+}
+
+// CustomerAndUser reads, in one round trip, the customer in partnerID's reach with Zoom
+// account zoomAccountID (ErrNotFound when there is none) and its directory user with key
+// (Zoom user id or email), nil when the directory has none: what a user's page reads first.
+func (s *Store) CustomerAndUser(ctx context.Context, partnerID int64, zoomAccountID, key string) (Customer, *CustomerUser, error) {
+	var c Customer
+	var u *CustomerUser
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+customerColumns+customerFrom+" WHERE c.zoom_account_id = $1", zoomAccountID).Query(func(rows pgx.Rows) (err error) {
+			c, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Customer])
+			return err
+		})
+		b.Queue("SELECT "+userColumns+userFrom+
+			" WHERE c.zoom_account_id = $1 AND (u.zoom_user_id = $2 OR lower(u.email) = lower($2)) ORDER BY u.zoom_user_id = $2 DESC LIMIT 1",
+			zoomAccountID, key).Query(func(rows pgx.Rows) error {
+			found, err := pgx.CollectRows(rows, pgx.RowToStructByName[CustomerUser])
+			if len(found) == 1 {
+				u = &found[0]
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return Customer{}, nil, fmt.Errorf("customer %s and user %s: %w", zoomAccountID, key, err)
+	}
+	return c, u, nil
 }
 
 // UserKnownElsewhere reports whether the directory in partnerID's reach has a user with key

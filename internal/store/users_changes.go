@@ -143,13 +143,13 @@ func (s *Store) OpenUserChanges(ctx context.Context, partnerID, customerID int64
 // OpenUserChange returns the open change of a customer's user (by email), or ErrNotFound.
 func (s *Store) OpenUserChange(ctx context.Context, partnerID, customerID int64, email string) (PendingChange, error) {
 	var p PendingChange
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+pendingColumns+` FROM user_pending_changes pc JOIN customers c ON c.id = pc.customer_id
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+pendingColumns+` FROM user_pending_changes pc JOIN customers c ON c.id = pc.customer_id
 			WHERE pc.partner_id = $1 AND pc.customer_id = $2 AND lower(pc.email) = lower($3) AND pc.resolved_at IS NULL`,
-			partnerID, customerID, strings.TrimSpace(email))
-		var err error
-		p, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[PendingChange])
-		return translate(err)
+			partnerID, customerID, strings.TrimSpace(email)).Query(func(rows pgx.Rows) (err error) {
+			p, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[PendingChange])
+			return err
+		})
 	})
 	if err != nil {
 		return PendingChange{}, fmt.Errorf("open change of %s: %w", email, err)
