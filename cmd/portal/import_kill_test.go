@@ -368,6 +368,13 @@ func signUpPartner(b testing.TB, w *webClient, base string, db *pgxpool.Pool, ow
 		return db.QueryRow(ctx, `SELECT c.zoom_account_id FROM customers c JOIN partners p ON p.id = c.partner_id
 			WHERE p.name = $1 ORDER BY c.seats DESC, c.id LIMIT 1`, name).Scan(&customer) == nil
 	})
+	// The users sync the first customer sync queues (before it ends) reads every directory:
+	// the partner's background work is over when no job of it is queued or running.
+	waitFor(b, 2*time.Minute, "the first background pass of "+name, func() bool {
+		var running int
+		return db.QueryRow(ctx, `SELECT count(*) FROM jobs j JOIN partners p ON p.id = j.partner_id
+			WHERE p.name = $1 AND j.status IN ('queued', 'running')`, name).Scan(&running) == nil && running == 0
+	})
 	return customer
 }
 

@@ -254,6 +254,15 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	fact(&p.Facts, "Owner", c.OwnerEmail)
 	fact(&p.Facts, "Plan", c.AccountType)
 	fact(&p.Facts, "Seats", strconv.Itoa(c.Seats))
+	if c.Status == store.CustomerActive {
+		su, err := h.store.SeatUseOf(r.Context(), a.Partner.ID, c.ID)
+		if err != nil {
+			return err
+		}
+		if su.DirRead {
+			p.Seats = &templates.SeatBar{Seats: su.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+		}
+	}
 	fact(&p.Facts, "Account number", c.AccountNumber)
 	fact(&p.Facts, "Created", day(c.ZoomCreatedAt))
 	fact(&p.Facts, "Subscription", strings.Trim(day(c.SubscriptionStart)+" – "+day(c.SubscriptionEnd), " –"))

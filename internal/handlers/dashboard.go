@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
@@ -64,6 +68,9 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range events.Events {
 		d.Activity = append(d.Activity, auditRow(e, nil))
 	}
+	if d.Attention, err = h.attention(r); err != nil {
+		return err
+	}
 	running, err := h.store.ActiveJobs(ctx, a.Partner.ID)
 	if err != nil {
 		return err
@@ -72,5 +79,119 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 		d.Jobs = append(d.Jobs, jobSummary(j))
 	}
 	h.render(w, r, http.StatusOK, templates.Dashboard(h.chrome(r, "Dashboard", "dashboard"), d))
+	return nil
+}
+
+// attention lists what needs someone at the acting partner, most urgent first, each with the
+// page that fixes it.
+func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error) {
+	a := staffFrom(r.Context())
+	at, err := h.store.NeedsAttention(r.Context(), a.Partner.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := h.cfg.Now()
+	var out []templates.AttentionItem
+	add := func(kind, title, detail, url, action string) {
+		out = append(out, templates.AttentionItem{Kind: kind, Title: title, Detail: detail, URL: url, Action: action})
+	}
+	for _, g := range at.Grants {
+		if g.Kind == "s2s" {
+			add("bad", "Zoom no longer accepts the Server-to-Server app ("+g.Status+")",
+				"Background work (syncs, bulk jobs, onboarding) stops until it is connected again.", "/settings", "Connect the app")
+			continue
+		}
+		add("bad", g.StaffEmail+"'s Zoom sign-in "+g.Status, "They sign in to Tierdesk again to renew it.", "/staff", "Staff")
+	}
+	for _, o := range at.StoppedOnboardings {
+		add("bad", "Onboarding of "+cmp.Or(o.AccountName, "a new customer")+" stopped",
+			"Zoom refused a step "+ago(now, o.UpdatedAt)+"; it waits for someone to fix and retry it, skip it or abandon it.",
+			paths.Onboarding(o.ID), "Open the onboarding")
+	}
+	for _, j := range at.FailedJobs {
+		detail := "Failed"
+		if j.FinishedAt != nil {
+			detail += " " + ago(now, *j.FinishedAt)
+		}
+		if j.Message != "" {
+			detail += ": " + j.Message
+		}
+		add("bad", j.Title, detail, paths.Job(j.ID), "Open the job")
+	}
+	for _, j := range at.StuckJobs {
+		add("warn", j.Title, "No progress for "+strings.TrimSuffix(ago(now, j.UpdatedAt), " ago")+".", paths.Job(j.ID), "Open the job")
+	}
+	for _, s := range at.Seats {
+		kind, verb := "warn", "near its limit"
+		if s.Used() > s.Seats {
+			kind, verb = "bad", "over its limit"
+		} else if s.Used() == s.Seats {
+			kind, verb = "bad", "at its limit"
+		}
+		detail := fmt.Sprintf("%d of %d paid seats used by licensed users", s.Used(), s.Seats)
+		if s.Pending > 0 {
+			detail += fmt.Sprintf(" (%d of them invited, not yet accepted)", s.Pending)
+		}
+		add(kind, s.Customer.AccountName+" is "+verb, detail+". Zoom refuses new licensed users beyond the seats bought.",
+			paths.CustomerPlans(s.Customer.ZoomAccountID), "Plans")
+	}
+	if c := at.OldInvitationsAt; c != nil {
+		add("warn", plural(at.OldInvitations, "invitation")+" pending over 7 days",
+			"Zoom's invitations expire; resend or remove them. Most are at "+c.AccountName+".", paths.Users(c.ZoomAccountID), "Users of "+c.AccountName)
+	}
+	if c := at.StaleDirectoryAt; c != nil {
+		add("warn", fmt.Sprintf("%d user director%s", at.StaleDirectories, map[bool]string{true: "y", false: "ies"}[at.StaleDirectories == 1])+" not read for over a day",
+			"Search may miss their users; the stalest is "+c.AccountName+"'s.", paths.Users(c.ZoomAccountID), "Refresh it")
+	}
+	// Subscriptions ending: the narrowest window that holds any (the renewals page lists all).
+	for i, days := range []int{30, 60, 90} {
+		if n := at.Ending[i]; n > 0 {
+			add("warn", fmt.Sprintf("%s end within %d days", plural(n, "subscription"), days),
+				"Check auto-renew and the plans before they end.", "/renewals", "Renewals")
+			break
+		}
+	}
+	// Broken before soon-a-problem; the order within each kind is kept.
+	slices.SortStableFunc(out, func(x, y templates.AttentionItem) int { return cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)) })
+	return out, nil
+}
+
+// kindRank orders attention items: bad first.
+func kindRank(kind string) int {
+	if kind == "bad" {
+		return 0
+	}
+	return 1
+}
+
+// renewals lists the subscriptions of the customers in reach by end date (GET /renewals, any
+// staff member): those ending within 90 days, and those that ended in the last week.
+func (h *Handlers) renewals(w http.ResponseWriter, r *http.Request) error {
+	if err := h.authorize(r, policy.ViewPartner, target{Type: "partner"}); err != nil {
+		return err
+	}
+	a := staffFrom(r.Context())
+	now := h.cfg.Now()
+	list, err := h.store.Renewals(r.Context(), a.Partner.ID, now.AddDate(0, 0, 90), 500)
+	if err != nil {
+		return err
+	}
+	p := templates.RenewalsPage{}
+	for _, c := range list {
+		row := templates.RenewalRow{Customer: customerRow(c, a.Partner.ID), Ends: *c.SubscriptionEnd}
+		days := int(c.SubscriptionEnd.Sub(now).Hours() / 24)
+		switch {
+		case days < 0:
+			row.Left, row.Kind = "ended "+ago(now, *c.SubscriptionEnd), "bad"
+		case days <= 30:
+			row.Left, row.Kind = "in "+plural(days, "day"), "bad"
+		case days <= 60:
+			row.Left, row.Kind = "in "+plural(days, "day"), "warn"
+		default:
+			row.Left, row.Kind = "in "+plural(days, "day"), "info"
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	h.render(w, r, http.StatusOK, templates.Renewals(h.chrome(r, "Renewals", "dashboard"), p))
 	return nil
 }

@@ -45,6 +45,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireStaff, unescapeParams)
 			r.Get("/", h.wrap(h.dashboard))
+			r.Get("/renewals", h.wrap(h.renewals))
 			r.Get("/audit", h.wrap(h.auditList))
 			r.Get("/audit.csv", h.wrap(h.auditExportCSV))
 			r.Get("/audit.ndjson", h.wrap(h.auditExportNDJSON))
@@ -102,6 +103,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Post("/customers/{accountId}/users/{userId}/move", h.wrap(h.moveUser))
 			r.Get("/search", h.wrap(h.search))
 			r.Post("/search/sync", h.wrap(h.syncAllUsers))
+			r.Post("/search/lookup", h.wrap(h.lookUpUser))
 			r.Get("/imports", h.wrap(h.importsPage))
 			r.Post("/imports", h.wrap(h.uploadImport))
 			r.Get("/imports/template.csv", h.wrap(h.importTemplate))

@@ -18,8 +18,8 @@ const (
 	distViewer = "viewer@northwind.example"
 )
 
-// syncAndWait presses "Sync now" and waits for a sync that began after the call to finish;
-// it returns the job page. "Sync now" shows a sync already running (a first sync, or one the
+// syncAndWait presses "Sync now" and waits for a sync that began after the call to finish,
+// and for the work it queued; it returns the job page. "Sync now" shows a sync already running (a first sync, or one the
 // start-up sync of every partner began, which River queues seconds after start on a busy
 // machine), whose listing may predate what the test just changed in Zoom: such a sync is
 // waited out and "Sync now" pressed again.
@@ -45,6 +45,9 @@ func syncAndWait(t testing.TB, e *env, b *browser) *page {
 					t.Fatal(err)
 				}
 				if began {
+					// The users sync a customer sync starts (and any other work queued) finishes
+					// too: nothing of it writes behind the test's back afterwards.
+					e.waitJobsIdle()
 					return p
 				}
 				break

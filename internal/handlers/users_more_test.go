@@ -466,8 +466,9 @@ func umSearch(b *browser, e *env, q string) *goquery.Selection {
 	return got.Doc().Find(`[data-testid="search-user"]`)
 }
 
-// The directories of every customer are read by "Sync all users now" (POST /search/sync) and
-// by the periodic job (SyncAllUsersWorker): afterwards the header search finds users of
+// The directories of every customer are read by the first background pass after registration,
+// by "Sync all users now" (POST /search/sync) and by the periodic job (SyncAllUsersWorker, which
+// reads the directories older than SyncInterval): afterwards the header search finds users of
 // customers nobody opened in Tierdesk.
 func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	t.Parallel()
@@ -495,8 +496,16 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	if d.ID == 0 {
 		t.Fatal("no second customer with an active member")
 	}
-	if st, err := e.Store.UserDirState(ctx, p.ID, d.ID); err != nil || st.SyncedAt != nil {
-		t.Fatalf("the directory of the unvisited customer was read already (%v): %v", st.SyncedAt, err)
+	// The first background pass after registration read it already; it is made unread again
+	// (its rows gone, as for a customer whose directory was never read) to see the syncs fill it.
+	if st, err := e.Store.UserDirState(ctx, p.ID, d.ID); err != nil || st.SyncedAt == nil {
+		t.Fatalf("the first background pass did not read the unvisited customer's directory: %v", err)
+	}
+	if _, err := e.super().Exec(ctx, "DELETE FROM customer_users WHERE customer_id = $1", d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.super().Exec(ctx, "UPDATE customer_user_dirs SET synced_at = NULL WHERE customer_id = $1", d.ID); err != nil {
+		t.Fatal(err)
 	}
 	if rows := umSearch(owner, e, target.Email); rows.Length() != 0 {
 		t.Fatalf("search finds %s before any sync", target.Email)
@@ -574,16 +583,30 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lastFab, err := e.Store.LatestJob(ctx, fp.ID, jobs.SyncUsersArgs{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The periodic job reads the directories older than SyncInterval: these two are, as if
+	// time had passed since they were read (the others stay fresh and are not read again).
+	if _, err := e.super().Exec(ctx, "UPDATE customer_user_dirs SET synced_at = now() - $2 * interval '1 second' WHERE customer_id = ANY ($1)",
+		[]int64{d.ID, fc.ID}, (jobs.SyncInterval + time.Minute).Seconds()); err != nil {
+		t.Fatal(err)
+	}
+	completed := func() int {
+		var n int
+		if err := e.super().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'", jobs.SyncAllUsersArgs{}.Kind()).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := completed() // the run at start
 	if _, err := umInsertOnly(t, e).Insert(ctx, jobs.SyncAllUsersArgs{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		var n int
-		if err := e.super().QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'", jobs.SyncAllUsersArgs{}.Kind()).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
+		if completed() == before+1 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -592,9 +615,10 @@ func TestUmDirectorySyncFindsUsersOfUnvisitedCustomers(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	e.waitJobsIdle()
-	for _, partner := range []store.Partner{p, fp} {
+	for partner, last := range map[store.Partner]string{p: lastManual.ID, fp: lastFab.ID} {
 		j, err := e.Store.LatestJob(ctx, partner.ID, jobs.SyncUsersArgs{}.Kind())
-		if err != nil || j.ID == lastManual.ID || j.CreatedBy != nil || j.Status != store.JobSucceeded {
+		// One directory each was stale: only it is read.
+		if err != nil || j.ID == last || j.CreatedBy != nil || j.Status != store.JobSucceeded || j.Total != 1 {
 			t.Fatalf("%s's scheduled users sync: %+v %v", partner.Name, j, err)
 		}
 	}

@@ -36,15 +36,28 @@ func (h *Handlers) newUserPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.renderNewUser(w, r, http.StatusOK, c, newUserForm{Action: zoom.ActionCreate, Type: "1"}, nil, "")
+	return h.renderNewUser(w, r, http.StatusOK, c, newUserForm{Action: zoom.ActionCreate, Type: "1"}, nil, "", nil)
 }
 
-func (h *Handlers) renderNewUser(w http.ResponseWriter, r *http.Request, status int, c store.Customer, f newUserForm, errs map[string]string, formErr string) error {
+// renderNewUser renders the add-user form with f's input, errs by field and formErr for the
+// form; formErrCause is Zoom's refusal behind formErr, if any.
+func (h *Handlers) renderNewUser(w http.ResponseWriter, r *http.Request, status int, c store.Customer, f newUserForm, errs map[string]string, formErr string, formErrCause error) error {
 	p := templates.NewUserPage{Head: h.customerHead(r, c, "/users", detailsView{}), Customer: customerRef(c), Action: f.Action, Actions: createActions,
 		Type: f.Type, FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Errors: errs, FormError: formErr, PasswordSet: f.Password != ""}
 	for _, t := range userTypes {
 		v := strconv.Itoa(t.Value)
 		p.TypeOpts = append(p.TypeOpts, templates.Option{Value: v, Label: t.Label, Selected: v == f.Type})
+	}
+	// The seats, so that a full customer is seen before Zoom refuses (its directory's count).
+	su, err := h.store.SeatUseOf(r.Context(), staffFrom(r.Context()).Partner.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	if su.DirRead {
+		p.Seats = &templates.SeatBar{Seats: su.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+	}
+	if ze, ok := zoom.AsError(formErrCause); ok && ze.Code == 2034 {
+		p.FormErrorURL, p.FormErrorAction = p.Seats.PlansURL, "Plans of "+p.Customer.Name
 	}
 	h.render(w, r, status, templates.NewUser(h.chrome(r, "Add a user to "+p.Customer.Name, "customers"), p))
 	return nil
@@ -66,7 +79,7 @@ func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request) error {
 		Type: r.PostFormValue("type"), Password: r.PostFormValue("password")}
 	typ, errs := validateNewUser(f)
 	if len(errs) > 0 {
-		return h.renderNewUser(w, r, http.StatusUnprocessableEntity, c, f, errs, "")
+		return h.renderNewUser(w, r, http.StatusUnprocessableEntity, c, f, errs, "", nil)
 	}
 	req := &zoom.CreateUserRequest{Action: f.Action, UserInfo: zoom.CreateUserInfo{Email: f.Email, Type: typ, FirstName: f.FirstName, LastName: f.LastName}}
 	if f.Action == zoom.ActionAutoCreate {
@@ -83,7 +96,7 @@ func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request) error {
 		if field := fieldFor(service.OpCreate, res.Refusal, form); field != "" && field != "form" {
 			errs[field], formErr = res.Message+h.directoryHint(r, field, f.Email), ""
 		}
-		return h.renderNewUser(w, r, http.StatusUnprocessableEntity, c, f, errs, formErr)
+		return h.renderNewUser(w, r, http.StatusUnprocessableEntity, c, f, errs, formErr, res.Refusal)
 	}
 	key := f.Email
 	if res.ID != "" {

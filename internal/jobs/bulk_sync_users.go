@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,9 @@ type SyncUsersArgs struct {
 	JobID      string `json:"job_id"`
 	StaffID    int64  `json:"staff_id"`    // who asked (0 for the schedule)
 	CustomerID int64  `json:"customer_id"` // 0: every active customer
+	// StaleAfter, with CustomerID 0, limits the sync to the directories never read or last
+	// read longer ago than this (service.SyncStaleUsers).
+	StaleAfter time.Duration `json:"stale_after,omitempty"`
 }
 
 // Kind names the job for River.
@@ -64,7 +68,12 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 		}
 		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}) })
 	}()
-	res, err := w.Svc.SyncUsers(ctx, a.PartnerID, a.StaffID, a.CustomerID, a.JobID, ev)
+	var res service.UsersSync
+	if a.CustomerID == 0 && a.StaleAfter > 0 {
+		res, err = w.Svc.SyncStaleUsers(ctx, a.PartnerID, a.StaleAfter, a.JobID, ev)
+	} else {
+		res, err = w.Svc.SyncUsers(ctx, a.PartnerID, a.StaffID, a.CustomerID, a.JobID, ev)
+	}
 	ev.GrantRef = res.Grant
 	var stopped *service.SyncStopped
 	if errors.As(err, &stopped) {
@@ -99,9 +108,32 @@ func StartUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.T
 		})
 }
 
-// SyncAllUsersArgs is the periodic directory sync: every partner with a usable grant gets a
-// users sync of all its customers, unless one is still running. It runs every SyncInterval,
-// not at start (a process that starts does not walk every directory at once).
+// StartStaleUsersSync starts a sync of partnerID's user directories that were never read or
+// were last read more than staleAfter ago, unless a users sync of the partner is running or no
+// directory needs one (then it returns ErrNotFound and starts nothing). ev is the base of its
+// "job.start" audit event.
+func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID int64, staleAfter time.Duration, ev store.AuditEvent) (store.Job, error) {
+	if last, err := st.LatestJob(ctx, partnerID, SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
+		return store.Job{}, store.ErrNotFound
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Job{}, err
+	}
+	stale, err := st.StaleUserDirs(ctx, partnerID, time.Now().Add(-staleAfter))
+	if err != nil || len(stale) == 0 {
+		return store.Job{}, cmp.Or(err, store.ErrNotFound)
+	}
+	title := fmt.Sprintf("Read %d user directories from Zoom (never read, or older than %s)", len(stale), staleAfter.Round(time.Minute))
+	args := SyncUsersArgs{PartnerID: partnerID, StaleAfter: staleAfter}
+	return st.CreateJob(ctx, partnerID, SyncUsersArgs{}.Kind(), title, nil, ev,
+		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
+			args.JobID = jobID
+			return insert(ctx, rc, tx, args)
+		})
+}
+
+// SyncAllUsersArgs is the periodic directory refresh: every partner with a usable grant gets a
+// sync of its user directories never read or older than SyncInterval, unless one is still
+// running. It runs at start too: a directory already fresh is not read again.
 type SyncAllUsersArgs struct{}
 
 // Kind names the job for River.
@@ -121,10 +153,7 @@ func (w *SyncAllUsersWorker) Work(ctx context.Context, job *river.Job[SyncAllUse
 		return err
 	}
 	for _, id := range ids {
-		if last, err := w.Store.LatestJob(ctx, id, SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
-			continue
-		}
-		if _, err := StartUsersSync(ctx, w.Store, w.River(), id, 0, nil, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)}); err != nil {
+		if _, err := StartStaleUsersSync(ctx, w.Store, w.River(), id, SyncInterval, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}

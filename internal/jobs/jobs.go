@@ -110,7 +110,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 	for _, add := range []func() error{
 		func() error { return river.AddWorkerSafely(workers, &CleanupWorker{Store: st, Log: log}) },
 		func() error {
-			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Svc: svc})
+			return river.AddWorkerSafely(workers, &SyncCustomersWorker{Store: st, Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &SyncAllWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
@@ -152,7 +152,8 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 				func() (river.JobArgs, *river.InsertOpts) { return SyncAllArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return SyncAllUsersArgs{}, nil }, nil),
+				func() (river.JobArgs, *river.InsertOpts) { return SyncAllUsersArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(WatchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return WatchdogArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),

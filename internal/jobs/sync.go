@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,10 @@ type SyncCustomersWorker struct {
 	river.WorkerDefaults[SyncCustomersArgs]
 	Store *store.Store
 	Svc   *service.Service
+	// River and Log, when set, start the sync of the user directories the customer sync left
+	// unread (a new partner's, a new customer's) once it succeeded.
+	River func() *river.Client[pgx.Tx]
+	Log   *slog.Logger
 }
 
 // Timeout bounds one sync.
@@ -78,6 +83,16 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		return finish(store.JobFailed, stopped.Message, stopped.Details, stopped.Zoom)
 	} else if err != nil {
 		return err
+	}
+	// The customers are known: their directories follow, so that search finds their users
+	// without anyone asking (a directory read in the last SyncInterval is not read again). The
+	// users sync is queued before this job ends, so that some job is queued or running until
+	// both are done.
+	if w.River != nil {
+		_, err := StartStaleUsersSync(ctx, w.Store, w.River(), a.PartnerID, SyncInterval, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)})
+		if err != nil && !errors.Is(err, store.ErrNotFound) && w.Log != nil {
+			w.Log.LogAttrs(ctx, slog.LevelError, "start the users sync after a customer sync", slog.Int64("partner_id", a.PartnerID), slog.String("error", err.Error()))
+		}
 	}
 	return finish(store.JobSucceeded, res.Message(), map[string]any{"seen": res.Seen, "added": res.Added, "gone": res.Gone}, nil)
 }

@@ -209,6 +209,22 @@ func (us UsersSync) Message() string {
 // recorded on the jobs row jobID; ev is the base of the audit events a directory refresh
 // writes. A *SyncStopped error ends the job as failed.
 func (s *Service) SyncUsers(ctx context.Context, partnerID, staffID, customerID int64, jobID string, ev store.AuditEvent) (UsersSync, error) {
+	return s.syncUsers(ctx, partnerID, staffID, jobID, ev, func() ([]store.Customer, error) {
+		return s.syncedCustomers(ctx, partnerID, customerID)
+	})
+}
+
+// SyncStaleUsers is SyncUsers for the directories of partnerID's active customers that were
+// never read whole or were last read more than staleAfter ago: what keeps every directory
+// complete and fresh in the background without reading fresh ones again.
+func (s *Service) SyncStaleUsers(ctx context.Context, partnerID int64, staleAfter time.Duration, jobID string, ev store.AuditEvent) (UsersSync, error) {
+	return s.syncUsers(ctx, partnerID, 0, jobID, ev, func() ([]store.Customer, error) {
+		return s.Store.StaleUserDirs(ctx, partnerID, time.Now().Add(-staleAfter))
+	})
+}
+
+// syncUsers reads the directories of the customers list returns.
+func (s *Service) syncUsers(ctx context.Context, partnerID, staffID int64, jobID string, ev store.AuditEvent, list func() ([]store.Customer, error)) (UsersSync, error) {
 	var out UsersSync
 	client, err := s.ForRead(ctx, partnerID, staffID)
 	if errors.Is(err, store.ErrNoGrant) {
@@ -218,7 +234,7 @@ func (s *Service) SyncUsers(ctx context.Context, partnerID, staffID, customerID 
 	}
 	out.Grant = client.Grant()
 	ev.GrantRef = out.Grant
-	customers, err := s.syncedCustomers(ctx, partnerID, customerID)
+	customers, err := list()
 	if err != nil {
 		return out, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -74,4 +75,82 @@ func (s *Service) RefreshUserDirectory(ctx context.Context, zc *zoom.Client, par
 		return added, removed, err
 	}
 	return added, removed, nil
+}
+
+// LookupLimit is how many customers a live look-up of one email asks Zoom about at most.
+const LookupLimit = 25
+
+// UserLookup is the answer of LookUpUser.
+type UserLookup struct {
+	Customer store.Customer // where Zoom has the user (when Found)
+	User     store.DirUser  // the user as the directory now keeps them (when Found)
+	Found    bool
+	Checked  int // customers Zoom was asked about
+	Total    int // the partner's active customers
+}
+
+// LookUpUser asks Zoom, for the customers of partnerID most likely to hold email (directories
+// never read first, then its domain, then the least recently read; at most LookupLimit), whether
+// the user is theirs, a few at a time, and stops at the first that is. A user found is saved
+// in that customer's directory, so the next search finds them. Zoom's "no such user" is an
+// answer; any other failure ends the look-up with that error (the look-up is a read: nothing
+// is changed at Zoom, so nothing is audited).
+func (s *Service) LookUpUser(ctx context.Context, partnerID, staffID int64, email string) (UserLookup, error) {
+	var out UserLookup
+	email = strings.TrimSpace(email)
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 {
+		return out, &store.ValidationError{Fields: map[string]string{"email": "Enter a whole email address to look it up in Zoom."}}
+	}
+	candidates, total, err := s.Store.LookupCandidates(ctx, partnerID, email[at+1:], LookupLimit)
+	if err != nil {
+		return out, err
+	}
+	out.Total = total
+	if len(candidates) == 0 {
+		return out, nil
+	}
+	zc, err := s.ForRead(ctx, partnerID, staffID)
+	if err != nil {
+		return out, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		first error
+		found = -1
+		zu    *zoom.User
+	)
+	zc.Flow(zoom.Light, 0).Run(ctx, len(candidates), func(ctx context.Context, i int) bool {
+		u, _, err := zc.GetUser(ctx, candidates[i].ZoomAccountID, email, nil)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil && found < 0:
+			found, zu = i, u
+			out.Checked++
+			cancel() // the others need not answer
+			return false
+		case err == nil, zoom.IsNotFound(err):
+			out.Checked++
+			return true
+		case ctx.Err() != nil:
+			return false
+		default:
+			if first == nil {
+				first = err
+			}
+			return false
+		}
+	})
+	if found < 0 {
+		return out, first
+	}
+	out.Found, out.Customer, out.User = true, candidates[found], DirUserOf(*zu)
+	// Saved with a context of its own: the look-up's was cancelled when the user was found.
+	if err := s.Store.CacheCustomerUser(context.WithoutCancel(ctx), partnerID, out.Customer.ID, out.User); err != nil {
+		return out, err
+	}
+	return out, nil
 }

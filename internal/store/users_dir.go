@@ -214,3 +214,93 @@ func (s *Store) ForgetCustomerUser(ctx context.Context, partnerID, customerID in
 		return err
 	})
 }
+
+// StaleUserDirs lists partnerID's own active customers whose directory was never read whole
+// from Zoom or was last read before before, the never-read first, then the oldest.
+func (s *Store) StaleUserDirs(ctx context.Context, partnerID int64, before time.Time) ([]Customer, error) {
+	var out []Customer
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+customerColumns+customerFrom+` LEFT JOIN customer_user_dirs d ON d.customer_id = c.id
+			WHERE c.partner_id = $1 AND c.status = 'active' AND (d.synced_at IS NULL OR d.synced_at < $2)
+			ORDER BY d.synced_at NULLS FIRST, c.id`, partnerID, before).Query(func(rows pgx.Rows) (err error) {
+			out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stale user directories of partner %d: %w", partnerID, err)
+	}
+	return out, nil
+}
+
+// DirFreshness is how complete and fresh the user directories of one partner in a reach are.
+type DirFreshness struct {
+	PartnerID   int64
+	PartnerName string
+	Depth       int        // 0 for the acting partner, 1 for its resellers, ...
+	Customers   int        // active customers
+	Read        int        // of which the directory was read whole at least once
+	Oldest      *time.Time // the oldest last read among those read
+	Unread      []string   // names of up to 5 active customers whose directory was never read
+	Failing     int        // customers whose last read failed
+}
+
+// DirectoryFreshness reports, for every partner in partnerID's reach (itself first, then the
+// tree by name), how many of its active customers' directories were read and how long ago.
+func (s *Store) DirectoryFreshness(ctx context.Context, partnerID int64) ([]DirFreshness, error) {
+	var out []DirFreshness
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue(`WITH RECURSIVE tree(id, name, depth, path) AS (
+				SELECT id, name, 0, ARRAY[name] FROM partners WHERE id = $1
+				UNION ALL
+				SELECT p.id, p.name, t.depth + 1, t.path || p.name FROM partners p JOIN tree t ON p.parent_id = t.id)
+			SELECT t.id, t.name, t.depth, count(c.id)::int, count(d.synced_at)::int, min(d.synced_at),
+				coalesce((array_agg(c.account_name ORDER BY c.account_name) FILTER (WHERE c.id IS NOT NULL AND d.synced_at IS NULL))[1:5], '{}'),
+				(count(*) FILTER (WHERE d.error <> ''))::int
+			FROM tree t
+			LEFT JOIN customers c ON c.partner_id = t.id AND c.status = 'active'
+			LEFT JOIN customer_user_dirs d ON d.customer_id = c.id
+			GROUP BY t.id, t.name, t.depth, t.path ORDER BY t.path`, partnerID).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var f DirFreshness
+				if err := rows.Scan(&f.PartnerID, &f.PartnerName, &f.Depth, &f.Customers, &f.Read, &f.Oldest, &f.Unread, &f.Failing); err != nil {
+					return err
+				}
+				out = append(out, f)
+			}
+			return rows.Err()
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("directory freshness of partner %d: %w", partnerID, err)
+	}
+	return out, nil
+}
+
+// LookupCandidates lists up to limit of partnerID's own active customers in which to ask Zoom
+// for a user with an email at domain: first those whose directory was never read (a directory
+// read whole that lacks the email most likely lacks the user), then those whose owner or
+// directory has an address at that domain, then the least recently read. total is how many
+// active customers the partner has.
+func (s *Store) LookupCandidates(ctx context.Context, partnerID int64, domain string, limit int) (out []Customer, total int, err error) {
+	escape := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+	domain = "%@" + escape.Replace(strings.ToLower(strings.TrimSpace(domain)))
+	err = s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+customerColumns+customerFrom+` LEFT JOIN customer_user_dirs d ON d.customer_id = c.id
+			WHERE c.partner_id = $1 AND c.status = 'active'
+			ORDER BY d.synced_at IS NULL DESC,
+				(lower(c.owner_email) LIKE $2 OR EXISTS (SELECT 1 FROM customer_users u WHERE u.customer_id = c.id AND lower(u.email) LIKE $2)) DESC,
+				d.synced_at, c.id
+			LIMIT $3`, partnerID, domain, limit).Query(func(rows pgx.Rows) (err error) {
+			out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
+			return err
+		})
+		b.Queue("SELECT count(*) FROM customers WHERE partner_id = $1 AND status = 'active'", partnerID).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&total)
+		})
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("customers to look up a user in, partner %d: %w", partnerID, err)
+	}
+	return out, total, nil
+}

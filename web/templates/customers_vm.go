@@ -68,6 +68,7 @@ type CustomerPage struct {
 	Activity       []AuditRow
 	AuditURL       string
 	Onboarding     *OnboardingProgress // how the customer was onboarded, nil when not through Tierdesk
+	Seats          *SeatBar            // paid seats and their use, from the directory (nil before it was read)
 }
 
 // NotesPanel is a customer's local fields: external reference, tags and notes.

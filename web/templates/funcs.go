@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,4 +34,12 @@ func PlanLabel(code string) string {
 		return code
 	}
 	return n + ", " + per
+}
+
+// plural is n and noun, made plural unless n is 1 ("3 paid seats").
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

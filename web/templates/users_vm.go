@@ -147,6 +147,42 @@ type NewUserPage struct {
 	Errors      map[string]string
 	FormError   string
 	PasswordSet bool // a password was entered (it is never sent back)
+	Seats       *SeatBar
+	// FormErrorURL, when set, is where the form error is fixed (Zoom's 2034: the Plans tab).
+	FormErrorURL, FormErrorAction string
+}
+
+// SeatBar is a customer's paid seats at a glance: bought, used by licensed users, invited.
+type SeatBar struct {
+	Seats    int
+	Licensed int
+	Pending  int
+	PlansURL string
+}
+
+// Used is the seats taken, invitations included.
+func (s SeatBar) Used() int { return s.Licensed + s.Pending }
+
+// Left is the seats free (never below 0).
+func (s SeatBar) Left() int { return max(s.Seats-s.Used(), 0) }
+
+// Percent is how full the seats are, 0 to 100.
+func (s SeatBar) Percent() int {
+	if s.Seats <= 0 {
+		return 100
+	}
+	return min(100, s.Used()*100/s.Seats)
+}
+
+// Level is ok, warn (90 % or more) or bad (full or over).
+func (s SeatBar) Level() string {
+	switch {
+	case s.Used() >= s.Seats:
+		return "bad"
+	case s.Used()*10 >= s.Seats*9:
+		return "warn"
+	}
+	return "ok"
 }
 
 // ChoiceOption is a radio choice with an explanation.

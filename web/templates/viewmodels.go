@@ -70,6 +70,30 @@ type DashboardPage struct {
 	Jobs          []JobSummary
 	LastSync      *JobSummary
 	CanSync       bool
+	Attention     []AttentionItem // what needs someone, most urgent first
+}
+
+// AttentionItem is one thing on the dashboard's "Needs attention" list, with the place that
+// fixes it.
+type AttentionItem struct {
+	Kind   string // bad (broken or over a limit) or warn (soon a problem)
+	Title  string
+	Detail string
+	URL    string
+	Action string // the link's words
+}
+
+// RenewalsPage lists subscriptions by end date.
+type RenewalsPage struct {
+	Rows []RenewalRow
+}
+
+// RenewalRow is one customer's subscription end.
+type RenewalRow struct {
+	Customer CustomerRow
+	Ends     time.Time
+	Left     string // "in 12 days", "ended 2 days ago"
+	Kind     string // bad (30 days or ended), warn (60), info (90)
 }
 
 // RegisterPage offers to register the signing-in user's Zoom account as a partner.

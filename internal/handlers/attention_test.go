@@ -1,0 +1,105 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/tierdesk/tierdesk/internal/store"
+)
+
+// A customer whose paid seats are all taken appears under "Needs attention" on the dashboard
+// with a link to its Plans, and its add-user form warns before Zoom refuses; Zoom's refusal
+// (2034) is explained as paid seats.
+func TestFullCustomerNeedsAttentionAndItsFormWarns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, p, _ := contoso(t, e)
+	e.waitJobsIdle()
+	if got := owner.get(e.URL + "/"); got.Doc().Find(`[data-testid="attention"]`).Length() != 1 {
+		t.Fatal("the dashboard has no attention panel")
+	}
+	// The paid customer with the fewest seats left, from its directory (read by the first pass).
+	page, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Status: store.CustomerActive, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full store.SeatUse
+	for _, c := range page.Customers {
+		su, err := e.Store.SeatUseOf(ctx, p.ID, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if su.Seats > 0 && su.Used() < su.Seats && (full.Seats == 0 || su.Seats-su.Used() < full.Seats-full.Used()) {
+			full = su
+		}
+	}
+	if full.Seats == 0 {
+		t.Fatal("no paid customer with a free seat in the demo seed")
+	}
+	c := full.Customer
+	form := owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users/new")
+	bar := form.Doc().Find(`[data-testid="seat-bar"]`)
+	if form.StatusCode != http.StatusOK || bar.AttrOr("data-used", "") != fmt.Sprint(full.Used()) || bar.AttrOr("data-seats", "") != fmt.Sprint(full.Seats) ||
+		strings.Contains(form.TestID("seat-warning"), "Every paid seat") {
+		t.Fatalf("the form of a customer with free seats: %d used %s of %s, %q", form.StatusCode, bar.AttrOr("data-used", ""), bar.AttrOr("data-seats", ""), form.TestID("seat-warning"))
+	}
+	// Zoom fills the free seats with invitations of Licensed users made outside Tierdesk.
+	for i := range full.Seats - full.Used() {
+		st, body := umZoom(t, e, p.ZoomAccountID, http.MethodPost, "/accounts/"+c.ZoomAccountID+"/users",
+			map[string]any{"action": "create", "user_info": map[string]any{"email": fmt.Sprintf("seat%02d@full.example", i), "type": 2, "first_name": "Seat", "last_name": fmt.Sprint(i)}})
+		if st != http.StatusCreated {
+			t.Fatalf("invite a licensed user in Zoom: %d %v", st, body)
+		}
+	}
+	// Support refreshes the customer's directory.
+	jobURL := owner.post(e.URL+"/customers/"+url.PathEscape(c.ZoomAccountID)+"/users/sync", nil).location(t)
+	if done := waitJob(t, owner, jobURL); done.TestID("job-status") != "succeeded" {
+		t.Fatalf("refresh: %q", done.TestID("job-message"))
+	}
+
+	dash := owner.get(e.URL + "/")
+	var item string
+	dash.Doc().Find(`[data-testid="attention-item"]`).Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Text(), c.AccountName) {
+			item = s.Text()
+			if s.AttrOr("data-kind", "") != "bad" || s.Find(`a[href="/customers/`+c.ZoomAccountID+`/plans"]`).Length() != 1 {
+				t.Errorf("the item of %s: kind %q, links %q", c.AccountName, s.AttrOr("data-kind", ""), s.Find("a").AttrOr("href", ""))
+			}
+		}
+	})
+	if !strings.Contains(item, "at its limit") || !strings.Contains(item, fmt.Sprintf("%d of %d paid seats used", full.Seats, full.Seats)) {
+		t.Fatalf("needs attention does not name the full customer: %q (all: %q)", item, dash.TestID("attention"))
+	}
+	form = owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users/new")
+	if w := form.TestID("seat-warning"); !strings.Contains(w, "Every paid seat is taken") || !strings.Contains(w, "2034") ||
+		form.Doc().Find(`[data-testid="seat-warning"] a[href="/customers/`+c.ZoomAccountID+`/plans"]`).Length() != 1 {
+		t.Fatalf("the form does not warn: %q", w)
+	}
+	// Zoom's refusal, if sent anyway, is in words about paid seats.
+	refused := owner.post(e.URL+"/customers/"+url.PathEscape(c.ZoomAccountID)+"/users", url.Values{"action": {"create"}, "email": {"one.more@full.example"}, "type": {"2"}, "first_name": {"One"}})
+	msg := refused.TestID("error-type") + refused.TestID("form-error")
+	if refused.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(msg, "2034") || !strings.Contains(msg, "paid seat") {
+		t.Fatalf("2034: %d %q", refused.StatusCode, msg)
+	}
+
+	// The renewals page lists the subscriptions ending within 90 days, soonest first; one made to
+	// end in 10 days is there, first, and the dashboard counts it.
+	if _, err := e.super().Exec(ctx, "UPDATE customers SET subscription_end = now() + interval '10 days' WHERE id = $1", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	ren := owner.get(e.URL + "/renewals")
+	rows := ren.Doc().Find(`[data-testid="renewal-row"]`)
+	if ren.StatusCode != http.StatusOK || rows.Length() == 0 || !strings.Contains(rows.First().Text(), c.AccountName) || !strings.Contains(rows.First().Text(), "in 9 days") && !strings.Contains(rows.First().Text(), "in 10 days") {
+		t.Fatalf("renewals: %d, %d rows, first %q", ren.StatusCode, rows.Length(), rows.First().Text())
+	}
+	if dash := owner.get(e.URL + "/"); !strings.Contains(dash.TestID("attention"), "end within 30 days") {
+		t.Fatalf("the dashboard does not count the subscription ending: %q", dash.TestID("attention"))
+	}
+}
