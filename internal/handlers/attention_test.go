@@ -77,6 +77,12 @@ func TestFullCustomerNeedsAttentionAndItsFormWarns(t *testing.T) {
 	if !strings.Contains(item, "at its limit") || !strings.Contains(item, fmt.Sprintf("%d of %d paid seats used", full.Seats, full.Seats)) {
 		t.Fatalf("needs attention does not name the full customer: %q (all: %q)", item, dash.TestID("attention"))
 	}
+	// The customer list shows the seats used of bought, marked full.
+	list := owner.get(e.URL + "/customers?q=" + url.QueryEscape(c.AccountName))
+	cell := list.Doc().Find(`[data-testid="customer-row"] [data-testid="seat-cell"]`).First()
+	if got := strings.Join(strings.Fields(cell.Text()), ""); got != fmt.Sprintf("%d/%d", full.Seats, full.Seats) || !cell.HasClass("bad") {
+		t.Fatalf("the list's seats of %s: %q (class %q)", c.AccountName, got, cell.AttrOr("class", ""))
+	}
 	form = owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users/new")
 	if w := form.TestID("seat-warning"); !strings.Contains(w, "Every paid seat is taken") || !strings.Contains(w, "2034") ||
 		form.Doc().Find(`[data-testid="seat-warning"] a[href="/customers/`+c.ZoomAccountID+`/plans"]`).Length() != 1 {

@@ -65,8 +65,21 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := templates.CustomersPage{Query: f.Query, ExportURL: export, Fuzzy: page.Fuzzy,
 		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != ""}
+	ids := make([]int64, 0, len(page.Customers))
 	for _, c := range page.Customers {
-		p.Rows = append(p.Rows, customerRow(c, a.Partner.ID))
+		ids = append(ids, c.ID)
+	}
+	// The seats used, for the rows whose directory was read (one more round trip, for the page).
+	uses, err := h.store.SeatUses(ctx, a.Partner.ID, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range page.Customers {
+		row := customerRow(c, a.Partner.ID)
+		if su, ok := uses[c.ID]; ok && c.Seats > 0 {
+			row.SeatUse = &templates.SeatBar{Seats: c.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+		}
+		p.Rows = append(p.Rows, row)
 	}
 	switch {
 	case page.More:

@@ -192,3 +192,33 @@ func (s *Store) Renewals(ctx context.Context, partnerID int64, until time.Time, 
 	}
 	return out, nil
 }
+
+// SeatUses returns the seat use of the customers ids in partnerID's reach whose directory was
+// read, by customer id (the seats and the customer itself are not filled in): for a page of
+// the customer list.
+func (s *Store) SeatUses(ctx context.Context, partnerID int64, ids []int64) (map[int64]SeatUse, error) {
+	out := make(map[int64]SeatUse, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue(`SELECT c.id, u.licensed, u.pending FROM unnest($1::bigint[]) AS c(id)
+			JOIN customer_user_dirs d ON d.customer_id = c.id AND d.synced_at IS NOT NULL
+			JOIN LATERAL (`+seatCounts+`) u ON true`, ids).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id int64
+				var su SeatUse
+				if err := rows.Scan(&id, &su.Licensed, &su.Pending); err != nil {
+					return err
+				}
+				su.DirRead = true
+				out[id] = su
+			}
+			return rows.Err()
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seat use of %d customers: %w", len(ids), err)
+	}
+	return out, nil
+}

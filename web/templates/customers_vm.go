@@ -36,6 +36,7 @@ type CustomerRow struct {
 	StatusKind string
 	SyncedAt   time.Time
 	URL        string
+	SeatUse    *SeatBar // the seats used, in lists that read them (nil: the directory was not read)
 }
 
 // Tab is one tab of a page with tabs.
