@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -107,5 +108,54 @@ func TestFullCustomerNeedsAttentionAndItsFormWarns(t *testing.T) {
 	}
 	if dash := owner.get(e.URL + "/"); !strings.Contains(dash.TestID("attention"), "end within 30 days") {
 		t.Fatalf("the dashboard does not count the subscription ending: %q", dash.TestID("attention"))
+	}
+}
+
+// Every users sync of a partner takes the day's seat snapshot of its customers; the dashboard
+// and the customer page chart the snapshots (an SVG, and the same figures as a table).
+func TestSeatsOverTime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, p, c := contoso(t, e)
+	e.waitJobsIdle()
+	var seats, used, customers int
+	if err := e.super().QueryRow(ctx, `SELECT coalesce(sum(c.seats), 0), coalesce(sum((SELECT count(*) FROM customer_users u
+			WHERE u.customer_id = c.id AND u.user_type = 2 AND u.status IN ('active', 'pending'))), 0), count(*)
+		FROM customers c JOIN customer_user_dirs d ON d.customer_id = c.id AND d.synced_at IS NOT NULL
+		WHERE c.partner_id = $1 AND c.status = 'active'`, p.ID).Scan(&seats, &used, &customers); err != nil {
+		t.Fatal(err)
+	}
+	today, err := e.Store.SeatHistory(ctx, p.ID, 0, time.Now().AddDate(0, 0, -1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(today) != 1 || today[0].Seats != seats || today[0].Used != used || today[0].Customers != customers {
+		t.Fatalf("today's snapshot: %+v, want %d seats, %d used, %d customers", today, seats, used, customers)
+	}
+	dash := owner.get(e.URL + "/")
+	if chart := dash.Doc().Find(`[data-testid="seat-chart"]`); chart.AttrOr("data-days", "") != "1" || chart.Find("svg polyline").Length() != 2 {
+		t.Fatalf("the dashboard's chart: %q", chart.Text())
+	}
+	// Three earlier days, as later days would have left them.
+	for i, d := range []int{3, 2, 1} {
+		if _, err := e.super().Exec(ctx, `INSERT INTO seat_snapshots (customer_id, partner_id, day, seats, licensed, pending)
+			VALUES ($1, $2, $3::date, $4, $5, 0)`, c.ID, p.ID, time.Now().UTC().AddDate(0, 0, -d).Format(time.DateOnly), 10+i, 5+i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dash = owner.get(e.URL + "/")
+	chart := dash.Doc().Find(`[data-testid="seat-chart"]`)
+	if chart.AttrOr("data-days", "") != "4" || len(strings.Fields(chart.Find("polyline.used").AttrOr("points", ""))) != 4 ||
+		chart.Find(`[data-testid="seat-chart-table"] tbody tr`).Length() != 4 {
+		t.Fatalf("the dashboard's chart after 4 days: %s days, %q", chart.AttrOr("data-days", ""), chart.Find("polyline.used").AttrOr("points", ""))
+	}
+	first := chart.Find(`[data-testid="seat-chart-table"] tbody tr`).First().Text()
+	if !strings.Contains(first, time.Now().UTC().AddDate(0, 0, -3).Format("2006-01-02")) || !strings.Contains(first, "10") || !strings.Contains(first, "5") {
+		t.Fatalf("the first day of the table: %q", first)
+	}
+	cp := owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID))
+	if cc := cp.Doc().Find(`[data-testid="seat-chart"]`); cp.StatusCode != http.StatusOK || cc.AttrOr("data-days", "") != "4" {
+		t.Fatalf("the customer's chart: %d, %s days", cp.StatusCode, cc.AttrOr("data-days", ""))
 	}
 }

@@ -275,6 +275,11 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		if su.DirRead {
 			p.Seats = &templates.SeatBar{Seats: su.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
 		}
+		chart, err := h.seatChart(r, c.ID, "Seats of "+c.AccountName+", last 90 days")
+		if err != nil {
+			return err
+		}
+		p.SeatHistory = &chart
 	}
 	fact(&p.Facts, "Account number", c.AccountNumber)
 	fact(&p.Facts, "Created", day(c.ZoomCreatedAt))

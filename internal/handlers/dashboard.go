@@ -71,6 +71,9 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if d.Attention, err = h.attention(r); err != nil {
 		return err
 	}
+	if d.Seats, err = h.seatChart(r, 0, "Seats of your customers, last 90 days"); err != nil {
+		return err
+	}
 	running, err := h.store.ActiveJobs(ctx, a.Partner.ID)
 	if err != nil {
 		return err
@@ -194,4 +197,19 @@ func (h *Handlers) renewals(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.render(w, r, http.StatusOK, templates.Renewals(h.chrome(r, "Renewals", "dashboard"), p))
 	return nil
+}
+
+// seatChart is the chart of the daily seat snapshots of the acting partner's customers
+// (customerID 0) or of one customer, over the last 90 days.
+func (h *Handlers) seatChart(r *http.Request, customerID int64, title string) (templates.SeatChart, error) {
+	a := staffFrom(r.Context())
+	points, err := h.store.SeatHistory(r.Context(), a.Partner.ID, customerID, h.cfg.Now().AddDate(0, 0, -90))
+	if err != nil {
+		return templates.SeatChart{}, err
+	}
+	days := make([]templates.SeatDay, 0, len(points))
+	for _, p := range points {
+		days = append(days, templates.SeatDay{Day: p.Day, Seats: p.Seats, Used: p.Used, Customers: p.Customers})
+	}
+	return templates.NewSeatChart(title, days), nil
 }

@@ -85,6 +85,11 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 	if res.Failed > 0 && res.Synced == 0 {
 		return finish(store.JobFailed, res.Message(), details)
 	}
+	// The directories are fresh: today's seat snapshot of the partner's customers (the chart of
+	// seats over time) is taken, or brought up to date.
+	if _, err := w.Store.SnapshotSeats(ctx, a.PartnerID, time.Now()); err != nil {
+		return err
+	}
 	return finish(store.JobSucceeded, res.Message(), details)
 }
 

@@ -70,6 +70,7 @@ type CustomerPage struct {
 	AuditURL       string
 	Onboarding     *OnboardingProgress // how the customer was onboarded, nil when not through Tierdesk
 	Seats          *SeatBar            // paid seats and their use, from the directory (nil before it was read)
+	SeatHistory    *SeatChart          // the customer's seats over time
 }
 
 // NotesPanel is a customer's local fields: external reference, tags and notes.

@@ -71,6 +71,7 @@ type DashboardPage struct {
 	LastSync      *JobSummary
 	CanSync       bool
 	Attention     []AttentionItem // what needs someone, most urgent first
+	Seats         SeatChart       // the own customers' seats over time
 }
 
 // AttentionItem is one thing on the dashboard's "Needs attention" list, with the place that
