@@ -36,6 +36,15 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 	case store.UserActive, store.UserInactive, store.UserPending:
 		f.Status = s
 	}
+	for _, t := range userTypes {
+		if q.Get("type") == strconv.Itoa(t.Value) {
+			f.Type = t.Value
+		}
+	}
+	switch s := store.UserSort(q.Get("sort")); s {
+	case store.UserSortName, store.UserSortLastLogin, store.UserSortCreated:
+		f.Sort = s
+	}
 	fragment := r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "user-results"
 	var notices []templates.Flash
 	if !fragment {
@@ -50,7 +59,20 @@ func (h *Handlers) usersList(w http.ResponseWriter, r *http.Request) error {
 	}
 	base := paths.Users(c.ZoomAccountID)
 	p := templates.UsersPage{Customer: customerRef(c), Notices: notices, Status: f.Status, Query: f.Query,
-		Filtered: f.Query != "" || f.Status != "", BulkURL: paths.UsersBulk(c.ZoomAccountID)}
+		Filtered: f.Query != "" || f.Status != "" || f.Type != 0, BulkURL: paths.UsersBulk(c.ZoomAccountID)}
+	p.TypeOpts = append(p.TypeOpts, templates.Option{Value: "", Label: "Any type", Selected: f.Type == 0})
+	for _, t := range userTypes {
+		p.TypeOpts = append(p.TypeOpts, templates.Option{Value: strconv.Itoa(t.Value), Label: t.Label, Selected: f.Type == t.Value})
+	}
+	for _, s := range []struct {
+		label string
+		sort  store.UserSort
+		dir   string
+	}{{"Email", store.UserSortEmail, "ascending"}, {"Name", store.UserSortName, "ascending"},
+		{"Last sign-in", store.UserSortLastLogin, "descending"}, {"Created", store.UserSortCreated, "descending"}} {
+		p.Sorts = append(p.Sorts, templates.SortLink{Label: s.label, URL: withQuery(base, q, "sort", string(s.sort), "after", "", "from", ""),
+			Current: f.Sort == s.sort, Dir: s.dir})
+	}
 	if !readOnly && h.allowed(r, policy.ManageUsers) {
 		p.AddURL, p.SyncURL = paths.NewUser(c.ZoomAccountID), paths.UsersSync(c.ZoomAccountID)
 	}

@@ -1049,3 +1049,70 @@ func TestUmAdminRefusalAndDeleteWithTransfers(t *testing.T) {
 		t.Fatal("no confirmation after the delete")
 	}
 }
+
+// The users list filters by type and sorts by name, last sign-in or creation; a sorted list
+// pages by keyset without losing or repeating a user.
+func TestUsersListFiltersByTypeAndSorts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, p, _ := contoso(t, e)
+	e.waitJobsIdle()
+	// The customer with the most users: more than one page of 50.
+	var c store.Customer
+	var total, licensed int
+	if err := e.super().QueryRow(ctx, `SELECT customer_id, count(*), count(*) FILTER (WHERE user_type = 2) FROM customer_users
+		WHERE partner_id = $1 GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1`, p.ID).Scan(&c.ID, &total, &licensed); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Store.CustomerByID(ctx, p.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total <= 50 || licensed == 0 || licensed == total {
+		t.Fatalf("the biggest customer has %d users, %d licensed: the seed changed", total, licensed)
+	}
+	users := e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users"
+	walk := func(query string) []string {
+		var emails []string
+		next := users + "?" + query
+		for pages := 0; next != ""; pages++ {
+			got := owner.get(next)
+			if got.StatusCode != http.StatusOK || pages > 10 {
+				t.Fatalf("%s: %d after %d pages", next, got.StatusCode, pages)
+			}
+			got.Doc().Find(`[data-testid="user-row"] [data-testid="user-link"]`).Each(func(_ int, s *goquery.Selection) { emails = append(emails, s.Text()) })
+			next = ""
+			if href, ok := got.Doc().Find(`[data-testid="users-next"]`).Attr("href"); ok {
+				next = e.URL + href
+			}
+		}
+		return emails
+	}
+	if got := walk("type=2"); len(got) != licensed {
+		t.Fatalf("type=2 lists %d users, the directory has %d licensed", len(got), licensed)
+	}
+	for _, sort := range []struct{ param, column string }{{"name", "lower(last_name || ' ' || first_name)"},
+		{"created", "coalesce(zoom_created_at, '-infinity')::text"}, {"last_login", "coalesce(last_login_at, '-infinity')::text"}} {
+		dir := "ASC"
+		if sort.param != "name" {
+			dir = "DESC"
+		}
+		rows, err := e.super().Query(ctx, "SELECT email FROM customer_users WHERE customer_id = $1 ORDER BY "+sort.column+" "+dir+", lower(email) "+dir, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := walk("sort=" + sort.param); !slices.Equal(got, want) {
+			t.Fatalf("sort=%s: %d users, want %d in the database's order (first %v, want %v)", sort.param, len(got), len(want), got[:min(3, len(got))], want[:min(3, len(want))])
+		}
+	}
+	// The current order is marked for assistive technology; the select-all box is there.
+	page := owner.get(users + "?sort=created")
+	if page.Doc().Find(`th[aria-sort="descending"] a`).Text() == "" || page.Doc().Find(`[data-testid="select-all"]`).Length() != 1 {
+		t.Fatal("no aria-sort on the current order, or no select-all box")
+	}
+}

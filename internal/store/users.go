@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -110,10 +111,37 @@ type DirUser struct {
 
 // UserFilter selects users of one customer. Zero fields do not filter.
 type UserFilter struct {
-	Status string // active, inactive or pending
-	Query  string // email or name contains
-	After  string // keyset cursor from the previous page
-	Limit  int    // 0 means 50, at most 500
+	Status string   // active, inactive or pending
+	Type   int      // Zoom's user type (1 Basic, 2 Licensed, ...); 0 for any
+	Query  string   // email or name contains
+	Sort   UserSort // the order; "" is by email
+	After  string   // keyset cursor from the previous page
+	Limit  int      // 0 means 50, at most 500
+}
+
+// UserSort is an order of a customer's users.
+type UserSort string
+
+// The orders of a customer's users. Each ends with the email, so that the order is total and
+// pages follow each other by a keyset cursor.
+const (
+	UserSortEmail     UserSort = ""           // email, A to Z
+	UserSortName      UserSort = "name"       // last name then first name, A to Z
+	UserSortLastLogin UserSort = "last_login" // latest sign-in first, never signed in last
+	UserSortCreated   UserSort = "created"    // newest first
+)
+
+// userOrder is a sort's key expression and direction.
+func (s UserSort) order() (key, dir string) {
+	switch s {
+	case UserSortName:
+		return "lower(u.last_name || ' ' || u.first_name)", "ASC"
+	case UserSortLastLogin:
+		return "coalesce(u.last_login_at, '-infinity')::text", "DESC"
+	case UserSortCreated:
+		return "coalesce(u.zoom_created_at, '-infinity')::text", "DESC"
+	}
+	return "", "ASC"
 }
 
 // UserPage is a page of users and the cursor of the next.
@@ -149,22 +177,54 @@ func (s *Store) CustomerUsers(ctx context.Context, partnerID, customerID int64, 
 	if strings.TrimSpace(f.Query) != "" {
 		add("u.search LIKE ?", likePattern(f.Query))
 	}
+	if f.Type != 0 {
+		add("u.user_type = ?", f.Type)
+	}
+	key, dir := f.Sort.order()
+	cmp := map[string]string{"ASC": ">", "DESC": "<"}[dir]
+	order := "lower(u.email) " + dir
+	if key != "" {
+		order = key + " " + dir + ", " + order
+	}
 	if f.After != "" {
-		add("lower(u.email) > ?", f.After)
+		// A sorted page's cursor is its last key (base64url: it holds no dot) and email.
+		if k64, email, ok := strings.Cut(f.After, "."); ok && key != "" {
+			k, err := base64.RawURLEncoding.DecodeString(k64)
+			if err != nil {
+				return UserPage{}, fmt.Errorf("users of customer %d: cursor %q: %w", customerID, f.After, ErrNotFound)
+			}
+			args = append(args, string(k), email)
+			conds = append(conds, fmt.Sprintf("(%s, lower(u.email)) %s ($%d, $%d)", key, cmp, len(args)-1, len(args)))
+		} else if key == "" {
+			add("lower(u.email) "+cmp+" ?", f.After)
+		}
+	}
+	sortKey := "lower(u.email)"
+	if key != "" {
+		sortKey = key
 	}
 	var page UserPage
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+userColumns+userFrom+" WHERE "+strings.Join(conds, " AND ")+
-			" ORDER BY lower(u.email) LIMIT "+strconv.Itoa(limit+1), args...)
-		us, err := pgx.CollectRows(rows, pgx.RowToStructByName[CustomerUser])
+		rows, _ := tx.Query(ctx, "SELECT "+userColumns+", "+sortKey+" AS sort_key"+userFrom+" WHERE "+strings.Join(conds, " AND ")+
+			" ORDER BY "+order+" LIMIT "+strconv.Itoa(limit+1), args...)
+		type sorted struct {
+			CustomerUser
+			SortKey string `db:"sort_key"`
+		}
+		us, err := pgx.CollectRows(rows, pgx.RowToStructByName[sorted])
 		if err != nil {
 			return err
 		}
 		if len(us) > limit {
 			us = us[:limit]
 			page.Next = strings.ToLower(us[limit-1].Email)
+			if key != "" {
+				page.Next = base64.RawURLEncoding.EncodeToString([]byte(us[limit-1].SortKey)) + "." + page.Next
+			}
 		}
-		page.Users = us
+		for _, u := range us {
+			page.Users = append(page.Users, u.CustomerUser)
+		}
 		return nil
 	})
 	if err != nil {

@@ -32,3 +32,26 @@ document.addEventListener("change", function (ev) {
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("form").forEach(countSelected);
 });
+
+// A table's [data-select-all] box ticks or clears every row's box of its form (the page's
+// rows only), and follows them: ticked when all are, mixed when some are.
+document.addEventListener("change", function (ev) {
+  var el = ev.target;
+  if (!(el instanceof HTMLInputElement)) {
+    return;
+  }
+  var form = el.closest("form");
+  if (!form) {
+    return;
+  }
+  var all = form.querySelector("[data-select-all]");
+  var rows = form.querySelectorAll("tbody input[type=checkbox]");
+  if (el.hasAttribute("data-select-all")) {
+    rows.forEach(function (box) { box.checked = el.checked; });
+    countSelected(form);
+  } else if (all) {
+    var ticked = form.querySelectorAll("tbody input[type=checkbox]:checked").length;
+    all.checked = ticked === rows.length && rows.length > 0;
+    all.indeterminate = ticked > 0 && ticked < rows.length;
+  }
+});

@@ -36,7 +36,10 @@ type UsersPage struct {
 	FirstURL   string
 	Range      string // "51–100 of 396": where this page is in the list
 	Filtered   bool
-	CanBulk    bool // bulk deactivate and remove of a selection
+	TypeOpts   []Option   // the type filter (Any, Basic, Licensed, ...)
+	Type       string     // the type filtered on, "" for any
+	Sorts      []SortLink // the sortable columns' headers
+	CanBulk    bool       // bulk deactivate and remove of a selection
 	BulkOff    bool // no bulk deactivate (the Pending tab: there is nothing to deactivate)
 	AddURL     string
 	SyncURL    string
@@ -212,4 +215,13 @@ func dateOnly(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02")
+}
+
+// SortLink is a sortable column's header: the link that sorts by it, and whether it is the
+// current order (for aria-sort).
+type SortLink struct {
+	Label   string
+	URL     string
+	Current bool
+	Dir     string // ascending or descending, for aria-sort
 }
