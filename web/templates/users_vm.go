@@ -40,7 +40,7 @@ type UsersPage struct {
 	Type       string     // the type filtered on, "" for any
 	Sorts      []SortLink // the sortable columns' headers
 	CanBulk    bool       // bulk deactivate and remove of a selection
-	BulkOff    bool // no bulk deactivate (the Pending tab: there is nothing to deactivate)
+	BulkOff    bool       // no bulk deactivate (the Pending tab: there is nothing to deactivate)
 	AddURL     string
 	SyncURL    string
 	BulkURL    string
