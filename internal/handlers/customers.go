@@ -224,6 +224,20 @@ func (h *Handlers) customerHead(r *http.Request, c store.Customer, tab string, d
 	a := staffFrom(r.Context())
 	head := templates.CustomerHead{Row: customerRow(c, a.Partner.ID), ReadOnly: c.PartnerID != a.Partner.ID, Notice: d.Notice,
 		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer) && c.Status == store.CustomerActive}
+	// The tier path: the acting partner, the resellers down to the customer's, the customer.
+	head.Crumbs = []templates.Crumb{{Label: a.Partner.Name, URL: "/customers"}}
+	if c.PartnerID != a.Partner.ID {
+		if path, err := h.store.PartnerPath(r.Context(), a.Partner.ID, c.PartnerID); err == nil {
+			for _, p := range path[1:] {
+				head.Crumbs = append(head.Crumbs, templates.Crumb{Label: p.Name, URL: paths.CustomersOfPartner(p.ID)})
+			}
+		} else {
+			// Only a name: the page is still right without the reseller's link.
+			head.Crumbs = append(head.Crumbs, templates.Crumb{Label: c.PartnerName, URL: paths.CustomersOfPartner(c.PartnerID)})
+			h.log.LogAttrs(r.Context(), slog.LevelWarn, "breadcrumbs", slog.Int64("partner_id", c.PartnerID), slog.String("error", err.Error()))
+		}
+	}
+	head.Crumbs = append(head.Crumbs, templates.Crumb{Label: c.AccountName})
 	for _, t := range []struct{ label, suffix string }{{"Overview", ""}, {"Users", "/users"}, {"Settings", "/settings"}, {"Plans", "/plans"}, {"Activity", "/activity"}} {
 		if head.ReadOnly && t.suffix == "/activity" {
 			continue // the reseller's own log

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,14 @@ func TestDirectoryIsCompleteAfterRegistration(t *testing.T) {
 	if cov.Length() < 2 || got.Doc().Find(`[data-testid="coverage-partial"]`).Length() != 0 ||
 		!strings.Contains(cov.Text(), dp.Name) || !strings.Contains(cov.Text(), rp.Name) || !strings.Contains(cov.Text(), "directories read") {
 		t.Fatalf("coverage: %q", cov.Text())
+	}
+	// The customer's page names its place in the tiers: the distributor, the reseller (its
+	// customers' list), the customer.
+	cp := dist.get(e.URL + rows.Find(`[data-testid="search-user-customer"]`).AttrOr("href", ""))
+	crumbs := cp.Doc().Find(`[data-testid="crumbs"] li`)
+	if cp.StatusCode != http.StatusOK || crumbs.Length() != 3 || crumbs.Eq(0).Text() != dp.Name || crumbs.Eq(1).Text() != rp.Name ||
+		crumbs.Eq(1).Find("a").AttrOr("href", "") != "/customers?partner="+strconv.FormatInt(rp.ID, 10) || crumbs.Eq(2).AttrOr("aria-current", "") != "page" {
+		t.Fatalf("the reseller's customer's breadcrumbs: %d %q", cp.StatusCode, crumbs.Text())
 	}
 	// No look-up is offered for a user the directories have.
 	if got.Doc().Find(`[data-testid="lookup"]`).Length() != 0 {

@@ -112,3 +112,27 @@ func (s *Store) EnsurePartner(ctx context.Context, zoomAccountID, name string, p
 	}
 	return p, nil
 }
+
+// PartnerPath returns the partners from fromID down to toID (both included, fromID first)
+// when toID is fromID or below it, and ErrNotFound otherwise: a reseller's place under its
+// distributor, for breadcrumbs.
+func (s *Store) PartnerPath(ctx context.Context, fromID, toID int64) ([]Partner, error) {
+	var out []Partner
+	err := s.read(ctx, fromID, func(b *pgx.Batch) {
+		b.Queue(`WITH RECURSIVE up(id, depth) AS (
+				SELECT $2::bigint, 0
+				UNION ALL
+				SELECT p.parent_id, up.depth + 1 FROM partners p JOIN up ON p.id = up.id WHERE p.parent_id IS NOT NULL AND up.id <> $1 AND up.depth < 16)
+			SELECT `+partnerColumns+` FROM partners JOIN up USING (id) ORDER BY up.depth DESC`, fromID, toID).Query(func(rows pgx.Rows) (err error) {
+			out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Partner])
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("path from partner %d to %d: %w", fromID, toID, err)
+	}
+	if len(out) == 0 || out[0].ID != fromID {
+		return nil, fmt.Errorf("path from partner %d to %d: %w", fromID, toID, ErrNotFound)
+	}
+	return out, nil
+}

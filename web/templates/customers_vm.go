@@ -48,6 +48,7 @@ type Tab struct {
 // CustomerHead is the top of every customer page: name, status, tabs, freshness.
 type CustomerHead struct {
 	Row      CustomerRow
+	Crumbs   []Crumb // the tier path: the acting partner, any reseller between, the customer
 	ReadOnly bool
 	Tabs     []Tab
 	Notice   string // Zoom could not be reached: shown from the cache
@@ -126,4 +127,9 @@ type TierRow struct {
 	Seats    int
 	URL      string
 	ReadOnly bool
+}
+
+// Crumb is one step of a breadcrumb trail; the last has no URL (the page itself).
+type Crumb struct {
+	Label, URL string
 }
