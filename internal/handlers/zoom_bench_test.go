@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -156,4 +158,66 @@ func BenchmarkUsersSync212Customers(b *testing.B) {
 	b.ReportMetric(float64(3*customers)/mediumRate(), "floor-s")
 	b.ReportMetric(float64(most), "most-in-flight")
 	reportFloor(b, ratios, 1.15)
+}
+
+// BenchmarkFirstDirectoryFill: a partner with about 500 customers of 100 users each (the demo
+// reseller's own customers and 450 more the sandbox adds) registers, and nobody asks for
+// anything: the first background pass after its first customer sync reads every directory,
+// with Zoom answering every call after 50 ms. It reports how long that pass took, its rate
+// floor (its calls at the share of the Medium budget Tierdesk allows itself), their ratio, and
+// the share of Zoom's own Medium limit the pass used while it ran.
+func BenchmarkFirstDirectoryFill(b *testing.B) {
+	const load, users, latency = 450, 100, 50 * time.Millisecond
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		e := newEnv(b)
+		if err := e.Sandbox.AddLoad(resOwner, load, users); err != nil {
+			b.Fatal(err)
+		}
+		e.Sandbox.AddFault(sandbox.Fault{Path: "/v2/**", Latency: latency})
+		b.StartTimer()
+		owner := e.browser()
+		owner.signIn(e, resOwner) // registers: the first customer sync, then the directories
+		p := e.partnerOf(resOwner)
+		var j store.Job
+		deadline := time.Now().Add(10 * time.Minute)
+		for {
+			var err error
+			j, err = e.Store.LatestJob(ctx, p.ID, jobs.SyncUsersArgs{}.Kind())
+			if err == nil && j.Status.Finished() {
+				break
+			}
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				b.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("the first pass did not finish in 10 minutes: %+v", j)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		b.StopTimer()
+		if j.Status != store.JobSucceeded || j.Total < load || j.Done != j.Total || j.StartedAt == nil || j.FinishedAt == nil {
+			b.Fatalf("the first pass: %+v", j)
+		}
+		var lists []sandbox.RequestRecord
+		for _, r := range sandboxRequests(e, http.MethodGet, "/v2/accounts/*") {
+			if strings.HasSuffix(r.Path, "/users") && !r.Time.Before(*j.StartedAt) && !r.Done.After(*j.FinishedAt) {
+				lists = append(lists, r)
+			}
+		}
+		if len(lists) < 3*j.Total {
+			b.Fatalf("%d directory lists within the pass, want at least %d (three per customer)", len(lists), 3*j.Total)
+		}
+		if w := sandbox.MostInWindow(lists, time.Second); w > zoomLimit("Medium") {
+			b.Fatalf("%d lists reached Zoom within one second, above its Medium limit of %d", w, zoomLimit("Medium"))
+		}
+		took := j.FinishedAt.Sub(*j.StartedAt)
+		floor := float64(len(lists)) / mediumRate()
+		b.ReportMetric(float64(j.Total), "customers")
+		b.ReportMetric(took.Seconds(), "fill-s")
+		b.ReportMetric(floor, "floor-s")
+		b.ReportMetric(took.Seconds()/floor, "x-floor")
+		b.ReportMetric(float64(len(lists))/took.Seconds()/float64(zoomLimit("Medium")), "share-of-zoom-medium")
+	}
 }

@@ -21,9 +21,12 @@ type SyncUsersArgs struct {
 	JobID      string `json:"job_id"`
 	StaffID    int64  `json:"staff_id"`    // who asked (0 for the schedule)
 	CustomerID int64  `json:"customer_id"` // 0: every active customer
-	// StaleAfter, with CustomerID 0, limits the sync to the directories never read or last
-	// read longer ago than this (service.SyncStaleUsers).
+	// Stale, with CustomerID 0, limits the sync to the directories never read and, when
+	// StaleAfter is above 0, those last read longer ago than that (service.SyncStaleUsers), at
+	// Share of the budget (0: all it allows).
+	Stale      bool          `json:"stale,omitempty"`
 	StaleAfter time.Duration `json:"stale_after,omitempty"`
+	Share      float64       `json:"share,omitempty"`
 }
 
 // Kind names the job for River.
@@ -69,8 +72,8 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 		err = lastAttempt(job, err, func(msg string) error { return finish(store.JobFailed, msg, map[string]any{}) })
 	}()
 	var res service.UsersSync
-	if a.CustomerID == 0 && a.StaleAfter > 0 {
-		res, err = w.Svc.SyncStaleUsers(ctx, a.PartnerID, a.StaleAfter, a.JobID, ev)
+	if a.CustomerID == 0 && (a.Stale || a.StaleAfter > 0) {
+		res, err = w.Svc.SyncStaleUsers(ctx, a.PartnerID, a.StaleAfter, a.Share, a.JobID, ev)
 	} else {
 		res, err = w.Svc.SyncUsers(ctx, a.PartnerID, a.StaffID, a.CustomerID, a.JobID, ev)
 	}
@@ -113,22 +116,30 @@ func StartUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.T
 		})
 }
 
-// StartStaleUsersSync starts a sync of partnerID's user directories that were never read or
-// were last read more than staleAfter ago, unless a users sync of the partner is running or no
-// directory needs one (then it returns ErrNotFound and starts nothing). ev is the base of its
-// "job.start" audit event.
-func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID int64, staleAfter time.Duration, ev store.AuditEvent) (store.Job, error) {
+// StartStaleUsersSync starts a sync of partnerID's user directories that were never read or,
+// when staleAfter is above 0, were last read more than staleAfter ago, at share of the Medium
+// budget (0: all it allows), unless a users sync of the partner is running or no directory
+// needs one (then it returns ErrNotFound and starts nothing). ev is the base of its "job.start"
+// audit event.
+func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID int64, staleAfter time.Duration, share float64, ev store.AuditEvent) (store.Job, error) {
 	if last, err := st.LatestJob(ctx, partnerID, SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
 		return store.Job{}, store.ErrNotFound
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Job{}, err
 	}
-	stale, err := st.StaleUserDirs(ctx, partnerID, time.Now().Add(-staleAfter))
+	var before time.Time // the zero time: only the directories never read
+	if staleAfter > 0 {
+		before = time.Now().Add(-staleAfter)
+	}
+	stale, err := st.StaleUserDirs(ctx, partnerID, before)
 	if err != nil || len(stale) == 0 {
 		return store.Job{}, cmp.Or(err, store.ErrNotFound)
 	}
-	title := fmt.Sprintf("Read %d user directories from Zoom (never read, or older than %s)", len(stale), staleAfter.Round(time.Minute))
-	args := SyncUsersArgs{PartnerID: partnerID, StaleAfter: staleAfter}
+	title := fmt.Sprintf("Read the %s never read from Zoom", plural(len(stale), "user directory", "user directories"))
+	if staleAfter > 0 {
+		title = fmt.Sprintf("Refresh %s from Zoom (never read, or older than %s)", plural(len(stale), "user directory", "user directories"), staleAfter.Round(time.Minute))
+	}
+	args := SyncUsersArgs{PartnerID: partnerID, Stale: true, StaleAfter: staleAfter, Share: share}
 	return st.CreateJob(ctx, partnerID, SyncUsersArgs{}.Kind(), title, nil, ev,
 		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
 			args.JobID = jobID
@@ -137,8 +148,9 @@ func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[
 }
 
 // SyncAllUsersArgs is the periodic directory refresh: every partner with a usable grant gets a
-// sync of its user directories never read or older than SyncInterval, unless one is still
-// running. It runs at start too: a directory already fresh is not read again.
+// sync of its user directories never read or older than SyncInterval, at a small share of the
+// budget (service.RefreshShare), unless one is still running. It runs at start too: a
+// directory already fresh is not read again.
 type SyncAllUsersArgs struct{}
 
 // Kind names the job for River.
@@ -158,9 +170,17 @@ func (w *SyncAllUsersWorker) Work(ctx context.Context, job *river.Job[SyncAllUse
 		return err
 	}
 	for _, id := range ids {
-		if _, err := StartStaleUsersSync(ctx, w.Store, w.River(), id, SyncInterval, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if _, err := StartStaleUsersSync(ctx, w.Store, w.River(), id, SyncInterval, service.RefreshShare, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
 	return nil
+}
+
+// plural is n with the singular or the plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

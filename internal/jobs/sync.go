@@ -84,12 +84,12 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 	} else if err != nil {
 		return err
 	}
-	// The customers are known: their directories follow, so that search finds their users
-	// without anyone asking (a directory read in the last SyncInterval is not read again). The
-	// users sync is queued before this job ends, so that some job is queued or running until
-	// both are done.
+	// The customers are known: the directories never read (a new partner's, a new customer's)
+	// follow at once and at full speed, so that search finds their users without anyone asking;
+	// the others are the periodic refresh's. The users sync is queued before this job ends, so
+	// that some job is queued or running until both are done.
 	if w.River != nil {
-		_, err := StartStaleUsersSync(ctx, w.Store, w.River(), a.PartnerID, SyncInterval, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)})
+		_, err := StartStaleUsersSync(ctx, w.Store, w.River(), a.PartnerID, 0, 0, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)})
 		if err != nil && !errors.Is(err, store.ErrNotFound) && w.Log != nil {
 			w.Log.LogAttrs(ctx, slog.LevelError, "start the users sync after a customer sync", slog.Int64("partner_id", a.PartnerID), slog.String("error", err.Error()))
 		}

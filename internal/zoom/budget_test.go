@@ -328,3 +328,24 @@ func TestFlowRun(t *testing.T) {
 		t.Fatalf("%d units ran, unit 20 said stop; want 21", got)
 	}
 }
+
+// A flow with a share starts its units no faster than that part of its budget's rate allows
+// for the calls a unit makes.
+func TestFlowShareSpacesUnits(t *testing.T) {
+	c := &Client{rt: defaultRuntime()} // Business+ at 50 %: Light 40 calls/s
+	f := c.Flow(Light, 0)
+	if got := f.unitGap(); got != 0 {
+		t.Fatalf("a flow without a share spaces its units by %s", got)
+	}
+	f.Share(0.1) // 4 calls/s
+	if got := f.unitGap(); got != 250*time.Millisecond {
+		t.Fatalf("a tenth of 40 calls/s, one call a unit before any measure: %s between units, want 250ms", got)
+	}
+	f.observe(time.Second, 0, 3)
+	if got := f.unitGap(); got != 750*time.Millisecond {
+		t.Fatalf("three calls a unit: %s between units, want 750ms", got)
+	}
+	if got := c.Flow(Light, 0).Share(7).share; got != 1 {
+		t.Fatalf("a share above the whole budget is %v, want 1", got)
+	}
+}

@@ -27,6 +27,7 @@ type Flow struct {
 	c     *Client
 	label Label
 	max   int
+	share float64 // the part of the budget's rate the flow may use; 0 for all of it
 
 	mu    sync.Mutex
 	n     int     // units measured
@@ -54,6 +55,34 @@ func (c *Client) Rate(label Label) float64 {
 		return 0
 	}
 	return float64(time.Second) / float64(p.Interval)
+}
+
+// Share limits the flow to fraction (0 to 1) of its budget's rate: units start no faster than
+// that rate allows for the calls a unit makes (as measured so far; one before any), however
+// many may be in flight. Background work that must leave the budget to other work (the steady
+// refresh of user directories) runs with a small share. It returns f.
+func (f *Flow) Share(fraction float64) *Flow {
+	f.share = min(max(fraction, 0), 1)
+	return f
+}
+
+// unitGap is how long after a unit's start the next may start under the flow's share (0 when
+// the flow has none or its budget is not paced).
+func (f *Flow) unitGap() time.Duration {
+	if f.share <= 0 {
+		return 0
+	}
+	rate := f.c.Rate(f.label) * f.share
+	if rate <= 0 {
+		return 0
+	}
+	f.mu.Lock()
+	calls := 1.0
+	if f.n > 0 {
+		calls = math.Max(f.calls, 1)
+	}
+	f.mu.Unlock()
+	return time.Duration(calls / rate * float64(time.Second))
 }
 
 // InFlight is how many units the flow keeps in flight now.
@@ -122,9 +151,21 @@ func (f *Flow) Run(ctx context.Context, n int, do func(ctx context.Context, i in
 			}
 		}
 	}
+	var next time.Time // the earliest start of the next unit, under the flow's share
 	for i := range n {
+		if wait := time.Until(next); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
 		if !acquire() {
 			break
+		}
+		if gap := f.unitGap(); gap > 0 {
+			next = time.Now().Add(gap)
 		}
 		wg.Go(func() {
 			m := &meter{}

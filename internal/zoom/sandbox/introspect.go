@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -343,4 +344,44 @@ func (s *Sandbox) handleIndex(w http.ResponseWriter, r *http.Request) {
 	if err := indexTmpl.Execute(w, v); err != nil {
 		s.log.Error("render index", "err", err)
 	}
+}
+
+// AddLoad adds customers sub accounts under the primary account of the user ownerEmail, each
+// with an owner and usersEach-1 more active users, half of them Licensed (on a Business plan
+// with a seat for each): a large partner, for benchmarks and for training. Their names are
+// "Load Customer 0001" and on, their users' emails user-<i>@load-<n>.example.
+func (s *Sandbox) AddLoad(ownerEmail string, customers, usersEach int) error {
+	s.mu.Lock()
+	owner := s.st.userByEmail(ownerEmail)
+	if owner == nil || s.st.Accounts[owner.AccountID] == nil || !s.st.Accounts[owner.AccountID].Primary {
+		s.mu.Unlock()
+		return fmt.Errorf("add load: %s is not the user of a primary account", ownerEmail)
+	}
+	primary := s.st.Accounts[owner.AccountID]
+	sd := &seeder{st: s.st, rng: rand.New(rand.NewPCG(uint64(customers), uint64(usersEach))), emails: map[string]bool{}, names: map[string]bool{}}
+	for n := range customers {
+		created := day(60 + n%700)
+		domain := fmt.Sprintf("load-%04d.example", n+1)
+		a := sd.account(fmt.Sprintf("Load Customer %04d", n+1), domain, primary.ID, created)
+		licensed := max(1, usersEach/2)
+		a.Plans = &plans{Base: &planItem{Type: "business_annual", Hosts: max(10, licensed), ServiceEffectiveDate: created,
+			NextInvoiceDate: created.AddDate(4, 0, 0), Status: "active"}}
+		for i := range max(1, usersEach) {
+			first, last := sd.personName()
+			role, typ := roleMember, 1
+			if i == 0 {
+				role = roleOwner
+			}
+			if i < licensed {
+				typ = 2
+			}
+			u := sd.user(a, first, last, fmt.Sprintf("user-%d@%s", i, domain), role, statusActive, typ, created.Add(time.Hour))
+			if i == 0 {
+				a.OwnerID = u.ID
+			}
+		}
+	}
+	s.mu.Unlock()
+	s.markDirty()
+	return nil
 }
