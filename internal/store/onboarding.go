@@ -548,48 +548,118 @@ func (s *Store) RetryStep(ctx context.Context, partnerID int64, onboardingID str
 		if o.Status != OnboardingStopped {
 			return fmt.Errorf("onboarding %s is %s: %w", onboardingID, o.Status, ErrConflict)
 		}
-		status := StepPending
-		if skip {
-			status = StepSkipped
-		}
-		rows, _ := tx.Query(ctx, `UPDATE onboarding_steps SET status = $3, error = CASE WHEN $3 = 'skipped' THEN error ELSE '' END,
-				finished_at = CASE WHEN $3 = 'skipped' THEN now() ELSE NULL END
-			WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed' AND NOT ($3 = 'skipped' AND kind = 'create_account')
-			RETURNING `+stepColumns, onboardingID, seq, status)
-		st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+		return s.retryStep(ctx, tx, partnerID, o, seq, skip, ev, next)
+	})
+}
+
+// StepEdit corrects the values of a step Zoom refused: the onboarding's form with the new
+// values, the step's new subject (the plan code, the user's or the owner's email), and what
+// changed, as the audit event records it.
+type StepEdit struct {
+	Form    OnboardingForm
+	Subject string
+	Before  map[string]any
+	After   map[string]any
+}
+
+// EditAndRetryStep corrects failed step seq of a stopped onboarding with edit and retries it,
+// in one transaction: the form and the step's subject change (and, for the step that creates
+// the account, the draft customer's name and owner), ev is recorded as "onboarding.edit" with
+// the values before and after, then the step is put back in line as RetryStep does (its
+// "onboarding.retry" event, its River job through next). The step then runs with the new
+// values through the saga, which looks before it acts. An onboarding that is not stopped, or
+// a step that is not failed, is ErrConflict and changes nothing.
+func (s *Store) EditAndRetryStep(ctx context.Context, partnerID int64, onboardingID string, seq int, edit StepEdit, ev AuditEvent,
+	next StepEnqueuer) error {
+	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		o, err := onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", onboardingID, true)
 		if err != nil {
-			return translate(err)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'running', updated_at = now() WHERE id = $1::uuid", onboardingID); err != nil {
 			return err
 		}
-		jobID := *o.JobID
-		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
-			return err
+		if o.Status != OnboardingStopped {
+			return fmt.Errorf("onboarding %s is %s: %w", onboardingID, o.Status, ErrConflict)
 		}
-		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingRetry, OutcomeSucceeded, jobID
-		if skip {
-			ev.Action = audit.OnboardingSkip
-		}
-		ev.TargetType, ev.TargetLabel = "customer", o.Form.AccountName
-		ev.Details = mustJSON(map[string]any{"step": seq, "kind": st.Kind, "subject": st.Subject})
-		if _, err := s.appendAudit(ctx, tx, ev); err != nil {
-			return err
-		}
-		if !skip {
-			_, err := enqueueStep(ctx, tx, st, next)
-			return err
-		}
-		rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id = $1::uuid AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
-		nextStep, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+		var kind string
+		err = tx.QueryRow(ctx, `UPDATE onboarding_steps SET subject = $3 WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed'
+			RETURNING kind`, onboardingID, seq, edit.Subject).Scan(&kind)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return s.completeOnboarding(ctx, tx, o, jobID, ev)
+			return fmt.Errorf("step %d of onboarding %s is not failed: %w", seq, onboardingID, ErrConflict)
 		} else if err != nil {
 			return err
 		}
-		_, err = enqueueStep(ctx, tx, nextStep, next)
-		return err
+		if _, err := tx.Exec(ctx, "UPDATE onboardings SET form = $2, updated_by = coalesce($3, updated_by), updated_at = now() WHERE id = $1::uuid",
+			onboardingID, mustJSON(edit.Form), ev.StaffID); err != nil {
+			return err
+		}
+		if o.CustomerID != nil && (edit.Form.AccountName != o.Form.AccountName || edit.Form.Email != o.Form.Email) {
+			// Only a customer Zoom has not created yet takes the new name and owner here; Zoom's
+			// own answer names one that exists.
+			if _, err := tx.Exec(ctx, `UPDATE customers SET account_name = $2, owner_email = $3, updated_at = now()
+				WHERE id = $1 AND starts_with(zoom_account_id, $4)`, *o.CustomerID, edit.Form.AccountName, edit.Form.Email, draftAccountPrefix); err != nil {
+				return translate(err)
+			}
+			if _, err := tx.Exec(ctx, "UPDATE jobs SET title = $2, updated_at = now() WHERE id = $1::uuid", *o.JobID, "Onboard "+edit.Form.AccountName); err != nil {
+				return err
+			}
+		}
+		jobID := *o.JobID
+		edited := ev
+		edited.PartnerID, edited.Action, edited.Outcome, edited.JobID = partnerID, audit.OnboardingEdit, OutcomeSucceeded, jobID
+		edited.TargetType, edited.TargetLabel = "customer", edit.Form.AccountName
+		edited.Details = mustJSON(map[string]any{"step": seq, "kind": kind, "subject": edit.Subject, "before": edit.Before, "after": edit.After})
+		if _, err := s.appendAudit(ctx, tx, edited); err != nil {
+			return err
+		}
+		o.Form = edit.Form
+		return s.retryStep(ctx, tx, partnerID, o, seq, false, ev, next)
 	})
+}
+
+// retryStep puts failed step seq of stopped onboarding o (locked by tx) back in line, or skips
+// it, with ev.
+func (s *Store) retryStep(ctx context.Context, tx pgx.Tx, partnerID int64, o Onboarding, seq int, skip bool, ev AuditEvent, next StepEnqueuer) error {
+	onboardingID := o.ID
+	status := StepPending
+	if skip {
+		status = StepSkipped
+	}
+	rows, _ := tx.Query(ctx, `UPDATE onboarding_steps SET status = $3, error = CASE WHEN $3 = 'skipped' THEN error ELSE '' END,
+				finished_at = CASE WHEN $3 = 'skipped' THEN now() ELSE NULL END
+			WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed' AND NOT ($3 = 'skipped' AND kind = 'create_account')
+			RETURNING `+stepColumns, onboardingID, seq, status)
+	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+	if err != nil {
+		return translate(err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'running', updated_at = now() WHERE id = $1::uuid", onboardingID); err != nil {
+		return err
+	}
+	jobID := *o.JobID
+	if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
+		return err
+	}
+	ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingRetry, OutcomeSucceeded, jobID
+	if skip {
+		ev.Action = audit.OnboardingSkip
+	}
+	ev.TargetType, ev.TargetLabel = "customer", o.Form.AccountName
+	ev.Details = mustJSON(map[string]any{"step": seq, "kind": st.Kind, "subject": st.Subject})
+	if _, err := s.appendAudit(ctx, tx, ev); err != nil {
+		return err
+	}
+	if !skip {
+		_, err := enqueueStep(ctx, tx, st, next)
+		return err
+	}
+	rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id = $1::uuid AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
+	nextStep, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s.completeOnboarding(ctx, tx, o, jobID, ev)
+	} else if err != nil {
+		return err
+	}
+	_, err = enqueueStep(ctx, tx, nextStep, next)
+	return err
 }
 
 // AbandonOnboarding stops a stopped saga for good, with ev ("onboarding.abandon"): the

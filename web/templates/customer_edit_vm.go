@@ -59,8 +59,9 @@ type PlansTabPage struct {
 	UsageNote string
 	HasBase   bool
 	CanEdit   bool
-	PlanTypes []string
-	Form      map[string]string // values of the last submitted form
+	BasePlans  []Option          // the base plans the forms offer (subscribe, change the base plan)
+	AddonPlans []Option          // the add-ons the add-on form offers
+	Form       map[string]string // values of the last submitted form
 	Errors    map[string]string
 	FormName  string // which form the errors belong to
 }

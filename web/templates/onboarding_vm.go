@@ -40,8 +40,8 @@ type WizardPage struct {
 	Errors    map[string]string
 	UpdatedBy string
 	UpdatedAt time.Time
-	// The plan step.
-	PlanTypes []string
+	// The plan step: the base plans of the catalogue.
+	Plans []Option
 	// The template step.
 	Templates     []Option
 	TemplateLines []string
