@@ -81,6 +81,13 @@ func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error
 	}
 	names := map[int64]string{}
 	var p templates.OnboardingStartPage
+	underway, err := h.store.OnboardingsUnderway(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, u := range underway {
+		p.Underway = append(p.Underway, h.underwayRow(r, u, names))
+	}
 	for _, d := range drafts {
 		name := d.Form.AccountName
 		if name == "" {
@@ -95,6 +102,23 @@ func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error
 	}
 	h.render(w, r, http.StatusOK, templates.OnboardingStart(h.chrome(r, "New customer", "customers"), p))
 	return nil
+}
+
+// underwayRow describes a started, unfinished onboarding for the wizard's first page.
+func (h *Handlers) underwayRow(r *http.Request, u store.OnboardingUnderway, names map[int64]string) templates.UnderwayRow {
+	name := u.Form.AccountName
+	if name == "" {
+		name = strings.TrimSpace(u.Form.FirstName + " " + u.Form.LastName)
+	}
+	row := templates.UnderwayRow{URL: onboardingJobURL(u.Onboarding), Name: name, Owner: u.Form.Email, State: "Running", StateKind: "info",
+		Progress: fmt.Sprintf("%d of %d steps done", u.Done, u.Total), By: h.staffEmail(r, u.UpdatedBy, names), UpdatedAt: u.UpdatedAt}
+	if u.Status == store.OnboardingStopped {
+		row.Stopped, row.State, row.StateKind = true, "Stopped: needs you", "bad"
+		if u.FailedSeq > 0 {
+			row.Where = fmt.Sprintf("Step %d, %s: %s", u.FailedSeq, stepLabels[u.FailedKind], u.FailedError)
+		}
+	}
+	return row
 }
 
 // staffEmail names staff member id of the acting partner, caching in names.

@@ -199,6 +199,77 @@ func (s *Store) OnboardingDrafts(ctx context.Context, partnerID int64) ([]Onboar
 	return out, err
 }
 
+// onboardingsOfDrafts fills in the onboarding of each of cs being onboarded by partnerID (a
+// draft customer of its own): one look-up, only when the page holds such a customer.
+func onboardingsOfDrafts(ctx context.Context, tx pgx.Tx, partnerID int64, cs []Customer) error {
+	var ids []int64
+	for _, c := range cs {
+		if c.Status == CustomerDraft && c.PartnerID == partnerID {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT customer_id, id::text, status FROM onboardings
+		WHERE partner_id = $1 AND status IN ('running', 'stopped') AND customer_id = ANY ($2)`, partnerID, ids)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		CustomerID int64  `db:"customer_id"`
+		ID         string `db:"id"`
+		Status     string `db:"status"`
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return err
+	}
+	for _, f := range found {
+		for i := range cs {
+			if cs[i].ID == f.CustomerID {
+				cs[i].OnboardingID, cs[i].OnboardingStatus = f.ID, f.Status
+			}
+		}
+	}
+	return nil
+}
+
+// OnboardingUnderway is an onboarding that was started and has not finished (running, or
+// stopped at a step Zoom refused), with how far it got.
+type OnboardingUnderway struct {
+	Onboarding
+	Total       int    // steps
+	Done        int    // steps that succeeded
+	FailedSeq   int    // the failed step a stopped onboarding waits at, 0 when none
+	FailedKind  string // its kind
+	FailedError string // why it failed, in plain words
+}
+
+// OnboardingsUnderway lists partnerID's started, unfinished onboardings, those that stopped
+// and need someone first, then the most recently changed.
+func (s *Store) OnboardingsUnderway(ctx context.Context, partnerID int64) ([]OnboardingUnderway, error) {
+	var out []OnboardingUnderway
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+onboardingColumns+`,
+				(SELECT count(*) FROM onboarding_steps s WHERE s.onboarding_id = o.id)::int AS total,
+				(SELECT count(*) FROM onboarding_steps s WHERE s.onboarding_id = o.id AND s.status = 'succeeded')::int AS done,
+				coalesce(f.seq, 0) AS failed_seq, coalesce(f.kind, '') AS failed_kind, coalesce(f.error, '') AS failed_error
+			FROM onboardings o
+			LEFT JOIN LATERAL (SELECT seq, kind, error FROM onboarding_steps s WHERE s.onboarding_id = o.id AND s.status = 'failed'
+				ORDER BY seq LIMIT 1) f ON true
+			WHERE o.partner_id = $1 AND o.status IN ('running', 'stopped')
+			ORDER BY o.status = 'stopped' DESC, o.updated_at DESC LIMIT 50`, partnerID)
+		var err error
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[OnboardingUnderway])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("onboardings underway of partner %d: %w", partnerID, err)
+	}
+	return out, nil
+}
+
 // SaveOnboardingDraft stores the wizard's form of a draft. A draft that was started meanwhile
 // (by another admin) is ErrConflict.
 func (s *Store) SaveOnboardingDraft(ctx context.Context, partnerID int64, id string, form OnboardingForm, staffID int64) error {
