@@ -124,7 +124,7 @@ type OnboardingProgress struct {
 	Finished    time.Time
 	Steps       []OnboardingStepView
 	OpenSteps   []OnboardingStepView // the steps not done (skipped, failed, waiting)
-	Done        int // steps that succeeded
+	Done        int                  // steps that succeeded
 	Skipped     int
 	Open        int
 	Total       int    // every step
