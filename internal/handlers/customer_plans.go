@@ -21,7 +21,7 @@ import (
 )
 
 // planOptions are the plans a picker offers, from the catalogue: its base plans (base) or its
-// add-ons, each "Business, annual (business_annual): 10–49 hosts".
+// add-ons, each "Business, annual: 10–49 hosts (business_annual)".
 func planOptions(base bool) []templates.Option {
 	list := catalogue.Addons()
 	if base {

@@ -39,7 +39,7 @@ func TestWizardRefusesAPlanBelowItsMinimumBeforeZoom(t *testing.T) {
 
 	// The picker offers Zoom's plans with their names, codes and hosts.
 	step := admin.get(base + "/plan")
-	if opt := step.Doc().Find(`#f-type option[value="business_annual"]`).Text(); opt != "Business, annual (business_annual): 10–49 hosts" {
+	if opt := step.Doc().Find(`#f-type option[value="business_annual"]`).Text(); opt != "Business, annual: 10–49 hosts (business_annual)" {
 		t.Fatalf("the picker offers business_annual as %q", opt)
 	}
 	if step.Doc().Find(`input[name="type"]`).Length() != 0 {
@@ -200,6 +200,26 @@ func TestStoppedOnboardingIsCorrectedAndRetried(t *testing.T) {
 	c, err := e.Store.CustomerByOwnerEmail(context.Background(), p.ID, email)
 	if err != nil || c.Status != store.CustomerActive {
 		t.Fatalf("customer after the correction: %v %s", err, c.Status)
+	}
+	// Each step ran once, the plan step twice (refused, then corrected): the last step is not
+	// run again to finish the onboarding.
+	var attempts []string
+	rows, err := e.super().Query(context.Background(), "SELECT seq || ':' || attempts FROM onboarding_steps WHERE onboarding_id = $1::uuid ORDER BY seq", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		attempts = append(attempts, a)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(attempts, " ") != "1:1 2:1 3:2 4:1 5:1 6:1 7:1" {
+		t.Fatalf("attempts of each step: %v", attempts)
 	}
 	// Zoom received the refused order once and the corrected one once.
 	var orders []sandbox.RequestRecord

@@ -577,6 +577,9 @@ func (s *Store) completeOnboarding(ctx context.Context, tx pgx.Tx, o Onboarding,
 	}
 	ev.Action, ev.Outcome = audit.OnboardingFinish, OutcomeSucceeded
 	ev.ZoomCode, ev.ZoomMessage = 0, ""
+	// The last step's event closed its intent; this one records none (closing it again failed
+	// the whole transaction, and the last step ran a second time).
+	ev.Intent = 0
 	ev.Details = mustJSON(map[string]any{"after": map[string]any{"status": "active"}})
 	_, err := s.appendAudit(ctx, tx, ev)
 	return err

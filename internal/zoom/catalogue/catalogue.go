@@ -55,9 +55,10 @@ func (p Plan) Hosts() string {
 	return fmt.Sprintf("%d–%d hosts", p.MinHosts, p.MaxHosts)
 }
 
-// Label is how a picker offers p: "Business, annual (business_annual): 10–49 hosts".
+// Label is how a picker offers p, what matters first (a narrow picker cuts the end): "Business,
+// annual: 10–49 hosts (business_annual)".
 func (p Plan) Label() string {
-	return p.Name + " (" + p.Code + "): " + p.Hosts()
+	return p.Name + ": " + p.Hosts() + " (" + p.Code + ")"
 }
 
 // CheckHosts says why Zoom refuses an order of p for hosts, "" when it takes it.

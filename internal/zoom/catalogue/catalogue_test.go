@@ -91,7 +91,7 @@ func TestNameAndLabel(t *testing.T) {
 		}
 	}
 	p, _ := Lookup("business_annual")
-	if got := p.Label(); got != "Business, annual (business_annual): 10–49 hosts" {
+	if got := p.Label(); got != "Business, annual: 10–49 hosts (business_annual)" {
 		t.Errorf("label %q", got)
 	}
 	p, _ = Lookup("business_plus_annual")
