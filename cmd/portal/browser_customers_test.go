@@ -90,7 +90,8 @@ func TestBrowserCustomerLifecycle(t *testing.T) {
 
 	// A plan, so that settings can change (Zoom offers settings to paid accounts only).
 	do(t, ctx, chromedp.Navigate(customerURL+"/plans"), chromedp.WaitVisible(css(`[data-testid="subscribe"]`)))
-	for sel, v := range map[string]string{"#subscribe-type": "business_annual", "#subscribe-hosts": "10", "#f-first_name": "Grace",
+	do(t, ctx, chromedp.SetValue(css(`#subscribe-type`), "business_annual")) // the plan picker
+	for sel, v := range map[string]string{"#subscribe-hosts": "10", "#f-first_name": "Grace",
 		"#f-last_name": "Hopper", "#f-email": "billing@blueharbor.example", "#f-phone_number": "+1 555 0199", "#f-address": "9 Pier Rd",
 		"#f-city": "Portland", "#f-state": "ME", "#f-zip": "04101", "#f-country": "US"} {
 		do(t, ctx, setField(sel, v))

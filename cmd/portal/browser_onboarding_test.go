@@ -86,7 +86,8 @@ func TestBrowserOnboardingWizard(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="step-plan"]`)),
 		chromedp.Click(css(`input[name="plan"][value="subscribe"]`)),
 	)
-	for sel, v := range map[string]string{"#f-type": "business_annual", "#f-hosts": "15", "#f-contact_first_name": "Maria",
+	do(t, ctx, chromedp.SetValue(css(`#f-type`), "business_annual")) // the plan picker
+	for sel, v := range map[string]string{"#f-hosts": "15", "#f-contact_first_name": "Maria",
 		"#f-contact_last_name": "Okafor", "#f-contact_email": "billing@lakeside-dental.example", "#f-contact_phone_number": "+1 555 0142",
 		"#f-contact_address": "12 Shore Drive", "#f-contact_city": "Madison", "#f-contact_state": "WI", "#f-contact_zip": "53703", "#f-contact_country": "US"} {
 		do(t, ctx, setField(sel, v))

@@ -89,6 +89,7 @@ const (
 	OnboardingRetry   Action = "onboarding.retry"
 	OnboardingSkip    Action = "onboarding.skip"
 	OnboardingAbandon Action = "onboarding.abandon"
+	OnboardingEdit    Action = "onboarding.edit" // a refused step's values corrected, before its retry
 )
 
 // RequestRefused is a request refused at the edge because what it carried is not text.
@@ -138,6 +139,7 @@ var labels = map[Action]string{
 	ImportCheck: "Checked a file", ImportDiscard: "Discarded a checked file",
 	OnboardingStart: "Started onboarding", OnboardingStep: "Onboarding step", OnboardingFinish: "Finished onboarding",
 	OnboardingRetry: "Retried a step", OnboardingSkip: "Skipped a step", OnboardingAbandon: "Abandoned onboarding",
+	OnboardingEdit: "Corrected a step",
 
 	RequestRefused: "Refused a request that is not text",
 

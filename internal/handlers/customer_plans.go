@@ -16,13 +16,23 @@ import (
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
-// planTypes are common Zoom plan codes offered as suggestions (the codes are Zoom's billing
-// codes; any code Zoom knows may be typed).
-var planTypes = []string{"pro_monthly", "pro_annual", "business_monthly", "business_annual", "business_plus_monthly",
-	"business_plus_annual", "large500_monthly", "large1000_monthly", "webinar500_monthly", "webinar1000_monthly", "zroom_monthly"}
+// planOptions are the plans a picker offers, from the catalogue: its base plans (base) or its
+// add-ons, each "Business, annual: 10–49 hosts (business_annual)".
+func planOptions(base bool) []templates.Option {
+	list := catalogue.Addons()
+	if base {
+		list = catalogue.BasePlans()
+	}
+	out := make([]templates.Option, 0, len(list))
+	for _, p := range list {
+		out = append(out, templates.Option{Value: p.Code, Label: p.Label()})
+	}
+	return out
+}
 
 // cancelReasons are Zoom's six reasons for cancelling a plan (ZOOM_API §1.13).
 var cancelReasons = []templates.Option{{Value: "1", Label: "No longer working remotely"}, {Value: "2", Label: "Support challenges"},
@@ -35,7 +45,7 @@ func (h *Handlers) plansPage(r *http.Request, c store.Customer) (templates.Plans
 		return templates.PlansTabPage{}, err
 	}
 	head := h.customerHead(r, c, "/plans", d)
-	p := templates.PlansTabPage{Head: head, PlanTypes: planTypes}
+	p := templates.PlansTabPage{Head: head, BasePlans: planOptions(true), AddonPlans: planOptions(false)}
 	var plans zoom.Plans
 	switch {
 	case d.Unreliable["plans"] != "":
@@ -105,28 +115,31 @@ func (h *Handlers) customerPlans(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// planForm reads a plan order from the form, with field errors.
-func planForm(r *http.Request) (zoom.PlanOrder, map[string]string, map[string]string) {
+// planForm reads a plan order from the form, with field errors; base says whether it orders a
+// base plan (subscribe, change the base plan) or an add-on.
+func planForm(r *http.Request, base bool) (zoom.PlanOrder, map[string]string, map[string]string) {
 	form := map[string]string{"type": strings.TrimSpace(r.PostFormValue("type")), "hosts": strings.TrimSpace(r.PostFormValue("hosts"))}
-	order, errs := checkPlanOrder(form["type"], form["hosts"])
+	order, errs := checkPlanOrder(form["type"], form["hosts"], base)
 	return order, form, errs
 }
 
-// checkPlanOrder checks a plan order as typed (a plan code and a number of hosts) and returns
-// it, with errors keyed "type" and "hosts". It is the one check of plan orders, for the plans
-// tab and the onboarding wizard.
-func checkPlanOrder(typ, hosts string) (zoom.PlanOrder, map[string]string) {
+// checkPlanOrder checks a plan order as sent (a plan code and a number of hosts) against the
+// catalogue of Zoom's plans, before anything reaches Zoom, and returns it, with errors keyed
+// "type" and "hosts" ("Zoom's Business plan needs at least 10 hosts."); base says whether it
+// orders a base plan or an add-on. It is the one check of plan orders, for the plans tab, the
+// onboarding wizard and the correction of a refused onboarding step.
+func checkPlanOrder(typ, hosts string, base bool) (zoom.PlanOrder, map[string]string) {
 	errs := map[string]string{}
 	typ = strings.TrimSpace(typ)
-	switch {
-	case typ == "":
-		errs["type"] = "Enter the plan code, e.g. business_annual."
-	case utf8.RuneCountInString(typ) > 64:
-		errs["type"] = "At most 64 characters."
-	}
 	n, err := strconv.Atoi(strings.TrimSpace(hosts))
 	if err != nil || n < 1 || n > 99999 {
 		errs["hosts"] = "Enter the number of hosts (licensed users), at least 1."
+	}
+	if pr := catalogue.Check(typ, n, base); pr != nil && errs[pr.Field] == "" {
+		errs[pr.Field] = pr.Message
+	}
+	if p, ok := catalogue.Lookup(typ); ok {
+		typ = p.Code // as Zoom writes it
 	}
 	return zoom.PlanOrder{Type: typ, Hosts: n}, errs
 }
@@ -170,7 +183,7 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName s
 		return err
 	}
 	ctx := r.Context()
-	order, form, errs := planForm(r)
+	order, form, errs := planForm(r, formName != "addon")
 	if formName == "cancel" {
 		errs = map[string]string{}
 		form["kind"], form["type"] = r.PostFormValue("kind"), r.PostFormValue("type")
@@ -205,6 +218,10 @@ func (h *Handlers) planChange(w http.ResponseWriter, r *http.Request, formName s
 	kind, before := planOf(plans, formName, form["kind"], order.Type)
 	if formName == "cancel" {
 		kind = form["kind"]
+	}
+	if cur, ok := catalogue.Lookup(planType(before)); ok && cur.Fixed && formName == "base" {
+		return showErr(http.StatusUnprocessableEntity, map[string]string{"_": "Zoom does not change a " + cur.Name +
+			" plan (\"Free trial and VIP account can't update sub plan\"): nothing was sent. Cancel it, and subscribe a plan once it has ended."})
 	}
 	if formName == "addon" && before != nil {
 		// An add-on the customer already has: its number of hosts changes.
@@ -291,6 +308,14 @@ func planOf(plans *zoom.Plans, formName, kind, typ string) (string, *zoom.PlanIt
 		}
 	}
 	return "", nil
+}
+
+// planType is the code of plan it, "" for none.
+func planType(it *zoom.PlanItem) string {
+	if it == nil {
+		return ""
+	}
+	return it.Type
 }
 
 // planAudit is a plan as an audit event's before or after records it (nil: none).

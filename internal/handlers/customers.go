@@ -216,6 +216,7 @@ func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	default:
 		r.StatusKind = "warn"
 	}
+	onboardingStatus(&r, c)
 	return r
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
@@ -92,6 +93,7 @@ func backTo(r *http.Request) (label, url string) {
 func pageFor(err error) *pageError {
 	var pe *pageError
 	var nr *service.NotRecordedError
+	var plan *catalogue.Problem
 	switch {
 	case errors.As(err, &pe):
 		return pe
@@ -121,6 +123,9 @@ func pageFor(err error) *pageError {
 	case errors.Is(err, store.ErrNotStaff), errors.Is(err, store.ErrStaffSuspended):
 		return &pageError{status: http.StatusForbidden, title: "Not allowed",
 			message: "You are not an active staff member of this partner.", cause: err}
+	case errors.As(err, &plan):
+		return &pageError{status: http.StatusUnprocessableEntity, title: "Not a plan Zoom takes",
+			message: plan.Message + " Nothing was sent to Zoom.", cause: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &pageError{status: http.StatusGatewayTimeout, title: "Took too long",
 			message: "This took too long and was stopped. Reload the page to see what happened before trying again.", cause: err}

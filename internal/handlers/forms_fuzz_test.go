@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
 
 // fuzzFormRequest is a POST of a urlencoded form with the given body, as a browser sends it.
@@ -58,10 +59,15 @@ func fuzzOnlyFields(t *testing.T, what string, errs map[string]string, fields ..
 	}
 }
 
-// FuzzPlanForm: the plan form's errors name its fields (type, hosts); an accepted order has a
-// plan code of 1 to 64 characters, trimmed, and 1 to 99,999 hosts, as typed.
+// FuzzPlanForm: the plan form's errors name its fields (type, hosts); an accepted order is of a
+// base plan of the catalogue (as Zoom writes its code), with hosts as typed, within the plan's
+// range and 1 to 99,999.
 func FuzzPlanForm(f *testing.F) {
 	f.Add("business_annual", "10", "")
+	f.Add("business_annual", "5", "")
+	f.Add("business", "5", "")
+	f.Add("BUSINESS_MONTHLY", "49", "")
+	f.Add("large500_monthly", "1", "")
 	f.Add(" pro_monthly ", " 1 ", "")
 	f.Add("", "0", "")
 	f.Add(strings.Repeat("é", 64), "99999", "")
@@ -75,14 +81,15 @@ func FuzzPlanForm(f *testing.F) {
 	f.Add("", "", "type=%00&hosts=%FF&type=x")
 	f.Fuzz(func(t *testing.T, typ, hosts, raw string) {
 		r := fuzzFormRequest(fuzzFormBody(raw, "type", typ, "hosts", hosts))
-		order, form, errs := planForm(r)
+		order, form, errs := planForm(r, true)
 		what := "planForm(" + strconv.Quote(typ) + ", " + strconv.Quote(hosts) + ", " + strconv.Quote(raw) + ")"
 		if len(form) != 2 || form["type"] != strings.TrimSpace(r.PostFormValue("type")) || form["hosts"] != strings.TrimSpace(r.PostFormValue("hosts")) {
 			t.Fatalf("%s: form %q", what, form)
 		}
 		fuzzOnlyFields(t, what, errs, "type", "hosts")
+		plan, known := catalogue.Lookup(order.Type)
 		if _, bad := errs["type"]; !bad {
-			if n := utf8.RuneCountInString(order.Type); n < 1 || n > 64 || order.Type != form["type"] {
+			if !known || !plan.Base() || order.Type != plan.Code || !strings.EqualFold(order.Type, form["type"]) {
 				t.Fatalf("%s accepted the plan code %q", what, order.Type)
 			}
 		}
@@ -90,6 +97,9 @@ func FuzzPlanForm(f *testing.F) {
 			if n, err := strconv.Atoi(form["hosts"]); err != nil || n != order.Hosts || n < 1 || n > 99999 {
 				t.Fatalf("%s accepted %d hosts", what, order.Hosts)
 			}
+		}
+		if len(errs) == 0 && plan.CheckHosts(order.Hosts) != "" {
+			t.Fatalf("%s accepted %d hosts of %s", what, order.Hosts, plan.Code)
 		}
 	})
 }

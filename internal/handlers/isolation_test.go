@@ -66,6 +66,7 @@ var routeTable = map[string]routeKind{
 	"GET /onboardings/{onboardingId}":      withID,
 	"POST /onboardings/{onboardingId}/steps/{seq}/retry": withID,
 	"POST /onboardings/{onboardingId}/steps/{seq}/skip":  withID,
+	"POST /onboardings/{onboardingId}/steps/{seq}/edit":  withID,
 	"GET /onboardings/{onboardingId}/abandon":            formWithID,
 	"POST /onboardings/{onboardingId}/abandon":           withID,
 	"POST /onboardings/{onboardingId}/copy":              withID,

@@ -21,6 +21,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
@@ -80,6 +81,13 @@ func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error
 	}
 	names := map[int64]string{}
 	var p templates.OnboardingStartPage
+	underway, err := h.store.OnboardingsUnderway(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, u := range underway {
+		p.Underway = append(p.Underway, h.underwayRow(r, u, names))
+	}
 	for _, d := range drafts {
 		name := d.Form.AccountName
 		if name == "" {
@@ -94,6 +102,23 @@ func (h *Handlers) onboardingStart(w http.ResponseWriter, r *http.Request) error
 	}
 	h.render(w, r, http.StatusOK, templates.OnboardingStart(h.chrome(r, "New customer", "customers"), p))
 	return nil
+}
+
+// underwayRow describes a started, unfinished onboarding for the wizard's first page.
+func (h *Handlers) underwayRow(r *http.Request, u store.OnboardingUnderway, names map[int64]string) templates.UnderwayRow {
+	name := u.Form.AccountName
+	if name == "" {
+		name = strings.TrimSpace(u.Form.FirstName + " " + u.Form.LastName)
+	}
+	row := templates.UnderwayRow{URL: onboardingJobURL(u.Onboarding), Name: name, Owner: u.Form.Email, State: "Running", StateKind: "info",
+		Progress: fmt.Sprintf("%d of %d steps done", u.Done, u.Total), By: h.staffEmail(r, u.UpdatedBy, names), UpdatedAt: u.UpdatedAt}
+	if u.Status == store.OnboardingStopped {
+		row.Stopped, row.State, row.StateKind = true, "Stopped: needs you", "bad"
+		if u.FailedSeq > 0 {
+			row.Where = fmt.Sprintf("Step %d, %s: %s", u.FailedSeq, stepLabels[u.FailedKind], u.FailedError)
+		}
+	}
+	return row
 }
 
 // staffEmail names staff member id of the acting partner, caching in names.
@@ -264,7 +289,7 @@ func (h *Handlers) renderWizard(w http.ResponseWriter, r *http.Request, status i
 	}
 	switch step {
 	case "plan":
-		p.PlanTypes = planTypes
+		p.Plans = planOptions(true)
 	case "template", "review":
 		list, err := h.store.SettingsTemplates(ctx, a.Partner.ID)
 		if err != nil {
@@ -411,7 +436,7 @@ func (h *Handlers) saveWizardStep(w http.ResponseWriter, r *http.Request) error 
 		}
 		f.Plan = nil
 		if form["plan"] == "subscribe" {
-			order, perrs := checkPlanOrder(form["type"], form["hosts"])
+			order, perrs := checkPlanOrder(form["type"], form["hosts"], true)
 			ct := map[string]string{}
 			for _, k := range contactFields {
 				ct[k] = form["contact_"+k]
@@ -648,6 +673,11 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 		problem("users", msg)
 	}
 	paid := f.Plan != nil && f.PayMode == zoom.PayModeMaster
+	if paid {
+		if pr := catalogue.Check(f.Plan.Type, f.Plan.Hosts, true); pr != nil {
+			problem("plan", pr.Message) // a draft saved before plans were picked from the catalogue
+		}
+	}
 	if !paid && f.TemplateID != 0 {
 		p.Warnings = append(p.Warnings, "No plan is subscribed here: Zoom lets only paid accounts change some settings, so the template step may be refused until the customer has a plan (you can then retry it).")
 	}
@@ -682,9 +712,9 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 			c.Details = []string{"pay_mode " + f.PayMode + ", billing_auto_renew " + strconv.FormatBool(f.AutoRenew)}
 		case service.StepSubscribePlan:
 			ct := f.Plan.Contact
-			c.What = fmt.Sprintf("Subscribe %s with %d hosts (Zoom bills you)", f.Plan.Type, f.Plan.Hosts)
+			c.What = fmt.Sprintf("Subscribe %s with %d hosts (Zoom bills you)", planWords(f.Plan.Type), f.Plan.Hosts)
 			c.Details = []string{"billing contact " + ct["first_name"] + " " + ct["last_name"] + " <" + ct["email"] + ">, " + ct["city"] + " " + strings.ToUpper(ct["country"])}
-			p.Summary[4].Value = fmt.Sprintf("%s, %d hosts", f.Plan.Type, f.Plan.Hosts)
+			p.Summary[4].Value = fmt.Sprintf("%s, %d hosts", planWords(f.Plan.Type), f.Plan.Hosts)
 		case service.StepApplyTemplate:
 			t, err := h.store.SettingsTemplateByID(r.Context(), o.PartnerID, f.TemplateID)
 			if err != nil {
@@ -711,6 +741,14 @@ func (h *Handlers) review(r *http.Request, o store.Onboarding, p *templates.Wiza
 	}
 	p.Summary = append(p.Summary, templates.Fact{Label: "First users", Value: strconv.Itoa(len(f.Users))})
 	return nil
+}
+
+// planWords names a plan code with its code: "Business, annual (business_annual)".
+func planWords(code string) string {
+	if name := catalogue.Name(code); name != code {
+		return name + " (" + code + ")"
+	}
+	return code
 }
 
 // startOnboarding starts a draft's saga (POST /customers/new/{draftId}/start): the customer

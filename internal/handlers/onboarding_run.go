@@ -103,10 +103,20 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 				v.Result = resultLine(res)
 			}
 		}
+		if o.Status == store.OnboardingStopped && s.Status == store.StepFailed && p.StoppedAt == 0 {
+			p.StoppedAt = s.Seq
+		}
 		if actions && o.Status == store.OnboardingStopped && s.Status == store.StepFailed {
 			v.RetryURL = paths.OnboardingStepRetry(o.ID, s.Seq)
 			if service.SkippableStep(s.Kind) {
 				v.SkipURL = paths.OnboardingStepSkip(o.ID, s.Seq)
+			}
+			if service.EditableStep(s.Kind) && p.Edit == nil {
+				edit, err := h.stepEditForm(r, o, s, stepFields(o.Form, s), nil)
+				if err != nil {
+					return templates.OnboardingProgress{}, err
+				}
+				p.Edit = &edit
 			}
 		}
 		p.Steps = append(p.Steps, v)
@@ -117,6 +127,18 @@ func (h *Handlers) onboardingProgress(r *http.Request, o store.Onboarding, actio
 	if o.Status == store.OnboardingSucceeded || o.Status == store.OnboardingAbandoned {
 		// Skipped steps of a finished onboarding are still open work; nothing else is.
 		p.Open = p.Skipped
+	}
+	if p.Edit != nil {
+		p.StatusLine = "A step failed: the steps after it wait. Correct its values below and retry it, retry it as it is once the cause is fixed, skip it, or abandon the onboarding."
+	}
+	// The bar shows the steps done, whatever the state: a stopped onboarding is not finished.
+	p.Total = len(steps)
+	if p.Total > 0 {
+		p.Percent = p.Done * 100 / p.Total
+	}
+	p.BarKind = map[string]string{store.OnboardingStopped: "bad", store.OnboardingSucceeded: "ok", store.OnboardingAbandoned: "warn"}[o.Status]
+	if p.BarKind == "" {
+		p.BarKind = "info"
 	}
 	if actions && o.Status == store.OnboardingStopped {
 		p.AbandonURL = paths.OnboardingAbandon(o.ID)
@@ -321,4 +343,20 @@ func resultLine(res map[string]any) string {
 		parts = append(parts, "template “"+t+"”")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// onboardingStatus words the status of a customer being onboarded for its row: "Being
+// onboarded", or "Onboarding stopped" when a step waits for someone, leading to its
+// onboarding (when the row knows it: the customer list does).
+func onboardingStatus(r *templates.CustomerRow, c store.Customer) {
+	if c.Status != store.CustomerDraft {
+		return
+	}
+	r.Status, r.StatusKind = "Being onboarded", "info"
+	if c.OnboardingStatus == store.OnboardingStopped {
+		r.Status, r.StatusKind = "Onboarding stopped", "bad"
+	}
+	if c.OnboardingID != "" {
+		r.StatusURL = paths.Onboarding(c.OnboardingID)
+	}
 }

@@ -178,7 +178,7 @@ func TestOnboardingWizardValidatesEveryStepAndKeepsTheDraft(t *testing.T) {
 	if got.StatusCode != http.StatusUnprocessableEntity || got.TestID("error-hosts") == "" || got.TestID("error-contact_country") == "" || got.TestID("error-contact_email") == "" {
 		t.Fatalf("bad plan: %d", got.StatusCode)
 	}
-	admin.post(base+"/plan", url.Values{"plan": {"subscribe"}, "type": {"business_annual"}, "hosts": {"2"}, "contact_first_name": {"B"}, "contact_last_name": {"P"},
+	admin.post(base+"/plan", url.Values{"plan": {"subscribe"}, "type": {"pro_monthly"}, "hosts": {"2"}, "contact_first_name": {"B"}, "contact_last_name": {"P"},
 		"contact_email": {"b@blueharbor.example"}, "contact_phone_number": {"1"}, "contact_address": {"a"}, "contact_city": {"c"}, "contact_state": {"s"}, "contact_zip": {"z"}, "contact_country": {"US"}})
 	// Users: every bad line is named with its number; the licensed count must fit the plan.
 	got = admin.post(base+"/users", url.Values{"users": {"email,first_name,last_name,type\nann@blueharbor.example,Ann,A,licensed\nbad-address,B,B,basic\nann@blueharbor.example,Ann,Again,basic\ngrace@blueharbor.example,G,H,basic\nzed@blueharbor.example,Z,Z,gold"}})

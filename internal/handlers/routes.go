@@ -67,6 +67,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Get("/onboardings/{onboardingId}", h.wrap(h.showOnboarding))
 			r.Post("/onboardings/{onboardingId}/steps/{seq}/retry", h.wrap(h.retryStep))
 			r.Post("/onboardings/{onboardingId}/steps/{seq}/skip", h.wrap(h.skipStep))
+			r.Post("/onboardings/{onboardingId}/steps/{seq}/edit", h.wrap(h.correctStep))
 			r.Get("/onboardings/{onboardingId}/abandon", h.wrap(h.abandonPage))
 			r.Post("/onboardings/{onboardingId}/abandon", h.wrap(h.abandonOnboarding))
 			r.Post("/onboardings/{onboardingId}/copy", h.wrap(h.copyOnboarding))

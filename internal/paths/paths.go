@@ -144,6 +144,12 @@ func OnboardingStepSkip(onboardingID string, seq int) string {
 	return Onboarding(onboardingID) + "/steps/" + strconv.Itoa(seq) + "/skip"
 }
 
+// OnboardingStepEdit corrects the values of a failed onboarding step and retries it:
+// /onboardings/{onboardingId}/steps/{seq}/edit.
+func OnboardingStepEdit(onboardingID string, seq int) string {
+	return Onboarding(onboardingID) + "/steps/" + strconv.Itoa(seq) + "/edit"
+}
+
 // OnboardingAbandon is the page and the form that abandon a stopped onboarding:
 // /onboardings/{onboardingId}/abandon.
 func OnboardingAbandon(onboardingID string) string { return Onboarding(onboardingID) + "/abandon" }

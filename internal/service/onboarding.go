@@ -12,6 +12,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
 
 // Onboarding step kinds.
@@ -234,6 +235,11 @@ func (s *Service) createAccount(ctx context.Context, sc *stepCalls, o store.Onbo
 // subscribePlan subscribes the base plan unless the account already has it.
 func (s *Service) subscribePlan(ctx context.Context, sc *stepCalls, c store.Customer, f store.OnboardingForm, ev store.AuditEvent) (store.StepOutcome, error) {
 	zc := sc.zc
+	// An order Zoom would refuse is not sent (a draft saved before plans were picked from the
+	// catalogue): the step stops, for someone to correct it.
+	if pr := catalogue.Check(f.Plan.Type, f.Plan.Hosts, true); pr != nil {
+		return store.StepOutcome{Status: store.StepFailed, Error: pr.Message + " Nothing was sent to Zoom: correct the plan and retry."}, nil
+	}
 	has := func() (bool, error) {
 		p, _, err := zc.GetPlans(ctx, c.ZoomAccountID)
 		if err != nil {

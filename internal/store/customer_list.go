@@ -462,6 +462,9 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 		for _, c := range cs {
 			page.Customers = append(page.Customers, c.Customer)
 		}
+		if err := onboardingsOfDrafts(ctx, tx, partnerID, page.Customers); err != nil {
+			return err
+		}
 		// The count of the whole filter (not only from this page on), bounded; near misses
 		// (a list by relevance) are not counted. A first page that holds them all is the count.
 		switch {

@@ -48,6 +48,10 @@ type Customer struct {
 	CreatedAt         time.Time      `db:"created_at"`
 	UpdatedAt         time.Time      `db:"updated_at"`
 	PartnerName       string         `db:"partner_name"` // the direct partner's name
+	// A customer being onboarded (status draft) on the acting partner's list: its onboarding
+	// and where that stands (running, stopped). Filled by Customers only.
+	OnboardingID     string `db:"-"`
+	OnboardingStatus string `db:"-"`
 }
 
 // Placeholder account ids stand for sub accounts Zoom has not (yet, or knowingly) created: one

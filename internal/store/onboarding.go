@@ -199,6 +199,77 @@ func (s *Store) OnboardingDrafts(ctx context.Context, partnerID int64) ([]Onboar
 	return out, err
 }
 
+// onboardingsOfDrafts fills in the onboarding of each of cs being onboarded by partnerID (a
+// draft customer of its own): one look-up, only when the page holds such a customer.
+func onboardingsOfDrafts(ctx context.Context, tx pgx.Tx, partnerID int64, cs []Customer) error {
+	var ids []int64
+	for _, c := range cs {
+		if c.Status == CustomerDraft && c.PartnerID == partnerID {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT customer_id, id::text, status FROM onboardings
+		WHERE partner_id = $1 AND status IN ('running', 'stopped') AND customer_id = ANY ($2)`, partnerID, ids)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		CustomerID int64  `db:"customer_id"`
+		ID         string `db:"id"`
+		Status     string `db:"status"`
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return err
+	}
+	for _, f := range found {
+		for i := range cs {
+			if cs[i].ID == f.CustomerID {
+				cs[i].OnboardingID, cs[i].OnboardingStatus = f.ID, f.Status
+			}
+		}
+	}
+	return nil
+}
+
+// OnboardingUnderway is an onboarding that was started and has not finished (running, or
+// stopped at a step Zoom refused), with how far it got.
+type OnboardingUnderway struct {
+	Onboarding
+	Total       int    // steps
+	Done        int    // steps that succeeded
+	FailedSeq   int    // the failed step a stopped onboarding waits at, 0 when none
+	FailedKind  string // its kind
+	FailedError string // why it failed, in plain words
+}
+
+// OnboardingsUnderway lists partnerID's started, unfinished onboardings, those that stopped
+// and need someone first, then the most recently changed.
+func (s *Store) OnboardingsUnderway(ctx context.Context, partnerID int64) ([]OnboardingUnderway, error) {
+	var out []OnboardingUnderway
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+onboardingColumns+`,
+				(SELECT count(*) FROM onboarding_steps s WHERE s.onboarding_id = o.id)::int AS total,
+				(SELECT count(*) FROM onboarding_steps s WHERE s.onboarding_id = o.id AND s.status = 'succeeded')::int AS done,
+				coalesce(f.seq, 0) AS failed_seq, coalesce(f.kind, '') AS failed_kind, coalesce(f.error, '') AS failed_error
+			FROM onboardings o
+			LEFT JOIN LATERAL (SELECT seq, kind, error FROM onboarding_steps s WHERE s.onboarding_id = o.id AND s.status = 'failed'
+				ORDER BY seq LIMIT 1) f ON true
+			WHERE o.partner_id = $1 AND o.status IN ('running', 'stopped')
+			ORDER BY o.status = 'stopped' DESC, o.updated_at DESC LIMIT 50`, partnerID)
+		var err error
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[OnboardingUnderway])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("onboardings underway of partner %d: %w", partnerID, err)
+	}
+	return out, nil
+}
+
 // SaveOnboardingDraft stores the wizard's form of a draft. A draft that was started meanwhile
 // (by another admin) is ErrConflict.
 func (s *Store) SaveOnboardingDraft(ctx context.Context, partnerID int64, id string, form OnboardingForm, staffID int64) error {
@@ -506,6 +577,9 @@ func (s *Store) completeOnboarding(ctx context.Context, tx pgx.Tx, o Onboarding,
 	}
 	ev.Action, ev.Outcome = audit.OnboardingFinish, OutcomeSucceeded
 	ev.ZoomCode, ev.ZoomMessage = 0, ""
+	// The last step's event closed its intent; this one records none (closing it again failed
+	// the whole transaction, and the last step ran a second time).
+	ev.Intent = 0
 	ev.Details = mustJSON(map[string]any{"after": map[string]any{"status": "active"}})
 	_, err := s.appendAudit(ctx, tx, ev)
 	return err
@@ -548,48 +622,118 @@ func (s *Store) RetryStep(ctx context.Context, partnerID int64, onboardingID str
 		if o.Status != OnboardingStopped {
 			return fmt.Errorf("onboarding %s is %s: %w", onboardingID, o.Status, ErrConflict)
 		}
-		status := StepPending
-		if skip {
-			status = StepSkipped
-		}
-		rows, _ := tx.Query(ctx, `UPDATE onboarding_steps SET status = $3, error = CASE WHEN $3 = 'skipped' THEN error ELSE '' END,
-				finished_at = CASE WHEN $3 = 'skipped' THEN now() ELSE NULL END
-			WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed' AND NOT ($3 = 'skipped' AND kind = 'create_account')
-			RETURNING `+stepColumns, onboardingID, seq, status)
-		st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+		return s.retryStep(ctx, tx, partnerID, o, seq, skip, ev, next)
+	})
+}
+
+// StepEdit corrects the values of a step Zoom refused: the onboarding's form with the new
+// values, the step's new subject (the plan code, the user's or the owner's email), and what
+// changed, as the audit event records it.
+type StepEdit struct {
+	Form    OnboardingForm
+	Subject string
+	Before  map[string]any
+	After   map[string]any
+}
+
+// EditAndRetryStep corrects failed step seq of a stopped onboarding with edit and retries it,
+// in one transaction: the form and the step's subject change (and, for the step that creates
+// the account, the draft customer's name and owner), ev is recorded as "onboarding.edit" with
+// the values before and after, then the step is put back in line as RetryStep does (its
+// "onboarding.retry" event, its River job through next). The step then runs with the new
+// values through the saga, which looks before it acts. An onboarding that is not stopped, or
+// a step that is not failed, is ErrConflict and changes nothing.
+func (s *Store) EditAndRetryStep(ctx context.Context, partnerID int64, onboardingID string, seq int, edit StepEdit, ev AuditEvent,
+	next StepEnqueuer) error {
+	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		o, err := onboardingInTx(ctx, tx, partnerID, "id = $2::uuid", onboardingID, true)
 		if err != nil {
-			return translate(err)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'running', updated_at = now() WHERE id = $1::uuid", onboardingID); err != nil {
 			return err
 		}
-		jobID := *o.JobID
-		if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
-			return err
+		if o.Status != OnboardingStopped {
+			return fmt.Errorf("onboarding %s is %s: %w", onboardingID, o.Status, ErrConflict)
 		}
-		ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingRetry, OutcomeSucceeded, jobID
-		if skip {
-			ev.Action = audit.OnboardingSkip
-		}
-		ev.TargetType, ev.TargetLabel = "customer", o.Form.AccountName
-		ev.Details = mustJSON(map[string]any{"step": seq, "kind": st.Kind, "subject": st.Subject})
-		if _, err := s.appendAudit(ctx, tx, ev); err != nil {
-			return err
-		}
-		if !skip {
-			_, err := enqueueStep(ctx, tx, st, next)
-			return err
-		}
-		rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id = $1::uuid AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
-		nextStep, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+		var kind string
+		err = tx.QueryRow(ctx, `UPDATE onboarding_steps SET subject = $3 WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed'
+			RETURNING kind`, onboardingID, seq, edit.Subject).Scan(&kind)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return s.completeOnboarding(ctx, tx, o, jobID, ev)
+			return fmt.Errorf("step %d of onboarding %s is not failed: %w", seq, onboardingID, ErrConflict)
 		} else if err != nil {
 			return err
 		}
-		_, err = enqueueStep(ctx, tx, nextStep, next)
-		return err
+		if _, err := tx.Exec(ctx, "UPDATE onboardings SET form = $2, updated_by = coalesce($3, updated_by), updated_at = now() WHERE id = $1::uuid",
+			onboardingID, mustJSON(edit.Form), ev.StaffID); err != nil {
+			return err
+		}
+		if o.CustomerID != nil && (edit.Form.AccountName != o.Form.AccountName || edit.Form.Email != o.Form.Email) {
+			// Only a customer Zoom has not created yet takes the new name and owner here; Zoom's
+			// own answer names one that exists.
+			if _, err := tx.Exec(ctx, `UPDATE customers SET account_name = $2, owner_email = $3, updated_at = now()
+				WHERE id = $1 AND starts_with(zoom_account_id, $4)`, *o.CustomerID, edit.Form.AccountName, edit.Form.Email, draftAccountPrefix); err != nil {
+				return translate(err)
+			}
+			if _, err := tx.Exec(ctx, "UPDATE jobs SET title = $2, updated_at = now() WHERE id = $1::uuid", *o.JobID, "Onboard "+edit.Form.AccountName); err != nil {
+				return err
+			}
+		}
+		jobID := *o.JobID
+		edited := ev
+		edited.PartnerID, edited.Action, edited.Outcome, edited.JobID = partnerID, audit.OnboardingEdit, OutcomeSucceeded, jobID
+		edited.TargetType, edited.TargetLabel = "customer", edit.Form.AccountName
+		edited.Details = mustJSON(map[string]any{"step": seq, "kind": kind, "subject": edit.Subject, "before": edit.Before, "after": edit.After})
+		if _, err := s.appendAudit(ctx, tx, edited); err != nil {
+			return err
+		}
+		o.Form = edit.Form
+		return s.retryStep(ctx, tx, partnerID, o, seq, false, ev, next)
 	})
+}
+
+// retryStep puts failed step seq of stopped onboarding o (locked by tx) back in line, or skips
+// it, with ev.
+func (s *Store) retryStep(ctx context.Context, tx pgx.Tx, partnerID int64, o Onboarding, seq int, skip bool, ev AuditEvent, next StepEnqueuer) error {
+	onboardingID := o.ID
+	status := StepPending
+	if skip {
+		status = StepSkipped
+	}
+	rows, _ := tx.Query(ctx, `UPDATE onboarding_steps SET status = $3, error = CASE WHEN $3 = 'skipped' THEN error ELSE '' END,
+				finished_at = CASE WHEN $3 = 'skipped' THEN now() ELSE NULL END
+			WHERE onboarding_id = $1::uuid AND seq = $2 AND status = 'failed' AND NOT ($3 = 'skipped' AND kind = 'create_account')
+			RETURNING `+stepColumns, onboardingID, seq, status)
+	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+	if err != nil {
+		return translate(err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE onboardings SET status = 'running', updated_at = now() WHERE id = $1::uuid", onboardingID); err != nil {
+		return err
+	}
+	jobID := *o.JobID
+	if _, err := tx.Exec(ctx, "UPDATE jobs SET status = 'running', message = '', finished_at = NULL, updated_at = now() WHERE id = $1::uuid", jobID); err != nil {
+		return err
+	}
+	ev.PartnerID, ev.Action, ev.Outcome, ev.JobID = partnerID, audit.OnboardingRetry, OutcomeSucceeded, jobID
+	if skip {
+		ev.Action = audit.OnboardingSkip
+	}
+	ev.TargetType, ev.TargetLabel = "customer", o.Form.AccountName
+	ev.Details = mustJSON(map[string]any{"step": seq, "kind": st.Kind, "subject": st.Subject})
+	if _, err := s.appendAudit(ctx, tx, ev); err != nil {
+		return err
+	}
+	if !skip {
+		_, err := enqueueStep(ctx, tx, st, next)
+		return err
+	}
+	rows, _ = tx.Query(ctx, "SELECT "+stepColumns+" FROM onboarding_steps WHERE onboarding_id = $1::uuid AND status = 'pending' ORDER BY seq LIMIT 1", onboardingID)
+	nextStep, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OnboardingStep])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s.completeOnboarding(ctx, tx, o, jobID, ev)
+	} else if err != nil {
+		return err
+	}
+	_, err = enqueueStep(ctx, tx, nextStep, next)
+	return err
 }
 
 // AbandonOnboarding stops a stopped saga for good, with ev ("onboarding.abandon"): the

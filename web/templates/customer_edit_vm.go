@@ -52,17 +52,18 @@ type UsageRow struct {
 
 // PlansTabPage is a customer's plans and usage, with the forms to change them.
 type PlansTabPage struct {
-	Head      CustomerHead
-	Rows      []PlanRow
-	Usage     []UsageRow
-	Note      string
-	UsageNote string
-	HasBase   bool
-	CanEdit   bool
-	PlanTypes []string
-	Form      map[string]string // values of the last submitted form
-	Errors    map[string]string
-	FormName  string // which form the errors belong to
+	Head       CustomerHead
+	Rows       []PlanRow
+	Usage      []UsageRow
+	Note       string
+	UsageNote  string
+	HasBase    bool
+	CanEdit    bool
+	BasePlans  []Option          // the base plans the forms offer (subscribe, change the base plan)
+	AddonPlans []Option          // the add-ons the add-on form offers
+	Form       map[string]string // values of the last submitted form
+	Errors     map[string]string
+	FormName   string // which form the errors belong to
 }
 
 // ActivityTabPage is the audit events about one customer.

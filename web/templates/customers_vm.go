@@ -34,6 +34,7 @@ type CustomerRow struct {
 	ReadOnly   bool // a descendant partner's customer
 	Status     string
 	StatusKind string
+	StatusURL  string // where the status leads: a customer being onboarded, to its onboarding
 	SyncedAt   time.Time
 	URL        string
 	SeatUse    *SeatBar // the seats used, in lists that read them (nil: the directory was not read)

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
 
 // when formats a time for tables: date and minutes, UTC.
@@ -14,26 +16,25 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
-// PlanLabel names a Zoom plan code for people ("business_annual" → "Business, annual");
-// a code it does not know is returned as it is.
-func PlanLabel(code string) string {
-	names := map[string]string{"pro": "Pro", "business": "Business", "business_plus": "Business Plus", "enterprise": "Enterprise",
-		"large500": "Large meetings 500", "large1000": "Large meetings 1,000", "webinar500": "Webinars 500", "webinar1000": "Webinars 1,000",
-		"zroom": "Zoom Rooms", "free": "Free"}
-	periods := map[string]string{"monthly": "monthly", "annual": "annual", "yearly": "annual"}
-	i := strings.LastIndex(code, "_")
-	if i < 0 {
-		if n, ok := names[code]; ok {
-			return n
-		}
-		return code
+// PlanLabel names a Zoom plan code for people ("business_annual" → "Business, annual"), from
+// the catalogue of Zoom's plans; a code it cannot name is returned as it is.
+func PlanLabel(code string) string { return catalogue.Name(code) }
+
+// pickerOptions are the options of a plan picker with value chosen. A value the list does not
+// hold (a code typed by hand before plans were picked, or one Zoom sent) is kept, as the
+// first option after the prompt, marked so that the reader sees why it is refused.
+func pickerOptions(opts []Option, value string) []Option {
+	out := make([]Option, 0, len(opts)+1)
+	found := false
+	for _, o := range opts {
+		o.Selected = value != "" && strings.EqualFold(o.Value, value)
+		found = found || o.Selected
+		out = append(out, o)
 	}
-	n, okN := names[code[:i]]
-	per, okP := periods[code[i+1:]]
-	if !okN || !okP {
-		return code
+	if value != "" && !found {
+		out = append([]Option{{Value: value, Label: value + " (not a plan Tierdesk knows)", Selected: true}}, out...)
 	}
-	return n + ", " + per
+	return out
 }
 
 // plural is n and noun, made plural unless n is 1 ("3 paid seats").

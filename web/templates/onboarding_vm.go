@@ -40,8 +40,8 @@ type WizardPage struct {
 	Errors    map[string]string
 	UpdatedBy string
 	UpdatedAt time.Time
-	// The plan step.
-	PlanTypes []string
+	// The plan step: the base plans of the catalogue.
+	Plans []Option
 	// The template step.
 	Templates     []Option
 	TemplateLines []string
@@ -74,9 +74,24 @@ type DraftRow struct {
 	UpdatedAt time.Time
 }
 
-// OnboardingStartPage lists the drafts and starts a new onboarding.
+// OnboardingStartPage lists the onboardings under way, the drafts, and starts a new one.
 type OnboardingStartPage struct {
-	Drafts []DraftRow
+	Underway []UnderwayRow // started and not finished: those that stopped and need someone first
+	Drafts   []DraftRow
+}
+
+// UnderwayRow is an onboarding that was started and has not finished.
+type UnderwayRow struct {
+	URL       string
+	Name      string
+	Owner     string
+	Stopped   bool   // a step Zoom refused waits for someone
+	State     string // "Stopped: needs you", "Running"
+	StateKind string // the badge's kind
+	Progress  string // "2 of 7 steps done"
+	Where     string // a stopped one: "Step 3, Subscribe the plan: …"
+	By        string
+	UpdatedAt time.Time
 }
 
 // OnboardingStepView is one step of a running onboarding, on its progress page.
@@ -109,9 +124,14 @@ type OnboardingProgress struct {
 	Finished    time.Time
 	Steps       []OnboardingStepView
 	OpenSteps   []OnboardingStepView // the steps not done (skipped, failed, waiting)
-	Done        int
+	Done        int                  // steps that succeeded
 	Skipped     int
 	Open        int
+	Total       int    // every step
+	Percent     int    // Done of Total, rounded down: the bar is never fuller than the work done
+	BarKind     string // the bar's colour: info (running), bad (stopped), ok (succeeded), warn (abandoned)
+	StoppedAt   int    // the failed step a stopped onboarding waits at, 0 when none
+	Edit        *StepEditForm
 	JobURL      string
 	AbandonURL  string // set when the saga is stopped and the reader may act
 	CopyURL     string // set when the saga was abandoned and the reader may act
@@ -124,4 +144,18 @@ type AbandonPage struct {
 	AccountID     string
 	AccountName   string
 	StepsFinished []string
+}
+
+// StepEditForm corrects the values of a step Zoom refused, on a stopped onboarding's page, and
+// retries the step with them.
+type StepEditForm struct {
+	Seq       int
+	Kind      string // create_account, subscribe_plan, apply_template or create_user
+	Label     string // the step's label: "Subscribe the plan"
+	Action    string
+	Form      map[string]string // the step's values: as saved, or as just sent with Errors
+	Errors    map[string]string
+	Plans     []Option // subscribe_plan: the base plans of the catalogue
+	Templates []Option // apply_template: the partner's settings templates
+	UserTypes []Option // create_user: basic, licensed, unassigned
 }

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"strings"
 	"time"
+
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
 
 // Roles of a user inside its account, as Zoom names them in role_name.
@@ -120,6 +122,9 @@ func (a *account) accountType() string {
 		return "Free"
 	}
 	t := strings.ToLower(a.Plans.Base.Type)
+	if p, ok := catalogue.Lookup(t); ok {
+		t += " " + strings.ToLower(p.Family) // edu20 is Education
+	}
 	for _, name := range []string{"Enterprise", "Education", "Business", "Pro"} {
 		if strings.Contains(t, strings.ToLower(name)) {
 			return name

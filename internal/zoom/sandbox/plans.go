@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"strings"
+
+	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
 
 // planView is one plan as Zoom shows it.
@@ -17,8 +19,13 @@ func viewPlan(p *planItem) planView {
 	return planView{Type: p.Type, Hosts: p.Hosts, ServiceEffectiveDate: ts(p.ServiceEffectiveDate), NextInvoiceDate: ts(p.NextInvoiceDate), Status: p.Status}
 }
 
-// addonCategory maps an add-on plan type to the plans field it is shown under.
+// addonCategory maps an add-on plan type to the plans field it is shown under: the
+// catalogue's field for a plan it holds, else a guess from the code (Zoom's codes are opaque
+// to the sandbox, ZOOM_API.md §1.13).
 func addonCategory(t string) string {
+	if p, ok := catalogue.Lookup(t); ok && !p.Base() {
+		return p.Field
+	}
 	l := strings.ToLower(t)
 	switch {
 	case strings.Contains(l, "webinar"):
@@ -71,16 +78,29 @@ func plansView(a *account) map[string]any {
 	return out
 }
 
-// minHosts is the smallest host count a plan type accepts (ZOOM_API.md §1.13).
-func minHosts(t string) int {
-	l := strings.ToLower(t)
-	switch {
-	case strings.Contains(l, "education"):
-		return 20
-	case strings.Contains(l, "business"):
-		return 10
+// hostsRefusal is Zoom's refusal of a base plan order of hosts of plan type t by subscribe
+// (POST …/plans) or by a change (PUT …/plans/base), nil when Zoom takes it. The host ranges are
+// the catalogue's (ZOOM_API.md §1.13: "Pro 1-9, Business 10-49, Education 20-149, Free trial
+// 1-9999"); a code the catalogue does not hold is opaque, and any number of hosts goes.
+// ZOOM_API.md gives the words below the minimum; those above the maximum are the sandbox's,
+// in the same form.
+func hostsRefusal(t string, hosts int, change bool) *apiError {
+	p, ok := catalogue.Lookup(t)
+	if !ok || !p.Base() {
+		return nil
 	}
-	return 1
+	family := strings.ToLower(p.Family)
+	switch {
+	case hosts < p.MinHosts && change:
+		return zerr(400, 300, "Insufficient number of hosts for %s plan type.", family)
+	case hosts < p.MinHosts:
+		return zerr(400, 300, "Buy hosts must equal or larger than %d", p.MinHosts)
+	case p.MaxHosts > 0 && hosts > p.MaxHosts && change:
+		return zerr(400, 300, "Too many hosts for %s plan type.", family)
+	case p.MaxHosts > 0 && hosts > p.MaxHosts:
+		return zerr(400, 300, "Buy hosts must equal or less than %d", p.MaxHosts)
+	}
+	return nil
 }
 
 // planInput is {type, hosts}.
@@ -159,8 +179,8 @@ func subscribePlans(c *call) (any, error) {
 	if a.paid() {
 		return nil, zerr(400, 200, "This sub account already has a base plan; use PUT /accounts/%s/plans/base to change it.", a.ID)
 	}
-	if n := minHosts(b.PlanBase.Type); b.PlanBase.hosts() < n {
-		return nil, zerr(400, 300, "Buy hosts must equal or larger than %d", n)
+	if err := hostsRefusal(b.PlanBase.Type, b.PlanBase.hosts(), false); err != nil {
+		return nil, err
 	}
 	contact := billingContact{}
 	if err := b.Contact.apply(&contact, true); err != nil {
@@ -212,8 +232,11 @@ func updateBasePlan(c *call) (any, error) {
 	if !a.paid() {
 		return nil, zerr(400, 200, "You do not have a subscription yet.")
 	}
-	if p.hosts() < minHosts(p.Type) {
-		return nil, zerr(400, 300, "Insufficient number of hosts for business plan type.")
+	if cur, ok := catalogue.Lookup(a.Plans.Base.Type); ok && cur.Fixed {
+		return nil, zerr(400, 200, "Free trial and VIP account can't update sub plan.")
+	}
+	if err := hostsRefusal(p.Type, p.hosts(), true); err != nil {
+		return nil, err
 	}
 	oldType, oldSeats := a.accountType(), a.seats()
 	a.Plans.Base.Type, a.Plans.Base.Hosts = p.Type, p.hosts()

@@ -1,6 +1,10 @@
 package sandbox
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestBilling(t *testing.T) {
 	e := newEnv(t, Options{})
@@ -212,5 +216,79 @@ func TestMissingBillingRecords(t *testing.T) {
 	}
 	if got := ownerEmail(); got != admin.Email {
 		t.Errorf("owner %v, want %s", got, admin.Email)
+	}
+}
+
+// TestPlansFollowTheCatalogue: the host ranges of ZOOM_API.md §1.13, as the catalogue holds
+// them, at both ends, for subscribe and change; a Free trial is not changed; a code the
+// catalogue does not hold stays opaque; the request log keeps what each change sent.
+func TestPlansFollowTheCatalogue(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token("owner@contoso.example")
+	contact := map[string]any{"first_name": "Ann", "last_name": "Lee", "email": "ann@lee.example", "phone_number": "+1 555 0100",
+		"address": "1 Main St", "city": "Austin", "state": "TX", "zip": "73301", "country": "US"}
+	contoso := e.accountNamed("Contoso Reseller")
+	var ids []string
+	e.sb.mu.RLock()
+	for _, a := range e.sb.st.Accounts {
+		if a.ParentID == contoso && !a.paid() && a.Options.PayMode == "master" {
+			ids = append(ids, a.ID)
+		}
+	}
+	e.sb.mu.RUnlock()
+	if len(ids) < 3 {
+		t.Fatalf("only %d free customers paid by Contoso", len(ids))
+	}
+	slices.Sort(ids)
+	free := func(n int) string { return ids[n] }
+	sub := func(id, typ string, hosts int) resp {
+		return e.do("POST", "/v2/accounts/"+id+"/plans", tok, map[string]any{"contact": contact, "plan_base": map[string]any{"type": typ, "hosts": hosts}})
+	}
+	wantError(t, sub(free(0), "pro_monthly", 10), 400, 300, "Buy hosts must equal or less than 9")
+	wantError(t, sub(free(0), "business_annual", 50), 400, 300, "Buy hosts must equal or less than 49")
+	wantError(t, sub(free(0), "edu20", 19), 400, 300, "Buy hosts must equal or larger than 20")
+	wantError(t, sub(free(0), "edu20", 150), 400, 300, "Buy hosts must equal or less than 149")
+	if r := sub(free(0), "business_annual", 49); r.status != 201 {
+		t.Fatalf("business with 49 hosts: %d %s", r.status, r.raw)
+	}
+	p := "/v2/accounts/" + free(0) + "/plans/base"
+	wantError(t, e.do("PUT", p, tok, map[string]any{"type": "pro_annual", "hosts": 10}), 400, 300, "Too many hosts for pro plan type.")
+	wantError(t, e.do("PUT", p, tok, map[string]any{"type": "edu20", "hosts": 12}), 400, 300, "Insufficient number of hosts for education plan type.")
+	if r := e.do("PUT", p, tok, map[string]any{"type": "business_plus_annual", "hosts": 400}); r.status != 204 {
+		t.Fatalf("business plus with 400 hosts: %d %s", r.status, r.raw)
+	}
+	// A code Zoom may know and the catalogue does not: opaque.
+	if r := sub(free(1), "business_quarterly_2031", 3); r.status != 201 {
+		t.Fatalf("an opaque code: %d %s", r.status, r.raw)
+	}
+	// A Free trial cannot be changed.
+	if r := sub(free(2), "trial", 100); r.status != 201 {
+		t.Fatalf("trial: %d %s", r.status, r.raw)
+	}
+	wantError(t, e.do("PUT", "/v2/accounts/"+free(2)+"/plans/base", tok, map[string]any{"type": "trial", "hosts": 200}), 400, 200,
+		"Free trial and VIP account can't update sub plan.")
+	// Add-ons of the catalogue are listed under the catalogue's field.
+	if r := e.do("POST", "/v2/accounts/"+free(0)+"/plans/addons", tok, map[string]any{"type": "roomconnector_monthly", "hosts": 2}); r.status != 201 ||
+		r.body["plan_room_connector"] == nil {
+		t.Fatalf("room connector add-on: %d %s", r.status, r.raw)
+	}
+	// The request log keeps each change's body, passwords left out.
+	var subscribes []string
+	for _, r := range e.sb.Requests() {
+		if r.Method == "POST" && r.Path == "/v2/accounts/"+free(0)+"/plans" {
+			subscribes = append(subscribes, r.Body)
+		}
+		if r.Method == "GET" && r.Body != "" {
+			t.Errorf("a read has a body in the log: %+v", r)
+		}
+	}
+	if len(subscribes) != 5 || !strings.Contains(subscribes[4], `"hosts":49`) || !strings.Contains(subscribes[4], `"type":"business_annual"`) {
+		t.Fatalf("logged subscribe bodies: %q", subscribes)
+	}
+	e.do("POST", "/v2/accounts/"+free(1)+"/users", tok, map[string]any{"action": "autoCreate",
+		"user_info": map[string]any{"email": "pw@lee.example", "type": 1, "password": "Secret-Pass-9xq"}})
+	recs := e.sb.Requests()
+	if last := recs[len(recs)-1]; strings.Contains(last.Body, "Secret-Pass") || !strings.Contains(last.Body, `"password":"…"`) {
+		t.Fatalf("a password in the log: %q", last.Body)
 	}
 }

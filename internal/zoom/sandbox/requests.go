@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,6 +23,46 @@ type RequestRecord struct {
 	Status          int       `json:"status"`            // 0 when the connection was dropped
 	Code            int       `json:"code"`              // Zoom code in the body; 0 when none
 	Grant           string    `json:"grant"`             // client id of the token or of the token request
+	// Body is the JSON body of a change on /v2 (POST, PUT, PATCH) as received, with the value
+	// of every "password" key replaced by "…" and cut at 4 KiB; "" for other requests.
+	Body string `json:"body,omitempty"`
+}
+
+// maxLoggedBody bounds the body a request record keeps.
+const maxLoggedBody = 4 << 10
+
+// loggedBody is what the request log keeps of a change's body: passwords redacted, cut at
+// maxLoggedBody. A body that is not JSON is kept as it is, cut.
+func loggedBody(b []byte) string {
+	var v any
+	if json.Unmarshal(b, &v) == nil {
+		if out, err := json.Marshal(redactPasswords(v)); err == nil {
+			b = out
+		}
+	}
+	if len(b) > maxLoggedBody {
+		b = b[:maxLoggedBody]
+	}
+	return string(b)
+}
+
+// redactPasswords replaces the value of every key holding "password", at any depth.
+func redactPasswords(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if strings.Contains(strings.ToLower(k), "password") {
+				t[k] = "…"
+			} else {
+				t[k] = redactPasswords(x)
+			}
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = redactPasswords(x)
+		}
+	}
+	return v
 }
 
 // maxRequestRecords bounds the request log; older records are dropped first.

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -124,6 +126,16 @@ func (s *Sandbox) routes() http.Handler {
 	return s.middleware(mux)
 }
 
+// errReader gives back the error a body's read ended with (nil: EOF).
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return 0, io.EOF
+}
+
 // middleware adds x-zm-trackingid to every response and logs /oauth and /v2 requests, after
 // running them through the fault injector.
 func (s *Sandbox) middleware(next http.Handler) http.Handler {
@@ -136,6 +148,13 @@ func (s *Sandbox) middleware(next http.Handler) http.Handler {
 		}
 		info := &reqInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		var body string
+		if strings.HasPrefix(p, "/v2/") && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) && r.Body != nil {
+			// Kept for the log, and given back to the handler whole (it reads at most 4 MiB).
+			b, err := io.ReadAll(io.LimitReader(r.Body, 4<<20+1))
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
+			body = loggedBody(b)
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		start := s.now()
 		s.serveWithFaults(sw, r, info, next)
@@ -146,7 +165,7 @@ func (s *Sandbox) middleware(next http.Handler) http.Handler {
 		s.reqs.add(RequestRecord{
 			Time: start, Done: s.now(), Method: r.Method, Path: p, Query: r.URL.RawQuery,
 			AccountID: info.accountID, TargetAccountID: info.targetID,
-			Status: status, Code: info.code, Grant: info.grant,
+			Status: status, Code: info.code, Grant: info.grant, Body: body,
 		})
 	})
 }

@@ -46,8 +46,8 @@ func buildSeed(seed string, _ time.Time) *state {
 		return sd.st
 	}
 	nw := sd.primary("Northwind Distribution", "northwind.example", "", "business_plus_annual", 500)
-	contoso := sd.primary("Contoso Reseller", "contoso.example", nw.ID, "business_annual", 120)
-	fabrikam := sd.primary("Fabrikam Reseller", "fabrikam.example", nw.ID, "business_annual", 80)
+	contoso := sd.primary("Contoso Reseller", "contoso.example", nw.ID, "business_plus_annual", 120)
+	fabrikam := sd.primary("Fabrikam Reseller", "fabrikam.example", nw.ID, "business_plus_annual", 80)
 	sd.s2s("tierdesk-s2s-northwind", nw)
 	sd.s2s("tierdesk-s2s-contoso", contoso)
 	sd.s2s("tierdesk-s2s-fabrikam", fabrikam)
@@ -195,6 +195,9 @@ func (sd *seeder) customer(parent *account) {
 		typ, hosts := "pro_monthly", licensed
 		if licensed > 9 {
 			typ, hosts = "business_annual", max(10, licensed+sd.rng.IntN(5))
+			if hosts > 49 { // Business takes 10-49 hosts (ZOOM_API.md §1.13)
+				typ = "business_plus_annual"
+			}
 		} else if sd.rng.IntN(2) == 0 {
 			typ = "pro_annual"
 		}
