@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
@@ -163,6 +165,21 @@ func TestStoppedOnboardingIsCorrectedAndRetried(t *testing.T) {
 	}
 	if loc := owner.get(e.URL + "/onboardings/" + id).location(t); loc != e.URL+jobPath {
 		t.Fatalf("the badge's link goes to %s", loc)
+	}
+	// The dashboard's "Needs attention" names it once (not its job as a failed job too), with
+	// the way to it.
+	dash := owner.get(e.URL + "/")
+	var stopped, failed int
+	dash.Doc().Find(`[data-testid="attention-item"]`).Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Text(), "Onboarding of Onboard "+email+" stopped") && s.Find(`a[href="/onboardings/`+id+`"]`).Length() == 1 {
+			stopped++
+		}
+		if s.Find(`a[href="`+jobPath+`"]`).Length() > 0 {
+			failed++
+		}
+	})
+	if stopped != 1 || failed != 0 {
+		t.Fatalf("needs attention: %d items of the stopped onboarding, %d of its job: %q", stopped, failed, dash.TestID("attention"))
 	}
 
 	// A correction Zoom would refuse is refused on its field, keeps what was sent, sends nothing.

@@ -73,7 +73,9 @@ func (s *Store) NeedsAttention(ctx context.Context, partnerID int64) (Attention,
 			})
 			return err
 		})
+		// An onboarding's job is the onboarding's item (stopped), not a failed job of its own.
 		b.Queue("SELECT "+jobColumns+` FROM jobs WHERE partner_id = $1 AND status = 'failed' AND finished_at > now() - interval '7 days'
+			AND NOT EXISTS (SELECT 1 FROM onboardings o WHERE o.job_id = jobs.id)
 			ORDER BY finished_at DESC LIMIT 5`, partnerID).Query(scanJobs(&a.FailedJobs))
 		b.Queue("SELECT "+jobColumns+` FROM jobs WHERE partner_id = $1 AND status IN ('queued', 'running') AND updated_at < now() - interval '30 minutes'
 			ORDER BY updated_at LIMIT 5`, partnerID).Query(scanJobs(&a.StuckJobs))
