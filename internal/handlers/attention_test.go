@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/web/templates"
 )
 
 // A customer whose paid seats are all taken appears under "Needs attention" on the dashboard
@@ -136,6 +137,10 @@ func TestSeatsOverTime(t *testing.T) {
 	dash := owner.get(e.URL + "/")
 	if chart := dash.Doc().Find(`[data-testid="seat-chart"]`); chart.AttrOr("data-days", "") != "1" || chart.Find("svg polyline").Length() != 2 {
 		t.Fatalf("the dashboard's chart: %q", chart.Text())
+	}
+	// The tier table rolls the snapshot up: the seats the partner's customers use.
+	if got := strings.TrimSpace(dash.Doc().Find(`[data-testid="tier-row"] [data-testid="tier-used"]`).First().Text()); got != templates.Thousands(used) {
+		t.Fatalf("the tier table's seats used: %q, want %d", got, used)
 	}
 	// Three earlier days, as later days would have left them.
 	for i, d := range []int{3, 2, 1} {

@@ -35,9 +35,14 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	used, err := h.store.SeatsUsedByPartner(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
 	for _, t := range tiers {
 		row := templates.TierRow{Name: t.PartnerName, Depth: t.Depth, Active: t.ByStatus[store.CustomerActive], Gone: t.ByStatus[store.CustomerGone],
 			Seats: t.Seats, ReadOnly: t.PartnerID != a.Partner.ID, URL: paths.CustomersOfPartner(t.PartnerID)}
+		row.Used, row.HasUsed = used[t.PartnerID]
 		for s, n := range t.ByStatus {
 			if s != store.CustomerActive && s != store.CustomerGone {
 				row.Other += n

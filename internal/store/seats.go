@@ -66,3 +66,29 @@ func (s *Store) SeatHistory(ctx context.Context, partnerID, customerID int64, si
 	}
 	return out, nil
 }
+
+// SeatsUsedByPartner returns, for each partner in partnerID's reach with a seat snapshot, the
+// seats its customers' licensed users took in its latest snapshot: the dashboard's roll-up per
+// tier, without counting every directory again.
+func (s *Store) SeatsUsedByPartner(ctx context.Context, partnerID int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue(`SELECT s.partner_id, sum(s.licensed + s.pending)::int FROM seat_snapshots s
+			JOIN (SELECT partner_id, max(day) AS day FROM seat_snapshots GROUP BY partner_id) l ON l.partner_id = s.partner_id AND l.day = s.day
+			GROUP BY s.partner_id`).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id int64
+				var n int
+				if err := rows.Scan(&id, &n); err != nil {
+					return err
+				}
+				out[id] = n
+			}
+			return rows.Err()
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seats used by the partners of %d: %w", partnerID, err)
+	}
+	return out, nil
+}

@@ -126,6 +126,8 @@ type TierRow struct {
 	Gone     int
 	Other    int
 	Seats    int
+	Used     int  // seats used in the partner's latest snapshot
+	HasUsed  bool // the partner has a snapshot
 	URL      string
 	ReadOnly bool
 }
