@@ -33,6 +33,14 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 			p.TypeOpts = append(p.TypeOpts, templates.Option{Value: strconv.Itoa(t.Value), Label: t.Label})
 		}
 	}
+	if u.Status != store.UserPending {
+		p.StatusBlocked = adminRefusal(u, service.OpStatus, map[bool]string{true: zoom.StatusActivate, false: zoom.StatusDeactivate}[u.Status == store.UserInactive])
+		p.RemoveBlocked = adminRefusal(u, service.OpRemove, "")
+		p.MoveBlocked = adminRefusal(u, service.OpMove, "")
+		if u.RoleID == service.RoleOwnerID && h.allowed(r, policy.EditCustomer) {
+			p.OwnerURL = paths.CustomerOwner(c.ZoomAccountID)
+		}
+	}
 	if p.StatusForm.URL == "" {
 		p.StatusForm = templates.UserStatusForm{URL: paths.UserStatus(c.ZoomAccountID, u.Key()), Action: zoom.StatusDeactivate, Label: "Deactivate"}
 		if u.Status == store.UserInactive {
@@ -183,6 +191,9 @@ func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) erro
 		form.Action, form.Error = zoom.StatusDeactivate, "Choose activate or deactivate."
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
 	}
+	if err := refuseAdmin(c, u, service.OpStatus, action); err != nil {
+		return err
+	}
 	res, err := h.svc.SetUserStatus(r.Context(), serviceActor(r), h.requestEvent(r), c, u, action)
 	if err != nil {
 		return err
@@ -224,6 +235,9 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 	case form.Action == zoom.DeletePermanently && (form.TransferMeeting || form.TransferWebinar || form.TransferRecording):
 		form.Errors["transfer_email"] = "Enter who receives the transfers."
 	}
+	if err := refuseAdmin(c, u, service.OpRemove, ""); err != nil {
+		return err
+	}
 	if len(form.Errors) > 0 {
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Remove: form})
 	}
@@ -264,6 +278,9 @@ func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, u, err := h.userTarget(r, policy.ManageUsers)
 	if err != nil {
+		return err
+	}
+	if err := refuseAdmin(c, u, service.OpMove, ""); err != nil {
 		return err
 	}
 	a := staffFrom(r.Context())
