@@ -116,8 +116,9 @@ func (n auditNames) row(e store.AuditEvent, q url.Values) templates.AuditRow {
 // targetKinds name the kinds of target for people.
 var targetKinds = map[string]string{
 	"customer": "Customer", "user": "User", "staff": "Staff member", "job": "Job", "partner": "Partner", "session": "Session",
-	"grant": "Zoom sign-in", "audit": "Audit log", "audit_event": "Audit event", "import": "Bulk file", "onboarding": "Onboarding",
-	"settings_template": "Settings template", "request": "Request",
+	"grant": "Zoom credentials", "audit": "Audit log", "audit_event": "Audit event", "import": "Bulk file", "onboarding": "Onboarding",
+	"settings_template": "Settings template", "request": "Request", "search": "Search", "zoom_account": "Zoom account",
+	"zoom_user": "Zoom user",
 }
 
 // target names an event's target: its kind in words, its name, and its page when it has one

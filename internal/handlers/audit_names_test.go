@@ -150,7 +150,7 @@ func TestAuditNamesAndLinksWhatEventsNameOnlyInReach(t *testing.T) {
 		t.Errorf("the distributor is offered %q for Zanzibar Light", got)
 	}
 	// The reseller's event page: the id, no link.
-	ev := res.get(e.URL + "/audit?action=customer.notes").Doc().Find(`[data-testid="audit-seq"] a`).AttrOr("href", "")
+	ev := res.get(e.URL+"/audit?action=customer.notes").Doc().Find(`[data-testid="audit-seq"] a`).AttrOr("href", "")
 	detail := res.get(e.URL + ev)
 	if detail.StatusCode != http.StatusOK || detail.TestID("fact-target") != nwCustomer.ZoomAccountID ||
 		strings.Contains(detail.Body, "Zanzibar") || strings.Contains(detail.Body, owner.Name()) {
@@ -163,7 +163,7 @@ func TestAuditNamesAndLinksWhatEventsNameOnlyInReach(t *testing.T) {
 	doc := detail.Doc()
 	links := map[string]string{}
 	for _, k := range []string{"staff", "target", "customer", "job"} {
-		links[k] = doc.Find(`a[data-testid="fact-` + k + `"]`).AttrOr("href", "")
+		links[k] = doc.Find(`a[data-testid="fact-`+k+`"]`).AttrOr("href", "")
 	}
 	wantLinks := map[string]string{"staff": staffURL, "target": want.TargetURL, "customer": want.CustomerURL, "job": want.JobURL}
 	for k, v := range wantLinks {

@@ -56,8 +56,8 @@ function htmxErrorMessage(xhr) {
     if (text && text.textContent.trim()) {
       return { title: title ? title.textContent.trim() : "", text: text.textContent.trim() };
     }
-  } else if (type.indexOf("text/plain") === 0 && body.trim() && body.length <= 500) {
-    return { title: "", text: body.trim() };
+  } else if (type.indexOf("text/plain") === 0 && body.length <= 500 && body.trim().split(/\s+/).length >= 4) {
+    return { title: "", text: body.trim() }; // a sentence (the portal's "cannot reach its database")
   }
   return { title: "", text: htmxErrorWords[xhr.status] ||
     "Tierdesk could not finish this request. Nothing you entered was lost; try again in a moment." };
