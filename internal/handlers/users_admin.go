@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -42,13 +43,18 @@ func adminRefusal(u store.CustomerUser, op, statusAction string) string {
 	return ""
 }
 
-// refuseAdmin is the page that refuses op on u before anything is sent, when Zoom would
-// refuse it (adminRefusal); nil when it may go to Zoom.
-func refuseAdmin(c store.Customer, u store.CustomerUser, op, statusAction string) error {
+// refuseAdmin refuses act (op on u) before anything is sent, when Zoom would refuse it
+// (adminRefusal): the refusal is audited as denied, with the reason, as the service audits a
+// change it does not send, and the page says why; nil when it may go to Zoom.
+func (h *Handlers) refuseAdmin(r *http.Request, c store.Customer, u store.CustomerUser, op, statusAction string, act audit.Action) error {
 	msg := adminRefusal(u, op, statusAction)
 	if msg == "" {
 		return nil
 	}
+	ev := h.requestEvent(r)
+	ev.Action, ev.Outcome, ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = act, store.OutcomeDenied, "user", u.Key(), u.Email, c.ZoomAccountID
+	ev.Details = details(map[string]any{"role": roleLabel(u.RoleID), "reason": msg + " Nothing was sent to Zoom."})
+	h.auditAlone(r, ev)
 	return &pageError{status: http.StatusConflict, title: "Zoom does not allow this", message: msg + " Nothing was sent to Zoom.",
 		action: "Back to " + u.Email, actionURL: paths.User(c.ZoomAccountID, u.Key())}
 }

@@ -124,6 +124,21 @@ func TestOwnerAndAdminChangesZoomRefusesAreDisabledAndRefused(t *testing.T) {
 			t.Errorf("POST %s%s: the way back is %q", tc.id, tc.path, back)
 		}
 	}
+	// Each refusal is in the log, denied, with the reason.
+	events, err := e.Store.AuditEvents(t.Context(), c.PartnerID, store.AuditFilter{Outcome: store.OutcomeDenied, Action: "user."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals []string
+	for _, ev := range events.Events {
+		if strings.Contains(string(ev.Details), "Nothing was sent to Zoom") {
+			refusals = append(refusals, string(ev.Action)+" "+ev.TargetID)
+		}
+	}
+	wantRefusals := []string{"user.move " + adminID, "user.disassociate " + adminID, "user.delete " + ownerID, "user.deactivate " + adminID, "user.deactivate " + ownerID}
+	if strings.Join(refusals, ", ") != strings.Join(wantRefusals, ", ") {
+		t.Errorf("refusals audited: %q, want %q", refusals, wantRefusals)
+	}
 	if after := sentFor(); after != before {
 		t.Errorf("the sandbox received %d requests about the owner and the admin", after-before)
 	}

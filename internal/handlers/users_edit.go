@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -191,7 +192,11 @@ func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) erro
 		form.Action, form.Error = zoom.StatusDeactivate, "Choose activate or deactivate."
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
 	}
-	if err := refuseAdmin(c, u, service.OpStatus, action); err != nil {
+	act := audit.UserDeactivate
+	if action == zoom.StatusActivate {
+		act = audit.UserActivate
+	}
+	if err := h.refuseAdmin(r, c, u, service.OpStatus, action, act); err != nil {
 		return err
 	}
 	res, err := h.svc.SetUserStatus(r.Context(), serviceActor(r), h.requestEvent(r), c, u, action)
@@ -235,7 +240,11 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 	case form.Action == zoom.DeletePermanently && (form.TransferMeeting || form.TransferWebinar || form.TransferRecording):
 		form.Errors["transfer_email"] = "Enter who receives the transfers."
 	}
-	if err := refuseAdmin(c, u, service.OpRemove, ""); err != nil {
+	act := audit.UserDisassociate
+	if form.Action == zoom.DeletePermanently {
+		act = audit.UserDelete
+	}
+	if err := h.refuseAdmin(r, c, u, service.OpRemove, "", act); err != nil {
 		return err
 	}
 	if len(form.Errors) > 0 {
@@ -280,7 +289,7 @@ func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseAdmin(c, u, service.OpMove, ""); err != nil {
+	if err := h.refuseAdmin(r, c, u, service.OpMove, "", audit.UserMove); err != nil {
 		return err
 	}
 	a := staffFrom(r.Context())
