@@ -163,9 +163,6 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 		{store.OutcomeDenied, "Denied (not allowed)"}, {store.OutcomePending, "Pending (awaiting Zoom)"}} {
 		p.OutcomeOpts = append(p.OutcomeOpts, templates.Option{Value: string(o.value), Label: o.label, Selected: o.value == f.Outcome})
 	}
-	if p.CustomerOpts, err = h.customerSuggestions(ctx, a, ""); err != nil {
-		return err
-	}
 	h.render(w, r, http.StatusOK, templates.AuditList(h.chrome(r, "Audit log", "audit"), p))
 	return nil
 }

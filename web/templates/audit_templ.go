@@ -93,7 +93,7 @@ func AuditList(c Chrome, p AuditListPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" list=\"audit-customers\" autocomplete=\"off\" placeholder=\"Customer name…\" data-testid=\"customer-filter\" hx-get=\"/audit\" hx-trigger=\"input changed delay:250ms\" hx-target=\"#audit-customers\" hx-select=\"#audit-customers\" hx-swap=\"outerHTML\" hx-push-url=\"false\" hx-sync=\"this:replace\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" list=\"audit-customers\" autocomplete=\"off\" placeholder=\"Customer name…\" data-testid=\"customer-filter\" hx-get=\"/audit\" hx-trigger=\"focus once, input changed delay:250ms\" hx-target=\"#audit-customers\" hx-select=\"#audit-customers\" hx-swap=\"outerHTML\" hx-push-url=\"false\" hx-sync=\"this:replace\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

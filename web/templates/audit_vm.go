@@ -4,10 +4,10 @@ import "time"
 
 // AuditListPage is the audit log with its filters.
 type AuditListPage struct {
-	Query        string // free text
-	From, To     string // yyyy-mm-dd
-	Customer     string // the customer field as shown: a name (or what was typed)
-	CustomerOpts []Option
+	Query        string   // free text
+	From, To     string   // yyyy-mm-dd
+	Customer     string   // the customer field as shown: a name (or what was typed)
+	CustomerOpts []Option // the field's suggestions (htmx asks for them when it is first used)
 	// CustomerNote says how the customer field was understood when it needs saying (several
 	// customers of that name, none), with CustomerChoices to pick one.
 	CustomerNote    string
