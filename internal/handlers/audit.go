@@ -21,14 +21,14 @@ import (
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
-// auditFilter reads the audit filter from the query string. Bad values are ignored (the
-// filter is a view, not a change), except that they are kept in the form.
+// auditFilter reads the audit filter from the query string, but for its customer field,
+// which auditFilterOf understands. Bad values are ignored (the filter is a view, not a
+// change), except that they are kept in the form.
 func auditFilter(q url.Values) store.AuditFilter {
 	f := store.AuditFilter{
-		Action:     q.Get("action"),
-		CustomerID: strings.TrimSpace(q.Get("customer")),
-		Outcome:    store.Outcome(q.Get("outcome")),
-		Text:       q.Get("q"),
+		Action:  q.Get("action"),
+		Outcome: store.Outcome(q.Get("outcome")),
+		Text:    q.Get("q"),
 	}
 	switch f.Outcome {
 	case store.OutcomeSucceeded, store.OutcomeFailed, store.OutcomeDenied, store.OutcomePending, "":
