@@ -3,7 +3,10 @@
 // from this one list, and a test fails on a constant without a label.
 package audit
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Action is what an audit event records as done (or refused). Its value is stored in
 // audit_events.action and shown beside the label, so a value never changes once shipped.
@@ -175,4 +178,66 @@ func All() []Action {
 	}
 	slices.Sort(all)
 	return all
+}
+
+// permissions are the actions that only name a permission: their events are refusals by the
+// policy. CustomerDisassociate and JobCancel are permissions and actions in their own right,
+// so they are not here.
+var permissions = map[Action]bool{
+	PermViewPartner: true, PermViewCustomer: true, PermViewJob: true, PermManageUsers: true, PermEditCustomer: true,
+	PermSync: true, PermRunBulk: true, PermManageStaff: true, PermManageGrants: true,
+}
+
+// Permission reports whether a only names a permission, whose events are the policy's
+// refusals ("Open a customer", refused).
+func (a Action) Permission() bool { return permissions[a] }
+
+// Words is the action in words: its label, or, for a value that is not one of the constants
+// (an event of an older version), its code spelled out ("legacy.thing" → "Legacy thing").
+func (a Action) Words() string {
+	if l := a.Label(); l != "" {
+		return l
+	}
+	w := strings.TrimSpace(strings.NewReplacer(".", " ", "_", " ", "-", " ").Replace(string(a)))
+	if w == "" {
+		return "Unnamed action"
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// Area is a part of Tierdesk that actions concern. Its Prefix (the actions' code up to and
+// with the first dot) is also a filter: the audit log's action filter "customer." matches
+// every action that starts so.
+type Area struct {
+	Prefix string // "customer."
+	Name   string // "Customers"
+	Any    string // the filter by Prefix in words: "Any customer action"
+}
+
+// areas are the parts of Tierdesk, in the order the audit page lists them.
+var areas = []Area{
+	{"session.", "Sign-ins", "Any sign-in or sign-out"},
+	{"partner.", "The partner", "Any change to the partner"},
+	{"staff.", "Staff", "Any staff change"},
+	{"grant.", "Zoom sign-ins and apps", "Any Zoom sign-in or app event"},
+	{"customer.", "Customers", "Any customer action"},
+	{"settings_template.", "Settings templates", "Any settings template change"},
+	{"user.", "Users", "Any user action"},
+	{"job.", "Jobs", "Any job action"},
+	{"import.", "Bulk files", "Any bulk file action"},
+	{"onboarding.", "Onboarding", "Any onboarding action"},
+	{"request.", "Refused requests", "Any refused request"},
+}
+
+// Areas returns the parts of Tierdesk that actions concern, in the order pages list them.
+func Areas() []Area { return slices.Clone(areas) }
+
+// AreaOf returns the area a belongs to (by its prefix), and false for a value of no known area.
+func AreaOf(a Action) (Area, bool) {
+	for _, ar := range areas {
+		if strings.HasPrefix(string(a), ar.Prefix) {
+			return ar, true
+		}
+	}
+	return Area{}, false
 }

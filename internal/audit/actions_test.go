@@ -199,3 +199,21 @@ func moduleRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// Every action belongs to an area of the audit page's filter, and reads in words; a value
+// that is none of the constants is spelled out.
+func TestEveryActionHasAnAreaAndWords(t *testing.T) {
+	for _, a := range All() {
+		if _, ok := AreaOf(a); !ok {
+			t.Errorf("%s belongs to no area: add its prefix to areas", a)
+		}
+		if a.Words() != a.Label() {
+			t.Errorf("%s reads %q, not its label %q", a, a.Words(), a.Label())
+		}
+	}
+	for in, want := range map[Action]string{"legacy.thing": "Legacy thing", "old_kind.some-thing": "Old kind some thing", "": "Unnamed action"} {
+		if got := in.Words(); got != want {
+			t.Errorf("Action(%q).Words() = %q, want %q", in, got, want)
+		}
+	}
+}

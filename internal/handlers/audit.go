@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,14 +21,14 @@ import (
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
-// auditFilter reads the audit filter from the query string. Bad values are ignored (the
-// filter is a view, not a change), except that they are kept in the form.
+// auditFilter reads the audit filter from the query string, but for its customer field,
+// which auditFilterOf understands. Bad values are ignored (the filter is a view, not a
+// change), except that they are kept in the form.
 func auditFilter(q url.Values) store.AuditFilter {
 	f := store.AuditFilter{
-		Action:     q.Get("action"),
-		CustomerID: strings.TrimSpace(q.Get("customer")),
-		Outcome:    store.Outcome(q.Get("outcome")),
-		Text:       q.Get("q"),
+		Action:  q.Get("action"),
+		Outcome: store.Outcome(q.Get("outcome")),
+		Text:    q.Get("q"),
 	}
 	switch f.Outcome {
 	case store.OutcomeSucceeded, store.OutcomeFailed, store.OutcomeDenied, store.OutcomePending, "":
@@ -67,7 +68,8 @@ func withQuery(path string, q url.Values, keyValues ...string) string {
 	return paths.With(path, c)
 }
 
-// auditList is the audit log page (GET /audit), and its results fragment for htmx.
+// auditList is the audit log page (GET /audit), its results fragment for htmx, and the
+// customer field's suggestions (the fragment its own htmx request asks for).
 func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 	if err := h.authorize(r, policy.ViewPartner, target{Type: "audit"}); err != nil {
 		return err
@@ -75,7 +77,18 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	q := r.URL.Query()
-	f := auditFilter(q)
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "audit-customers" {
+		opts, err := h.customerSuggestions(ctx, a, q.Get("customer"))
+		if err != nil {
+			return err
+		}
+		h.render(w, r, http.StatusOK, templates.AuditCustomerOptions(opts))
+		return nil
+	}
+	f, choice, err := h.auditFilterOf(ctx, a, q)
+	if err != nil {
+		return err
+	}
 	page, err := h.store.AuditEvents(ctx, a.Partner.ID, f)
 	if err != nil {
 		return err
@@ -84,10 +97,23 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	names, err := h.auditNamesOf(ctx, a, page.Events)
+	if err != nil {
+		return err
+	}
+	// The exports name the customers the field was understood as, by their ids.
+	exportQ := cloneValues(q)
+	exportQ.Del("before")
+	if len(choice.ids) > 0 {
+		exportQ["customer"] = choice.ids
+	}
 	p := templates.AuditListPage{
-		Query: q.Get("q"), From: q.Get("from"), To: q.Get("to"), Customer: f.CustomerID, Target: q.Get("target"),
-		CSVURL: withQuery("/audit.csv", q, "before", ""), NDJSONURL: withQuery("/audit.ndjson", q, "before", ""),
-		HeadSeq: head.Seq, HeadHash: hex.EncodeToString(head.Hash),
+		Query: q.Get("q"), From: q.Get("from"), To: q.Get("to"), Customer: choice.shown, CustomerNote: choice.note,
+		CustomerChoices: choice.choices, Target: q.Get("target"),
+		CSVURL: paths.With("/audit.csv", exportQ), NDJSONURL: paths.With("/audit.ndjson", exportQ),
+	}
+	if head.Seq > 0 {
+		p.HeadSeq, p.HeadHash = head.Seq, hex.EncodeToString(head.Hash)
 	}
 	for _, k := range []string{"q", "staff", "action", "outcome", "customer", "from", "to", "target"} {
 		if q.Get(k) != "" {
@@ -101,7 +127,13 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 		p.FirstURL = withQuery("/audit", q, "before", "")
 	}
 	for _, e := range page.Events {
-		p.Rows = append(p.Rows, auditRow(e, q))
+		p.Rows = append(p.Rows, names.row(e, q))
+	}
+	if len(p.Rows) == 0 && choice.unknown && p.CustomerNote == "" {
+		p.CustomerNote = "No customer you can see is named “" + choice.shown + "”. Type part of a name and choose it from the list."
+	}
+	if p.Target != "" {
+		p.TargetName, p.ClearTargetURL = targetInWords(f, page.Events, names), withQuery("/audit", q, "target", "", "before", "")
 	}
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "audit-results" {
 		h.render(w, r, http.StatusOK, templates.AuditResults(p))
@@ -113,46 +145,106 @@ func (h *Handlers) auditList(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, s := range staff {
 		v := strconv.FormatInt(s.ID, 10)
-		p.StaffOpts = append(p.StaffOpts, templates.Option{Value: v, Label: s.Name() + " (" + s.Email + ")", Selected: v == q.Get("staff")})
+		label := s.Name()
+		if label != s.Email {
+			label += " (" + s.Email + ")"
+		}
+		p.StaffOpts = append(p.StaffOpts, templates.Option{Value: v, Label: label, Selected: v == q.Get("staff")})
 	}
 	inLog, err := h.store.AuditActions(ctx, a.Partner.ID)
 	if err != nil {
 		return err
 	}
-	p.ActionOpts = actionOptions(f.Action, inLog)
-	for _, o := range []store.Outcome{store.OutcomeSucceeded, store.OutcomeFailed, store.OutcomeDenied, store.OutcomePending} {
-		p.OutcomeOpts = append(p.OutcomeOpts, templates.Option{Value: string(o), Label: string(o), Selected: o == f.Outcome})
+	p.ActionGroups = actionGroups(f.Action, inLog)
+	for _, o := range []struct {
+		value store.Outcome
+		label string
+	}{{store.OutcomeSucceeded, "Succeeded"}, {store.OutcomeFailed, "Failed (Zoom or Tierdesk refused)"},
+		{store.OutcomeDenied, "Denied (not allowed)"}, {store.OutcomePending, "Pending (awaiting Zoom)"}} {
+		p.OutcomeOpts = append(p.OutcomeOpts, templates.Option{Value: string(o.value), Label: o.label, Selected: o.value == f.Outcome})
 	}
 	h.render(w, r, http.StatusOK, templates.AuditList(h.chrome(r, "Audit log", "audit"), p))
 	return nil
 }
 
-// actionOptions lists the choices of the audit log's action filter: every action of
-// internal/audit by its label with the code beside, then any other action the log holds (an
-// event of an older version) by its code alone, and last the filter in force when it is none
-// of these (a prefix such as "customer.", which matches every action it starts), so that the
-// form keeps it when another filter changes.
-func actionOptions(current string, inLog []audit.Action) []templates.Option {
-	var opts []templates.Option
-	listed := map[string]bool{}
-	add := func(value, label string) {
-		if !listed[value] {
-			listed[value] = true
-			opts = append(opts, templates.Option{Value: value, Label: label, Selected: value == current})
+// cloneValues copies a query without its empty values.
+func cloneValues(q url.Values) url.Values {
+	c := url.Values{}
+	for k, v := range q {
+		if len(v) > 0 && v[0] != "" {
+			c[k] = append([]string(nil), v...)
 		}
 	}
+	return c
+}
+
+// targetInWords names the target filter ("User ana@example.com"), from the events about it
+// when there are any.
+func targetInWords(f store.AuditFilter, events []store.AuditEvent, names auditNames) string {
+	for _, e := range events {
+		if e.TargetType == f.TargetType && e.TargetID == f.TargetID {
+			kind, name, _ := names.target(e)
+			return kind + " " + name
+		}
+	}
+	kind := targetKinds[f.TargetType]
+	if kind == "" {
+		kind = f.TargetType
+	}
+	return strings.TrimSpace(kind + " " + f.TargetID)
+}
+
+// actionGroups lists the choices of the audit log's action filter, all in words: each area
+// of Tierdesk (its first choice every action of the area, by its prefix), then the refusals
+// by role (the permission lacked), then any action of the log that is none of these (an
+// older version's), and last the filter in force when it is none of them, so that the form
+// keeps it when another filter changes.
+func actionGroups(current string, inLog []audit.Action) []templates.OptionGroup {
+	listed := map[string]bool{}
+	opt := func(value, label string) templates.Option {
+		listed[value] = true
+		return templates.Option{Value: value, Label: label, Selected: value == current}
+	}
+	byLabel := func(opts []templates.Option) {
+		sort.SliceStable(opts, func(i, j int) bool { return opts[i].Label < opts[j].Label })
+	}
+	var groups []templates.OptionGroup
+	for _, ar := range audit.Areas() {
+		g := templates.OptionGroup{Label: ar.Name}
+		for _, act := range audit.All() {
+			if area, _ := audit.AreaOf(act); area == ar && !act.Permission() {
+				g.Options = append(g.Options, opt(string(act), act.Label()))
+			}
+		}
+		byLabel(g.Options)
+		g.Options = append([]templates.Option{opt(ar.Prefix, ar.Any)}, g.Options...)
+		groups = append(groups, g)
+	}
+	refused := templates.OptionGroup{Label: "Refused by role"}
 	for _, act := range audit.All() {
-		add(string(act), act.Label()+" ("+string(act)+")")
+		if act.Permission() {
+			refused.Options = append(refused.Options, opt(string(act), "Refused: "+strings.ToLower(act.Label()[:1])+act.Label()[1:]))
+		}
 	}
+	byLabel(refused.Options)
+	groups = append(groups, refused)
+	older := templates.OptionGroup{Label: "From earlier versions"}
 	for _, act := range inLog {
-		add(string(act), string(act))
+		if !listed[string(act)] {
+			older.Options = append(older.Options, opt(string(act), act.Words()))
+		}
 	}
-	if strings.HasSuffix(current, ".") {
-		add(current, current+"* (every action starting "+current+")")
-	} else if current != "" {
-		add(current, current)
+	if current != "" && !listed[current] {
+		if prefix, ok := strings.CutSuffix(current, "."); ok {
+			older.Options = append(older.Options, opt(current, "Every action starting “"+audit.Action(prefix).Words()+"”"))
+		} else {
+			older.Options = append(older.Options, opt(current, audit.Action(current).Words()))
+		}
 	}
-	return opts
+	if len(older.Options) > 0 {
+		groups = append(groups, older)
+	}
+	return groups
 }
 
 // actingPartner names the partner above that made a change to this partner's own account, for
@@ -174,7 +266,7 @@ func actingPartner(e store.AuditEvent) string {
 // same before and after.
 func auditRow(e store.AuditEvent, q url.Values) templates.AuditRow {
 	r := templates.AuditRow{ID: e.ID, Seq: e.Seq, Pending: !e.Sealed(), Time: e.OccurredAt, Staff: e.StaffEmail, Action: string(e.Action),
-		ActionLabel: e.Action.Label(), Customer: e.CustomerID, Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
+		ActionLabel: eventWords(e), Customer: e.CustomerID, Outcome: string(e.Outcome), ZoomCode: e.ZoomCode, External: e.External,
 		DetailURL: withQuery(paths.AuditEventByID(e.ID), q, "before", "")}
 	if r.Staff == "" {
 		r.Staff = "Tierdesk (automatic)" // jobs, syncs, start-up
@@ -245,31 +337,32 @@ func (h *Handlers) auditEvent(w http.ResponseWriter, r *http.Request) error {
 	return h.renderAuditEvent(w, r, e)
 }
 
-// renderAuditEvent renders the page of one event.
+// renderAuditEvent renders the page of one event, naming and linking what it is about and
+// the events before and after it in the chain.
 func (h *Handlers) renderAuditEvent(w http.ResponseWriter, r *http.Request, e store.AuditEvent) error {
+	ctx := r.Context()
+	a := staffFrom(ctx)
 	q := r.URL.Query()
-	p := templates.AuditDetailPage{Row: auditRow(e, q), PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash),
+	names, err := h.auditNamesOf(ctx, a, []store.AuditEvent{e})
+	if err != nil {
+		return err
+	}
+	row := names.row(e, q)
+	p := templates.AuditDetailPage{Row: row, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash),
 		BackURL: withQuery("/audit", q, "", "")}
-	fact := func(label, value string) {
-		if value != "" {
-			p.Facts = append(p.Facts, templates.Fact{Label: label, Value: value})
+	if e.Sealed() {
+		prev, next, err := h.store.AuditNeighbours(ctx, a.Partner.ID, e.Seq)
+		if err != nil {
+			return err
+		}
+		if prev != 0 {
+			p.PrevURL, p.PrevSeq = withQuery(paths.AuditEventByID(prev), q, "before", ""), e.Seq-1
+		}
+		if next != 0 {
+			p.NextURL, p.NextSeq = withQuery(paths.AuditEventByID(next), q, "before", ""), e.Seq+1
 		}
 	}
-	fact("Staff", e.StaffEmail)
-	fact("Zoom user", e.ZoomUserID)
-	fact("Zoom grant", e.GrantRef)
-	fact("Target", strings.TrimSpace(e.TargetType+" "+e.TargetID+" "+parens(e.TargetLabel)))
-	fact("Customer", e.CustomerID)
-	if e.ZoomCode != 0 || e.ZoomMessage != "" {
-		fact("Zoom answer", strings.TrimSpace("code "+strconv.Itoa(e.ZoomCode)+": "+e.ZoomMessage))
-	}
-	if e.External {
-		fact("Source", "Seen from Zoom (not made in Tierdesk)")
-	}
-	fact("Job", e.JobID)
-	fact("Request id", e.RequestID)
-	fact("IP address", e.IP)
-	fact("Browser", e.UserAgent)
+	p.Facts = eventFacts(e, row)
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, e.Details, "", "  ") == nil {
 		p.DetailsJSON = pretty.String()
@@ -285,9 +378,56 @@ func (h *Handlers) renderAuditEvent(w http.ResponseWriter, r *http.Request, e st
 	return nil
 }
 
-func parens(s string) string {
-	if s == "" {
-		return ""
+// eventFacts are what an event's page says happened: who, to what, for which customer, in
+// which job, what Zoom answered and where the request came from, named and linked as row is.
+func eventFacts(e store.AuditEvent, row templates.AuditRow) []templates.AuditFact {
+	var out []templates.AuditFact
+	add := func(f templates.AuditFact) {
+		if f.Value != "" {
+			out = append(out, f)
+		}
 	}
-	return "(" + s + ")"
+	who := templates.AuditFact{Key: "staff", Label: "Who", Value: row.Staff}
+	if row.StaffName != "" {
+		who.Value, who.URL, who.Note = row.StaffName, row.StaffURL, row.Staff
+	}
+	add(who)
+	if row.TargetName != "" {
+		add(templates.AuditFact{Key: "target", Label: row.TargetKind, Value: row.TargetName, URL: row.TargetURL,
+			Note: noteIf(e.TargetID != row.TargetName && e.TargetType != "staff", e.TargetID)})
+	}
+	if row.CustomerName != "" {
+		if !(e.TargetType == "customer" && e.TargetID == e.CustomerID) {
+			add(templates.AuditFact{Key: "customer", Label: "Customer", Value: row.CustomerName, URL: row.CustomerURL, Note: e.CustomerID})
+		}
+	} else {
+		add(templates.AuditFact{Key: "customer", Label: "Customer", Value: e.CustomerID, Code: true,
+			Note: noteIf(e.CustomerID != "", "not a customer you can open")})
+	}
+	switch {
+	case row.JobURL != "":
+		add(templates.AuditFact{Key: "job", Label: "Job", Value: row.JobName, URL: row.JobURL})
+	case e.JobID != "" && !(e.TargetType == "job" && e.TargetID == e.JobID):
+		add(templates.AuditFact{Key: "job", Label: "Job", Value: e.JobID, Code: true})
+	}
+	if e.ZoomCode != 0 || e.ZoomMessage != "" {
+		add(templates.AuditFact{Key: "zoom-answer", Label: "Zoom answered", Value: strings.TrimSpace("code " + strconv.Itoa(e.ZoomCode) + ": " + e.ZoomMessage)})
+	}
+	if e.External {
+		add(templates.AuditFact{Key: "source", Label: "Source", Value: "Seen from Zoom (not made in Tierdesk)"})
+	}
+	add(templates.AuditFact{Key: "zoom-user", Label: "Zoom user", Value: e.ZoomUserID, Code: true})
+	add(templates.AuditFact{Key: "grant", Label: "Zoom grant", Value: e.GrantRef, Code: true})
+	add(templates.AuditFact{Key: "request", Label: "Request id", Value: e.RequestID, Code: true})
+	add(templates.AuditFact{Key: "ip", Label: "IP address", Value: e.IP})
+	add(templates.AuditFact{Key: "browser", Label: "Browser", Value: e.UserAgent})
+	return out
+}
+
+// noteIf is note when cond holds, else "".
+func noteIf(cond bool, note string) string {
+	if cond {
+		return note
+	}
+	return ""
 }

@@ -38,7 +38,10 @@ func (h *Handlers) auditExport(w http.ResponseWriter, r *http.Request, format st
 	}
 	ctx := r.Context()
 	a := staffFrom(ctx)
-	f := auditFilter(r.URL.Query())
+	f, _, err := h.auditFilterOf(ctx, a, r.URL.Query())
+	if err != nil {
+		return err
+	}
 	name := fmt.Sprintf("tierdesk-audit-%s-%s.%s", a.Partner.ZoomAccountID, time.Now().UTC().Format("20060102-150405"), format)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")

@@ -121,25 +121,37 @@ func TestAuditRecordsSignInsAndShowsThem(t *testing.T) {
 		t.Errorf("bad event number: %d", got.StatusCode)
 	}
 
-	// The action filter lists every action by its label with the code beside, then an action
-	// of the log that is none of them (an older version's) by its code, and keeps a prefix.
+	// The action filter lists every action in words, grouped by area (each area first as a
+	// whole, by its prefix), the refusals by role apart, then an action of the log that is none
+	// of them (an older version's) spelled out, and keeps a prefix it does not list.
 	if _, err := e.Store.Audit(context.Background(), store.AuditEvent{PartnerID: p.ID, Action: "legacy.thing",
 		Outcome: store.OutcomeSucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	opts, selected := actionFilter(b.get(e.URL + "/audit?action=partner.register"))
-	wantOpts := []string{"=Any action"}
-	for _, a := range audit.All() {
-		wantOpts = append(wantOpts, string(a)+"="+a.Label()+" ("+string(a)+")")
+	values := map[string]string{}
+	for _, o := range opts {
+		v, label, _ := strings.Cut(o, "=")
+		values[v] = label
+		if label == "" || (v != "" && strings.Contains(label, v)) {
+			t.Errorf("action option %q is not in words", o)
+		}
 	}
-	wantOpts = append(wantOpts, "legacy.thing=legacy.thing")
-	if strings.Join(opts, "\n") != strings.Join(wantOpts, "\n") || selected != "partner.register" {
-		t.Errorf("action filter (selected %q):\n%s\nwant\n%s", selected, strings.Join(opts, "\n"), strings.Join(wantOpts, "\n"))
+	for _, a := range audit.All() {
+		if _, ok := values[string(a)]; !ok {
+			t.Errorf("action filter lacks %s", a)
+		}
+	}
+	if values["legacy.thing"] != "Legacy thing" || values["customer."] != "Any customer action" ||
+		values["customer.view"] != "Refused: open a customer" || values["partner.register"] != "Registered the partner" || selected != "partner.register" {
+		t.Errorf("action filter (selected %q):\n%s", selected, strings.Join(opts, "\n"))
 	}
 	prefix := b.get(e.URL + "/audit?action=session.")
-	opts, selected = actionFilter(prefix)
-	if selected != "session." || opts[len(opts)-1] != "session.=session.* (every action starting session.)" {
-		t.Errorf("prefix filter: selected %q, last option %q", selected, opts[len(opts)-1])
+	if _, selected = actionFilter(prefix); selected != "session." {
+		t.Errorf("prefix filter: selected %q", selected)
+	}
+	if _, selected = actionFilter(b.get(e.URL + "/audit?action=legacy.")); selected != "legacy." {
+		t.Errorf("unlisted prefix filter: selected %q", selected)
 	}
 	if rows := auditRows(prefix); len(rows) != 3 {
 		t.Errorf("action=session.: %q, want the three sign-ins and sign-outs", rows)
@@ -188,6 +200,9 @@ func TestAuditExportsCSVAndNDJSONWithChainHead(t *testing.T) {
 	b, p := registerNorthwind(t, e)
 	b.post(e.URL+"/signout", nil)
 	b.signIn(e, distOwner)
+	// River's start-up sync (queued once this process leads) records events too: the head is
+	// read after it, so that the export ends on it.
+	e.waitJobsIdle()
 	e.awaitSealed(p.ID)
 	head, err := e.Store.AuditChainHead(context.Background(), p.ID)
 	if err != nil {

@@ -306,9 +306,13 @@ func (h *Handlers) customerActivity(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	names, err := h.auditNamesOf(r.Context(), a, page.Events)
+	if err != nil {
+		return err
+	}
 	p := templates.ActivityTabPage{Head: h.customerHead(r, c, "/activity", detailsView{}), AllURL: paths.AuditOfCustomer(c.ZoomAccountID)}
 	for _, e := range page.Events {
-		p.Rows = append(p.Rows, auditRow(e, nil))
+		p.Rows = append(p.Rows, names.row(e, nil))
 	}
 	if page.Next != 0 {
 		p.OlderURL = paths.With(paths.CustomerActivity(c.ZoomAccountID), url.Values{"before": {strconv.FormatInt(page.Next, 10)}})

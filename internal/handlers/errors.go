@@ -152,10 +152,12 @@ func (h *Handlers) showError(w http.ResponseWriter, r *http.Request, pe *pageErr
 	page := templates.MessagePage{Status: status, Title: pe.title, Message: pe.message, RequestID: reqID,
 		SignedIn: staffFrom(r.Context()) != nil, Action: pe.action, ActionURL: pe.actionURL}
 	if r.Header.Get("HX-Request") == "true" && staffFrom(r.Context()) != nil {
-		// htmx swaps error answers too (see the layout's htmx-config): show the message in
-		// place of the page's content rather than nothing at all.
+		// htmx swaps error answers too (see the layout's htmx-config): show the message as the
+		// portal's other error messages show, at the top of the page (app.js removes the one
+		// before it and brings it into view), rather than in whatever the request would have
+		// replaced.
 		w.Header().Set("HX-Retarget", "#main")
-		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Reswap", "afterbegin")
 		w.Header().Set("HX-Reselect", "#error-panel")
 		h.render(w, r, pe.status, templates.MessagePanel(page))
 		return
@@ -175,6 +177,13 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, c 
 }
 
 func (h *Handlers) notFound(w http.ResponseWriter, r *http.Request) error { return errNotFound }
+
+// withStaff reads the session and who is signed in (as the signed-in routes do) before next,
+// for the answers to addresses that match no route: they say where to go from there, the
+// dashboard or sign-in. It requires nobody to be signed in.
+func (h *Handlers) withStaff(next http.Handler) http.HandlerFunc {
+	return h.sessions.LoadAndSave(h.loadStaff(next)).ServeHTTP
+}
 
 func (h *Handlers) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
 	return &pageError{status: http.StatusMethodNotAllowed, title: "Not allowed",

@@ -17,8 +17,10 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 	h.mux = r
 	r.Use(h.cleanRequestID, middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody,
 		h.refuseBadInput)
-	r.NotFound(h.wrap(h.notFound))
-	r.MethodNotAllowed(h.wrap(h.methodNotAllowed))
+	// An address that matches no route reads the session too: a signed-in visitor's page not
+	// found offers the dashboard, a visitor's offers sign-in.
+	r.NotFound(h.withStaff(h.wrap(h.notFound)))
+	r.MethodNotAllowed(h.withStaff(h.wrap(h.methodNotAllowed)))
 
 	// Probes and metrics: no session.
 	r.Get("/healthz", h.healthz)

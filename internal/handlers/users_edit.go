@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -31,6 +32,14 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 	for _, t := range userTypes {
 		if t.Value != zoom.UserNone || u.Type == zoom.UserNone {
 			p.TypeOpts = append(p.TypeOpts, templates.Option{Value: strconv.Itoa(t.Value), Label: t.Label})
+		}
+	}
+	if u.Status != store.UserPending {
+		p.StatusBlocked = adminRefusal(u, service.OpStatus, map[bool]string{true: zoom.StatusActivate, false: zoom.StatusDeactivate}[u.Status == store.UserInactive])
+		p.RemoveBlocked = adminRefusal(u, service.OpRemove, "")
+		p.MoveBlocked = adminRefusal(u, service.OpMove, "")
+		if u.RoleID == service.RoleOwnerID && h.allowed(r, policy.EditCustomer) {
+			p.OwnerURL = paths.CustomerOwner(c.ZoomAccountID)
 		}
 	}
 	if p.StatusForm.URL == "" {
@@ -183,6 +192,13 @@ func (h *Handlers) changeUserStatus(w http.ResponseWriter, r *http.Request) erro
 		form.Action, form.Error = zoom.StatusDeactivate, "Choose activate or deactivate."
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{StatusForm: form})
 	}
+	act := audit.UserDeactivate
+	if action == zoom.StatusActivate {
+		act = audit.UserActivate
+	}
+	if err := h.refuseAdmin(r, c, u, service.OpStatus, action, act); err != nil {
+		return err
+	}
 	res, err := h.svc.SetUserStatus(r.Context(), serviceActor(r), h.requestEvent(r), c, u, action)
 	if err != nil {
 		return err
@@ -224,6 +240,13 @@ func (h *Handlers) removeUser(w http.ResponseWriter, r *http.Request) error {
 	case form.Action == zoom.DeletePermanently && (form.TransferMeeting || form.TransferWebinar || form.TransferRecording):
 		form.Errors["transfer_email"] = "Enter who receives the transfers."
 	}
+	act := audit.UserDisassociate
+	if form.Action == zoom.DeletePermanently {
+		act = audit.UserDelete
+	}
+	if err := h.refuseAdmin(r, c, u, service.OpRemove, "", act); err != nil {
+		return err
+	}
 	if len(form.Errors) > 0 {
 		return h.renderUser(w, r, http.StatusUnprocessableEntity, c, u, templates.UserPage{Remove: form})
 	}
@@ -264,6 +287,9 @@ func (h *Handlers) moveUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, u, err := h.userTarget(r, policy.ManageUsers)
 	if err != nil {
+		return err
+	}
+	if err := h.refuseAdmin(r, c, u, service.OpMove, "", audit.UserMove); err != nil {
 		return err
 	}
 	a := staffFrom(r.Context())

@@ -913,24 +913,26 @@ func TestUmAdminRefusalAndDeleteWithTransfers(t *testing.T) {
 		t.Fatal("the customer lacks an admin, three active members or a pending one")
 	}
 
-	// The admin's page says Zoom does not allow it; trying shows Zoom's refusal, explained.
+	// The admin's page says Zoom does not allow it; trying anyway is refused before Zoom, in
+	// words, and audited as denied with the reason.
 	adminPage := owner.get(users + "/" + admin.ID)
-	if !strings.Contains(adminPage.Doc().Find(`#status-h`).Parent().Text(), "Zoom does not let an owner or admin be deactivated") {
+	if !strings.Contains(adminPage.Doc().Find(`#status-h`).Parent().Text(), "Zoom does not let you deactivate an admin") {
 		t.Fatalf("the admin's status panel: %s", outerHTML(adminPage.Doc().Find(`#status-h`).Parent()))
 	}
 	statusCalls := len(e.sandboxRequests("PUT", "/v2/accounts/"+c.ZoomAccountID+"/users/"+admin.ID+"/status"))
 	refused := owner.post(users+"/"+admin.ID+"/status", url.Values{"action": {"deactivate"}})
-	if refused.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(refused.TestID("error-status"), "an admin") ||
-		!strings.Contains(refused.TestID("error-status"), "Zoom code 200") || !strings.Contains(refused.TestID("error-status"), "Change the user's role in Zoom first") {
-		t.Fatalf("admin deactivation: %d %q", refused.StatusCode, refused.TestID("error-status"))
+	if refused.StatusCode != http.StatusConflict || !strings.Contains(refused.TestID("message-text"), "an admin") ||
+		!strings.Contains(refused.TestID("message-text"), "code 200") || !strings.Contains(refused.TestID("message-text"), "change their role to member in Zoom first") {
+		t.Fatalf("admin deactivation: %d %q", refused.StatusCode, refused.TestID("message-text"))
 	}
-	if n := len(e.sandboxRequests("PUT", "/v2/accounts/"+c.ZoomAccountID+"/users/"+admin.ID+"/status")) - statusCalls; n != 1 {
-		t.Fatalf("%d status calls for the admin, want the 1 Zoom refused", n)
+	if n := len(e.sandboxRequests("PUT", "/v2/accounts/"+c.ZoomAccountID+"/users/"+admin.ID+"/status")) - statusCalls; n != 0 {
+		t.Fatalf("%d status calls for the admin, want none", n)
 	}
 	if u, _ := sandboxUser(e, admin.Email); u.Status != "active" {
 		t.Fatalf("the admin in Zoom: %+v", u)
 	}
-	if ev := auditOf(t, e, p.ID, "user.deactivate"); len(ev) != 1 || ev[0].Outcome != store.OutcomeFailed || ev[0].ZoomCode != 200 || ev[0].TargetID != admin.ID {
+	if ev := auditOf(t, e, p.ID, "user.deactivate"); len(ev) != 1 || ev[0].Outcome != store.OutcomeDenied || ev[0].TargetID != admin.ID ||
+		!strings.Contains(string(ev[0].Details), "Nothing was sent to Zoom") {
 		t.Fatalf("admin refusal audited: %+v", ev)
 	}
 	if d, err := e.Store.CustomerUserByKey(ctx, p.ID, c.ID, admin.ID); err != nil || d.Status != store.UserActive {

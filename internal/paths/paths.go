@@ -198,6 +198,13 @@ func CustomersOfPartner(partnerID int64) string {
 	return With("/customers", url.Values{"partner": {num(partnerID)}})
 }
 
+// StaffMember is a staff member's row on the staff page: /staff#staff-{staffId} (the staff
+// page lists every member; the row carries that id).
+func StaffMember(staffID int64) string { return "/staff#" + StaffRowID(staffID) }
+
+// StaffRowID is the HTML id of a staff member's row on the staff page: staff-{staffId}.
+func StaffRowID(staffID int64) string { return "staff-" + num(staffID) }
+
 // StaffRole changes a staff member's role: /staff/{staffId}/role.
 func StaffRole(staffID int64) string { return "/staff/" + num(staffID) + "/role" }
 

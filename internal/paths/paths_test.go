@@ -279,3 +279,10 @@ func TestQueries(t *testing.T) {
 		}
 	}
 }
+
+// A staff member's link is the staff page at their row, whose id the staff page gives it.
+func TestStaffMemberIsTheStaffPageAtTheirRow(t *testing.T) {
+	if got := paths.StaffMember(7); got != "/staff#staff-7" || paths.StaffRowID(7) != "staff-7" {
+		t.Fatalf("StaffMember(7) = %q, StaffRowID(7) = %q", got, paths.StaffRowID(7))
+	}
+}

@@ -26,6 +26,9 @@ type AuditFilter struct {
 	Text       string    // words that must all appear (prefixes match)
 	Before     int64     // keyset: only events recorded before the event with this id
 	Limit      int       // page size; 0 means 50, at most 500
+	// CustomerIDs are more customers (Zoom account ids): an event about any of them, or
+	// about CustomerID, matches (the customers of one name).
+	CustomerIDs []string
 }
 
 // where returns the SQL conditions and arguments of f, after "partner_id = $1".
@@ -51,8 +54,16 @@ func (f AuditFilter) where(args []any) (string, []any) {
 			add("target_id = ?", f.TargetID)
 		}
 	}
+	customers := f.CustomerIDs
 	if f.CustomerID != "" {
-		add("customer_id = ?", f.CustomerID)
+		customers = append([]string{f.CustomerID}, customers...)
+	}
+	switch len(customers) {
+	case 0:
+	case 1:
+		add("customer_id = ?", customers[0])
+	default:
+		add("customer_id = ANY(?)", customers)
 	}
 	if f.Outcome != "" {
 		add("outcome = ?", string(f.Outcome))

@@ -55,3 +55,96 @@ document.addEventListener("change", function (ev) {
     all.indeterminate = ticked > 0 && ticked < rows.length;
   }
 });
+// Errors of htmx requests show as the portal's error flash, at the top of the page, in words.
+// The portal answers a failed htmx request with that flash (#error-panel, placed by its
+// HX-Retarget headers); any other failure (a proxy's or the database's plain text, a page of
+// another kind, no answer at all) would otherwise be swapped raw into a table or a form, so
+// it is not swapped: the same flash says what went wrong instead.
+var htmxErrorWords = {
+  401: "Your session ended. Sign in again, then repeat what you were doing.",
+  403: "This was refused. Reload the page and try again.",
+  404: "Tierdesk did not find what this part of the page asked for. Reload the page.",
+  413: "What you sent is larger than Tierdesk accepts. Nothing was changed.",
+  429: "Too many requests at once. Wait a moment, then try again."
+};
+
+function htmxErrorMessage(xhr) {
+  var type = xhr.getResponseHeader("Content-Type") || "";
+  var body = xhr.responseText || "";
+  if (type.indexOf("text/html") === 0 && window.DOMParser) {
+    var doc = new DOMParser().parseFromString(body, "text/html");
+    var title = doc.querySelector('[data-testid="message-title"]');
+    var text = doc.querySelector('[data-testid="message-text"]');
+    if (text && text.textContent.trim()) {
+      return { title: title ? title.textContent.trim() : "", text: text.textContent.trim() };
+    }
+  } else if (type.indexOf("text/plain") === 0 && body.length <= 500 && body.trim().split(/\s+/).length >= 4) {
+    return { title: "", text: body.trim() }; // a sentence (the portal's "cannot reach its database")
+  }
+  return { title: "", text: htmxErrorWords[xhr.status] ||
+    "Tierdesk could not finish this request. Nothing you entered was lost; try again in a moment." };
+}
+
+function clearHtmxError() {
+  var old = document.getElementById("error-panel");
+  if (old) {
+    old.remove();
+  }
+}
+
+function showHtmxError(title, text) {
+  clearHtmxError();
+  var box = document.createElement("div");
+  box.id = "error-panel";
+  box.className = "flash bad error-flash";
+  box.setAttribute("role", "alert");
+  box.setAttribute("data-testid", "error-flash");
+  if (title) {
+    var strong = document.createElement("strong");
+    strong.setAttribute("data-testid", "message-title");
+    strong.textContent = title;
+    box.appendChild(strong);
+    box.appendChild(document.createTextNode(" "));
+  }
+  var span = document.createElement("span");
+  span.setAttribute("data-testid", "message-text");
+  span.textContent = text;
+  box.appendChild(span);
+  var main = document.getElementById("main") || document.body;
+  main.insertBefore(box, main.firstChild);
+  box.scrollIntoView({ block: "nearest" });
+}
+
+document.addEventListener("htmx:beforeSwap", function (ev) {
+  var xhr = ev.detail.xhr;
+  if (!xhr || xhr.status < 400) {
+    return;
+  }
+  if (xhr.getResponseHeader("HX-Retarget")) {
+    clearHtmxError(); // the portal's own flash replaces the one before it
+    return;
+  }
+  ev.detail.shouldSwap = false;
+  var m = htmxErrorMessage(xhr);
+  showHtmxError(m.title, m.text);
+});
+
+document.addEventListener("htmx:afterSwap", function (ev) {
+  var xhr = ev.detail.xhr;
+  var panel = document.getElementById("error-panel");
+  if (!panel || !xhr) {
+    return;
+  }
+  if (xhr.status >= 400) {
+    panel.scrollIntoView({ block: "nearest" });
+  } else if (!panel.contains(ev.detail.elt)) {
+    panel.remove(); // the next request that works clears the error
+  }
+});
+
+document.addEventListener("htmx:sendError", function () {
+  showHtmxError("", "Tierdesk could not be reached. Check your connection, then try again.");
+});
+document.addEventListener("htmx:timeout", function () {
+  showHtmxError("", "Tierdesk took too long to answer. Reload the page to see what happened before trying again.");
+});

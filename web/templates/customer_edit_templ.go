@@ -1683,7 +1683,7 @@ func CustomerActivity(c Chrome, p ActivityTabPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = AuditResults(AuditListPage{Rows: p.Rows, OlderURL: p.OlderURL}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = AuditResults(AuditListPage{Rows: p.Rows, OlderURL: p.OlderURL, EmptyText: "No activity recorded for this customer yet."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

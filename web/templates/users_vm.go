@@ -81,15 +81,21 @@ type UserPage struct {
 	SettingsNote string
 	CanManage    bool
 	IsAdmin      bool // owner or admin in Zoom: Zoom refuses status changes, removal and moves
-	Pending      bool // invited, not accepted
-	OpenChange   string
-	Edit         UserEditForm
-	TypeOpts     []Option
-	StatusForm   UserStatusForm
-	Remove       UserRemoveForm
-	Move         UserMoveForm
-	Activity     []AuditRow
-	ActivityURL  string
+	// StatusBlocked, RemoveBlocked and MoveBlocked say why Zoom refuses that change for this
+	// user (an owner or admin): its button is disabled with the reason beside it.
+	StatusBlocked string
+	RemoveBlocked string
+	MoveBlocked   string
+	OwnerURL      string // the customer's change-owner form, for the account owner (admins and up)
+	Pending       bool   // invited, not accepted
+	OpenChange    string
+	Edit          UserEditForm
+	TypeOpts      []Option
+	StatusForm    UserStatusForm
+	Remove        UserRemoveForm
+	Move          UserMoveForm
+	Activity      []AuditRow
+	ActivityURL   string
 }
 
 // UserEditForm is the edit form (PATCH in Zoom).

@@ -124,55 +124,6 @@ type Option struct {
 	Selected     bool
 }
 
-// AuditListPage is the audit log with its filters.
-type AuditListPage struct {
-	Query       string // free text
-	From, To    string // yyyy-mm-dd
-	Customer    string
-	Target      string
-	StaffOpts   []Option
-	ActionOpts  []Option
-	OutcomeOpts []Option
-	Rows        []AuditRow
-	Filtered    bool
-	OlderURL    string // next (older) page, "" at the end
-	FirstURL    string // first page of the same filter, "" on the first page
-	CSVURL      string
-	NDJSONURL   string
-	HeadSeq     int64
-	HeadHash    string
-}
-
-// AuditRow is one event in the audit table.
-type AuditRow struct {
-	ID          int64 // the event's permanent id
-	Seq         int64 // its place in the chain; 0 while Pending
-	Pending     bool  // recorded, not sealed yet: shown "sealing…", with no number
-	Time        time.Time
-	Staff       string
-	Action      string
-	ActionLabel string // the action in words; "" when it has none
-	Target      string
-	Customer    string
-	Outcome     string
-	OutcomeKind string // badge kind: ok, bad, warn, info
-	ZoomCode    int
-	External    bool
-	DetailURL   string
-	Repeats     int // more events like this one right after it (folded in a short list)
-}
-
-// AuditDetailPage is one audit event with its before/after diff.
-type AuditDetailPage struct {
-	Row         AuditRow
-	Facts       []Fact
-	Diff        []DiffRow
-	DetailsJSON string
-	PrevHash    string
-	Hash        string
-	BackURL     string
-}
-
 // Fact is a labelled value on a detail page.
 type Fact struct{ Label, Value string }
 
