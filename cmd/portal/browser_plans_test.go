@@ -52,7 +52,7 @@ func TestBrowserPlanPickerAndStoppedOnboarding(t *testing.T) {
 		"#f-contact_city": "Portland", "#f-contact_state": "ME", "#f-contact_zip": "04101", "#f-contact_country": "US"} {
 		do(t, ctx, setField(sel, v))
 	}
-	do(t, ctx, twoWidths("60-plan-picker")...)
+	do(t, ctx, twoWidths("70-plan-picker")...)
 	// Below Business's minimum: refused on its field, the input kept, nothing sent.
 	do(t, ctx,
 		chromedp.Click(css(`[data-testid="wizard-next"]`)),
@@ -64,7 +64,7 @@ func TestBrowserPlanPickerAndStoppedOnboarding(t *testing.T) {
 	if got := value(t, ctx, chromedp.Evaluate[string](`document.querySelector('#f-type').value + ' ' + document.querySelector('#f-hosts').value`)); got != "business_annual 5" {
 		t.Fatalf("the plan step keeps %q", got)
 	}
-	do(t, ctx, twoWidths("61-plan-below-minimum")...)
+	do(t, ctx, twoWidths("71-plan-below-minimum")...)
 	do(t, ctx,
 		setField(`#f-hosts`, "10"),
 		chromedp.Click(css(`[data-testid="wizard-next"]`)),
@@ -93,7 +93,7 @@ func TestBrowserPlanPickerAndStoppedOnboarding(t *testing.T) {
 	if got := value(t, ctx, chromedp.Evaluate[string](`(b => b.value + '/' + b.max)(document.querySelector('[data-testid="job-bar"]'))`)); got != "2/5" {
 		t.Fatalf("the bar shows %s", got)
 	}
-	do(t, ctx, twoWidths("62-onboarding-stopped")...)
+	do(t, ctx, twoWidths("72-onboarding-stopped")...)
 
 	// The correction: Business monthly with 12 hosts, retried; the onboarding completes.
 	do(t, ctx,
@@ -108,5 +108,5 @@ func TestBrowserPlanPickerAndStoppedOnboarding(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="steps-done"]`); got != "5 of 5 steps done." {
 		t.Fatalf("after the correction: %q", got)
 	}
-	do(t, ctx, twoWidths("63-onboarding-corrected")...)
+	do(t, ctx, twoWidths("73-onboarding-corrected")...)
 }
