@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,18 @@ func TestFullCustomerNeedsAttentionAndItsFormWarns(t *testing.T) {
 	cell := list.Doc().Find(`[data-testid="customer-row"] [data-testid="seat-cell"]`).First()
 	if got := strings.Join(strings.Fields(cell.Text()), ""); got != fmt.Sprintf("%d/%d", full.Seats, full.Seats) || !cell.HasClass("bad") {
 		t.Fatalf("the list's seats of %s: %q (class %q)", c.AccountName, got, cell.AttrOr("class", ""))
+	}
+	// "Seats used: at 90 % or more" lists it, and only customers that are.
+	near := owner.get(e.URL + "/customers?seats=near")
+	var names []string
+	near.Doc().Find(`[data-testid="customer-row"]`).Each(func(_ int, s *goquery.Selection) {
+		names = append(names, strings.TrimSpace(s.Find("a").First().Text()))
+		if !s.Find(`[data-testid="seat-cell"]`).HasClass("bad") && !s.Find(`[data-testid="seat-cell"]`).HasClass("warn") {
+			t.Errorf("the near-limit filter lists %q, whose seats are %q", names[len(names)-1], s.Find(`[data-testid="seat-cell"]`).Text())
+		}
+	})
+	if !slices.Contains(names, c.AccountName) {
+		t.Fatalf("the near-limit filter does not list %s: %q", c.AccountName, names)
 	}
 	form = owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users/new")
 	if w := form.TestID("seat-warning"); !strings.Contains(w, "Every paid seat is taken") || !strings.Contains(w, "2034") ||

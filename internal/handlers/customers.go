@@ -38,6 +38,7 @@ func customerFilter(q url.Values, reach []int64) store.CustomerFilter {
 	if pm := q.Get("pay_mode"); pm == zoom.PayModeMaster || pm == zoom.PayModeSub {
 		f.PayMode = pm
 	}
+	f.NearSeats = q.Get("seats") == "near"
 	switch s := store.CustomerSort(q.Get("sort")); s {
 	case store.SortNewest, store.SortSeats, store.SortUpdated:
 		f.Sort = s
@@ -64,7 +65,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		export = withQuery("/customers.csv", q, "fuzzy", "1")
 	}
 	p := templates.CustomersPage{Query: f.Query, ExportURL: export, Fuzzy: page.Fuzzy,
-		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != ""}
+		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != "" || f.NearSeats}
 	ids := make([]int64, 0, len(page.Customers))
 	for _, c := range page.Customers {
 		ids = append(ids, c.ID)
@@ -118,6 +119,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		{Value: zoom.PayModeMaster, Label: "You pay (master)", Selected: f.PayMode == zoom.PayModeMaster},
 		{Value: zoom.PayModeSub, Label: "Customer pays (sub)", Selected: f.PayMode == zoom.PayModeSub},
 	}
+	p.SeatOpts = []templates.Option{{Value: "near", Label: "At 90 % or more", Selected: f.NearSeats}}
 	plans, err := h.store.CustomerPlans(ctx, a.Partner.ID)
 	if err != nil {
 		return err

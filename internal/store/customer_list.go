@@ -32,6 +32,7 @@ type CustomerFilter struct {
 	AllStatus bool           // every status
 	PayMode   string         // master or sub
 	Plan      string         // account type, e.g. Business
+	NearSeats bool           // only customers whose latest seat snapshot uses 90 % of their seats or more
 	Query     string         // name, owner email or account id: each word must occur
 	Fuzzy     bool           // match words by similarity (typos) rather than as substrings
 	Sort      CustomerSort   // "" means by name
@@ -266,6 +267,12 @@ func (f CustomerFilter) build(sp searchPlan) *listSQL {
 	}
 	if f.Plan != "" {
 		q.conds = append(q.conds, "lower(c.account_type) = lower("+q.arg(f.Plan)+")")
+	}
+	if f.NearSeats {
+		// From the customer's latest seat snapshot (taken after every users sync): a
+		// primary-key look-up per candidate, not a count of its directory.
+		q.conds = append(q.conds, `c.seats > 0 AND EXISTS (SELECT 1 FROM seat_snapshots s WHERE s.customer_id = c.id
+			AND s.day = (SELECT max(s2.day) FROM seat_snapshots s2 WHERE s2.customer_id = c.id) AND (s.licensed + s.pending) * 10 >= c.seats * 9)`)
 	}
 	q.sort = f.Sort
 	if _, ok := orders[q.sort]; !ok || q.sort == "relevance" {

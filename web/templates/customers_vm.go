@@ -9,6 +9,7 @@ type CustomersPage struct {
 	StatusOpts  []Option
 	PayModeOpts []Option
 	PlanOpts    []Option
+	SeatOpts    []Option // the seats filter: any, or near or over the limit
 	SortOpts    []Option
 	Rows        []CustomerRow
 	NextURL     string
