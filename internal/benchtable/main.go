@@ -43,6 +43,7 @@ var scenarios = []scenario{
 	{"typo search, 10,000 customers: p99, ms", "BenchmarkCustomers/10k/search-typo", "p99-ms", "<=", 25},
 	{"users sync of 212 customers ÷ rate floor, 50 ms at Zoom", "BenchmarkUsersSync212Customers", "x-floor", "<=", 1.15},
 	{"1,000-user import ÷ rate floor, 250 ms per create at Zoom", "BenchmarkImport1000Users/zoom-latency=250ms", "x-floor", "<=", 1.05},
+	{"first directory fill at registration, 500 customers × 100 users ÷ rate floor, 50 ms at Zoom", "BenchmarkFirstDirectoryFill", "x-floor", "<=", 1.15},
 	{"portal RSS idle (`portal serve`), MB", "BenchmarkServeIdleRSS", "rss-MB", "<=", 25},
 }
 
