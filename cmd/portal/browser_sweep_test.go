@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
@@ -283,6 +284,7 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 	for _, pg := range pages {
 		visit(pg)
 	}
+	keyboardFlow(t, ctx, p.URL)
 
 	// Every GET route of the router is visited or skipped with a reason.
 	var missing []string
@@ -294,5 +296,65 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("GET routes the sweep neither visits nor skips with a reason: %s", strings.Join(missing, ", "))
+	}
+}
+
+// tabTo presses Tab until the focused element matches sel, at most max times, and fails if
+// it never does.
+func tabTo(t *testing.T, ctx context.Context, sel string, max int) {
+	t.Helper()
+	for i := 0; i < max; i++ {
+		do(t, ctx, chromedp.KeyEvent("\t"))
+		if value(t, ctx, chromedp.Evaluate[bool](`document.activeElement.matches(`+"`"+sel+"`"+`)`)) {
+			return
+		}
+	}
+	got := value(t, ctx, chromedp.Evaluate[string](`document.activeElement.outerHTML.slice(0, 120)`))
+	t.Fatalf("%d Tab presses did not reach %s (focus on %s)", max, sel, got)
+}
+
+// keyboardFlow checks the main flow by keyboard, at 1440 and 390 px: the skip link is the
+// first Tab stop, is shown when focused and moves focus to the page's main column; the
+// header search is reached by Tab and submitted with Enter.
+func keyboardFlow(t *testing.T, ctx context.Context, baseURL string) {
+	t.Helper()
+	for _, width := range []int64{1440, 390} {
+		do(t, ctx, chromedp.EmulateViewport(width, 844), chromedp.Navigate(baseURL+"/customers"), chromedp.WaitVisible(css(`main h1`)))
+		tabTo(t, ctx, `a.skip[href="#main"]`, 1)
+		if r := value(t, ctx, chromedp.Evaluate[[]float64](`(() => { const b = document.activeElement.getBoundingClientRect(); return [b.left, b.top, b.width] })()`)); r[0] < 0 || r[1] < 0 || r[2] == 0 {
+			t.Errorf("at %d px the focused skip link is off screen: %v", width, r)
+		}
+		do(t, ctx, screenshot("sweep-keyboard-skip-link-"+strconv.FormatInt(width, 10)), chromedp.KeyEvent("\r"))
+		waitTrue(t, ctx, `document.activeElement && document.activeElement.id === "main" && location.hash === "#main"`)
+		// The next Tab goes on inside the page, not back to the header.
+		do(t, ctx, chromedp.KeyEvent("\t"))
+		if in := value(t, ctx, chromedp.Evaluate[bool](`document.activeElement.closest("main") !== null`)); !in {
+			t.Errorf("at %d px the Tab after the skip link left the main column", width)
+		}
+
+		do(t, ctx, chromedp.Navigate(baseURL+"/customers"), chromedp.WaitVisible(css(`main h1`)))
+		tabTo(t, ctx, `#top-q`, 4)
+		do(t, ctx, chromedp.KeyEvent("adventure"), chromedp.KeyEvent("\r"))
+		waitTrue(t, ctx, `location.pathname === "/search" && new URLSearchParams(location.search).get("q") === "adventure" && document.readyState === "complete"`)
+		do(t, ctx, chromedp.WaitVisible(css(`main h1`)), screenshot("sweep-keyboard-search-"+strconv.FormatInt(width, 10)))
+	}
+}
+
+// waitTrue evaluates expr until it is true, across the navigation a key press may start
+// (an evaluation on the document being replaced fails and is tried again).
+func waitTrue(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	wctx, cancel := patient(t, ctx, stepPatience)
+	defer cancel()
+	for {
+		ok, err := chromedp.Run(wctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		select {
+		case <-wctx.Done():
+			t.Fatalf("never true: %s (%v)", expr, err)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
