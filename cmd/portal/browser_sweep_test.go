@@ -229,6 +229,17 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="step-options"]`)),
 	)
 	draft := strings.TrimSuffix(strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL), "/options")
+	do(t, ctx,
+		chromedp.Click(css(`[data-testid="wizard-next"]`)),
+		chromedp.WaitVisible(css(`[data-testid="step-plan"]`)),
+		chromedp.Click(css(`[data-testid="wizard-next"]`)), // not now: a free account
+		chromedp.WaitVisible(css(`[data-testid="step-template"]`)),
+		chromedp.Click(css(`[data-testid="wizard-next"]`)),
+		chromedp.WaitVisible(css(`[data-testid="step-users"]`)),
+		chromedp.SetValue(css(`#f-users`), "ana.long-surname-for-wrapping@lakeside-dental.example, Ana, Lopez, licensed\nben@lakeside-dental.example, Ben, Ode, basic"),
+		chromedp.Click(css(`[data-testid="wizard-next"]`)),
+		chromedp.WaitVisible(css(`[data-testid="step-review"]`)),
+	)
 
 	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
 	db, err := pgx.Connect(context.Background(), env["MIGRATE_DATABASE_URL"])
@@ -259,6 +270,9 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/customers/new/{draftId}/{step}", "wizard-customer", draft + "/customer", `[data-testid="step-customer"]`},
 		{"/customers/new/{draftId}/{step}", "wizard-options", draft + "/options", `[data-testid="step-options"]`},
 		{"/customers/new/{draftId}/{step}", "wizard-plan", draft + "/plan", `[data-testid="step-plan"]`},
+		{"/customers/new/{draftId}/{step}", "wizard-template", draft + "/template", `[data-testid="step-template"]`},
+		{"/customers/new/{draftId}/{step}", "wizard-users", draft + "/users", `[data-testid="step-users"]`},
+		{"/customers/new/{draftId}/{step}", "wizard-review", draft + "/review", `[data-testid="step-review"]`},
 		{"/customers/{accountId}", "customer", customer, h1},
 		{"/customers/{accountId}/activity", "customer-activity", customer + "/activity", h1},
 		{"/customers/{accountId}/settings", "customer-settings", customer + "/settings", h1},
@@ -284,6 +298,24 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 	for _, pg := range pages {
 		visit(pg)
 	}
+
+	// The onboarding started, Zoom refusing its first user: the job page shows a stopped
+	// onboarding with its correction form, and the abandon page is offered.
+	sandboxPost(t, p.SandboxURL+"/_sandbox/faults", map[string]any{"method": "POST", "path": "/v2/accounts/*/users",
+		"status": 400, "code": 1005, "message": "User already in the account.", "count": 1})
+	do(t, ctx,
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(p.URL+draft+"/review"),
+		chromedp.WaitVisible(css(`[data-testid="start-onboarding"]`)),
+		chromedp.Click(css(`[data-testid="start-onboarding"]`)),
+		chromedp.WaitVisible(css(`[data-testid="onboarding-steps"]`)),
+	)
+	jobStatus(t, ctx)
+	onboardingJob := strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL)
+	onboarding := "/onboardings/" + draft[strings.LastIndex(draft, "/")+1:]
+	visit(sweepPage{"/jobs/{jobId}", "job-onboarding-stopped", onboardingJob, `[data-testid="onboarding-steps"]`})
+	visit(sweepPage{"/onboardings/{onboardingId}/abandon", "onboarding-abandon", onboarding + "/abandon", h1})
+
 	keyboardFlow(t, ctx, p.URL)
 
 	// Every GET route of the router is visited or skipped with a reason.
