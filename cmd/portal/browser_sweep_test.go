@@ -316,6 +316,9 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 	visit(sweepPage{"/jobs/{jobId}", "job-onboarding-stopped", onboardingJob, `[data-testid="onboarding-steps"]`})
 	visit(sweepPage{"/onboardings/{onboardingId}/abandon", "onboarding-abandon", onboarding + "/abandon", h1})
 
+	// Not a route: the page an address that matches none shows.
+	visit(sweepPage{"(not found)", "not-found", "/no-such-page", h1})
+
 	keyboardFlow(t, ctx, p.URL)
 
 	// Every GET route of the router is visited or skipped with a reason.
