@@ -1669,7 +1669,7 @@ func AuditDetail(c Chrome, p AuditDetailPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(p.Diff) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 161, "<section class=\"panel\"><h2>Before and after</h2><div class=\"table-wrap\"><table data-testid=\"diff\"><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 161, "<section class=\"panel\"><h2>Before and after</h2><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Before and after\"><table data-testid=\"diff\"><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -335,7 +335,7 @@ func seatChart(c SeatChart) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, ".</p><details class=\"chart-table\"><summary>The figures as a table</summary><div class=\"table-wrap\"><table data-testid=\"seat-chart-table\"><thead><tr><th>Day</th><th class=\"num\">Seats bought</th><th class=\"num\">Seats used</th><th class=\"num\">Customers</th></tr></thead> <tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, ".</p><details class=\"chart-table\"><summary>The figures as a table</summary><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Seats by day\"><table data-testid=\"seat-chart-table\"><thead><tr><th>Day</th><th class=\"num\">Seats bought</th><th class=\"num\">Seats used</th><th class=\"num\">Customers</th></tr></thead> <tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

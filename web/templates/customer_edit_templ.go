@@ -635,7 +635,7 @@ func CustomerSettings(c Chrome, p SettingsTabPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<div class=\"table-wrap\"><table data-testid=\"settings-table\"><thead><tr><th>Setting</th><th>Value</th><th>Locked</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Settings\"><table data-testid=\"settings-table\"><thead><tr><th>Setting</th><th>Value</th><th>Locked</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -994,7 +994,7 @@ func CustomerPlans(c Chrome, p PlansTabPage) templ.Component {
 				}
 			}
 			if len(p.Rows) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "<div class=\"table-wrap\"><table data-testid=\"plans-table\"><thead><tr><th>Kind</th><th>Plan</th><th class=\"num\">Hosts</th><th>Status</th><th>Next invoice</th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 89, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Plans\"><table data-testid=\"plans-table\"><thead><tr><th>Kind</th><th>Plan</th><th class=\"num\">Hosts</th><th>Status</th><th>Next invoice</th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1180,7 +1180,7 @@ func CustomerPlans(c Chrome, p PlansTabPage) templ.Component {
 				}
 			}
 			if len(p.Usage) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<div class=\"table-wrap\"><table data-testid=\"usage-table\"><thead><tr><th>Kind</th><th>Plan</th><th class=\"num\">Hosts</th><th class=\"num\">In use</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Plan usage\"><table data-testid=\"usage-table\"><thead><tr><th>Kind</th><th>Plan</th><th class=\"num\">Hosts</th><th class=\"num\">In use</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -757,7 +757,7 @@ func bulkFailures(b *BulkProgress, finished bool) templ.Component {
 				}
 			}
 		} else {
-			templ_7745c5c3_Err = importRows(b.Failures, "failure-row", b.Columns).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = importRows(b.Failures, "failure-row", "failures-h", b.Columns).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

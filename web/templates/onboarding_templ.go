@@ -1259,7 +1259,7 @@ func Wizard(c Chrome, p WizardPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if len(p.Users) > 0 {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 125, "<div class=\"table-wrap\"><table data-testid=\"first-users\"><caption class=\"muted\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 125, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"First users\"><table data-testid=\"first-users\"><caption class=\"muted\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1495,7 +1495,7 @@ func wizardReview(p WizardPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 147, " steps. Each runs once; a failed step stops the rest and waits for you.</span></div><div class=\"table-wrap\"><table data-testid=\"review-calls\"><thead><tr><th class=\"num\">Step</th><th>Call</th><th>What it does</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 147, " steps. Each runs once; a failed step stops the rest and waits for you.</span></div><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Calls to Zoom\"><table data-testid=\"review-calls\"><thead><tr><th class=\"num\">Step</th><th>Call</th><th>What it does</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1523,7 +1523,7 @@ func wizardReview(p WizardPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 150, "</summary><div class=\"table-wrap spaced-top\"><table><tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 150, "</summary><div class=\"table-wrap spaced-top\" tabindex=\"0\" role=\"region\" aria-label=\"Users to create\"><table><tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2296,7 +2296,7 @@ func onboardingBody(p JobPage, o OnboardingProgress) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 216, "<div class=\"table-wrap spaced-top\"><table data-testid=\"onboarding-steps\"><thead><tr><th class=\"num\">#</th><th>Step</th><th>State</th><th>Outcome</th><th class=\"num\">Attempts</th><th></th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 216, "<div class=\"table-wrap spaced-top\" tabindex=\"0\" role=\"region\" aria-label=\"Onboarding steps\"><table data-testid=\"onboarding-steps\"><thead><tr><th class=\"num\">#</th><th>Step</th><th>State</th><th>Outcome</th><th class=\"num\">Attempts</th><th></th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
