@@ -42,7 +42,7 @@ func TestDirectoryIsCompleteAfterRegistration(t *testing.T) {
 	e.waitJobsIdle()
 
 	for _, p := range []store.Partner{dp, rp} {
-		stale, err := e.Store.StaleUserDirs(ctx, p.ID, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) // never read
+		stale, err := e.Store.StaleUserDirs(ctx, p.ID, time.Time{}) // never read
 		if err != nil {
 			t.Fatal(err)
 		}

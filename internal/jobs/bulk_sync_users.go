@@ -116,11 +116,11 @@ func StartUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.T
 		})
 }
 
-// StartStaleUsersSync starts a sync of partnerID's user directories that were never read or,
-// when staleAfter is above 0, were last read more than staleAfter ago, at share of the Medium
-// budget (0: all it allows), unless a users sync of the partner is running or no directory
-// needs one (then it returns ErrNotFound and starts nothing). ev is the base of its "job.start"
-// audit event.
+// StartStaleUsersSync starts a sync of partnerID's user directories that were never read
+// (staleAfter 0: the first fill) or, when staleAfter is above 0, that were read and last read
+// more than staleAfter ago (the refresh), at share of the Medium budget (0: all it allows),
+// unless a users sync of the partner is running or no directory needs one (then it returns
+// ErrNotFound and starts nothing). ev is the base of its "job.start" audit event.
 func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID int64, staleAfter time.Duration, share float64, ev store.AuditEvent) (store.Job, error) {
 	if last, err := st.LatestJob(ctx, partnerID, SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
 		return store.Job{}, store.ErrNotFound
@@ -137,7 +137,7 @@ func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[
 	}
 	title := fmt.Sprintf("Read the %s never read from Zoom", plural(len(stale), "user directory", "user directories"))
 	if staleAfter > 0 {
-		title = fmt.Sprintf("Refresh %s from Zoom (never read, or older than %s)", plural(len(stale), "user directory", "user directories"), staleAfter.Round(time.Minute))
+		title = fmt.Sprintf("Refresh %s older than %s from Zoom", plural(len(stale), "user directory", "user directories"), staleAfter.Round(time.Minute))
 	}
 	args := SyncUsersArgs{PartnerID: partnerID, Stale: true, StaleAfter: staleAfter, Share: share}
 	return st.CreateJob(ctx, partnerID, SyncUsersArgs{}.Kind(), title, nil, ev,
@@ -148,9 +148,11 @@ func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[
 }
 
 // SyncAllUsersArgs is the periodic directory refresh: every partner with a usable grant gets a
-// sync of its user directories never read or older than SyncInterval, at a small share of the
-// budget (service.RefreshShare), unless one is still running. It runs at start too: a
-// directory already fresh is not read again.
+// sync of its user directories read before and older than SyncInterval, at a small share of
+// the budget (service.RefreshShare), unless one is still running. It runs at start too: a
+// directory already fresh is not read again. Directories never read are not its work: the
+// first fill reads them at full speed after a customer sync (a refresh at a tenth of the
+// budget would make a new partner wait minutes for search).
 type SyncAllUsersArgs struct{}
 
 // Kind names the job for River.

@@ -215,9 +215,9 @@ func (s *Service) SyncUsers(ctx context.Context, partnerID, staffID, customerID 
 }
 
 // SyncStaleUsers is SyncUsers for the directories of partnerID's active customers that were
-// never read whole or, when staleAfter is above 0, were last read more than staleAfter ago:
-// what keeps every directory complete and fresh in the background without reading fresh ones
-// again. share, when above 0, is the part of the Medium budget the sync may use (RefreshShare
+// never read whole (staleAfter 0: the first fill) or, when staleAfter is above 0, that were
+// read and last read more than staleAfter ago (the refresh): what keeps every directory
+// complete and fresh in the background without reading fresh ones again. share, when above 0, is the part of the Medium budget the sync may use (RefreshShare
 // for the steady refresh); 0 uses what the budget allows.
 func (s *Service) SyncStaleUsers(ctx context.Context, partnerID int64, staleAfter time.Duration, share float64, jobID string, ev store.AuditEvent) (UsersSync, error) {
 	var before time.Time // the zero time: only the directories never read

@@ -216,13 +216,19 @@ func (s *Store) ForgetCustomerUser(ctx context.Context, partnerID, customerID in
 }
 
 // StaleUserDirs lists partnerID's own active customers whose directory was never read whole
-// from Zoom or was last read before before, the never-read first, then the oldest.
+// from Zoom (before is the zero time), or was read and last read before before, the oldest
+// first: the first fill and the refresh are separate work, at separate speeds.
 func (s *Store) StaleUserDirs(ctx context.Context, partnerID int64, before time.Time) ([]Customer, error) {
 	var out []Customer
+	cond := "d.synced_at IS NULL"
+	args := []any{partnerID}
+	if !before.IsZero() {
+		cond, args = "d.synced_at < $2", append(args, before)
+	}
 	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
 		b.Queue("SELECT "+customerColumns+customerFrom+` LEFT JOIN customer_user_dirs d ON d.customer_id = c.id
-			WHERE c.partner_id = $1 AND c.status = 'active' AND (d.synced_at IS NULL OR d.synced_at < $2)
-			ORDER BY d.synced_at NULLS FIRST, c.id`, partnerID, before).Query(func(rows pgx.Rows) (err error) {
+			WHERE c.partner_id = $1 AND c.status = 'active' AND `+cond+`
+			ORDER BY d.synced_at NULLS FIRST, c.id`, args...).Query(func(rows pgx.Rows) (err error) {
 			out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
 			return err
 		})
