@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,40 @@ func TestFullCustomerNeedsAttentionAndItsFormWarns(t *testing.T) {
 	})
 	if !slices.Contains(names, c.AccountName) {
 		t.Fatalf("the near-limit filter does not list %s: %q", c.AccountName, names)
+	}
+	// "Fullest first" orders by seats used of bought, across pages (the full customer is 100 %).
+	var fractions []float64
+	seen := map[string]bool{}
+	next := e.URL + "/customers?sort=seat_use"
+	for pages := 0; next != "" && pages < 10; pages++ {
+		pg := owner.get(next)
+		pg.Doc().Find(`[data-testid="customer-row"]`).Each(func(_ int, s *goquery.Selection) {
+			name := strings.TrimSpace(s.Find("a").First().Text())
+			if seen[name] {
+				t.Errorf("%s is on two pages of the fullest-first list", name)
+			}
+			seen[name] = true
+			cell := s.Find(`[data-testid="seat-cell"]`)
+			if cell.Length() == 0 {
+				fractions = append(fractions, -1) // no seats or no snapshot: last
+				return
+			}
+			used, _ := strconv.Atoi(cell.AttrOr("data-used", ""))
+			seats, _ := strconv.Atoi(cell.AttrOr("data-seats", ""))
+			fractions = append(fractions, float64(used)/float64(seats))
+		})
+		next = ""
+		if href, ok := pg.Doc().Find(`[data-testid="next"]`).Attr("href"); ok {
+			next = e.URL + href
+		}
+	}
+	if len(fractions) != len(page.Customers) || !seen[c.AccountName] || fractions[0] < 1 {
+		t.Fatalf("fullest first: %d rows of %d customers, first at %.2f, %s seen %v", len(fractions), len(page.Customers), fractions[0], c.AccountName, seen[c.AccountName])
+	}
+	for i := 1; i < len(fractions); i++ {
+		if fractions[i] > fractions[i-1]+1e-6 {
+			t.Fatalf("fullest first is not in order at row %d: %.3f after %.3f", i+1, fractions[i], fractions[i-1])
+		}
 	}
 	form = owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID) + "/users/new")
 	if w := form.TestID("seat-warning"); !strings.Contains(w, "Every paid seat is taken") || !strings.Contains(w, "2034") ||

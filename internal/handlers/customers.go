@@ -40,7 +40,7 @@ func customerFilter(q url.Values, reach []int64) store.CustomerFilter {
 	}
 	f.NearSeats = q.Get("seats") == "near"
 	switch s := store.CustomerSort(q.Get("sort")); s {
-	case store.SortNewest, store.SortSeats, store.SortUpdated:
+	case store.SortNewest, store.SortSeats, store.SortUpdated, store.SortSeatUse:
 		f.Sort = s
 	}
 	return f
@@ -130,6 +130,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	p.SortOpts = []templates.Option{
 		{Value: string(store.SortNewest), Label: "Newest first", Selected: f.Sort == store.SortNewest},
 		{Value: string(store.SortSeats), Label: "Most seats", Selected: f.Sort == store.SortSeats},
+		{Value: string(store.SortSeatUse), Label: "Fullest first (seats used)", Selected: f.Sort == store.SortSeatUse},
 		{Value: string(store.SortUpdated), Label: "Recently changed", Selected: f.Sort == store.SortUpdated},
 	}
 	p.CanSync = h.allowed(r, policy.SyncCustomers)

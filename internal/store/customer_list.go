@@ -23,6 +23,10 @@ const (
 	SortNewest  CustomerSort = "newest"  // newest in Zoom first
 	SortSeats   CustomerSort = "seats"   // most seats first
 	SortUpdated CustomerSort = "updated" // most recently changed in Tierdesk first
+	// SortSeatUse puts the fullest first: seats used of bought in each customer's latest seat
+	// snapshot (customers without one, or without seats, last). It is computed for every
+	// customer of the filter, not walked on an index: for the occasional "who is full?".
+	SortSeatUse CustomerSort = "seat_use"
 )
 
 // CustomerFilter selects customers. Zero fields do not filter.
@@ -75,6 +79,10 @@ var orders = map[CustomerSort]listOrder{
 		read:  func(s string) any { t, _ := time.Parse(time.RFC3339Nano, s); return t }},
 	SortSeats: {key: "c.seats", desc: true,
 		write: func(v any) string { return fmt.Sprint(v) }, read: func(s string) any { n, _ := strconv.Atoi(s); return n }},
+	SortSeatUse: {key: `coalesce((SELECT (s.licensed + s.pending)::real / nullif(c.seats, 0) FROM seat_snapshots s
+			WHERE s.customer_id = c.id ORDER BY s.day DESC LIMIT 1), -1)::real`, desc: true,
+		write: func(v any) string { f, _ := v.(float32); return strconv.FormatFloat(float64(f), 'g', -1, 32) },
+		read:  func(s string) any { f, _ := strconv.ParseFloat(s, 32); return float32(f) }},
 	SortUpdated: {key: "c.updated_at", desc: true,
 		write: func(v any) string { t, _ := v.(time.Time); return t.UTC().Format(time.RFC3339Nano) },
 		read:  func(s string) any { t, _ := time.Parse(time.RFC3339Nano, s); return t }},
