@@ -1,9 +1,13 @@
 package templates
 
 import (
+	"context"
+	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
@@ -43,4 +47,35 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// breakPoints splits s after each '@' and '.', the places a long email, domain or id may wrap
+// at (the template puts a <wbr> between the parts) rather than mid-word.
+func breakPoints(s string) []string {
+	var parts []string
+	start := 0
+	for i, r := range s {
+		if (r == '@' || r == '.') && i+1 < len(s) {
+			parts = append(parts, s[start:i+1])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// breakable writes s, escaped, with a line-break opportunity (<wbr>) after each '@' and '.'.
+func breakable(s string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for i, p := range breakPoints(s) {
+			if i > 0 {
+				if _, err := io.WriteString(w, "<wbr>"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, templ.EscapeString(p)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
