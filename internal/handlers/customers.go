@@ -78,7 +78,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range page.Customers {
 		row := customerRow(c, a.Partner.ID)
 		if su, ok := uses[c.ID]; ok && c.Seats > 0 {
-			row.SeatUse = &templates.SeatBar{Seats: c.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+			row.SeatUse = seatBar(c, su)
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -291,7 +291,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if su.DirRead {
-			p.Seats = &templates.SeatBar{Seats: su.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+			p.Seats = seatBar(c, su)
 		}
 		chart, err := h.seatChart(r, c.ID, "Seats of "+c.AccountName+", last 90 days")
 		if err != nil {
@@ -431,4 +431,10 @@ func statusLabel(s store.CustomerStatus) string {
 		return "Waiting for Zoom's answer"
 	}
 	return string(s)
+}
+
+// seatBar is a customer's seats as the pages show them: the seats bought (the customer row's)
+// and su's licensed and invited users, with the way to its plans.
+func seatBar(c store.Customer, su store.SeatUse) *templates.SeatBar {
+	return &templates.SeatBar{Seats: c.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
 }

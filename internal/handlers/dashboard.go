@@ -144,17 +144,17 @@ func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error)
 			paths.CustomerPlans(s.Customer.ZoomAccountID), "Plans")
 	}
 	if c := at.OldInvitationsAt; c != nil {
-		add("warn", plural(at.OldInvitations, "invitation")+" pending over 7 days",
+		add("warn", templates.Plural(at.OldInvitations, "invitation", "invitations")+" pending over 7 days",
 			"Zoom's invitations expire; resend or remove them. Most are at "+c.AccountName+".", paths.Users(c.ZoomAccountID), "Users of "+c.AccountName)
 	}
 	if c := at.StaleDirectoryAt; c != nil {
-		add("warn", fmt.Sprintf("%d user director%s", at.StaleDirectories, map[bool]string{true: "y", false: "ies"}[at.StaleDirectories == 1])+" not read for over a day",
+		add("warn", templates.Plural(at.StaleDirectories, "user directory", "user directories")+" not read for over a day",
 			"Search may miss their users; the stalest is "+c.AccountName+"'s.", paths.Users(c.ZoomAccountID), "Refresh it")
 	}
 	// Subscriptions ending: the narrowest window that holds any (the renewals page lists all).
 	for i, days := range []int{30, 60, 90} {
 		if n := at.Ending[i]; n > 0 {
-			add("warn", fmt.Sprintf("%s end within %d days", plural(n, "subscription"), days),
+			add("warn", fmt.Sprintf("%s end within %d days", templates.Plural(n, "subscription", "subscriptions"), days),
 				"Check auto-renew and the plans before they end.", "/renewals", "Renewals")
 			break
 		}
@@ -192,11 +192,11 @@ func (h *Handlers) renewals(w http.ResponseWriter, r *http.Request) error {
 		case days < 0:
 			row.Left, row.Kind = "ended "+ago(now, *c.SubscriptionEnd), "bad"
 		case days <= 30:
-			row.Left, row.Kind = "in "+plural(days, "day"), "bad"
+			row.Left, row.Kind = "in "+templates.Plural(days, "day", "days"), "bad"
 		case days <= 60:
-			row.Left, row.Kind = "in "+plural(days, "day"), "warn"
+			row.Left, row.Kind = "in "+templates.Plural(days, "day", "days"), "warn"
 		default:
-			row.Left, row.Kind = "in "+plural(days, "day"), "info"
+			row.Left, row.Kind = "in "+templates.Plural(days, "day", "days"), "info"
 		}
 		p.Rows = append(p.Rows, row)
 	}

@@ -50,7 +50,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 		done := make(chan error, 1)
 		go func() {
 			var err error
-			extras, err = h.userExtras(ctx, a.Partner.ID, c, before, wantOther)
+			extras, err = h.readUserExtras(ctx, a.Partner.ID, c, before, wantOther)
 			done <- err
 		}()
 		zctx, cancel := context.WithTimeout(ctx, pageZoomLimit)
@@ -66,7 +66,7 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 		}
 		if u.Email != before.Email || u.Key() != before.Key() {
 			// Zoom's answer changed what the reads were keyed on: read again.
-			if extras, err = h.userExtras(ctx, a.Partner.ID, c, u, wantOther); err != nil {
+			if extras, err = h.readUserExtras(ctx, a.Partner.ID, c, u, wantOther); err != nil {
 				return err
 			}
 		}
@@ -99,8 +99,8 @@ type userExtras struct {
 	events []store.AuditEvent   // the user's latest audit events
 }
 
-// userExtras reads a user page's extras; wantOther asks for the move form's answer.
-func (h *Handlers) userExtras(ctx context.Context, partnerID int64, c store.Customer, u store.CustomerUser, wantOther bool) (userExtras, error) {
+// readUserExtras reads a user page's extras; wantOther asks for the move form's answer.
+func (h *Handlers) readUserExtras(ctx context.Context, partnerID int64, c store.Customer, u store.CustomerUser, wantOther bool) (userExtras, error) {
 	var x userExtras
 	if pc, err := h.store.OpenUserChange(ctx, partnerID, c.ID, u.Email); err == nil {
 		x.open = &pc

@@ -54,7 +54,7 @@ func (h *Handlers) renderNewUser(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	if su.DirRead {
-		p.Seats = &templates.SeatBar{Seats: su.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+		p.Seats = seatBar(c, su)
 	}
 	if ze, ok := zoom.AsError(formErrCause); ok && ze.Code == 2034 {
 		p.FormErrorURL, p.FormErrorAction = p.Seats.PlansURL, "Plans of "+p.Customer.Name

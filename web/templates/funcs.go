@@ -41,12 +41,13 @@ func pickerOptions(opts []Option, value string) []Option {
 	return out
 }
 
-// plural is n and noun, made plural unless n is 1 ("3 paid seats").
-func plural(n int, noun string) string {
+// Plural is n with one (when n is 1) or many ("3 paid seats", "2 user directories"): the one
+// way pages and handlers count things in words.
+func Plural(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + noun
+		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return strconv.Itoa(n) + " " + many
 }
 
 // breakPoints splits s after each '@' and '.', the places a long email, domain or id may wrap
