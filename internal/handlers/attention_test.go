@@ -183,7 +183,8 @@ func TestSeatsOverTime(t *testing.T) {
 		t.Fatalf("today's snapshot: %+v, want %d seats, %d used, %d customers", today, seats, used, customers)
 	}
 	dash := owner.get(e.URL + "/")
-	if chart := dash.Doc().Find(`[data-testid="seat-chart"]`); chart.AttrOr("data-days", "") != "1" || chart.Find("svg polyline").Length() != 2 {
+	if chart := dash.Doc().Find(`[data-testid="seat-chart"]`); chart.AttrOr("data-days", "") != "1" || chart.Find("svg polyline").Length() != 3 ||
+		!strings.Contains(chart.Find(`[data-testid="customer-chart"]`).AttrOr("aria-label", ""), templates.Plural(customers, "customer", "customers")+" on ") {
 		t.Fatalf("the dashboard's chart: %q", chart.Text())
 	}
 	// The tier table rolls the snapshot up: the seats the partner's customers use.
@@ -203,12 +204,23 @@ func TestSeatsOverTime(t *testing.T) {
 		chart.Find(`[data-testid="seat-chart-table"] tbody tr`).Length() != 4 {
 		t.Fatalf("the dashboard's chart after 4 days: %s days, %q", chart.AttrOr("data-days", ""), chart.Find("polyline.used").AttrOr("points", ""))
 	}
+	// The customers panel has the same four days; three days ago the partner had one customer
+	// (only c's snapshots were inserted), today all of them.
+	if pts := strings.Fields(chart.Find("polyline.customers").AttrOr("points", "")); len(pts) != 4 {
+		t.Fatalf("the customers panel's points: %q", pts)
+	}
+	if label := chart.Find(`[data-testid="customer-chart"]`).AttrOr("aria-label", ""); customers > 1 &&
+		!strings.Contains(label, templates.Thousands(customers-1)+" more than on ") {
+		t.Fatalf("the customers panel's caption: %q (%d customers today)", label, customers)
+	}
 	first := chart.Find(`[data-testid="seat-chart-table"] tbody tr`).First().Text()
 	if !strings.Contains(first, time.Now().UTC().AddDate(0, 0, -3).Format("2006-01-02")) || !strings.Contains(first, "10") || !strings.Contains(first, "5") {
 		t.Fatalf("the first day of the table: %q", first)
 	}
 	cp := owner.get(e.URL + "/customers/" + url.PathEscape(c.ZoomAccountID))
-	if cc := cp.Doc().Find(`[data-testid="seat-chart"]`); cp.StatusCode != http.StatusOK || cc.AttrOr("data-days", "") != "4" {
-		t.Fatalf("the customer's chart: %d, %s days", cp.StatusCode, cc.AttrOr("data-days", ""))
+	if cc := cp.Doc().Find(`[data-testid="seat-chart"]`); cp.StatusCode != http.StatusOK || cc.AttrOr("data-days", "") != "4" ||
+		cc.Find(`[data-testid="customer-chart"]`).Length() != 0 {
+		t.Fatalf("the customer's chart: %d, %s days, customers panel %d (a customer's chart has none)", cp.StatusCode, cc.AttrOr("data-days", ""),
+			cc.Find(`[data-testid="customer-chart"]`).Length())
 	}
 }

@@ -216,5 +216,5 @@ func (h *Handlers) seatChart(r *http.Request, customerID int64, title string) (t
 	for _, p := range points {
 		days = append(days, templates.SeatDay{Day: p.Day, Seats: p.Seats, Used: p.Used, Customers: p.Customers})
 	}
-	return templates.NewSeatChart(title, days), nil
+	return templates.NewSeatChart(title, days, customerID == 0), nil
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -119,13 +120,12 @@ func StartUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.T
 // StartStaleUsersSync starts a sync of partnerID's user directories that were never read
 // (staleAfter 0: the first fill) or, when staleAfter is above 0, that were read and last read
 // more than staleAfter ago (the refresh), at share of the Medium budget (0: all it allows),
-// unless a users sync of the partner is running or no directory needs one (then it returns
-// ErrNotFound and starts nothing). ev is the base of its "job.start" audit event.
+// unless a users sync of the partner that would overlap it is queued or running or no
+// directory needs one (then it returns ErrNotFound and starts nothing): see usersSyncBusy.
+// ev is the base of its "job.start" audit event.
 func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID int64, staleAfter time.Duration, share float64, ev store.AuditEvent) (store.Job, error) {
-	if last, err := st.LatestJob(ctx, partnerID, SyncUsersArgs{}.Kind()); err == nil && !last.Status.Finished() {
-		return store.Job{}, store.ErrNotFound
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.Job{}, err
+	if busy, err := usersSyncBusy(ctx, st, rc, partnerID, staleAfter == 0); err != nil || busy {
+		return store.Job{}, cmp.Or(err, store.ErrNotFound)
 	}
 	var before time.Time // the zero time: only the directories never read
 	if staleAfter > 0 {
@@ -145,6 +145,41 @@ func StartStaleUsersSync(ctx context.Context, st *store.Store, rc *river.Client[
 			args.JobID = jobID
 			return insert(ctx, rc, tx, args)
 		})
+}
+
+// usersSyncBusy reports whether a queued or running users sync of partnerID keeps a new one
+// from starting. A refresh waits for any. A first fill (fill) waits only for another fill or a
+// sync of every directory, which would read the same directories; it runs beside a refresh
+// (which reads only directories read before) and beside one customer's sync, so that a new
+// customer's users are found at once rather than after the next refresh round.
+func usersSyncBusy(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID int64, fill bool) (bool, error) {
+	active, err := st.ActiveJobs(ctx, partnerID)
+	if err != nil {
+		return false, err
+	}
+	for _, j := range active {
+		if j.Kind != (SyncUsersArgs{}).Kind() {
+			continue
+		}
+		if !fill || j.RiverJobID == nil {
+			return true, nil
+		}
+		rj, err := rc.JobGet(ctx, *j.RiverJobID)
+		if errors.Is(err, river.ErrNotFound) {
+			return true, nil // River has finished with it and our row lags: wait, as before
+		} else if err != nil {
+			return false, fmt.Errorf("users sync %s: %w", j.ID, err)
+		}
+		var a SyncUsersArgs
+		if err := json.Unmarshal(rj.EncodedArgs, &a); err != nil {
+			return false, fmt.Errorf("users sync %s: its arguments: %w", j.ID, err)
+		}
+		refresh, oneCustomer := a.CustomerID == 0 && a.StaleAfter > 0, a.CustomerID != 0
+		if !refresh && !oneCustomer {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // SyncAllUsersArgs is the periodic directory refresh: every partner with a usable grant gets a

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -238,5 +239,59 @@ func TestOneCustomerSyncAtATime(t *testing.T) {
 	var n int
 	if err := e.super.QueryRow(ctx, "SELECT count(*) FROM jobs WHERE partner_id = $1 AND kind = 'sync_customers'", p.ID).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d customer sync jobs (%v), want 1", n, err)
+	}
+}
+
+// A first fill of the directories never read runs beside a refresh of those read before (they
+// read other directories), so that a new customer's users are found without waiting for the
+// refresh to finish; it waits for another fill, and a refresh waits for any users sync.
+func TestFirstFillRunsBesideARefresh(t *testing.T) {
+	t.Parallel()
+	e := tnNewSyncEnv(t)
+	ctx := context.Background()
+	p, _ := e.register("owner@northwind.example")
+	if err := e.river.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.runSyncAll() // the customers, and no users sync: this client has no worker for them
+	stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e.river.Stop(stop); err != nil {
+		t.Fatal(err)
+	}
+	// One directory read an hour ago: the refresh's; the others were never read: the fill's.
+	var read int64
+	if err := e.super.QueryRow(ctx, `INSERT INTO customer_user_dirs (customer_id, partner_id, synced_at)
+		SELECT id, partner_id, now() - interval '1 hour' FROM customers WHERE partner_id = $1 AND status = 'active'
+		ORDER BY id LIMIT 1 RETURNING customer_id`, p.ID).Scan(&read); err != nil {
+		t.Fatal(err)
+	}
+	// An insert-only client: the syncs stay queued, as they would while a worker is busy.
+	ins, err := river.NewClient(riverpgxv5.New(e.st.Pool()), &river.Config{Logger: jobs.Quiet(e.Log)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(staleAfter time.Duration) (store.Job, error) {
+		return jobs.StartStaleUsersSync(ctx, e.st, ins, p.ID, staleAfter, 0.1, store.AuditEvent{})
+	}
+	refresh, err := start(30 * time.Minute)
+	if err != nil {
+		t.Fatalf("the refresh: %v", err)
+	}
+	fill, err := start(0)
+	if err != nil {
+		t.Fatalf("the fill, beside a queued refresh: %v", err)
+	}
+	// What each was asked to read, as River holds it (the fill's stale_after is left out: 0).
+	rows, _ := e.super.Query(ctx, `SELECT coalesce(args->>'stale_after', '0') FROM river_job WHERE kind = 'sync_users' ORDER BY id`)
+	staleAfter, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Equal(staleAfter, []string{"1800000000000", "0"}) {
+		t.Fatalf("River's users syncs, their stale_after: %v (%v); want the refresh's 30 minutes, then the fill", staleAfter, err)
+	}
+	if _, err := start(0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a second fill while %s is queued: %v, want none started", fill.ID, err)
+	}
+	if _, err := start(30 * time.Minute); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a second refresh while %s is queued: %v, want none started", refresh.ID, err)
 	}
 }

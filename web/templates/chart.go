@@ -26,6 +26,18 @@ type SeatChart struct {
 	YTicks  []ChartTick
 	XTicks  []ChartTick
 	Caption string
+	// Customers is a second, shorter panel of the number of customers on the same days, on
+	// its own scale (nil on a customer's own chart, where it is always one).
+	Customers *CustomerPanel
+}
+
+// CustomerPanel is the customers-over-time panel beneath a partner's seats chart.
+type CustomerPanel struct {
+	H       int    // the panel's height in SVG units (the width is the chart's)
+	Points  string // polyline points
+	Dots    []ChartDot
+	YTicks  []ChartTick
+	Caption string
 }
 
 // ChartDot is one marked point.
@@ -50,8 +62,12 @@ const (
 	chartMaxDots, chartXTix = 31, 6
 )
 
-// NewSeatChart lays out days (oldest first) as a seats chart.
-func NewSeatChart(title string, days []SeatDay) SeatChart {
+// Height of the customers panel, and of its plot area.
+const custH, custPlotH = 110, custH - chartTop - chartBottom
+
+// NewSeatChart lays out days (oldest first) as a seats chart; withCustomers adds the panel of
+// customers over time (a partner's chart).
+func NewSeatChart(title string, days []SeatDay, withCustomers bool) SeatChart {
 	c := SeatChart{Title: title, Days: days, W: chartW, H: chartH}
 	if len(days) == 0 {
 		return c
@@ -91,7 +107,45 @@ func NewSeatChart(title string, days []SeatDay) SeatChart {
 	if len(days) == 1 {
 		c.Caption += "; Tierdesk keeps one snapshot a day, and the chart fills in as days pass"
 	}
+	if withCustomers {
+		c.Customers = customerPanel(days, x)
+	}
 	return c
+}
+
+// customerPanel lays out the number of customers per day, x placing each day as the seats
+// chart does so that the two panels line up.
+func customerPanel(days []SeatDay, x func(int) int) *CustomerPanel {
+	top := 1
+	for _, d := range days {
+		top = max(top, d.Customers)
+	}
+	top = niceCeil(top)
+	y := func(v int) int { return chartTop + custPlotH - v*custPlotH/top }
+	p := &CustomerPanel{H: custH}
+	var pts strings.Builder
+	for i, d := range days {
+		pts.WriteString(strconv.Itoa(x(i)) + "," + strconv.Itoa(y(d.Customers)) + " ")
+		if len(days) <= chartMaxDots {
+			p.Dots = append(p.Dots, ChartDot{X: x(i), Y: y(d.Customers), Kind: "customers",
+				Label: d.Day.UTC().Format("2 Jan") + ": " + Plural(d.Customers, "customer", "customers")})
+		}
+	}
+	p.Points = strings.TrimSpace(pts.String())
+	for _, v := range []int{0, top} {
+		p.YTicks = append(p.YTicks, ChartTick{Pos: y(v), Label: Thousands(v)})
+	}
+	first, last := days[0], days[len(days)-1]
+	p.Caption = Plural(last.Customers, "customer", "customers") + " on " + last.Day.UTC().Format("2 Jan 2006")
+	if len(days) > 1 {
+		switch diff := last.Customers - first.Customers; {
+		case diff > 0:
+			p.Caption += ", " + Thousands(diff) + " more than on " + first.Day.UTC().Format("2 Jan")
+		case diff < 0:
+			p.Caption += ", " + Thousands(-diff) + " fewer than on " + first.Day.UTC().Format("2 Jan")
+		}
+	}
+	return p
 }
 
 // niceCeil rounds n up to 1, 2 or 5 times a power of ten, for an axis.
