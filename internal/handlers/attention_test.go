@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -222,5 +223,69 @@ func TestSeatsOverTime(t *testing.T) {
 		cc.Find(`[data-testid="customer-chart"]`).Length() != 0 {
 		t.Fatalf("the customer's chart: %d, %s days, customers panel %d (a customer's chart has none)", cp.StatusCode, cc.AttrOr("data-days", ""),
 			cc.Find(`[data-testid="customer-chart"]`).Length())
+	}
+}
+
+// Invitations nobody accepted for over 7 days and directories not read for over a day are
+// counted on the dashboard, each pointing at the customer with the most (the stalest), by name
+// and with a link to its users.
+func TestAttentionOldInvitationsAndStaleDirectories(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, p, _ := contoso(t, e)
+	e.waitJobsIdle()
+	items := func() map[string]string { // title → link
+		out := map[string]string{}
+		owner.get(e.URL + "/").Doc().Find(`[data-testid="attention-item"]`).Each(func(_ int, s *goquery.Selection) {
+			out[strings.Join(strings.Fields(s.Find(".attention-text strong").Text()), " ")] = s.Find("a").AttrOr("href", "")
+		})
+		return out
+	}
+	for title := range items() {
+		if strings.Contains(title, "pending over 7 days") || strings.Contains(title, "not read for over a day") {
+			t.Fatalf("before anything aged: %q", title)
+		}
+	}
+	// Two customers: one with two invitations 8 days old, one with one; the second's directory
+	// read three days ago, the first's two days ago.
+	type row struct {
+		ID            int64
+		ZoomAccountID string
+		AccountName   string
+	}
+	rows, _ := e.super().Query(ctx, `SELECT c.id, c.zoom_account_id, c.account_name FROM customers c JOIN customer_user_dirs d ON d.customer_id = c.id
+		WHERE c.partner_id = $1 AND c.status = 'active' AND d.synced_at IS NOT NULL ORDER BY c.id LIMIT 2`, p.ID)
+	two, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	if err != nil || len(two) != 2 {
+		t.Fatalf("two customers with a read directory: %v, %v", two, err)
+	}
+	ids := [2]int64{two[0].ID, two[1].ID}
+	accounts := [2]string{two[0].ZoomAccountID, two[1].ZoomAccountID}
+	names := [2]string{two[0].AccountName, two[1].AccountName}
+	for k, n := range []int{2, 1} {
+		for j := range n {
+			if _, err := e.super().Exec(ctx, `INSERT INTO customer_users (customer_id, partner_id, email, first_name, last_name, user_type, status, seen_at, first_seen_at)
+				VALUES ($1, $2, $3, 'Old', 'Invite', 1, 'pending', now(), now() - interval '8 days')`,
+				ids[k], p.ID, fmt.Sprintf("old%d.%d@invites.example", k, j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.super().Exec(ctx, `UPDATE customer_user_dirs SET synced_at = now() - make_interval(days => $2) WHERE customer_id = $1`, ids[k], 2+k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := items()
+	if link := got["3 invitations pending over 7 days"]; link != "/customers/"+url.PathEscape(accounts[0])+"/users" {
+		t.Errorf("old invitations: %v; want a link to %s's users", got, names[0])
+	}
+	if link := got["2 user directories not read for over a day"]; link != "/customers/"+url.PathEscape(accounts[1])+"/users" {
+		t.Errorf("stale directories: %v; want a link to %s's users (the stalest)", got, names[1])
+	}
+	dash := owner.get(e.URL + "/")
+	for _, want := range []string{"Most are at " + names[0], "the stalest is " + names[1] + "'s"} {
+		if !strings.Contains(strings.Join(strings.Fields(dash.Doc().Find(`[data-testid="attention"]`).Text()), " "), want) {
+			t.Errorf("the attention panel does not say %q", want)
+		}
 	}
 }

@@ -97,26 +97,27 @@ func (s *Store) NeedsAttention(ctx context.Context, partnerID int64) (Attention,
 			a.Seats, err = pgx.CollectRows(rows, scanSeatUse)
 			return err
 		})
-		b.Queue(`SELECT count(*)::int, (array_agg(customer_id ORDER BY n DESC))[1] FROM (
-				SELECT customer_id, count(*) AS n FROM customer_users
-				WHERE partner_id = $1 AND status = 'pending' AND first_seen_at < now() - interval '7 days'
-				GROUP BY customer_id) p`, partnerID).QueryRow(func(row pgx.Row) error {
-			var at *int64
-			if err := row.Scan(&a.OldInvitations, &at); err != nil || at == nil {
+		// Each count with the customer it points at, by name (the customer's row in the same
+		// batch: no further round trip).
+		oldInvitations := `SELECT customer_id, count(*) AS n FROM customer_users
+			WHERE partner_id = $1 AND status = 'pending' AND first_seen_at < now() - interval '7 days' GROUP BY customer_id`
+		staleDirs := `SELECT c.id, d.synced_at FROM customers c JOIN customer_user_dirs d ON d.customer_id = c.id
+			WHERE c.partner_id = $1 AND c.status = 'active' AND d.synced_at < now() - interval '1 day'`
+		b.Queue(`SELECT (SELECT coalesce(sum(n), 0)::int FROM (`+oldInvitations+`) i), (SELECT count(*)::int FROM (`+staleDirs+`) d)`, partnerID).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&a.OldInvitations, &a.StaleDirectories) })
+		pointAt := func(into **Customer) func(pgx.Rows) error {
+			return func(rows pgx.Rows) error {
+				cs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Customer])
+				if len(cs) == 1 {
+					*into = &cs[0]
+				}
 				return err
 			}
-			a.OldInvitationsAt = &Customer{ID: *at}
-			return nil
-		})
-		b.Queue(`SELECT count(*)::int, (array_agg(c.id ORDER BY d.synced_at))[1] FROM customers c JOIN customer_user_dirs d ON d.customer_id = c.id
-			WHERE c.partner_id = $1 AND c.status = 'active' AND d.synced_at < now() - interval '1 day'`, partnerID).QueryRow(func(row pgx.Row) error {
-			var at *int64
-			if err := row.Scan(&a.StaleDirectories, &at); err != nil || at == nil {
-				return err
-			}
-			a.StaleDirectoryAt = &Customer{ID: *at}
-			return nil
-		})
+		}
+		b.Queue(`SELECT `+customerColumns+customerFrom+` WHERE c.id = (SELECT customer_id FROM (`+oldInvitations+`) i ORDER BY n DESC, customer_id LIMIT 1)`,
+			partnerID).Query(pointAt(&a.OldInvitationsAt))
+		b.Queue(`SELECT `+customerColumns+customerFrom+` WHERE c.id = (SELECT id FROM (`+staleDirs+`) d ORDER BY synced_at, id LIMIT 1)`,
+			partnerID).Query(pointAt(&a.StaleDirectoryAt))
 		b.Queue(`SELECT count(*) FILTER (WHERE subscription_end <= now() + interval '30 days')::int,
 				count(*) FILTER (WHERE subscription_end <= now() + interval '60 days')::int, count(*)::int
 			FROM customers WHERE partner_id = $1 AND status = 'active' AND subscription_end > now() AND subscription_end <= now() + interval '90 days'`,
@@ -124,17 +125,6 @@ func (s *Store) NeedsAttention(ctx context.Context, partnerID int64) (Attention,
 	})
 	if err != nil {
 		return Attention{}, fmt.Errorf("what needs attention at partner %d: %w", partnerID, err)
-	}
-	// The customers the counts point at, by name.
-	for _, c := range []*Customer{a.OldInvitationsAt, a.StaleDirectoryAt} {
-		if c == nil {
-			continue
-		}
-		full, err := s.CustomerByID(ctx, partnerID, c.ID)
-		if err != nil {
-			return Attention{}, err
-		}
-		*c = full
 	}
 	return a, nil
 }
