@@ -108,13 +108,13 @@ func TestBrowserCustomerLifecycle(t *testing.T) {
 	do(t, ctx,
 		chromedp.Navigate(customerURL+"/settings"),
 		chromedp.WaitVisible(css(`[data-testid="settings-table"]`)),
-		chromedp.SetValue(css(`#s-in_meeting\.waiting_room`), "false"),
+		chromedp.SetValue(css(`#s-meeting_security\.waiting_room`), "false"),
 		chromedp.Click(css(`[data-testid="save-settings"]`)),
 		// The table is on the page before the save too: wait for the answer's message.
 		chromedp.WaitVisible(css(`.flash.ok`)),
 		screenshot("17-settings-saved"),
 	)
-	if got := value(t, ctx, chromedp.Value(css(`#s-in_meeting\.waiting_room`))); got != "false" {
+	if got := value(t, ctx, chromedp.Value(css(`#s-meeting_security\.waiting_room`))); got != "false" {
 		t.Fatalf("waiting room after saving: %q", got)
 	}
 

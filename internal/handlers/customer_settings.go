@@ -14,6 +14,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/spec"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
@@ -24,12 +25,16 @@ type settingDef struct {
 }
 
 // commonSettings are the settings partners change most (ZOOM_API §1.7); Zoom has hundreds.
+// Each is a field of Zoom's account settings (internal/zoom/spec, checked by
+// TestCommonSettingsAreZooms): the waiting room is in the meeting_security section, which Zoom
+// answers and changes only with ?option=meeting_security (customerDetails reads it, the
+// service sends it so). Zoom's account settings have no "mute upon entry" (it is a setting of
+// each meeting), so the tab does not offer it.
 var commonSettings = []settingDef{
 	{section: "schedule_meeting", field: "host_video", label: "Host video on when a meeting starts"},
-	{section: "schedule_meeting", field: "participants_video", label: "Participants' video on when they join"},
+	{section: "schedule_meeting", field: "participant_video", label: "Participants' video on when they join"},
 	{section: "schedule_meeting", field: "join_before_host", label: "Participants may join before the host"},
-	{section: "schedule_meeting", field: "mute_upon_entry", label: "Mute participants when they join"},
-	{section: "in_meeting", field: "waiting_room", label: "Waiting room", help: "Participants wait until the host admits them."},
+	{section: "meeting_security", field: "waiting_room", label: "Waiting room", help: "Participants wait until the host admits them."},
 	{section: "in_meeting", field: "chat", label: "In-meeting chat"},
 	{section: "in_meeting", field: "screen_sharing", label: "Screen sharing"},
 	{section: "in_meeting", field: "who_can_share_screen", label: "Who can share their screen",
@@ -43,6 +48,12 @@ var commonSettings = []settingDef{
 }
 
 func (d settingDef) key() string { return d.section + "." + d.field }
+
+// lockable reports whether Zoom's lock settings have a lock (a boolean) for the setting.
+func (d settingDef) lockable() bool {
+	f, ok := spec.LockSettings.Lookup(d.key())
+	return ok && f.Type == spec.Bool
+}
 
 // settingValue reads a setting as the form shows it ("true"/"false" or the choice).
 func settingValue(s zoom.Settings, d settingDef) (string, bool) {
@@ -60,7 +71,7 @@ func settingsRows(d detailsView) ([]templates.SettingRow, zoom.Settings, zoom.Se
 	_ = json.Unmarshal(d.LockSettings, &lock)
 	var rows []templates.SettingRow
 	for _, def := range commonSettings {
-		row := templates.SettingRow{Key: def.key(), Label: def.label, Help: def.help, Kind: "bool", Choices: def.choices}
+		row := templates.SettingRow{Key: def.key(), Label: def.label, Help: def.help, Kind: "bool", Choices: def.choices, Lockable: def.lockable()}
 		if def.choices != nil {
 			row.Kind = "choice"
 		}
@@ -131,7 +142,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 			}
 			ch.Before[def.key()], ch.After[def.key()] = cur, v
 		}
-		if r.PostFormValue("lockseen."+def.key()) != "" {
+		if def.lockable() && r.PostFormValue("lockseen."+def.key()) != "" {
 			locked, _ := lock.Bool(def.section, def.field)
 			if want := r.PostFormValue("lock."+def.key()) == "1"; want != locked {
 				ch.Locks = ch.Locks.Set(def.section, def.field, want)

@@ -252,7 +252,7 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	if settings.Doc().Find(`[data-testid="setting-row"]`).Length() == 0 {
 		t.Fatalf("settings tab: %q", settings.TestID("settings-note"))
 	}
-	form := url.Values{"set.in_meeting.waiting_room": {"false"}, "lockseen.in_meeting.waiting_room": {"1"}, "lock.in_meeting.waiting_room": {"1"}}
+	form := url.Values{"set.meeting_security.waiting_room": {"false"}, "lockseen.meeting_security.waiting_room": {"1"}, "lock.meeting_security.waiting_room": {"1"}}
 	if got := b.post(e.URL+"/customers/"+id+"/settings", form); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save settings: %d", got.StatusCode)
 	}
@@ -260,14 +260,14 @@ func TestChangePayModePlanSettingsAndDisassociate(t *testing.T) {
 	if !strings.Contains(after.Body, "2 changes to the settings of Acme Testing made in Zoom.") {
 		t.Fatalf("settings flash: %q", after.Doc().Find(".flash").Text())
 	}
-	if after.Doc().Find(`#s-in_meeting\.waiting_room option[selected]`).AttrOr("value", "") != "false" {
+	if after.Doc().Find(`#s-meeting_security\.waiting_room option[selected]`).AttrOr("value", "") != "false" {
 		t.Fatalf("waiting room after the change: %s", after.Doc().Find(`[data-testid="settings-table"]`).Text())
 	}
 	ev, err := e.Store.AuditEvents(ctx, p.ID, store.AuditFilter{Action: "customer.settings", Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ev.Events) != 1 || !strings.Contains(string(ev.Events[0].Details), "locked.in_meeting.waiting_room") || strings.Contains(string(ev.Events[0].Details), "chat") {
+	if len(ev.Events) != 1 || !strings.Contains(string(ev.Events[0].Details), "locked.meeting_security.waiting_room") || strings.Contains(string(ev.Events[0].Details), "chat") {
 		t.Fatalf("settings audit: %+v", ev.Events)
 	}
 	// Free accounts: Zoom gives no settings, so nothing is sent, the page says why, and the

@@ -148,9 +148,10 @@ func FuzzCheckContact(f *testing.F) {
 // FuzzTemplateFromForm: a template form's only error is the form's own ("_"); its name is the
 // field as sent (the store trims and checks it); it holds a setting exactly for each common
 // setting given a value Zoom knows (on/off as a bool, a choice as itself), a lock exactly for
-// each "locked"/"unlocked", and an unknown value is an error.
+// each "locked"/"unlocked" of a setting Zoom can lock, and an unknown value or a lock Zoom
+// does not have is an error.
 func FuzzTemplateFromForm(f *testing.F) {
-	f.Add("name=Standard&set.in_meeting.waiting_room=true&lock.in_meeting.waiting_room=locked&set.recording.auto_recording=cloud")
+	f.Add("name=Standard&set.meeting_security.waiting_room=true&lock.meeting_security.waiting_room=locked&set.recording.auto_recording=cloud")
 	f.Add("name=&set.in_meeting.who_can_share_screen=all&lock.in_meeting.who_can_share_screen=unlocked")
 	f.Add("set.in_meeting.chat=yes")
 	f.Add("set.recording.auto_recording=true")
@@ -195,6 +196,11 @@ func FuzzTemplateFromForm(f *testing.F) {
 			}
 			lock, locked := tpl.Locks[def.section][def.field]
 			switch l := r.PostFormValue("lock." + def.key()); {
+			case (l == "locked" || l == "unlocked") && !def.lockable():
+				invalid = true // Zoom has no lock for it
+				if locked {
+					t.Fatalf("%s: lock of %s, which Zoom cannot lock", what, def.key())
+				}
 			case l == "locked" || l == "unlocked":
 				if !locked || lock != (l == "locked") {
 					t.Fatalf("%s: lock of %s = %v, sent %q", what, def.key(), lock, l)

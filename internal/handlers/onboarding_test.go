@@ -93,8 +93,8 @@ func draftWith(t *testing.T, e *env, b *browser, owner string, users int, templa
 // standardTemplate makes the partner's standard settings template through its form.
 func standardTemplate(t *testing.T, e *env, b *browser, p store.Partner) string {
 	t.Helper()
-	got := b.post(e.URL+"/settings/templates", url.Values{"name": {"Standard"}, "set.in_meeting.waiting_room": {"true"},
-		"lock.in_meeting.waiting_room": {"locked"}, "set.in_meeting.chat": {"false"}})
+	got := b.post(e.URL+"/settings/templates", url.Values{"name": {"Standard"}, "set.meeting_security.waiting_room": {"true"},
+		"lock.meeting_security.waiting_room": {"locked"}, "set.in_meeting.chat": {"false"}})
 	if got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("template: %d %.1000s", got.StatusCode, got.Body)
 	}
@@ -314,13 +314,15 @@ func (e *env) expectOnboarded(t *testing.T, p store.Partner, accountID, ownerEma
 	}
 	settings := e.zoomGet(t, p.ZoomAccountID, "/accounts/"+accountID+"/settings")
 	in, _ := settings["in_meeting"].(map[string]any)
-	if in == nil || in["waiting_room"] != true || in["chat"] != false {
-		t.Errorf("settings in Zoom: waiting_room %v, chat %v", in["waiting_room"], in["chat"])
+	security := e.zoomGet(t, p.ZoomAccountID, "/accounts/"+accountID+"/settings?option=meeting_security")
+	ms, _ := security["meeting_security"].(map[string]any)
+	if in == nil || ms == nil || ms["waiting_room"] != true || in["chat"] != false {
+		t.Errorf("settings in Zoom: waiting_room %v, chat %v", ms["waiting_room"], in["chat"])
 	}
-	locks := e.zoomGet(t, p.ZoomAccountID, "/accounts/"+accountID+"/lock_settings")
-	lin, _ := locks["in_meeting"].(map[string]any)
-	if lin == nil || lin["waiting_room"] != true {
-		t.Errorf("lock settings in Zoom: %v", locks["in_meeting"])
+	locks := e.zoomGet(t, p.ZoomAccountID, "/accounts/"+accountID+"/lock_settings?option=meeting_security")
+	lms, _ := locks["meeting_security"].(map[string]any)
+	if lms == nil || lms["waiting_room"] != true {
+		t.Errorf("lock settings in Zoom: %v", locks)
 	}
 }
 

@@ -47,7 +47,7 @@ func (h *Handlers) templatesList(w http.ResponseWriter, r *http.Request) error {
 func templateFields(t store.SettingsTemplate) []templates.TemplateField {
 	var rows []templates.TemplateField
 	for _, def := range commonSettings {
-		f := templates.TemplateField{Key: def.key(), Label: def.label, Choices: []templates.Option{{Value: "", Label: "Leave as it is"}}}
+		f := templates.TemplateField{Key: def.key(), Label: def.label, Choices: []templates.Option{{Value: "", Label: "Leave as it is"}}, Lockable: def.lockable()}
 		if def.choices == nil {
 			f.Choices = append(f.Choices, templates.Option{Value: "true", Label: "On"}, templates.Option{Value: "false", Label: "Off"})
 		} else {
@@ -79,10 +79,12 @@ func templateFromForm(r *http.Request) (store.SettingsTemplate, map[string]strin
 			errs["_"] = "“" + def.label + "” has a value Zoom does not know."
 		}
 		switch r.PostFormValue("lock." + def.key()) {
-		case "locked":
-			setIn(t.Locks, def.section, def.field, true)
-		case "unlocked":
-			setIn(t.Locks, def.section, def.field, false)
+		case "locked", "unlocked":
+			if !def.lockable() {
+				errs["_"] = "Zoom has no lock for “" + def.label + "”."
+				break
+			}
+			setIn(t.Locks, def.section, def.field, r.PostFormValue("lock."+def.key()) == "locked")
 		}
 	}
 	return t, errs
@@ -130,7 +132,7 @@ func (h *Handlers) newTemplatePage(w http.ResponseWriter, r *http.Request) error
 					setIn(t.Settings, def.section, def.field, any(v))
 				}
 			}
-			if l, ok := lock.Bool(def.section, def.field); ok {
+			if l, ok := lock.Bool(def.section, def.field); ok && def.lockable() {
 				setIn(t.Locks, def.section, def.field, l)
 			}
 		}
@@ -240,7 +242,7 @@ func templateChanges(t store.SettingsTemplate, d detailsView) (changes []templat
 				same++
 			}
 		}
-		if l, ok := t.Locks[def.section][def.field]; ok {
+		if l, ok := t.Locks[def.section][def.field]; ok && def.lockable() {
 			cur, _ := lock.Bool(def.section, def.field)
 			if cur != l {
 				changes = append(changes, templates.DiffRow{Field: def.label + " (lock)", Before: lockWord(cur), After: lockWord(l), Kind: "changed"})
@@ -349,7 +351,7 @@ func templateChange(t store.SettingsTemplate, d detailsView) service.SettingsCha
 				}
 			}
 		}
-		if l, ok := t.Locks[def.section][def.field]; ok {
+		if l, ok := t.Locks[def.section][def.field]; ok && def.lockable() {
 			if cur, _ := lock.Bool(def.section, def.field); cur != l {
 				ch.Locks = ch.Locks.Set(def.section, def.field, l)
 				ch.Before["locked."+def.key()], ch.After["locked."+def.key()] = cur, l

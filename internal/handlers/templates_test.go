@@ -31,7 +31,7 @@ func TestSettingsTemplateCopyPreviewAndApply(t *testing.T) {
 	if got := b.post(e.URL+"/settings/templates", url.Values{"name": {"Nothing"}}); got.StatusCode != http.StatusUnprocessableEntity || got.TestID("error-template") == "" {
 		t.Fatalf("empty template: %d", got.StatusCode)
 	}
-	vals := url.Values{"name": {"Locked-down"}, "set.in_meeting.chat": {"false"}, "set.in_meeting.waiting_room": {"true"}, "lock.in_meeting.chat": {"locked"}}
+	vals := url.Values{"name": {"Locked-down"}, "set.in_meeting.chat": {"false"}, "set.meeting_security.waiting_room": {"true"}, "lock.in_meeting.chat": {"locked"}}
 	if got := b.post(e.URL+"/settings/templates", vals); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save template: %d %.400s", got.StatusCode, got.Body)
 	}

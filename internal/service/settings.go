@@ -62,7 +62,9 @@ func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.Aud
 	res, err := s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: ch.Action, Details: ch.details(nil),
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			if len(ch.Set) > 0 {
-				if resp, err := zc.UpdateAccountSettings(ctx, c.ZoomAccountID, ch.Set, nil); err != nil {
+				if resp, err := byOption(ch.Set, func(s zoom.Settings, o *zoom.SettingsOptions) (*zoom.Response, error) {
+					return zc.UpdateAccountSettings(ctx, c.ZoomAccountID, s, o)
+				}); err != nil {
 					return resp, err
 				}
 				settingsDone = true
@@ -70,7 +72,9 @@ func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.Aud
 			if len(ch.Locks) == 0 {
 				return nil, nil
 			}
-			resp, err := zc.UpdateLockSettings(ctx, c.ZoomAccountID, ch.Locks, nil)
+			resp, err := byOption(ch.Locks, func(s zoom.Settings, o *zoom.SettingsOptions) (*zoom.Response, error) {
+				return zc.UpdateLockSettings(ctx, c.ZoomAccountID, s, o)
+			})
 			if err != nil && settingsDone {
 				lockErr = err // the settings went through: the change is done, its locks are not
 				return resp, nil
@@ -108,17 +112,33 @@ func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.Aud
 // a step of the onboarding saga (which audits the step). Sending the same template twice
 // changes nothing the second time, so the step may simply be run again.
 func ApplySettingsTemplate(ctx context.Context, zc *zoom.Client, accountID string, t store.SettingsTemplate) error {
-	if len(t.Settings) > 0 {
-		if _, err := zc.UpdateAccountSettings(ctx, accountID, asSettings(t.Settings), nil); err != nil {
-			return err
+	if _, err := byOption(asSettings(t.Settings), func(s zoom.Settings, o *zoom.SettingsOptions) (*zoom.Response, error) {
+		return zc.UpdateAccountSettings(ctx, accountID, s, o)
+	}); err != nil {
+		return err
+	}
+	_, err := byOption(asSettings(t.Locks), func(s zoom.Settings, o *zoom.SettingsOptions) (*zoom.Response, error) {
+		return zc.UpdateLockSettings(ctx, accountID, s, o)
+	})
+	return err
+}
+
+// byOption sends an update as the PATCHes Zoom takes (zoom.Settings.ByOption: the plain
+// sections, then meeting_security with its option), stopping at the first error; it returns
+// the last answer.
+func byOption(s zoom.Settings, send func(zoom.Settings, *zoom.SettingsOptions) (*zoom.Response, error)) (*zoom.Response, error) {
+	var resp *zoom.Response
+	for _, part := range s.ByOption() {
+		var opts *zoom.SettingsOptions
+		if part.Option != "" {
+			opts = &zoom.SettingsOptions{Option: part.Option}
+		}
+		var err error
+		if resp, err = send(part.Settings, opts); err != nil {
+			return resp, err
 		}
 	}
-	if len(t.Locks) > 0 {
-		if _, err := zc.UpdateLockSettings(ctx, accountID, asSettings(t.Locks), nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return resp, nil
 }
 
 // asSettings converts template sections into the client's Settings.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -68,6 +69,39 @@ const (
 	OptionMeetingSecurity         = "meeting_security"
 )
 
+// OptionSections are the settings sections that Zoom answers and changes only with an option
+// of the same name (a variant of their own in Zoom's types): a GET without option does not
+// answer them and a PATCH without option does not take them.
+var OptionSections = []string{OptionMeetingSecurity}
+
+// OptionPart is the part of an update that one PATCH sends: Option "" for the plain body.
+type OptionPart struct {
+	Option   string
+	Settings Settings
+}
+
+// ByOption splits an update into the PATCHes Zoom takes: first the sections a plain PATCH
+// takes, then each section of OptionSections alone, under its option. Empty parts are left
+// out, so an empty update has none.
+func (s Settings) ByOption() []OptionPart {
+	var parts []OptionPart
+	plain := Settings{}
+	for k, v := range s {
+		if !slices.Contains(OptionSections, k) {
+			plain[k] = v
+		}
+	}
+	if len(plain) > 0 {
+		parts = append(parts, OptionPart{Settings: plain})
+	}
+	for _, o := range OptionSections {
+		if v, ok := s[o]; ok {
+			parts = append(parts, OptionPart{Option: o, Settings: Settings{o: v}})
+		}
+	}
+	return parts
+}
+
 // SettingsOptions are the query parameters of the settings endpoints.
 type SettingsOptions struct {
 	// Option selects one part: OptionMeetingAuthentication, OptionRecordingAuthentication,
@@ -101,9 +135,10 @@ func (o *SettingsOptions) query() url.Values {
 // AuthenticationSettings is the answer to a settings GET with option meeting_authentication
 // or recording_authentication; the flag is under the option's own name.
 type AuthenticationSettings struct {
-	MeetingAuthentication   *bool                  `json:"meeting_authentication,omitempty"`
-	RecordingAuthentication *bool                  `json:"recording_authentication,omitempty"`
-	AuthenticationOptions   []AuthenticationOption `json:"authentication_options"`
+	AllowAuthenticationException *bool                  `json:"allow_authentication_exception,omitempty"` // meetings only
+	MeetingAuthentication        *bool                  `json:"meeting_authentication,omitempty"`
+	RecordingAuthentication      *bool                  `json:"recording_authentication,omitempty"`
+	AuthenticationOptions        []AuthenticationOption `json:"authentication_options"`
 }
 
 // AuthenticationOption is one authentication profile. Type is enforce_login,

@@ -26,6 +26,8 @@ type SettingRow struct {
 	Choices []Option
 	Locked  bool
 	Known   bool // Zoom returned it
+	// Lockable: Zoom's lock settings have a lock for it (who may share the screen has none).
+	Lockable bool
 }
 
 // SettingsTabPage is a customer's settings and lock settings.

@@ -38,6 +38,8 @@ type TemplateField struct {
 	Choices []Option // the first is "leave as it is" (value "")
 	Value   string
 	Lock    string // "", "locked", "unlocked"
+	// Lockable: Zoom's lock settings have a lock for it; without one no lock is offered.
+	Lockable bool
 }
 
 // TemplatePreviewPage shows what applying a template to a customer changes.

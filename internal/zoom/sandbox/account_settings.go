@@ -1,19 +1,12 @@
 package sandbox
 
-// accountSettingOptions are the ?option= values of account settings.
-var accountSettingOptions = []string{"meeting_authentication", "recording_authentication", "security", "meeting_security"}
-
 // getAccountSettings is GET /accounts/{accountId}/settings (and /accounts/me/settings).
 func getAccountSettings(c *call) (any, error) {
 	a := c.target
 	if !a.paid() {
 		return nil, zerr(400, 200, "Only available for Paid account.")
 	}
-	stored := a.Settings
-	if stored == nil {
-		stored = defaultAccountSettings
-	}
-	return settingsView(stored, c.query("option"), c.query("custom_query_fields"), accountSettingOptions)
+	return accountSettingsKind.view(a.Settings, c.query("option"), c.query("custom_query_fields"))
 }
 
 // patchAccountSettings is PATCH /accounts/{accountId}/settings.
@@ -22,11 +15,7 @@ func patchAccountSettings(c *call) (any, error) {
 	if !a.paid() {
 		return nil, zerr(400, 200, "Only available for Paid account.")
 	}
-	stored := a.Settings
-	if stored == nil {
-		stored = defaultAccountSettings
-	}
-	p, err := patchSettings(stored, c.body, c.query("option"), accountSettingOptions, false)
+	p, err := accountSettingsKind.patch(a.Settings, c.body, c.query("option"))
 	if err != nil {
 		return nil, err
 	}
@@ -44,11 +33,7 @@ func getLockSettings(c *call) (any, error) {
 	if !a.paid() {
 		return nil, zerr(400, 200, "Only available for paid account: %s", a.ID)
 	}
-	stored := a.LockSettings
-	if stored == nil {
-		stored = lockDefaults()
-	}
-	return settingsView(stored, c.query("option"), c.query("custom_query_fields"), []string{"meeting_security"})
+	return lockSettingsKind.view(a.LockSettings, c.query("option"), c.query("custom_query_fields"))
 }
 
 // patchLockSettings is PATCH /accounts/{accountId}/lock_settings.
@@ -57,11 +42,7 @@ func patchLockSettings(c *call) (any, error) {
 	if !a.paid() {
 		return nil, zerr(400, 200, "Only available for paid account: %s", a.ID)
 	}
-	stored := a.LockSettings
-	if stored == nil {
-		stored = lockDefaults()
-	}
-	p, err := patchSettings(stored, c.body, c.query("option"), []string{"meeting_security"}, true)
+	p, err := lockSettingsKind.patch(a.LockSettings, c.body, c.query("option"))
 	if err != nil {
 		return nil, err
 	}

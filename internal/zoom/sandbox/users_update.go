@@ -148,9 +148,6 @@ func deref(p *string) string {
 // itoa formats an int.
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// userSettingOptions are the ?option= values of user settings.
-var userSettingOptions = []string{"meeting_authentication", "recording_authentication", "meeting_security"}
-
 // getUserSettings is GET .../users/{userId}/settings.
 func getUserSettings(c *call) (any, error) {
 	u, err := c.findUser(c.r.PathValue("userId"))
@@ -164,7 +161,7 @@ func getUserSettings(c *call) (any, error) {
 	if stored == nil {
 		stored = userDefaults(u)
 	}
-	return settingsView(stored, c.query("option"), c.query("custom_query_fields"), userSettingOptions)
+	return userSettingsKind.view(stored, c.query("option"), c.query("custom_query_fields"))
 }
 
 // patchUserSettings is PATCH .../users/{userId}/settings.
@@ -180,7 +177,7 @@ func patchUserSettings(c *call) (any, error) {
 	if stored == nil {
 		stored = userDefaults(u)
 	}
-	p, err := patchSettings(stored, c.body, c.query("option"), userSettingOptions, false)
+	p, err := userSettingsKind.patch(stored, c.body, c.query("option"))
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,8 @@ func tsOpt(t time.Time) string {
 	return ts(t)
 }
 
-// userView is the user object of GET /users/{userId} (ZOOM_API.md §2.4).
+// userView is the user object of GET /users/{userId} (ZOOM_API.md §2.4). It has no host_key:
+// Zoom's type of this answer (spec.User) lacks it; only list items carry it, when asked for.
 type userView struct {
 	ID                 string            `json:"id"`
 	FirstName          string            `json:"first_name"`
@@ -48,7 +49,6 @@ type userView struct {
 	PhoneNumbers       []phoneNumber     `json:"phone_numbers,omitempty"`
 	Status             string            `json:"status"`
 	RoleID             string            `json:"role_id"`
-	HostKey            string            `json:"host_key"`
 	Cluster            string            `json:"cluster"`
 	LoginTypes         []int             `json:"login_types"`
 	Company            string            `json:"company"`
@@ -125,7 +125,7 @@ func (c *call) userView(u *user) userView {
 		LastLoginTime: tsOpt(u.LastLoginTime), LastClientVersion: u.LastClient, CMSUserID: u.CMSUserID,
 		JID: strings.ToLower(u.ID) + "@xmpp.zoom.us", GroupIDs: strs(u.GroupIDs), IMGroupIDs: []string{},
 		AccountID: u.AccountID, AccountNumber: a.Number, Language: u.Language, PhoneNumbers: u.PhoneNumbers,
-		Status: u.Status, RoleID: u.roleID(), HostKey: u.HostKey, Cluster: "us05", LoginTypes: []int{100},
+		Status: u.Status, RoleID: u.roleID(), Cluster: "us05", LoginTypes: []int{100},
 		Company: u.Company, JobTitle: u.JobTitle, Location: u.Location, Manager: u.Manager,
 		Pronouns: u.Pronouns, PronounsOption: u.PronounsOption, CustomAttributes: u.CustomAttributes,
 		EmployeeUniqueID: u.EmployeeUniqueID, PlanUnitedType: u.PlanUnitedType, ZoomOneType: u.ZoomOneType,

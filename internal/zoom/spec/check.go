@@ -63,6 +63,18 @@ func (c *Catalogue) Validate(opt string, body map[string]any) error {
 	return nil
 }
 
+// Errors is Validate that goes on after the first problem: every one, in the same order
+// (none is nil).
+func (c *Catalogue) Errors(opt string, body map[string]any) []*Error {
+	o := c.option(opt)
+	if o == nil {
+		return []*Error{{Path: "option", Problem: fmt.Sprintf("%q is not an option of %s", opt, c.name)}}
+	}
+	var all []*Error
+	c.walkObject(o.root, nil, body, true, func(e *Error) bool { all = append(all, e); return true })
+	return all
+}
+
 // CheckShape lists every way v (a decoded JSON object, or a Go value that encodes to one)
 // differs from one variant: a field Zoom's type does not have, a value of the wrong type or
 // outside its enum, a field the type requires that is missing. Each is "path: problem", in key
