@@ -109,7 +109,9 @@ func TestBrowserCustomerLifecycle(t *testing.T) {
 		chromedp.Navigate(customerURL+"/settings"),
 		chromedp.WaitVisible(css(`[data-testid="settings-table"]`)),
 		chromedp.SetValue(css(`#s-meeting_security\.waiting_room`), "false"),
-		chromedp.Click(css(`[data-testid="save-settings"]`)),
+		chromedp.Click(css(`[data-testid="review-settings"]`)),
+		chromedp.WaitVisible(css(`[data-testid="review-row"]`)),
+		chromedp.Click(css(`[data-testid="send-settings"]`)),
 		// The table is on the page before the save too: wait for the answer's message.
 		chromedp.WaitVisible(css(`.flash.ok`)),
 		screenshot("17-settings-saved"),

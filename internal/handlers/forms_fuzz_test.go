@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/catalogue"
 )
@@ -145,11 +146,10 @@ func FuzzCheckContact(f *testing.F) {
 	})
 }
 
-// FuzzTemplateFromForm: a template form's only error is the form's own ("_"); its name is the
-// field as sent (the store trims and checks it); it holds a setting exactly for each common
-// setting given a value Zoom knows (on/off as a bool, a choice as itself), a lock exactly for
-// each "locked"/"unlocked" of a setting Zoom can lock, and an unknown value or a lock Zoom
-// does not have is an error.
+// FuzzTemplateFromForm: a template form's errors name settings of Zoom's catalogue; it holds a
+// setting exactly for each one given a value of the catalogue's type (and enum), as that value,
+// a lock exactly for each "locked"/"unlocked" of a setting Zoom can lock, and a value Zoom
+// would not take, a lock Zoom does not have or an unknown lock value is an error on its row.
 func FuzzTemplateFromForm(f *testing.F) {
 	f.Add("name=Standard&set.meeting_security.waiting_room=true&lock.meeting_security.waiting_room=locked&set.recording.auto_recording=cloud")
 	f.Add("name=&set.in_meeting.who_can_share_screen=all&lock.in_meeting.who_can_share_screen=unlocked")
@@ -160,64 +160,58 @@ func FuzzTemplateFromForm(f *testing.F) {
 	f.Add("name=%00&set.x.y=true&lock.in_meeting.chat=locked&lock.in_meeting.chat=unlocked")
 	f.Add("name=%FF%FE&set.in_meeting.chat=true&set.in_meeting.chat=false")
 	f.Add("set.in_meeting.chat=true;lock.in_meeting.chat=locked")
+	f.Add("set.security.password_requirement.minimum_password_length=8&set.chat.share_files.restrictions.file_type_restrictions=.zip,%20.pdf")
+	f.Add("set.chat.share_files.restrictions.file_size_restrictions=75&set.schedule_meeting.jbh_time=abc")
 	f.Fuzz(func(t *testing.T, body string) {
 		r := fuzzFormRequest(body)
-		tpl, errs := templateFromForm(r)
-		what := "templateFromForm(" + strconv.Quote(body) + ")"
-		fuzzOnlyFields(t, what, errs, "_")
-		if tpl.Name != r.PostFormValue("name") {
-			t.Fatalf("%s: name %q", what, tpl.Name)
+		settings, locks, errs := templateFromCatalogueForm(r.PostForm)
+		what := "templateFromCatalogueForm(" + strconv.Quote(body) + ")"
+		for k, msg := range errs {
+			if _, ok := accountCatalogue.field(k); (!ok && k != "") || msg == "" || !fuzzIsText(msg) {
+				t.Fatalf("%s: error %q on %q, not a setting", what, msg, k)
+			}
 		}
-		known, invalid := 0, false
-		for _, def := range commonSettings {
-			v := r.PostFormValue("set." + def.key())
-			got, has := tpl.Settings[def.section][def.field]
+		tpl := templateMap(store.SettingsTemplate{Settings: settings})
+		invalid := false
+		for _, f := range accountCatalogue.fields {
+			raw := strings.TrimSpace(r.PostForm.Get("set." + f.Path))
+			got, has := valueAt(tpl, f.Path)
+			want, msg := parseSetting(f, raw)
 			switch {
-			case v == "":
+			case !f.Editable || raw == "":
 				if has {
-					t.Fatalf("%s: %s set to %v without a value", what, def.key(), got)
+					t.Fatalf("%s: %s set to %v without a value", what, f.Path, got)
 				}
-			case def.choices == nil && (v == "true" || v == "false"):
-				if !has || got != any(v == "true") {
-					t.Fatalf("%s: %s = %v, sent %q", what, def.key(), got, v)
+			case msg != "":
+				invalid = true
+				if errs[f.Path] != msg || has {
+					t.Fatalf("%s: %s from %q: error %q, set %v; want the error %q", what, f.Path, raw, errs[f.Path], has, msg)
 				}
-			case def.choices != nil && validChoice(def, v):
-				if !has || got != any(v) {
-					t.Fatalf("%s: %s = %v, sent %q", what, def.key(), got, v)
+			case errs[f.Path] != "":
+				invalid = true // Zoom's own check of the whole body refused it
+			case !has || formValue(f, got) != formValue(f, want):
+				t.Fatalf("%s: %s = %v, sent %q", what, f.Path, got, raw)
+			}
+			sec, rest, _ := strings.Cut(f.Path, ".")
+			lock, locked := locks[sec][rest]
+			switch l := r.PostForm.Get("lock." + f.Path); {
+			case l == "":
+				if locked {
+					t.Fatalf("%s: lock of %s = %v, none sent", what, f.Path, lock)
+				}
+			case (l == "locked" || l == "unlocked") && f.Lockable:
+				if !locked || lock != (l == "locked") {
+					t.Fatalf("%s: lock of %s = %v, sent %q", what, f.Path, lock, l)
 				}
 			default:
-				invalid = true
-				if has {
-					t.Fatalf("%s: %s = %v from the unknown value %q", what, def.key(), got, v)
+				invalid = true // no lock in Zoom, or not a lock's value
+				if locked || errs[f.Path] == "" {
+					t.Fatalf("%s: lock of %s = %v (error %q) from %q", what, f.Path, lock, errs[f.Path], l)
 				}
 			}
-			if has {
-				known++
-			}
-			lock, locked := tpl.Locks[def.section][def.field]
-			switch l := r.PostFormValue("lock." + def.key()); {
-			case (l == "locked" || l == "unlocked") && !def.lockable():
-				invalid = true // Zoom has no lock for it
-				if locked {
-					t.Fatalf("%s: lock of %s, which Zoom cannot lock", what, def.key())
-				}
-			case l == "locked" || l == "unlocked":
-				if !locked || lock != (l == "locked") {
-					t.Fatalf("%s: lock of %s = %v, sent %q", what, def.key(), lock, l)
-				}
-			case locked:
-				t.Fatalf("%s: lock of %s = %v, sent %q", what, def.key(), lock, l)
-			}
-		}
-		n := 0
-		for _, m := range tpl.Settings {
-			n += len(m)
-		}
-		if n != known {
-			t.Fatalf("%s: %d settings, %d of them common settings", what, n, known)
 		}
 		if invalid != (len(errs) > 0) {
-			t.Fatalf("%s: errors %q, an unknown value: %v", what, errs, invalid)
+			t.Fatalf("%s: errors %q, an invalid value: %v", what, errs, invalid)
 		}
 	})
 }

@@ -73,6 +73,7 @@ var routeTable = map[string]routeKind{
 	"GET /customers/{accountId}/activity":                withID,
 	"GET /customers/{accountId}/settings":                withID,
 	"POST /customers/{accountId}/settings":               withID,
+	"POST /customers/{accountId}/settings/review":        withID,
 	"GET /customers/{accountId}/plans":                   withID,
 	"POST /customers/{accountId}/plans":                  withID,
 	"POST /customers/{accountId}/plans/base":             withID,

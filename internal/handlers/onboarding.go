@@ -329,39 +329,27 @@ func wizardUser(u store.NewUserInput) templates.WizardUser {
 	return templates.WizardUser{Email: u.Email, Name: strings.TrimSpace(u.FirstName + " " + u.LastName), Type: typ}
 }
 
-// templateLines describes what a template sets, one line a setting: "Waiting room: on
-// (locked)", or "Chat: locked" for a lock alone.
+// templateLines describes what a template sets, one line a setting: "Waiting room: On
+// (locked)", or "Chat: locked" for a lock alone, in Zoom's order.
 func templateLines(t store.SettingsTemplate) []string {
 	var lines []string
-	for _, def := range commonSettings {
-		v, set := t.Settings[def.section][def.field]
-		l, locked := t.Locks[def.section][def.field]
+	tpl := templateMap(t)
+	for _, f := range accountCatalogue.fields {
+		v, set := valueAt(tpl, f.Path)
+		set = set && f.Editable
+		sec, rest, _ := strings.Cut(f.Path, ".")
+		l, locked := t.Locks[sec][rest]
+		locked = locked && f.Lockable
 		switch {
 		case set && locked:
-			lines = append(lines, def.label+": "+settingWords(def, v)+" ("+lockWord(l)+")")
+			lines = append(lines, f.Label+": "+displayValue(f, formValue(f, v))+" ("+lockWord(l)+")")
 		case set:
-			lines = append(lines, def.label+": "+settingWords(def, v))
+			lines = append(lines, f.Label+": "+displayValue(f, formValue(f, v)))
 		case locked:
-			lines = append(lines, def.label+": "+lockWord(l))
+			lines = append(lines, f.Label+": "+lockWord(l))
 		}
 	}
 	return lines
-}
-
-// settingWords says a setting's value as the settings page does: on/off, or the choice's label.
-func settingWords(def settingDef, v any) string {
-	switch v {
-	case true:
-		return "on"
-	case false:
-		return "off"
-	}
-	for _, c := range def.choices {
-		if c.Value == fmt.Sprint(v) {
-			return c.Label
-		}
-	}
-	return fmt.Sprint(v)
 }
 
 // saveWizardStep checks and saves one step of a draft and moves on (POST

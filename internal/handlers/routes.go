@@ -77,6 +77,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Get("/customers/{accountId}/activity", h.wrap(h.customerActivity))
 			r.Get("/customers/{accountId}/settings", h.wrap(h.customerSettings))
 			r.Post("/customers/{accountId}/settings", h.wrap(h.changeCustomerSettings))
+			r.Post("/customers/{accountId}/settings/review", h.wrap(h.reviewCustomerSettings))
 			r.Get("/customers/{accountId}/plans", h.wrap(h.customerPlans))
 			r.Post("/customers/{accountId}/plans", h.wrap(h.subscribePlan))
 			r.Post("/customers/{accountId}/plans/base", h.wrap(h.changeBasePlan))

@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -43,67 +43,11 @@ func (h *Handlers) templatesList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// templateFields are the form rows of a template.
-func templateFields(t store.SettingsTemplate) []templates.TemplateField {
-	var rows []templates.TemplateField
-	for _, def := range commonSettings {
-		f := templates.TemplateField{Key: def.key(), Label: def.label, Choices: []templates.Option{{Value: "", Label: "Leave as it is"}}, Lockable: def.lockable()}
-		if def.choices == nil {
-			f.Choices = append(f.Choices, templates.Option{Value: "true", Label: "On"}, templates.Option{Value: "false", Label: "Off"})
-		} else {
-			f.Choices = append(f.Choices, def.choices...)
-		}
-		if v, ok := t.Settings[def.section][def.field]; ok {
-			f.Value = fmt.Sprint(v)
-		}
-		if l, ok := t.Locks[def.section][def.field]; ok {
-			f.Lock = map[bool]string{true: "locked", false: "unlocked"}[l]
-		}
-		rows = append(rows, f)
-	}
-	return rows
-}
-
-// templateFromForm reads a template's settings and locks from the form.
-func templateFromForm(r *http.Request) (store.SettingsTemplate, map[string]string) {
-	t := store.SettingsTemplate{Name: r.PostFormValue("name"), Settings: map[string]map[string]any{}, Locks: map[string]map[string]bool{}}
-	errs := map[string]string{}
-	for _, def := range commonSettings {
-		switch v := r.PostFormValue("set." + def.key()); {
-		case v == "":
-		case def.choices == nil && (v == "true" || v == "false"):
-			setIn(t.Settings, def.section, def.field, any(v == "true"))
-		case def.choices != nil && validChoice(def, v):
-			setIn(t.Settings, def.section, def.field, any(v))
-		default:
-			errs["_"] = "“" + def.label + "” has a value Zoom does not know."
-		}
-		switch r.PostFormValue("lock." + def.key()) {
-		case "locked", "unlocked":
-			if !def.lockable() {
-				errs["_"] = "Zoom has no lock for “" + def.label + "”."
-				break
-			}
-			setIn(t.Locks, def.section, def.field, r.PostFormValue("lock."+def.key()) == "locked")
-		}
-	}
-	return t, errs
-}
-
 func setIn[V any](m map[string]map[string]V, section, field string, v V) {
 	if m[section] == nil {
 		m[section] = map[string]V{}
 	}
 	m[section][field] = v
-}
-
-func validChoice(def settingDef, v string) bool {
-	for _, o := range def.choices {
-		if o.Value == v {
-			return true
-		}
-	}
-	return false
 }
 
 // newTemplatePage shows an empty template form, or one copied from a customer's current
@@ -123,22 +67,11 @@ func (h *Handlers) newTemplatePage(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		_, set, lock := settingsRows(d)
-		for _, def := range commonSettings {
-			if v, ok := settingValue(set, def); ok {
-				if def.choices == nil {
-					setIn(t.Settings, def.section, def.field, any(v == "true"))
-				} else {
-					setIn(t.Settings, def.section, def.field, any(v))
-				}
-			}
-			if l, ok := lock.Bool(def.section, def.field); ok && def.lockable() {
-				setIn(t.Locks, def.section, def.field, l)
-			}
-		}
+		set, lock := decodedSettings(d)
+		t = templateOfSettings(set, lock)
 		p.From, p.Name = c.AccountName, "Like "+c.AccountName
 	}
-	p.Rows = templateFields(t)
+	p.Sections = templateSections(t, nil, nil)
 	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, p.Title, "settings"), p))
 	return nil
 }
@@ -160,10 +93,14 @@ func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) error {
 	} else if err := h.authorize(r, policy.EditCustomer, target{Type: "settings_template"}); err != nil {
 		return err
 	}
-	t, errs := templateFromForm(r)
-	t.ID, t.CreatedBy = id, &a.Staff.ID
+	set, locks, errs := templateFromCatalogueForm(r.PostForm)
+	t := store.SettingsTemplate{ID: id, CreatedBy: &a.Staff.ID, Name: r.PostFormValue("name"), Settings: set, Locks: locks}
 	show := func(errs map[string]string) error {
-		p := templates.TemplateFormPage{Action: r.URL.Path, Title: "Settings template", Name: t.Name, Rows: templateFields(t), Errors: errs}
+		p := templates.TemplateFormPage{Action: r.URL.Path, Title: "Settings template", Name: t.Name, Errors: errs,
+			Sections: templateSections(t, r.PostForm, errs)}
+		if fe := templateFieldErrs(errs); len(fe) > 0 && errs["_"] == "" {
+			errs["_"] = templates.Plural(len(fe), "setting has a value", "settings have values") + " Zoom would not take; they are marked below."
+		}
 		h.render(w, r, http.StatusUnprocessableEntity, templates.TemplateForm(h.chrome(r, p.Title, "settings"), p))
 		return nil
 	}
@@ -209,7 +146,7 @@ func (h *Handlers) editTemplatePage(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p := templates.TemplateFormPage{Action: paths.SettingsTemplate(t.ID), Title: t.Name, Name: t.Name, Rows: templateFields(t),
+	p := templates.TemplateFormPage{Action: paths.SettingsTemplate(t.ID), Title: t.Name, Name: t.Name, Sections: templateSections(t, nil, nil),
 		CanDel: h.allowed(r, policy.EditCustomer), DelURL: paths.SettingsTemplateDelete(t.ID)}
 	h.render(w, r, http.StatusOK, templates.TemplateForm(h.chrome(r, t.Name, "settings"), p))
 	return nil
@@ -232,20 +169,22 @@ func (h *Handlers) deleteTemplate(w http.ResponseWriter, r *http.Request) error 
 
 // templateChanges compares a template with a customer's current settings and locks.
 func templateChanges(t store.SettingsTemplate, d detailsView) (changes []templates.DiffRow, same int) {
-	_, set, lock := settingsRows(d)
-	for _, def := range commonSettings {
-		if v, ok := t.Settings[def.section][def.field]; ok {
-			cur, _ := settingValue(set, def)
-			if want := fmt.Sprint(v); want != cur {
-				changes = append(changes, templates.DiffRow{Field: def.label, Before: cur, After: want, Kind: "changed"})
-			} else {
-				same++
-			}
+	set, lock := decodedSettings(d)
+	ch := templateChange(t, d)
+	for _, f := range accountCatalogue.fields {
+		if _, ok := ch.After[f.Path]; ok {
+			cur, _ := valueAt(set, f.Path)
+			want, _ := valueAt(templateMap(t), f.Path)
+			changes = append(changes, templates.DiffRow{Field: f.Label, Before: displayValue(f, formValue(f, cur)), After: displayValue(f, formValue(f, want)), Kind: "changed"})
+		} else if _, ok := valueAt(templateMap(t), f.Path); ok && f.Editable {
+			same++
 		}
-		if l, ok := t.Locks[def.section][def.field]; ok && def.lockable() {
-			cur, _ := lock.Bool(def.section, def.field)
-			if cur != l {
-				changes = append(changes, templates.DiffRow{Field: def.label + " (lock)", Before: lockWord(cur), After: lockWord(l), Kind: "changed"})
+		sec, rest, _ := strings.Cut(f.Path, ".")
+		if l, ok := t.Locks[sec][rest]; ok && f.Lockable {
+			if _, changed := ch.After["locked."+f.Path]; changed {
+				cur, _ := valueAt(lock, f.Path)
+				locked, _ := cur.(bool)
+				changes = append(changes, templates.DiffRow{Field: f.Label + " (lock)", Before: lockWord(locked), After: lockWord(l), Kind: "changed"})
 			} else {
 				same++
 			}
@@ -338,23 +277,23 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 // templateChange is what applying template t changes in Zoom's current settings and locks d:
 // the settings whose value differs (or that Zoom did not return) and the locks that differ.
 func templateChange(t store.SettingsTemplate, d detailsView) service.SettingsChange {
-	_, set, lock := settingsRows(d)
+	set, lock := decodedSettings(d)
+	tpl := templateMap(t)
 	ch := service.SettingsChange{Action: audit.CustomerSettingsTemplate, Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{},
 		After: map[string]any{}, Extra: map[string]any{"template": t.Name}}
-	for _, def := range commonSettings {
-		if v, ok := t.Settings[def.section][def.field]; ok {
-			if cur, known := settingValue(set, def); !known || fmt.Sprint(v) != cur {
-				ch.Set = ch.Set.Set(def.section, def.field, v)
-				ch.Before[def.key()], ch.After[def.key()] = cur, fmt.Sprint(v)
-				if !known {
-					ch.Before[def.key()] = nil
-				}
+	for _, f := range accountCatalogue.fields {
+		if v, ok := valueAt(tpl, f.Path); ok && f.Editable {
+			if cur, known := valueAt(set, f.Path); !known || formValue(f, v) != formValue(f, cur) {
+				setAt(ch.Set, f.Path, v)
+				ch.Before[f.Path], ch.After[f.Path] = cur, v
 			}
 		}
-		if l, ok := t.Locks[def.section][def.field]; ok && def.lockable() {
-			if cur, _ := lock.Bool(def.section, def.field); cur != l {
-				ch.Locks = ch.Locks.Set(def.section, def.field, l)
-				ch.Before["locked."+def.key()], ch.After["locked."+def.key()] = cur, l
+		sec, rest, _ := strings.Cut(f.Path, ".")
+		if l, ok := t.Locks[sec][rest]; ok && f.Lockable {
+			cur, _ := valueAt(lock, f.Path)
+			if locked, _ := cur.(bool); locked != l {
+				setAt(ch.Locks, f.Path, l)
+				ch.Before["locked."+f.Path], ch.After["locked."+f.Path] = locked, l
 			}
 		}
 	}

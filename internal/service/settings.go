@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
@@ -21,88 +22,149 @@ type SettingsChange struct {
 	Extra         map[string]any // more details for the audit event (a template's name)
 }
 
-func (ch SettingsChange) details(locks *bool) map[string]any {
-	before, after := ch.Before, ch.After
-	if locks != nil {
-		before, after = onlyKeys(before, *locks), onlyKeys(after, *locks)
-	}
-	m := map[string]any{"before": before, "after": after}
+// details is the audit details of the whole change.
+func (ch SettingsChange) details() map[string]any {
+	m := map[string]any{"before": ch.Before, "after": ch.After}
 	maps.Copy(m, ch.Extra)
 	return m
-}
-
-// onlyKeys keeps the lock entries (locks true) or the setting entries (locks false).
-func onlyKeys(m map[string]any, locks bool) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		if strings.HasPrefix(k, "locked.") == locks {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // SettingsResult is how a change of settings and locks ended.
 type SettingsResult struct {
 	CustomerResult
-	// Message, when the change was only partly made (the settings went through, the locks
+	// Message, when the change was only partly made (a first PATCH went through, a later one
 	// did not), says so for the page.
 	Message string
 }
 
-// SetCustomerSettings sends ch to Zoom under one intent, the settings first and then the
-// locks, and records what Zoom did: one succeeded event when everything went through; when
-// the settings went through and the locks did not, a succeeded event for the settings and a
-// failed (or pending) one for the locks; otherwise the refusal or lost answer as for any
-// change of a customer.
+// settingsCall is one PATCH of a settings change: the settings or the locks of one option
+// variant, and the audit keys it carries.
+type settingsCall struct {
+	locks  bool
+	option string
+	body   zoom.Settings
+	keys   map[string]bool
+}
+
+// calls splits ch into the PATCHes Zoom takes, in the order they are sent: the settings (plain,
+// then each option section), then the locks the same way.
+func (ch SettingsChange) calls() []settingsCall {
+	var out []settingsCall
+	for _, locks := range []bool{false, true} {
+		src := ch.Set
+		if locks {
+			src = ch.Locks
+		}
+		for _, part := range src.ByOption() {
+			c := settingsCall{locks: locks, option: part.Option, body: part.Settings, keys: map[string]bool{}}
+			for k := range ch.After {
+				path, isLock := strings.CutPrefix(k, "locked.")
+				if isLock != locks {
+					continue
+				}
+				section, _, _ := strings.Cut(path, ".")
+				if (part.Option == "" && !slices.Contains(zoom.OptionSections, section)) || section == part.Option {
+					c.keys[k] = true
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// detailsOf is ch's audit details limited to the keys of some calls.
+func (ch SettingsChange) detailsOf(calls []settingsCall) map[string]any {
+	keep := func(m map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range m {
+			for _, c := range calls {
+				if c.keys[k] {
+					out[k] = v
+				}
+			}
+		}
+		return out
+	}
+	m := map[string]any{"before": keep(ch.Before), "after": keep(ch.After)}
+	maps.Copy(m, ch.Extra)
+	return m
+}
+
+// what names what some calls carry, as the page says it: "the settings", "the meeting
+// security settings and the locks".
+func what(calls []settingsCall) string {
+	var names []string
+	for _, c := range calls {
+		n := "settings"
+		if c.locks {
+			n = "locks"
+		}
+		if c.option != "" {
+			n = strings.ReplaceAll(c.option, "_", " ") + " " + n
+		}
+		names = append(names, "the "+n)
+	}
+	return strings.Join(names, " and ")
+}
+
+// SetCustomerSettings sends ch to Zoom under one intent, as the PATCHes Zoom takes (the
+// settings, plain then each option section, then the locks the same way), and records what Zoom
+// did: one succeeded event when everything went through; when the first PATCH went through and
+// a later one did not, a succeeded event for what was sent before it and a failed (or pending)
+// one for the rest, which is not sent; otherwise the refusal or lost answer as for any change
+// of a customer. Nothing that reached Zoom is left unaudited.
 func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, ch SettingsChange) (SettingsResult, error) {
 	var message string
-	var settingsDone bool
-	var lockErr error
-	res, err := s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: ch.Action, Details: ch.details(nil),
+	calls := ch.calls()
+	failedAt, callErr := -1, error(nil)
+	res, err := s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: ch.Action, Details: ch.details(),
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
-			if len(ch.Set) > 0 {
-				if resp, err := byOption(ch.Set, func(s zoom.Settings, o *zoom.SettingsOptions) (*zoom.Response, error) {
-					return zc.UpdateAccountSettings(ctx, c.ZoomAccountID, s, o)
-				}); err != nil {
-					return resp, err
+			var resp *zoom.Response
+			for i, call := range calls {
+				var opts *zoom.SettingsOptions
+				if call.option != "" {
+					opts = &zoom.SettingsOptions{Option: call.option}
 				}
-				settingsDone = true
+				var err error
+				if call.locks {
+					resp, err = zc.UpdateLockSettings(ctx, c.ZoomAccountID, call.body, opts)
+				} else {
+					resp, err = zc.UpdateAccountSettings(ctx, c.ZoomAccountID, call.body, opts)
+				}
+				if err != nil && i == 0 {
+					return resp, err // nothing reached Zoom before: the change as a whole failed
+				}
+				if err != nil {
+					failedAt, callErr = i, err // what came before went through: the change is partly done
+					return resp, nil
+				}
 			}
-			if len(ch.Locks) == 0 {
-				return nil, nil
-			}
-			resp, err := byOption(ch.Locks, func(s zoom.Settings, o *zoom.SettingsOptions) (*zoom.Response, error) {
-				return zc.UpdateLockSettings(ctx, c.ZoomAccountID, s, o)
-			})
-			if err != nil && settingsDone {
-				lockErr = err // the settings went through: the change is done, its locks are not
-				return resp, nil
-			}
-			return resp, err
+			return resp, nil
 		},
 		RecordDone: func(ctx context.Context, ev store.AuditEvent) error {
-			if lockErr == nil {
+			if failedAt < 0 {
 				_, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, store.CustomerUpdate{}, ev)
 				return err
 			}
-			// The settings went through; only the locks did not: record both truthfully.
-			settings, locks := false, true
-			ev.Details = mustJSON(ch.details(&settings))
+			// Part went through, the rest did not: record both truthfully.
+			done, rest := calls[:failedAt], calls[failedAt:]
+			ev.Details = mustJSON(ch.detailsOf(done))
 			if _, err := s.Store.RecordCustomerChange(ctx, a.PartnerID, c.ID, store.CustomerUpdate{}, ev); err != nil {
 				return err
 			}
 			ev.Intent = 0
-			ans := Classify(nil, lockErr)
+			ans := Classify(nil, callErr)
+			made := capitalize(what(done)) + " were changed in Zoom"
 			switch {
 			case ans.Kind == Unknown:
-				message = "The settings were changed in Zoom. Zoom's answer about the locks was lost: the page shows Zoom's current locks, check them before trying again."
+				message = made + ". Zoom's answer about " + what(rest) + " was lost: the page shows Zoom's current values, check them before trying again."
 			case ans.Zoom != nil:
-				message = "The settings were changed in Zoom, but Zoom refused the locks, so they were not changed: " + zoom.Explain(lockErr)
+				message = made + ", but Zoom refused " + what(rest) + ", so they were not changed: " + zoom.Explain(callErr)
 			default:
-				message = "The settings were changed in Zoom, but the locks could not be sent, so they were not changed: " + zoom.Explain(lockErr)
+				message = made + ", but " + what(rest) + " could not be sent, so they were not changed: " + zoom.Explain(callErr)
 			}
-			_, err := s.recordNotDone(ctx, a.PartnerID, c, ev, ch.details(&locks), ans)
+			_, err := s.recordNotDone(ctx, a.PartnerID, c, ev, ch.detailsOf(rest), ans)
 			return err
 		}})
 	return SettingsResult{CustomerResult: res, Message: message}, err
@@ -147,4 +209,12 @@ func asSettings(v any) zoom.Settings {
 	b, _ := json.Marshal(v)
 	_ = json.Unmarshal(b, &s)
 	return s
+}
+
+// capitalize writes s with a capital first letter.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

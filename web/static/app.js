@@ -148,3 +148,53 @@ document.addEventListener("htmx:sendError", function () {
 document.addEventListener("htmx:timeout", function () {
   showHtmxError("", "Tierdesk took too long to answer. Reload the page to see what happened before trying again.");
 });
+
+// Settings pages: the search narrows the rows as one types (every word must be in the
+// setting's name, section or path); sections with no row left hide, and closed sections of a
+// template open while a search is typed. Without the script, the search is a GET form.
+document.addEventListener("input", function (ev) {
+  var box = ev.target;
+  if (!box.matches || !box.matches("[data-setting-filter]")) {
+    return;
+  }
+  var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+  var shown = 0;
+  document.querySelectorAll("[data-setting-section]").forEach(function (sec) {
+    var left = 0;
+    sec.querySelectorAll("tr[data-words]").forEach(function (row) {
+      var hay = row.getAttribute("data-words");
+      var ok = words.every(function (w) { return hay.indexOf(w) >= 0; });
+      row.hidden = !ok;
+      if (ok) {
+        left++;
+      }
+    });
+    sec.hidden = left === 0;
+    if (sec.tagName === "DETAILS" && words.length > 0 && left > 0) {
+      sec.open = true;
+    }
+    var link = document.querySelector('[data-section-link="' + sec.getAttribute("data-setting-section") + '"]');
+    if (link) {
+      link.hidden = left === 0;
+    }
+    [sec, link].forEach(function (el) {
+      var n = el && el.querySelector("[data-section-count]");
+      if (n) {
+        n.textContent = String(left);
+      }
+    });
+    shown += left;
+  });
+  document.querySelectorAll("[data-setting-count]").forEach(function (el) {
+    el.textContent = String(shown);
+  });
+});
+
+// Enter in a settings search that sits inside a form that saves (a template's) searches
+// rather than saving the form.
+document.addEventListener("keydown", function (ev) {
+  var box = ev.target;
+  if (ev.key === "Enter" && box.matches && box.matches("[data-setting-filter]") && box.form && box.form.method === "post") {
+    ev.preventDefault();
+  }
+});

@@ -16,29 +16,6 @@ type ConfirmPage struct {
 	Reasons   []Option // when set, a reason to choose (and a comment) goes with the confirmation
 }
 
-// SettingRow is one common setting on the settings tab.
-type SettingRow struct {
-	Key     string // section.field
-	Label   string
-	Help    string
-	Kind    string // bool or choice
-	Value   string // "true"/"false" or the choice
-	Choices []Option
-	Locked  bool
-	Known   bool // Zoom returned it
-	// Lockable: Zoom's lock settings have a lock for it (who may share the screen has none).
-	Lockable bool
-}
-
-// SettingsTabPage is a customer's settings and lock settings.
-type SettingsTabPage struct {
-	Head    CustomerHead
-	Rows    []SettingRow
-	Note    string // why settings are not shown (e.g. a free account)
-	Errors  map[string]string
-	CanEdit bool
-}
-
 // PlanRow is one plan or add-on.
 type PlanRow struct {
 	Kind, Type, Hosts, Status, Next string

@@ -20,26 +20,14 @@ type TemplateRow struct {
 
 // TemplateFormPage creates or edits a settings template.
 type TemplateFormPage struct {
-	Action string
-	Title  string
-	Name   string
-	From   string // the customer it was copied from, if any
-	Rows   []TemplateField
-	Errors map[string]string
-	CanDel bool
-	DelURL string
-}
-
-// TemplateField is one common setting in a template: its value and its lock, each possibly
-// left as it is.
-type TemplateField struct {
-	Key     string
-	Label   string
-	Choices []Option // the first is "leave as it is" (value "")
-	Value   string
-	Lock    string // "", "locked", "unlocked"
-	// Lockable: Zoom's lock settings have a lock for it; without one no lock is offered.
-	Lockable bool
+	Action   string
+	Title    string
+	Name     string
+	From     string // the customer it was copied from, if any
+	Sections []TemplateSection
+	Errors   map[string]string
+	CanDel   bool
+	DelURL   string
 }
 
 // TemplatePreviewPage shows what applying a template to a customer changes.
