@@ -76,8 +76,8 @@ type SettingsReviewPage struct {
 	Changes []SettingDiff
 	Hidden  []Option // the form's values, carried to the confirmation (Value: name, Label: value)
 	Action  string   // where the confirmation goes
-	Back    string // the review's address: "Change them" posts the values back to the form
-	Calls   int // PATCH calls Zoom will get
+	Back    string   // the review's address: "Change them" posts the values back to the form
+	Calls   int      // PATCH calls Zoom will get
 }
 
 // joinComma lists values separated by commas.
