@@ -76,6 +76,7 @@ const (
 	UserDelete       Action = "user.delete"
 	UserDisassociate Action = "user.disassociate"
 	UserMove         Action = "user.move"
+	UserSettings     Action = "user.settings"
 )
 
 // Jobs, imports and onboarding.
@@ -136,7 +137,7 @@ var labels = map[Action]string{
 	SettingsTemplateDelete: "Deleted a settings template",
 
 	UserCreate: "Added user", UserUpdate: "Edited user", UserActivate: "Activated user", UserDeactivate: "Deactivated user",
-	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user",
+	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user", UserSettings: "Changed a user's settings",
 
 	JobStart: "Started a job", JobFinish: "Finished a job", JobCancel: "Cancelled a job", JobCancelRequest: "Asked to cancel a job",
 	ImportCheck: "Checked a file", ImportDiscard: "Discarded a checked file",
@@ -167,7 +168,7 @@ var zoomChanges = map[Action]bool{
 	CustomerCreate: true, CustomerUpdate: true, CustomerOptions: true, CustomerOwner: true, CustomerSettings: true,
 	CustomerLockSettings: true, CustomerSettingsTemplate: true, CustomerDisassociate: true, CustomerGone: true, CustomerBack: true,
 	CustomerPlanSubscribe: true, CustomerPlanBase: true, CustomerPlanAddon: true, CustomerPlanAddonUpdate: true, CustomerPlanCancel: true,
-	UserCreate: true, UserUpdate: true, UserActivate: true, UserDeactivate: true, UserDelete: true, UserDisassociate: true, UserMove: true,
+	UserCreate: true, UserUpdate: true, UserActivate: true, UserDeactivate: true, UserDelete: true, UserDisassociate: true, UserMove: true, UserSettings: true,
 }
 
 // All returns every action, sorted by value (the audit page's filter lists them).

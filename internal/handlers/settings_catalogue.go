@@ -143,33 +143,10 @@ func sectionLabel(s string) string {
 }
 
 // valueAt reads the value at a dotted path of decoded JSON.
-func valueAt(m map[string]any, path string) (any, bool) {
-	var cur any = m
-	for _, el := range strings.Split(path, ".") {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = obj[el]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
+func valueAt(m map[string]any, path string) (any, bool) { return zoom.Settings(m).At(path) }
 
 // setAt records value at a dotted path, creating the objects above it.
-func setAt(m map[string]any, path string, value any) {
-	els := strings.Split(path, ".")
-	for _, el := range els[:len(els)-1] {
-		next, ok := m[el].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[el] = next
-		}
-		m = next
-	}
-	m[els[len(els)-1]] = value
-}
+func setAt(m map[string]any, path string, value any) { zoom.Settings(m).SetAt(path, value) }
 
 // formValue writes a setting's value as its form field holds it: "true"/"false", a number, the
 // text, or a list's items separated by commas. A list of objects (not editable) is summarised.

@@ -76,6 +76,9 @@ func (h *Handlers) renderUser(w http.ResponseWriter, r *http.Request, status int
 	p.IsAdmin = u.RoleID == service.RoleOwnerID || u.RoleID == service.RoleAdminID
 	p.Facts = userFacts(u, zu)
 	p.Settings, p.SettingsNote = settingsSummary(settings, p.SettingsNote)
+	if settings != nil {
+		p.SettingsURL = paths.UserSettings(c.ZoomAccountID, u.Key())
+	}
 	if pc := extras.open; pc != nil {
 		p.OpenChange = "The change “" + pc.Action.Label() + "” sent " + stamp(pc.CreatedAt) + " is waiting for Zoom's confirmation: Tierdesk looks the user up in Zoom before it sends anything else for them."
 	}

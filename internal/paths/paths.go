@@ -111,6 +111,10 @@ func UserStatus(accountID, userKey string) string { return User(accountID, userK
 // UserRemove disassociates or deletes a user: /customers/{accountId}/users/{userId}/remove.
 func UserRemove(accountID, userKey string) string { return User(accountID, userKey) + "/remove" }
 
+// UserSettings is a user's settings, every one Zoom publishes, and the form that changes them:
+// /customers/{accountId}/users/{userId}/settings.
+func UserSettings(accountID, userKey string) string { return User(accountID, userKey) + "/settings" }
+
 // UserMove moves a user to another customer: /customers/{accountId}/users/{userId}/move.
 func UserMove(accountID, userKey string) string { return User(accountID, userKey) + "/move" }
 

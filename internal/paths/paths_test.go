@@ -50,6 +50,7 @@ var routes = []route{
 	{"/customers/{accountId}/users/{userId}/status", []string{"accountId", "userId"}, paths.UserStatus},
 	{"/customers/{accountId}/users/{userId}/remove", []string{"accountId", "userId"}, paths.UserRemove},
 	{"/customers/{accountId}/users/{userId}/move", []string{"accountId", "userId"}, paths.UserMove},
+	{"/customers/{accountId}/users/{userId}/settings", []string{"accountId", "userId"}, paths.UserSettings},
 	{"/customers/new/{draftId}", []string{"draftId"}, func(a, _ string) string { return paths.Draft(a) }},
 	{"/customers/new/{draftId}/{step}", []string{"draftId", "step"}, paths.DraftStep},
 	{"/customers/new/{draftId}/delete", []string{"draftId"}, func(a, _ string) string { return paths.DraftDelete(a) }},

@@ -56,6 +56,25 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, ev store.AuditEvent, 
 		done: func() store.UserChange { return store.UserChange{CustomerID: c.ID, Save: &save} }})
 }
 
+// SetUserSettings sends one PATCH of a user's settings: part holds one option variant's
+// fields (zoom.Settings.ByOption), before and after the values by dotted path. A change that
+// spans several variants is several calls, each its own audited change, so that what reached
+// Zoom is recorded as done even when a later part is refused. A lost answer is resolved by
+// reading the user's settings back.
+func (s *Service) SetUserSettings(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser,
+	part zoom.OptionPart, before, after map[string]any) (UserResult, error) {
+	var opts *zoom.SettingsOptions
+	if part.Option != "" {
+		opts = &zoom.SettingsOptions{Option: part.Option}
+	}
+	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: audit.UserSettings, op: OpUpdate,
+		before: before, after: after, wanted: Wanted{Settings: after},
+		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+			return zc.UpdateUserSettings(ctx, c.ZoomAccountID, u.Key(), part.Settings, opts)
+		},
+		done: func() store.UserChange { return store.UserChange{CustomerID: c.ID} }})
+}
+
 // SetUserStatus activates or deactivates a user (action zoom.StatusActivate or
 // zoom.StatusDeactivate).
 func (s *Service) SetUserStatus(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser, action string) (UserResult, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -22,6 +23,7 @@ type Wanted struct {
 	ToAccount    string         `json:"to_account,omitempty"`     // user.move: the customer moved to
 	ToCustomerID int64          `json:"to_customer_id,omitempty"` // user.move
 	User         map[string]any `json:"user,omitempty"`           // user.create: what was asked for (never a password)
+	Settings     map[string]any `json:"settings,omitempty"`       // user.settings: the values sent, by dotted path
 }
 
 // ResolveUserChange looks up in Zoom the user of an open change and records whether the
@@ -71,6 +73,16 @@ func (s *Service) ResolveUserChange(ctx context.Context, zc *zoom.Client, partne
 	case audit.UserMove:
 		if found {
 			outcome, c.Remove, c.MoveTo = store.OutcomeSucceeded, pc.Email, w.ToCustomerID
+		}
+	case audit.UserSettings:
+		if found {
+			match, err := userSettingsMatch(ctx, zc, account, u.ID, w.Settings)
+			if err != nil {
+				return "", fmt.Errorf("look up the settings of %s: %w", pc.Email, err)
+			}
+			if match {
+				outcome = store.OutcomeSucceeded
+			}
 		}
 	}
 	if found {
@@ -180,4 +192,42 @@ func LookUpUser(ctx context.Context, zc *zoom.Client, account, key, email string
 		return nil, resp, false, nil
 	}
 	return nil, resp, false, err
+}
+
+// userSettingsMatch reports whether a user's settings in Zoom hold every value of want (dotted
+// paths), reading the sections Zoom keeps behind their own option with it.
+func userSettingsMatch(ctx context.Context, zc *zoom.Client, account, userID string, want map[string]any) (bool, error) {
+	got, _, err := zc.GetUserSettings(ctx, account, userID, nil)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range zoom.OptionSections {
+		part, _, err := zc.GetUserSettings(ctx, account, userID, &zoom.SettingsOptions{Option: o})
+		if err != nil {
+			return false, err
+		}
+		if sec := part.Section(o); sec != nil {
+			got[o] = sec
+		}
+	}
+	for path, v := range want {
+		if cur, ok := got.At(path); !ok || !reflect.DeepEqual(normalJSON(cur), normalJSON(v)) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// normalJSON is v as JSON decodes it (numbers float64, lists []any), for comparing a value
+// sent with the value Zoom answers.
+func normalJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return v
+	}
+	return out
 }

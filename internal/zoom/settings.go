@@ -61,6 +61,38 @@ func (s Settings) Set(section, field string, value any) Settings {
 	return s
 }
 
+// At reads the value at a dotted path ("security.password_requirement.minimum_password_length")
+// and whether it was present.
+func (s Settings) At(path string) (any, bool) {
+	var cur any = map[string]any(s)
+	for _, el := range strings.Split(path, ".") {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = obj[el]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// SetAt records value at a dotted path, creating the objects above it, for building an update.
+func (s Settings) SetAt(path string, value any) Settings {
+	m := map[string]any(s)
+	els := strings.Split(path, ".")
+	for _, el := range els[:len(els)-1] {
+		next, ok := m[el].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[el] = next
+		}
+		m = next
+	}
+	m[els[len(els)-1]] = value
+	return s
+}
+
 // Settings options (the option query parameter).
 const (
 	OptionMeetingAuthentication   = "meeting_authentication"

@@ -68,6 +68,7 @@ type UserRow struct {
 // UserPage is one user of a customer: details, a settings summary, and the forms that change
 // the user (for support staff and up, on the partner's own customers).
 type UserPage struct {
+	SettingsURL  string // the page of every setting of the user, when Zoom has them
 	Head         CustomerHead
 	Customer     CustomerRef
 	Notices      []Flash
