@@ -89,7 +89,11 @@ func TestBrowserEveryPageOtherViewpoints(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="lookup-submit"]`)),
 	)
 	checkShown(t, ctx, axeSrc, sweepPage{"", "search-lookup-offer", "/search?q=" + nobody, `[data-testid="lookup-submit"]`})
-	do(t, ctx, chromedp.EmulateViewport(1440, 900), chromedp.Click(css(`[data-testid="lookup-submit"]`)), chromedp.WaitVisible(css(`[data-testid="lookup-answer"]`)))
+	// By keyboard: Tab reaches the look-up button, Enter asks Zoom.
+	do(t, ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(p.URL+"/search?q="+url.QueryEscape(nobody)),
+		chromedp.WaitVisible(css(`[data-testid="lookup-submit"]`)))
+	tabTo(t, ctx, `[data-testid="lookup-submit"]`, 40)
+	do(t, ctx, chromedp.KeyEvent("\r"), chromedp.WaitVisible(css(`[data-testid="lookup-answer"]`)))
 	checkShown(t, ctx, axeSrc, sweepPage{"", "search-lookup-answer", "/search/lookup", `[data-testid="lookup-answer"]`})
 
 	// The add-user form of an own customer whose paid seats are all taken (or who has none)
