@@ -25,7 +25,7 @@ var sweepSkipped = map[string]string{
 	`static.Prefix+"*"`:                   "static files (CSS, scripts, the logo)",
 	"/auth/zoom/login":                    "redirects to Zoom's authorization page (the sandbox's, in dev)",
 	"/auth/zoom/callback":                 "redirects to the dashboard or to /register after Zoom's answer",
-	"/register":                           "redirects to /signin unless a sign-in of an unregistered primary is pending; `portal dev` registers every demo partner, so TestBrowserRegistersNewPartner (serve mode) shows this page",
+	"/register":                           "redirects to /signin unless a sign-in of an unregistered primary is pending; `portal dev` registers every demo partner, so TestBrowserRegistersNewPartner (serve mode) runs the sweep's checks on it, with and without its form error",
 	"/audit.csv":                          "a CSV download",
 	"/audit.ndjson":                       "an NDJSON download",
 	"/customers.csv":                      "a CSV download",
