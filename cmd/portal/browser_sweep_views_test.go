@@ -131,6 +131,14 @@ func TestBrowserEveryPageOtherViewpoints(t *testing.T) {
 		} {
 			checkPage(t, ctx, axeSrc, pg, p.URL)
 		}
+		if who == "support" {
+			// The owner and the viewer signed out before: that is not a Zoom sign-in that needs
+			// anyone's attention.
+			do(t, ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(css(`[data-testid="attention"]`)))
+			if att := text(t, ctx, `[data-testid="attention"]`); strings.Contains(att, "sign-in") {
+				t.Errorf("after staff signed out, the dashboard's Needs attention says: %q", att)
+			}
+		}
 		if who == "viewer" {
 			// A refused action: a viewer's change of a customer's notes (the page offers no form;
 			// a page left open from before a change of role would) is refused, and htmx shows the
