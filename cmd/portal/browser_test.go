@@ -274,15 +274,28 @@ func TestBrowserSignInAsDemoStaff(t *testing.T) {
 func TestBrowserRegistersNewPartner(t *testing.T) {
 	p := startPortal(t, "serve", baseEnv(t, newTestDB(t)))
 	const email = "owner@contoso.example"
+	axe, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := newBrowser(t)
+	// The page, then its form error, pass the sweep's checks at 1440 and 390 px (the sweep
+	// itself runs `portal dev`, where every partner is registered).
 	do(t, ctx,
+		chromedp.EmulateViewport(1440, 900),
 		chromedp.Navigate(p.URL+"/auth/zoom/login?login_hint="+email),
 		chromedp.WaitVisible(css(`#name`)),
+	)
+	checkShown(t, ctx, string(axe), sweepPage{"/register", "register", "/register", `#name`})
+	do(t, ctx,
+		chromedp.EmulateViewport(1440, 900),
 		chromedp.Clear(css(`#name`)),
 		chromedp.Click(css(`[data-testid="register"]`)),
 		chromedp.WaitVisible(css(`[data-testid="error-name"]`)),
 		screenshot("05-register-error"),
 	)
+	checkShown(t, ctx, string(axe), sweepPage{"/register", "register-error", "/register", `[data-testid="error-name"]`})
+	do(t, ctx, chromedp.EmulateViewport(1440, 900))
 	errText := text(t, ctx, `[data-testid="error-name"]`)
 	do(t, ctx,
 		chromedp.SendKeys(css(`#name`), "Contoso Reseller"),

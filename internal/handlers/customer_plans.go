@@ -92,6 +92,8 @@ func (h *Handlers) plansPage(r *http.Request, c store.Customer) (templates.Plans
 				p.Usage = append(p.Usage, templates.UsageRow{Kind: k.kind, Type: u.Type, Hosts: u.Hosts, Usage: u.Usage})
 			}
 		}
+	default:
+		p.UsageNote = "Tierdesk has not seen this customer's usage yet."
 	}
 	opts := currentOptions(d)
 	p.CanEdit = head.CanEdit && opts.PayMode == zoom.PayModeMaster && d.Unreliable["plans"] == ""

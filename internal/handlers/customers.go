@@ -329,6 +329,8 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		fact(&p.Plan, "Hosts", strconv.Itoa(plans.PlanBase.Hosts))
 		fact(&p.Plan, "Status", plans.PlanBase.Status)
 		fact(&p.Plan, "Next invoice", day(timePtr(plans.PlanBase.NextInvoiceDate)))
+	case len(d.Plans) == 0:
+		p.PlanNote = "Tierdesk has not seen this customer's plans yet."
 	default:
 		p.PlanNote = "No plan is subscribed through you."
 	}

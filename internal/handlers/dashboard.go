@@ -109,6 +109,12 @@ func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error)
 				"Background work (syncs, bulk jobs, onboarding) stops until it is connected again.", "/settings", "Connect the app")
 			continue
 		}
+		if g.Status == "revoked" {
+			// Tierdesk itself revokes a user's grant when they sign out (and when they are
+			// suspended or removed): nothing is wrong, they sign in again when they come back.
+			// Zoom's refusals (a refresh refused, the app deauthorized) mark a grant expired.
+			continue
+		}
 		add("bad", g.StaffEmail+"'s Zoom sign-in "+g.Status, "They sign in to Tierdesk again to renew it.", "/staff", "Staff")
 	}
 	for _, o := range at.StoppedOnboardings {

@@ -137,3 +137,12 @@ type TierRow struct {
 type Crumb struct {
 	Label, URL string
 }
+
+// orNone is a read-only field's text, or "—" when it is empty (a blank beside its label
+// reads as a field that failed to load).
+func orNone(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

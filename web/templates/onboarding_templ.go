@@ -1495,7 +1495,7 @@ func wizardReview(p WizardPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 147, " steps. Each runs once; a failed step stops the rest and waits for you.</span></div><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Calls to Zoom\"><table data-testid=\"review-calls\"><thead><tr><th class=\"num\">Step</th><th>Call</th><th>What it does</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 147, " steps. Each runs once; a failed step stops the rest and waits for you.</span></div><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Calls to Zoom\"><table class=\"calls-table\" data-testid=\"review-calls\"><thead><tr><th class=\"num\">Step</th><th>Call</th><th>What it does</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1523,7 +1523,7 @@ func wizardReview(p WizardPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 150, "</summary><div class=\"table-wrap spaced-top\" tabindex=\"0\" role=\"region\" aria-label=\"Users to create\"><table><tbody>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 150, "</summary><div class=\"table-wrap spaced-top\" tabindex=\"0\" role=\"region\" aria-label=\"Users to create\"><table class=\"calls-table\"><tbody>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
