@@ -36,6 +36,9 @@ func (s *Store) SettingsTemplates(ctx context.Context, partnerID int64) ([]Setti
 		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[SettingsTemplate])
 		return err
 	})
+	for i := range out {
+		currentPaths(&out[i])
+	}
 	if err != nil {
 		return nil, fmt.Errorf("settings templates of partner %d: %w", partnerID, err)
 	}
@@ -54,7 +57,59 @@ func (s *Store) SettingsTemplateByID(ctx context.Context, partnerID, id int64) (
 	if err != nil {
 		return SettingsTemplate{}, fmt.Errorf("settings template %d: %w", id, err)
 	}
+	currentPaths(&t)
 	return t, nil
+}
+
+// earlierPaths are the setting paths that templates saved by earlier versions of the
+// template form may hold, and the path that names the same setting in Zoom's types now
+// (internal/zoom/spec; issue 17): "" when Zoom's account settings have no such setting, or
+// (earlierLocks) its lock settings no boolean lock for it, so that it is left out. A template
+// is read with today's paths, and saved with them the next time it is saved.
+var (
+	earlierPaths = map[string]string{
+		"in_meeting.waiting_room":             "meeting_security.waiting_room",
+		"schedule_meeting.participants_video": "schedule_meeting.participant_video",
+		"schedule_meeting.mute_upon_entry":    "",
+	}
+	earlierLocks = map[string]string{
+		"in_meeting.waiting_room":             "meeting_security.waiting_room",
+		"schedule_meeting.participants_video": "schedule_meeting.participant_video",
+		"schedule_meeting.mute_upon_entry":    "",
+		"in_meeting.who_can_share_screen":     "",
+		"in_meeting.entry_exit_chime":         "",
+	}
+)
+
+// currentPaths rewrites a template's earlier paths (earlierPaths, earlierLocks) to today's.
+func currentPaths(t *SettingsTemplate) {
+	renamePaths(t.Settings, earlierPaths)
+	renamePaths(t.Locks, earlierLocks)
+}
+
+func renamePaths[V any](m map[string]map[string]V, renames map[string]string) {
+	for from, to := range renames {
+		sec, field, _ := strings.Cut(from, ".")
+		v, ok := m[sec][field]
+		if !ok {
+			continue
+		}
+		delete(m[sec], field)
+		if len(m[sec]) == 0 {
+			delete(m, sec)
+		}
+		if to == "" {
+			continue
+		}
+		tsec, tfield, _ := strings.Cut(to, ".")
+		if _, taken := m[tsec][tfield]; taken {
+			continue // saved with both: today's path wins
+		}
+		if m[tsec] == nil {
+			m[tsec] = map[string]V{}
+		}
+		m[tsec][tfield] = v
+	}
 }
 
 func validateTemplate(t SettingsTemplate) error {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/zoom/spec"
 )
@@ -92,7 +93,11 @@ func TestEveryAnswerHasZoomsShape(t *testing.T) {
 		settings(acct+"/users/"+u.ID+"/settings", spec.UserSettings)
 		checks = append(checks, check{acct + "/users/" + u.ID, spec.User, "", alwaysUser})
 	}
+	// The caller's own account and user, through /accounts/me and /users/...
+	settings("/v2/accounts/me/settings", spec.AccountSettings)
+	settings("/v2/users/me/settings", spec.UserSettings)
 	checks = append(checks,
+		check{"/v2/users?page_size=300", spec.UserList, "", []string{"users"}},
 		check{"/v2/users/me", spec.User, "", alwaysUser},
 		check{acct + "/users?page_size=300", spec.UserList, "", []string{"page_size", "total_records", "next_page_token", "users"}},
 		check{acct + "/users?page_size=300&include_fields=host_key,custom_attributes", spec.UserList, "", []string{"users"}},
@@ -103,6 +108,7 @@ func TestEveryAnswerHasZoomsShape(t *testing.T) {
 	run := func(stage string) {
 		t.Helper()
 		for _, c := range checks {
+			e.clock.Add(time.Second) // Zoom's per-second rate limits: one call a second of the fake clock
 			r := e.do("GET", c.path, tok, nil)
 			if r.status != 200 {
 				t.Errorf("%s: GET %s: %d %s", stage, c.path, r.status, r.raw)
@@ -145,6 +151,7 @@ func TestEveryAnswerHasZoomsShape(t *testing.T) {
 		{acct + "/users/" + licensed.ID + "/settings", map[string]any{"in_meeting": map[string]any{"waiting_room": false}, "schedule_meeting": map[string]any{"participants_video": true}}},
 		{acct + "/users/" + licensed.ID + "/settings?option=meeting_security", map[string]any{"meeting_security": map[string]any{"waiting_room": true}}},
 	} {
+		e.clock.Add(time.Second)
 		if r := e.do("PATCH", p.path, tok, p.body); r.status != 204 {
 			t.Fatalf("PATCH %s: %d %s", p.path, r.status, r.raw)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is a value that does not fit a catalogue: a field it does not have (Unknown), or a
@@ -40,6 +41,10 @@ func (p *pathElem) String() string {
 		}
 		if b.Len() > 0 {
 			b.WriteByte('.')
+		}
+		if q.name == "" || strings.ContainsAny(q.name, ".[]\"\\") || !utf8.ValidString(q.name) {
+			b.WriteString(strconv.Quote(q.name)) // a name that would read as another path
+			continue
 		}
 		b.WriteString(q.name)
 	}

@@ -25,7 +25,7 @@
 //   - "authentication_options" (user settings GET): both authentication settings nested under
 //     one object; Zoom's query type has no option value for it.
 //
-// Options lists the ones an endpoint takes (Selectable).
+// Catalogue.Options(true) lists the ones an endpoint takes; HasOption checks one.
 package spec
 
 //go:generate go run ./gen
@@ -95,8 +95,8 @@ func (f Field) Leaf() bool { return f.Type != Object }
 
 // Section is one top-level field of a variant (for settings, a section such as "in_meeting").
 type Section struct {
-	Name     string
-	Option   string
+	Name     string // the field's name: "in_meeting"
+	Option   string // the variant that has it ("" = the plain GET/PATCH)
 	PlanOnly string // why Zoom answers it only for some accounts, "" when every account has it
 }
 

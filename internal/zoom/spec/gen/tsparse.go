@@ -388,7 +388,10 @@ func describe(t *tsType) string {
 	case tsOpaque:
 		return "object"
 	case tsStrLit:
-		return fmt.Sprintf("%q", t.lit)
+		if strings.Contains(t.lit, `"`) {
+			return "'" + t.lit + "'" // as the parser reads it: no escapes, either quote
+		}
+		return `"` + t.lit + `"`
 	case tsNumLit:
 		return t.lit
 	}
