@@ -197,7 +197,7 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		chromedp.Navigate(p.URL+"/settings/templates/new"),
 		chromedp.WaitVisible(css(`#f-name`)),
 		setField(`#f-name`, "Northwind standard"),
-		chromedp.SetValue(css(`#t-in_meeting\.waiting_room`), "true"),
+		chromedp.SetValue(css(`#t-meeting_security\.waiting_room`), "true"),
 		chromedp.Click(css(`[data-testid="save-template"]`)),
 		chromedp.WaitVisible(css(`[data-testid="templates-table"]`)),
 	)
