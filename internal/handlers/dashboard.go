@@ -160,7 +160,11 @@ func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error)
 	// Subscriptions ending: the narrowest window that holds any (the renewals page lists all).
 	for i, days := range []int{30, 60, 90} {
 		if n := at.Ending[i]; n > 0 {
-			add("warn", fmt.Sprintf("%s end within %d days", templates.Plural(n, "subscription", "subscriptions"), days),
+			verb := "end"
+			if n == 1 {
+				verb = "ends"
+			}
+			add("warn", fmt.Sprintf("%s %s within %d days", templates.Plural(n, "subscription", "subscriptions"), verb, days),
 				"Check auto-renew and the plans before they end.", "/renewals", "Renewals")
 			break
 		}

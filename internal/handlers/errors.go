@@ -162,6 +162,12 @@ func (h *Handlers) showError(w http.ResponseWriter, r *http.Request, pe *pageErr
 		h.render(w, r, pe.status, templates.MessagePanel(page))
 		return
 	}
+	if page.SignedIn && pe.status < 500 {
+		// A signed-in person keeps the portal around the message (a 5xx keeps the bare page: it
+		// needs nothing that may be what failed).
+		h.render(w, r, pe.status, templates.MessageInLayout(h.chrome(r, pe.title, ""), page))
+		return
+	}
 	h.render(w, r, pe.status, templates.Message(page))
 }
 

@@ -59,7 +59,7 @@ func (h *Handlers) renderUserSettings(w http.ResponseWriter, r *http.Request, c 
 	a := staffFrom(r.Context())
 	self := paths.UserSettings(c.ZoomAccountID, u.Key())
 	p := templates.CatalogueSettingsPage{Head: h.customerHead(r, c, "/users", detailsView{}), Note: note, Self: self, Action: self + "/review",
-		User: &templates.UserHeadRef{Email: u.Email, Path: paths.User(c.ZoomAccountID, u.Key())},
+		User:    &templates.UserHeadRef{Email: u.Email, Path: paths.User(c.ZoomAccountID, u.Key())},
 		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.ManageUsers)}
 	if note == "" {
 		in.set, in.lock, in.canEdit = set, zoom.Settings{}, p.CanEdit

@@ -103,9 +103,13 @@ func NewSeatChart(title string, days []SeatDay, withCustomers bool) SeatChart {
 		c.XTicks = append(c.XTicks, ChartTick{Pos: x(i), Label: days[i].Day.UTC().Format("2 Jan")})
 	}
 	last := days[len(days)-1]
-	c.Caption = Thousands(last.Used) + " of " + Thousands(last.Seats) + " seats used on " + last.Day.UTC().Format("2 Jan 2006")
+	c.Caption = Thousands(last.Used) + " of " + Thousands(last.Seats) + " seats used"
+	if withCustomers {
+		c.Caption += " by the " + Plural(last.Customers, "customer", "customers") + " whose users Tierdesk has read"
+	}
+	c.Caption += " on " + last.Day.UTC().Format("2 Jan 2006")
 	if len(days) == 1 {
-		c.Caption += "; Tierdesk keeps one snapshot a day, and the chart fills in as days pass"
+		c.Caption += "; Tierdesk keeps one snapshot a day, and the chart draws itself once there are two"
 	}
 	if withCustomers {
 		c.Customers = customerPanel(days, x)
