@@ -293,6 +293,7 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/customers/{accountId}/users/new", "user-new", customer + "/users/new", h1},
 		{"/customers/{accountId}/users/{userId}", "user", user, h1},
 		{"/customers/{accountId}/users/{userId}/move", "user-move", user + "/move", h1},
+		{"/customers/{accountId}/users/{userId}/settings", "user-settings", user + "/settings", h1},
 		{"/search", "search", "/search?q=example", h1},
 		{"/imports", "imports", "/imports", h1},
 		{"/imports/{importId}", "import", importPath, `[data-testid="preview-valid"]`},
