@@ -2225,3 +2225,30 @@ var userListFields = []Field{
 	{Path: "users[].license_info_list[].license_option", Type: Number, Enum: []string{"2", "4", "8", "16", "32", "64", "128", "33554432", "134217728", "1073741824", "536870912", "268435456", "4398046511104", "18014398509481984", "72057594037927940", "576460752303423500", "144115188075855870", "137438953472", "1099511627776", "549755813888", "274877906944", "2199023255552", "4294967296", "34359738368", "17179869184", "8589934592", "68719476736"}},
 	{Path: "users[].license_info_list[].subscription_id", Type: String},
 }
+
+// managedDomainsFields is Zoom's AccountsGetAccountsManagedDomainsResponse, field by field.
+var managedDomainsFields = []Field{
+	{Path: "domains", Type: Array, Elem: Object},
+	{Path: "domains[].domain", Type: String},
+	{Path: "domains[].status", Type: String},
+	{Path: "total_records", Type: Number},
+}
+
+// trustedDomainsFields is Zoom's AccountsGetAccountsTrustedDomainsResponse, field by field.
+var trustedDomainsFields = []Field{
+	{Path: "trusted_domains", Type: Array, Elem: String},
+}
+
+// createdUserFields is Zoom's UsersCreateUsersResponse, field by field.
+var createdUserFields = []Field{
+	{Path: "email", Type: String},
+	{Path: "first_name", Type: String},
+	{Path: "id", Type: String},
+	{Path: "last_name", Type: String},
+	{Path: "type", Type: Number, Enum: []string{"1", "2", "4", "99"}},
+}
+
+// userEmailFields is Zoom's UsersCheckUserEmailResponse, field by field.
+var userEmailFields = []Field{
+	{Path: "existed_email", Type: Bool},
+}

@@ -145,6 +145,14 @@ var (
 	User = build("user", userFields, nil)
 	// UserList is GET /users (a page, with the users under "users[]").
 	UserList = build("user_list", userListFields, nil)
+	// ManagedDomains is GET /accounts/{accountId}/managed_domains.
+	ManagedDomains = build("managed_domains", managedDomainsFields, nil)
+	// TrustedDomains is GET /accounts/{accountId}/trusted_domains.
+	TrustedDomains = build("trusted_domains", trustedDomainsFields, nil)
+	// CreatedUser is the answer to POST /users (a user created).
+	CreatedUser = build("created_user", createdUserFields, nil)
+	// UserEmail is GET /users/email (whether an email is taken).
+	UserEmail = build("user_email", userEmailFields, nil)
 )
 
 // The ?option= values each endpoint takes ("" always).
@@ -159,7 +167,7 @@ var catalogues = map[string]*Catalogue{}
 
 func init() {
 	for _, c := range []*Catalogue{AccountSettings, AccountSettingsUpdate, LockSettings, LockSettingsUpdate,
-		UserSettings, UserSettingsUpdate, User, UserList} {
+		UserSettings, UserSettingsUpdate, User, UserList, ManagedDomains, TrustedDomains, CreatedUser, UserEmail} {
 		catalogues[c.name] = c
 	}
 }

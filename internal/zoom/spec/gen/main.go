@@ -43,6 +43,10 @@ var decls = []decl{
 	{"users/users.d.ts", "UsersUpdateUserSettingsRequestBody", "userSettingsUpdateFields", true},
 	{"users/users.d.ts", "UsersGetUserResponse", "userFields", false},
 	{"users/users.d.ts", "UsersListUsersResponse", "userListFields", false},
+	{"accounts/accounts.d.ts", "AccountsGetAccountsManagedDomainsResponse", "managedDomainsFields", false},
+	{"accounts/accounts.d.ts", "AccountsGetAccountsTrustedDomainsResponse", "trustedDomainsFields", false},
+	{"users/users.d.ts", "UsersCreateUsersResponse", "createdUserFields", false},
+	{"users/users.d.ts", "UsersCheckUserEmailResponse", "userEmailFields", false},
 }
 
 func main() {

@@ -1689,3 +1689,13 @@ type AccountsUpdateLockedSettingsRequestBody = {
         webinar_password?: boolean;
     };
 };
+type AccountsGetAccountsManagedDomainsResponse = {
+    domains?: {
+        domain?: string;
+        status?: string;
+    }[];
+    total_records?: number;
+};
+type AccountsGetAccountsTrustedDomainsResponse = {
+    trusted_domains?: string[];
+};

@@ -815,3 +815,13 @@ type UsersListUsersResponse = {
         }[];
     }[];
 };
+type UsersCreateUsersResponse = {
+    email?: string;
+    first_name?: string;
+    id?: string;
+    last_name?: string;
+    type?: 1 | 2 | 4 | 99;
+};
+type UsersCheckUserEmailResponse = {
+    existed_email?: boolean;
+};
