@@ -259,6 +259,21 @@ func (s *Store) Groups(ctx context.Context, partnerID int64) ([]Group, error) {
 	return out, nil
 }
 
+// GroupNames lists partnerID's groups by name, without counting their members (for menus).
+func (s *Store) GroupNames(ctx context.Context, partnerID int64) ([]Group, error) {
+	var out []Group
+	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT "+groupColumns+groupFrom+" WHERE g.partner_id = $1 ORDER BY lower(g.name), g.id", partnerID).Query(func(rows pgx.Rows) (err error) {
+			out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Group])
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("group names of partner %d: %w", partnerID, err)
+	}
+	return out, nil
+}
+
 // validateGroup checks a group's name and rule, and resolves an explicit list's accounts to
 // customers in reach; it returns their ids.
 func validateGroup(ctx context.Context, tx pgx.Tx, partnerID int64, g *Group) ([]int64, error) {
