@@ -400,9 +400,9 @@ func (s *Store) SaveGroup(ctx context.Context, partnerID int64, g Group, ev Audi
 				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, partnerID, g.Name, g.Kind, tag, tier, filter, g.CreatedBy).Scan(&id)
 		} else {
 			ev.Action = audit.GroupUpdate
-			old, err := groupByID(ctx, tx, partnerID, g.ID)
-			if err != nil {
-				return err
+			old, rerr := groupByID(ctx, tx, partnerID, g.ID)
+			if rerr != nil {
+				return rerr
 			}
 			before = groupRecord(old)
 			err = tx.QueryRow(ctx, `UPDATE customer_groups SET name = $3, kind = $4, tag = $5, tier_partner_id = $6, filter = $7, updated_at = now()

@@ -197,6 +197,7 @@ func TestGroupMembershipOfEachKindIsEvaluatedOnUse(t *testing.T) {
 	}{
 		{store.Group{Name: "", Kind: store.GroupByTag, Tag: "x"}, "name"},
 		{store.Group{Name: "Healthcare", Kind: store.GroupByTag, Tag: "x"}, "name"},
+		{store.Group{ID: list.ID, Name: "healthcare", Kind: store.GroupByTag, Tag: "x"}, "name"}, // renamed onto another
 		{store.Group{Name: "No tag", Kind: store.GroupByTag}, "tag"},
 		{store.Group{Name: "Self", Kind: store.GroupByTier, TierPartnerID: &dist.ID}, "tier"},
 		{store.Group{Name: "Sibling", Kind: store.GroupByTier, TierPartnerID: &other.ID}, "tier"},
