@@ -105,6 +105,18 @@ func TestCustomerTagsFormBadgesAndListFilter(t *testing.T) {
 	if href := list.Doc().Find(`[data-testid="export"]`).AttrOr("href", ""); !strings.Contains(href, "tag=VIP") {
 		t.Errorf("the export link drops the tag: %q", href)
 	}
+	// "Save this filter as a group" fills the new group's form: a tag group here, a filter group
+	// for the list's other filters.
+	href := list.Doc().Find(`[data-testid="save-as-group"]`).AttrOr("href", "")
+	if form := b.get(e.URL + href); form.Doc().Find("#f-tag").AttrOr("value", "") != "vip" || form.Doc().Find(`[data-testid="kind-tag"][checked]`).Length() != 1 {
+		t.Errorf("save as group (%s): tag %q", href, form.Doc().Find("#f-tag").AttrOr("value", ""))
+	}
+	byPlan := b.get(e.URL + "/customers?plan=" + url.QueryEscape(c.AccountType) + "&seats=near")
+	href = byPlan.Doc().Find(`[data-testid="save-as-group"]`).AttrOr("href", "")
+	if form := b.get(e.URL + href); form.Doc().Find(`[data-testid="kind-filter"][checked]`).Length() != 1 ||
+		form.Doc().Find(`#f-plan option[selected]`).AttrOr("value", "") != c.AccountType || form.Doc().Find(`#f-seats option[selected]`).AttrOr("value", "") != "near" {
+		t.Errorf("save the plan filter as a group (%s): %.300s", href, form.Doc().Find("form").Text())
+	}
 	// The CSV has the filter and a Tags column.
 	rows, err := csv.NewReader(strings.NewReader(b.get(e.URL + "/customers.csv?tag=vip").Body)).ReadAll()
 	if err != nil || len(rows) != 2 || rows[0][len(rows[0])-1] != "tags" || rows[1][0] != c.ZoomAccountID || rows[1][len(rows[1])-1] != "healthcare, vip" {
