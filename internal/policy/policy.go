@@ -8,8 +8,8 @@
 // exists elsewhere.
 //
 // Roles: viewer reads; support also manages users inside customers; admin also changes
-// customers, plans and settings, disassociates and runs bulk jobs; owner also manages staff
-// and credentials.
+// customers, plans, settings and tags, manages customer groups, disassociates and runs bulk
+// jobs; owner also manages staff and credentials.
 package policy
 
 import (
