@@ -177,6 +177,10 @@ func TestGroupsFormsPagesListFilterAndExport(t *testing.T) {
 	if n := len(auditOf(t, e, nw.ID, string(audit.GroupCreate))); n != 3 {
 		t.Errorf("group.create events: %d", n)
 	}
+	if log := dist.get(e.URL + "/audit?action=" + string(audit.GroupCreate)); !strings.Contains(log.Body, "Created a customer group") || !strings.Contains(log.Body, "Customer group") ||
+		!strings.Contains(log.Body, "Contoso&#39;s") {
+		t.Errorf("the audit log's group events: %.500s", log.Doc().Find("main").Text())
+	}
 
 	// The list of groups counts the members now; a customer tagged later counts at once.
 	if _, err := e.Store.SetCustomerTags(ctx, nw.ID, cs[3].ID, []string{"healthcare"}, store.AuditEvent{}); err != nil {
