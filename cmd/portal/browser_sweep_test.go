@@ -207,6 +207,22 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 	}
 	tmplID := tmpl[strings.LastIndex(tmpl, "/")+1:]
 
+	// Tags on the customer (htmx, in place), and a group of one of them.
+	do(t, ctx,
+		chromedp.Navigate(p.URL+customer),
+		chromedp.WaitVisible(css(`#t-tags`)),
+		setField(`#t-tags`, "Healthcare, EU, vip"),
+		chromedp.Click(css(`[data-testid="save-tags"]`)),
+		chromedp.WaitVisible(css(`#customer-tags [data-testid="tag"]`)),
+		chromedp.Navigate(p.URL+"/groups/new"),
+		chromedp.WaitVisible(css(`#f-name`)),
+		setField(`#f-name`, "Healthcare customers"),
+		setField(`#f-tag`, "healthcare"),
+		chromedp.Click(css(`[data-testid="save-group"]`)),
+		chromedp.WaitVisible(css(`[data-testid="group-title"]`)),
+	)
+	group := strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL)
+
 	file := filepath.Join(t.TempDir(), "users.csv")
 	csv := "email,first_name,last_name,type,action\nsweep.one@bulk.example,Sweep,One,1,create\nnot-an-email,Bad,Email,1,create\n"
 	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
@@ -302,6 +318,11 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/settings/templates", "templates", "/settings/templates", `[data-testid="templates-table"]`},
 		{"/settings/templates/new", "template-new", "/settings/templates/new", `#f-name`},
 		{"/settings/templates/{templateId}", "template", tmpl, `#f-name`},
+		{"/groups", "groups", "/groups", `[data-testid="groups-table"]`},
+		{"/groups/new", "group-new", "/groups/new", `#f-name`},
+		{"/groups/{groupId}", "group", group, `[data-testid="group-members-table"]`},
+		{"/groups/{groupId}/edit", "group-edit", group + "/edit", `#f-name`},
+		{"/customers", "customers-by-group", "/customers?group=" + group[strings.LastIndex(group, "/")+1:], `[data-testid="tag-badges"]`},
 	}
 	for _, pg := range pages {
 		visit(pg)

@@ -49,6 +49,7 @@ const (
 	CustomerLockSettings     Action = "customer.lock_settings"
 	CustomerSettingsTemplate Action = "customer.settings.template"
 	CustomerNotes            Action = "customer.notes"
+	CustomerTags             Action = "customer.tags" // Tierdesk's own tags of a customer, not Zoom's
 	CustomerDisassociate     Action = "customer.disassociate"
 	CustomerGone             Action = "customer.gone"
 	CustomerBack             Action = "customer.back"
@@ -65,6 +66,13 @@ const (
 	SettingsTemplateCreate Action = "settings_template.create"
 	SettingsTemplateUpdate Action = "settings_template.update"
 	SettingsTemplateDelete Action = "settings_template.delete"
+)
+
+// Customer groups (Tierdesk's own records: a partner's saved selections of customers).
+const (
+	GroupCreate Action = "group.create"
+	GroupUpdate Action = "group.update"
+	GroupDelete Action = "group.delete"
 )
 
 // Users of customers.
@@ -112,6 +120,7 @@ const (
 	PermRunBulk      Action = "job.bulk"
 	PermManageStaff  Action = "staff.manage"
 	PermManageGrants Action = "grant.manage"
+	PermManageGroups Action = "group.manage"
 )
 
 // labels name each action in words on the audit page (the code stays beside it: staff search
@@ -129,12 +138,15 @@ var labels = map[Action]string{
 	CustomerCreate: "Created customer", CustomerUpdate: "Customer changed", CustomerOptions: "Changed options",
 	CustomerOwner: "Changed owner", CustomerSettings: "Changed settings", CustomerLockSettings: "Changed locked settings",
 	CustomerSettingsTemplate: "Applied a settings template", CustomerNotes: "Edited notes",
+	CustomerTags:         "Changed tags",
 	CustomerDisassociate: "Disassociated customer", CustomerGone: "Customer gone from Zoom", CustomerBack: "Customer back in Zoom",
 	CustomerPlanSubscribe: "Subscribed a plan", CustomerPlanBase: "Changed the base plan", CustomerPlanAddon: "Added an add-on",
 	CustomerPlanAddonUpdate: "Changed an add-on", CustomerPlanCancel: "Cancelled a plan",
 
 	SettingsTemplateCreate: "Created a settings template", SettingsTemplateUpdate: "Changed a settings template",
 	SettingsTemplateDelete: "Deleted a settings template",
+
+	GroupCreate: "Created a customer group", GroupUpdate: "Changed a customer group", GroupDelete: "Deleted a customer group",
 
 	UserCreate: "Added user", UserUpdate: "Edited user", UserActivate: "Activated user", UserDeactivate: "Deactivated user",
 	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user", UserSettings: "Changed a user's settings",
@@ -150,6 +162,7 @@ var labels = map[Action]string{
 	PermViewPartner: "Open the partner's pages", PermViewCustomer: "Open a customer", PermViewJob: "Open a job",
 	PermManageUsers: "Manage users", PermEditCustomer: "Change a customer", PermSync: "Sync customers",
 	PermRunBulk: "Start a bulk job", PermManageStaff: "Manage staff", PermManageGrants: "Manage Zoom credentials",
+	PermManageGroups: "Manage customer groups",
 }
 
 // Label is the action in words, or "" for a value that is not one of the constants (an event
@@ -186,7 +199,7 @@ func All() []Action {
 // so they are not here.
 var permissions = map[Action]bool{
 	PermViewPartner: true, PermViewCustomer: true, PermViewJob: true, PermManageUsers: true, PermEditCustomer: true,
-	PermSync: true, PermRunBulk: true, PermManageStaff: true, PermManageGrants: true,
+	PermSync: true, PermRunBulk: true, PermManageStaff: true, PermManageGrants: true, PermManageGroups: true,
 }
 
 // Permission reports whether a only names a permission, whose events are the policy's
@@ -223,6 +236,7 @@ var areas = []Area{
 	{"grant.", "Zoom sign-ins and apps", "Any Zoom sign-in or app event"},
 	{"customer.", "Customers", "Any customer action"},
 	{"settings_template.", "Settings templates", "Any settings template change"},
+	{"group.", "Customer groups", "Any customer group change"},
 	{"user.", "Users", "Any user action"},
 	{"job.", "Jobs", "Any job action"},
 	{"import.", "Bulk files", "Any bulk file action"},

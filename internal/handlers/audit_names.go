@@ -118,7 +118,7 @@ var targetKinds = map[string]string{
 	"customer": "Customer", "user": "User", "staff": "Staff member", "job": "Job", "partner": "Partner", "session": "Session",
 	"grant": "Zoom credentials", "audit": "Audit log", "audit_event": "Audit event", "import": "Bulk file", "onboarding": "Onboarding",
 	"settings_template": "Settings template", "request": "Request", "search": "Search", "zoom_account": "Zoom account",
-	"zoom_user": "Zoom user",
+	"zoom_user": "Zoom user", "group": "Customer group",
 }
 
 // target names an event's target: its kind in words, its name, and its page when it has one

@@ -337,22 +337,16 @@ func (h *Handlers) saveCustomerNotes(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	a := staffFrom(r.Context())
-	n := store.CustomerNotes{ExternalRef: strings.TrimSpace(r.PostFormValue("external_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
-	for _, t := range strings.Split(r.PostFormValue("tags"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			n.Tags = append(n.Tags, t)
-		}
-	}
+	// Tags have their own form (saveCustomerTags): the notes keep the customer's.
+	n := store.CustomerNotes{ExternalRef: strings.TrimSpace(r.PostFormValue("external_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes")), Tags: c.Tags}
 	panel := notesPanel(c, true)
-	panel.ExternalRef, panel.Tags, panel.Notes = n.ExternalRef, strings.Join(n.Tags, ", "), n.Notes
+	panel.ExternalRef, panel.Notes = n.ExternalRef, n.Notes
 	panel.Errors = map[string]string{}
 	switch {
 	case len(n.ExternalRef) > 100:
 		panel.Errors["external_ref"] = "Use at most 100 characters."
 	case len(n.Notes) > 4000:
 		panel.Errors["notes"] = "Use at most 4,000 characters."
-	case len(n.Tags) > 20:
-		panel.Errors["tags"] = "Use at most 20 tags."
 	}
 	if len(panel.Errors) > 0 {
 		if r.Header.Get("HX-Request") == "true" {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,11 @@ func customerFilter(q url.Values, reach []int64) store.CustomerFilter {
 		f.PayMode = pm
 	}
 	f.NearSeats = q.Get("seats") == "near"
+	if tag, err := store.NormalizeTag(q.Get("tag")); err == nil {
+		f.Tag = tag
+	} else {
+		f.Tag = strings.ToLower(q.Get("tag")) // no customer has it: the list says none matches
+	}
 	switch s := store.CustomerSort(q.Get("sort")); s {
 	case store.SortNewest, store.SortSeats, store.SortUpdated, store.SortSeatUse:
 		f.Sort = s
@@ -56,6 +62,9 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	a := staffFrom(ctx)
 	q := r.URL.Query()
 	f := customerFilter(q, a.Reach)
+	if err := h.listGroup(r, &f); err != nil {
+		return err
+	}
 	page, err := h.store.Customers(ctx, a.Partner.ID, f)
 	if err != nil {
 		return err
@@ -65,7 +74,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		export = withQuery("/customers.csv", q, "fuzzy", "1")
 	}
 	p := templates.CustomersPage{Query: f.Query, ExportURL: export, Fuzzy: page.Fuzzy,
-		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != "" || f.NearSeats}
+		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != "" || f.NearSeats || f.Tag != "" || f.GroupID != 0}
 	ids := make([]int64, 0, len(page.Customers))
 	for _, c := range page.Customers {
 		ids = append(ids, c.ID)
@@ -133,6 +142,26 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		{Value: string(store.SortSeatUse), Label: "Fullest first (seats used)", Selected: f.Sort == store.SortSeatUse},
 		{Value: string(store.SortUpdated), Label: "Recently changed", Selected: f.Sort == store.SortUpdated},
 	}
+	groups, err := h.store.GroupNames(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		p.GroupOpts = append(p.GroupOpts, templates.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Name, Selected: g.ID == f.GroupID})
+	}
+	tags, err := h.store.CustomerTags(ctx, a.Partner.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tags {
+		p.TagOpts = append(p.TagOpts, templates.Option{Value: t.Tag, Label: t.Tag, Selected: t.Tag == f.Tag})
+	}
+	if f.Tag != "" && !slices.ContainsFunc(p.TagOpts, func(o templates.Option) bool { return o.Selected }) {
+		p.TagOpts = append(p.TagOpts, templates.Option{Value: f.Tag, Label: f.Tag, Selected: true}) // no customer has it (now)
+	}
+	if h.allowed(r, policy.ManageGroups) && f.GroupID == 0 && (f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != "" || f.NearSeats || f.Tag != "") {
+		p.SaveAsGroup = saveAsGroupURL(q, f)
+	}
 	p.CanSync = h.allowed(r, policy.SyncCustomers)
 	p.CanCreate = h.allowed(r, policy.EditCustomer)
 	p.LastSync = h.lastSync(r)
@@ -148,6 +177,9 @@ func (h *Handlers) customersExport(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	a := staffFrom(ctx)
 	f := customerFilter(r.URL.Query(), a.Reach)
+	if err := h.listGroup(r, &f); err != nil {
+		return err
+	}
 	name := fmt.Sprintf("tierdesk-customers-%s.csv", time.Now().UTC().Format("20060102-150405"))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -157,12 +189,12 @@ func (h *Handlers) customersExport(w http.ResponseWriter, r *http.Request) error
 	err := h.store.ExportCustomers(ctx, a.Partner.ID, f, func(c store.Customer) error {
 		if !started {
 			started = true
-			if err := cw.Write([]string{"account_id", "account_name", "owner_email", "plan", "seats", "pay_mode", "status", "partner", "read_only", "zoom_created_at", "synced_at"}); err != nil {
+			if err := cw.Write([]string{"account_id", "account_name", "owner_email", "plan", "seats", "pay_mode", "status", "partner", "read_only", "zoom_created_at", "synced_at", "tags"}); err != nil {
 				return err
 			}
 		}
 		return cw.Write([]string{c.ZoomAccountID, csvSafe(c.AccountName), csvSafe(c.OwnerEmail), csvSafe(c.AccountType), strconv.Itoa(c.Seats), c.PayMode,
-			string(c.Status), csvSafe(c.PartnerName), strconv.FormatBool(c.PartnerID != a.Partner.ID), isoTime(c.ZoomCreatedAt), isoTime(c.SyncedAt)})
+			string(c.Status), csvSafe(c.PartnerName), strconv.FormatBool(c.PartnerID != a.Partner.ID), isoTime(c.ZoomCreatedAt), isoTime(c.SyncedAt), csvSafe(strings.Join(c.Tags, ", "))})
 	})
 	if err != nil {
 		if !started {
@@ -172,10 +204,42 @@ func (h *Handlers) customersExport(w http.ResponseWriter, r *http.Request) error
 		panic(http.ErrAbortHandler)
 	}
 	if !started {
-		cw.Write([]string{"account_id", "account_name", "owner_email", "plan", "seats", "pay_mode", "status", "partner", "read_only", "zoom_created_at", "synced_at"})
+		cw.Write([]string{"account_id", "account_name", "owner_email", "plan", "seats", "pay_mode", "status", "partner", "read_only", "zoom_created_at", "synced_at", "tags"})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// listGroup puts the list's ?group= into f: a group of the acting partner, or 404 with a
+// denied event (another partner's, or none).
+func (h *Handlers) listGroup(r *http.Request, f *store.CustomerFilter) error {
+	raw := r.URL.Query().Get("group")
+	if raw == "" {
+		return nil
+	}
+	g, err := h.groupTarget(r, raw, policy.ViewPartner)
+	if err != nil {
+		return err
+	}
+	f.GroupID = g.ID
+	return nil
+}
+
+// saveAsGroupURL is the new-group form filled with the list's filter (q, its query).
+func saveAsGroupURL(q url.Values, f store.CustomerFilter) string {
+	v := url.Values{}
+	if f.Tag != "" && f.Query == "" && f.PartnerID == 0 && f.Status == "" && f.PayMode == "" && f.Plan == "" && !f.NearSeats {
+		v.Set("kind", string(store.GroupByTag))
+		v.Set("tag", f.Tag)
+		return paths.With("/groups/new", v)
+	}
+	v.Set("kind", string(store.GroupByFilter))
+	for _, k := range []string{"q", "status", "pay_mode", "plan", "seats", "partner"} {
+		if q.Get(k) != "" {
+			v.Set(k, q.Get(k))
+		}
+	}
+	return paths.With("/groups/new", v)
 }
 
 func isoTime(t *time.Time) string {
@@ -204,7 +268,7 @@ func contains(ids []int64, id int64) bool {
 func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 	r := templates.CustomerRow{AccountID: c.ZoomAccountID, Name: c.AccountName, OwnerEmail: c.OwnerEmail, Type: c.AccountType,
 		Seats: c.Seats, PayMode: payModeShort(c.PayMode, c.PartnerID != actingPartner), Partner: c.PartnerName, ReadOnly: c.PartnerID != actingPartner, Status: string(c.Status),
-		URL: paths.Customer(c.ZoomAccountID)}
+		URL: paths.Customer(c.ZoomAccountID), Tags: tagLinks(c.Tags)}
 	if r.Name == "" {
 		r.Name = c.ZoomAccountID
 	}
@@ -275,6 +339,7 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := templates.CustomerPage{Onboarding: h.customerOnboarding(r, c), Head: h.customerHead(r, c, "", d), AuditURL: paths.CustomerActivity(c.ZoomAccountID)}
 	p.Notes = notesPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
+	p.Tags = tagsPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
 	fact := func(list *[]templates.Fact, label, value string) {
 		if value != "" {
 			*list = append(*list, templates.Fact{Label: label, Value: value})

@@ -86,6 +86,14 @@ var routeTable = map[string]routeKind{
 	"GET /customers/{accountId}/disassociate":            formWithID,
 	"POST /customers/{accountId}/disassociate":           withID,
 	"POST /customers/{accountId}/notes":                  withID,
+	"POST /customers/{accountId}/tags":                   withID,
+	"GET /groups":                                        readOwn,
+	"GET /groups/new":                                    mutateOwn, // the form itself is for admins
+	"POST /groups":                                       mutateOwn,
+	"GET /groups/{groupId}":                              withID,
+	"GET /groups/{groupId}/edit":                         formWithID,
+	"POST /groups/{groupId}":                             withID,
+	"POST /groups/{groupId}/delete":                      withID,
 	"GET /customers/{accountId}/settings/template":       formWithID,
 	"POST /customers/{accountId}/settings/template":      withID,
 	"GET /settings/templates":                            readOwn,
@@ -136,7 +144,7 @@ var routeTable = map[string]routeKind{
 // idSet are the ids the suite fills into route patterns, one for each kind of id the router
 // takes.
 type idSet struct {
-	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID string
+	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID, groupID string
 }
 
 // placeholder is a chi route parameter in a pattern.
@@ -148,7 +156,7 @@ func (f idSet) fill(pattern string) (string, error) {
 	values := map[string]string{"{accountId}": url.PathEscape(f.accountID), "{staffId}": f.staffID, "{jobId}": f.jobID,
 		"{templateId}": f.templateID, "{userId}": url.PathEscape(f.userID), "{importId}": f.importID,
 		"{draftId}": f.onboardingID, "{onboardingId}": f.onboardingID, "{seq}": "1", "{step}": "customer",
-		"{eventId}": f.eventID}
+		"{eventId}": f.eventID, "{groupId}": f.groupID}
 	var missing []string
 	path := placeholder.ReplaceAllStringFunc(pattern, func(p string) string {
 		if values[p] == "" {
@@ -238,7 +246,7 @@ func TestIsolationSuite(t *testing.T) {
 	ids := idSet{accountID: customers.Customers[0].ZoomAccountID, staffID: itoa(e.staffByEmail(contoso.ID, resSupport).ID),
 		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID),
 		templateID: contosoTemplateID(t, e, contoso.ID), onboardingID: tnDraftID(t, e, contoso.ID, resOwner),
-		eventID: itoa(auditOf(t, e, contoso.ID, "")[0].ID)}
+		eventID: itoa(auditOf(t, e, contoso.ID, "")[0].ID), groupID: tnGroupID(t, e, contoso.ID)}
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
@@ -342,11 +350,12 @@ func TestIsolationSuite(t *testing.T) {
 	}
 	admin := e.staffByEmail(nw.ID, "admin@northwind.example")
 	own := idSet{accountID: ownAccount.AccountID, userID: ownUser.ID, staffID: itoa(admin.ID), jobID: nwJob.ID,
-		importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID), onboardingID: tnDraftID(t, e, nw.ID, distOwner)}
+		importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID), onboardingID: tnDraftID(t, e, nw.ID, distOwner),
+		groupID: tnGroupID(t, e, nw.ID)}
 	// The ids are Northwind's own, so a refusal below is the role's, not a 404 in disguise:
 	// Northwind's owner opens each of them.
 	for _, pattern := range []string{"/customers/{accountId}", "/customers/{accountId}/users/{userId}", "/jobs/{jobId}",
-		"/imports/{importId}", "/settings/templates/{templateId}", "/customers/new/{draftId}/{step}"} {
+		"/imports/{importId}", "/settings/templates/{templateId}", "/customers/new/{draftId}/{step}", "/groups/{groupId}", "/groups/{groupId}/edit"} {
 		path, err := own.fill(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -694,6 +703,16 @@ func tnDraftID(t *testing.T, e *env, partnerID int64, email string) string {
 
 // contosoTemplateID makes a settings template of a partner (Contoso's, in the suite) and
 // returns its id.
+// tnGroupID makes a customer group of partnerID (by tag) and returns its id.
+func tnGroupID(t *testing.T, e *env, partnerID int64) string {
+	t.Helper()
+	g, err := e.Store.SaveGroup(context.Background(), partnerID, store.Group{Name: "VIP customers", Kind: store.GroupByTag, Tag: "vip"}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(g.ID, 10)
+}
+
 func contosoTemplateID(t *testing.T, e *env, partnerID int64) string {
 	t.Helper()
 	tpl, err := e.Store.SaveSettingsTemplate(context.Background(), partnerID, store.SettingsTemplate{Name: "Contoso standard",

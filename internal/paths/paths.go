@@ -215,6 +215,33 @@ func StaffRole(staffID int64) string { return "/staff/" + num(staffID) + "/role"
 // StaffStatus suspends or reactivates a staff member: /staff/{staffId}/status.
 func StaffStatus(staffID int64) string { return "/staff/" + num(staffID) + "/status" }
 
+// CustomerTags saves a customer's tags: /customers/{accountId}/tags.
+func CustomerTags(accountID string) string { return Customer(accountID) + "/tags" }
+
+// CustomersWithTag is the customer list filtered to one tag: /customers?tag={tag}.
+func CustomersWithTag(tag string) string { return With("/customers", url.Values{"tag": {tag}}) }
+
+// CustomersOfGroup is the customer list filtered to one group's members:
+// /customers?group={groupId}.
+func CustomersOfGroup(groupID int64) string {
+	return With("/customers", url.Values{"group": {num(groupID)}})
+}
+
+// CustomersCSVOfGroup is the CSV export of one group's members: /customers.csv?group={groupId}.
+func CustomersCSVOfGroup(groupID int64) string {
+	return With("/customers.csv", url.Values{"group": {num(groupID)}})
+}
+
+// Group is a customer group's page, listing its members, and the form that saves it:
+// /groups/{groupId}.
+func Group(groupID int64) string { return "/groups/" + num(groupID) }
+
+// GroupEdit is the form that changes a customer group: /groups/{groupId}/edit.
+func GroupEdit(groupID int64) string { return Group(groupID) + "/edit" }
+
+// GroupDelete deletes a customer group: /groups/{groupId}/delete.
+func GroupDelete(groupID int64) string { return Group(groupID) + "/delete" }
+
 // SettingsTemplate is a settings template's page, and the form that saves it:
 // /settings/templates/{templateId}.
 func SettingsTemplate(templateID int64) string { return "/settings/templates/" + num(templateID) }

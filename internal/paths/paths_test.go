@@ -42,6 +42,7 @@ var routes = []route{
 	{"/customers/{accountId}/owner", []string{"accountId"}, func(a, _ string) string { return paths.CustomerOwner(a) }},
 	{"/customers/{accountId}/disassociate", []string{"accountId"}, func(a, _ string) string { return paths.CustomerDisassociate(a) }},
 	{"/customers/{accountId}/notes", []string{"accountId"}, func(a, _ string) string { return paths.CustomerNotes(a) }},
+	{"/customers/{accountId}/tags", []string{"accountId"}, func(a, _ string) string { return paths.CustomerTags(a) }},
 	{"/customers/{accountId}/users", []string{"accountId"}, func(a, _ string) string { return paths.Users(a) }},
 	{"/customers/{accountId}/users/new", []string{"accountId"}, func(a, _ string) string { return paths.NewUser(a) }},
 	{"/customers/{accountId}/users/sync", []string{"accountId"}, func(a, _ string) string { return paths.UsersSync(a) }},
@@ -81,6 +82,9 @@ var intRoutes = []struct {
 	{"/staff/{staffId}/status", paths.StaffStatus(7), map[string]string{"staffId": "7"}},
 	{"/settings/templates/{templateId}", paths.SettingsTemplate(9), map[string]string{"templateId": "9"}},
 	{"/settings/templates/{templateId}/delete", paths.SettingsTemplateDelete(9), map[string]string{"templateId": "9"}},
+	{"/groups/{groupId}", paths.Group(11), map[string]string{"groupId": "11"}},
+	{"/groups/{groupId}/edit", paths.GroupEdit(11), map[string]string{"groupId": "11"}},
+	{"/groups/{groupId}/delete", paths.GroupDelete(11), map[string]string{"groupId": "11"}},
 }
 
 // fixed are the routes without ids that share a prefix with the ones above: a built path must
@@ -88,6 +92,7 @@ var intRoutes = []struct {
 var fixed = []string{
 	"/customers", "/customers/sync", "/customers/quick", "/customers/new", "/customers.csv",
 	"/imports", "/imports/template.csv", "/audit", "/settings/templates", "/settings/templates/new",
+	"/groups", "/groups/new",
 }
 
 // matched is what the router saw for one request.
@@ -273,6 +278,9 @@ func TestQueries(t *testing.T) {
 		{paths.ZoomLogin(""), "/auth/zoom/login"},
 		{paths.ZoomLogin("a+b@example.com"), "/auth/zoom/login?login_hint=a%2Bb%40example.com"},
 		{paths.CustomersOfPartner(12), "/customers?partner=12"},
+		{paths.CustomersOfGroup(13), "/customers?group=13"},
+		{paths.CustomersCSVOfGroup(13), "/customers.csv?group=13"},
+		{paths.CustomersWithTag("a&b"), "/customers?tag=a%26b"},
 		{paths.ZoomWebhook(3), "/webhooks/zoom?partner=3"},
 	} {
 		if c.got != c.want {

@@ -8,8 +8,8 @@
 // exists elsewhere.
 //
 // Roles: viewer reads; support also manages users inside customers; admin also changes
-// customers, plans and settings, disassociates and runs bulk jobs; owner also manages staff
-// and credentials.
+// customers, plans, settings and tags, manages customer groups, disassociates and runs bulk
+// jobs; owner also manages staff and credentials.
 package policy
 
 import (
@@ -34,6 +34,7 @@ const (
 	CancelJob            = Action(audit.JobCancel)            // cancel a running job
 	ManageStaff          = Action(audit.PermManageStaff)      // invite, change role, suspend, remove staff
 	ManageGrants         = Action(audit.PermManageGrants)     // the partner's Zoom credentials and webhook
+	ManageGroups         = Action(audit.PermManageGroups)     // create, change and delete customer groups
 )
 
 // minimum is the least role that may take each action on its own partner's things.
@@ -49,6 +50,7 @@ var minimum = map[Action]store.Role{
 	CancelJob:            store.RoleAdmin,
 	ManageStaff:          store.RoleOwner,
 	ManageGrants:         store.RoleOwner,
+	ManageGroups:         store.RoleAdmin,
 }
 
 // readOnly are the actions allowed on a descendant partner's things.

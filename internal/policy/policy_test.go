@@ -31,6 +31,10 @@ func TestDecide(t *testing.T) {
 		{"admin edits", distActor(store.RoleAdmin), EditCustomer, Target{dist}, Allow},
 		{"admin cannot manage staff", distActor(store.RoleAdmin), ManageStaff, Target{}, Forbidden},
 		{"owner manages staff", distActor(store.RoleOwner), ManageStaff, Target{}, Allow},
+		{"viewer cannot manage groups", distActor(store.RoleViewer), ManageGroups, Target{}, Forbidden},
+		{"support cannot manage groups", distActor(store.RoleSupport), ManageGroups, Target{}, Forbidden},
+		{"admin manages groups", distActor(store.RoleAdmin), ManageGroups, Target{}, Allow},
+		{"distributor cannot manage reseller's groups", distActor(store.RoleOwner), ManageGroups, Target{resellerA}, NotFound},
 		{"distributor reads reseller's customer", distActor(store.RoleViewer), ViewCustomer, Target{resellerA}, Allow},
 		{"distributor reads reseller's job", distActor(store.RoleOwner), ViewJob, Target{resellerB}, Allow},
 		{"distributor owner cannot edit reseller's customer", distActor(store.RoleOwner), EditCustomer, Target{resellerA}, NotFound},
@@ -53,7 +57,7 @@ func TestDecide(t *testing.T) {
 
 func TestEveryActionHasARole(t *testing.T) {
 	for _, a := range []Action{ViewPartner, ViewCustomer, ViewJob, ManageUsers, EditCustomer, DisassociateCustomer,
-		SyncCustomers, RunBulk, CancelJob, ManageStaff, ManageGrants} {
+		SyncCustomers, RunBulk, CancelJob, ManageStaff, ManageGrants, ManageGroups} {
 		if !Least(a).Valid() {
 			t.Errorf("action %s has no least role", a)
 		}

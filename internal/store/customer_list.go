@@ -37,11 +37,16 @@ type CustomerFilter struct {
 	PayMode   string         // master or sub
 	Plan      string         // account type, e.g. Business
 	NearSeats bool           // only customers whose latest seat snapshot uses 90 % of their seats or more
+	Tag       string         // only customers with this tag (as NormalizeTag keeps it)
+	GroupID   int64          // only the members of this group of the acting partner (ErrNotFound if it has none)
 	Query     string         // name, owner email or account id: each word must occur
 	Fuzzy     bool           // match words by similarity (typos) rather than as substrings
 	Sort      CustomerSort   // "" means by name
 	After     string         // keyset cursor from the previous page
 	Limit     int            // 0 means 50, at most 500
+
+	group *Group // GroupID's group, once read (loadGroup)
+	none  bool   // the group's rule and the filter contradict each other: nothing matches
 }
 
 // CustomerPage is a page of customers and the cursor of the next.
@@ -264,6 +269,7 @@ func (q *listSQL) candidates(words [][]string) {
 // build reads the filter (but not its cursor) into q.
 func (f CustomerFilter) build(sp searchPlan) *listSQL {
 	q := &listSQL{score: "0::real"}
+	q.conds = append(q.conds, f.groupConds(q)...)
 	switch {
 	case f.Status != "":
 		q.conds = append(q.conds, "c.status = "+q.arg(string(f.Status)))
@@ -409,6 +415,10 @@ func (f CustomerFilter) reachOf(ctx context.Context, tx pgx.Tx) ([]int64, error)
 	if err := tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&reach); err != nil {
 		return nil, err
 	}
+	reach, err := f.tierReach(ctx, tx, reach)
+	if err != nil {
+		return nil, err
+	}
 	if f.PartnerID == 0 {
 		return reach, nil
 	}
@@ -446,6 +456,9 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 		limit = 500
 	}
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
+			return err
+		}
 		reach, err := f.reachOf(ctx, tx)
 		if err != nil {
 			return err
@@ -512,6 +525,9 @@ func (s *Store) ExportCustomers(ctx context.Context, partnerID int64, f Customer
 	f.After = ""
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('statement_timeout', '0', true)", strconv.FormatInt(partnerID, 10)); err != nil {
+			return err
+		}
+		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
 			return err
 		}
 		reach, err := f.reachOf(ctx, tx)

@@ -11,6 +11,9 @@ type CustomersPage struct {
 	PlanOpts    []Option
 	SeatOpts    []Option // the seats filter: any, or near or over the limit
 	SortOpts    []Option
+	GroupOpts   []Option // the partner's groups (?group=)
+	TagOpts     []Option // the tags in use (?tag=)
+	SaveAsGroup string   // the new-group form filled with this filter ("" when there is nothing to save)
 	Rows        []CustomerRow
 	NextURL     string
 	FirstURL    string
@@ -39,6 +42,7 @@ type CustomerRow struct {
 	SyncedAt   time.Time
 	URL        string
 	SeatUse    *SeatBar // the seats used, in lists that read them (nil: the directory was not read)
+	Tags       []TagLink
 }
 
 // Tab is one tab of a page with tabs.
@@ -69,6 +73,7 @@ type CustomerPage struct {
 	DomainsNote    string
 	Users          *UsersSummary
 	Notes          NotesPanel
+	Tags           TagsPanel
 	Activity       []AuditRow
 	AuditURL       string
 	Onboarding     *OnboardingProgress // how the customer was onboarded, nil when not through Tierdesk
@@ -76,7 +81,8 @@ type CustomerPage struct {
 	SeatHistory    *SeatChart          // the customer's seats over time
 }
 
-// NotesPanel is a customer's local fields: external reference, tags and notes.
+// NotesPanel is a customer's local fields: external reference, tags (edited in TagsPanel)
+// and notes.
 type NotesPanel struct {
 	Action      string
 	CanEdit     bool

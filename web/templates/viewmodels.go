@@ -37,6 +37,7 @@ type NavItem struct {
 var Nav = []NavItem{
 	{Key: "dashboard", Label: "Dashboard", Href: "/"},
 	{Key: "customers", Label: "Customers", Href: "/customers"},
+	{Key: "groups", Label: "Customer groups", Href: "/groups"},
 	{Key: "imports", Label: "Bulk user jobs", Href: "/imports"},
 	{Key: "staff", Label: "Staff", Href: "/staff"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
