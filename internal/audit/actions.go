@@ -75,6 +75,14 @@ const (
 	GroupDelete Action = "group.delete"
 )
 
+// Settings standards (Tierdesk's own records: a template assigned to a customer group, whose
+// drift is reported).
+const (
+	StandardCreate Action = "standard.create"
+	StandardUpdate Action = "standard.update"
+	StandardDelete Action = "standard.delete"
+)
+
 // Users of customers.
 const (
 	UserCreate       Action = "user.create"
@@ -121,6 +129,7 @@ const (
 	PermManageStaff  Action = "staff.manage"
 	PermManageGrants Action = "grant.manage"
 	PermManageGroups Action = "group.manage"
+	PermManageStandards Action = "standard.manage"
 )
 
 // labels name each action in words on the audit page (the code stays beside it: staff search
@@ -147,6 +156,7 @@ var labels = map[Action]string{
 	SettingsTemplateDelete: "Deleted a settings template",
 
 	GroupCreate: "Created a customer group", GroupUpdate: "Changed a customer group", GroupDelete: "Deleted a customer group",
+	StandardCreate: "Created a settings standard", StandardUpdate: "Changed a settings standard", StandardDelete: "Deleted a settings standard",
 
 	UserCreate: "Added user", UserUpdate: "Edited user", UserActivate: "Activated user", UserDeactivate: "Deactivated user",
 	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user", UserSettings: "Changed a user's settings",
@@ -163,6 +173,7 @@ var labels = map[Action]string{
 	PermManageUsers: "Manage users", PermEditCustomer: "Change a customer", PermSync: "Sync customers",
 	PermRunBulk: "Start a bulk job", PermManageStaff: "Manage staff", PermManageGrants: "Manage Zoom credentials",
 	PermManageGroups: "Manage customer groups",
+	PermManageStandards: "Manage settings standards",
 }
 
 // Label is the action in words, or "" for a value that is not one of the constants (an event
@@ -199,7 +210,7 @@ func All() []Action {
 // so they are not here.
 var permissions = map[Action]bool{
 	PermViewPartner: true, PermViewCustomer: true, PermViewJob: true, PermManageUsers: true, PermEditCustomer: true,
-	PermSync: true, PermRunBulk: true, PermManageStaff: true, PermManageGrants: true, PermManageGroups: true,
+	PermSync: true, PermRunBulk: true, PermManageStaff: true, PermManageGrants: true, PermManageGroups: true, PermManageStandards: true,
 }
 
 // Permission reports whether a only names a permission, whose events are the policy's
@@ -237,6 +248,7 @@ var areas = []Area{
 	{"customer.", "Customers", "Any customer action"},
 	{"settings_template.", "Settings templates", "Any settings template change"},
 	{"group.", "Customer groups", "Any customer group change"},
+	{"standard.", "Settings standards", "Any settings standard change"},
 	{"user.", "Users", "Any user action"},
 	{"job.", "Jobs", "Any job action"},
 	{"import.", "Bulk files", "Any bulk file action"},

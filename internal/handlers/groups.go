@@ -319,6 +319,9 @@ func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if refused, err := h.inUseByStandards(w, r, 0, g.ID, "group", paths.GroupEdit(g.ID)); refused || err != nil {
+		return err
+	}
 	a := staffFrom(r.Context())
 	if err := h.store.DeleteGroup(r.Context(), a.Partner.ID, g.ID, h.requestEvent(r)); err != nil {
 		return err

@@ -41,6 +41,7 @@ func inSetup(t *testing.T) (*env, *browser, store.Partner, idSet) {
 	own := idSet{accountID: account.AccountID, userID: member.ID, staffID: itoa(e.staffByEmail(nw.ID, "admin@northwind.example").ID),
 		jobID: job.ID, importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID),
 		onboardingID: tnDraftID(t, e, nw.ID, distOwner), eventID: itoa(auditOf(t, e, nw.ID, "")[0].ID), groupID: tnGroupID(t, e, nw.ID)}
+	own.standardID = tnStandardID(t, e, nw.ID, own.templateID, own.groupID)
 	tnWaitStartupSync(t, e)
 	return e, dist, nw, own
 }

@@ -94,6 +94,13 @@ var routeTable = map[string]routeKind{
 	"GET /groups/{groupId}/edit":                         formWithID,
 	"POST /groups/{groupId}":                             withID,
 	"POST /groups/{groupId}/delete":                      withID,
+	"GET /standards":                                     readOwn,
+	"GET /standards/new":                                 mutateOwn, // the form itself is for admins
+	"POST /standards":                                    mutateOwn,
+	"GET /standards/{standardId}":                        withID,
+	"GET /standards/{standardId}/edit":                   formWithID,
+	"POST /standards/{standardId}":                       withID,
+	"POST /standards/{standardId}/delete":                withID,
 	"GET /customers/{accountId}/settings/template":       formWithID,
 	"POST /customers/{accountId}/settings/template":      withID,
 	"GET /settings/templates":                            readOwn,
@@ -144,7 +151,7 @@ var routeTable = map[string]routeKind{
 // idSet are the ids the suite fills into route patterns, one for each kind of id the router
 // takes.
 type idSet struct {
-	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID, groupID string
+	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID, groupID, standardID string
 }
 
 // placeholder is a chi route parameter in a pattern.
@@ -156,7 +163,7 @@ func (f idSet) fill(pattern string) (string, error) {
 	values := map[string]string{"{accountId}": url.PathEscape(f.accountID), "{staffId}": f.staffID, "{jobId}": f.jobID,
 		"{templateId}": f.templateID, "{userId}": url.PathEscape(f.userID), "{importId}": f.importID,
 		"{draftId}": f.onboardingID, "{onboardingId}": f.onboardingID, "{seq}": "1", "{step}": "customer",
-		"{eventId}": f.eventID, "{groupId}": f.groupID}
+		"{eventId}": f.eventID, "{groupId}": f.groupID, "{standardId}": f.standardID}
 	var missing []string
 	path := placeholder.ReplaceAllStringFunc(pattern, func(p string) string {
 		if values[p] == "" {
@@ -247,6 +254,7 @@ func TestIsolationSuite(t *testing.T) {
 		jobID: job.ID, userID: contosoUserID(t, e, customers.Customers[0].ZoomAccountID), importID: contosoImportID(t, e, contoso.ID),
 		templateID: contosoTemplateID(t, e, contoso.ID), onboardingID: tnDraftID(t, e, contoso.ID, resOwner),
 		eventID: itoa(auditOf(t, e, contoso.ID, "")[0].ID), groupID: tnGroupID(t, e, contoso.ID)}
+	ids.standardID = tnStandardID(t, e, contoso.ID, ids.templateID, ids.groupID)
 	partnerOf := map[string]store.Partner{}
 	for _, n := range []string{"northwind", "fabrikam"} {
 		email := map[string]string{"northwind": distOwner, "fabrikam": fabOwner}[n]
@@ -352,10 +360,12 @@ func TestIsolationSuite(t *testing.T) {
 	own := idSet{accountID: ownAccount.AccountID, userID: ownUser.ID, staffID: itoa(admin.ID), jobID: nwJob.ID,
 		importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID), onboardingID: tnDraftID(t, e, nw.ID, distOwner),
 		groupID: tnGroupID(t, e, nw.ID)}
+	own.standardID = tnStandardID(t, e, nw.ID, own.templateID, own.groupID)
 	// The ids are Northwind's own, so a refusal below is the role's, not a 404 in disguise:
 	// Northwind's owner opens each of them.
 	for _, pattern := range []string{"/customers/{accountId}", "/customers/{accountId}/users/{userId}", "/jobs/{jobId}",
-		"/imports/{importId}", "/settings/templates/{templateId}", "/customers/new/{draftId}/{step}", "/groups/{groupId}", "/groups/{groupId}/edit"} {
+		"/imports/{importId}", "/settings/templates/{templateId}", "/customers/new/{draftId}/{step}", "/groups/{groupId}", "/groups/{groupId}/edit",
+		"/standards/{standardId}", "/standards/{standardId}/edit"} {
 		path, err := own.fill(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -711,6 +721,20 @@ func tnGroupID(t *testing.T, e *env, partnerID int64) string {
 		t.Fatal(err)
 	}
 	return strconv.FormatInt(g.ID, 10)
+}
+
+// tnStandardID saves a standard of partnerID over its template and group (ids as the idSet
+// holds them).
+func tnStandardID(t *testing.T, e *env, partnerID int64, templateID, groupID string) string {
+	t.Helper()
+	tid, _ := strconv.ParseInt(templateID, 10, 64)
+	gid, _ := strconv.ParseInt(groupID, 10, 64)
+	st, err := e.Store.SaveStandard(context.Background(), partnerID, store.Standard{Name: "VIP baseline", TemplateID: tid, GroupID: gid,
+		Mode: store.StandardReport}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(st.ID, 10)
 }
 
 func contosoTemplateID(t *testing.T, e *env, partnerID int64) string {

@@ -158,6 +158,9 @@ func (h *Handlers) deleteTemplate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if refused, err := h.inUseByStandards(w, r, t.ID, 0, "template", paths.SettingsTemplate(t.ID)); refused || err != nil {
+		return err
+	}
 	a := staffFrom(r.Context())
 	if err := h.store.DeleteSettingsTemplate(r.Context(), a.Partner.ID, t.ID, h.requestEvent(r)); err != nil {
 		return err
@@ -278,24 +281,66 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 // the settings whose value differs (or that Zoom did not return) and the locks that differ.
 func templateChange(t store.SettingsTemplate, d detailsView) service.SettingsChange {
 	set, lock := decodedSettings(d)
-	tpl := templateMap(t)
 	ch := service.SettingsChange{Action: audit.CustomerSettingsTemplate, Set: zoom.Settings{}, Locks: zoom.Settings{}, Before: map[string]any{},
 		After: map[string]any{}, Extra: map[string]any{"template": t.Name}}
-	for _, f := range accountCatalogue.fields {
-		if v, ok := valueAt(tpl, f.Path); ok && f.Editable {
-			if cur, known := valueAt(set, f.Path); !known || formValue(f, v) != formValue(f, cur) {
-				setAt(ch.Set, f.Path, v)
-				ch.Before[f.Path], ch.After[f.Path] = cur, v
-			}
-		}
-		sec, rest, _ := strings.Cut(f.Path, ".")
-		if l, ok := t.Locks[sec][rest]; ok && f.Lockable {
-			cur, _ := valueAt(lock, f.Path)
-			if locked, _ := cur.(bool); locked != l {
-				setAt(ch.Locks, f.Path, l)
-				ch.Before["locked."+f.Path], ch.After["locked."+f.Path] = locked, l
-			}
+	for _, it := range templateItemsOf(t) {
+		c := it.check(set.At, lock.At)
+		switch {
+		case !c.Differs:
+		case it.Lock:
+			locked, _ := c.Cur.(bool)
+			setAt(ch.Locks, it.Field.Path, it.Want)
+			ch.Before["locked."+it.Field.Path], ch.After["locked."+it.Field.Path] = locked, it.Want
+		default:
+			setAt(ch.Set, it.Field.Path, it.Want)
+			ch.Before[it.Field.Path], ch.After[it.Field.Path] = c.Cur, it.Want
 		}
 	}
 	return ch
+}
+
+// templateItem is one thing a template sets: a setting's value (editable in the catalogue)
+// or its lock (lockable), in the catalogue's order.
+type templateItem struct {
+	Field catalogueField
+	Lock  bool // the lock, not the value
+	Want  any  // the template's value (a bool for a lock)
+	want  string
+}
+
+// templateItemsOf lists what template t sets, in the catalogue's order (a setting, then its
+// lock): the one place that decides what a template holds, for applying it and for drift.
+func templateItemsOf(t store.SettingsTemplate) []templateItem {
+	tpl := templateMap(t)
+	var out []templateItem
+	for _, f := range accountCatalogue.fields {
+		if v, ok := valueAt(tpl, f.Path); ok && f.Editable {
+			out = append(out, templateItem{Field: f, Want: v, want: formValue(f, v)})
+		}
+		sec, rest, _ := strings.Cut(f.Path, ".")
+		if l, ok := t.Locks[sec][rest]; ok && f.Lockable {
+			out = append(out, templateItem{Field: f, Lock: true, Want: l})
+		}
+	}
+	return out
+}
+
+// templateCheck is how a customer's value (or lock) compares with a template item's.
+type templateCheck struct {
+	Cur     any  // the customer's value, or lock
+	Known   bool // the customer's settings (or lock settings) have the field
+	Differs bool // applying the template would change it
+}
+
+// check compares the item with a customer's settings and locks, read by path: the one
+// comparison of a template with a customer (templateChange, the drift report). A setting the
+// customer lacks differs (applying sends it); a lock it lacks counts as unlocked.
+func (it templateItem) check(valueOf, lockOf func(string) (any, bool)) templateCheck {
+	if it.Lock {
+		cur, known := lockOf(it.Field.Path)
+		locked, _ := cur.(bool)
+		return templateCheck{Cur: cur, Known: known, Differs: locked != it.Want}
+	}
+	cur, known := valueOf(it.Field.Path)
+	return templateCheck{Cur: cur, Known: known, Differs: !known || it.want != formValue(it.Field, cur)}
 }

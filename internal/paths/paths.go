@@ -271,3 +271,29 @@ func ZoomLogin(loginHint string) string {
 func ZoomWebhook(partnerID int64) string {
 	return With("/webhooks/zoom", url.Values{"partner": {num(partnerID)}})
 }
+
+// Standard is a settings standard's drift report, and the form's target that saves it:
+// /standards/{standardId}.
+func Standard(standardID int64) string { return "/standards/" + num(standardID) }
+
+// StandardCSV is a standard's drift report as CSV: /standards/{standardId}?format=csv (and
+// &only=drifted for the drifted customers only).
+func StandardCSV(standardID int64, onlyDrifted bool) string {
+	q := url.Values{"format": {"csv"}}
+	if onlyDrifted {
+		q.Set("only", "drifted")
+	}
+	return With(Standard(standardID), q)
+}
+
+// StandardDrifted is a standard's drift report showing only drifted customers:
+// /standards/{standardId}?only=drifted.
+func StandardDrifted(standardID int64) string {
+	return With(Standard(standardID), url.Values{"only": {"drifted"}})
+}
+
+// StandardEdit is the form that changes a settings standard: /standards/{standardId}/edit.
+func StandardEdit(standardID int64) string { return Standard(standardID) + "/edit" }
+
+// StandardDelete deletes a settings standard: /standards/{standardId}/delete.
+func StandardDelete(standardID int64) string { return Standard(standardID) + "/delete" }

@@ -85,6 +85,9 @@ var intRoutes = []struct {
 	{"/groups/{groupId}", paths.Group(11), map[string]string{"groupId": "11"}},
 	{"/groups/{groupId}/edit", paths.GroupEdit(11), map[string]string{"groupId": "11"}},
 	{"/groups/{groupId}/delete", paths.GroupDelete(11), map[string]string{"groupId": "11"}},
+	{"/standards/{standardId}", paths.Standard(12), map[string]string{"standardId": "12"}},
+	{"/standards/{standardId}/edit", paths.StandardEdit(12), map[string]string{"standardId": "12"}},
+	{"/standards/{standardId}/delete", paths.StandardDelete(12), map[string]string{"standardId": "12"}},
 }
 
 // fixed are the routes without ids that share a prefix with the ones above: a built path must
@@ -280,6 +283,9 @@ func TestQueries(t *testing.T) {
 		{paths.CustomersOfPartner(12), "/customers?partner=12"},
 		{paths.CustomersOfGroup(13), "/customers?group=13"},
 		{paths.CustomersCSVOfGroup(13), "/customers.csv?group=13"},
+		{paths.StandardCSV(13, false), "/standards/13?format=csv"},
+		{paths.StandardCSV(13, true), "/standards/13?format=csv&only=drifted"},
+		{paths.StandardDrifted(13), "/standards/13?only=drifted"},
 		{paths.CustomersWithTag("a&b"), "/customers?tag=a%26b"},
 		{paths.ZoomWebhook(3), "/webhooks/zoom?partner=3"},
 	} {

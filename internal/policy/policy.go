@@ -35,6 +35,7 @@ const (
 	ManageStaff          = Action(audit.PermManageStaff)      // invite, change role, suspend, remove staff
 	ManageGrants         = Action(audit.PermManageGrants)     // the partner's Zoom credentials and webhook
 	ManageGroups         = Action(audit.PermManageGroups)     // create, change and delete customer groups
+	ManageStandards      = Action(audit.PermManageStandards)  // create, change and delete settings standards
 )
 
 // minimum is the least role that may take each action on its own partner's things.
@@ -51,6 +52,7 @@ var minimum = map[Action]store.Role{
 	ManageStaff:          store.RoleOwner,
 	ManageGrants:         store.RoleOwner,
 	ManageGroups:         store.RoleAdmin,
+	ManageStandards:      store.RoleAdmin,
 }
 
 // readOnly are the actions allowed on a descendant partner's things.

@@ -38,6 +38,7 @@ var Nav = []NavItem{
 	{Key: "dashboard", Label: "Dashboard", Href: "/"},
 	{Key: "customers", Label: "Customers", Href: "/customers"},
 	{Key: "groups", Label: "Customer groups", Href: "/groups"},
+	{Key: "standards", Label: "Standards", Href: "/standards"},
 	{Key: "imports", Label: "Bulk user jobs", Href: "/imports"},
 	{Key: "staff", Label: "Staff", Href: "/staff"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
