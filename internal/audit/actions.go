@@ -119,16 +119,16 @@ const RequestRefused Action = "request.refused"
 // values, which are these). Two are also actions in their own right (CustomerDisassociate,
 // JobCancel).
 const (
-	PermViewPartner  Action = "partner.view"
-	PermViewCustomer Action = "customer.view"
-	PermViewJob      Action = "job.view"
-	PermManageUsers  Action = "user.manage"
-	PermEditCustomer Action = "customer.edit"
-	PermSync         Action = "customer.sync"
-	PermRunBulk      Action = "job.bulk"
-	PermManageStaff  Action = "staff.manage"
-	PermManageGrants Action = "grant.manage"
-	PermManageGroups Action = "group.manage"
+	PermViewPartner     Action = "partner.view"
+	PermViewCustomer    Action = "customer.view"
+	PermViewJob         Action = "job.view"
+	PermManageUsers     Action = "user.manage"
+	PermEditCustomer    Action = "customer.edit"
+	PermSync            Action = "customer.sync"
+	PermRunBulk         Action = "job.bulk"
+	PermManageStaff     Action = "staff.manage"
+	PermManageGrants    Action = "grant.manage"
+	PermManageGroups    Action = "group.manage"
 	PermManageStandards Action = "standard.manage"
 )
 
@@ -172,7 +172,7 @@ var labels = map[Action]string{
 	PermViewPartner: "Open the partner's pages", PermViewCustomer: "Open a customer", PermViewJob: "Open a job",
 	PermManageUsers: "Manage users", PermEditCustomer: "Change a customer", PermSync: "Sync customers",
 	PermRunBulk: "Start a bulk job", PermManageStaff: "Manage staff", PermManageGrants: "Manage Zoom credentials",
-	PermManageGroups: "Manage customer groups",
+	PermManageGroups:    "Manage customer groups",
 	PermManageStandards: "Manage settings standards",
 }
 
