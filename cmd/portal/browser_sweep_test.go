@@ -223,6 +223,18 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 	)
 	group := strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL)
 
+	// A standard: the template on the group.
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/standards/new"),
+		chromedp.WaitVisible(css(`#f-name`)),
+		setField(`#f-name`, "Healthcare baseline"),
+		chromedp.SetValue(css(`#f-template`), tmplID),
+		chromedp.SetValue(css(`#f-group`), group[strings.LastIndex(group, "/")+1:]),
+		chromedp.Click(css(`[data-testid="save-standard"]`)),
+		chromedp.WaitVisible(css(`[data-testid="standard-title"]`)),
+	)
+	standard := strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL)
+
 	file := filepath.Join(t.TempDir(), "users.csv")
 	csv := "email,first_name,last_name,type,action\nsweep.one@bulk.example,Sweep,One,1,create\nnot-an-email,Bad,Email,1,create\n"
 	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
@@ -322,6 +334,10 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/groups/new", "group-new", "/groups/new", `#f-name`},
 		{"/groups/{groupId}", "group", group, `[data-testid="group-members-table"]`},
 		{"/groups/{groupId}/edit", "group-edit", group + "/edit", `#f-name`},
+		{"/standards", "standards", "/standards", `[data-testid="standards-table"]`},
+		{"/standards/new", "standard-new", "/standards/new", `#f-name`},
+		{"/standards/{standardId}", "standard", standard, `[data-testid="drift-table"]`},
+		{"/standards/{standardId}/edit", "standard-edit", standard + "/edit", `#f-name`},
 		{"/customers", "customers-by-group", "/customers?group=" + group[strings.LastIndex(group, "/")+1:], `[data-testid="tag-badges"]`},
 	}
 	for _, pg := range pages {

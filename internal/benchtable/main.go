@@ -44,6 +44,7 @@ var scenarios = []scenario{
 	{"users sync of 212 customers ÷ rate floor, 50 ms at Zoom", "BenchmarkUsersSync212Customers", "x-floor", "<=", 1.15},
 	{"1,000-user import ÷ rate floor, 250 ms per create at Zoom", "BenchmarkImport1000Users/zoom-latency=250ms", "x-floor", "<=", 1.05},
 	{"first directory fill at registration, 500 customers × 100 users ÷ rate floor, 50 ms at Zoom", "BenchmarkFirstDirectoryFill", "x-floor", "<=", 1.15},
+	{"standard's drift report, 1,000 customers × 30 settings: p99, ms", "BenchmarkStandardReport/1000x30", "p99-ms", "<=", 100},
 	{"portal RSS idle (`portal serve`), MB", "BenchmarkServeIdleRSS", "rss-MB", "<=", 25},
 }
 

@@ -240,17 +240,18 @@ func (s *Store) StandardMembers(ctx context.Context, partnerID, groupID int64, s
 		q, args, _ := f.listQuery(reach, 0, searchPlan{})
 		n := len(args)
 		args = append(args, settingPaths, lockPaths)
-		// Each customer's settings parsed once (jsonb), then only the values asked for, each
+		// Each customer's settings parsed once (jsonb; OFFSET 0 keeps the planner from casting
+		// them again for each path), then only the values asked for, each
 		// wrapped in a one-element array so that a missing field (SQL NULL) differs from a
 		// JSON null.
 		rows, _ := tx.Query(ctx, `SELECT u.id, u.zoom_account_id, u.account_name, d.fetched_at, d.settings IS NOT NULL, d.lock_settings IS NOT NULL,
 				coalesce(d.errors->>'settings', ''),
-				(SELECT json_agg(CASE WHEN j.s #> string_to_array(p, '.') IS NULL THEN NULL ELSE jsonb_build_array(j.s #> string_to_array(p, '.')) END ORDER BY o)
-					FROM unnest($`+strconv.Itoa(n+1)+`::text[]) WITH ORDINALITY AS x(p, o)),
-				(SELECT json_agg(CASE WHEN j.l #> string_to_array(p, '.') IS NULL THEN NULL ELSE jsonb_build_array(j.l #> string_to_array(p, '.')) END ORDER BY o)
-					FROM unnest($`+strconv.Itoa(n+2)+`::text[]) WITH ORDINALITY AS x(p, o))
+				(SELECT json_agg(CASE WHEN v IS NULL THEN NULL ELSE jsonb_build_array(v) END ORDER BY o)
+					FROM unnest($`+strconv.Itoa(n+1)+`::text[]) WITH ORDINALITY AS x(p, o), LATERAL (SELECT j.s #> string_to_array(p, '.') AS v) y),
+				(SELECT json_agg(CASE WHEN v IS NULL THEN NULL ELSE jsonb_build_array(v) END ORDER BY o)
+					FROM unnest($`+strconv.Itoa(n+2)+`::text[]) WITH ORDINALITY AS x(p, o), LATERAL (SELECT j.l #> string_to_array(p, '.') AS v) y)
 			FROM (`+q+`) u LEFT JOIN customer_details d ON d.customer_id = u.id
-			LEFT JOIN LATERAL (SELECT d.settings::jsonb AS s, d.lock_settings::jsonb AS l) j ON true
+			LEFT JOIN LATERAL (SELECT d.settings::jsonb AS s, d.lock_settings::jsonb AS l OFFSET 0) j ON true
 			ORDER BY u.sort_key, u.id`, args...)
 		defer rows.Close()
 		for rows.Next() {
