@@ -24,5 +24,15 @@ ALTER TABLE standards ENABLE ROW LEVEL SECURITY;
 ALTER TABLE standards FORCE ROW LEVEL SECURITY;
 CREATE POLICY standards_partner ON standards USING (partner_id = (SELECT tierdesk_partner()));
 
+-- The drift report reads a few values out of each member's cached settings: parsing each
+-- customer's whole settings (json, kept as Zoom answered) on every report cost about 0.2 ms a
+-- customer. A binary copy, kept by PostgreSQL on each write, is read instead.
+ALTER TABLE customer_details
+	ADD COLUMN settings_b jsonb GENERATED ALWAYS AS (settings::jsonb) STORED,
+	ADD COLUMN lock_settings_b jsonb GENERATED ALWAYS AS (lock_settings::jsonb) STORED;
+-- Compressed with lz4, which unpacks a customer's settings several times faster than pglz.
+ALTER TABLE customer_details ALTER COLUMN settings_b SET COMPRESSION lz4, ALTER COLUMN lock_settings_b SET COMPRESSION lz4;
+
 -- +goose Down
+ALTER TABLE customer_details DROP COLUMN settings_b, DROP COLUMN lock_settings_b;
 DROP TABLE standards;

@@ -238,20 +238,26 @@ func (s *Store) StandardMembers(ctx context.Context, partnerID, groupID int64, s
 			return err
 		}
 		q, args, _ := f.listQuery(reach, 0, searchPlan{})
-		n := len(args)
-		args = append(args, settingPaths, lockPaths)
-		// Each customer's settings parsed once (jsonb; OFFSET 0 keeps the planner from casting
-		// them again for each path), then only the values asked for, each
-		// wrapped in a one-element array so that a missing field (SQL NULL) differs from a
-		// JSON null.
+		// Each customer's settings are read once from their binary copy (settings_b, migration
+		// 00025) into memory (|| '{}', OFFSET 0: not fetched and unpacked again for each path);
+		// then each path's value is picked by a JSON path, as an array: [] when the settings
+		// lack the field, [v] when they have it (a JSON null too).
+		pick := func(col string, paths []string) string {
+			if len(paths) == 0 {
+				return "'[]'::jsonb"
+			}
+			var parts []string
+			for _, p := range paths {
+				args = append(args, jsonPath(p))
+				parts = append(parts, "jsonb_path_query_array("+col+", $"+strconv.Itoa(len(args))+"::jsonpath)")
+			}
+			return "jsonb_build_array(" + strings.Join(parts, ", ") + ")"
+		}
+		sets, locks := pick("j.s", settingPaths), pick("j.l", lockPaths)
 		rows, _ := tx.Query(ctx, `SELECT u.id, u.zoom_account_id, u.account_name, d.fetched_at, d.settings IS NOT NULL, d.lock_settings IS NOT NULL,
-				coalesce(d.errors->>'settings', ''),
-				(SELECT json_agg(CASE WHEN v IS NULL THEN NULL ELSE jsonb_build_array(v) END ORDER BY o)
-					FROM unnest($`+strconv.Itoa(n+1)+`::text[]) WITH ORDINALITY AS x(p, o), LATERAL (SELECT j.s #> string_to_array(p, '.') AS v) y),
-				(SELECT json_agg(CASE WHEN v IS NULL THEN NULL ELSE jsonb_build_array(v) END ORDER BY o)
-					FROM unnest($`+strconv.Itoa(n+2)+`::text[]) WITH ORDINALITY AS x(p, o), LATERAL (SELECT j.l #> string_to_array(p, '.') AS v) y)
+				coalesce(d.errors->>'settings', ''), `+sets+`, `+locks+`
 			FROM (`+q+`) u LEFT JOIN customer_details d ON d.customer_id = u.id
-			LEFT JOIN LATERAL (SELECT d.settings::jsonb AS s, d.lock_settings::jsonb AS l OFFSET 0) j ON true
+			LEFT JOIN LATERAL (SELECT d.settings_b || '{}' AS s, d.lock_settings_b || '{}' AS l OFFSET 0) j ON true
 			ORDER BY u.sort_key, u.id`, args...)
 		defer rows.Close()
 		for rows.Next() {
@@ -276,18 +282,30 @@ func (s *Store) StandardMembers(ctx context.Context, partnerID, groupID int64, s
 	return out, nil
 }
 
-// pickValues reads the values StandardMembers selected ([[v] or null, ...], one per path).
+// jsonPath is the JSON path of a dotted settings path ("in_meeting.chat" → $."in_meeting"."chat").
+func jsonPath(path string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, el := range strings.Split(path, ".") {
+		b.WriteString(`."`)
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(el))
+		b.WriteString(`"`)
+	}
+	return b.String()
+}
+
+// pickValues reads the values StandardMembers picked ([[] or [v], ...], one per path).
 func pickValues(raw []byte, paths []string) (map[string]any, error) {
 	out := make(map[string]any, len(paths))
 	if raw == nil {
 		return out, nil
 	}
-	var vals []*[1]any
+	var vals [][]any
 	if err := json.Unmarshal(raw, &vals); err != nil {
 		return nil, err
 	}
 	for i, v := range vals {
-		if v != nil && i < len(paths) {
+		if len(v) > 0 && i < len(paths) {
 			out[paths[i]] = v[0]
 		}
 	}
