@@ -34,13 +34,13 @@ var fetchers = map[string]func(ctx context.Context, zc *zoom.Client, id string) 
 		return v, err
 	},
 	"settings": func(ctx context.Context, zc *zoom.Client, id string) (any, error) {
-		return withOptionSections(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
+		return zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
 			v, _, err := zc.GetAccountSettings(ctx, id, o)
 			return v, err
 		})
 	},
 	"lock_settings": func(ctx context.Context, zc *zoom.Client, id string) (any, error) {
-		return withOptionSections(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
+		return zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
 			v, _, err := zc.GetLockSettings(ctx, id, o)
 			return v, err
 		})
@@ -53,27 +53,6 @@ var fetchers = map[string]func(ctx context.Context, zc *zoom.Client, id string) 
 		v, _, err := zc.TrustedDomains(ctx, id)
 		return v, err
 	},
-}
-
-// withOptionSections reads settings (or lock settings) whole: the plain GET, and each section
-// Zoom answers only with its own option (zoom.OptionSections: meeting_security), added to it
-// under its name, so that the cache and the pages read "meeting_security.waiting_room" like
-// any other setting.
-func withOptionSections(get func(*zoom.SettingsOptions) (zoom.Settings, error)) (zoom.Settings, error) {
-	all, err := get(nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range zoom.OptionSections {
-		part, err := get(&zoom.SettingsOptions{Option: o})
-		if err != nil {
-			return nil, err
-		}
-		if sec := part.Section(o); sec != nil {
-			all[o] = sec
-		}
-	}
-	return all, nil
 }
 
 // detailsView is a customer's details as a page shows them, and what to tell the reader

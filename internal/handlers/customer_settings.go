@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -63,12 +62,4 @@ func (h *Handlers) sendSettings(w http.ResponseWriter, r *http.Request, c store.
 		return false, h.notDone(w, r, c, res.CustomerResult, show)
 	}
 	return true, nil
-}
-
-// countOf says how many of something there are: "1 setting", "3 settings".
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

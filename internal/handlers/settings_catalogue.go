@@ -278,11 +278,6 @@ func matchesQuery(f catalogueField, q string) bool {
 	return true
 }
 
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
-}
-
 // catalogueInput is what a settings page is built from.
 type catalogueInput struct {
 	set, lock zoom.Settings           // Zoom's values and locks
@@ -291,7 +286,6 @@ type catalogueInput struct {
 	tpl       *store.SettingsTemplate // the template compared with, or nil
 	q         string                  // only the settings whose words hold every word of q
 	differing bool                    // only the settings that differ from tpl
-	canEdit   bool
 }
 
 // settingsPage builds a settings page's sections and counts.
@@ -360,9 +354,6 @@ func (c *settingsCatalogue) settingsPage(in catalogueInput, p *templates.Catalog
 		s.Rows = append(s.Rows, r)
 		if r.Differs {
 			s.Differs++
-		}
-		if r.Kind != "readonly" {
-			s.Editable++
 		}
 		p.Shown++
 	}
@@ -444,7 +435,7 @@ func specProblem(err error) string {
 // change and the locks seen.
 func hiddenForm(form url.Values) []templates.Option {
 	var out []templates.Option
-	for _, k := range sortedKeys(form) {
+	for _, k := range slices.Sorted(maps.Keys(form)) {
 		if !strings.HasPrefix(k, "set.") && !strings.HasPrefix(k, "lock.") && !strings.HasPrefix(k, "lockseen.") {
 			continue
 		}

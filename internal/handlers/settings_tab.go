@@ -81,7 +81,6 @@ func (h *Handlers) renderSettingsTab(w http.ResponseWriter, r *http.Request, c s
 		}
 	}
 	in.set, in.lock = decodedSettings(d)
-	in.canEdit = p.CanEdit
 	accountCatalogue.settingsPage(in, &p)
 	h.render(w, r, status, templates.CatalogueSettings(h.chrome(r, c.AccountName, "customers"), p))
 	return nil
@@ -179,7 +178,7 @@ func (h *Handlers) changeCustomerSettings(w http.ResponseWriter, r *http.Request
 	if !done {
 		return err
 	}
-	h.flash(ctx, "ok", countOf(len(e.Diffs), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
+	h.flash(ctx, "ok", templates.Plural(len(e.Diffs), "change", "changes")+" to the settings of "+c.AccountName+" made in Zoom.")
 	http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }

@@ -3,9 +3,9 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -27,7 +27,7 @@ func (h *Handlers) readUserSettings(ctx context.Context, r *http.Request, c stor
 	if err != nil {
 		return nil, "", err
 	}
-	set, err = withOptionSections(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
+	set, err = zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
 		v, _, err := zc.GetUserSettings(ctx, c.ZoomAccountID, u.Key(), o)
 		return v, err
 	})
@@ -62,7 +62,7 @@ func (h *Handlers) renderUserSettings(w http.ResponseWriter, r *http.Request, c 
 		User:    &templates.UserHeadRef{Email: u.Email, Path: paths.User(c.ZoomAccountID, u.Key())},
 		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.ManageUsers)}
 	if note == "" {
-		in.set, in.lock, in.canEdit = set, zoom.Settings{}, p.CanEdit
+		in.set, in.lock = set, zoom.Settings{}
 		userCatalogue.settingsPage(in, &p)
 	}
 	h.render(w, r, status, templates.CatalogueSettings(h.chrome(r, u.Email, "customers"), p))
@@ -133,6 +133,12 @@ func (h *Handlers) changeUserSettings(w http.ResponseWriter, r *http.Request) er
 	case err != nil:
 		return err
 	case note != "":
+		// Nothing can be compared, so nothing is sent: the refusal is audited with its reason.
+		ev := h.requestEvent(r)
+		ev.Action, ev.Outcome, ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = audit.UserSettings, store.OutcomeFailed,
+			"user", u.Key(), u.Email, c.ZoomAccountID
+		ev.Details = details(map[string]any{"reason": note, "note": "nothing was sent to Zoom"})
+		h.auditAlone(r, ev)
 		return h.renderUserSettings(w, r, c, u, nil, note, catalogueInput{}, http.StatusConflict)
 	case len(e.Errs) > 0:
 		return h.renderUserSettings(w, r, c, u, set, "", catalogueInput{posted: r.PostForm, errs: e.Errs}, http.StatusUnprocessableEntity)
@@ -141,32 +147,20 @@ func (h *Handlers) changeUserSettings(w http.ResponseWriter, r *http.Request) er
 		http.Redirect(w, r, self, http.StatusSeeOther)
 		return nil
 	}
-	parts := e.Set.ByOption()
-	made := 0
-	for _, part := range parts {
-		before, after := map[string]any{}, map[string]any{}
-		for k, v := range e.After {
-			section, _, _ := strings.Cut(k, ".")
-			if (part.Option == "" && !slices.Contains(zoom.OptionSections, section)) || section == part.Option {
-				before[k], after[k] = e.Before[k], v
-			}
-		}
-		res, err := h.svc.SetUserSettings(ctx, serviceActor(r), h.requestEvent(r), c, u, part, before, after)
-		if err != nil {
-			return err
-		}
-		if !res.Done {
-			msg := res.Message
-			if made > 0 {
-				msg = countOf(made, "change", "changes") + " to " + u.Email + "'s settings were made in Zoom; the rest were not: " + msg
-			}
-			h.flash(ctx, "bad", msg)
-			http.Redirect(w, r, self, http.StatusSeeOther)
-			return nil
-		}
-		made += len(after)
+	res, made, err := h.svc.SetUserSettings(ctx, serviceActor(r), h.requestEvent(r), c, u, e.Set, e.Before, e.After)
+	if err != nil {
+		return err
 	}
-	h.flash(ctx, "ok", countOf(made, "change", "changes")+" to the settings of "+u.Email+" made in Zoom.")
+	if !res.Done {
+		msg := res.Message
+		if made > 0 {
+			msg = templates.Plural(made, "change", "changes") + " to " + u.Email + "'s settings were made in Zoom; the rest were not: " + msg
+		}
+		h.flash(ctx, "bad", msg)
+		http.Redirect(w, r, self, http.StatusSeeOther)
+		return nil
+	}
+	h.flash(ctx, "ok", templates.Plural(made, "change", "changes")+" to the settings of "+u.Email+" made in Zoom.")
 	http.Redirect(w, r, self, http.StatusSeeOther)
 	return nil
 }

@@ -96,5 +96,12 @@ func TestUserSettingsPageEveryZoomSetting(t *testing.T) {
 			!strings.Contains(got.TestID("settings-note"), "pending user has no settings") {
 			t.Errorf("a pending user's settings page: %d %q", got.StatusCode, got.TestID("settings-note"))
 		}
+		// A change for them is refused, nothing sent, and the refusal audited.
+		sent := owner.post(usersURLOf(e, c)+"/"+url.PathEscape(pending.Email)+"/settings", url.Values{"set.in_meeting.chat": {"false"}})
+		evs := auditOf(t, e, p.ID, "user.settings")
+		if sent.StatusCode != http.StatusConflict || len(evs) != 3 || evs[0].Outcome != store.OutcomeFailed || evs[0].TargetLabel != pending.Email ||
+			!strings.Contains(string(evs[0].Details), "pending user has no settings") {
+			t.Errorf("a change of a pending user's settings: %d, audit %+v", sent.StatusCode, evs)
+		}
 	}
 }

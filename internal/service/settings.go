@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
-	"slices"
 	"strings"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
@@ -58,12 +57,7 @@ func (ch SettingsChange) calls() []settingsCall {
 		for _, part := range src.ByOption() {
 			c := settingsCall{locks: locks, option: part.Option, body: part.Settings, keys: map[string]bool{}}
 			for k := range ch.After {
-				path, isLock := strings.CutPrefix(k, "locked.")
-				if isLock != locks {
-					continue
-				}
-				section, _, _ := strings.Cut(path, ".")
-				if (part.Option == "" && !slices.Contains(zoom.OptionSections, section)) || section == part.Option {
+				if strings.HasPrefix(k, "locked.") == locks && zoom.OptionOf(k) == part.Option {
 					c.keys[k] = true
 				}
 			}

@@ -56,23 +56,36 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, ev store.AuditEvent, 
 		done: func() store.UserChange { return store.UserChange{CustomerID: c.ID, Save: &save} }})
 }
 
-// SetUserSettings sends one PATCH of a user's settings: part holds one option variant's
-// fields (zoom.Settings.ByOption), before and after the values by dotted path. A change that
-// spans several variants is several calls, each its own audited change, so that what reached
-// Zoom is recorded as done even when a later part is refused. A lost answer is resolved by
-// reading the user's settings back.
+// SetUserSettings sends a change of a user's settings (update, and before and after by dotted
+// path) as the PATCHes Zoom takes (zoom.Settings.ByOption: plain, then each option section),
+// each its own audited change, so that what reached Zoom is recorded as done even when a later
+// part is refused; it stops at the first part not done. made counts the values changed in the
+// parts done. A lost answer is resolved by reading the settings back.
 func (s *Service) SetUserSettings(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, u store.CustomerUser,
-	part zoom.OptionPart, before, after map[string]any) (UserResult, error) {
-	var opts *zoom.SettingsOptions
-	if part.Option != "" {
-		opts = &zoom.SettingsOptions{Option: part.Option}
+	update zoom.Settings, before, after map[string]any) (res UserResult, made int, err error) {
+	for _, part := range update.ByOption() {
+		var opts *zoom.SettingsOptions
+		if part.Option != "" {
+			opts = &zoom.SettingsOptions{Option: part.Option}
+		}
+		was, now := map[string]any{}, map[string]any{}
+		for k, v := range after {
+			if zoom.OptionOf(k) == part.Option {
+				was[k], now[k] = before[k], v
+			}
+		}
+		res, err = s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: audit.UserSettings, op: OpUpdate,
+			before: was, after: now, wanted: Wanted{Settings: now},
+			send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
+				return zc.UpdateUserSettings(ctx, c.ZoomAccountID, u.Key(), part.Settings, opts)
+			},
+			done: func() store.UserChange { return store.UserChange{CustomerID: c.ID} }})
+		if err != nil || !res.Done {
+			return res, made, err
+		}
+		made += len(now)
 	}
-	return s.changeUser(ctx, a, ev, userChange{c: c, email: u.Email, userID: u.ZoomUserID, action: audit.UserSettings, op: OpUpdate,
-		before: before, after: after, wanted: Wanted{Settings: after},
-		send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
-			return zc.UpdateUserSettings(ctx, c.ZoomAccountID, u.Key(), part.Settings, opts)
-		},
-		done: func() store.UserChange { return store.UserChange{CustomerID: c.ID} }})
+	return res, made, nil
 }
 
 // SetUserStatus activates or deactivates a user (action zoom.StatusActivate or

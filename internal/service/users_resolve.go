@@ -197,18 +197,12 @@ func LookUpUser(ctx context.Context, zc *zoom.Client, account, key, email string
 // userSettingsMatch reports whether a user's settings in Zoom hold every value of want (dotted
 // paths), reading the sections Zoom keeps behind their own option with it.
 func userSettingsMatch(ctx context.Context, zc *zoom.Client, account, userID string, want map[string]any) (bool, error) {
-	got, _, err := zc.GetUserSettings(ctx, account, userID, nil)
+	got, err := zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
+		v, _, err := zc.GetUserSettings(ctx, account, userID, o)
+		return v, err
+	})
 	if err != nil {
 		return false, err
-	}
-	for _, o := range zoom.OptionSections {
-		part, _, err := zc.GetUserSettings(ctx, account, userID, &zoom.SettingsOptions{Option: o})
-		if err != nil {
-			return false, err
-		}
-		if sec := part.Section(o); sec != nil {
-			got[o] = sec
-		}
 	}
 	for path, v := range want {
 		if cur, ok := got.At(path); !ok || !reflect.DeepEqual(normalJSON(cur), normalJSON(v)) {

@@ -112,6 +112,36 @@ type OptionPart struct {
 	Settings Settings
 }
 
+// OptionOf is the option a setting at a dotted path is read and changed under: its section
+// when the section is one of OptionSections, else "" (the plain GET and PATCH).
+func OptionOf(path string) string {
+	section, _, _ := strings.Cut(strings.TrimPrefix(path, "locked."), ".")
+	if slices.Contains(OptionSections, section) {
+		return section
+	}
+	return ""
+}
+
+// ReadWhole reads settings (or lock settings) whole with get: the plain GET, and each section
+// of OptionSections with its own option, added under its name, so that
+// "meeting_security.waiting_room" reads like any other setting.
+func ReadWhole(get func(*SettingsOptions) (Settings, error)) (Settings, error) {
+	all, err := get(nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range OptionSections {
+		part, err := get(&SettingsOptions{Option: o})
+		if err != nil {
+			return nil, err
+		}
+		if sec := part.Section(o); sec != nil {
+			all[o] = sec
+		}
+	}
+	return all, nil
+}
+
 // ByOption splits an update into the PATCHes Zoom takes: first the sections a plain PATCH
 // takes, then each section of OptionSections alone, under its option. Empty parts are left
 // out, so an empty update has none.

@@ -5,11 +5,10 @@ import "strings"
 // SettingSection is one of Zoom's settings sections with its settings, as the settings pages
 // list them.
 type SettingSection struct {
-	Name     string // Zoom's key: in_meeting
-	Label    string // In meeting
-	Rows     []CatalogueRow
-	Differs  int // rows that differ from the template compared with
-	Editable int // rows a form may change
+	Name    string // Zoom's key: in_meeting
+	Label   string // In meeting
+	Rows    []CatalogueRow
+	Differs int // rows that differ from the template compared with
 }
 
 // CatalogueRow is one setting of Zoom's catalogue on a settings page.
