@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/input"
@@ -72,4 +75,26 @@ func (h *Handlers) customerFound(r *http.Request, accountID string, action polic
 		return err
 	}
 	return h.authorize(r, action, target{PartnerID: c.PartnerID, Type: "customer", ID: c.ZoomAccountID, Label: c.AccountName, CustomerID: c.ZoomAccountID})
+}
+
+// recordTarget loads a record of the acting partner that a request names by number (a
+// template, a group, a standard) for action: load reads it, name labels it. Text that is not
+// a positive number, an unknown id and another partner's are the same 404, audited as denied;
+// a record in reach is then authorized like any target of its type.
+func recordTarget[T any](h *Handlers, r *http.Request, raw, typ string, action policy.Action,
+	load func(ctx context.Context, partnerID, id int64) (T, error), name func(T) string) (T, error) {
+	var rec T
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		err = store.ErrNotFound // not a number, or out of range: nothing has it
+	} else {
+		rec, err = load(r.Context(), staffFrom(r.Context()).Partner.ID, id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		h.deny(r, action, target{Type: typ, ID: raw}, "not found or out of reach")
+		return rec, errNotFound
+	} else if err != nil {
+		return rec, err
+	}
+	return rec, h.authorize(r, action, target{Type: typ, ID: raw, Label: name(rec)})
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -109,33 +110,12 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		h.render(w, r, http.StatusOK, templates.CustomerResults(p))
 		return nil
 	}
-	tree, err := h.store.PartnerTree(ctx, a.Partner.ID)
+	m, err := h.filterMenus(ctx, a.Partner.ID, strconv.FormatInt(f.PartnerID, 10), string(f.Status), f.PayMode, f.Plan)
 	if err != nil {
 		return err
 	}
-	for _, t := range tree {
-		label := strings.Repeat("— ", t.Depth) + t.Name
-		if t.PartnerID == a.Partner.ID {
-			label += " (yours)"
-		}
-		v := strconv.FormatInt(t.PartnerID, 10)
-		p.PartnerOpts = append(p.PartnerOpts, templates.Option{Value: v, Label: label, Selected: t.PartnerID == f.PartnerID})
-	}
-	for _, s := range customerStatuses {
-		p.StatusOpts = append(p.StatusOpts, templates.Option{Value: string(s), Label: statusLabel(s), Selected: s == f.Status})
-	}
-	p.PayModeOpts = []templates.Option{
-		{Value: zoom.PayModeMaster, Label: "You pay (master)", Selected: f.PayMode == zoom.PayModeMaster},
-		{Value: zoom.PayModeSub, Label: "Customer pays (sub)", Selected: f.PayMode == zoom.PayModeSub},
-	}
+	p.PartnerOpts, p.StatusOpts, p.PayModeOpts, p.PlanOpts = m.partners, m.statuses, m.payModes, m.plans
 	p.SeatOpts = []templates.Option{{Value: "near", Label: "At 90 % or more", Selected: f.NearSeats}}
-	plans, err := h.store.CustomerPlans(ctx, a.Partner.ID)
-	if err != nil {
-		return err
-	}
-	for _, pl := range plans {
-		p.PlanOpts = append(p.PlanOpts, templates.Option{Value: pl, Label: pl, Selected: strings.EqualFold(pl, f.Plan)})
-	}
 	p.SortOpts = []templates.Option{
 		{Value: string(store.SortNewest), Label: "Newest first", Selected: f.Sort == store.SortNewest},
 		{Value: string(store.SortSeats), Label: "Most seats", Selected: f.Sort == store.SortSeats},
@@ -504,4 +484,42 @@ func statusLabel(s store.CustomerStatus) string {
 // and su's licensed and invited users, with the way to its plans.
 func seatBar(c store.Customer, su store.SeatUse) *templates.SeatBar {
 	return &templates.SeatBar{Seats: c.Seats, Licensed: su.Licensed, Pending: su.Pending, PlansURL: paths.CustomerPlans(c.ZoomAccountID)}
+}
+
+// listMenus are the customer list's filter menus, which a filter group's form offers too.
+type listMenus struct {
+	tree                                []store.TreeNode
+	partners, statuses, payModes, plans []templates.Option
+}
+
+// filterMenus builds the customer list's filter menus for partnerID, with the values given
+// (as the form sends them) chosen.
+func (h *Handlers) filterMenus(ctx context.Context, partnerID int64, partner, status, payMode, plan string) (listMenus, error) {
+	var m listMenus
+	var err error
+	if m.tree, err = h.store.PartnerTree(ctx, partnerID); err != nil {
+		return m, err
+	}
+	for _, t := range m.tree {
+		label := strings.Repeat("— ", t.Depth) + t.Name
+		if t.PartnerID == partnerID {
+			label += " (yours)"
+		}
+		v := strconv.FormatInt(t.PartnerID, 10)
+		m.partners = append(m.partners, templates.Option{Value: v, Label: label, Selected: v == partner})
+	}
+	for _, s := range customerStatuses {
+		m.statuses = append(m.statuses, templates.Option{Value: string(s), Label: statusLabel(s), Selected: string(s) == status})
+	}
+	for _, pm := range []string{zoom.PayModeMaster, zoom.PayModeSub} {
+		m.payModes = append(m.payModes, templates.Option{Value: pm, Label: payModeLabel(pm), Selected: pm == payMode})
+	}
+	plans, err := h.store.CustomerPlans(ctx, partnerID)
+	if err != nil {
+		return m, err
+	}
+	for _, pl := range plans {
+		m.plans = append(m.plans, templates.Option{Value: pl, Label: pl, Selected: strings.EqualFold(pl, plan)})
+	}
+	return m, nil
 }

@@ -10,32 +10,17 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
-	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
-// groupTarget loads the group a request names (in the URL, or a list's ?group=) for action;
-// unknown ids and other partners' are the same 404, audited as denied.
+// groupTarget loads the group a request names (in the URL, or a list's ?group=) for action
+// (recordTarget: unknown ids and other partners' are the same audited 404).
 func (h *Handlers) groupTarget(r *http.Request, raw string, action policy.Action) (store.Group, error) {
-	a := staffFrom(r.Context())
-	var g store.Group
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		err = store.ErrNotFound // not a number, or out of range: no group has it
-	} else {
-		g, err = h.store.Group(r.Context(), a.Partner.ID, id)
-	}
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			h.deny(r, action, target{Type: "group", ID: raw}, "not found or out of reach")
-			return g, errNotFound
-		}
-		return g, err
-	}
-	return g, h.authorize(r, action, target{Type: "group", ID: raw, Label: g.Name})
+	return recordTarget(h, r, raw, "group", action, h.store.Group, func(g store.Group) string { return g.Name })
 }
 
 // groupRule says a group's rule in words.
@@ -152,34 +137,16 @@ func (h *Handlers) groupForm(r *http.Request, p templates.GroupFormPage) (templa
 	for _, t := range tags {
 		p.Tags = append(p.Tags, templates.Option{Value: t.Tag, Label: templates.Plural(t.Customers, "customer", "customers")})
 	}
-	tree, err := h.store.PartnerTree(ctx, a.Partner.ID)
+	v := p.Values
+	m, err := h.filterMenus(ctx, a.Partner.ID, v["partner"], v["status"], v["pay_mode"], v["plan"])
 	if err != nil {
 		return p, err
 	}
-	v := p.Values
-	for _, t := range tree {
-		id := strconv.FormatInt(t.PartnerID, 10)
-		label := strings.Repeat("— ", t.Depth) + t.Name
-		if t.PartnerID == a.Partner.ID {
-			label += " (yours)"
-		} else {
+	p.PartnerOpts, p.StatusOpts, p.PayModeOpts, p.PlanOpts = m.partners, m.statuses, m.payModes, m.plans
+	for _, t := range m.tree {
+		if id := strconv.FormatInt(t.PartnerID, 10); t.PartnerID != a.Partner.ID {
 			p.Tiers = append(p.Tiers, templates.Option{Value: id, Label: strings.Repeat("— ", t.Depth-1) + t.Name, Selected: v["tier"] == id})
 		}
-		p.PartnerOpts = append(p.PartnerOpts, templates.Option{Value: id, Label: label, Selected: v["partner"] == id})
-	}
-	for _, s := range customerStatuses {
-		p.StatusOpts = append(p.StatusOpts, templates.Option{Value: string(s), Label: statusLabel(s), Selected: string(s) == v["status"]})
-	}
-	p.PayModeOpts = []templates.Option{
-		{Value: zoom.PayModeMaster, Label: "You pay (master)", Selected: v["pay_mode"] == zoom.PayModeMaster},
-		{Value: zoom.PayModeSub, Label: "Customer pays (sub)", Selected: v["pay_mode"] == zoom.PayModeSub},
-	}
-	plans, err := h.store.CustomerPlans(ctx, a.Partner.ID)
-	if err != nil {
-		return p, err
-	}
-	for _, pl := range plans {
-		p.PlanOpts = append(p.PlanOpts, templates.Option{Value: pl, Label: pl, Selected: strings.EqualFold(pl, v["plan"])})
 	}
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
@@ -245,7 +212,7 @@ func (h *Handlers) editGroupPage(w http.ResponseWriter, r *http.Request) error {
 
 // groupOfForm reads a group from the posted form: the rule of its kind, the other kinds'
 // fields ignored. Numbers that are not numbers are left for the store to refuse.
-func groupOfForm(r *http.Request) (store.Group, map[string]string) {
+func groupOfForm(r *http.Request, reach []int64) (store.Group, map[string]string) {
 	v := map[string]string{}
 	for _, f := range groupFields {
 		v[f] = strings.TrimSpace(r.PostFormValue(f))
@@ -259,15 +226,10 @@ func groupOfForm(r *http.Request) (store.Group, map[string]string) {
 			g.TierPartnerID = &id
 		}
 	case store.GroupByFilter:
-		g.Filter = store.GroupFilter{Query: v["q"], PayMode: v["pay_mode"], Plan: v["plan"], NearSeats: v["seats"] == "near"}
-		for _, s := range customerStatuses {
-			if v["status"] == string(s) {
-				g.Filter.Status = v["status"]
-			}
-		}
-		if pid, err := strconv.ParseInt(v["partner"], 10, 64); err == nil {
-			g.Filter.PartnerID = pid
-		}
+		// The list's own reading of its filter: values unknown or out of reach are dropped.
+		f := customerFilter(r.PostForm, reach)
+		g.Filter = store.GroupFilter{Query: v["q"], Status: string(f.Status), PayMode: f.PayMode, Plan: v["plan"], NearSeats: f.NearSeats,
+			PartnerID: f.PartnerID}
 	case store.GroupByList:
 		g.Accounts = strings.FieldsFunc(v["accounts"], func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' })
 	}
@@ -291,7 +253,7 @@ func (h *Handlers) saveGroup(w http.ResponseWriter, r *http.Request) error {
 	} else if err := h.authorize(r, policy.ManageGroups, target{Type: "group"}); err != nil {
 		return err
 	}
-	g, v := groupOfForm(r)
+	g, v := groupOfForm(r, a.Reach)
 	g.ID, g.CreatedBy = id, &a.Staff.ID
 	saved, err := h.store.SaveGroup(r.Context(), a.Partner.ID, g, h.requestEvent(r))
 	var verr *store.ValidationError
@@ -319,11 +281,10 @@ func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if refused, err := h.inUseByStandards(w, r, 0, g.ID, "group", paths.GroupEdit(g.ID)); refused || err != nil {
-		return err
-	}
 	a := staffFrom(r.Context())
-	if err := h.store.DeleteGroup(r.Context(), a.Partner.ID, g.ID, h.requestEvent(r)); err != nil {
+	if err := h.store.DeleteGroup(r.Context(), a.Partner.ID, g.ID, h.requestEvent(r)); errors.Is(err, store.ErrConflict) {
+		return h.refuseInUse(w, r, err, 0, g.ID, audit.GroupDelete, target{Type: "group", ID: itoa(g.ID), Label: g.Name}, paths.GroupEdit(g.ID))
+	} else if err != nil {
 		return err
 	}
 	h.flash(r.Context(), "ok", "Group “"+g.Name+"” deleted. Its customers are unchanged.")

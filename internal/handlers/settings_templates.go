@@ -119,25 +119,11 @@ func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// templateTarget loads the template in the URL; unknown ids and other partners' are the same
-// 404, audited as denied.
+// templateTarget loads the template in the URL for action (recordTarget: unknown ids and other
+// partners' are the same audited 404).
 func (h *Handlers) templateTarget(r *http.Request, raw string, action policy.Action) (store.SettingsTemplate, error) {
-	a := staffFrom(r.Context())
-	var t store.SettingsTemplate
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		err = store.ErrNotFound // not a number, or out of range: no template has it
-	} else {
-		t, err = h.store.SettingsTemplateByID(r.Context(), a.Partner.ID, id)
-	}
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			h.deny(r, action, target{Type: "settings_template", ID: raw}, "not found or out of reach")
-			return t, errNotFound
-		}
-		return t, err
-	}
-	return t, h.authorize(r, action, target{Type: "settings_template", ID: raw, Label: t.Name})
+	return recordTarget(h, r, raw, "settings_template", action, h.store.SettingsTemplateByID,
+		func(t store.SettingsTemplate) string { return t.Name })
 }
 
 // editTemplatePage shows a template's form (GET /settings/templates/{templateId}).
@@ -158,11 +144,11 @@ func (h *Handlers) deleteTemplate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if refused, err := h.inUseByStandards(w, r, t.ID, 0, "template", paths.SettingsTemplate(t.ID)); refused || err != nil {
-		return err
-	}
 	a := staffFrom(r.Context())
-	if err := h.store.DeleteSettingsTemplate(r.Context(), a.Partner.ID, t.ID, h.requestEvent(r)); err != nil {
+	if err := h.store.DeleteSettingsTemplate(r.Context(), a.Partner.ID, t.ID, h.requestEvent(r)); errors.Is(err, store.ErrConflict) {
+		return h.refuseInUse(w, r, err, t.ID, 0, audit.SettingsTemplateDelete,
+			target{Type: "settings_template", ID: itoa(t.ID), Label: t.Name}, paths.SettingsTemplate(t.ID))
+	} else if err != nil {
 		return err
 	}
 	h.flash(r.Context(), "ok", "Template “"+t.Name+"” deleted.")
@@ -272,7 +258,7 @@ func (h *Handlers) applyTemplate(w http.ResponseWriter, r *http.Request) error {
 	if !done {
 		return err
 	}
-	h.flash(ctx, "ok", "Template “"+t.Name+"” applied to "+c.AccountName+": "+countOf(len(ch.Before), "change", "changes")+".")
+	h.flash(ctx, "ok", "Template “"+t.Name+"” applied to "+c.AccountName+": "+templates.Plural(len(ch.Before), "change", "changes")+".")
 	http.Redirect(w, r, paths.CustomerSettings(c.ZoomAccountID), http.StatusSeeOther)
 	return nil
 }

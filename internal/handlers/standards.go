@@ -11,31 +11,17 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
 
-// standardTarget loads the standard in the URL for action; unknown ids and other partners'
-// are the same 404, audited as denied.
+// standardTarget loads the standard in the URL for action (recordTarget: unknown ids and other
+// partners' are the same audited 404).
 func (h *Handlers) standardTarget(r *http.Request, raw string, action policy.Action) (store.Standard, error) {
-	a := staffFrom(r.Context())
-	var st store.Standard
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		err = store.ErrNotFound // not a number, or out of range: no standard has it
-	} else {
-		st, err = h.store.Standard(r.Context(), a.Partner.ID, id)
-	}
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			h.deny(r, action, target{Type: "standard", ID: raw}, "not found or out of reach")
-			return st, errNotFound
-		}
-		return st, err
-	}
-	return st, h.authorize(r, action, target{Type: "standard", ID: raw, Label: st.Name})
+	return recordTarget(h, r, raw, "standard", action, h.store.Standard, func(st store.Standard) string { return st.Name })
 }
 
 func modeLabel(m store.StandardMode) string {
@@ -195,18 +181,31 @@ func (h *Handlers) deleteStandard(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// inUseByStandards refuses deleting a template or group that standards use, with a flash
-// naming them; it reports whether it refused.
-func (h *Handlers) inUseByStandards(w http.ResponseWriter, r *http.Request, templateID, groupID int64, what, back string) (bool, error) {
+// refuseInUse answers a delete the database refused (store.ErrConflict) because standards use
+// the template or group: the refusal is audited as failed (action, with the standards named) and
+// the flash names them. It returns err unchanged when no standard uses it (another conflict).
+func (h *Handlers) refuseInUse(w http.ResponseWriter, r *http.Request, err error, templateID, groupID int64, action audit.Action,
+	tgt target, back string) error {
 	a := staffFrom(r.Context())
-	names, err := h.store.StandardsUsing(r.Context(), a.Partner.ID, templateID, groupID)
-	if err != nil || len(names) == 0 {
-		return false, err
+	names, lerr := h.store.StandardsUsing(r.Context(), a.Partner.ID, templateID, groupID)
+	if lerr != nil {
+		return lerr
 	}
-	h.flash(r.Context(), "bad", fmt.Sprintf("This %s is used by %s: %s. Change or delete %s first.", what,
-		templates.Plural(len(names), "standard", "standards"), strings.Join(names, ", "), map[bool]string{true: "it", false: "them"}[len(names) == 1]))
+	if len(names) == 0 {
+		return err
+	}
+	them := "them"
+	if len(names) == 1 {
+		them = "it"
+	}
+	ev := h.requestEvent(r)
+	ev.Action, ev.Outcome, ev.TargetType, ev.TargetID, ev.TargetLabel = action, store.OutcomeFailed, tgt.Type, tgt.ID, tgt.Label
+	ev.Details = details(map[string]any{"reason": "used by standards", "standards": names, "note": "nothing was deleted"})
+	h.auditAlone(r, ev)
+	h.flash(r.Context(), "bad", fmt.Sprintf("This %s is used by %s: %s. Change or delete %s first.", strings.ToLower(targetKinds[tgt.Type]),
+		templates.Plural(len(names), "standard", "standards"), strings.Join(names, ", "), them))
 	http.Redirect(w, r, back, http.StatusSeeOther)
-	return true, nil
+	return nil
 }
 
 // driftReport compares each member of a standard's group with its template, from the cache:
@@ -238,13 +237,14 @@ func driftReport(t store.SettingsTemplate, members []store.StandardMember, onlyD
 		// Settings Zoom refused (a free account has none) lack every field; settings never
 		// read are not judged.
 		unread := !m.SettingsRead && m.SettingsError == ""
+		locksUnread := unread || !m.LocksRead && m.SettingsError == "" // a lock is judged only once the locks were read
 		valueOf := func(path string) (any, bool) { v, ok := m.Settings[path]; return v, ok }
 		lockOf := func(path string) (any, bool) { v, ok := m.Locks[path]; return v, ok }
 		for i, it := range items {
 			cell := &row.Cells[i]
 			c := it.check(valueOf, lockOf)
 			switch {
-			case unread:
+			case unread, it.Lock && locksUnread:
 				cell.State = templates.DriftNotRead
 			case !c.Known:
 				cell.State = templates.DriftMissing

@@ -211,10 +211,26 @@ func TestStandardDriftReportOverAGroupOf50(t *testing.T) {
 		t.Errorf("CSV of the drifted: %d rows", len(rows))
 	}
 
-	// A template or group in use is not deleted.
-	dist.post(e.URL+"/groups/"+itoa(g.ID)+"/delete", nil)
+	// A template or group in use is not deleted: the page names the standard, and the refusal
+	// is audited as failed.
+	for _, try := range []struct{ path, action, back string }{
+		{"/groups/" + itoa(g.ID) + "/delete", "group.delete", "/groups/" + itoa(g.ID) + "/edit"},
+		{"/settings/templates/" + itoa(tpl.ID) + "/delete", "settings_template.delete", "/settings/templates/" + itoa(tpl.ID)},
+	} {
+		got := dist.post(e.URL+try.path, nil)
+		if got.StatusCode != http.StatusSeeOther || got.location(t) != e.URL+try.back ||
+			!strings.Contains(dist.get(got.location(t)).Body, "is used by 1 standard: Fleet standard. Change or delete it first.") {
+			t.Errorf("POST %s: %d to %s", try.path, got.StatusCode, got.Header.Get("Location"))
+		}
+		if evs := auditOf(t, e, nw.ID, try.action); len(evs) == 0 || evs[0].Outcome != store.OutcomeFailed || !strings.Contains(string(evs[0].Details), "Fleet standard") {
+			t.Errorf("%s: the refusal is not audited: %+v", try.action, evs)
+		}
+	}
 	if _, err := e.Store.Group(ctx, nw.ID, g.ID); err != nil {
 		t.Errorf("a group a standard uses was deleted: %v", err)
+	}
+	if _, err := e.Store.SettingsTemplateByID(ctx, nw.ID, tpl.ID); err != nil {
+		t.Errorf("a template a standard uses was deleted: %v", err)
 	}
 
 	// A viewer reads the list and the report, and changes nothing.

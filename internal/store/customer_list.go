@@ -411,11 +411,11 @@ type scoredCustomer struct {
 
 // reachOf returns the partners the filter covers: one partner, or every partner in reach.
 func (f CustomerFilter) reachOf(ctx context.Context, tx pgx.Tx) ([]int64, error) {
-	var reach []int64
-	if err := tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&reach); err != nil {
+	reach, err := reachIn(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
-	reach, err := f.tierReach(ctx, tx, reach)
+	reach, err = f.tierReach(ctx, tx, reach)
 	if err != nil {
 		return nil, err
 	}
@@ -563,8 +563,8 @@ func (s *Store) CustomerPlans(ctx context.Context, partnerID int64) ([]string, e
 	seen := map[string]bool{}
 	var out []string
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		var reach []int64
-		if err := tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&reach); err != nil {
+		reach, err := reachIn(ctx, tx)
+		if err != nil {
 			return err
 		}
 		for _, pid := range reach {

@@ -301,11 +301,19 @@ func (s *Store) CustomerCounts(ctx context.Context, partnerID int64) ([]TierCoun
 	return out, nil
 }
 
+// reachIn returns, in tx, the acting partner and every partner below it.
+func reachIn(ctx context.Context, tx pgx.Tx) ([]int64, error) {
+	var ids []int64
+	err := tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&ids)
+	return ids, err
+}
+
 // PartnerReach returns partnerID and the ids of every partner below it.
 func (s *Store) PartnerReach(ctx context.Context, partnerID int64) ([]int64, error) {
 	var ids []int64
-	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&ids)
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) (err error) {
+		ids, err = reachIn(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reach of partner %d: %w", partnerID, err)

@@ -297,8 +297,8 @@ func validateGroup(ctx context.Context, tx pgx.Tx, partnerID int64, g *Group) ([
 		}
 		g.Tag = t
 	case GroupByTier:
-		var reach []int64
-		if err := tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&reach); err != nil {
+		reach, err := reachIn(ctx, tx)
+		if err != nil {
 			return nil, err
 		}
 		if g.TierPartnerID == nil || *g.TierPartnerID == partnerID || !slices.Contains(reach, *g.TierPartnerID) {
@@ -309,8 +309,8 @@ func validateGroup(ctx context.Context, tx pgx.Tx, partnerID int64, g *Group) ([
 			errs["filter"] = "Set at least one filter: a group of every customer is the customer list itself."
 		}
 		if g.Filter.PartnerID != 0 {
-			var reach []int64
-			if err := tx.QueryRow(ctx, "SELECT tierdesk_reach()").Scan(&reach); err != nil {
+			reach, err := reachIn(ctx, tx)
+			if err != nil {
 				return nil, err
 			}
 			if !slices.Contains(reach, g.Filter.PartnerID) {
@@ -328,24 +328,30 @@ func validateGroup(ctx context.Context, tx pgx.Tx, partnerID int64, g *Group) ([
 			}
 		}
 		g.Accounts = accounts
-		for _, a := range accounts {
-			var id int64
-			err := tx.QueryRow(ctx, "SELECT id FROM customers WHERE zoom_account_id = $1 AND partner_id = ANY (tierdesk_reach())", a).Scan(&id)
-			if errors.Is(err, pgx.ErrNoRows) {
-				unknown = append(unknown, a)
-				continue
-			} else if err != nil {
-				return nil, err
+		if len(accounts) > 5000 {
+			errs["accounts"] = "List at most 5,000 customers."
+			break
+		}
+		// Every account resolved in one query; an account no customer in reach has is named.
+		rows, _ := tx.Query(ctx, `SELECT a.acct, c.id FROM unnest($1::text[]) WITH ORDINALITY AS a(acct, n)
+			LEFT JOIN customers c ON c.zoom_account_id = a.acct AND c.partner_id = ANY (tierdesk_reach()) ORDER BY a.n`, accounts)
+		var acct string
+		var id *int64
+		if _, err := pgx.ForEachRow(rows, []any{&acct, &id}, func() error {
+			if id == nil {
+				unknown = append(unknown, acct)
+			} else {
+				ids = append(ids, *id)
 			}
-			ids = append(ids, id)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
 		switch {
 		case len(unknown) > 0:
 			errs["accounts"] = "Not a customer of yours: " + strings.Join(unknown, ", ") + "."
 		case len(accounts) == 0:
 			errs["accounts"] = "List at least one customer's account id."
-		case len(accounts) > 5000:
-			errs["accounts"] = "List at most 5,000 customers."
 		}
 	default:
 		errs["kind"] = "Choose how the group selects its customers."
@@ -443,7 +449,8 @@ func (s *Store) SaveGroup(ctx context.Context, partnerID int64, g Group, ev Audi
 }
 
 // DeleteGroup deletes partnerID's group id and appends ev (group.delete) in one transaction.
-// Another partner's group, or none, is ErrNotFound. The customers stay as they are.
+// Another partner's group, or none, is ErrNotFound; a group a standard uses is ErrConflict.
+// The customers stay as they are.
 func (s *Store) DeleteGroup(ctx context.Context, partnerID, id int64, ev AuditEvent) error {
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		old, err := groupByID(ctx, tx, partnerID, id)
@@ -460,7 +467,7 @@ func (s *Store) DeleteGroup(ctx context.Context, partnerID, id int64, ev AuditEv
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("delete group %d: %w", id, err)
+		return fmt.Errorf("delete group %d: %w", id, translate(err))
 	}
 	return nil
 }

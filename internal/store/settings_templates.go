@@ -185,9 +185,10 @@ func (s *Store) templateInTx(ctx context.Context, tx pgx.Tx, partnerID, id int64
 	return t, translate(err)
 }
 
-// DeleteSettingsTemplate removes a template and appends ev ("settings_template.delete").
+// DeleteSettingsTemplate removes a template and appends ev ("settings_template.delete"); a
+// template a standard uses is ErrConflict, and nothing is deleted.
 func (s *Store) DeleteSettingsTemplate(ctx context.Context, partnerID, id int64, ev AuditEvent) error {
-	return s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+	return translate(s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		old, err := s.templateInTx(ctx, tx, partnerID, id)
 		if err != nil {
 			return err
@@ -200,5 +201,5 @@ func (s *Store) DeleteSettingsTemplate(ctx context.Context, partnerID, id int64,
 		ev.Details = mustJSON(map[string]any{"before": map[string]any{"name": old.Name, "settings": old.Settings, "locks": old.Locks}})
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err
-	})
+	}))
 }

@@ -176,7 +176,8 @@ func translate(err error) error {
 	}
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+	case errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "23503"):
+		// A duplicate, or a row others still refer to (a group or template a standard uses).
 		return fmt.Errorf("%w: %s", ErrConflict, pgErr.ConstraintName)
 	case errors.As(err, &pgErr) && pgErr.Code == "22P02":
 		// An id that is not a uuid (typed into a URL) names nothing.
