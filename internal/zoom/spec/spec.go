@@ -3,7 +3,10 @@
 // of the list-users page, with its JSON type and enum values. The tables (catalogue_gen.go)
 // are generated from the TypeScript types of Zoom's own SDK, @zoom/rivet, which Zoom generates
 // from its OpenAPI document; testdata/rivet holds the copy the generator reads and its README
-// says where it came from.
+// says where it came from. The primary account API's answers (sub accounts, billing contact,
+// plans), the error body and the token answer, for which the SDK has no types, are written by
+// hand in the same TypeScript form from Zoom's documentation (testdata/primary), so that every
+// answer the sandbox gives has a shape to be checked against.
 //
 // The sandbox answers and checks with these tables and the portal offers and checks settings
 // with them, so neither can drift from Zoom's shapes: a setting Zoom does not have cannot be
@@ -153,6 +156,27 @@ var (
 	CreatedUser = build("created_user", createdUserFields, nil)
 	// UserEmail is GET /users/email (whether an email is taken).
 	UserEmail = build("user_email", userEmailFields, nil)
+
+	// The primary account API's answers, for which Zoom's SDK publishes no types: hand-kept
+	// from Zoom's documentation (testdata/primary/README.md).
+
+	// SubAccountList is GET /accounts (a page, with the sub accounts under "accounts[]").
+	SubAccountList = build("sub_account_list", subAccountListFields, nil)
+	// CreatedSubAccount is the answer to POST /accounts (a sub account created).
+	CreatedSubAccount = build("created_sub_account", createdSubAccountFields, nil)
+	// SubAccount is GET /accounts/{accountId}.
+	SubAccount = build("sub_account", subAccountFields, nil)
+	// BillingContact is GET /accounts/{accountId}/billing.
+	BillingContact = build("billing_contact", billingContactFields, nil)
+	// Plans is GET /accounts/{accountId}/plans, and the answers of POST …/plans and
+	// POST …/plans/addons, which echo it.
+	Plans = build("plans", plansFields, nil)
+	// PlanUsage is GET /accounts/{accountId}/plans/usage.
+	PlanUsage = build("plan_usage", planUsageFields, nil)
+	// ErrorBody is the body of every error answer of the REST API.
+	ErrorBody = build("error_body", errorFields, nil)
+	// Token is the answer of POST /oauth/token.
+	Token = build("token", tokenFields, nil)
 )
 
 // The ?option= values each endpoint takes ("" always).
@@ -167,7 +191,8 @@ var catalogues = map[string]*Catalogue{}
 
 func init() {
 	for _, c := range []*Catalogue{AccountSettings, AccountSettingsUpdate, LockSettings, LockSettingsUpdate,
-		UserSettings, UserSettingsUpdate, User, UserList, ManagedDomains, TrustedDomains, CreatedUser, UserEmail} {
+		UserSettings, UserSettingsUpdate, User, UserList, ManagedDomains, TrustedDomains, CreatedUser, UserEmail,
+		SubAccountList, CreatedSubAccount, SubAccount, BillingContact, Plans, PlanUsage, ErrorBody, Token} {
 		catalogues[c.name] = c
 	}
 }
