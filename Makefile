@@ -18,7 +18,10 @@ FUZZTIME_TEST ?= 2s
 
 ## run: start PostgreSQL (under ./.data), the Zoom sandbox and the portal; print the URL and demo sign-ins.
 run: deps-postgres
-	$(PORTAL) dev
+	@$(GO) build -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/portal ./cmd/portal
+	@# The portal takes Ctrl-C as a key on a terminal (so that it, not make, ends the run: exit 0);
+	@# the terminal's settings are put back here too, should it die before it can.
+	@tty=$$(stty -g 2>/dev/null || true); rc=0; bin/portal dev || rc=$$?; if [ -n "$$tty" ]; then stty "$$tty"; fi; exit $$rc
 
 ## test: checks, then every test (with -race) against a throwaway PostgreSQL and a headless Chromium,
 ## then every fuzz test for a short while (FUZZTIME_TEST each).

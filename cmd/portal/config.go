@@ -55,25 +55,23 @@ func (e *configError) Error() string {
 
 // loadConfig reads the configuration from getenv.
 func loadConfig(getenv func(string) string) (*config, error) {
-	env := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
+	// Every default comes from envVars, the table `portal help` and the README show.
+	env := func(name string) string { return envDefault(getenv, name) }
 	c := &config{
-		DatabaseURL:  env("DATABASE_URL", ""),
-		Addr:         env("PORTAL_ADDR", "127.0.0.1:8080"),
-		ZoomOAuthURL: env("ZOOM_OAUTH_URL", zoom.DefaultOAuthURL),
-		ZoomAPIURL:   env("ZOOM_API_URL", zoom.DefaultAPIURL),
-		SandboxAddr:  env("PORTAL_SANDBOX_ADDR", "127.0.0.1:9090"),
-		SandboxState: env("PORTAL_SANDBOX_STATE", ""),
-		LogFormat:    env("PORTAL_LOG_FORMAT", "text"),
+		DatabaseURL:  env("DATABASE_URL"),
+		Addr:         env("PORTAL_ADDR"),
+		ZoomOAuthURL: env("ZOOM_OAUTH_URL"),
+		ZoomAPIURL:   env("ZOOM_API_URL"),
+		SandboxAddr:  env("PORTAL_SANDBOX_ADDR"),
+		SandboxState: env("PORTAL_SANDBOX_STATE"),
+		LogFormat:    env("PORTAL_LOG_FORMAT"),
 	}
 	if c.DatabaseURL == "" {
 		return nil, &configError{"DATABASE_URL", "is not set", "set it to a PostgreSQL URL such as postgres://user:pass@localhost:5432/tierdesk (make run provisions one for you)"}
 	}
-	c.MigrateDatabaseURL = env("MIGRATE_DATABASE_URL", c.DatabaseURL)
+	if c.MigrateDatabaseURL = env("MIGRATE_DATABASE_URL"); c.MigrateDatabaseURL == "" {
+		c.MigrateDatabaseURL = c.DatabaseURL
+	}
 	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return nil, &configError{"DATABASE_URL", "is not a PostgreSQL URL", "set it to postgres://user:pass@host:5432/dbname"}
 	}
@@ -83,7 +81,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if _, _, err := net.SplitHostPort(c.SandboxAddr); err != nil {
 		return nil, &configError{"PORTAL_SANDBOX_ADDR", fmt.Sprintf("%q is not host:port", c.SandboxAddr), "set it like 127.0.0.1:9090"}
 	}
-	if v := env("PORTAL_BASE_URL", ""); v != "" {
+	if v := env("PORTAL_BASE_URL"); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			return nil, &configError{"PORTAL_BASE_URL", fmt.Sprintf("%q is not an http(s) origin", v), "set it to the URL people open, e.g. https://portal.example.com"}
@@ -99,20 +97,20 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			"set it to the URL people open, e.g. https://portal.example.com (it decides cookie security and the sign-in redirect)"}
 	}
 	var err error
-	key := env("PORTAL_SECRET_KEY", "")
+	key := env("PORTAL_SECRET_KEY")
 	if key == "" {
 		return nil, &configError{"PORTAL_SECRET_KEY", "is not set", "set it to a random 32-byte key in base64, e.g. `openssl rand -base64 32`"}
 	}
 	if c.Keys, err = secret.ParseKeyring(key); err != nil {
 		return nil, &configError{"PORTAL_SECRET_KEY", "is malformed (" + err.Error() + ")", "set it to one or more id:base64 keys of 32 bytes, newest first"}
 	}
-	if c.Sandbox, err = parseBool(env("PORTAL_SANDBOX", "false")); err != nil {
+	if c.Sandbox, err = parseBool(env("PORTAL_SANDBOX")); err != nil {
 		return nil, &configError{"PORTAL_SANDBOX", "is not a boolean", "set it to true or false"}
 	}
 	if !c.Sandbox && strings.Contains(key, composeDemoKey) {
 		return nil, &configError{"PORTAL_SECRET_KEY", "is the well-known key of docker-compose.yml", "set a key of your own (openssl rand -base64 32) before connecting real Zoom"}
 	}
-	c.ZoomClientID, c.ZoomClientSecret = env("ZOOM_CLIENT_ID", ""), env("ZOOM_CLIENT_SECRET", "")
+	c.ZoomClientID, c.ZoomClientSecret = env("ZOOM_CLIENT_ID"), env("ZOOM_CLIENT_SECRET")
 	if !c.Sandbox {
 		if c.ZoomClientID == "" {
 			return nil, &configError{"ZOOM_CLIENT_ID", "is not set", "set your Zoom OAuth app's client id, or PORTAL_SANDBOX=true to use the built-in Zoom sandbox"}
@@ -126,8 +124,8 @@ func loadConfig(getenv func(string) string) (*config, error) {
 			}
 		}
 	}
-	c.MetricsToken = env("PORTAL_METRICS_TOKEN", "")
-	for _, cidr := range strings.Split(env("PORTAL_TRUSTED_PROXIES", ""), ",") {
+	c.MetricsToken = env("PORTAL_METRICS_TOKEN")
+	for _, cidr := range strings.Split(env("PORTAL_TRUSTED_PROXIES"), ",") {
 		if cidr = strings.TrimSpace(cidr); cidr == "" {
 			continue
 		}
@@ -137,7 +135,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
-	c.ZoomPlan = strings.ToLower(env("ZOOM_PLAN", "business"))
+	c.ZoomPlan = strings.ToLower(env("ZOOM_PLAN"))
 	switch c.ZoomPlan {
 	case "free":
 		c.ZoomLimits = zoom.LimitsFree
@@ -148,19 +146,19 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		return nil, &configError{"ZOOM_PLAN", fmt.Sprintf("%q is not a Zoom plan", c.ZoomPlan), "set it to free, pro or business (Business and above share one rate-limit table)"}
 	}
-	share := env("ZOOM_RATE_SHARE", "0.5")
+	share := env("ZOOM_RATE_SHARE")
 	if c.ZoomRateShare, err = strconv.ParseFloat(strings.TrimSuffix(share, "%"), 64); err == nil && strings.HasSuffix(share, "%") {
 		c.ZoomRateShare /= 100
 	}
 	if err != nil || !(c.ZoomRateShare > 0 && c.ZoomRateShare <= 1) {
 		return nil, &configError{"ZOOM_RATE_SHARE", fmt.Sprintf("%q is not a share in (0, 1]", share), "set it to the part of Zoom's rate limits Tierdesk may use, e.g. 0.5 or 50%"}
 	}
-	c.AuditCheckpoints = env("PORTAL_AUDIT_CHECKPOINTS", "")
-	interval := env("PORTAL_AUDIT_CHECKPOINT_INTERVAL", "1m")
+	c.AuditCheckpoints = env("PORTAL_AUDIT_CHECKPOINTS")
+	interval := env("PORTAL_AUDIT_CHECKPOINT_INTERVAL")
 	if c.CheckpointInterval, err = time.ParseDuration(interval); err != nil || c.CheckpointInterval <= 0 {
 		return nil, &configError{"PORTAL_AUDIT_CHECKPOINT_INTERVAL", fmt.Sprintf("%q is not a positive duration", interval), "set it like 1m or 30s"}
 	}
-	lease := env("PORTAL_CHANGE_LEASE", service.DefaultChangeLease.String())
+	lease := env("PORTAL_CHANGE_LEASE")
 	if c.ChangeLease, err = time.ParseDuration(lease); err != nil || c.ChangeLease < service.MinChangeLease {
 		return nil, &configError{"PORTAL_CHANGE_LEASE", fmt.Sprintf("%q is not a duration of at least %v", lease, service.MinChangeLease),
 			"leave it unset (2m), or set a Go duration like 45s: a shorter lease would let the resolver look up a change still in flight"}
@@ -168,7 +166,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, &configError{"PORTAL_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat), "set it to text or json"}
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(env("PORTAL_LOG_LEVEL", "info"))); err != nil {
+	if err := c.LogLevel.UnmarshalText([]byte(env("PORTAL_LOG_LEVEL"))); err != nil {
 		return nil, &configError{"PORTAL_LOG_LEVEL", "is not a level", "set it to debug, info, warn or error"}
 	}
 	return c, nil

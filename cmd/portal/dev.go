@@ -21,13 +21,13 @@ import (
 // under PORTAL_DATA_DIR (default ./.data); with no Zoom credentials it embeds the Zoom
 // sandbox seeded with demo data and registers the demo partners and their staff; with no
 // PORTAL_AUDIT_CHECKPOINTS it appends the audit checkpoints to audit-checkpoints.ndjson in
-// the data directory; then it serves the portal and prints the URL and the demo sign-ins.
-// Ctrl-C stops everything, and the next run finds the same data.
+// the data directory; then it serves the portal and prints the URL and the demo sign-ins,
+// last. Ctrl-C stops everything (on a terminal, as a key rather than a signal: see
+// ctrlCFromTerminal) and exits 0, and the next run finds the same data.
 func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	dataDir := getenv("PORTAL_DATA_DIR")
-	if dataDir == "" {
-		dataDir = ".data"
-	}
+	ctx, restore := ctrlCFromTerminal(ctx, os.Stdin)
+	defer restore()
+	dataDir := envDefault(getenv, "PORTAL_DATA_DIR")
 	needDir := getenv("DATABASE_URL") == "" || getenv("PORTAL_SECRET_KEY") == "" || getenv("PORTAL_SANDBOX_STATE") == "" ||
 		getenv("PORTAL_AUDIT_CHECKPOINTS") == ""
 	if needDir {
@@ -84,25 +84,26 @@ func devCommand(ctx context.Context, getenv func(string) string, stdout, stderr 
 		}
 		return vars[name]
 	}
-	return serveCommand(ctx, env, stdout, stderr, func(ctx context.Context, s started) error {
-		fmt.Fprintf(stdout, "\nTierdesk is running at %s\n", s.URL)
+	return serveCommand(ctx, env, stdout, stderr, func(ctx context.Context, s started) (string, error) {
+		// Printed after the listening lines, last: nothing routine is logged after it.
+		var b strings.Builder
 		if s.Sandbox == nil {
-			fmt.Fprintln(stdout, "Connected to real Zoom: sign in with a user of your Zoom primary account.")
-			return nil
+			fmt.Fprintf(&b, "\nConnected to real Zoom: open %s and sign in with a user of your Zoom primary account.\n", s.URL)
+		} else {
+			logins, err := seedDemo(ctx, s.Store, s.Sandbox)
+			if err != nil {
+				return "", fmt.Errorf("seed demo partners: %w", err)
+			}
+			fmt.Fprintf(&b, "\nThe Zoom sandbox holds demo data. Open %s, press \"Sign in with Zoom\" and pick one of these:\n", s.URL)
+			tw := tabwriter.NewWriter(&b, 2, 4, 3, ' ', 0)
+			fmt.Fprintln(tw, "  EMAIL\tROLE\tPARTNER")
+			for _, l := range logins {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.email, l.role, l.partner)
+			}
+			tw.Flush()
 		}
-		logins, err := seedDemo(ctx, s.Store, s.Sandbox)
-		if err != nil {
-			return fmt.Errorf("seed demo partners: %w", err)
-		}
-		fmt.Fprintf(stdout, "Zoom sandbox (demo data) at %s\n\nDemo sign-ins: open the URL, press \"Sign in with Zoom\", pick one of these:\n", s.SandboxURL)
-		tw := tabwriter.NewWriter(stdout, 2, 4, 3, ' ', 0)
-		fmt.Fprintln(tw, "  EMAIL\tROLE\tPARTNER")
-		for _, l := range logins {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.email, l.role, l.partner)
-		}
-		tw.Flush()
-		fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
-		return nil
+		b.WriteString("\nPress Ctrl-C to stop.\n")
+		return b.String(), nil
 	})
 }
 

@@ -8,8 +8,10 @@
 //	portal dev                  what `make run` does: local PostgreSQL, sandbox, portal
 //	portal devdb exec -- CMD    run CMD with TEST_DATABASE_URL set to a throwaway PostgreSQL
 //	portal version              print the version
+//	portal help [COMMAND|env]   describe the commands, one command, or every variable
 //
-// Configuration comes from environment variables (see README.md).
+// Configuration comes from environment variables: `portal help env` lists them with their
+// defaults, from the same table (envvars.go) the configuration reads and the README shows.
 package main
 
 import (
@@ -39,6 +41,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	switch {
+	case cmd == "-h" || cmd == "--help" || cmd == "-help" || cmd == "help":
+		return helpCommand(ctx, args, stdout)
+	case wantsHelp(args):
+		return helpCommand(ctx, []string{cmd}, stdout)
+	}
 	switch cmd {
 	case "serve":
 		return serveCommand(ctx, getenv, stdout, stderr, nil)
@@ -55,9 +63,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "tierdesk portal", version)
 		return nil
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: portal [serve | migrate up|status | audit verify [--partner ID] [--checkpoints FILE] [--expect P:S:H] | sandbox | dev | devdb exec -- CMD | version]")
-		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
+	return fmt.Errorf("unknown command %q (see: portal help)", cmd)
+}
+
+// wantsHelp reports whether a command's arguments ask for its help: "help" first, or -h or
+// --help before any "--" (what follows "--" belongs to the command devdb runs).
+func wantsHelp(args []string) bool {
+	for i, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-h" || a == "--help" || a == "-help" || (i == 0 && a == "help") {
+			return true
+		}
+	}
+	return false
 }

@@ -40,7 +40,11 @@ type started struct {
 	Store      *store.Store
 }
 
-func serveCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, onStart func(context.Context, started) error) error {
+// onStart runs once the portal listens; what it returns is printed after the listening line,
+// last.
+type onStart func(context.Context, started) (string, error)
+
+func serveCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, onStart onStart) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -48,8 +52,9 @@ func serveCommand(ctx context.Context, getenv func(string) string, stdout, stder
 	return serve(ctx, cfg, newLogger(cfg, stderr), stdout, onStart)
 }
 
-// serve runs the portal until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer, onStart func(context.Context, started) error) error {
+// serve runs the portal until ctx ends, then shuts down gracefully. It prints one line per
+// address it listens on (the sandbox's, then the portal's, the line tests wait for).
+func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer, onStart onStart) error {
 	if err := migrateDatabase(ctx, cfg.MigrateDatabaseURL, nil, jobs.Quiet(log)); err != nil {
 		return err
 	}
@@ -153,15 +158,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("portal listening", "url", baseURL.String(), "sandbox", cfg.Sandbox)
+	var after string
 	if onStart != nil {
-		if err := onStart(ctx, started{URL: baseURL.String(), Sandbox: sb, SandboxURL: cfg.ZoomOAuthURL, Store: st}); err != nil {
+		if after, err = onStart(ctx, started{URL: baseURL.String(), Sandbox: sb, SandboxURL: cfg.ZoomOAuthURL, Store: st}); err != nil {
 			_ = srv.Close()
 			return err
 		}
 	}
 	// Tests wait for this line: everything, including onStart, is ready when it is printed.
-	fmt.Fprintf(stdout, "portal listening on %s\n", baseURL)
+	fmt.Fprintf(stdout, "portal listening on %s\n%s", baseURL, after)
 
 	select {
 	case err := <-serveErr:
@@ -219,7 +224,6 @@ func startSandbox(cfg *config, log *slog.Logger) (*sandbox.Sandbox, func(), erro
 	if cfg.ZoomClientID == "" {
 		cfg.ZoomClientID, cfg.ZoomClientSecret = sandbox.DemoClientID, sandbox.DemoClientSecret
 	}
-	log.Info("Zoom sandbox listening", "url", base)
 	return sb, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -33,21 +33,29 @@ var ErrUnknownKey = errors.New("secret: unknown key id")
 // The first key is the one new secrets are encrypted with.
 func ParseKeyring(s string) (*Keyring, error) {
 	kr := &Keyring{aeads: map[string]cipher.AEAD{}, raw: map[string][]byte{}}
-	for i, part := range strings.Split(s, ",") {
+	parts := strings.Split(s, ",")
+	for i, part := range parts {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		id, b64, ok := strings.Cut(part, ":")
-		if !ok {
-			id, b64 = "k1", part
+		// Messages name a key only by what was typed: its id, or its place in the list.
+		name := "the key"
+		if len(parts) > 1 {
+			name = fmt.Sprintf("key %d", i+1)
 		}
-		if id == "" || strings.ContainsAny(id, " \t") {
-			return nil, fmt.Errorf("key %d has an empty or malformed id", i+1)
+		id, b64, ok := strings.Cut(part, ":")
+		switch {
+		case !ok:
+			id, b64 = "k1", part // a bare key (no id) is stored under k1
+		case id == "" || strings.ContainsAny(id, " \t"):
+			return nil, fmt.Errorf("%s has an empty or malformed id", name)
+		default:
+			name = fmt.Sprintf("key %q", id)
 		}
 		key, err := decodeKey(b64)
 		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", id, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		block, err := aes.NewCipher(key)
 		if err != nil {
@@ -58,6 +66,9 @@ func ParseKeyring(s string) (*Keyring, error) {
 			return nil, err
 		}
 		if _, dup := kr.aeads[id]; dup {
+			if !ok {
+				return nil, fmt.Errorf("%s has no id, like an earlier one: give each key an id (ID:BASE64)", name)
+			}
 			return nil, fmt.Errorf("key id %q appears twice", id)
 		}
 		kr.aeads[id] = aead

@@ -49,10 +49,18 @@ func TestParseKeyringErrors(t *testing.T) {
 		{"k1:bm90LWEta2V5", "want 32"},
 		{"k1:!!!", "not base64"},
 		{NewKey("a") + "," + NewKey("a"), "twice"},
+		// A key typed without an id is named by what was typed, never by the id it is kept under.
+		{"bm90LWEta2V5", "the key: "},
+		{NewKey("a") + ",bm90LWEta2V5", "key 2: "},
+		{":" + strings.TrimPrefix(NewKey("x"), "x:"), "the key has an empty or malformed id"},
+		{strings.TrimPrefix(NewKey("x"), "x:") + "," + strings.TrimPrefix(NewKey("y"), "y:"), "key 2 has no id, like an earlier one"},
 	} {
 		_, err := ParseKeyring(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseKeyring(%q) err = %v, want %q", tc.in, err, tc.want)
+		}
+		if err != nil && !strings.Contains(tc.in, "k1") && strings.Contains(err.Error(), "k1") {
+			t.Errorf("ParseKeyring(%q) err = %v names k1, which was not typed", tc.in, err)
 		}
 	}
 	kr, err := ParseKeyring(strings.TrimPrefix(NewKey("x"), "x:"))

@@ -179,7 +179,12 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, path string, query ur
 		slog.String("zoom_account", r.ZoomAccountID), slog.Int("status", status), slog.Duration("duration", dur),
 		slog.Int("attempt", r.Attempts), slog.Duration("throttle_wait", r.ThrottleWait),
 	}
+	// A person's calls and every change are logged; a job's reads that succeed (a sync reads
+	// hundreds of pages) are routine, logged at debug level, and counted by the metrics.
 	level := slog.LevelInfo
+	if ep.method == http.MethodGet && PriorityOf(ctx) == Background {
+		level = slog.LevelDebug
+	}
 	switch {
 	case err != nil:
 		level = slog.LevelWarn

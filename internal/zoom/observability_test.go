@@ -25,6 +25,14 @@ func TestCallsAreLoggedAndCounted(t *testing.T) {
 	if _, _, err := c.GetSubAccount(ctx, "NoSuchAccount1"); !zoom.IsNotFound(err) {
 		t.Fatalf("GetSubAccount: %v", err)
 	}
+	// A job's read (Background) that succeeds is routine: debug level; its failure is not.
+	bg := zoom.WithPriority(ctx, zoom.Background)
+	if _, _, err := c.Me(bg); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.GetSubAccount(bg, "NoSuchAccount2"); !zoom.IsNotFound(err) {
+		t.Fatalf("GetSubAccount: %v", err)
+	}
 
 	logs := e.logs.String()
 	for _, secret := range []string{tok.AccessToken, tok.RefreshToken, "Bearer"} {
@@ -43,8 +51,13 @@ func TestCallsAreLoggedAndCounted(t *testing.T) {
 			calls = append(calls, rec)
 		}
 	}
-	if len(calls) != 2 {
-		t.Fatalf("%d call log lines, want 2:\n%s", len(calls), logs)
+	if len(calls) != 4 {
+		t.Fatalf("%d call log lines, want 4:\n%s", len(calls), logs)
+	}
+	for i, want := range []string{"INFO", "WARN", "DEBUG", "WARN"} {
+		if calls[i]["level"] != want {
+			t.Errorf("call %d (%v %v, status %v) logged at %v, want %s", i+1, calls[i]["method"], calls[i]["route"], calls[i]["status"], calls[i]["level"], want)
+		}
 	}
 	ok, notFound := calls[0], calls[1]
 	want := map[string]any{"method": "GET", "route": "/users/me", "zoom_account": acct, "status": 200.0, "grant": "token"}
@@ -60,14 +73,14 @@ func TestCallsAreLoggedAndCounted(t *testing.T) {
 		t.Errorf("404 log line = %v", notFound)
 	}
 
-	if got := e.metric("tierdesk_zoom_calls_total", map[string]string{"route": "/users/me", "status": "200"}); got != 1 {
+	if got := e.metric("tierdesk_zoom_calls_total", map[string]string{"route": "/users/me", "status": "200"}); got != 2 {
 		t.Errorf("calls_total{/users/me,200} = %v", got)
 	}
-	if got := e.metric("tierdesk_zoom_errors_total", map[string]string{"route": "/accounts/{accountId}", "kind": "client_error"}); got != 1 {
+	if got := e.metric("tierdesk_zoom_errors_total", map[string]string{"route": "/accounts/{accountId}", "kind": "client_error"}); got != 2 {
 		t.Errorf("errors_total{client_error} = %v", got)
 	}
-	if got := e.metric("tierdesk_zoom_call_duration_seconds", map[string]string{"method": "GET"}); got != 2 {
-		t.Errorf("call_duration_seconds count = %v, want 2", got)
+	if got := e.metric("tierdesk_zoom_call_duration_seconds", map[string]string{"method": "GET"}); got != 4 {
+		t.Errorf("call_duration_seconds count = %v, want 4", got)
 	}
 }
 
