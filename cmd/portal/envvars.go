@@ -40,6 +40,8 @@ var envVars = []envVar{
 	{"PORTAL_CHANGE_LEASE", "2m0s", "`2m`", "how long a change made from a page belongs to the request that sent it before the resolver may record it, and how often the resolver runs: a change whose process stopped between Zoom's answer and its audit event is recorded within about twice this (a Go duration, at least `30s`, longer than such a call may take; `cmd/portal/change_kill_test.go` sets `30s`)", []string{"serve", "dev"}},
 	{"PORTAL_LOG_FORMAT", "text", "`text`", "`text` or `json`", []string{"serve", "dev"}},
 	{"PORTAL_LOG_LEVEL", "info", "`info`", "`debug`, `info`, `warn`, `error`", []string{"serve", "dev"}},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "none: no traces", "the OTLP/HTTP base URL of an OpenTelemetry collector (e.g. `http://localhost:4318`): when set, every request, Zoom call, job and SQL transaction is a span, sent to its `/v1/traces`, and log lines carry `trace_id`. The other standard `OTEL_*` variables apply (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_SDK_DISABLED`)", []string{"serve", "dev"}},
+	{"OTEL_SERVICE_NAME", "tierdesk", "`tierdesk`", "the service name the traces carry", []string{"serve", "dev"}},
 	{"SANDBOX_ADDR", "127.0.0.1:9090", "`127.0.0.1:9090`", "where `portal sandbox` listens (its `--addr`)", []string{"sandbox"}},
 	{"SANDBOX_STATE", "", "none", "the file `portal sandbox` keeps its state in (its `--state`); none keeps it in memory", []string{"sandbox"}},
 	{"SANDBOX_SEED", "demo", "`demo`", "what `portal sandbox` starts with when it has no state: `demo` or `empty` (its `--seed`)", []string{"sandbox"}},

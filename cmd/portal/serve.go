@@ -17,19 +17,21 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/handlers"
 	"github.com/tierdesk/tierdesk/internal/jobs"
+	"github.com/tierdesk/tierdesk/internal/obs"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
-// newLogger returns the process's logger, as configured.
+// newLogger returns the process's logger, as configured: a line logged inside a trace
+// carries its trace and span ids.
 func newLogger(cfg *config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(obs.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(obs.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // started is what a running portal tells the code that started it.
@@ -49,7 +51,23 @@ func serveCommand(ctx context.Context, getenv func(string) string, stdout, stder
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, newLogger(cfg, stderr), stdout, onStart)
+	log := newLogger(cfg, stderr)
+	// Traces, when an OTLP endpoint is configured; the spans not yet sent are flushed at the end.
+	stopTracing, tracing, err := obs.Setup(ctx, getenv, version)
+	if err != nil {
+		return &configError{"OTEL_EXPORTER_OTLP_ENDPOINT", "is not usable (" + err.Error() + ")", "set it to your collector's OTLP/HTTP base URL, e.g. http://localhost:4318, or leave it unset"}
+	}
+	if tracing {
+		log.Info("tracing on: spans go to the OTLP endpoint")
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flush); err != nil {
+			log.Warn("flush traces", "error", err)
+		}
+	}()
+	return serve(ctx, cfg, log, stdout, onStart)
 }
 
 // serve runs the portal until ctx ends, then shuts down gracefully. It prints one line per

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/obs"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -151,6 +152,9 @@ func (h *Handlers) showError(w http.ResponseWriter, r *http.Request, pe *pageErr
 	}
 	page := templates.MessagePage{Status: status, Title: pe.title, Message: pe.message, RequestID: reqID,
 		SignedIn: staffFrom(r.Context()) != nil, Action: pe.action, ActionURL: pe.actionURL}
+	if pe.status >= 500 {
+		page.TraceID = obs.TraceID(r.Context()) // with tracing on, the operator's way to the request's trace
+	}
 	if r.Header.Get("HX-Request") == "true" && staffFrom(r.Context()) != nil {
 		// htmx swaps error answers too (see the layout's htmx-config): show the message as the
 		// portal's other error messages show, at the top of the page (app.js removes the one

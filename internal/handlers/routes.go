@@ -15,7 +15,7 @@ import (
 func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 	r := chi.NewRouter()
 	h.mux = r
-	r.Use(h.cleanRequestID, middleware.RequestID, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody,
+	r.Use(h.cleanRequestID, middleware.RequestID, h.traceRequest, h.accessLog, h.recoverer, h.securityHeaders, h.crossOrigin, h.limitBody,
 		h.refuseBadInput)
 	// An address that matches no route reads the session too: a signed-in visitor's page not
 	// found offers the dashboard, a visitor's offers sign-in.

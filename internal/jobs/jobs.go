@@ -16,6 +16,10 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -167,9 +171,23 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 
 // background runs every job's work as background work for Zoom's rate budgets: its calls
 // wait behind the calls of people (pages), which share the same budgets (zoom.Background).
-func background(ctx context.Context, _ *rivertype.JobRow, work func(context.Context) error) error {
-	return work(zoom.WithPriority(ctx, zoom.Background))
+// Each run is a span (a trace of its own, with the Zoom calls and SQL transactions beneath),
+// named by the job's kind.
+func background(ctx context.Context, row *rivertype.JobRow, work func(context.Context) error) error {
+	ctx, span := tracer.Start(ctx, "river.job "+row.Kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithNewRoot(),
+		trace.WithAttributes(attribute.String("river.job.kind", row.Kind), attribute.Int64("river.job.id", row.ID),
+			attribute.Int("river.job.attempt", row.Attempt), attribute.String("river.job.queue", row.Queue)))
+	defer span.End()
+	err := work(zoom.WithPriority(ctx, zoom.Background))
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "job failed")
+	}
+	return err
 }
+
+// tracer makes the jobs' spans (OpenTelemetry's no-op unless tracing is on: internal/obs).
+var tracer = otel.Tracer("github.com/tierdesk/tierdesk/internal/jobs")
 
 // insert queues args with rc in tx (the transaction that made the work due) and returns the
 // River job's id, which the job's row keeps.

@@ -144,9 +144,11 @@ type recordTx struct {
 
 // beginTx runs fn in a transaction and commits it; once committed, the chains fn recorded
 // audit events in are handed to the sequencer.
-func (s *Store) beginTx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+func (s *Store) beginTx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
+	ctx, end := txSpan(ctx, "tx", 0)
+	defer func() { end(err) }()
 	var rt *recordTx
-	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
 		rt = &recordTx{Tx: tx}
 		return fn(rt)
 	})

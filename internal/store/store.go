@@ -159,7 +159,9 @@ func actingTxOptions(partnerID int64) pgx.TxOptions {
 // single Sync, which PostgreSQL runs as one transaction (Read Committed, like inTx). For reads
 // on the pages' path only; anything that writes uses inTx. Each query's callback sees its rows;
 // the first error (a callback's included) is returned, translated.
-func (s *Store) read(ctx context.Context, partnerID int64, queue func(b *pgx.Batch)) error {
+func (s *Store) read(ctx context.Context, partnerID int64, queue func(b *pgx.Batch)) (err error) {
+	ctx, end := txSpan(ctx, "read", partnerID)
+	defer func() { end(err) }()
 	b := &pgx.Batch{}
 	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
 	queue(b)

@@ -24,14 +24,16 @@ const maxBody = 16 << 20
 // 5xx, timeouts and transport errors, at most maxAttempts times, with full-jitter backoff
 // and Retry-After honoured; changes are sent once and a lost answer is *OutcomeUnknownError.
 // A 401 gets one repeat with a refreshed token, for any method (Zoom acted on nothing).
-func (c *Client) call(ctx context.Context, ep endpoint, args []string, query url.Values, body, out any) (*Response, error) {
+func (c *Client) call(ctx context.Context, ep endpoint, args []string, query url.Values, body, out any) (_ *Response, err error) {
 	start := time.Now()
 	r := &Response{Grant: c.Grant()}
+	ctx, span := startSpan(ctx, ep)
+	defer func() { endSpan(span, r, err) }()
 	defer func() { r.Duration = time.Since(start) }()
 	defer metered(ctx, r)
-	path, err := expand(ep.route, args)
-	if err != nil {
-		return r, err
+	path, perr := expand(ep.route, args)
+	if perr != nil {
+		return r, perr
 	}
 	var payload []byte
 	if body != nil {

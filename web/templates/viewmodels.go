@@ -115,6 +115,7 @@ type MessagePage struct {
 	Title     string
 	Message   string
 	RequestID string
+	TraceID   string // the request's trace, when tracing is on (shown on 5xx pages)
 	SignedIn  bool   // offer the dashboard rather than sign-in
 	Action    string // optional link text
 	ActionURL string
