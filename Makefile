@@ -14,7 +14,7 @@ PKGS ?= ./...
 FUZZTIME ?= 1m
 FUZZTIME_TEST ?= 2s
 
-.PHONY: run test test-stress fuzz check generate build bench deps-postgres deps-chromium clean-data
+.PHONY: run test test-stress fuzz check generate build bench deps-postgres deps-chromium deps-promtool clean-data
 
 ## run: start PostgreSQL (under ./.data), the Zoom sandbox and the portal; print the URL and demo sign-ins.
 run: deps-postgres
@@ -25,7 +25,7 @@ run: deps-postgres
 
 ## test: checks, then every test (with -race) against a throwaway PostgreSQL and a headless Chromium,
 ## then every fuzz test for a short while (FUZZTIME_TEST each).
-test: deps-postgres deps-chromium check
+test: deps-postgres deps-chromium deps-promtool check
 	$(GOTEST) ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
 
@@ -125,6 +125,14 @@ deps-chromium:
 	  echo "installing Debian's chromium (for browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "Chromium is missing. Install it with:  sudo apt-get install -y chromium   (or set CHROME=/path/to/chrome)"; exit 1; fi
+
+# promtool (Debian's prometheus package) checks the alert rules and dashboard of deploy/.
+deps-promtool:
+	@if command -v promtool >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's prometheus (promtool checks deploy/prometheus)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	else echo "promtool is missing. Install it with:  sudo apt-get install -y prometheus"; exit 1; fi
 
 ## clean-data: delete the local database and sandbox state of `make run`.
 clean-data:

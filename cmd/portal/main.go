@@ -20,11 +20,36 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..." (make build: git describe).
 var version = "dev"
+
+// versionString is version, followed by the commit Go stamped into the binary when it was
+// built from a git checkout (the Docker image is): "dev (commit 3cf3e1f…, modified)".
+func versionString() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	return version + " (commit " + rev + modified + ")"
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "devdb":
 		return devdbCommand(ctx, args, getenv, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "tierdesk portal", version)
+		fmt.Fprintln(stdout, "tierdesk portal", versionString())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (see: portal help)", cmd)

@@ -121,7 +121,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 	sessions := handlers.NewSessionManager(st.SessionStore(handlers.SessionWriteSlack), secure, log)
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newOpsCollector(st, log))
 
 	// The audit sequencer: seals the events this process records as their transactions
 	// commit, and every chain left with unsealed events (another process's that died). Stopped
@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		return err
 	}
 
-	riverClient, err := jobs.NewClient(st, zsvc, log, jobs.Options{ChangeLease: cfg.ChangeLease})
+	riverClient, err := jobs.NewClient(st, zsvc, log, jobs.Options{ChangeLease: cfg.ChangeLease, Registry: reg})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ type metrics struct {
 	signInRefused *prometheus.CounterVec
 	// inputRefused counts requests refused because they carried something that is not text.
 	inputRefused *prometheus.CounterVec
+	// webhooks counts Zoom's webhook deliveries by what became of them.
+	webhooks *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -47,7 +49,13 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "tierdesk_input_refused_total", Help: "Requests refused because their path, query, form or webhook body was not text (invalid UTF-8 or NUL), by where.",
 		}, []string{"where"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.signInRefused, m.inputRefused)
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tierdesk_webhook_received_total", Help: "Zoom webhook deliveries, by result: recorded (to be applied), repeat (a retry of one recorded before), refused (unsigned, stale, malformed, no partner's secret), not_recorded (the database failed: Zoom retries).",
+	}, []string{"result"})
+	for _, r := range []string{"recorded", "repeat", "refused", "not_recorded"} {
+		m.webhooks.WithLabelValues(r) // exported from the start, at 0
+	}
+	reg.MustRegister(m.requests, m.duration, m.signInRefused, m.inputRefused, m.webhooks)
 	return m
 }
 

@@ -31,6 +31,7 @@ const webhookMaxBody = 256 << 10
 func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	reject := func(status int, reason string) error {
+		h.metrics.webhooks.WithLabelValues("refused").Inc()
 		h.log.LogAttrs(ctx, slog.LevelWarn, "webhook refused", slog.String("request_id", middleware.GetReqID(ctx)),
 			slog.String("reason", reason), slog.String("remote", h.clientIP(r)))
 		http.Error(w, reason, status)
@@ -91,9 +92,15 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "webhook not recorded", slog.String("request_id", d.RequestID),
 			slog.String("event", ev.Name), slog.Int64("partner_id", partnerID), slog.String("error", err.Error()))
+		h.metrics.webhooks.WithLabelValues("not_recorded").Inc()
 		http.Error(w, "not recorded, retry later", http.StatusServiceUnavailable)
 		return nil
 	}
+	result := "recorded"
+	if !fresh {
+		result = "repeat"
+	}
+	h.metrics.webhooks.WithLabelValues(result).Inc()
 	h.log.LogAttrs(ctx, slog.LevelInfo, "webhook", slog.String("request_id", d.RequestID), slog.String("event", ev.Name),
 		slog.Int64("partner_id", partnerID), slog.Bool("repeat", !fresh))
 	w.WriteHeader(http.StatusNoContent)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -102,6 +103,33 @@ type Options struct {
 	// (ResolvePendingArgs) looks for changes whose lease ran out unrecorded; 0 means
 	// service.DefaultChangeLease.
 	ChangeLease time.Duration
+	// Registry, when set, gets the jobs' own metrics (webhook events applied).
+	Registry prometheus.Registerer
+}
+
+// webhookMetric is the counter of webhook events applied, registered on reg (nil: none).
+func webhookMetric(reg prometheus.Registerer) *prometheus.CounterVec {
+	if reg == nil {
+		return nil
+	}
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tierdesk_webhook_applied_total",
+		Help: "Zoom webhook events applied, by outcome: applied (a change made in Zoom, audited), echo (Tierdesk's own change), known (nothing new), stale (late: older than the cache's last change), ignored, sync (an unknown sub account: a sync starts).",
+	}, []string{"outcome"})
+	// Every outcome is exported from the start (at 0), so that rates and alerts see the first.
+	for _, o := range []string{service.WebhookApplied, service.WebhookEcho, service.WebhookKnown, service.WebhookStale, service.WebhookIgnored, service.WebhookSync} {
+		c.WithLabelValues(o)
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
+				return existing
+			}
+		}
+		return nil
+	}
+	return c
 }
 
 // NewClient returns a River client with every worker and periodic job of the portal. It is
@@ -131,7 +159,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 			return river.AddWorkerSafely(workers, &WatchdogWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
 		func() error {
-			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
+			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log, Applied: webhookMetric(opts.Registry)})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/tierdesk/tierdesk/internal/service"
@@ -49,6 +50,8 @@ type WebhookWorker struct {
 	Svc   *service.Service
 	River func() *river.Client[pgx.Tx]
 	Log   *slog.Logger
+	// Applied counts the events applied, by outcome (nil: not counted).
+	Applied *prometheus.CounterVec
 }
 
 // Work applies the event.
@@ -60,6 +63,9 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 	outcome, err := w.Svc.ApplyWebhook(ctx, job.Args.PartnerID, digest)
 	if err != nil {
 		return err
+	}
+	if w.Applied != nil {
+		w.Applied.WithLabelValues(outcome).Inc()
 	}
 	w.Log.LogAttrs(ctx, slog.LevelInfo, "webhook applied", slog.Int64("partner_id", job.Args.PartnerID), slog.String("outcome", outcome))
 	if outcome != service.WebhookSync {

@@ -104,6 +104,11 @@ func (c *Client) call(ctx context.Context, ep endpoint, args []string, query url
 			return r, c.failed(ctx, ep, r, "reauth", fmt.Errorf("%w: %w", ErrNeedsReauth, zerr))
 		case res.StatusCode == http.StatusTooManyRequests:
 			zerr.RetryAfter = retryAfter(res.Header, c.rt.now())
+			kind := "per_second"
+			if zerr.DailyLimit {
+				kind = "daily"
+			}
+			c.rt.metrics.rateLimited.WithLabelValues(string(ep.label), kind).Inc()
 			if zerr.DailyLimit && ep.method == http.MethodPost && strings.HasSuffix(ep.route, "/users") {
 				// The daily cap on creating users counts per account created into (ZOOM_API §2.3,
 				// §6), not the primary's Light budget: holding that budget back would stop every
@@ -174,7 +179,7 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, path string, query ur
 		status = res.StatusCode
 		c.learn(RateKey{ZoomAccountID: r.ZoomAccountID, Label: ep.label}, res.Header)
 	}
-	c.rt.metrics.calls.WithLabelValues(ep.method, ep.route, statusLabel(status)).Inc()
+	c.rt.metrics.calls.WithLabelValues(ep.method, ep.route, statusLabel(status), codeLabel(status, data)).Inc()
 	c.rt.metrics.latency.WithLabelValues(ep.method, ep.route).Observe(dur.Seconds())
 	attrs := []slog.Attr{
 		slog.String("method", ep.method), slog.String("route", ep.route), slog.String("grant", r.Grant),

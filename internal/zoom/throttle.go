@@ -96,14 +96,21 @@ func (c *Client) throttle(ctx context.Context, ep endpoint, path string, key Rat
 	// The wait counted is all of it: queued for a booking (background work waits while the
 	// budget is booked ahead) and then for the slot.
 	start := time.Now()
+	sent := false
 	defer func() {
 		waited := time.Since(start)
 		r.ThrottleWait += waited
 		c.rt.metrics.throttleWait.WithLabelValues(string(key.Label)).Observe(waited.Seconds())
+		if sent {
+			c.rt.metrics.budgetUsed.WithLabelValues(key.ZoomAccountID, string(key.Label)).Inc()
+		}
 	}()
 	for round := 0; ; round++ {
 		booked := time.Now()
 		pace := c.rt.pace(key)
+		if pace.Interval > 0 {
+			c.rt.metrics.budgetRate.WithLabelValues(key.ZoomAccountID, string(key.Label)).Set(float64(time.Second) / float64(pace.Interval))
+		}
 		res, err := c.rt.limiter.Reserve(ctx, key, pace)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -118,6 +125,7 @@ func (c *Client) throttle(ctx context.Context, ep endpoint, path string, key Rat
 				RateLimitCategory: string(key.Label), RateLimitType: "Daily-limit", RetryAfter: res.BlockedUntil, DailyLimit: true}
 		}
 		if res.Wait <= 0 {
+			sent = true
 			return nil
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < res.Wait {
@@ -127,6 +135,7 @@ func (c *Client) throttle(ctx context.Context, ep endpoint, path string, key Rat
 			return fmt.Errorf("zoom: %s %s: waiting for the rate budget: %w", ep.method, path, err)
 		}
 		if round >= 2 || !c.rt.pausedSince(key, booked) {
+			sent = true
 			return nil
 		}
 	}
