@@ -163,7 +163,7 @@ func TestStandardSeesSettingsChangedInZoom(t *testing.T) {
 	// listing only the changed path.
 	runJob(t, e, jobs.RefreshSettingsArgs{PartnerID: nw.ID, Share: 1})
 	report = dist.get(reportURL)
-	if state, value, source := driftCellOf(report, inZoom); state != "drifted" || value != "Off" || !strings.HasPrefix(source, "seen in Zoom · ") {
+	if state, value, source := driftCellOf(report, inZoom); state != "drifted" || value != "Off" || !strings.HasPrefix(source, "seen in Zoom 20") {
 		t.Fatalf("the change made in Zoom after the refresh: %q %q %q", state, value, source)
 	}
 	evs := externalSettingsEvents(t, e, inZoom)
@@ -171,7 +171,7 @@ func TestStandardSeesSettingsChangedInZoom(t *testing.T) {
 		t.Fatalf("external events of the change made in Zoom: %v", evs)
 	}
 	// Tierdesk's own change: drifted too, by whom, and no external event.
-	if state, value, source := driftCellOf(report, byTierdesk); state != "drifted" || value != "Off" || !strings.HasPrefix(source, distOwner+" · ") {
+	if state, value, source := driftCellOf(report, byTierdesk); state != "drifted" || value != "Off" || !strings.HasPrefix(source, distOwner+" 20") {
 		t.Fatalf("Tierdesk's own change: %q %q %q", state, value, source)
 	}
 	if evs := externalSettingsEvents(t, e, byTierdesk); len(evs) != 0 {
@@ -195,7 +195,7 @@ func TestStandardSeesSettingsChangedInZoom(t *testing.T) {
 	}
 	awaitJob(t, events, jobs.ReadSettingsArgs{}.Kind(), nil)
 	report = dist.get(reportURL)
-	if state, value, source := driftCellOf(report, byWebhook); state != "drifted" || value != "Off" || !strings.HasPrefix(source, "seen in Zoom · ") {
+	if state, value, source := driftCellOf(report, byWebhook); state != "drifted" || value != "Off" || !strings.HasPrefix(source, "seen in Zoom 20") {
 		t.Fatalf("the change made in Zoom after its webhook: %q %q %q", state, value, source)
 	}
 	// One event for it: the webhook's; the read that followed found the same values.
