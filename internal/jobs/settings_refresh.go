@@ -119,6 +119,9 @@ type RefreshAllSettingsWorker struct {
 	river.WorkerDefaults[RefreshAllSettingsArgs]
 	Store *store.Store
 	River func() *river.Client[pgx.Tx]
+	// Share and Every are the runs' (RefreshSettingsArgs); 0 for the defaults.
+	Share float64
+	Every time.Duration
 }
 
 // Work queues a run per partner with a standard (one already queued or running is kept).
@@ -135,7 +138,7 @@ func (w *RefreshAllSettingsWorker) Work(ctx context.Context, job *river.Job[Refr
 		if !has {
 			continue
 		}
-		if _, err := w.River().Insert(ctx, RefreshSettingsArgs{PartnerID: id}, nil); err != nil {
+		if _, err := w.River().Insert(ctx, RefreshSettingsArgs{PartnerID: id, Share: w.Share, Every: w.Every}, nil); err != nil {
 			return err
 		}
 	}

@@ -125,8 +125,12 @@ func (s *Service) RecordSettingsRead(ctx context.Context, partnerID int64, c sto
 		if err != nil {
 			return err
 		}
+		began := read.Started
+		if began.IsZero() {
+			began = time.Now() // a page's read, recorded as it ends
+		}
 		for _, e := range recent {
-			if !e.External && e.OccurredAt.After(read.Started.Add(-EchoWindow)) {
+			if !e.External && e.OccurredAt.After(began.Add(-EchoWindow)) {
 				return nil // Tierdesk's own change of a moment ago: audited when it was made
 			}
 		}
