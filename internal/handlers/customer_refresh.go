@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,13 +107,13 @@ func (h *Handlers) customerDetails(r *http.Request, c store.Customer, parts ...s
 	// Zoom since the last read is audited as seen there); the other parts are saved as read.
 	var settingsRead *store.SettingsRead
 	if slices.Contains(parts, "settings") && slices.Contains(parts, "lock_settings") {
+		// Locks Zoom refused while it answered the settings keep their cached values.
 		settingsRead = &store.SettingsRead{Settings: fetched["settings"], Locks: fetched["lock_settings"], Refused: failed["settings"]}
-		if settingsRead.Refused == "" && (settingsRead.Settings == nil || settingsRead.Locks == nil) {
-			settingsRead.Refused = cmp.Or(failed["lock_settings"], "Zoom did not answer for the settings.")
-		}
 		for _, p := range []string{"settings", "lock_settings"} {
 			delete(fetched, p)
-			delete(failed, p)
+			if p == "settings" || settingsRead.Refused != "" {
+				delete(failed, p)
+			}
 		}
 	}
 	if err := h.store.SaveCustomerDetails(ctx, a.Partner.ID, c.ID, fetched, failed); err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -196,17 +198,24 @@ func (s *Store) HasStandards(ctx context.Context, partnerID int64) (bool, error)
 
 // SettingsHistory lists the latest audited changes (at most limit, newest first) with one of
 // actions of the customers named by Zoom account id, succeeded: Tierdesk's own and those seen
-// in Zoom. It reads the partner's events of those customers by the customer index, newest
-// first, and stops at limit.
+// in Zoom. It reads each action's events newest first by its index and stops at limit.
 func (s *Store) SettingsHistory(ctx context.Context, partnerID int64, customerIDs []string, actions []audit.Action, limit int) ([]SettingsEvent, error) {
 	var out []SettingsEvent
-	if len(customerIDs) == 0 {
+	if len(customerIDs) == 0 || len(actions) == 0 {
 		return nil, nil
 	}
+	// One branch per action, each walking audit_events_action_idx (partner, action, id) from
+	// the newest and stopping at limit, merged: never the whole log.
+	args := []any{partnerID, customerIDs, limit}
+	var branches []string
+	for _, a := range actions {
+		args = append(args, string(a))
+		branches = append(branches, `(SELECT `+settingsEventColumns+` FROM audit_events
+			WHERE partner_id = $1 AND action = $`+strconv.Itoa(len(args))+` AND customer_id = ANY ($2) AND outcome = 'succeeded'
+			ORDER BY id DESC LIMIT $3)`)
+	}
 	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
-		b.Queue(`SELECT `+settingsEventColumns+` FROM audit_events
-			WHERE partner_id = $1 AND customer_id = ANY ($2) AND customer_id <> '' AND action = ANY ($3) AND outcome = 'succeeded'
-			ORDER BY id DESC LIMIT $4`, partnerID, customerIDs, actionNames(actions), limit).Query(func(rows pgx.Rows) (err error) {
+		b.Queue(`SELECT `+settingsEventColumns+` FROM (`+strings.Join(branches, " UNION ALL ")+`) e ORDER BY id DESC LIMIT $3`, args...).Query(func(rows pgx.Rows) (err error) {
 			out, err = collectSettingsEvents(rows)
 			return err
 		})
