@@ -204,18 +204,9 @@ func (s *Store) SettingsHistory(ctx context.Context, partnerID int64, customerID
 	if len(customerIDs) == 0 || len(actions) == 0 {
 		return nil, nil
 	}
-	// One branch per action, each walking audit_events_action_idx (partner, action, id) from
-	// the newest and stopping at limit, merged: never the whole log.
-	args := []any{partnerID, customerIDs, limit}
-	var branches []string
-	for _, a := range actions {
-		args = append(args, string(a))
-		branches = append(branches, `(SELECT `+settingsEventColumns+` FROM audit_events
-			WHERE partner_id = $1 AND action = $`+strconv.Itoa(len(args))+` AND customer_id = ANY ($2) AND outcome = 'succeeded'
-			ORDER BY id DESC LIMIT $3)`)
-	}
+	q, args := settingsHistorySQL(partnerID, customerIDs, actions, limit)
 	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
-		b.Queue(`SELECT `+settingsEventColumns+` FROM (`+strings.Join(branches, " UNION ALL ")+`) e ORDER BY id DESC LIMIT $3`, args...).Query(func(rows pgx.Rows) (err error) {
+		b.Queue(q, args...).Query(func(rows pgx.Rows) (err error) {
 			out, err = collectSettingsEvents(rows)
 			return err
 		})
@@ -224,4 +215,19 @@ func (s *Store) SettingsHistory(ctx context.Context, partnerID int64, customerID
 		return nil, fmt.Errorf("settings history of partner %d: %w", partnerID, err)
 	}
 	return out, nil
+}
+
+// settingsHistorySQL is SettingsHistory's statement: one branch per action, each walking
+// audit_events_action_idx (partner, action, id) from the newest and stopping at limit, merged,
+// so that it never reads the whole log.
+func settingsHistorySQL(partnerID int64, customerIDs []string, actions []audit.Action, limit int) (string, []any) {
+	args := []any{partnerID, customerIDs, limit}
+	var branches []string
+	for _, a := range actions {
+		args = append(args, string(a))
+		branches = append(branches, `(SELECT `+settingsEventColumns+` FROM audit_events
+			WHERE partner_id = $1 AND action = $`+strconv.Itoa(len(args))+` AND customer_id = ANY ($2) AND outcome = 'succeeded'
+			ORDER BY id DESC LIMIT $3)`)
+	}
+	return `SELECT ` + settingsEventColumns + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) e ORDER BY id DESC LIMIT $3`, args
 }
