@@ -8,6 +8,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
+	"github.com/tierdesk/tierdesk/internal/secret"
+	"github.com/tierdesk/tierdesk/internal/service"
+	"github.com/tierdesk/tierdesk/internal/store"
 )
 
 // TestBrowserStandardDriftReport50 opens a standard's drift report over a group of 50
@@ -44,6 +49,10 @@ func TestBrowserStandardDriftReport50(t *testing.T) {
 		}
 	}
 	locks := map[string]map[string]bool{"in_meeting": {"chat": true, "file_transfer": true, "polling": false}, "schedule_meeting": {"host_video": true}}
+	// Customers 1 and 5 are read compliant, then changed in Zoom: the next read finds chat off
+	// (audited as seen in Zoom); customer 9's chat was turned off through Tierdesk.
+	seenInZoom := map[int]bool{1: true, 5: true}
+	ids := map[int]int64{}
 	for i := range 50 {
 		var id int64
 		if err := db.QueryRow(bg, `INSERT INTO customers (partner_id, zoom_account_id, account_name, owner_email, account_type, seats, tags)
@@ -51,6 +60,7 @@ func TestBrowserStandardDriftReport50(t *testing.T) {
 			fmt.Sprintf("Fleet customer %02d of the northern region", i), fmt.Sprintf("owner%d@fleet.example", i)).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
+		ids[i] = id
 		if i%11 == 10 {
 			continue // never read
 		}
@@ -61,7 +71,7 @@ func TestBrowserStandardDriftReport50(t *testing.T) {
 				set[sec][f] = v
 			}
 		}
-		if i%4 == 1 {
+		if i%4 == 1 && !seenInZoom[i] {
 			set["in_meeting"]["chat"] = false
 		}
 		if i%7 == 3 {
@@ -73,7 +83,8 @@ func TestBrowserStandardDriftReport50(t *testing.T) {
 		lock := map[string]map[string]bool{"in_meeting": {"chat": i%6 != 2, "file_transfer": true, "polling": false}, "schedule_meeting": {"host_video": true}}
 		sj, _ := json.Marshal(set)
 		lj, _ := json.Marshal(lock)
-		if _, err := db.Exec(bg, `INSERT INTO customer_details (customer_id, partner_id, settings, lock_settings, fetched_at) VALUES ($1, $2, $3, $4, now() - make_interval(mins => $5))`,
+		if _, err := db.Exec(bg, `INSERT INTO customer_details (customer_id, partner_id, settings, lock_settings, fetched_at, settings_read_at)
+			VALUES ($1, $2, $3, $4, now() - make_interval(mins => $5), now() - make_interval(mins => $5))`,
 			id, partner, string(sj), string(lj), i*7); err != nil {
 			t.Fatal(err)
 		}
@@ -85,6 +96,43 @@ func TestBrowserStandardDriftReport50(t *testing.T) {
 		g AS (INSERT INTO customer_groups (partner_id, name, kind, tag) VALUES ($1, 'Fleet', 'tag', 'fleet') RETURNING id)
 		INSERT INTO standards (partner_id, name, template_id, group_id) SELECT $1, 'Fleet standard', t.id, g.id FROM t, g RETURNING id`,
 		partner, string(sj), string(lj)).Scan(&standard); err != nil {
+		t.Fatal(err)
+	}
+	// The reads that find the changes made in Zoom, and the change made through Tierdesk, as the
+	// portal records them.
+	keys, err := secret.ParseKeyring(env["PORTAL_SECRET_KEY"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := store.Open(bg, env["MIGRATE_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	st := store.New(pool, keys)
+	svc := service.New(st, nil, nil)
+	for i := range seenInZoom {
+		c, err := st.CustomerByID(bg, partner, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := map[string]map[string]any{"in_meeting": {"chat": false}, "schedule_meeting": {}}
+		for sec, fields := range tplSet {
+			for f, v := range fields {
+				if _, ok := set[sec][f]; !ok {
+					set[sec][f] = v
+				}
+			}
+		}
+		sj, _ := json.Marshal(set)
+		lj, _ := json.Marshal(map[string]map[string]bool{"in_meeting": {"chat": true, "file_transfer": true, "polling": false}, "schedule_meeting": {"host_video": true}})
+		if res, err := svc.RecordSettingsRead(bg, partner, c, store.SettingsRead{Settings: sj, Locks: lj}, service.ReadByRefresh, store.AuditEvent{}); err != nil || !res.Recorded {
+			t.Fatalf("read of customer %d: %+v %v", i, res, err)
+		}
+	}
+	if _, err := st.Audit(bg, store.AuditEvent{PartnerID: partner, Action: audit.CustomerSettings, Outcome: store.OutcomeSucceeded,
+		StaffEmail: "admin@contoso.example", TargetType: "customer", TargetID: "fleet0009", TargetLabel: "Fleet customer 09 of the northern region",
+		CustomerID: "fleet0009", Details: json.RawMessage(`{"before":{"in_meeting.chat":true},"after":{"in_meeting.chat":false}}`)}); err != nil {
 		t.Fatal(err)
 	}
 	do(t, ctx,
@@ -105,6 +153,15 @@ func TestBrowserStandardDriftReport50(t *testing.T) {
 		}
 	}
 	do(t, ctx, shots("60-drift-report"))
+	if n := value(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('[data-testid="drift-source"]')].filter(e => e.textContent.includes('seen in Zoom')).length`)); n != 2 {
+		t.Fatalf("cells seen in Zoom: %d, want 2", n)
+	}
+	do(t, ctx, chromedp.EmulateViewport(1440, 900), screenshot("fresh_62-drift-seen-in-zoom-1440"),
+		chromedp.ScrollIntoView(css(`[data-testid="drift-history"]`)), screenshot("fresh_63-drift-history-1440"),
+		chromedp.EmulateViewport(1280, 860))
+	if n := value(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="drift-change"]').length`)); n != 4 {
+		t.Fatalf("history rows: %d, want 4 (customer 5's read also found its breakout rooms)", n)
+	}
 	do(t, ctx,
 		chromedp.Navigate(fmt.Sprintf("%s/standards/%d?only=drifted", p.URL, standard)),
 		chromedp.WaitVisible(css(`[data-testid="drift-table"]`)),

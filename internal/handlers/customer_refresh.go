@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
@@ -101,8 +103,27 @@ func (h *Handlers) customerDetails(r *http.Request, c store.Customer, parts ...s
 		v.explain(parts)
 		return v, nil
 	}
+	// Settings and locks read together are recorded as any read of them is (a change made in
+	// Zoom since the last read is audited as seen there); the other parts are saved as read.
+	var settingsRead *store.SettingsRead
+	if slices.Contains(parts, "settings") && slices.Contains(parts, "lock_settings") {
+		// Locks Zoom refused while it answered the settings keep their cached values.
+		settingsRead = &store.SettingsRead{Settings: fetched["settings"], Locks: fetched["lock_settings"], Refused: failed["settings"]}
+		for _, p := range []string{"settings", "lock_settings"} {
+			delete(fetched, p)
+			if p == "settings" || settingsRead.Refused != "" {
+				delete(failed, p)
+			}
+		}
+	}
 	if err := h.store.SaveCustomerDetails(ctx, a.Partner.ID, c.ID, fetched, failed); err != nil {
 		return v, err
+	}
+	if settingsRead != nil {
+		ev := store.AuditEvent{RequestID: h.requestEvent(r).RequestID, GrantRef: zc.Grant()}
+		if _, err := h.svc.RecordSettingsRead(ctx, a.Partner.ID, c, *settingsRead, service.ReadByPage, ev); err != nil {
+			return v, err
+		}
 	}
 	if v.CustomerDetails, err = h.store.CustomerDetailsOf(ctx, a.Partner.ID, c.ID); err != nil {
 		return v, err

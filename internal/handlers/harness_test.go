@@ -40,6 +40,7 @@ type env struct {
 	Store   *store.Store
 	Keys    *secret.Keyring
 	Handler http.Handler // the portal's router
+	River   *jobs.River  // the portal's River client, started
 	clock   *clock
 
 	superPool *pgxpool.Pool
@@ -115,6 +116,7 @@ func newEnvLogging(t testing.TB, logger *slog.Logger) *env {
 	if err := rc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	e.River = rc
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

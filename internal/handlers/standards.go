@@ -14,6 +14,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
@@ -228,8 +229,8 @@ func driftReport(t store.SettingsTemplate, members []store.StandardMember, onlyD
 	for _, m := range members {
 		row := templates.DriftRow{Name: m.AccountName, URL: paths.CustomerSettings(m.ZoomAccountID), Account: m.ZoomAccountID,
 			Cells: make([]templates.DriftCell, len(items))}
-		if m.FetchedAt != nil {
-			row.ReadAt = *m.FetchedAt
+		if m.ReadAt != nil {
+			row.ReadAt = *m.ReadAt
 			if p.OldestRead.IsZero() || row.ReadAt.Before(p.OldestRead) {
 				p.OldestRead = row.ReadAt
 			}
@@ -313,8 +314,17 @@ func (h *Handlers) standardReport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	accounts := make([]string, len(members))
+	for i, m := range members {
+		accounts[i] = m.ZoomAccountID
+	}
+	events, err := h.store.SettingsHistory(ctx, a.Partner.ID, accounts, service.SettingsActions, driftEventsRead)
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	p := driftReport(t, members, q.Get("only") == "drifted")
+	driftHistory(&p, t, members, events)
 	if q.Get("format") == "csv" {
 		return writeDriftCSV(w, st, p)
 	}
@@ -336,7 +346,8 @@ func writeDriftCSV(w http.ResponseWriter, st store.Standard, p templates.DriftPa
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"account_id", "account_name", "last_read", "setting", "section", "state", "template_value", "current_value"}); err != nil {
+	if err := cw.Write([]string{"account_id", "account_name", "last_read", "setting", "section", "state", "template_value", "current_value",
+		"changed_by", "changed_at"}); err != nil {
 		return err
 	}
 	states := map[string]string{templates.DriftCompliant: "compliant", templates.DriftDrifted: "drifted", templates.DriftLock: "lock differs",
@@ -348,7 +359,12 @@ func writeDriftCSV(w http.ResponseWriter, st store.Standard, p templates.DriftPa
 		}
 		for i, c := range r.Cells {
 			col := p.Columns[i]
-			if err := cw.Write([]string{r.Account, csvSafe(r.Name), read, col.Label, col.Section, states[c.State], csvSafe(col.Want), csvSafe(c.Value)}); err != nil {
+			at := ""
+			if !c.SourceAt.IsZero() {
+				at = c.SourceAt.UTC().Format(time.RFC3339)
+			}
+			if err := cw.Write([]string{r.Account, csvSafe(r.Name), read, col.Label, col.Section, states[c.State], csvSafe(col.Want), csvSafe(c.Value),
+				csvSafe(c.Source), at}); err != nil {
 				return err
 			}
 		}

@@ -161,6 +161,11 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 		func() error {
 			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log, Applied: webhookMetric(opts.Registry)})
 		},
+		func() error { return river.AddWorkerSafely(workers, &ReadSettingsWorker{Svc: svc, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &RefreshAllSettingsWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
+		},
 		func() error {
 			return river.AddWorkerSafely(workers, &OnboardingWorker{Store: st, Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log})
 		},
@@ -186,6 +191,8 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 			river.NewPeriodicJob(river.PeriodicInterval(SyncInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return SyncAllUsersArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(service.SettingsRefreshEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return RefreshAllSettingsArgs{}, nil }, nil),
 			river.NewPeriodicJob(river.PeriodicInterval(WatchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return WatchdogArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),

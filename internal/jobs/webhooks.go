@@ -60,14 +60,21 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 	if err != nil {
 		return fmt.Errorf("webhook digest %q: %w", job.Args.Digest, err)
 	}
-	outcome, err := w.Svc.ApplyWebhook(ctx, job.Args.PartnerID, digest)
+	res, err := w.Svc.ApplyWebhookEvent(ctx, job.Args.PartnerID, digest)
 	if err != nil {
 		return err
 	}
+	outcome := res.Outcome
 	if w.Applied != nil {
 		w.Applied.WithLabelValues(outcome).Inc()
 	}
 	w.Log.LogAttrs(ctx, slog.LevelInfo, "webhook applied", slog.Int64("partner_id", job.Args.PartnerID), slog.String("outcome", outcome))
+	if res.ReadSettingsOf != 0 {
+		// Zoom said the settings changed: read them whole now, in the background.
+		if _, err := w.River().Insert(ctx, ReadSettingsArgs{PartnerID: job.Args.PartnerID, CustomerID: res.ReadSettingsOf}, nil); err != nil {
+			return err
+		}
+	}
 	if outcome != service.WebhookSync {
 		return nil
 	}

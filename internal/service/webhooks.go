@@ -70,12 +70,29 @@ var fieldEchoes = map[string][]audit.Action{
 // Token vouches for nothing else. A WebhookSync outcome asks the caller to sync the partner's
 // customers.
 func (s *Service) ApplyWebhook(ctx context.Context, partnerID int64, digest []byte) (string, error) {
-	return s.Store.ApplyWebhook(ctx, partnerID, digest, func(ctx context.Context, w *store.WebhookTx, rec store.RecordedWebhook) (string, error) {
+	r, err := s.ApplyWebhookEvent(ctx, partnerID, digest)
+	return r.Outcome, err
+}
+
+// WebhookResult is what applying a webhook event did, and what should follow it.
+type WebhookResult struct {
+	Outcome string // Webhook*
+	// ReadSettingsOf, when not 0, is the customer whose settings or locks Zoom said changed
+	// (marked stale): the caller has them read again soon (ReadSettingsOf), so that the
+	// cache, and the drift report, hold Zoom's values rather than the event's summary.
+	ReadSettingsOf int64
+}
+
+// ApplyWebhookEvent is ApplyWebhook, saying what should follow.
+func (s *Service) ApplyWebhookEvent(ctx context.Context, partnerID int64, digest []byte) (WebhookResult, error) {
+	var res WebhookResult
+	outcome, err := s.Store.ApplyWebhook(ctx, partnerID, digest, func(ctx context.Context, w *store.WebhookTx, rec store.RecordedWebhook) (string, error) {
+		res.ReadSettingsOf = 0 // the transaction may be retried
 		e, err := zoom.ParseWebhook(rec.Body)
 		if err != nil {
 			return WebhookIgnored, nil // it was read when received; a body that no longer reads is not Tierdesk's to apply
 		}
-		a := webhookApply{w: w, e: e, rec: rec}
+		a := webhookApply{w: w, e: e, rec: rec, reread: &res.ReadSettingsOf}
 		switch e.Name {
 		case zoom.EventAppDeauthorized:
 			return a.deauthorized(ctx)
@@ -93,13 +110,19 @@ func (s *Service) ApplyWebhook(ctx context.Context, partnerID int64, digest []by
 		}
 		return WebhookIgnored, nil
 	})
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	res.Outcome = outcome
+	return res, nil
 }
 
 // webhookApply applies one event inside the store's transaction.
 type webhookApply struct {
-	w   *store.WebhookTx
-	e   zoom.WebhookEvent
-	rec store.RecordedWebhook
+	w      *store.WebhookTx
+	e      zoom.WebhookEvent
+	rec    store.RecordedWebhook
+	reread *int64 // set to a customer whose settings are to be read again
 }
 
 // stale reports whether the event happened before updated, the last change of the cached row:
@@ -244,6 +267,10 @@ func (a webhookApply) settingsUpdated(ctx context.Context) (string, error) {
 	if err := a.w.ExpireDetails(ctx, c.ID); err != nil {
 		return "", err
 	}
+	if err := a.w.MarkSettingsStale(ctx, c.ID); err != nil {
+		return "", err
+	}
+	*a.reread = c.ID
 	return a.auditUnlessEcho(ctx, action, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID, a.e.OldSettings, a.e.Settings)
 }
 

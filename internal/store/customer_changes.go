@@ -85,6 +85,12 @@ func (s *Store) SaveCustomerDetails(ctx context.Context, partnerID, customerID i
 		if _, err := tx.Exec(ctx, "UPDATE customer_details SET fetched_at = now(), errors = $2 WHERE customer_id = $1", customerID, mustJSON(failed)); err != nil {
 			return err
 		}
+		// Settings read (or refused) with the rest: they are as fresh as the read.
+		if _, read := parts["settings"]; read || failed["settings"] != "" {
+			if _, err := tx.Exec(ctx, "UPDATE customer_details SET settings_read_at = now(), settings_stale_at = NULL WHERE customer_id = $1", customerID); err != nil {
+				return err
+			}
+		}
 		if acct, ok := parts["account"]; ok {
 			var a struct {
 				VanityURL string `json:"vanity_url"`

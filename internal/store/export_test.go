@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tierdesk/tierdesk/internal/audit"
 )
 
 // SetNow replaces the store's clock (tests only).
@@ -63,4 +65,14 @@ func (s *Store) RecordInTx(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditE
 		return e, err
 	}
 	return s.appendAudit(ctx, tx, e)
+}
+
+// ExplainSettingsHistory explains SettingsHistory's statement, acting for partnerID as it does.
+func (s *Store) ExplainSettingsHistory(ctx context.Context, partnerID int64, customerIDs []string, actions []audit.Action, limit int) ([]byte, error) {
+	var plan []byte
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		q, args := settingsHistorySQL(partnerID, customerIDs, actions, limit)
+		return tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+q, args...).Scan(&plan)
+	})
+	return plan, err
 }

@@ -211,8 +211,8 @@ type StandardMember struct {
 	CustomerID    int64
 	ZoomAccountID string
 	AccountName   string
-	// FetchedAt is when its details were last read from Zoom (nil: never).
-	FetchedAt *time.Time
+	// ReadAt is when its settings and locks were last read from Zoom (nil: never).
+	ReadAt *time.Time
 	// SettingsRead and LocksRead say whether the cache holds its settings and lock settings.
 	SettingsRead, LocksRead bool
 	// SettingsError is why Zoom's last answer for its settings was a refusal (a free account), if it was.
@@ -254,7 +254,7 @@ func (s *Store) StandardMembers(ctx context.Context, partnerID, groupID int64, s
 			return "jsonb_build_array(" + strings.Join(parts, ", ") + ")"
 		}
 		sets, locks := pick("j.s", settingPaths), pick("j.l", lockPaths)
-		rows, _ := tx.Query(ctx, `SELECT u.id, u.zoom_account_id, u.account_name, d.fetched_at, d.settings IS NOT NULL, d.lock_settings IS NOT NULL,
+		rows, _ := tx.Query(ctx, `SELECT u.id, u.zoom_account_id, u.account_name, d.settings_read_at, d.settings IS NOT NULL, d.lock_settings IS NOT NULL,
 				coalesce(d.errors->>'settings', ''), `+sets+`, `+locks+`
 			FROM (`+q+`) u LEFT JOIN customer_details d ON d.customer_id = u.id
 			LEFT JOIN LATERAL (SELECT d.settings_b || '{}' AS s, d.lock_settings_b || '{}' AS l OFFSET 0) j ON true
@@ -263,7 +263,7 @@ func (s *Store) StandardMembers(ctx context.Context, partnerID, groupID int64, s
 		for rows.Next() {
 			var m StandardMember
 			var set, lock []byte
-			if err := rows.Scan(&m.CustomerID, &m.ZoomAccountID, &m.AccountName, &m.FetchedAt, &m.SettingsRead, &m.LocksRead, &m.SettingsError, &set, &lock); err != nil {
+			if err := rows.Scan(&m.CustomerID, &m.ZoomAccountID, &m.AccountName, &m.ReadAt, &m.SettingsRead, &m.LocksRead, &m.SettingsError, &set, &lock); err != nil {
 				return err
 			}
 			if m.Settings, err = pickValues(set, settingPaths); err != nil {

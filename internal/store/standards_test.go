@@ -60,7 +60,7 @@ func TestStandardsSaveReadMembersAndRLS(t *testing.T) {
 		t.Fatalf("members: %+v %v", ms, err)
 	}
 	m := ms[0]
-	if m.ZoomAccountID != "c-d1" || !m.SettingsRead || !m.LocksRead || m.FetchedAt == nil || m.Settings["in_meeting.chat"] != true ||
+	if m.ZoomAccountID != "c-d1" || !m.SettingsRead || !m.LocksRead || m.ReadAt == nil || m.Settings["in_meeting.chat"] != true ||
 		len(m.Settings) != 1 || m.Locks["in_meeting.chat"] != false {
 		t.Errorf("member %+v", m)
 	}

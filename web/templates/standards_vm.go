@@ -59,6 +59,24 @@ type DriftPage struct {
 	NotRead                     int        // whose settings were never read
 	Compliant                   int        // with every cell compliant
 	OldestRead                  time.Time  // the oldest read among those read
+	// History lists the latest changes of the group's customers at the standard's settings
+	// and locks (newest first, bounded), from the audit log; HistoryMore says older ones exist.
+	History     []DriftChange
+	HistoryMore bool
+}
+
+// DriftChange is one change of a customer's setting (or lock) at a path of the standard:
+// made through Tierdesk (By names who) or seen in Zoom (External).
+type DriftChange struct {
+	At          time.Time
+	Customer    string
+	CustomerURL string
+	Setting     string // the setting's name (", lock" for a lock)
+	Before      string // in words; "—" when absent
+	After       string
+	By          string // the staff member or job that changed it, or "Seen in Zoom" (with Zoom's operator when it named one)
+	External    bool
+	EventURL    string // the audit event
 }
 
 // DriftColumn is one setting (or lock) of the template, with how many customers differ.
@@ -87,4 +105,9 @@ type DriftRow struct {
 type DriftCell struct {
 	State string
 	Value string
+	// Source is who or what made the value's latest change the audit log knows ("seen in
+	// Zoom", a staff member's email, "a Tierdesk job"), at SourceAt; "" when it knows none.
+	Source   string
+	SourceAt time.Time
+	External bool // the latest change was seen in Zoom
 }
