@@ -41,7 +41,8 @@ const SessionWriteSlack = IdleTimeout / 10
 type actor struct {
 	Staff      store.Staff
 	Partner    store.Partner
-	Reach      []int64 // the partner and every partner below it
+	Reach      []int64      // the partner and every partner below it
+	Scope      *store.Scope // the customers of the member's groups, if limited to some (nil: every one)
 	GrantID    int64
 	SignedInAt time.Time
 }
@@ -86,8 +87,12 @@ func (h *Handlers) loadStaff(next http.Handler) http.Handler {
 			h.renderError(w, r, err)
 			return
 		}
-		a := &actor{Staff: acting.Staff, Partner: acting.Partner, Reach: acting.Reach, GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, actorKey, a)))
+		a := &actor{Staff: acting.Staff, Partner: acting.Partner, Reach: acting.Reach, Scope: acting.Scope,
+			GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
+		// A member limited to groups: every transaction of the request sets their customers
+		// for row-level security (store.WithScope), as the policy checks them (policyActor).
+		ctx = store.WithScope(context.WithValue(ctx, actorKey, a), acting.Scope)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
