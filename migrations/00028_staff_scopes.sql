@@ -47,100 +47,100 @@ DROP POLICY customers_read ON customers;
 DROP POLICY customers_update ON customers;
 DROP POLICY customers_delete ON customers;
 CREATE POLICY customers_read ON customers FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customers_update ON customers FOR UPDATE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customers_delete ON customers FOR DELETE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY customer_trigrams_read ON customer_trigrams;
 CREATE POLICY customer_trigrams_read ON customer_trigrams FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY customer_details_read ON customer_details;
 DROP POLICY customer_details_write ON customer_details;
 DROP POLICY customer_details_update ON customer_details;
 DROP POLICY customer_details_delete ON customer_details;
 CREATE POLICY customer_details_read ON customer_details FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_details_write ON customer_details FOR INSERT WITH CHECK (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_details_update ON customer_details FOR UPDATE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_details_delete ON customer_details FOR DELETE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY customer_users_read ON customer_users;
 DROP POLICY customer_users_insert ON customer_users;
 DROP POLICY customer_users_update ON customer_users;
 DROP POLICY customer_users_delete ON customer_users;
 CREATE POLICY customer_users_read ON customer_users FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_users_insert ON customer_users FOR INSERT WITH CHECK (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_users_update ON customer_users FOR UPDATE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_users_delete ON customer_users FOR DELETE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY customer_user_dirs_read ON customer_user_dirs;
 DROP POLICY customer_user_dirs_insert ON customer_user_dirs;
 DROP POLICY customer_user_dirs_update ON customer_user_dirs;
 DROP POLICY customer_user_dirs_delete ON customer_user_dirs;
 CREATE POLICY customer_user_dirs_read ON customer_user_dirs FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_user_dirs_insert ON customer_user_dirs FOR INSERT WITH CHECK (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_user_dirs_update ON customer_user_dirs FOR UPDATE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY customer_user_dirs_delete ON customer_user_dirs FOR DELETE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY user_pending_changes_partner ON user_pending_changes;
 CREATE POLICY user_pending_changes_partner ON user_pending_changes USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 -- A bulk job's rows: those of no customer (refused before one was found) stay visible.
 DROP POLICY user_import_rows_read ON user_import_rows;
 CREATE POLICY user_import_rows_read ON user_import_rows FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 -- An onboarding is its customer's: a draft with no customer yet is no scoped member's.
 DROP POLICY onboardings_partner ON onboardings;
 CREATE POLICY onboardings_partner ON onboardings USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY seat_snapshots_read ON seat_snapshots;
 DROP POLICY seat_snapshots_insert ON seat_snapshots;
 DROP POLICY seat_snapshots_update ON seat_snapshots;
 DROP POLICY seat_snapshots_delete ON seat_snapshots;
 CREATE POLICY seat_snapshots_read ON seat_snapshots FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY seat_snapshots_insert ON seat_snapshots FOR INSERT WITH CHECK (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY seat_snapshots_update ON seat_snapshots FOR UPDATE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 CREATE POLICY seat_snapshots_delete ON seat_snapshots FOR DELETE USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY zoom_intents_partner ON zoom_intents;
 CREATE POLICY zoom_intents_partner ON zoom_intents USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY customer_group_members_partner ON customer_group_members;
 CREATE POLICY customer_group_members_partner ON customer_group_members USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 DROP POLICY jobs_read ON jobs;
 CREATE POLICY jobs_read ON jobs FOR SELECT USING (partner_id = ANY ((SELECT tierdesk_reach())::bigint[])
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id IS NULL OR customer_id = ANY ((SELECT tierdesk_scope())::bigint[])));
 
 -- The audit log: recorded whatever the scope, read within it (an event about no customer is
 -- the partner's, and stays visible).
 DROP POLICY audit_events_partner ON audit_events;
 CREATE POLICY audit_events_insert ON audit_events FOR INSERT WITH CHECK (partner_id = (SELECT tierdesk_partner()));
 CREATE POLICY audit_events_read ON audit_events FOR SELECT USING (partner_id = (SELECT tierdesk_partner())
-	AND ((SELECT tierdesk_scope()) IS NULL OR customer_id = '' OR customer_id = ANY ((SELECT tierdesk_scope_accounts())::text[])));
+	AND ((SELECT tierdesk_scope() IS NULL) OR customer_id = '' OR customer_id = ANY ((SELECT tierdesk_scope_accounts())::text[])));
 
 -- +goose Down
 DROP POLICY audit_events_read ON audit_events;

@@ -74,5 +74,8 @@ func TestBrowserStaffScopeForm(t *testing.T) {
 	if n := value(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="customer-row"]').length`)); n != 2 {
 		t.Fatalf("the member lists %d customers, want the 2 of EMEA customers", n)
 	}
+	if note := value(t, ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="scope-note"]').innerText`)); !strings.Contains(note, "EMEA customers") {
+		t.Fatalf("the member's pages say: %q", note)
+	}
 	do(t, ctx, shots("scope_member-customers"))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -137,6 +138,9 @@ func (h *Handlers) chrome(r *http.Request, title, nav string) templates.Chrome {
 	c := templates.Chrome{Title: title, Nav: nav, Sandbox: h.cfg.Sandbox}
 	if a != nil {
 		c.Staff = templates.StaffBadge{Name: a.Staff.Name(), Email: a.Staff.Email, Role: a.Staff.Role.Label(), PartnerName: a.Partner.Name}
+		if a.Scope != nil {
+			c.Staff.Limited = strings.Join(a.Scope.Names, ", ")
+		}
 	}
 	if text := h.sessions.PopString(r.Context(), keyFlashText); text != "" {
 		c.Flashes = append(c.Flashes, templates.Flash{Kind: h.sessions.PopString(r.Context(), keyFlashKind), Text: text})

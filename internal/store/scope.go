@@ -19,6 +19,7 @@ import (
 // unscoped member, who reaches every customer of the partner's reach.
 type Scope struct {
 	Groups   []int64  // the groups the member is limited to
+	Names    []string // their names, in the same order
 	IDs      []int64  // the customers in scope, ascending
 	Accounts []string // their Zoom account ids
 }
@@ -86,6 +87,7 @@ func evaluateScope(ctx context.Context, tx pgx.Tx, partnerID int64, groups []int
 		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
 			return nil, err
 		}
+		sc.Names = append(sc.Names, f.group.Name)
 		reach, err := f.reachOf(ctx, tx)
 		if err != nil {
 			return nil, err
