@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
+	"github.com/tierdesk/tierdesk/migrations"
 )
 
 // TestScopedStaffReachOnlyTheirGroupsCustomers limits a support member of the distributor to
@@ -179,5 +182,60 @@ func TestScopedStaffReachOnlyTheirGroupsCustomers(t *testing.T) {
 	if err != nil || len(events.Events) != 2 || !strings.Contains(string(events.Events[0].Details), `"after":{"reach":"every customer"}`) ||
 		!strings.Contains(string(events.Events[1].Details), `"name":"EU"`) {
 		t.Fatalf("staff.scope events: %+v %v", events.Events, err)
+	}
+}
+
+// Migration 00028 gives the jobs recorded before it their customer: a users sync of one
+// customer (from its job.start event), so that a member limited to groups sees it only with
+// its customer; a job about no one customer keeps none.
+func TestMigrationGivesEarlierJobsTheirCustomer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.NewStore(t)
+	su := storetest.Superuser(t, st)
+	dist, _, _ := threeTiers(t, st)
+	d1 := customerNamed(t, st, dist.ID, "c-d1")
+	noop := func(context.Context, pgx.Tx, string) (int64, error) { return 1, nil }
+	one, err := st.CreateJob(ctx, dist.ID, "sync_users", "Sync the users of D1", nil, store.AuditEvent{CustomerID: "c-d1"}, noop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := st.CreateJob(ctx, dist.ID, "sync_users", "Sync every customer's users", nil, store.AuditEvent{}, noop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	customerOf := func(jobID string) *int64 {
+		t.Helper()
+		var id *int64
+		if err := su.QueryRow(ctx, "SELECT customer_id FROM jobs WHERE id = $1", jobID).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if id := customerOf(one.ID); id == nil || *id != d1.ID {
+		t.Fatalf("a new job of one customer records it: %v", id)
+	}
+	db := stdlib.OpenDBFromPool(su)
+	t.Cleanup(func() { _ = db.Close() })
+	gp, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gp.DownTo(ctx, 27); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gp.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if id := customerOf(one.ID); id == nil || *id != d1.ID {
+		t.Errorf("the earlier users sync of D1 after the migration: %v", id)
+	}
+	if id := customerOf(all.ID); id != nil {
+		t.Errorf("the earlier sync of every customer after the migration: %v", *id)
+	}
+	// And the partner's transactions are bound by row-level security again.
+	var n int
+	if err := st.Pool().QueryRow(ctx, "SELECT count(*) FROM jobs").Scan(&n); err != nil || n != 0 {
+		t.Errorf("with no acting partner, %d jobs visible (%v)", n, err)
 	}
 }
