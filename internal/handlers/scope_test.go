@@ -18,8 +18,9 @@ import (
 // TestStaffScopedToAGroupSeesOnlyItsCustomers limits a support member of Northwind to a tag
 // group through the owner's form, and checks what the member sees against the database: the
 // list, its CSV export, the search (customers and users), a customer outside (404, denied, no
-// Zoom call), the dashboard and the audit log and its export. Then a customer gets the tag,
-// and is the member's on the next request.
+// Zoom call), a job about it, the dashboard and the audit log and its export; an admin limited
+// to the same group changes a customer in scope and nothing partner-wide. Then a customer gets
+// the tag, and is the member's on the next request.
 func TestStaffScopedToAGroupSeesOnlyItsCustomers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -155,6 +156,39 @@ func TestStaffScopedToAGroupSeesOnlyItsCustomers(t *testing.T) {
 		t.Errorf("the member syncing every directory: %d", got.StatusCode)
 	}
 
+	// A job about the customer outside, started by the owner, is not the member's.
+	jobURL := owner.post(e.URL+"/customers/"+url.PathEscape(out.AccountID)+"/users/sync", nil).location(t)
+	if !strings.Contains(jobURL, "/jobs/") {
+		t.Fatalf("the owner's users sync went to %s", jobURL)
+	}
+	e.waitJobsIdle()
+	if got := scoped.get(jobURL); got.StatusCode != http.StatusNotFound {
+		t.Errorf("the member opening the users sync of the customer outside: %d", got.StatusCode)
+	}
+	// An admin limited to the same group changes a customer in scope, and nothing partner-wide.
+	invite(t, e, owner, "admin@northwind.example", store.RoleAdmin)
+	admin := e.staffByEmail(nw.ID, "admin@northwind.example")
+	if err := e.Store.SetStaffScope(ctx, nw.ID, admin.ID, []int64{group.ID}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	scopedAdmin := e.browser()
+	scopedAdmin.signIn(e, "admin@northwind.example")
+	if got := scopedAdmin.post(e.URL+"/customers/"+url.PathEscape(in.AccountID)+"/tags", url.Values{"add": {"vip"}}); got.StatusCode != http.StatusSeeOther {
+		t.Errorf("the limited admin tagging a customer in scope: %d", got.StatusCode)
+	}
+	if c, err := e.Store.CustomerByAccount(ctx, nw.ID, in.AccountID); err != nil || !slices.Contains(c.Tags, "vip") {
+		t.Errorf("the tags after the limited admin's change: %v %v", c.Tags, err)
+	}
+	for _, path := range []string{"/groups", "/customers/sync", "/customers/quick", "/settings/templates"} {
+		got := scopedAdmin.post(e.URL+path, url.Values{"name": {"Everyone"}, "kind": {"tag"}, "tag": {"apac"}})
+		if got.StatusCode != http.StatusForbidden || !strings.Contains(got.TestID("message-text"), "some groups only") {
+			t.Errorf("the limited admin posting %s: %d %q", path, got.StatusCode, got.TestID("message-text"))
+		}
+	}
+	if got := scopedAdmin.get(e.URL + "/customers/new"); got.StatusCode != http.StatusForbidden {
+		t.Errorf("the limited admin starting an onboarding: %d", got.StatusCode)
+	}
+
 	// The customer outside gets the tag: the member's on the next request.
 	if _, err := e.Store.SetCustomerTags(ctx, nw.ID, outC.ID, []string{"apac", "emea"}, store.AuditEvent{}); err != nil {
 		t.Fatal(err)
@@ -164,6 +198,9 @@ func TestStaffScopedToAGroupSeesOnlyItsCustomers(t *testing.T) {
 	}
 	if got := scoped.get(e.URL + "/customers/" + url.PathEscape(out.AccountID)); got.StatusCode != http.StatusOK {
 		t.Errorf("after the tag, the member opening it: %d", got.StatusCode)
+	}
+	if got := scoped.get(jobURL); got.StatusCode != http.StatusOK {
+		t.Errorf("after the tag, the member opening its users sync: %d", got.StatusCode)
 	}
 	// The group cannot be deleted while it limits someone.
 	if got := owner.post(e.URL+"/groups/"+itoa(group.ID)+"/delete", nil); got.StatusCode != http.StatusSeeOther {
