@@ -292,6 +292,11 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		return err == nil
 	})
 
+	var supportID int64
+	if err := db.QueryRow(context.Background(), "SELECT id FROM staff WHERE email = 'support@northwind.example'").Scan(&supportID); err != nil {
+		t.Fatal(err)
+	}
+
 	h1 := `main h1`
 	pages := []sweepPage{
 		{"/", "dashboard", "/", `[data-testid="tier-table"]`},
@@ -326,6 +331,7 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/imports", "imports", "/imports", h1},
 		{"/imports/{importId}", "import", importPath, `[data-testid="preview-valid"]`},
 		{"/staff", "staff", "/staff", h1},
+		{"/staff/{staffId}/scope", "staff-scope", "/staff/" + strconv.FormatInt(supportID, 10) + "/scope", `[data-testid="scope-form"]`},
 		{"/settings", "settings", "/settings", h1},
 		{"/settings/templates", "templates", "/settings/templates", `[data-testid="templates-table"]`},
 		{"/settings/templates/new", "template-new", "/settings/templates/new", `#f-name`},

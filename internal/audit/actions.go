@@ -28,6 +28,8 @@ const (
 	StaffSuspend   Action = "staff.suspend"
 	StaffReinstate Action = "staff.reinstate"
 	StaffRemove    Action = "staff.remove"
+	// StaffScope limits a staff member to customer groups, or lifts the limit.
+	StaffScope Action = "staff.scope"
 )
 
 // Zoom sign-ins and apps.
@@ -139,7 +141,7 @@ var labels = map[Action]string{
 	PartnerParent: "Linked under a distributor", PartnerWebhook: "Changed the Zoom webhook",
 
 	StaffInvite: "Invited staff", StaffRole: "Changed a role", StaffSuspend: "Suspended staff",
-	StaffReinstate: "Reinstated staff", StaffRemove: "Removed staff",
+	StaffReinstate: "Reinstated staff", StaffRemove: "Removed staff", StaffScope: "Changed the customers staff reach",
 
 	GrantRefresh: "Renewed a Zoom sign-in", GrantExpire: "Zoom sign-in expired", GrantDeauthorized: "App removed in Zoom",
 	GrantS2SSave: "Connected the Server-to-Server app", GrantS2SRemove: "Removed the Server-to-Server app",

@@ -31,17 +31,27 @@ func (h *Handlers) authorize(r *http.Request, action policy.Action, t target) er
 	if a == nil {
 		return errNotFound
 	}
-	d := policy.Decide(policy.Actor{PartnerID: a.Partner.ID, Role: a.Staff.Role, Reach: a.Reach}, action, policy.Target{PartnerID: t.PartnerID})
+	d := policy.Decide(a.policyActor(), action, policy.Target{PartnerID: t.PartnerID, CustomerID: t.CustomerID})
 	if d == policy.Allow {
 		return nil
 	}
 	h.deny(r, action, t, d.String())
+	if d == policy.Limited {
+		return &pageError{status: http.StatusForbidden, title: "Not within your customer groups",
+			message: fmt.Sprintf("You work on the customers of some groups only, and this works on all of %s's. Nothing was changed. Ask an owner of %s if you need it.",
+				a.Partner.Name, a.Partner.Name)}
+	}
 	if d == policy.Forbidden {
 		return &pageError{status: http.StatusForbidden, title: "Not allowed for your role",
 			message: fmt.Sprintf("Your role (%s) cannot do this: it needs %s or above. Nothing was changed. Ask an owner of %s if you need it.",
 				a.Staff.Role.Label(), policy.Least(action).Label(), a.Partner.Name)}
 	}
 	return errNotFound
+}
+
+// policyActor is the signed-in member as the policy sees them.
+func (a *actor) policyActor() policy.Actor {
+	return policy.Actor{PartnerID: a.Partner.ID, Role: a.Staff.Role, Reach: a.Reach, Scope: a.Scope}
 }
 
 // deny records a refusal in the acting partner's audit log.

@@ -233,7 +233,15 @@ func isoTime(t *time.Time) string {
 // things, without auditing (for showing or hiding buttons; the action itself authorizes).
 func (h *Handlers) allowed(r *http.Request, action policy.Action) bool {
 	a := staffFrom(r.Context())
-	return policy.Decide(policy.Actor{PartnerID: a.Partner.ID, Role: a.Staff.Role, Reach: a.Reach}, action, policy.Target{}) == policy.Allow
+	return policy.Decide(a.policyActor(), action, policy.Target{}) == policy.Allow
+}
+
+// allowedOn is allowed for an action on the acting partner's own customer c (a member
+// limited to groups may change a customer in scope, not the partner as a whole).
+func (h *Handlers) allowedOn(r *http.Request, action policy.Action, c store.Customer) bool {
+	a := staffFrom(r.Context())
+	return c.PartnerID == a.Partner.ID &&
+		policy.Decide(a.policyActor(), action, policy.Target{PartnerID: c.PartnerID, CustomerID: c.ZoomAccountID}) == policy.Allow
 }
 
 func contains(ids []int64, id int64) bool {
@@ -271,7 +279,7 @@ func customerRow(c store.Customer, actingPartner int64) templates.CustomerRow {
 func (h *Handlers) customerHead(r *http.Request, c store.Customer, tab string, d detailsView) templates.CustomerHead {
 	a := staffFrom(r.Context())
 	head := templates.CustomerHead{Row: customerRow(c, a.Partner.ID), ReadOnly: c.PartnerID != a.Partner.ID, Notice: d.Notice,
-		CanEdit: c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer) && c.Status == store.CustomerActive}
+		CanEdit: h.allowedOn(r, policy.EditCustomer, c) && c.Status == store.CustomerActive}
 	// The tier path: the acting partner, the resellers down to the customer's, the customer.
 	head.Crumbs = []templates.Crumb{{Label: a.Partner.Name, URL: "/customers"}}
 	if c.PartnerID != a.Partner.ID {
@@ -318,8 +326,8 @@ func (h *Handlers) customerPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := templates.CustomerPage{Onboarding: h.customerOnboarding(r, c), Head: h.customerHead(r, c, "", d), AuditURL: paths.CustomerActivity(c.ZoomAccountID)}
-	p.Notes = notesPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
-	p.Tags = tagsPanel(c, c.PartnerID == a.Partner.ID && h.allowed(r, policy.EditCustomer))
+	p.Notes = notesPanel(c, h.allowedOn(r, policy.EditCustomer, c))
+	p.Tags = tagsPanel(c, h.allowedOn(r, policy.EditCustomer, c))
 	fact := func(list *[]templates.Fact, label, value string) {
 		if value != "" {
 			*list = append(*list, templates.Fact{Label: label, Value: value})

@@ -283,6 +283,9 @@ func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := staffFrom(r.Context())
 	if err := h.store.DeleteGroup(r.Context(), a.Partner.ID, g.ID, h.requestEvent(r)); errors.Is(err, store.ErrConflict) {
+		if done, lerr := h.refuseLimiting(w, r, g); done || lerr != nil {
+			return lerr
+		}
 		return h.refuseInUse(w, r, err, 0, g.ID, audit.GroupDelete, target{Type: "group", ID: itoa(g.ID), Label: g.Name}, paths.GroupEdit(g.ID))
 	} else if err != nil {
 		return err
@@ -290,4 +293,22 @@ func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	h.flash(r.Context(), "ok", "Group “"+g.Name+"” deleted. Its customers are unchanged.")
 	http.Redirect(w, r, "/groups", http.StatusSeeOther)
 	return nil
+}
+
+// refuseLimiting answers the delete of a group that limits staff members (the database
+// refused it: dropping it would widen their reach): audited as failed with them named, and
+// the flash names them. done is false when no one is limited by it (another conflict).
+func (h *Handlers) refuseLimiting(w http.ResponseWriter, r *http.Request, g store.Group) (done bool, err error) {
+	a := staffFrom(r.Context())
+	emails, err := h.store.StaffLimitedBy(r.Context(), a.Partner.ID, g.ID)
+	if err != nil || len(emails) == 0 {
+		return false, err
+	}
+	ev := h.requestEvent(r)
+	ev.Action, ev.Outcome, ev.TargetType, ev.TargetID, ev.TargetLabel = audit.GroupDelete, store.OutcomeFailed, "group", itoa(g.ID), g.Name
+	ev.Details = details(map[string]any{"reason": "limits staff members", "staff": emails, "note": "nothing was deleted"})
+	h.auditAlone(r, ev)
+	h.flash(r.Context(), "bad", "This group limits the customers "+strings.Join(emails, ", ")+" reach. Change that on the staff page first.")
+	http.Redirect(w, r, paths.GroupEdit(g.ID), http.StatusSeeOther)
+	return true, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
@@ -114,6 +115,8 @@ var routeTable = map[string]routeKind{
 	"POST /staff":                                        mutateOwn,
 	"POST /staff/{staffId}/role":                         withID,
 	"POST /staff/{staffId}/status":                       withID,
+	"GET /staff/{staffId}/scope":                         formWithID,
+	"POST /staff/{staffId}/scope":                        withID,
 	"GET /settings":                                      readOwn,
 	"POST /settings/s2s":                                 mutateOwn,
 	"POST /settings/s2s/remove":                          mutateOwn,
@@ -261,6 +264,9 @@ func TestIsolationSuite(t *testing.T) {
 		p := e.partnerOf(email)
 		partnerOf[n] = p
 	}
+	// A support member of Contoso limited to a group that holds another of its customers, not
+	// the one whose ids the suite uses: that customer is out of their scope.
+	scopedB, scopedEvent := tnScopedMember(t, e, res, contoso, ids.accountID)
 	// The periodic sync's run at start comes once River has elected a leader, seconds in:
 	// let it pass, so that the Zoom calls it makes are not counted against a route below.
 	tnWaitStartupSync(t, e)
@@ -295,6 +301,10 @@ func TestIsolationSuite(t *testing.T) {
 	// the three walls.
 	expectIsolated := func(who string, b *browser, p store.Partner, method, pattern string) {
 		t.Helper()
+		ids := ids
+		if b == scopedB {
+			ids.eventID = scopedEvent // an event about the customer out of scope
+		}
 		path, err := ids.fill(pattern)
 		if err != nil {
 			t.Error(err)
@@ -315,6 +325,7 @@ func TestIsolationSuite(t *testing.T) {
 	}
 
 	var walked []walkedRoute
+	scopedRoutes := 0
 	err = chi.Walk(e.Handler.(chi.Routes), func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		key := method + " " + pattern
 		kind, ok := routeTable[key]
@@ -333,6 +344,12 @@ func TestIsolationSuite(t *testing.T) {
 					expectIsolated("northwind "+string(role), staffOf["northwind"][role], partnerOf["northwind"], method, pattern)
 				}
 			}
+			// Contoso's own member limited to groups: a customer out of scope (and anything
+			// under it, or an audit event about it) is as out of reach as another partner's.
+			if strings.Contains(pattern, "{accountId}") || strings.Contains(pattern, "{eventId}") {
+				expectIsolated("contoso scoped support", scopedB, contoso, method, pattern)
+				scopedRoutes++
+			}
 		case readOwn:
 			for _, role := range allRoles {
 				if got := call(staffOf["fabrikam"][role], method, pattern, nil); got.StatusCode != http.StatusOK {
@@ -347,6 +364,9 @@ func TestIsolationSuite(t *testing.T) {
 	}
 	if len(walked) != len(routeTable) {
 		t.Errorf("the router has %d of the %d routes in routeTable: remove routes that no longer exist", len(walked), len(routeTable))
+	}
+	if scopedRoutes < 30 {
+		t.Errorf("the scoped member was tried on %d routes taking a customer id", scopedRoutes)
 	}
 
 	// Viewers are refused every change, and every form of one, on their own partner's things.
@@ -745,4 +765,59 @@ func contosoTemplateID(t *testing.T, e *env, partnerID int64) string {
 		t.Fatal(err)
 	}
 	return strconv.FormatInt(tpl.ID, 10)
+}
+
+// tnScopedMember invites Contoso's scoped support member (resSupport is the other one), limits
+// them through the owner's form to a tag group holding one of Contoso's customers other than
+// outside, and checks that they reach that one and not outside. It returns their browser and
+// the id of an audit event about outside (its tags set).
+func tnScopedMember(t testing.TB, e *env, owner *browser, contoso store.Partner, outside string) (*browser, string) {
+	t.Helper()
+	ctx := context.Background()
+	page, err := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in, out store.Customer
+	for _, c := range page.Customers {
+		if c.ZoomAccountID == outside {
+			out = c
+		} else if in.ID == 0 {
+			in = c
+		}
+	}
+	if in.ID == 0 || out.ID == 0 {
+		t.Fatalf("Contoso needs two customers: %+v", page.Customers)
+	}
+	if _, err := e.Store.SetCustomerTags(ctx, contoso.ID, in.ID, []string{"scoped"}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.SetCustomerTags(ctx, contoso.ID, out.ID, []string{"elsewhere"}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := e.Store.SaveGroup(ctx, contoso.ID, store.Group{Name: "Scoped support's", Kind: store.GroupByTag, Tag: "scoped"}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const email = "admin@contoso.example"
+	invite(t, e, owner, email, store.RoleSupport)
+	st := e.staffByEmail(contoso.ID, email)
+	if got := owner.post(e.URL+"/staff/"+itoa(st.ID)+"/scope", url.Values{"group": {itoa(g.ID)}}); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("limiting %s: %d", email, got.StatusCode)
+	}
+	b := e.browser()
+	b.signIn(e, email)
+	if got := b.get(e.URL + "/customers/" + url.PathEscape(in.ZoomAccountID)); got.StatusCode != http.StatusOK {
+		t.Fatalf("the scoped member opening the customer in scope: %d", got.StatusCode)
+	}
+	var event string
+	for _, ev := range auditOf(t, e, contoso.ID, string(audit.CustomerTags)) {
+		if ev.CustomerID == outside {
+			event = itoa(ev.ID)
+		}
+	}
+	if event == "" {
+		t.Fatal("no audit event about the customer out of scope")
+	}
+	return b, event
 }

@@ -138,6 +138,8 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Post("/staff", h.wrap(h.inviteStaff))
 			r.Post("/staff/{staffId}/role", h.wrap(h.changeStaffRole))
 			r.Post("/staff/{staffId}/status", h.wrap(h.changeStaffStatus))
+			r.Get("/staff/{staffId}/scope", h.wrap(h.staffScopePage))
+			r.Post("/staff/{staffId}/scope", h.wrap(h.changeStaffScope))
 			r.Get("/settings", h.wrap(h.settingsPage))
 			r.Post("/settings/s2s", h.wrap(h.saveS2S))
 			r.Post("/settings/s2s/remove", h.wrap(h.removeS2S))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -41,7 +42,8 @@ const SessionWriteSlack = IdleTimeout / 10
 type actor struct {
 	Staff      store.Staff
 	Partner    store.Partner
-	Reach      []int64 // the partner and every partner below it
+	Reach      []int64      // the partner and every partner below it
+	Scope      *store.Scope // the customers of the member's groups, if limited to some (nil: every one)
 	GrantID    int64
 	SignedInAt time.Time
 }
@@ -86,8 +88,12 @@ func (h *Handlers) loadStaff(next http.Handler) http.Handler {
 			h.renderError(w, r, err)
 			return
 		}
-		a := &actor{Staff: acting.Staff, Partner: acting.Partner, Reach: acting.Reach, GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, actorKey, a)))
+		a := &actor{Staff: acting.Staff, Partner: acting.Partner, Reach: acting.Reach, Scope: acting.Scope,
+			GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
+		// A member limited to groups: every transaction of the request sets their customers
+		// for row-level security (store.WithScope), as the policy checks them (policyActor).
+		ctx = store.WithScope(context.WithValue(ctx, actorKey, a), acting.Scope)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -132,6 +138,9 @@ func (h *Handlers) chrome(r *http.Request, title, nav string) templates.Chrome {
 	c := templates.Chrome{Title: title, Nav: nav, Sandbox: h.cfg.Sandbox}
 	if a != nil {
 		c.Staff = templates.StaffBadge{Name: a.Staff.Name(), Email: a.Staff.Email, Role: a.Staff.Role.Label(), PartnerName: a.Partner.Name}
+		if a.Scope != nil {
+			c.Staff.Limited = strings.Join(a.Scope.Names, ", ")
+		}
 	}
 	if text := h.sessions.PopString(r.Context(), keyFlashText); text != "" {
 		c.Flashes = append(c.Flashes, templates.Flash{Kind: h.sessions.PopString(r.Context(), keyFlashKind), Text: text})

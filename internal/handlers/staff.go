@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
@@ -34,11 +36,21 @@ func (h *Handlers) renderStaff(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	scopes, err := h.store.StaffScopes(r.Context(), a.Partner.ID)
+	if err != nil {
+		return err
+	}
 	p.CanManage = h.allowed(r, policy.ManageStaff)
 	p.RoleOpts = roleOptions
 	for _, s := range staff {
 		row := templates.StaffRow{ID: s.ID, Name: s.Name(), Email: s.Email, Role: string(s.Role), RoleLabel: s.Role.Label(),
-			Status: string(s.Status), IsYou: s.ID == a.Staff.ID}
+			Status: string(s.Status), IsYou: s.ID == a.Staff.ID, Reach: "Every customer"}
+		if g := scopes[s.ID]; len(g) > 0 {
+			row.Limited, row.Reach = true, strings.Join(g, ", ")
+		}
+		if p.CanManage {
+			row.ScopeURL = paths.StaffScope(s.ID)
+		}
 		if s.LastSignInAt != nil {
 			row.LastSignIn = *s.LastSignInAt
 		}

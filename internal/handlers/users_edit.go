@@ -38,7 +38,7 @@ func (h *Handlers) userForms(r *http.Request, c store.Customer, u store.Customer
 		p.StatusBlocked = adminRefusal(u, service.OpStatus, map[bool]string{true: zoom.StatusActivate, false: zoom.StatusDeactivate}[u.Status == store.UserInactive])
 		p.RemoveBlocked = adminRefusal(u, service.OpRemove, "")
 		p.MoveBlocked = adminRefusal(u, service.OpMove, "")
-		if u.RoleID == service.RoleOwnerID && h.allowed(r, policy.EditCustomer) {
+		if u.RoleID == service.RoleOwnerID && h.allowedOn(r, policy.EditCustomer, c) {
 			p.OwnerURL = paths.CustomerOwner(c.ZoomAccountID)
 		}
 	}

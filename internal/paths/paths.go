@@ -215,6 +215,9 @@ func StaffRole(staffID int64) string { return "/staff/" + num(staffID) + "/role"
 // StaffStatus suspends or reactivates a staff member: /staff/{staffId}/status.
 func StaffStatus(staffID int64) string { return "/staff/" + num(staffID) + "/status" }
 
+// StaffScope is the form limiting a staff member to customer groups: /staff/{staffId}/scope.
+func StaffScope(staffID int64) string { return "/staff/" + num(staffID) + "/scope" }
+
 // CustomerTags saves a customer's tags: /customers/{accountId}/tags.
 func CustomerTags(accountID string) string { return Customer(accountID) + "/tags" }
 

@@ -80,6 +80,7 @@ var intRoutes = []struct {
 	{"/onboardings/{onboardingId}/steps/{seq}/edit", paths.OnboardingStepEdit("o 1/%", 5), map[string]string{"onboardingId": "o 1/%", "seq": "5"}},
 	{"/staff/{staffId}/role", paths.StaffRole(7), map[string]string{"staffId": "7"}},
 	{"/staff/{staffId}/status", paths.StaffStatus(7), map[string]string{"staffId": "7"}},
+	{"/staff/{staffId}/scope", paths.StaffScope(7), map[string]string{"staffId": "7"}},
 	{"/settings/templates/{templateId}", paths.SettingsTemplate(9), map[string]string{"templateId": "9"}},
 	{"/settings/templates/{templateId}/delete", paths.SettingsTemplateDelete(9), map[string]string{"templateId": "9"}},
 	{"/groups/{groupId}", paths.Group(11), map[string]string{"groupId": "11"}},

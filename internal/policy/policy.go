@@ -10,6 +10,14 @@
 // Roles: viewer reads; support also manages users inside customers; admin also changes
 // customers, plans, settings and tags, manages customer groups, disassociates and runs bulk
 // jobs; owner also manages staff and credentials.
+//
+// Scope: a staff member of any role may be limited to some of the partner's customer groups
+// (Actor.Scope). A customer outside the scope is out of reach like another partner's: not
+// found. What works on the partner as a whole rather than on customers in scope (staff,
+// credentials, groups, standards, settings templates, syncs, bulk jobs, creating customers) is
+// forbidden to such a member (Limited), since it would reach, or could widen the scope to,
+// customers outside it. Reading the partner's pages stays allowed; what they show of customers
+// is the scope's (row-level security).
 package policy
 
 import (
@@ -61,17 +69,28 @@ var readOnly = map[Action]bool{ViewCustomer: true, ViewJob: true}
 var rank = map[store.Role]int{store.RoleViewer: 1, store.RoleSupport: 2, store.RoleAdmin: 3, store.RoleOwner: 4}
 
 // Actor is who is acting: a staff member of a partner, and the partners within its reach
-// (itself first, then every partner below it).
+// (itself first, then every partner below it). Scope, when not nil, limits the member to the
+// customers of some groups.
 type Actor struct {
 	PartnerID int64
 	Role      store.Role
 	Reach     []int64
+	Scope     *store.Scope
 }
 
 // Target is what the action is on: the partner that owns it (the direct partner of a
-// customer, the partner of a job or staff member). Zero means the acting partner itself.
+// customer, the partner of a job or staff member; zero means the acting partner itself), and
+// the customer it is about, by Zoom account id ("" when it is about no one customer).
 type Target struct {
-	PartnerID int64
+	PartnerID  int64
+	CustomerID string
+}
+
+// partnerWide are the actions that, taken on no one customer, work on the partner as a whole:
+// a member limited to groups may not take them (Limited).
+var partnerWide = map[Action]bool{
+	EditCustomer: true, SyncCustomers: true, RunBulk: true, CancelJob: true, ManageStaff: true,
+	ManageGrants: true, ManageGroups: true, ManageStandards: true,
 }
 
 // Decision is the policy's answer.
@@ -82,11 +101,12 @@ const (
 	Allow     Decision = iota
 	NotFound           // out of reach: answer 404, as if it did not exist
 	Forbidden          // in reach, but the role may not: answer 403
+	Limited            // the role may, but the member is limited to groups and this is partner-wide: answer 403
 )
 
 // String names the decision, as the audit log's denied events record it.
 func (d Decision) String() string {
-	return [...]string{"allow", "not found", "forbidden"}[d]
+	return [...]string{"allow", "not found", "forbidden", "limited to groups"}[d]
 }
 
 // Decide says whether actor may take action on target.
@@ -104,8 +124,14 @@ func Decide(actor Actor, action Action, target Target) Decision {
 			return NotFound
 		}
 	}
+	if target.CustomerID != "" && !actor.Scope.Has(target.CustomerID) {
+		return NotFound
+	}
 	if rank[actor.Role] < rank[least] {
 		return Forbidden
+	}
+	if actor.Scope != nil && target.CustomerID == "" && partnerWide[action] {
+		return Limited
 	}
 	return Allow
 }

@@ -23,30 +23,69 @@ func TestDecide(t *testing.T) {
 		target Target
 		want   Decision
 	}{
-		{"viewer reads own customer", distActor(store.RoleViewer), ViewCustomer, Target{dist}, Allow},
-		{"viewer cannot edit", distActor(store.RoleViewer), EditCustomer, Target{dist}, Forbidden},
+		{"viewer reads own customer", distActor(store.RoleViewer), ViewCustomer, Target{PartnerID: dist}, Allow},
+		{"viewer cannot edit", distActor(store.RoleViewer), EditCustomer, Target{PartnerID: dist}, Forbidden},
 		{"viewer cannot manage users", distActor(store.RoleViewer), ManageUsers, Target{}, Forbidden},
-		{"support manages users", distActor(store.RoleSupport), ManageUsers, Target{dist}, Allow},
-		{"support cannot edit customers", distActor(store.RoleSupport), EditCustomer, Target{dist}, Forbidden},
-		{"admin edits", distActor(store.RoleAdmin), EditCustomer, Target{dist}, Allow},
+		{"support manages users", distActor(store.RoleSupport), ManageUsers, Target{PartnerID: dist}, Allow},
+		{"support cannot edit customers", distActor(store.RoleSupport), EditCustomer, Target{PartnerID: dist}, Forbidden},
+		{"admin edits", distActor(store.RoleAdmin), EditCustomer, Target{PartnerID: dist}, Allow},
 		{"admin cannot manage staff", distActor(store.RoleAdmin), ManageStaff, Target{}, Forbidden},
 		{"owner manages staff", distActor(store.RoleOwner), ManageStaff, Target{}, Allow},
 		{"viewer cannot manage groups", distActor(store.RoleViewer), ManageGroups, Target{}, Forbidden},
 		{"support cannot manage groups", distActor(store.RoleSupport), ManageGroups, Target{}, Forbidden},
 		{"admin manages groups", distActor(store.RoleAdmin), ManageGroups, Target{}, Allow},
-		{"distributor cannot manage reseller's groups", distActor(store.RoleOwner), ManageGroups, Target{resellerA}, NotFound},
-		{"distributor reads reseller's customer", distActor(store.RoleViewer), ViewCustomer, Target{resellerA}, Allow},
-		{"distributor reads reseller's job", distActor(store.RoleOwner), ViewJob, Target{resellerB}, Allow},
-		{"distributor owner cannot edit reseller's customer", distActor(store.RoleOwner), EditCustomer, Target{resellerA}, NotFound},
-		{"distributor cannot manage reseller's users", distActor(store.RoleOwner), ManageUsers, Target{resellerA}, NotFound},
-		{"distributor cannot manage reseller's staff", distActor(store.RoleOwner), ManageStaff, Target{resellerA}, NotFound},
-		{"distributor viewer editing reseller's customer is not found, not forbidden", distActor(store.RoleViewer), EditCustomer, Target{resellerA}, NotFound},
-		{"reseller cannot read sibling", resActor(store.RoleOwner), ViewCustomer, Target{resellerB}, NotFound},
-		{"reseller cannot read its distributor", resActor(store.RoleOwner), ViewCustomer, Target{dist}, NotFound},
-		{"reseller reads own", resActor(store.RoleSupport), ViewCustomer, Target{resellerA}, Allow},
+		{"distributor cannot manage reseller's groups", distActor(store.RoleOwner), ManageGroups, Target{PartnerID: resellerA}, NotFound},
+		{"distributor reads reseller's customer", distActor(store.RoleViewer), ViewCustomer, Target{PartnerID: resellerA}, Allow},
+		{"distributor reads reseller's job", distActor(store.RoleOwner), ViewJob, Target{PartnerID: resellerB}, Allow},
+		{"distributor owner cannot edit reseller's customer", distActor(store.RoleOwner), EditCustomer, Target{PartnerID: resellerA}, NotFound},
+		{"distributor cannot manage reseller's users", distActor(store.RoleOwner), ManageUsers, Target{PartnerID: resellerA}, NotFound},
+		{"distributor cannot manage reseller's staff", distActor(store.RoleOwner), ManageStaff, Target{PartnerID: resellerA}, NotFound},
+		{"distributor viewer editing reseller's customer is not found, not forbidden", distActor(store.RoleViewer), EditCustomer, Target{PartnerID: resellerA}, NotFound},
+		{"reseller cannot read sibling", resActor(store.RoleOwner), ViewCustomer, Target{PartnerID: resellerB}, NotFound},
+		{"reseller cannot read its distributor", resActor(store.RoleOwner), ViewCustomer, Target{PartnerID: dist}, NotFound},
+		{"reseller reads own", resActor(store.RoleSupport), ViewCustomer, Target{PartnerID: resellerA}, Allow},
 		{"unknown action", distActor(store.RoleOwner), Action("nuke"), Target{}, NotFound},
 		{"no partner", Actor{Role: store.RoleOwner}, ViewPartner, Target{}, NotFound},
 		{"no role", Actor{PartnerID: dist}, ViewPartner, Target{}, NotFound},
+	}
+	for _, tc := range cases {
+		if got := Decide(tc.actor, tc.action, tc.target); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestDecideScoped(t *testing.T) {
+	const dist, reseller = 1, 2
+	scope := &store.Scope{Groups: []int64{7}, IDs: []int64{10}, Accounts: []string{"acct-in"}}
+	scoped := func(r store.Role) Actor {
+		return Actor{PartnerID: dist, Role: r, Reach: []int64{dist, reseller}, Scope: scope}
+	}
+	empty := Actor{PartnerID: dist, Role: store.RoleOwner, Reach: []int64{dist}, Scope: &store.Scope{Groups: []int64{7}}}
+	cases := []struct {
+		name   string
+		actor  Actor
+		action Action
+		target Target
+		want   Decision
+	}{
+		{"reads a customer in scope", scoped(store.RoleViewer), ViewCustomer, Target{PartnerID: dist, CustomerID: "acct-in"}, Allow},
+		{"support manages users in scope", scoped(store.RoleSupport), ManageUsers, Target{PartnerID: dist, CustomerID: "acct-in"}, Allow},
+		{"customer out of scope is not found", scoped(store.RoleOwner), ViewCustomer, Target{PartnerID: dist, CustomerID: "acct-out"}, NotFound},
+		{"out of scope is not found before the role", scoped(store.RoleViewer), EditCustomer, Target{PartnerID: dist, CustomerID: "acct-out"}, NotFound},
+		{"a reseller's customer out of scope", scoped(store.RoleViewer), ViewCustomer, Target{PartnerID: reseller, CustomerID: "acct-out"}, NotFound},
+		{"an empty scope reaches no customer", empty, ViewCustomer, Target{CustomerID: "acct-in"}, NotFound},
+		{"partner pages stay readable", scoped(store.RoleViewer), ViewPartner, Target{}, Allow},
+		{"role still decides first", scoped(store.RoleSupport), ManageStaff, Target{}, Forbidden},
+		{"scoped owner cannot manage staff", scoped(store.RoleOwner), ManageStaff, Target{}, Limited},
+		{"scoped owner cannot manage credentials", scoped(store.RoleOwner), ManageGrants, Target{}, Limited},
+		{"scoped admin cannot change groups", scoped(store.RoleAdmin), ManageGroups, Target{}, Limited},
+		{"scoped admin cannot change standards", scoped(store.RoleAdmin), ManageStandards, Target{}, Limited},
+		{"scoped admin cannot sync the partner", scoped(store.RoleAdmin), SyncCustomers, Target{}, Limited},
+		{"scoped admin cannot run bulk jobs", scoped(store.RoleAdmin), RunBulk, Target{}, Limited},
+		{"scoped admin cannot create customers", scoped(store.RoleAdmin), EditCustomer, Target{}, Limited},
+		{"scoped admin edits a customer in scope", scoped(store.RoleAdmin), EditCustomer, Target{CustomerID: "acct-in"}, Allow},
+		{"unscoped admin creates customers", Actor{PartnerID: dist, Role: store.RoleAdmin, Reach: []int64{dist}}, EditCustomer, Target{}, Allow},
 	}
 	for _, tc := range cases {
 		if got := Decide(tc.actor, tc.action, tc.target); got != tc.want {

@@ -432,7 +432,7 @@ type AuditHead struct {
 // AuditChainHead returns partnerID's chain head (seq 0 and a zero hash before any event).
 func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead, error) {
 	h := AuditHead{PartnerID: partnerID, Hash: make([]byte, sha256.Size)}
-	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := s.inChainTx(WithScope(ctx, nil), partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&h.Seq, &h.Hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -443,10 +443,11 @@ func (s *Store) AuditChainHead(ctx context.Context, partnerID int64) (AuditHead,
 }
 
 // inChainTx runs fn in a transaction acting for an audit chain's partner, the system chain
-// (SystemChain) included.
+// (SystemChain) included, within ctx's scope (a member limited to groups reads the events of
+// their customers and those about no customer; the chain's own work drops the scope).
 func (s *Store) inChainTx(ctx context.Context, partnerID int64, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
 	return s.beginTx(ctx, opts, func(tx pgx.Tx) error {
-		if err := setActingPartner(ctx, tx, partnerID); err != nil {
+		if err := setActing(ctx, tx, partnerID); err != nil {
 			return err
 		}
 		return fn(tx)

@@ -147,7 +147,7 @@ func (s *Store) AuditChainHeads(ctx context.Context) ([]AuditHead, error) {
 // numbers; an event that is not there is absent from the map.
 func (s *Store) AuditEventHashes(ctx context.Context, partnerID int64, seqs []int64) (map[int64][]byte, error) {
 	out := make(map[int64][]byte, len(seqs))
-	err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := s.inChainTx(WithScope(ctx, nil), partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, "SELECT seq, hash FROM audit_seals WHERE partner_id = $1 AND seq = ANY($2)", partnerID, seqs)
 		if err != nil {
 			return err

@@ -189,7 +189,10 @@ func (s *Store) ExportAudit(ctx context.Context, partnerID int64, f AuditFilter,
 		return head, fmt.Errorf("export audit of partner %d: %w", partnerID, err)
 	}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('statement_timeout', '0', true)", strconv.FormatInt(partnerID, 10)); err != nil {
+		if err := setActing(ctx, tx, partnerID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', '0', true)"); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&head.Seq, &head.Hash)

@@ -553,7 +553,7 @@ func (s *Store) AwaitSealed(ctx context.Context, partnerID int64) error {
 	var upTo int64
 	for first := true; ; first = false {
 		var pending int64
-		err := s.inChainTx(ctx, partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		err := s.inChainTx(WithScope(ctx, nil), partnerID, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 			if first {
 				if err := tx.QueryRow(ctx, "SELECT coalesce(max(id), 0) FROM audit_events WHERE partner_id = $1", partnerID).Scan(&upTo); err != nil {
 					return err

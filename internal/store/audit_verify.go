@@ -89,7 +89,7 @@ func (s *Store) VerifyAudit(ctx context.Context, partnerID int64) ([]ChainReport
 func (s *Store) verifyChain(ctx context.Context, partnerID int64) (ChainReport, error) {
 	r := ChainReport{PartnerID: partnerID, OK: true, HeadHash: make([]byte, 32)}
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := s.inChainTx(ctx, partnerID, opts, func(tx pgx.Tx) error {
+	err := s.inChainTx(WithScope(ctx, nil), partnerID, opts, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, "SELECT seq, hash FROM audit_heads WHERE partner_id = $1", partnerID).Scan(&r.HeadSeq, &r.HeadHash)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err

@@ -524,7 +524,10 @@ func (s *Store) Customers(ctx context.Context, partnerID int64, f CustomerFilter
 func (s *Store) ExportCustomers(ctx context.Context, partnerID int64, f CustomerFilter, fn func(Customer) error) error {
 	f.After = ""
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('statement_timeout', '0', true)", strconv.FormatInt(partnerID, 10)); err != nil {
+		if err := setActing(ctx, tx, partnerID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', '0', true)"); err != nil {
 			return err
 		}
 		if err := f.loadGroup(ctx, tx, partnerID); err != nil {

@@ -56,8 +56,11 @@ func (s *Store) CreateJob(ctx context.Context, partnerID int64, kind, title stri
 	enqueue func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error)) (Job, error) {
 	var j Job
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `INSERT INTO jobs (partner_id, kind, title, created_by) VALUES ($1, $2, $3, $4) RETURNING `+jobColumns,
-			partnerID, kind, title, createdBy)
+		// A job about one customer (ev names it) is that customer's: a member limited to groups
+		// sees it only while the customer is in scope.
+		rows, _ := tx.Query(ctx, `INSERT INTO jobs (partner_id, kind, title, created_by, customer_id)
+			VALUES ($1, $2, $3, $4, (SELECT id FROM customers WHERE zoom_account_id = $5 AND $5 <> '')) RETURNING `+jobColumns,
+			partnerID, kind, title, createdBy, ev.CustomerID)
 		var err error
 		if j, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Job]); err != nil {
 			return translate(err)

@@ -326,8 +326,8 @@ func (s *Store) StartOnboarding(ctx context.Context, partnerID int64, id string,
 			return translate(err)
 		}
 		var jobID string
-		if err := tx.QueryRow(ctx, `INSERT INTO jobs (partner_id, kind, title, created_by, total, status) VALUES ($1, 'onboarding', $2, $3, $4, 'running')
-			RETURNING id::text`, partnerID, "Onboard "+o.Form.AccountName, staffID, len(steps)).Scan(&jobID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO jobs (partner_id, kind, title, created_by, total, status, customer_id) VALUES ($1, 'onboarding', $2, $3, $4, 'running', $5)
+			RETURNING id::text`, partnerID, "Onboard "+o.Form.AccountName, staffID, len(steps), customerID).Scan(&jobID); err != nil {
 			return err
 		}
 		var first OnboardingStep

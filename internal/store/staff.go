@@ -331,19 +331,28 @@ func (s *Store) StaffMembers(ctx context.Context, partnerID int64) ([]Staff, err
 }
 
 // Acting is who acts in a request: the staff member, their partner and the partners in its
-// reach (itself and every partner below it).
+// reach (itself and every partner below it), and, for a member limited to customer groups,
+// the customers in scope now (nil: every customer in reach).
 type Acting struct {
 	Staff   Staff
 	Partner Partner
 	Reach   []int64
+	Scope   *Scope
 }
 
 // ActingStaff reads, in one transaction, staff member id of partnerID, the partner and its
-// reach: what every signed-in request needs first. A staff member who is not there is
-// ErrNotFound.
+// reach: what every signed-in request needs first. A staff member limited to groups has
+// their members worked out in a second transaction (evaluateScope), so that a change of
+// membership counts from the next request. A staff member who is not there is ErrNotFound.
 func (s *Store) ActingStaff(ctx context.Context, partnerID, id int64) (Acting, error) {
 	var a Acting
+	var groups []int64
+	ctx = WithScope(ctx, nil) // who acts is read whole; the scope is worked out here
 	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
+		b.Queue("SELECT group_id FROM staff_scopes WHERE partner_id = $1 AND staff_id = $2 ORDER BY group_id", partnerID, id).Query(func(rows pgx.Rows) (err error) {
+			groups, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		})
 		b.Queue("SELECT "+staffColumns+" FROM staff WHERE partner_id = $1 AND id = $2", partnerID, id).Query(func(rows pgx.Rows) (err error) {
 			a.Staff, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Staff])
 			return err
@@ -354,6 +363,12 @@ func (s *Store) ActingStaff(ctx context.Context, partnerID, id int64) (Acting, e
 		})
 		b.Queue("SELECT tierdesk_reach()").QueryRow(func(row pgx.Row) error { return row.Scan(&a.Reach) })
 	})
+	if err == nil && len(groups) > 0 {
+		err = s.inTx(ctx, partnerID, func(tx pgx.Tx) (err error) {
+			a.Scope, err = evaluateScope(ctx, tx, partnerID, groups)
+			return err
+		})
+	}
 	if err != nil {
 		return Acting{}, fmt.Errorf("staff %d of partner %d acting: %w", id, partnerID, err)
 	}

@@ -141,21 +141,37 @@ func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
 //
 // The setting travels with BEGIN in one round trip (a simple-protocol query of two statements):
 // most of the store's transactions are one or two statements, and a page makes several.
+//
+// When ctx carries a Scope (WithScope: a staff member limited to customer groups), its
+// customers are set beside the partner as tierdesk.scope, in the same round trip.
 func (s *Store) inTx(ctx context.Context, partnerID int64, fn func(pgx.Tx) error) error {
-	return s.beginTx(ctx, actingTxOptions(partnerID), fn)
+	return s.beginTx(ctx, actingTxOptions(partnerID, scopeSetting(ctx)), fn)
 }
 
-// actingTxOptions begins a transaction that acts for partnerID (0 for none) from its first
-// statement. partnerID is a number, formatted here: nothing a user typed reaches the SQL.
-func actingTxOptions(partnerID int64) pgx.TxOptions {
-	if partnerID == 0 {
+// actingTxOptions begins a transaction that acts for partnerID (0 for none), limited to the
+// customers of scope (scopeSetting's value; "" for none), from its first statement. Both are
+// numbers formatted by the store: nothing a user typed reaches the SQL.
+func actingTxOptions(partnerID int64, scope string) pgx.TxOptions {
+	if partnerID == 0 && scope == "" {
 		return pgx.TxOptions{}
 	}
-	return pgx.TxOptions{BeginQuery: "BEGIN; SELECT set_config('tierdesk.partner_id', '" + strconv.FormatInt(partnerID, 10) + "', true)"}
+	q := "BEGIN; SELECT set_config('tierdesk.partner_id', '" + strconv.FormatInt(partnerID, 10) + "', true)"
+	if scope != "" {
+		q += ", set_config('tierdesk.scope', '" + scope + "', true)"
+	}
+	return pgx.TxOptions{BeginQuery: q}
 }
 
-// read runs the queries queue adds to b as one implicit transaction acting for partnerID, in
-// one round trip: the acting partner's setting and the queries are sent as one pipeline with a
+// setActing sets the acting partner and ctx's scope in tx (for the transactions the store
+// begins with options of their own: the exports).
+func setActing(ctx context.Context, tx pgx.Tx, partnerID int64) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true)",
+		strconv.FormatInt(partnerID, 10), scopeSetting(ctx))
+	return err
+}
+
+// read runs the queries queue adds to b as one implicit transaction acting for partnerID (and
+// ctx's scope, as inTx), in one round trip: the acting partner's setting and the queries are sent as one pipeline with a
 // single Sync, which PostgreSQL runs as one transaction (Read Committed, like inTx). For reads
 // on the pages' path only; anything that writes uses inTx. Each query's callback sees its rows;
 // the first error (a callback's included) is returned, translated.
@@ -163,7 +179,8 @@ func (s *Store) read(ctx context.Context, partnerID int64, queue func(b *pgx.Bat
 	ctx, end := txSpan(ctx, "read", partnerID)
 	defer func() { end(err) }()
 	b := &pgx.Batch{}
-	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
+	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true)",
+		strconv.FormatInt(partnerID, 10), scopeSetting(ctx))
 	queue(b)
 	return translate(s.pool.SendBatch(ctx, b).Close())
 }

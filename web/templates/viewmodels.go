@@ -20,6 +20,9 @@ type StaffBadge struct {
 	Email       string
 	Role        string
 	PartnerName string
+	// Limited names the groups a member limited to customer groups works on ("" for everyone
+	// else): every page says so.
+	Limited string
 }
 
 // Flash is a one-time message shown at the top of the next page.
