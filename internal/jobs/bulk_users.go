@@ -225,8 +225,12 @@ func (r *bulkRun) work(ctx context.Context) error {
 	resolve, send, label := r.w.Svc.ResolveSending, r.w.Svc.SendRow, zoom.Light
 	if r.fleet != nil {
 		// A customer's settings are Medium calls (its options Light: Medium paces them within both).
-		resolve = func(ctx context.Context, _ *service.ImportRun) error { return r.w.Svc.ResolveFleetSending(ctx, r.fleet) }
-		send = func(ctx context.Context, _ *service.ImportRun, row store.ImportRow) error { return r.w.Svc.SendFleetRow(ctx, r.fleet, row) }
+		resolve = func(ctx context.Context, _ *service.ImportRun) error {
+			return r.w.Svc.ResolveFleetSending(ctx, r.fleet)
+		}
+		send = func(ctx context.Context, _ *service.ImportRun, row store.ImportRow) error {
+			return r.w.Svc.SendFleetRow(ctx, r.fleet, row)
+		}
 		label = zoom.Medium
 	}
 	if err := resolve(ctx, r.rows); err != nil {

@@ -326,8 +326,12 @@ func (s *Service) fleetDone(ctx context.Context, zc *zoom.Client, account string
 		want map[string]any
 		get  func(*zoom.SettingsOptions) (zoom.Settings, *zoom.Response, error)
 	}{
-		{set, func(o *zoom.SettingsOptions) (zoom.Settings, *zoom.Response, error) { return zc.GetAccountSettings(ctx, account, o) }},
-		{locks, func(o *zoom.SettingsOptions) (zoom.Settings, *zoom.Response, error) { return zc.GetLockSettings(ctx, account, o) }},
+		{set, func(o *zoom.SettingsOptions) (zoom.Settings, *zoom.Response, error) {
+			return zc.GetAccountSettings(ctx, account, o)
+		}},
+		{locks, func(o *zoom.SettingsOptions) (zoom.Settings, *zoom.Response, error) {
+			return zc.GetLockSettings(ctx, account, o)
+		}},
 	} {
 		if len(part.want) == 0 {
 			continue
