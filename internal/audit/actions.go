@@ -103,7 +103,7 @@ const (
 	JobCancelRequest  Action = "job.cancel_request"
 	ImportCheck       Action = "import.check"
 	ImportDiscard     Action = "import.discard"
-	FleetPreview      Action = "fleet.preview" // a change across a group's customers, previewed before it starts
+	FleetPreview      Action = "import.fleet_preview" // a change across a group's customers, previewed before it starts
 	OnboardingStart   Action = "onboarding.start"
 	OnboardingStep    Action = "onboarding.step"
 	OnboardingFinish  Action = "onboarding.finish"
@@ -252,7 +252,7 @@ var areas = []Area{
 	{"standard.", "Settings standards", "Any settings standard change"},
 	{"user.", "Users", "Any user action"},
 	{"job.", "Jobs", "Any job action"},
-	{"import.", "Bulk files", "Any bulk file action"},
+	{"import.", "Bulk jobs", "Any bulk job action"},
 	{"onboarding.", "Onboarding", "Any onboarding action"},
 	{"request.", "Refused requests", "Any refused request"},
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// TestBrowserFleetChangePreviewAndJob changes a setting and its lock for a group of 12 of
+// Contoso's customers through the pages: the form, the preview of every call per customer,
+// then the job's page with its results (free accounts refused by Zoom, in words). Screenshots
+// fleet_preview and fleet_job, at 1440 and 390 px.
+func TestBrowserFleetChangePreviewAndJob(t *testing.T) {
+	t.Parallel()
+	env := baseEnv(t, newTestDB(t))
+	env["PORTAL_DATA_DIR"] = t.TempDir()
+	delete(env, "PORTAL_SANDBOX")
+	p := startPortal(t, "dev", env)
+	waitPortalIdle(t, env["MIGRATE_DATABASE_URL"])
+	ctx := newBrowser(t)
+	signInAs(t, ctx, p, "admin@contoso.example")
+	syncNow(t, ctx, "")
+
+	bg := context.Background()
+	db, err := pgxpool.New(bg, env["MIGRATE_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var partner, group int64
+	if err := db.QueryRow(bg, "SELECT id FROM partners WHERE name LIKE 'Contoso%' ORDER BY id LIMIT 1").Scan(&partner); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(bg, `UPDATE customers SET tags = ARRAY['eu'] WHERE id IN (SELECT id FROM customers WHERE partner_id = $1
+		AND status = 'active' ORDER BY seats DESC, id LIMIT 12)`, partner); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(bg, `INSERT INTO customer_groups (partner_id, name, kind, tag) VALUES ($1, 'EU customers', 'tag', 'eu') RETURNING id`,
+		partner).Scan(&group); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.Navigate(p.URL+"/imports"),
+		chromedp.Click(css(`[data-testid="fleet-new"]`)),
+		chromedp.WaitVisible(css(`[data-testid="fleet-form"]`)),
+		chromedp.SetValue(css(`#f-group`), strconv.FormatInt(group, 10)),
+		chromedp.Click(css(`[data-testid="kind-settings"]`)),
+		chromedp.SetValue(css(`[data-testid="fleet-settings"]`), "in_meeting.chat = off\nlock in_meeting.chat = locked"),
+		chromedp.Click(css(`[data-testid="fleet-preview"]`)),
+		chromedp.WaitVisible(css(`[data-testid="fleet-table"]`)),
+	)
+	if n := count(t, ctx, `[data-testid="fleet-row"]`); n != 12 {
+		t.Fatalf("preview rows: %d, want 12", n)
+	}
+	if calls := text(t, ctx, `[data-testid="fleet-calls"]`); calls == "0" {
+		t.Fatal("the preview lists no call")
+	}
+	do(t, ctx, shots("fleet_preview"))
+	do(t, ctx,
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Click(css(`[data-testid="start-fleet"]`)),
+		chromedp.WaitVisible(css(`[data-testid="job-progress"]`)),
+	)
+	if status := jobStatus(t, ctx); status != "succeeded" {
+		t.Fatalf("job: %s: %s", status, text(t, ctx, `[data-testid="job-message"]`))
+	}
+	do(t, ctx, shots("fleet_job"))
+}
