@@ -64,6 +64,8 @@ func TestBrowserFleetChangePreviewAndJob(t *testing.T) {
 		chromedp.Click(css(`[data-testid="start-fleet"]`)),
 		chromedp.WaitVisible(css(`[data-testid="job-progress"]`)),
 	)
+	// The job may still be queued when its page opens: wait for it to have finished.
+	do(t, ctx, chromedp.WaitVisible(css(`[data-testid="job-progress"]:is([data-status="succeeded"], [data-status="failed"], [data-status="cancelled"])`)))
 	if status := jobStatus(t, ctx); status != "succeeded" {
 		t.Fatalf("job: %s: %s", status, text(t, ctx, `[data-testid="job-message"]`))
 	}

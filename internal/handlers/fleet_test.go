@@ -114,7 +114,7 @@ func TestEnforceStandardBringsTheDriftedCustomerBackWithOneCall(t *testing.T) {
 	}
 	// Enforce mode offers to bring the one drifted customer back.
 	rep := b.get(e.URL + "/standards/" + itoa(enforce.ID))
-	if got := rep.TestID("enforce-standard"); got != "Bring 1 drifted customers back" {
+	if got := rep.TestID("enforce-standard"); got != "Bring 1 drifted customer back" {
 		t.Fatalf("enforce button: %q (drifted %s, missing %s)", got, rep.TestID("drift-drifted"), rep.TestID("drift-missing"))
 	}
 	preview := b.post(e.URL+"/standards/"+itoa(enforce.ID)+"/enforce", nil).location(t)
