@@ -12,6 +12,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/zoom"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
 // fleetOf tags customers with tag (straight in the database) and saves a group of that tag.
@@ -258,5 +259,89 @@ func TestFleetFormRefusalsAndReach(t *testing.T) {
 	}
 	if got := viewer.post(e.URL+"/fleet", url.Values{"group": {itoa(g.ID)}, "kind": {"options"}, "opt.billing_auto_renew": {"on"}}); got.StatusCode != http.StatusForbidden {
 		t.Fatalf("viewer's change: %d", got.StatusCode)
+	}
+}
+
+// An option change across three customers: one done, one Zoom refuses (its code and words on
+// the job's page and in the results), one whose answer is lost after Zoom made it (read back,
+// not sent again, audited as done once resolved). Zoom's state matches the results.
+func TestFleetOptionChangeRefusalAndLostAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b, p := registerNorthwind(t, e)
+	ctx := context.Background()
+	list, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 3})
+	if err != nil || len(list.Customers) != 3 {
+		t.Fatalf("customers: %v %v", list.Customers, err)
+	}
+	ok, refused, lost := list.Customers[0], list.Customers[1], list.Customers[2]
+	oc := e.outsideClient(p.ZoomAccountID)
+	optionsOf := func(c store.Customer) zoom.AccountOptions {
+		sa, _, err := oc.GetSubAccount(ctx, c.ZoomAccountID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sa.Options
+	}
+	refusedBefore := optionsOf(refused).ShareMC
+	g := fleetOf(t, e, p, "options", ok, refused, lost)
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPatch, Path: "/v2/accounts/" + refused.ZoomAccountID + "/options", Status: 400, Code: 2100,
+		Message: "This sub account is on self pay mode."})
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPatch, Path: "/v2/accounts/" + lost.ZoomAccountID + "/options", ApplyThen: "504"})
+
+	preview := b.post(e.URL+"/fleet", url.Values{"group": {itoa(g.ID)}, "kind": {"options"}, "opt.share_mc": {"on"}}).location(t)
+	pv := b.get(preview)
+	if pv.TestID("fleet-calls") != "3" || !strings.Contains(pv.Doc().Find(`[data-testid="fleet-call"]`).First().Text(), "PATCH /accounts/{accountId}/options") {
+		t.Fatalf("preview: %s calls: %s", pv.TestID("fleet-calls"), pv.Doc().Find(`[data-testid="fleet-call"]`).First().Text())
+	}
+	e.waitJobsIdle()
+	since := len(e.Sandbox.Requests())
+	jobURL := b.post(preview+"/start", nil).location(t)
+	done := waitJob(t, b, jobURL)
+	if done.TestID("job-done") != "2" || done.TestID("job-failed") != "1" {
+		t.Fatalf("job: done %s failed %s: %s", done.TestID("job-done"), done.TestID("job-failed"), done.TestID("job-message"))
+	}
+	if got := done.Doc().Find(`[data-testid="failure-row"]`).Text(); !strings.Contains(got, refused.AccountName) || !strings.Contains(got, "2100") {
+		t.Errorf("the refused customer on the job's page: %q", got)
+	}
+	for _, c := range []store.Customer{ok, refused, lost} {
+		if got := e.patchesOf(c.ZoomAccountID, since); len(got) != 1 {
+			t.Errorf("PATCHes for %s: %q, want exactly one", c.AccountName, got)
+		}
+	}
+	res := b.get(jobURL + "/results.csv")
+	recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("results: %v %q", err, res.Body)
+	}
+	byAccount := map[string][]string{}
+	for _, rec := range recs[1:] {
+		byAccount[strings.TrimPrefix(rec[1], "'")] = rec
+	}
+	if r := byAccount[ok.ZoomAccountID]; r[3] != "succeeded" || !optionsOf(ok).ShareMC {
+		t.Errorf("done: %q, share_mc in Zoom %v", r, optionsOf(ok).ShareMC)
+	}
+	if r := byAccount[lost.ZoomAccountID]; r[3] != "succeeded" || !strings.Contains(r[4], "lost") || !optionsOf(lost).ShareMC {
+		t.Errorf("lost answer: %q, share_mc in Zoom %v", r, optionsOf(lost).ShareMC)
+	}
+	if r := byAccount[refused.ZoomAccountID]; r[3] != "failed" || r[7] != "2100" || r[4] == "" || optionsOf(refused).ShareMC != refusedBefore {
+		t.Errorf("refused: %q, share_mc in Zoom %v (was %v)", r, optionsOf(refused).ShareMC, refusedBefore)
+	}
+	// The audit log: one event per change, and the lost one pending then resolved done.
+	jobID := strings.TrimPrefix(jobURL, e.URL+"/jobs/")
+	outcomes := map[string][]store.Outcome{}
+	for _, ev := range auditOf(t, e, p.ID, string(audit.CustomerOptions)) {
+		if ev.JobID == jobID {
+			outcomes[ev.CustomerID] = append(outcomes[ev.CustomerID], ev.Outcome)
+		}
+	}
+	if got := outcomes[ok.ZoomAccountID]; len(got) != 1 || got[0] != store.OutcomeSucceeded {
+		t.Errorf("done's events: %v", got)
+	}
+	if got := outcomes[refused.ZoomAccountID]; len(got) != 1 || got[0] != store.OutcomeFailed {
+		t.Errorf("refused's events: %v", got)
+	}
+	if got := outcomes[lost.ZoomAccountID]; len(got) != 2 || got[0] != store.OutcomeSucceeded || got[1] != store.OutcomePending {
+		t.Errorf("lost's events (newest first): %v", got)
 	}
 }
