@@ -42,6 +42,17 @@ func TestBrowserFleetChangePreviewAndJob(t *testing.T) {
 		partner).Scan(&group); err != nil {
 		t.Fatal(err)
 	}
+	// Two of them were read before: one has chat off and locked already (compliant), the
+	// other's plan has no chat at all (missing). The rest were never read: sent as wanted.
+	for i, set := range []string{`{"in_meeting": {"chat": false}}`, `{"in_meeting": {"polling": true}}`} {
+		if _, err := db.Exec(bg, `INSERT INTO customer_details (customer_id, partner_id, settings, lock_settings, fetched_at)
+			SELECT id, partner_id, $2, '{"in_meeting": {"chat": true}}', now() FROM customers WHERE partner_id = $1 AND 'eu' = ANY(tags)
+			ORDER BY seats DESC, id OFFSET $3 LIMIT 1
+			ON CONFLICT (customer_id) DO UPDATE SET settings = excluded.settings, lock_settings = excluded.lock_settings, fetched_at = now()`,
+			partner, set, i); err != nil {
+			t.Fatal(err)
+		}
+	}
 	do(t, ctx,
 		chromedp.Navigate(p.URL+"/imports"),
 		chromedp.Click(css(`[data-testid="fleet-new"]`)),
@@ -55,8 +66,9 @@ func TestBrowserFleetChangePreviewAndJob(t *testing.T) {
 	if n := count(t, ctx, `[data-testid="fleet-row"]`); n != 12 {
 		t.Fatalf("preview rows: %d, want 12", n)
 	}
-	if calls := text(t, ctx, `[data-testid="fleet-calls"]`); calls == "0" {
-		t.Fatal("the preview lists no call")
+	if calls, compliant, missing := text(t, ctx, `[data-testid="fleet-calls"]`), text(t, ctx, `[data-testid="fleet-compliant"]`),
+		text(t, ctx, `[data-testid="fleet-missing"]`); calls != "20" || compliant != "1" || missing != "1" {
+		t.Fatalf("preview: %s calls, %s compliant, %s missing; want 20, 1, 1", calls, compliant, missing)
 	}
 	do(t, ctx, shots("fleet_preview"))
 	do(t, ctx,

@@ -265,7 +265,11 @@ func (h *Handlers) previewFleet(r *http.Request, fs fleetSpec) (store.Import, er
 		case skip != "":
 			row.State, row.Message = store.RowInvalid, skip
 		case ch.Empty() && len(ch.Missing) > 0:
-			row.State, row.Message = store.RowInvalid, "Not changed: its plan lacks "+strings.Join(ch.Missing, ", ")+"."
+			labels := make([]string, len(ch.Missing))
+			for i, k := range ch.Missing {
+				labels[i] = fleetKeyLabel(k)
+			}
+			row.State, row.Message = store.RowInvalid, "Not changed: its plan lacks "+strings.Join(labels, ", ")+"."
 		case ch.Empty():
 			row.State, row.Message = store.RowInvalid, "Already as wanted: no call needed."
 		}
