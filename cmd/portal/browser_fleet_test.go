@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -71,6 +72,14 @@ func TestBrowserFleetChangePreviewAndJob(t *testing.T) {
 		t.Fatalf("preview: %s calls, %s compliant, %s missing; want 20, 1, 1", calls, compliant, missing)
 	}
 	do(t, ctx, shots("fleet_preview"))
+	// Zoom refuses one customer's locks: the job goes on, and its page says why, in words.
+	var refused string
+	if err := db.QueryRow(bg, `SELECT zoom_account_id FROM customers WHERE partner_id = $1 AND 'eu' = ANY(tags)
+		ORDER BY seats DESC, id OFFSET 2 LIMIT 1`, partner).Scan(&refused); err != nil {
+		t.Fatal(err)
+	}
+	sandboxPost(t, p.SandboxURL+"/_sandbox/faults", map[string]any{"method": "PATCH", "path": "/v2/accounts/" + refused + "/lock_settings",
+		"status": 400, "code": 200, "message": "No permission.", "count": 1})
 	do(t, ctx,
 		chromedp.EmulateViewport(1440, 900),
 		chromedp.Click(css(`[data-testid="start-fleet"]`)),
@@ -78,8 +87,11 @@ func TestBrowserFleetChangePreviewAndJob(t *testing.T) {
 	)
 	// The job may still be queued when its page opens: wait for it to have finished.
 	do(t, ctx, chromedp.WaitVisible(css(`[data-testid="job-progress"]:is([data-status="succeeded"], [data-status="failed"], [data-status="cancelled"])`)))
-	if status := jobStatus(t, ctx); status != "succeeded" {
+	if status := jobStatus(t, ctx); status != "succeeded" || text(t, ctx, `[data-testid="job-done"]`) != "9" || text(t, ctx, `[data-testid="job-failed"]`) != "1" {
 		t.Fatalf("job: %s: %s", status, text(t, ctx, `[data-testid="job-message"]`))
+	}
+	if got := text(t, ctx, `[data-testid="failure-row"]`); !strings.Contains(got, "200") {
+		t.Fatalf("the refused customer on the job's page: %q", got)
 	}
 	do(t, ctx, shots("fleet_job"))
 }

@@ -446,6 +446,7 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 	}
 	p := templates.FleetPreviewPage{Source: imp.Source, StartURL: paths.ImportStart(imp.ID), DiscardURL: paths.ImportDiscard(imp.ID),
 		CanStart: imp.PartnerID == a.Partner.ID && h.allowed(r, policy.RunBulk)}
+	optionCalls := 0
 	for _, row := range rows {
 		ch, err := changeOfRow(row)
 		if err != nil {
@@ -485,20 +486,30 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 			p.Skipped++
 			v.State, v.Kind = "skipped", "muted"
 		}
-		if len(p.Rows) < fleetPreviewShown {
-			p.Rows = append(p.Rows, v)
+		p.Rows = append(p.Rows, v)
+		if ch.Options != nil {
+			optionCalls += len(v.Calls)
 		}
 	}
+	// The customers that change first, then the first fleetPreviewShown of them all.
+	slices.SortStableFunc(p.Rows, func(a, b templates.FleetRowView) int { return fleetOrder(a.State) - fleetOrder(b.State) })
+	p.Rows = p.Rows[:min(len(p.Rows), fleetPreviewShown)]
 	p.More = max(len(rows)-len(p.Rows), 0)
 	p.Customers = len(rows)
 	p.ETA = "—"
+	// Settings are Medium calls, options Light ones: each at its budget's rate.
 	if zc, err := h.zoomReader(r); err == nil && p.Calls > 0 {
-		if rate := zc.Rate(zoom.Medium); rate > 0 {
+		medium, light := zc.Rate(zoom.Medium), zc.Rate(zoom.Light)
+		rate := medium
+		if optionCalls > 0 {
+			rate = light
+		}
+		if medium > 0 && light > 0 {
+			secs := float64(p.Calls-optionCalls)/medium + float64(optionCalls)/light
 			p.Rate = strconv.FormatFloat(rate, 'f', 0, 64) + " calls/s"
-			p.ETA = "about " + roughDuration(time.Duration(float64(p.Calls)/rate*float64(time.Second)))
+			p.ETA = "about " + roughDuration(time.Duration(secs*float64(time.Second)))
 		}
 	}
-	slices.SortStableFunc(p.Rows, func(a, b templates.FleetRowView) int { return fleetOrder(a.State) - fleetOrder(b.State) })
 	h.render(w, r, http.StatusOK, templates.FleetPreview(h.chrome(r, "Preview: change many customers", "imports"), p))
 	return nil
 }
