@@ -35,7 +35,10 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 	b := &templates.BulkProgress{Source: imp.Source, Succeeded: t.Succeeded, Failed: t.Failed, Cancelled: t.Cancelled,
 		Invalid: t.Invalid, Left: t.Left(), Rate: "—", ETA: "—",
 		ResultsURL: paths.JobResults(j.ID), CancelURL: paths.JobCancel(j.ID), CancelRequested: imp.CancelRequested,
-		Columns: importColumns(imp)}
+		Columns: importColumns(imp), InvalidLabel: "Skipped by the check"}
+	if imp.Kind == store.ImportFleet {
+		b.InvalidLabel = "No call (compliant, lacking the setting, or skipped)"
+	}
 	p.Job.Done, p.Job.Failed, p.Job.Total = t.Succeeded, t.Failed, total
 	if !j.Status.Finished() {
 		if total > 0 {

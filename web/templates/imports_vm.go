@@ -83,6 +83,7 @@ type BulkProgress struct {
 	Failed          int
 	Cancelled       int
 	Invalid         int
+	InvalidLabel    string // what the rows not sent by the check are called
 	Left            int
 	Rate            string
 	ETA             string
