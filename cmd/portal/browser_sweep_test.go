@@ -345,10 +345,22 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/standards/{standardId}", "standard", standard, `[data-testid="drift-table"]`},
 		{"/standards/{standardId}/edit", "standard-edit", standard + "/edit", `#f-name`},
 		{"/customers", "customers-by-group", "/customers?group=" + group[strings.LastIndex(group, "/")+1:], `[data-testid="tag-badges"]`},
+		{"/fleet/new", "fleet-new", "/fleet/new?group=" + group[strings.LastIndex(group, "/")+1:], `#f-group`},
 	}
 	for _, pg := range pages {
 		visit(pg)
 	}
+	// A change across the group's customers, previewed: the preview is the bulk job's page.
+	do(t, ctx,
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(p.URL+"/fleet/new?group="+group[strings.LastIndex(group, "/")+1:]),
+		chromedp.WaitVisible(css(`[data-testid="fleet-form"]`)),
+		chromedp.Click(css(`[data-testid="kind-settings"]`)),
+		chromedp.SetValue(css(`[data-testid="fleet-settings"]`), "in_meeting.chat = off\nlock in_meeting.chat = locked"),
+		chromedp.Click(css(`[data-testid="fleet-preview"]`)),
+		chromedp.WaitVisible(css(`[data-testid="fleet-table"]`)),
+	)
+	visit(sweepPage{"/imports/{importId}", "fleet-preview", strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL), `[data-testid="fleet-table"]`})
 
 	// The onboarding started, Zoom refusing its first user: the job page shows a stopped
 	// onboarding with its correction form, and the abandon page is offered.

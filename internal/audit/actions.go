@@ -105,6 +105,7 @@ const (
 	JobCancelRequest  Action = "job.cancel_request"
 	ImportCheck       Action = "import.check"
 	ImportDiscard     Action = "import.discard"
+	FleetPreview      Action = "import.fleet_preview" // a change across a group's customers, previewed before it starts
 	OnboardingStart   Action = "onboarding.start"
 	OnboardingStep    Action = "onboarding.step"
 	OnboardingFinish  Action = "onboarding.finish"
@@ -164,7 +165,7 @@ var labels = map[Action]string{
 	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user", UserSettings: "Changed a user's settings",
 
 	JobStart: "Started a job", JobFinish: "Finished a job", JobCancel: "Cancelled a job", JobCancelRequest: "Asked to cancel a job",
-	ImportCheck: "Checked a file", ImportDiscard: "Discarded a checked file",
+	ImportCheck: "Checked a file", ImportDiscard: "Discarded a checked file", FleetPreview: "Previewed a change across customers",
 	OnboardingStart: "Started onboarding", OnboardingStep: "Onboarding step", OnboardingFinish: "Finished onboarding",
 	OnboardingRetry: "Retried a step", OnboardingSkip: "Skipped a step", OnboardingAbandon: "Abandoned onboarding",
 	OnboardingEdit: "Corrected a step",
@@ -253,7 +254,7 @@ var areas = []Area{
 	{"standard.", "Settings standards", "Any settings standard change"},
 	{"user.", "Users", "Any user action"},
 	{"job.", "Jobs", "Any job action"},
-	{"import.", "Bulk files", "Any bulk file action"},
+	{"import.", "Bulk jobs", "Any bulk job action"},
 	{"onboarding.", "Onboarding", "Any onboarding action"},
 	{"request.", "Refused requests", "Any refused request"},
 }

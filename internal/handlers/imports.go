@@ -81,6 +81,8 @@ func kindLabel(kind, removeAction string) string {
 	switch kind {
 	case store.ImportDeactivate:
 		return "Deactivate users"
+	case store.ImportFleet:
+		return "Change customers"
 	case store.ImportRemove:
 		if removeAction == zoom.DeletePermanently {
 			return "Delete users"
@@ -201,6 +203,9 @@ func (h *Handlers) importPage(w http.ResponseWriter, r *http.Request) error {
 	if imp.Status == "discarded" {
 		return errNotFound
 	}
+	if imp.Kind == store.ImportFleet {
+		return h.fleetPreview(w, r, imp)
+	}
 	return h.renderImport(w, r, http.StatusOK, imp, templates.ImportPreviewPage{RemoveAction: zoom.DeleteDisassociate})
 }
 
@@ -272,6 +277,9 @@ const selectionSource = "Selection in "
 // file (a selection's lines are just its order), the create action for a create job (the
 // others have none).
 func importColumns(imp store.Import) templates.ImportColumns {
+	if imp.Kind == store.ImportFleet {
+		return templates.ImportColumns{Customers: true}
+	}
 	return templates.ImportColumns{Line: !strings.HasPrefix(imp.Source, selectionSource), Action: imp.Kind == store.ImportCreate}
 }
 
@@ -313,6 +321,9 @@ func (h *Handlers) startImport(w http.ResponseWriter, r *http.Request) error {
 	if imp.JobID != "" {
 		http.Redirect(w, r, paths.Job(imp.JobID), http.StatusSeeOther)
 		return nil
+	}
+	if imp.Kind == store.ImportFleet {
+		return h.startFleet(w, r, imp)
 	}
 	removeAction := ""
 	ev := h.requestEvent(r)

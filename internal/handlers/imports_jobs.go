@@ -35,7 +35,10 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 	b := &templates.BulkProgress{Source: imp.Source, Succeeded: t.Succeeded, Failed: t.Failed, Cancelled: t.Cancelled,
 		Invalid: t.Invalid, Left: t.Left(), Rate: "—", ETA: "—",
 		ResultsURL: paths.JobResults(j.ID), CancelURL: paths.JobCancel(j.ID), CancelRequested: imp.CancelRequested,
-		Columns: importColumns(imp)}
+		Columns: importColumns(imp), InvalidLabel: "Skipped by the check"}
+	if imp.Kind == store.ImportFleet {
+		b.InvalidLabel = "No call (compliant, lacking the setting, or skipped)"
+	}
 	p.Job.Done, p.Job.Failed, p.Job.Total = t.Succeeded, t.Failed, total
 	if !j.Status.Finished() {
 		if total > 0 {
@@ -56,7 +59,11 @@ func (h *Handlers) bulkProgress(r *http.Request, j store.Job, p *templates.JobPa
 		return nil, err
 	}
 	for _, row := range failed {
-		b.Failures = append(b.Failures, importRowView(row))
+		v := importRowView(row)
+		if imp.Kind == store.ImportFleet {
+			v.Message = row.Message // Zoom's refusal in words, with its code
+		}
+		b.Failures = append(b.Failures, v)
 	}
 	b.MoreFailures = max(t.Failed-len(failed), 0)
 	return b, nil
@@ -98,6 +105,9 @@ func (h *Handlers) jobResults(w http.ResponseWriter, r *http.Request) error {
 	rows, err := h.store.ImportRows(ctx, a.Partner.ID, imp.ID, store.RowFilter{})
 	if err != nil {
 		return err
+	}
+	if imp.Kind == store.ImportFleet {
+		return writeFleetResults(w, j, rows)
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="tierdesk-job-`+j.ID+`-results.csv"`)
@@ -155,8 +165,8 @@ func (h *Handlers) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	a := staffFrom(ctx)
-	if j.Kind != jobs.BulkUsersKind {
-		h.flash(ctx, "info", "Only bulk user jobs can be cancelled.")
+	if j.Kind != jobs.BulkUsersKind && j.Kind != jobs.FleetKind {
+		h.flash(ctx, "info", "Only bulk jobs can be cancelled.")
 	} else if err := h.store.RequestImportCancel(ctx, a.Partner.ID, j.ID, &a.Staff.ID, h.requestEvent(r)); errors.Is(err, store.ErrConflict) {
 		h.flash(ctx, "info", "This job has already finished.")
 	} else if err != nil {

@@ -102,6 +102,9 @@ var routeTable = map[string]routeKind{
 	"GET /standards/{standardId}/edit":                   formWithID,
 	"POST /standards/{standardId}":                       withID,
 	"POST /standards/{standardId}/delete":                withID,
+	"POST /standards/{standardId}/enforce":               withID,
+	"GET /fleet/new":                                     mutateOwn, // the form itself is for admins
+	"POST /fleet":                                        mutateOwn,
 	"GET /customers/{accountId}/settings/template":       formWithID,
 	"POST /customers/{accountId}/settings/template":      withID,
 	"GET /settings/templates":                            readOwn,

@@ -54,8 +54,8 @@ func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 	switch j.Kind {
 	case (jobs.SyncCustomersArgs{}).Kind():
 		p.BackURL, p.BackText = "/customers", "← Customers"
-	case jobs.BulkUsersKind:
-		p.BackURL, p.BackText = "/imports", "← Bulk user jobs"
+	case jobs.BulkUsersKind, jobs.FleetKind:
+		p.BackURL, p.BackText = "/imports", "← Bulk jobs"
 	}
 	if j.StartedAt != nil {
 		p.Started = *j.StartedAt
@@ -73,7 +73,7 @@ func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 		return h.onboardingJobPage(w, r, j, p)
 	}
 	var b *templates.BulkProgress
-	if j.Kind == jobs.BulkUsersKind {
+	if j.Kind == jobs.BulkUsersKind || j.Kind == jobs.FleetKind {
 		if b, err = h.bulkProgress(r, j, &p); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (h *Handlers) jobPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	nav := "customers" // syncs of customers and of their users
-	if j.Kind == jobs.BulkUsersKind {
+	if j.Kind == jobs.BulkUsersKind || j.Kind == jobs.FleetKind {
 		nav = "imports"
 	}
 	h.render(w, r, http.StatusOK, templates.JobView(h.chrome(r, j.Title, nav), p, b))

@@ -107,6 +107,11 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Get("/standards/{standardId}/edit", h.wrap(h.editStandardPage))
 			r.Post("/standards/{standardId}", h.wrap(h.saveStandard))
 			r.Post("/standards/{standardId}/delete", h.wrap(h.deleteStandard))
+			r.Post("/standards/{standardId}/enforce", h.wrap(h.enforceStandard))
+			// Changes across many customers: the form; the preview and the start are the bulk
+			// job's (/imports/{importId}), its progress the job's page.
+			r.Get("/fleet/new", h.wrap(h.fleetNewPage))
+			r.Post("/fleet", h.wrap(h.createFleet))
 			r.Get("/jobs/{jobId}", h.wrap(h.jobPage))
 			r.Get("/jobs/{jobId}/results.csv", h.wrap(h.jobResults))
 			r.Post("/jobs/{jobId}/cancel", h.wrap(h.cancelJob))

@@ -334,6 +334,9 @@ func (h *Handlers) standardReport(w http.ResponseWriter, r *http.Request) error 
 	if h.allowed(r, policy.ManageStandards) {
 		p.EditURL = paths.StandardEdit(st.ID)
 	}
+	if st.Mode == store.StandardEnforce && h.allowed(r, policy.RunBulk) {
+		p.EnforceURL = paths.StandardEnforce(st.ID)
+	}
 	h.render(w, r, http.StatusOK, templates.StandardReport(h.chrome(r, st.Name, "standards"), p))
 	return nil
 }

@@ -34,7 +34,14 @@ import (
 // BulkUsersKind is the jobs.kind of bulk user jobs.
 const BulkUsersKind = "bulk_users"
 
-// BulkUsersArgs runs one bulk user job.
+// FleetKind is the jobs.kind of a change across many customers (store.ImportFleet). Its rows
+// are customers; it runs on the same machinery as a bulk user job (BulkUsersArgs, the rows'
+// states, the lease and the watchdog), each row sent through the service's customer change
+// operations (service.SendFleetRow) and settled by reading Zoom back when the job resumes
+// (service.ResolveFleetSending).
+const FleetKind = "fleet_change"
+
+// BulkUsersArgs runs one bulk job: of users, or of customers (FleetKind).
 type BulkUsersArgs struct {
 	PartnerID int64  `json:"partner_id"`
 	ImportID  string `json:"import_id"`
@@ -116,6 +123,10 @@ func (w *BulkUsersWorker) Work(ctx context.Context, job *river.Job[BulkUsersArgs
 			return fmt.Errorf("options of import %s: %w", imp.ID, err)
 		}
 	}
+	if imp.Kind == store.ImportFleet {
+		r.fleet = &service.FleetRun{PartnerID: a.PartnerID, Imp: imp, Actor: service.Actor{PartnerID: a.PartnerID, StaffID: a.StaffID},
+			Event: r.rows.Event, Stop: r.stop}
+	}
 	return r.run(ctx)
 }
 
@@ -126,6 +137,7 @@ type bulkRun struct {
 	owner int64
 	imp   store.Import
 	rows  *service.ImportRun // the rows' sending, through the service
+	fleet *service.FleetRun  // instead, for a change across customers
 
 	mu        sync.Mutex
 	stopWhy   string // why no more rows are sent: "cancel", "lost", or a fatal reason for people
@@ -164,6 +176,9 @@ func (r *bulkRun) run(ctx context.Context) error {
 	default:
 		r.rows.Zoom = zc
 		r.rows.Event.GrantRef = zc.Grant()
+		if r.fleet != nil {
+			r.fleet.Zoom = zc
+		}
 	}
 	// The heartbeat renews the lease, copies the counts to the job, and notices a cancel.
 	hbCtx, stopHB := context.WithCancel(ctx)
@@ -207,13 +222,24 @@ func (r *bulkRun) work(ctx context.Context) error {
 	if r.rows.Zoom == nil {
 		return nil
 	}
-	if err := r.w.Svc.ResolveSending(ctx, r.rows); err != nil {
+	resolve, send, label := r.w.Svc.ResolveSending, r.w.Svc.SendRow, zoom.Light
+	if r.fleet != nil {
+		// A customer's settings are Medium calls (its options Light: Medium paces them within both).
+		resolve = func(ctx context.Context, _ *service.ImportRun) error {
+			return r.w.Svc.ResolveFleetSending(ctx, r.fleet)
+		}
+		send = func(ctx context.Context, _ *service.ImportRun, row store.ImportRow) error {
+			return r.w.Svc.SendFleetRow(ctx, r.fleet, row)
+		}
+		label = zoom.Medium
+	}
+	if err := resolve(ctx, r.rows); err != nil {
 		return err
 	}
 	// Rows go with as many in flight as the budget and Zoom's latency need (zoom.Flow: the
 	// budget's rate × the time a row takes besides waiting for it), at most Concurrency. One
 	// flow for the whole run: what it learnt of Zoom's latency carries over to the next pass.
-	flow := r.rows.Zoom.Flow(zoom.Light, r.w.Concurrency)
+	flow := r.rows.Zoom.Flow(label, r.w.Concurrency)
 	// Each pass sends every ready row once; a row refused for a reason that may pass (a
 	// per-second 429) is ready again for the next pass, until its attempts run out.
 	for {
@@ -227,7 +253,7 @@ func (r *bulkRun) work(ctx context.Context) error {
 			if r.stopped() != "" {
 				return false
 			}
-			if err := r.w.Svc.SendRow(ctx, r.rows, rows[i]); err != nil {
+			if err := send(ctx, r.rows, rows[i]); err != nil {
 				errMu.Lock()
 				if firstErr == nil {
 					firstErr = err
@@ -286,6 +312,12 @@ func (r *bulkRun) finish(ctx context.Context) error {
 	if t.Invalid > 0 {
 		msg += fmt.Sprintf(", %d rows skipped by the check", t.Invalid)
 	}
+	if r.fleet != nil {
+		msg = fmt.Sprintf("%d customers changed, %d failed", t.Succeeded, t.Failed)
+		if t.Invalid > 0 {
+			msg += fmt.Sprintf(", %d needed no call or could not take it", t.Invalid)
+		}
+	}
 	msg += "."
 	switch {
 	case why == stopCancel:
@@ -328,7 +360,17 @@ func takeOverStalledBulk(ctx context.Context, st *store.Store, rc *river.Client[
 // worker in the same transaction; ev is its "job.start" event. A bulk job already started is
 // store.ErrConflict.
 func StartBulk(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID, staffID int64, importID, title string, ev store.AuditEvent) (store.Job, error) {
-	return st.StartImport(ctx, partnerID, importID, BulkUsersKind, title, &staffID, ev,
+	return startBulk(ctx, st, rc, BulkUsersKind, partnerID, staffID, importID, title, ev)
+}
+
+// StartFleet starts partnerID's previewed change across customers (asked by staffID) as a job
+// of FleetKind, as StartBulk does.
+func StartFleet(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], partnerID, staffID int64, importID, title string, ev store.AuditEvent) (store.Job, error) {
+	return startBulk(ctx, st, rc, FleetKind, partnerID, staffID, importID, title, ev)
+}
+
+func startBulk(ctx context.Context, st *store.Store, rc *river.Client[pgx.Tx], kind string, partnerID, staffID int64, importID, title string, ev store.AuditEvent) (store.Job, error) {
+	return st.StartImport(ctx, partnerID, importID, kind, title, &staffID, ev,
 		func(ctx context.Context, tx pgx.Tx, jobID string) (int64, error) {
 			return insert(ctx, rc, tx, BulkUsersArgs{PartnerID: partnerID, ImportID: importID, JobID: jobID, StaffID: staffID})
 		})

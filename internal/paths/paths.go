@@ -300,3 +300,16 @@ func StandardEdit(standardID int64) string { return Standard(standardID) + "/edi
 
 // StandardDelete deletes a settings standard: /standards/{standardId}/delete.
 func StandardDelete(standardID int64) string { return Standard(standardID) + "/delete" }
+
+// StandardEnforce starts bringing a standard's drifted customers back (its preview first):
+// /standards/{standardId}/enforce.
+func StandardEnforce(standardID int64) string { return Standard(standardID) + "/enforce" }
+
+// FleetNew is the form of a change across a group's customers, with the group chosen (0:
+// none): /fleet/new?group={groupId}.
+func FleetNew(groupID int64) string {
+	if groupID == 0 {
+		return "/fleet/new"
+	}
+	return With("/fleet/new", url.Values{"group": {num(groupID)}})
+}

@@ -89,6 +89,7 @@ var intRoutes = []struct {
 	{"/standards/{standardId}", paths.Standard(12), map[string]string{"standardId": "12"}},
 	{"/standards/{standardId}/edit", paths.StandardEdit(12), map[string]string{"standardId": "12"}},
 	{"/standards/{standardId}/delete", paths.StandardDelete(12), map[string]string{"standardId": "12"}},
+	{"/standards/{standardId}/enforce", paths.StandardEnforce(12), map[string]string{"standardId": "12"}},
 }
 
 // fixed are the routes without ids that share a prefix with the ones above: a built path must

@@ -34,16 +34,31 @@ type CustomerChange struct {
 	// RecordDone, when set, records a change Zoom made instead of the succeeded event with
 	// Update (ev is that event, closing the intent): a change made only in part says so.
 	RecordDone func(ctx context.Context, ev store.AuditEvent) error
+	// Job, when set, is the row of a bulk job the change is sent for: its intent is the job's
+	// to resolve when it resumes (not the periodic resolver's), found by the row's line.
+	Job *JobRow
+}
+
+// JobRow names the row of a bulk job a change of a customer belongs to.
+type JobRow struct {
+	Owner string // the job's intents' owner ("fleet:<id>")
+	Line  int
 }
 
 // SetCustomerOptions changes pay mode and options; before and after name the fields changed.
 func (s *Service) SetCustomerOptions(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, upd *zoom.AccountOptionsUpdate,
 	before, after map[string]any) (CustomerResult, error) {
+	return s.setCustomerOptions(ctx, a, ev, c, upd, before, after, nil)
+}
+
+// setCustomerOptions is SetCustomerOptions, for a bulk job's row when job is set.
+func (s *Service) setCustomerOptions(ctx context.Context, a Actor, ev store.AuditEvent, c store.Customer, upd *zoom.AccountOptionsUpdate,
+	before, after map[string]any, job *JobRow) (CustomerResult, error) {
 	cu := store.CustomerUpdate{}
 	if upd.PayMode != "" {
 		cu.PayMode = &upd.PayMode
 	}
-	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: audit.CustomerOptions, Update: cu,
+	return s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: audit.CustomerOptions, Update: cu, Job: job,
 		Details: map[string]any{"before": before, "after": after},
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			return zc.UpdateSubAccountOptions(ctx, c.ZoomAccountID, upd)
@@ -82,8 +97,12 @@ func (s *Service) ChangeCustomer(ctx context.Context, a Actor, base store.AuditE
 	ev.Action, ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = ch.Action, "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
 	ev.Details = mustJSON(ch.Details)
 	var res CustomerResult
-	ans, err := s.Send(ctx, zc, Change{PartnerID: a.PartnerID, CustomerID: c.ID, Action: ch.Action, TargetType: "customer",
-		TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, Event: ev, Wanted: ch.Details},
+	change := Change{PartnerID: a.PartnerID, CustomerID: c.ID, Action: ch.Action, TargetType: "customer",
+		TargetID: c.ZoomAccountID, TargetLabel: c.AccountName, Event: ev, Wanted: ch.Details}
+	if ch.Job != nil {
+		change.Owner, change.Lease, change.Wanted = ch.Job.Owner, rowLease, rowWanted{Line: ch.Job.Line}
+	}
+	ans, err := s.Send(ctx, zc, change,
 		func(ctx context.Context) (*zoom.Response, error) { return ch.Send(ctx, zc) },
 		func(ans Answer) (bool, error) {
 			ev := ev

@@ -19,6 +19,8 @@ type SettingsChange struct {
 	Set, Locks    zoom.Settings
 	Before, After map[string]any
 	Extra         map[string]any // more details for the audit event (a template's name)
+	// Job, when set, is the bulk job's row the change is sent for (ChangeCustomer).
+	Job *JobRow
 }
 
 // details is the audit details of the whole change.
@@ -112,7 +114,7 @@ func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.Aud
 	var message string
 	calls := ch.calls()
 	failedAt, callErr := -1, error(nil)
-	res, err := s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: ch.Action, Details: ch.details(),
+	res, err := s.ChangeCustomer(ctx, a, ev, c, CustomerChange{Action: ch.Action, Details: ch.details(), Job: ch.Job,
 		Send: func(ctx context.Context, zc *zoom.Client) (*zoom.Response, error) {
 			var resp *zoom.Response
 			for i, call := range calls {

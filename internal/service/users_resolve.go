@@ -204,12 +204,19 @@ func userSettingsMatch(ctx context.Context, zc *zoom.Client, account, userID str
 	if err != nil {
 		return false, err
 	}
+	return settingsHold(got, want), nil
+}
+
+// settingsHold reports whether settings read back from Zoom hold every value of want (dotted
+// paths): the look-up that tells whether a settings change whose answer was lost was made, for
+// a user's settings and a customer's alike.
+func settingsHold(got zoom.Settings, want map[string]any) bool {
 	for path, v := range want {
 		if cur, ok := got.At(path); !ok || !reflect.DeepEqual(normalJSON(cur), normalJSON(v)) {
-			return false, nil
+			return false
 		}
 	}
-	return true, nil
+	return true
 }
 
 // normalJSON is v as JSON decodes it (numbers float64, lists []any), for comparing a value

@@ -17,6 +17,7 @@ const (
 	ImportCreate     = "create"     // create users
 	ImportDeactivate = "deactivate" // deactivate users
 	ImportRemove     = "remove"     // disassociate or delete users
+	ImportFleet      = "fleet"      // change customers of a group (a row per customer; see fleet.go)
 )
 
 // Import row states.
@@ -64,6 +65,8 @@ type ImportRow struct {
 	Attempts      int        `db:"attempts"`
 	SentAt        *time.Time `db:"sent_at"`
 	FinishedAt    *time.Time `db:"finished_at"`
+	// Change is a fleet row's change (the PATCHes its preview showed), as the service wrote it.
+	Change json.RawMessage `db:"change"`
 }
 
 const importColumns = `i.id::text, i.partner_id, i.kind, i.source, i.options, i.status, i.notes, coalesce(i.job_id::text, '') AS job_id,
@@ -73,7 +76,7 @@ const importFrom = ` FROM user_imports i LEFT JOIN staff s ON s.id = i.created_b
 
 const importRowColumns = `r.line, r.customer_id, r.zoom_account_id, coalesce(c.account_name, '') AS customer_name, r.email, r.first_name,
 	r.last_name, r.user_type, r.create_action, r.zoom_user_id, r.state, r.message, r.zoom_code, r.zoom_message, r.attempts,
-	r.sent_at, r.finished_at`
+	r.sent_at, r.finished_at, r.change`
 
 const importRowFrom = ` FROM user_import_rows r LEFT JOIN customers c ON c.id = r.customer_id`
 
@@ -108,23 +111,28 @@ func (s *Store) CreateImport(ctx context.Context, partnerID int64, in NewImport,
 		n := len(in.Rows)
 		lines, custs, accts, emails, firsts, lasts := make([]int32, n), make([]*int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		types, actions, userIDs, states, msgs := make([]int32, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		changes := make([]string, n)
 		valid := 0
 		for i, r := range in.Rows {
 			lines[i], custs[i], accts[i], emails[i], firsts[i], lasts[i] = int32(r.Line), r.CustomerID, r.ZoomAccountID, truncate(r.Email, 300), truncate(r.FirstName, 200), truncate(r.LastName, 200)
 			types[i], actions[i], userIDs[i], states[i], msgs[i] = int32(r.Type), truncate(r.CreateAction, 50), r.ZoomUserID, r.State, r.Message
+			changes[i] = string(nonEmpty(r.Change))
 			if r.State != RowInvalid {
 				valid++
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO user_import_rows (import_id, partner_id, line, customer_id, zoom_account_id, email,
-				first_name, last_name, user_type, create_action, zoom_user_id, state, message)
-			SELECT $1::uuid, $2, n.line, n.cust, n.acct, n.email, n.first, n.last, n.typ, n.action, n.uid, n.state, n.msg
+				first_name, last_name, user_type, create_action, zoom_user_id, state, message, change)
+			SELECT $1::uuid, $2, n.line, n.cust, n.acct, n.email, n.first, n.last, n.typ, n.action, n.uid, n.state, n.msg, n.change::json
 			FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[],
-				$12::text[], $13::text[]) AS n(line, cust, acct, email, first, last, typ, action, uid, state, msg)`,
-			id, partnerID, lines, custs, accts, emails, firsts, lasts, types, actions, userIDs, states, msgs); err != nil {
+				$12::text[], $13::text[], $14::text[]) AS n(line, cust, acct, email, first, last, typ, action, uid, state, msg, change)`,
+			id, partnerID, lines, custs, accts, emails, firsts, lasts, types, actions, userIDs, states, msgs, changes); err != nil {
 			return translate(err)
 		}
 		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.ImportCheck, OutcomeSucceeded
+		if in.Kind == ImportFleet {
+			ev.Action = audit.FleetPreview
+		}
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "import", id, in.Source
 		ev.Details = mustJSON(map[string]any{"kind": in.Kind, "rows": n, "valid": valid, "invalid": n - valid, "notes": notes})
 		if _, err := s.appendAudit(ctx, tx, ev); err != nil {

@@ -18,8 +18,8 @@ import (
 // StandardMode is what Tierdesk does about a standard's drift.
 type StandardMode string
 
-// Standard modes. Only StandardReport is acted on so far: enforce is stored, and reported
-// like report, until its job exists.
+// Standard modes. Both are reported alike; an enforce standard's report also offers to bring
+// its drifted customers back (a change across customers, previewed, then a bulk job).
 const (
 	StandardReport  StandardMode = "report"  // show drift
 	StandardEnforce StandardMode = "enforce" // show drift and bring drifted customers back

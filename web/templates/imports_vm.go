@@ -57,6 +57,8 @@ type ImportPreviewPage struct {
 type ImportColumns struct {
 	Line   bool // the file's line (a selection on a users page has none)
 	Action bool // the create action (create jobs only)
+	// Customers: the rows are customers (a change across customers): no user columns.
+	Customers bool
 }
 
 // ImportRowView is a row of a bulk job.
@@ -81,6 +83,7 @@ type BulkProgress struct {
 	Failed          int
 	Cancelled       int
 	Invalid         int
+	InvalidLabel    string // what the rows not sent by the check are called
 	Left            int
 	Rate            string
 	ETA             string
