@@ -72,7 +72,7 @@ func (h *Handlers) renderImports(w http.ResponseWriter, r *http.Request, status 
 		}
 		p.Imports = append(p.Imports, s)
 	}
-	h.render(w, r, status, templates.Imports(h.chrome(r, "Bulk user jobs", "imports"), p, importKinds))
+	h.render(w, r, status, templates.Imports(h.chrome(r, "Bulk jobs", "imports"), p, importKinds))
 	return nil
 }
 
@@ -218,7 +218,7 @@ func (h *Handlers) renderImport(w http.ResponseWriter, r *http.Request, status i
 	}
 	p.Source, p.Kind, p.KindLabel, p.Notes = imp.Source, imp.Kind, kindLabel(imp.Kind, ""), imp.Notes
 	p.StartURL, p.DiscardURL, p.Remove = paths.ImportStart(imp.ID), paths.ImportDiscard(imp.ID), imp.Kind == store.ImportRemove
-	p.Columns, p.BackURL, p.BackText = importColumns(imp), "/imports", "← Bulk user jobs"
+	p.Columns, p.BackURL, p.BackText = importColumns(imp), "/imports", "← Bulk jobs"
 	perCustomer := map[string]int{}
 	accounts := map[string]string{} // the customers the rows name: Zoom account id → name
 	for _, row := range rows {

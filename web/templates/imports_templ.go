@@ -39,7 +39,7 @@ func Imports(c Chrome, p ImportsPage, kinds []ChoiceOption) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><div><h1>Bulk user jobs</h1><p>Create, deactivate or remove many users from a CSV file. Every row is checked first; nothing is sent to Zoom until you start the job.</p></div><div class=\"actions\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"page-head\"><div><h1>Bulk jobs</h1><p>Create, deactivate or remove many users from a CSV file, or change many customers at once (\"Change many customers\"). Everything is checked and previewed first; nothing is sent to Zoom until you start the job.</p></div><div class=\"actions\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

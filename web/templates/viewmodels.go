@@ -42,7 +42,7 @@ var Nav = []NavItem{
 	{Key: "customers", Label: "Customers", Href: "/customers"},
 	{Key: "groups", Label: "Customer groups", Href: "/groups"},
 	{Key: "standards", Label: "Standards", Href: "/standards"},
-	{Key: "imports", Label: "Bulk user jobs", Href: "/imports"},
+	{Key: "imports", Label: "Bulk jobs", Href: "/imports"},
 	{Key: "staff", Label: "Staff", Href: "/staff"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
 	{Key: "settings", Label: "Settings", Href: "/settings"},
