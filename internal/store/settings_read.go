@@ -221,13 +221,52 @@ func (s *Store) SettingsHistory(ctx context.Context, partnerID int64, customerID
 // audit_events_action_idx (partner, action, id) from the newest and stopping at limit, merged,
 // so that it never reads the whole log.
 func settingsHistorySQL(partnerID int64, customerIDs []string, actions []audit.Action, limit int) (string, []any) {
-	args := []any{partnerID, customerIDs, limit}
+	return historySQL("customer_id = ANY ($2)", []any{partnerID, customerIDs, limit}, 1, 3, actions)
+}
+
+// historySQL builds the history statement: each action's branch keeps the events whose
+// customer matches cond; args already hold the partner (placeholder $partner), the limit
+// ($limit) and what cond uses; the actions are appended.
+func historySQL(cond string, args []any, partner, limit int, actions []audit.Action) (string, []any) {
+	p, l := "$"+strconv.Itoa(partner), "$"+strconv.Itoa(limit)
 	var branches []string
 	for _, a := range actions {
 		args = append(args, string(a))
 		branches = append(branches, `(SELECT `+settingsEventColumns+` FROM audit_events
-			WHERE partner_id = $1 AND action = $`+strconv.Itoa(len(args))+` AND customer_id = ANY ($2) AND outcome = 'succeeded'
-			ORDER BY id DESC LIMIT $3)`)
+			WHERE partner_id = `+p+` AND action = $`+strconv.Itoa(len(args))+` AND `+cond+` AND outcome = 'succeeded'
+			ORDER BY id DESC LIMIT `+l+`)`)
 	}
-	return `SELECT ` + settingsEventColumns + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) e ORDER BY id DESC LIMIT $3`, args
+	return `SELECT ` + settingsEventColumns + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) e ORDER BY id DESC LIMIT ` + l, args
+}
+
+// SettingsHistoryOfGroup is SettingsHistory for the customers of partnerID's group now
+// (membership as the customer list evaluates it), worked out in the same statement: it needs
+// no list of the members first, so a page can read it beside the members themselves. Another
+// partner's group is ErrNotFound.
+func (s *Store) SettingsHistoryOfGroup(ctx context.Context, partnerID, groupID int64, actions []audit.Action, limit int) ([]SettingsEvent, error) {
+	var out []SettingsEvent
+	if len(actions) == 0 {
+		return nil, nil
+	}
+	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
+		f := CustomerFilter{GroupID: groupID}
+		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
+			return err
+		}
+		reach, err := f.reachOf(ctx, tx)
+		if err != nil {
+			return err
+		}
+		// The list query's own parameters come first; the history's follow.
+		members, args, _ := f.listQuery(reach, 0, searchPlan{})
+		args = append(args, partnerID, limit)
+		q, args := historySQL("customer_id IN (SELECT zoom_account_id FROM m)", args, len(args)-1, len(args), actions)
+		rows, _ := tx.Query(ctx, `WITH m AS MATERIALIZED (SELECT zoom_account_id FROM (`+members+`) u) `+q, args...)
+		out, err = collectSettingsEvents(rows)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("settings history of partner %d's group %d: %w", partnerID, groupID, translate(err))
+	}
+	return out, nil
 }
