@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -343,5 +346,170 @@ func TestFleetOptionChangeRefusalAndLostAnswer(t *testing.T) {
 	}
 	if got := outcomes[lost.ZoomAccountID]; len(got) != 2 || got[0] != store.OutcomeSucceeded || got[1] != store.OutcomePending {
 		t.Errorf("lost's events (newest first): %v", got)
+	}
+}
+
+// A change across 20 customers cancelled while calls are at Zoom: the calls in flight finish
+// and are recorded, no other customer is sent anything, the rest are "cancelled" in the
+// results, and each customer got at most one call.
+func TestFleetChangeCancelledMidway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b, p, _ := contoso(t, e)
+	ctx := context.Background()
+	list, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Status: store.CustomerActive, Sort: store.SortSeats, Limit: 20})
+	if err != nil || len(list.Customers) != 20 {
+		t.Fatalf("customers: %d %v", len(list.Customers), err)
+	}
+	g := fleetOf(t, e, p, "cancelme", list.Customers...)
+	preview := b.post(e.URL+"/fleet", url.Values{"group": {itoa(g.ID)}, "kind": {"options"}, "opt.share_mc": {"on"}}).location(t)
+	pv := b.get(preview)
+	calls := pv.TestID("fleet-calls")
+	if calls == "0" || calls == "" {
+		t.Fatalf("preview: %s calls: %s", calls, strings.Join(strings.Fields(pv.Doc().Find(`[data-testid="fleet-row"]`).First().Text()), " "))
+	}
+	// The first option change goes through; every later one is held at Zoom until released.
+	hold := e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPatch, Path: "/v2/accounts/*/options", Hold: true, After: 1})
+	defer e.Sandbox.ClearFaults()
+	e.waitJobsIdle()
+	since := len(e.Sandbox.Requests())
+	jobURL := b.post(preview+"/start", nil).location(t)
+	for deadline := time.Now().Add(60 * time.Second); e.Sandbox.Held(hold) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no option change reached Zoom")
+		}
+	}
+	if got := b.post(jobURL+"/cancel", nil); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", got.StatusCode)
+	}
+	if got := b.get(jobURL).TestID("cancel-requested"); got == "" {
+		t.Fatal("the job's page does not say it is cancelling")
+	}
+	// The worker learns of the cancel when it next renews its lease (for 10 s, the jobs'
+	// leaseTTL): wait for a renewal that began after the cancel was recorded, then let Zoom
+	// answer the calls in flight.
+	var cancelAt time.Time
+	if err := e.super().QueryRow(ctx, "SELECT now()").Scan(&cancelAt); err != nil {
+		t.Fatal(err)
+	}
+	jobID := strings.TrimPrefix(jobURL, e.URL+"/jobs/")
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var renewed bool
+		if err := e.super().QueryRow(ctx, `SELECT lease_until > $2::timestamptz + interval '10 seconds' FROM user_imports WHERE job_id = $1::uuid`,
+			jobID, cancelAt).Scan(&renewed); err != nil {
+			t.Fatal(err)
+		}
+		if renewed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never renewed its lease after the cancel")
+		}
+	}
+	if !e.Sandbox.ReleaseFault(hold) {
+		t.Fatal("the hold was gone")
+	}
+	done := waitJob(t, b, jobURL)
+	if s := done.Doc().Find(`[data-testid="job-progress"]`).AttrOr("data-status", ""); s != "cancelled" {
+		t.Fatalf("job: %s: %s", s, done.TestID("job-message"))
+	}
+	sent := 0
+	for _, c := range list.Customers {
+		switch n := len(e.patchesOf(c.ZoomAccountID, since)); n {
+		case 0:
+		case 1:
+			sent++
+		default:
+			t.Errorf("%s got %d PATCHes", c.AccountName, n)
+		}
+	}
+	if sent < 2 || sent >= 20 {
+		t.Fatalf("%d customers were sent their change; want the first, those held, and not all", sent)
+	}
+	res := b.get(jobURL + "/results.csv")
+	recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil || len(recs) != 21 {
+		t.Fatalf("results: %v %q", err, res.Body)
+	}
+	results := map[string]int{}
+	for _, rec := range recs[1:] {
+		results[rec[3]]++
+		acct := strings.TrimPrefix(rec[1], "'")
+		if got := len(e.patchesOf(acct, since)); (rec[3] == "succeeded") != (got == 1) {
+			t.Errorf("%s: result %q with %d PATCHes at Zoom", acct, rec[3], got)
+		}
+	}
+	const cancelled = "not sent (cancelled)"
+	if results["succeeded"] != sent || results[cancelled] == 0 || results["succeeded"]+results[cancelled]+results["no call"] != 20 {
+		t.Errorf("results %v with %d sent", results, sent)
+	}
+	if got := done.TestID("job-cancelled"); got != strconv.Itoa(results[cancelled]) {
+		t.Errorf("the job's page says %q not sent, the results %d", got, results[cancelled])
+	}
+}
+
+// A settings change whose locks Zoom refuses for one customer: the settings went through, the
+// row fails saying so, and the results carry Zoom's code of the refusal.
+func TestFleetPartlyMadeChangeCarriesZoomsCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b, p := registerNorthwind(t, e)
+	ctx := context.Background()
+	list, err := e.Store.Customers(ctx, p.ID, store.CustomerFilter{PartnerID: p.ID, Sort: store.SortSeats, Limit: 2})
+	if err != nil || len(list.Customers) != 2 {
+		t.Fatalf("customers: %v %v", list.Customers, err)
+	}
+	ok, refused := list.Customers[0], list.Customers[1]
+	for _, c := range list.Customers { // read their settings and locks, as the Settings tab does
+		if got := b.get(e.URL + "/customers/" + c.ZoomAccountID + "/settings"); got.StatusCode != http.StatusOK {
+			t.Fatalf("settings of %s: %d", c.AccountName, got.StatusCode)
+		}
+	}
+	g := fleetOf(t, e, p, "partly", ok, refused)
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPatch, Path: "/v2/accounts/" + refused.ZoomAccountID + "/lock_settings", Status: 400, Code: 200, Message: "No permission."})
+	defer e.Sandbox.ClearFaults()
+	oc := e.outsideClient(p.ZoomAccountID)
+	cur, _, err := oc.GetAccountSettings(ctx, ok.ZoomAccountID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, _ := cur.Bool("in_meeting", "chat")
+	lines := fmt.Sprintf("in_meeting.chat = %v\nlock in_meeting.chat = locked", map[bool]string{true: "off", false: "on"}[chat])
+	pv := b.post(e.URL+"/fleet", url.Values{"group": {itoa(g.ID)}, "kind": {"settings"}, "settings": {lines}})
+	if pv.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the change: %d %s %s", pv.StatusCode, pv.TestID("error-settings"), pv.TestID("error-group"))
+	}
+	preview := pv.location(t)
+	e.waitJobsIdle()
+	jobURL := b.post(preview+"/start", nil).location(t)
+	done := waitJob(t, b, jobURL)
+	if done.TestID("job-done") != "1" || done.TestID("job-failed") != "1" {
+		t.Fatalf("job: done %s failed %s: %s", done.TestID("job-done"), done.TestID("job-failed"), done.TestID("job-message"))
+	}
+	res := b.get(jobURL + "/results.csv")
+	recs, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("results: %v %q", err, res.Body)
+	}
+	for _, rec := range recs[1:] {
+		acct := strings.TrimPrefix(rec[1], "'")
+		switch acct {
+		case refused.ZoomAccountID:
+			if rec[3] != "failed" || rec[7] != "200" || !strings.Contains(rec[4], "refused") {
+				t.Errorf("the customer whose locks Zoom refused: %q", rec)
+			}
+		case ok.ZoomAccountID:
+			if rec[3] != "succeeded" || rec[7] != "0" && rec[7] != "" {
+				t.Errorf("the customer changed: %q", rec)
+			}
+		}
+	}
+	// The settings of the refused customer did change in Zoom: the row says so, and Zoom agrees.
+	now, _, err := oc.GetAccountSettings(ctx, refused.ZoomAccountID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := now.Bool("in_meeting", "chat"); got == chat {
+		t.Errorf("chat of the refused customer in Zoom = %v: its settings were not changed", got)
 	}
 }

@@ -140,7 +140,7 @@ func (s *Service) SendFleetRow(ctx context.Context, r *FleetRun, row store.Impor
 	c := r.customerOf(row)
 	job := &JobRow{Owner: r.owner(), Line: row.Line}
 	var res CustomerResult
-	partly := ""
+	partly, partErr := "", error(nil)
 	if ch.Options != nil {
 		res, err = s.setCustomerOptions(ctx, r.Actor, r.Event, c, ch.Options, pick(ch.Before), pick(ch.After), job)
 	} else {
@@ -148,7 +148,7 @@ func (s *Service) SendFleetRow(ctx context.Context, r *FleetRun, row store.Impor
 		sc.Job = job
 		var sr SettingsResult
 		sr, err = s.SetCustomerSettings(ctx, r.Actor, r.Event, c, sc)
-		res, partly = sr.CustomerResult, sr.Message
+		res, partly, partErr = sr.CustomerResult, sr.Message, sr.PartError
 	}
 	finish := func(res store.RowResult) error {
 		return s.Store.FinishImportRow(ctx, r.PartnerID, r.Imp.ID, row.Line, res, nil)
@@ -168,7 +168,11 @@ func (s *Service) SendFleetRow(ctx context.Context, r *FleetRun, row store.Impor
 		}
 		return err
 	case res.Done && partly != "":
-		return finish(store.RowResult{State: store.RowFailed, Message: partly})
+		out := store.RowResult{State: store.RowFailed, Message: partly}
+		if ze, ok := zoom.AsError(partErr); ok { // the refusal of the part not made, for the results' zoom_code
+			out.ZoomCode, out.ZoomMessage = ze.Code, ze.Message
+		}
+		return finish(out)
 	case res.Done:
 		return finish(store.RowResult{State: store.RowSucceeded, Message: "Done." + missingNote(ch)})
 	case res.Lost:

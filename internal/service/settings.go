@@ -36,6 +36,9 @@ type SettingsResult struct {
 	// Message, when the change was only partly made (a first PATCH went through, a later one
 	// did not), says so for the page.
 	Message string
+	// PartError is why the rest of a partly made change was not made (Zoom's refusal, or a
+	// call that failed), nil otherwise.
+	PartError error
 }
 
 // settingsCall is one PATCH of a settings change: the settings or the locks of one option
@@ -163,7 +166,15 @@ func (s *Service) SetCustomerSettings(ctx context.Context, a Actor, ev store.Aud
 			_, err := s.recordNotDone(ctx, a.PartnerID, c, ev, ch.detailsOf(rest), ans)
 			return err
 		}})
-	return SettingsResult{CustomerResult: res, Message: message}, err
+	return SettingsResult{CustomerResult: res, Message: message, PartError: partError(message, callErr)}, err
+}
+
+// partError is callErr when the change was only partly made (message says so), else nil.
+func partError(message string, callErr error) error {
+	if message == "" {
+		return nil
+	}
+	return callErr
 }
 
 // ApplySettingsTemplate sends a settings template's settings and locks to a Zoom account, for
