@@ -67,11 +67,15 @@ func (s *Store) RecordInTx(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditE
 	return s.appendAudit(ctx, tx, e)
 }
 
-// ExplainSettingsHistory explains SettingsHistory's statement, acting for partnerID as it does.
-func (s *Store) ExplainSettingsHistory(ctx context.Context, partnerID int64, customerIDs []string, actions []audit.Action, limit int) ([]byte, error) {
+// ExplainSettingsHistory explains SettingsHistoryOfGroup's statement, acting for partnerID as
+// it does.
+func (s *Store) ExplainSettingsHistory(ctx context.Context, partnerID, groupID int64, actions []audit.Action, limit int) ([]byte, error) {
 	var plan []byte
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		q, args := settingsHistorySQL(partnerID, customerIDs, actions, limit)
+		q, args, err := settingsHistorySQL(ctx, tx, partnerID, groupID, actions, limit)
+		if err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+q, args...).Scan(&plan)
 	})
 	return plan, err

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -196,34 +195,6 @@ func (s *Store) HasStandards(ctx context.Context, partnerID int64) (bool, error)
 	return has, nil
 }
 
-// SettingsHistory lists the latest audited changes (at most limit, newest first) with one of
-// actions of the customers named by Zoom account id, succeeded: Tierdesk's own and those seen
-// in Zoom. It reads each action's events newest first by its index and stops at limit.
-func (s *Store) SettingsHistory(ctx context.Context, partnerID int64, customerIDs []string, actions []audit.Action, limit int) ([]SettingsEvent, error) {
-	var out []SettingsEvent
-	if len(customerIDs) == 0 || len(actions) == 0 {
-		return nil, nil
-	}
-	q, args := settingsHistorySQL(partnerID, customerIDs, actions, limit)
-	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
-		b.Queue(q, args...).Query(func(rows pgx.Rows) (err error) {
-			out, err = collectSettingsEvents(rows)
-			return err
-		})
-	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("settings history of partner %d: %w", partnerID, err)
-	}
-	return out, nil
-}
-
-// settingsHistorySQL is SettingsHistory's statement: one branch per action, each walking
-// audit_events_action_idx (partner, action, id) from the newest and stopping at limit, merged,
-// so that it never reads the whole log.
-func settingsHistorySQL(partnerID int64, customerIDs []string, actions []audit.Action, limit int) (string, []any) {
-	return historySQL("customer_id = ANY ($2)", []any{partnerID, customerIDs, limit}, 1, 3, actions)
-}
-
 // historySQL builds the history statement: each action's branch keeps the events whose
 // customer matches cond; args already hold the partner (placeholder $partner), the limit
 // ($limit) and what cond uses; the actions are appended.
@@ -239,29 +210,23 @@ func historySQL(cond string, args []any, partner, limit int, actions []audit.Act
 	return `SELECT ` + settingsEventColumns + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) e ORDER BY id DESC LIMIT ` + l, args
 }
 
-// SettingsHistoryOfGroup is SettingsHistory for the customers of partnerID's group now
-// (membership as the customer list evaluates it), worked out in the same statement: it needs
-// no list of the members first, so a page can read it beside the members themselves. Another
-// partner's group is ErrNotFound.
+// SettingsHistoryOfGroup lists the latest audited changes (at most limit, newest first) with
+// one of actions of the customers of partnerID's group now (membership as the customer list
+// evaluates it), succeeded: Tierdesk's own and those seen in Zoom. Each action's events are
+// read newest first by its index, stopping at limit; the group is worked out in the same
+// statement, so a page can read this beside the members themselves. Another partner's group
+// is ErrNotFound.
 func (s *Store) SettingsHistoryOfGroup(ctx context.Context, partnerID, groupID int64, actions []audit.Action, limit int) ([]SettingsEvent, error) {
 	var out []SettingsEvent
 	if len(actions) == 0 {
 		return nil, nil
 	}
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		f := CustomerFilter{GroupID: groupID}
-		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
-			return err
-		}
-		reach, err := f.reachOf(ctx, tx)
+		q, args, err := settingsHistorySQL(ctx, tx, partnerID, groupID, actions, limit)
 		if err != nil {
 			return err
 		}
-		// The list query's own parameters come first; the history's follow.
-		members, args, _ := f.listQuery(reach, 0, searchPlan{})
-		args = append(args, partnerID, limit)
-		q, args := historySQL("customer_id IN (SELECT zoom_account_id FROM m)", args, len(args)-1, len(args), actions)
-		rows, _ := tx.Query(ctx, `WITH m AS MATERIALIZED (SELECT zoom_account_id FROM (`+members+`) u) `+q, args...)
+		rows, _ := tx.Query(ctx, q, args...)
 		out, err = collectSettingsEvents(rows)
 		return err
 	})
@@ -269,4 +234,23 @@ func (s *Store) SettingsHistoryOfGroup(ctx context.Context, partnerID, groupID i
 		return nil, fmt.Errorf("settings history of partner %d's group %d: %w", partnerID, groupID, translate(err))
 	}
 	return out, nil
+}
+
+// settingsHistorySQL is SettingsHistoryOfGroup's statement, in tx: the group's members as the
+// list query selects them (its parameters first), then one branch per action walking
+// audit_events_action_idx (partner, action, id) from the newest and stopping at limit, merged,
+// so that it never reads the whole log.
+func settingsHistorySQL(ctx context.Context, tx pgx.Tx, partnerID, groupID int64, actions []audit.Action, limit int) (string, []any, error) {
+	f := CustomerFilter{GroupID: groupID}
+	if err := f.loadGroup(ctx, tx, partnerID); err != nil {
+		return "", nil, err
+	}
+	reach, err := f.reachOf(ctx, tx)
+	if err != nil {
+		return "", nil, err
+	}
+	members, args, _ := f.listQuery(reach, 0, searchPlan{})
+	args = append(args, partnerID, limit)
+	q, args := historySQL("customer_id IN (SELECT zoom_account_id FROM m)", args, len(args)-1, len(args), actions)
+	return `WITH m AS MATERIALIZED (SELECT zoom_account_id FROM (` + members + `) u) ` + q, args, nil
 }

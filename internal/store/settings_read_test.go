@@ -32,12 +32,21 @@ func TestSettingsHistoryReadsTheActionIndexOnly(t *testing.T) {
 	if _, err := su.Exec(ctx, "VACUUM ANALYZE audit_events"); err != nil {
 		t.Fatal(err)
 	}
+	// The group: 200 of those customers, tagged.
 	var group []string
 	for i := range 200 {
 		group = append(group, fmt.Sprintf("c-%d", i*5))
 	}
+	if _, err := su.Exec(ctx, `INSERT INTO customers (partner_id, zoom_account_id, account_name, tags)
+		SELECT $1, a, a, ARRAY['hist'] FROM unnest($2::text[]) a`, dist.ID, group); err != nil {
+		t.Fatal(err)
+	}
+	g, err := st.SaveGroup(ctx, dist.ID, store.Group{Name: "History", Kind: store.GroupByTag, Tag: "hist"}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	actions := []audit.Action{audit.CustomerSettings, audit.CustomerLockSettings, audit.CustomerSettingsTemplate}
-	plan, err := st.ExplainSettingsHistory(ctx, dist.ID, group, actions, 100)
+	plan, err := st.ExplainSettingsHistory(ctx, dist.ID, g.ID, actions, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +61,7 @@ func TestSettingsHistoryReadsTheActionIndexOnly(t *testing.T) {
 	}
 	t.Logf("history: %.0f rows read in %d scans", s.read, len(s.scans))
 
-	got, err := st.SettingsHistory(ctx, dist.ID, group, actions, 100)
+	got, err := st.SettingsHistoryOfGroup(ctx, dist.ID, g.ID, actions, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
