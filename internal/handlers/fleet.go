@@ -66,7 +66,12 @@ func (h *Handlers) fleetFormPage(r *http.Request, v map[string]string, errs map[
 		p.Templates = append(p.Templates, templates.Option{Value: id, Label: t.Name, Selected: v["template"] == id})
 	}
 	for _, o := range fleetOptionKeys {
-		p.Options = append(p.Options, templates.Option{Value: o.Key, Label: o.Label})
+		f := templates.FleetOptionField{Key: o.Key, Label: o.Label}
+		for _, c := range []templates.Option{{Value: "", Label: "Leave as it is"}, {Value: "on", Label: "On"}, {Value: "off", Label: "Off"}} {
+			c.Selected = v["opt."+o.Key] == c.Value
+			f.Choices = append(f.Choices, c)
+		}
+		p.Options = append(p.Options, f)
 	}
 	return p, nil
 }

@@ -41,18 +41,27 @@ func (h *Handlers) previewFleet(r *http.Request, fs fleetSpec) (store.Import, er
 		case skip != "":
 			row.State, row.Message = store.RowInvalid, skip
 		case ch.Empty() && len(ch.Missing) > 0:
-			labels := make([]string, len(ch.Missing))
-			for i, k := range ch.Missing {
-				labels[i] = fleetKeyLabel(k)
-			}
-			row.State, row.Message = store.RowInvalid, "Not changed: its plan lacks "+strings.Join(labels, ", ")+"."
+			row.State, row.Message = store.RowInvalid, "Not changed: its plan lacks "+fleetMissingLabels(ch)+"."
 		case ch.Empty():
-			row.State, row.Message = store.RowInvalid, "Already as wanted: no call needed."
+			row.State, row.Message = store.RowInvalid, fleetCompliantMessage
 		}
 		row.Change = details(ch)
 		in.Rows = append(in.Rows, row)
 	}
 	return h.store.CreateImport(ctx, a.Partner.ID, in, h.requestEvent(r))
+}
+
+// fleetCompliantMessage is the message of a customer already as wanted; the preview counts
+// the rows carrying it as compliant.
+const fleetCompliantMessage = "Already as wanted: no call needed."
+
+// fleetMissingLabels names the settings a customer's plan lacks, for people.
+func fleetMissingLabels(ch service.FleetChange) string {
+	labels := make([]string, len(ch.Missing))
+	for i, k := range ch.Missing {
+		labels[i] = fleetKeyLabel(k)
+	}
+	return strings.Join(labels, ", ")
 }
 
 // fleetChangeOf works out one customer's change from its cached settings and options: what
@@ -222,9 +231,8 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 	}
 	p := templates.FleetPreviewPage{Source: imp.Source, StartURL: paths.ImportStart(imp.ID), DiscardURL: paths.ImportDiscard(imp.ID),
 		CanStart: imp.PartnerID == a.Partner.ID && h.allowed(r, policy.RunBulk)}
-	optionCalls := 0
 	for _, row := range rows {
-		ch, err := changeOfRow(row)
+		ch, err := service.FleetChangeOf(row)
 		if err != nil {
 			return err
 		}
@@ -234,10 +242,7 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 			p.ToChange++
 			v.State, v.Kind = "will change", "info"
 			for _, c := range ch.Calls() {
-				call := templates.FleetCallView{Call: c.Call.String()}
-				if c.Option != "" {
-					call.Call += "?option=" + c.Option
-				}
+				call := templates.FleetCallView{Call: c.Call.WithOption(c.Option)}
 				for _, k := range c.Keys {
 					call.Changes = append(call.Changes, fleetKeyLabel(k)+": "+fleetValue(k, ch.Before[k])+" → "+fleetValue(k, ch.After[k]))
 				}
@@ -245,17 +250,13 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 				p.Calls++
 			}
 			if len(ch.Missing) > 0 {
-				labels := make([]string, len(ch.Missing))
-				for i, k := range ch.Missing {
-					labels[i] = fleetKeyLabel(k)
-				}
-				v.Message = "Its plan lacks " + strings.Join(labels, ", ") + ": not sent."
+				v.Message = "Its plan lacks " + fleetMissingLabels(ch) + ": not sent."
 				p.Missing++
 			}
 		case ch.Empty() && len(ch.Missing) > 0:
 			p.Missing++
 			v.State, v.Kind = "missing", "warn"
-		case strings.HasPrefix(row.Message, "Already"):
+		case row.Message == fleetCompliantMessage:
 			p.Compliant++
 			v.State, v.Kind = "compliant", "ok"
 		default:
@@ -263,9 +264,6 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 			v.State, v.Kind = "skipped", "muted"
 		}
 		p.Rows = append(p.Rows, v)
-		if ch.Options != nil {
-			optionCalls += len(v.Calls)
-		}
 	}
 	// The customers that change first, then the first fleetPreviewShown of them all.
 	slices.SortStableFunc(p.Rows, func(a, b templates.FleetRowView) int { return fleetOrder(a.State) - fleetOrder(b.State) })
@@ -273,17 +271,11 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 	p.More = max(len(rows)-len(p.Rows), 0)
 	p.Customers = len(rows)
 	p.ETA = "—"
-	// Settings are Medium calls, options Light ones: each at its budget's rate.
+	// At the rate of the budget the job paces its calls by.
 	if zc, err := h.zoomReader(r); err == nil && p.Calls > 0 {
-		medium, light := zc.Rate(zoom.Medium), zc.Rate(zoom.Light)
-		rate := medium
-		if optionCalls > 0 {
-			rate = light
-		}
-		if medium > 0 && light > 0 {
-			secs := float64(p.Calls-optionCalls)/medium + float64(optionCalls)/light
+		if rate := zc.Rate(service.FleetLabel(imp)); rate > 0 {
 			p.Rate = strconv.FormatFloat(rate, 'f', 0, 64) + " calls/s"
-			p.ETA = "about " + roughDuration(time.Duration(secs*float64(time.Second)))
+			p.ETA = "about " + roughDuration(time.Duration(float64(p.Calls)/rate*float64(time.Second)))
 		}
 	}
 	h.render(w, r, http.StatusOK, templates.FleetPreview(h.chrome(r, "Preview: change many customers", "imports"), p))
@@ -293,15 +285,6 @@ func (h *Handlers) fleetPreview(w http.ResponseWriter, r *http.Request, imp stor
 // fleetOrder lists the customers that will change first.
 func fleetOrder(state string) int {
 	return map[string]int{"will change": 0, "missing": 1, "skipped": 2, "compliant": 3}[state]
-}
-
-// changeOfRow reads a fleet row's change.
-func changeOfRow(row store.ImportRow) (service.FleetChange, error) {
-	var ch service.FleetChange
-	if err := json.Unmarshal(row.Change, &ch); err != nil {
-		return ch, fmt.Errorf("change of row %d: %w", row.Line, err)
-	}
-	return ch, nil
 }
 
 // startFleet starts a previewed change across customers as one durable job (POST

@@ -1,12 +1,11 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -17,21 +16,12 @@ var fleetResultsHeader = []string{"line", "customer_account_id", "customer", "re
 // writeFleetResults writes a change across customers' per-customer results as CSV: what each
 // was to get (wanted, as JSON by key), what happened, and Zoom's refusal when it refused.
 func writeFleetResults(w http.ResponseWriter, j store.Job, rows []store.ImportRow) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="tierdesk-job-`+j.ID+`-results.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
+	cw := csvDownload(w, "tierdesk-job-"+j.ID+"-results.csv")
 	if err := cw.Write(fleetResultsHeader); err != nil {
 		return err
 	}
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
 	for _, row := range rows {
-		ch, err := changeOfRow(row)
+		ch, err := service.FleetChangeOf(row)
 		if err != nil {
 			return err
 		}
@@ -44,7 +34,7 @@ func writeFleetResults(w http.ResponseWriter, j store.Job, rows []store.ImportRo
 			result = "no call"
 		}
 		rec := []string{strconv.Itoa(row.Line), row.ZoomAccountID, row.CustomerName, result, row.Message, wanted,
-			strings.Join(ch.Missing, " "), strconv.Itoa(row.ZoomCode), row.ZoomMessage, strconv.Itoa(row.Attempts), ts(row.SentAt), ts(row.FinishedAt)}
+			strings.Join(ch.Missing, " "), strconv.Itoa(row.ZoomCode), row.ZoomMessage, strconv.Itoa(row.Attempts), isoTime(row.SentAt), isoTime(row.FinishedAt)}
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}

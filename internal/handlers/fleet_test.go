@@ -126,7 +126,7 @@ func TestEnforceStandardBringsTheDriftedCustomerBackWithOneCall(t *testing.T) {
 		t.Fatalf("enforce went to %s", preview)
 	}
 	pv := b.get(preview)
-	for id, want := range map[string]string{"fleet-customers": "3", "fleet-to-change": "1", "fleet-calls": "1", "fleet-compliant": "1", "fleet-missing": "1"} {
+	for id, want := range map[string]string{"fleet-customers": "3", "fleet-to-change": "1", "fleet-calls": "1", "fleet-compliant": "1", "fleet-missing": "1", "fleet-skipped": ""} {
 		if got := pv.TestID(id); got != want {
 			t.Errorf("preview %s = %q, want %s", id, got, want)
 		}

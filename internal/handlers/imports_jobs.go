@@ -109,18 +109,9 @@ func (h *Handlers) jobResults(w http.ResponseWriter, r *http.Request) error {
 	if imp.Kind == store.ImportFleet {
 		return writeFleetResults(w, j, rows)
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="tierdesk-job-`+j.ID+`-results.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
+	cw := csvDownload(w, "tierdesk-job-"+j.ID+"-results.csv")
 	if err := cw.Write(resultsHeader); err != nil {
 		return err
-	}
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
 	}
 	for _, row := range rows {
 		typ := ""
@@ -129,7 +120,7 @@ func (h *Handlers) jobResults(w http.ResponseWriter, r *http.Request) error {
 		}
 		rec := []string{strconv.Itoa(row.Line), row.ZoomAccountID, row.CustomerName, row.Email, row.FirstName, row.LastName, typ,
 			row.CreateAction, resultLabel(row.State), row.Message, row.ZoomUserID, strconv.Itoa(row.ZoomCode), row.ZoomMessage,
-			strconv.Itoa(row.Attempts), ts(row.SentAt), ts(row.FinishedAt)}
+			strconv.Itoa(row.Attempts), isoTime(row.SentAt), isoTime(row.FinishedAt)}
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}
@@ -176,4 +167,13 @@ func (h *Handlers) cancelJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, paths.Job(j.ID), http.StatusSeeOther)
 	return nil
+}
+
+// csvDownload sets the headers of a CSV file downloaded as name, not kept in any cache, and
+// returns a CSV writer on w.
+func csvDownload(w http.ResponseWriter, name string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	return csv.NewWriter(w)
 }

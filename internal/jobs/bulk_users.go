@@ -224,14 +224,14 @@ func (r *bulkRun) work(ctx context.Context) error {
 	}
 	resolve, send, label := r.w.Svc.ResolveSending, r.w.Svc.SendRow, zoom.Light
 	if r.fleet != nil {
-		// A customer's settings are Medium calls (its options Light: Medium paces them within both).
+		// A customer's settings are Medium calls, its options Light ones.
 		resolve = func(ctx context.Context, _ *service.ImportRun) error {
 			return r.w.Svc.ResolveFleetSending(ctx, r.fleet)
 		}
 		send = func(ctx context.Context, _ *service.ImportRun, row store.ImportRow) error {
 			return r.w.Svc.SendFleetRow(ctx, r.fleet, row)
 		}
-		label = zoom.Medium
+		label = r.fleet.Label()
 	}
 	if err := resolve(ctx, r.rows); err != nil {
 		return err
@@ -307,15 +307,17 @@ func (r *bulkRun) finish(ctx context.Context) error {
 		return fmt.Errorf("%d rows of import %s still wait for a look-up in Zoom", t.Sending, r.imp.ID)
 	}
 	status := store.JobSucceeded
-	verb := map[string]string{store.ImportCreate: "created", store.ImportDeactivate: "deactivated", store.ImportRemove: "removed"}[r.imp.Kind]
-	msg := fmt.Sprintf("%d users %s, %d failed", t.Succeeded, verb, t.Failed)
-	if t.Invalid > 0 {
-		msg += fmt.Sprintf(", %d rows skipped by the check", t.Invalid)
-	}
+	var msg string
 	if r.fleet != nil {
 		msg = fmt.Sprintf("%d customers changed, %d failed", t.Succeeded, t.Failed)
 		if t.Invalid > 0 {
 			msg += fmt.Sprintf(", %d needed no call or could not take it", t.Invalid)
+		}
+	} else {
+		verb := map[string]string{store.ImportCreate: "created", store.ImportDeactivate: "deactivated", store.ImportRemove: "removed"}[r.imp.Kind]
+		msg = fmt.Sprintf("%d users %s, %d failed", t.Succeeded, verb, t.Failed)
+		if t.Invalid > 0 {
+			msg += fmt.Sprintf(", %d rows skipped by the check", t.Invalid)
 		}
 	}
 	msg += "."

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -100,12 +101,31 @@ type FleetRun struct {
 // owner is who resolves the intents of this job's rows: the job itself, when it resumes.
 func (r *FleetRun) owner() string { return "fleet:" + r.Imp.ID }
 
-// changeOf reads a row's change.
-func changeOf(row store.ImportRow) (FleetChange, error) {
+// FleetChangeOf reads a fleet row's change.
+func FleetChangeOf(row store.ImportRow) (FleetChange, error) {
 	var ch FleetChange
-	err := json.Unmarshal(row.Change, &ch)
-	return ch, err
+	if err := json.Unmarshal(row.Change, &ch); err != nil {
+		return ch, fmt.Errorf("change of row %d: %w", row.Line, err)
+	}
+	return ch, nil
 }
+
+// FleetLabel is the rate budget a change across customers' calls count against, by the job's
+// action: an option change's are Light calls, a settings change's Medium ones. The job paces
+// its rows by it and the preview estimates its duration by it.
+func FleetLabel(imp store.Import) zoom.Label {
+	var o struct {
+		Action audit.Action `json:"action"`
+	}
+	_ = json.Unmarshal(imp.Options, &o)
+	if o.Action == audit.CustomerOptions {
+		return zoom.Light
+	}
+	return zoom.Medium
+}
+
+// Label is the rate budget the run's calls count against (FleetLabel).
+func (r *FleetRun) Label() zoom.Label { return FleetLabel(r.Imp) }
 
 // customerOf is the customer a row changes, as the change operations need it.
 func (r *FleetRun) customerOf(row store.ImportRow) store.Customer {
@@ -125,7 +145,7 @@ func missingNote(ch FleetChange) string {
 // could not be recorded (the row then stays sending, and its intent open, for the job's next
 // run to settle).
 func (s *Service) SendFleetRow(ctx context.Context, r *FleetRun, row store.ImportRow) error {
-	ch, err := changeOf(row)
+	ch, err := FleetChangeOf(row)
 	if err != nil {
 		return err
 	}
@@ -238,7 +258,7 @@ func (s *Service) ResolveFleetSending(ctx context.Context, r *FleetRun) error {
 // when it is open); what it does not is sent again (its intent closed as not done), or failed
 // when its attempts are used up. A read that fails leaves the row sending for the next run.
 func (s *Service) ResolveFleetRow(ctx context.Context, r *FleetRun, row store.ImportRow, in *store.OwnedIntent) error {
-	ch, err := changeOf(row)
+	ch, err := FleetChangeOf(row)
 	if err != nil {
 		return err
 	}

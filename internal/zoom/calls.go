@@ -13,6 +13,15 @@ type Call struct {
 // String is "METHOD /path".
 func (c Call) String() string { return c.Method + " " + c.Path }
 
+// WithOption is String with the option query a settings call goes under ("?option=…"), or
+// String alone when option is empty.
+func (c Call) WithOption(option string) string {
+	if option == "" {
+		return c.String()
+	}
+	return c.String() + "?option=" + option
+}
+
 func (e endpoint) call() Call { return Call{Method: e.method, Path: e.route} }
 
 func subAccountUsers(method, suffix string) Call {

@@ -7,7 +7,14 @@ type FleetFormPage struct {
 	Errors    map[string]string // by field
 	Groups    []Option
 	Templates []Option
-	Options   []Option // the options a change may set (Value: key, Label)
+	Options   []FleetOptionField // the options a change may set
+}
+
+// FleetOptionField is one option a change across customers may set: its key, its label and
+// its choices (leave it, on, off), the one chosen Selected.
+type FleetOptionField struct {
+	Key, Label string
+	Choices    []Option
 }
 
 // FleetPreviewPage shows a change across customers before it starts: each customer's calls,
