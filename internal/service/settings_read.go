@@ -64,15 +64,23 @@ func (s *Service) ReadCustomerSettings(ctx context.Context, client *zoom.Client,
 		return v, err
 	})
 	var locks zoom.Settings
+	var lockErr error
 	if err == nil {
-		locks, err = zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
+		locks, lockErr = zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
 			v, _, err := client.GetLockSettings(ctx, c.ZoomAccountID, o)
 			return v, err
 		})
+		if lockErr != nil && !RefusedForCustomer(lockErr) {
+			err = lockErr
+		}
 	}
 	switch {
-	case err == nil:
+	case err == nil && lockErr == nil:
 		read.Settings, read.Locks = mustJSON(set), mustJSON(locks)
+	case err == nil:
+		// Locks Zoom refused while it answered the settings keep their cached values, as a
+		// page's read does.
+		read.Settings = mustJSON(set)
 	case RefusedForCustomer(err):
 		read.Refused = zoom.Explain(err)
 	default:
