@@ -329,6 +329,8 @@ type SettingsRefresh struct {
 	Read      int // of them read (or refused by Zoom for the customer)
 	Failed    int // of them Zoom did not answer for
 	Recorded  int // reads that found changes made in Zoom, audited
+	// FirstFailure is the first of the Failed reads' failures (nil when none failed).
+	FirstFailure error
 }
 
 // RefreshSettings is one run of the steady refresh for partnerID: the settings and locks of
@@ -366,6 +368,9 @@ func (s *Service) RefreshSettings(ctx context.Context, partnerID int64, share fl
 		switch {
 		case err != nil:
 			out.Failed++
+			if out.FirstFailure == nil {
+				out.FirstFailure = err
+			}
 		default:
 			out.Read++
 			if recorded[i] {
