@@ -216,7 +216,7 @@ func driftReport(t store.SettingsTemplate, members []store.StandardMember, onlyD
 	var p templates.DriftPage
 	p.OnlyDrifted = onlyDrifted
 	for _, it := range items {
-		col := templates.DriftColumn{Label: it.Field.Label, Section: sectionLabel(it.Field.Section()), Lock: it.Lock}
+		col := templates.DriftColumn{Label: it.Field.Label, Section: sectionLabel(it.Field.Section())}
 		if it.Lock {
 			col.Label += " (lock)"
 			col.Want = lockWord(it.Want.(bool))

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
@@ -287,14 +286,6 @@ func ChangedPaths(action audit.Action, details json.RawMessage) map[string]PathC
 		out[k] = pc
 	}
 	return out
-}
-
-// IsLockPath reports whether an audit key names a lock, and the setting's path.
-func IsLockPath(key string) (string, bool) {
-	if p, ok := strings.CutPrefix(key, lockedPrefix); ok {
-		return p, true
-	}
-	return key, false
 }
 
 // The steady refresh of customers' settings.

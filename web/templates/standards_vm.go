@@ -84,7 +84,6 @@ type DriftChange struct {
 type DriftColumn struct {
 	Label   string // the setting's name (", lock" for a lock)
 	Section string
-	Lock    bool
 	Want    string // the template's value in words
 	Drifted int    // customers with another value (or lock)
 	Missing int    // customers whose settings lack it
