@@ -183,8 +183,8 @@ func fetchParts(ctx context.Context, zc *zoom.Client, accountID string, parts []
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				ze, isZoom := zoom.AsError(err)
-				if isZoom && ze.Status >= 400 && ze.Status < 500 && ze.Status != http.StatusTooManyRequests && !zoom.NeedsReauth(err) {
+				if service.RefusedForCustomer(err) {
+					ze, _ := zoom.AsError(err)
 					failed[p] = zoom.Explain(err)
 					// Zoom's code 200 "Only available for paid account" is no fault: a free account.
 					switch {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -18,7 +19,7 @@ func TestDriftLocksNotReadAreNotMissing(t *testing.T) {
 			Locks: map[string]any{"in_meeting.chat": false}},
 	}
 	p := driftReport(tpl, members, false)
-	if len(p.Columns) != 2 || !p.Columns[1].Lock {
+	if len(p.Columns) != 2 || !strings.HasSuffix(p.Columns[1].Label, " (lock)") {
 		t.Fatalf("columns: %+v", p.Columns)
 	}
 	states := func(r templates.DriftRow) []string { return []string{r.Cells[0].State, r.Cells[1].State} }

@@ -43,11 +43,15 @@ func (h *Handlers) standardsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tpls, groups, err := h.standardChoices(r)
-	if err != nil {
-		return err
+	p := templates.StandardsPage{CanEdit: h.allowed(r, policy.ManageStandards)}
+	if len(list) == 0 {
+		// What the empty list suggests doing first depends on what the partner has.
+		tpls, groups, err := h.standardChoices(r)
+		if err != nil {
+			return err
+		}
+		p.NoTemplates, p.NoGroups = len(tpls) == 0, len(groups) == 0
 	}
-	p := templates.StandardsPage{CanEdit: h.allowed(r, policy.ManageStandards), NoTemplates: len(tpls) == 0, NoGroups: len(groups) == 0}
 	for _, st := range list {
 		p.Rows = append(p.Rows, templates.StandardRow{Name: st.Name, URL: paths.Standard(st.ID), Template: st.TemplateName,
 			TemplateURL: paths.SettingsTemplate(st.TemplateID), Group: st.GroupName, GroupURL: paths.Group(st.GroupID), Mode: modeLabel(st.Mode)})
@@ -98,11 +102,21 @@ func (h *Handlers) newStandardPage(w http.ResponseWriter, r *http.Request) error
 	}
 	q := r.URL.Query()
 	v := map[string]string{"mode": string(store.StandardReport), "template": q.Get("template"), "group": q.Get("group")}
-	p, err := h.standardForm(r, templates.StandardFormPage{Title: "New settings standard", Action: "/standards", BackURL: "/standards", Values: v})
+	return h.standardFormPage(w, r, http.StatusOK, nil, v, nil)
+}
+
+// standardFormPage shows the standard form with values v and errs: a new standard's when st
+// is nil, else st's (titled with its saved name).
+func (h *Handlers) standardFormPage(w http.ResponseWriter, r *http.Request, status int, st *store.Standard, v, errs map[string]string) error {
+	p := templates.StandardFormPage{Title: "New settings standard", Action: "/standards", BackURL: "/standards", Values: v, Errors: errs}
+	if st != nil {
+		p.Title, p.Action, p.BackURL, p.DeleteURL = "Edit “"+st.Name+"”", paths.Standard(st.ID), paths.Standard(st.ID), paths.StandardDelete(st.ID)
+	}
+	p, err := h.standardForm(r, p)
 	if err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, templates.StandardForm(h.chrome(r, p.Title, "standards"), p))
+	h.render(w, r, status, templates.StandardForm(h.chrome(r, p.Title, "standards"), p))
 	return nil
 }
 
@@ -113,13 +127,7 @@ func (h *Handlers) editStandardPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	v := map[string]string{"name": st.Name, "template": strconv.FormatInt(st.TemplateID, 10), "group": strconv.FormatInt(st.GroupID, 10), "mode": string(st.Mode)}
-	p, err := h.standardForm(r, templates.StandardFormPage{Title: "Edit “" + st.Name + "”", Action: paths.Standard(st.ID), BackURL: paths.Standard(st.ID),
-		DeleteURL: paths.StandardDelete(st.ID), Values: v})
-	if err != nil {
-		return err
-	}
-	h.render(w, r, http.StatusOK, templates.StandardForm(h.chrome(r, p.Title, "standards"), p))
-	return nil
+	return h.standardFormPage(w, r, http.StatusOK, &st, v, nil)
 }
 
 // saveStandard creates (POST /standards) or changes (POST /standards/{standardId}) a
@@ -130,12 +138,13 @@ func (h *Handlers) saveStandard(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := staffFrom(r.Context())
 	var id int64
+	var existing *store.Standard
 	if raw := chi.URLParam(r, "standardId"); raw != "" {
-		existing, err := h.standardTarget(r, raw, policy.ManageStandards)
+		st, err := h.standardTarget(r, raw, policy.ManageStandards)
 		if err != nil {
 			return err
 		}
-		id = existing.ID
+		id, existing = st.ID, &st
 	} else if err := h.authorize(r, policy.ManageStandards, target{Type: "standard"}); err != nil {
 		return err
 	}
@@ -149,15 +158,7 @@ func (h *Handlers) saveStandard(w http.ResponseWriter, r *http.Request) error {
 	saved, err := h.store.SaveStandard(r.Context(), a.Partner.ID, st, h.requestEvent(r))
 	var verr *store.ValidationError
 	if errors.As(err, &verr) {
-		p := templates.StandardFormPage{Title: "New settings standard", Action: "/standards", BackURL: "/standards", Values: v, Errors: verr.Fields}
-		if id != 0 {
-			p.Title, p.Action, p.BackURL, p.DeleteURL = "Edit standard", paths.Standard(id), paths.Standard(id), paths.StandardDelete(id)
-		}
-		if p, err = h.standardForm(r, p); err != nil {
-			return err
-		}
-		h.render(w, r, http.StatusUnprocessableEntity, templates.StandardForm(h.chrome(r, p.Title, "standards"), p))
-		return nil
+		return h.standardFormPage(w, r, http.StatusUnprocessableEntity, existing, v, verr.Fields)
 	} else if err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func driftReport(t store.SettingsTemplate, members []store.StandardMember, onlyD
 	var p templates.DriftPage
 	p.OnlyDrifted = onlyDrifted
 	for _, it := range items {
-		col := templates.DriftColumn{Label: it.Field.Label, Section: sectionLabel(it.Field.Section()), Lock: it.Lock}
+		col := templates.DriftColumn{Label: it.Field.Label, Section: sectionLabel(it.Field.Section())}
 		if it.Lock {
 			col.Label += " (lock)"
 			col.Want = lockWord(it.Want.(bool))
@@ -339,7 +340,7 @@ func (h *Handlers) standardReport(w http.ResponseWriter, r *http.Request) error 
 	if h.allowed(r, policy.ManageStandards) {
 		p.EditURL = paths.StandardEdit(st.ID)
 	}
-	if st.Mode == store.StandardEnforce && h.allowed(r, policy.RunBulk) {
+	if st.Mode == store.StandardEnforce && p.DriftedCustomers > 0 && h.allowed(r, policy.RunBulk) {
 		p.EnforceURL = paths.StandardEnforce(st.ID)
 	}
 	h.render(w, r, http.StatusOK, templates.StandardReport(h.chrome(r, st.Name, "standards"), p))

@@ -27,7 +27,14 @@ func (ReadSettingsArgs) Kind() string { return "read_settings" }
 
 // InsertOpts retries a read Zoom did not answer a few times (River's backoff: seconds, then
 // minutes); the steady refresh reads the customer first anyway, as it stays marked stale.
-func (ReadSettingsArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 4} }
+// A read already queued, running or retrying for the customer takes the place of a second
+// one (Zoom's events for one customer come in bursts; River requires running and pending among
+// the states): a customer marked stale while its read runs stays stale, and the steady
+// refresh reads it first.
+func (ReadSettingsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 4, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
+}
 
 // ReadSettingsWorker runs ReadSettingsArgs.
 type ReadSettingsWorker struct {
@@ -41,6 +48,8 @@ type ReadSettingsWorker struct {
 func (w *ReadSettingsWorker) Work(ctx context.Context, job *river.Job[ReadSettingsArgs]) error {
 	res, err := w.Svc.ReadSettingsOf(ctx, job.Args.PartnerID, job.Args.CustomerID, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)})
 	if errors.Is(err, store.ErrNoGrant) {
+		w.Log.LogAttrs(ctx, slog.LevelInfo, "settings read skipped: the partner has no grant for background reads",
+			slog.Int64("partner_id", job.Args.PartnerID), slog.Int64("customer_id", job.Args.CustomerID))
 		return nil
 	}
 	if err != nil {
@@ -96,10 +105,15 @@ func (w *RefreshSettingsWorker) Work(ctx context.Context, job *river.Job[Refresh
 	}
 	res, err := w.Svc.RefreshSettings(ctx, a.PartnerID, share, every, store.AuditEvent{RequestID: fmt.Sprintf("river-%d", job.ID)})
 	if errors.Is(err, store.ErrNoGrant) {
+		w.Log.LogAttrs(ctx, slog.LevelInfo, "settings refresh skipped: the partner has no grant for background reads", slog.Int64("partner_id", a.PartnerID))
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if res.Failed > 0 {
+		w.Log.LogAttrs(ctx, slog.LevelWarn, "settings refresh: Zoom did not answer for some customers", slog.Int64("partner_id", a.PartnerID),
+			slog.Int("failed", res.Failed), slog.Int("customers", res.Customers), slog.String("first_error", res.FirstFailure.Error()))
 	}
 	w.Log.LogAttrs(ctx, slog.LevelDebug, "settings refresh", slog.Int64("partner_id", a.PartnerID), slog.Int("customers", res.Customers),
 		slog.Int("read", res.Read), slog.Int("failed", res.Failed), slog.Int("seen_in_zoom", res.Recorded))

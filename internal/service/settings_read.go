@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
@@ -64,15 +63,23 @@ func (s *Service) ReadCustomerSettings(ctx context.Context, client *zoom.Client,
 		return v, err
 	})
 	var locks zoom.Settings
+	var lockErr error
 	if err == nil {
-		locks, err = zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
+		locks, lockErr = zoom.ReadWhole(func(o *zoom.SettingsOptions) (zoom.Settings, error) {
 			v, _, err := client.GetLockSettings(ctx, c.ZoomAccountID, o)
 			return v, err
 		})
+		if lockErr != nil && !RefusedForCustomer(lockErr) {
+			err = lockErr
+		}
 	}
 	switch {
-	case err == nil:
+	case err == nil && lockErr == nil:
 		read.Settings, read.Locks = mustJSON(set), mustJSON(locks)
+	case err == nil:
+		// Locks Zoom refused while it answered the settings keep their cached values, as a
+		// page's read does.
+		read.Settings = mustJSON(set)
 	case RefusedForCustomer(err):
 		read.Refused = zoom.Explain(err)
 	default:
@@ -281,14 +288,6 @@ func ChangedPaths(action audit.Action, details json.RawMessage) map[string]PathC
 	return out
 }
 
-// IsLockPath reports whether an audit key names a lock, and the setting's path.
-func IsLockPath(key string) (string, bool) {
-	if p, ok := strings.CutPrefix(key, lockedPrefix); ok {
-		return p, true
-	}
-	return key, false
-}
-
 // The steady refresh of customers' settings.
 const (
 	// SettingsRefreshEvery is how often the steady refresh runs for each partner with a standard.
@@ -321,6 +320,8 @@ type SettingsRefresh struct {
 	Read      int // of them read (or refused by Zoom for the customer)
 	Failed    int // of them Zoom did not answer for
 	Recorded  int // reads that found changes made in Zoom, audited
+	// FirstFailure is the first of the Failed reads' failures (nil when none failed).
+	FirstFailure error
 }
 
 // RefreshSettings is one run of the steady refresh for partnerID: the settings and locks of
@@ -358,6 +359,9 @@ func (s *Service) RefreshSettings(ctx context.Context, partnerID int64, share fl
 		switch {
 		case err != nil:
 			out.Failed++
+			if out.FirstFailure == nil {
+				out.FirstFailure = err
+			}
 		default:
 			out.Read++
 			if recorded[i] {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/service"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/internal/store/storetest"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
 // A read of a customer's settings and locks audits, as seen in Zoom, only the paths whose
@@ -180,4 +182,48 @@ func TestSettingsPerRun(t *testing.T) {
 func sha256Sum(b []byte) []byte {
 	d := sha256.Sum256(b)
 	return d[:]
+}
+
+// A read whose settings Zoom answers but whose locks it refuses records the settings (the
+// locks keep what was cached: here none) and no refusal, as a page's read does.
+func TestReadCustomerSettingsKeepsSettingsWhenLocksRefused(t *testing.T) {
+	t.Parallel()
+	e := svNewEnv(t)
+	ctx := context.Background()
+	zr, err := e.svc.ForRead(ctx, e.partner.ID, e.actor.StaffID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A paid customer: Zoom answers its settings.
+	paid := e.User(func(u sandbox.UserInfo) bool {
+		if u.Role != "Owner" || u.Primary || u.ParentAccountID != e.partner.ZoomAccountID {
+			return false
+		}
+		_, _, err := zr.GetAccountSettings(ctx, u.AccountID, nil)
+		return err == nil
+	})
+	if _, err := e.st.SaveSyncedCustomers(ctx, e.partner.ID, []store.SyncedCustomer{{ZoomAccountID: paid.AccountID, AccountName: paid.AccountName}}, time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.st.CustomerByAccount(ctx, e.partner.ID, paid.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sb.AddFault(sandbox.Fault{Method: http.MethodGet, Path: "/v2/accounts/" + c.ZoomAccountID + "/lock_settings",
+		Status: http.StatusBadRequest, Code: 200, Message: "Only available for paid account."})
+	res, err := e.svc.ReadCustomerSettings(ctx, zr, e.partner.ID, c, service.ReadByRefresh, store.AuditEvent{RequestID: "river-1"})
+	if err != nil || res.Refused != "" {
+		t.Fatalf("read with the locks refused: %+v %v", res, err)
+	}
+	d, err := e.st.CustomerDetailsOf(ctx, e.partner.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set map[string]any
+	if json.Unmarshal(d.Settings, &set) != nil || len(set) == 0 {
+		t.Fatalf("settings not kept: %s", d.Settings)
+	}
+	if d.LockSettings != nil || d.Errors["settings"] != "" || d.Errors["lock_settings"] != "" {
+		t.Fatalf("locks %s, errors %v", d.LockSettings, d.Errors)
+	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
-// Webhook outcomes, as ApplyWebhook reports them (and webhook_events records them).
+// Webhook outcomes, as ApplyWebhookEvent reports them (and webhook_events records them).
 const (
 	WebhookDuplicate = store.WebhookDuplicate // this very event was handled before (a retry)
 	WebhookApplied   = "applied"              // the cache changed and the change is audited as external
@@ -61,19 +61,6 @@ var fieldEchoes = map[string][]audit.Action{
 	fieldPayMode:     {audit.CustomerOptions, audit.CustomerCreate, audit.OnboardingStep},
 }
 
-// ApplyWebhook applies partnerID's recorded webhook event whose body has digest: the partner's
-// cache converges with what Zoom reports, and a change made in Zoom is audited as seen from
-// Zoom (external), all in one transaction. An event that only reports back a change Tierdesk
-// made moments before (an echo: audited when it was made) converges the cache without a
-// second event; what the cache already says changes nothing; a late copy older than the
-// cache's last change is not applied. Only the partner's own customers are touched: its Secret
-// Token vouches for nothing else. A WebhookSync outcome asks the caller to sync the partner's
-// customers.
-func (s *Service) ApplyWebhook(ctx context.Context, partnerID int64, digest []byte) (string, error) {
-	r, err := s.ApplyWebhookEvent(ctx, partnerID, digest)
-	return r.Outcome, err
-}
-
 // WebhookResult is what applying a webhook event did, and what should follow it.
 type WebhookResult struct {
 	Outcome string // Webhook*
@@ -83,7 +70,14 @@ type WebhookResult struct {
 	ReadSettingsOf int64
 }
 
-// ApplyWebhookEvent is ApplyWebhook, saying what should follow.
+// ApplyWebhookEvent applies partnerID's recorded webhook event whose body has digest: the
+// partner's cache converges with what Zoom reports, and a change made in Zoom is audited as
+// seen from Zoom (external), all in one transaction. An event that only reports back a change
+// Tierdesk made moments before (an echo: audited when it was made) converges the cache without
+// a second event; what the cache already says changes nothing; a late copy older than the
+// cache's last change is not applied. Only the partner's own customers are touched: its Secret
+// Token vouches for nothing else. A WebhookSync outcome asks the caller to sync the partner's
+// customers; the result also says whose settings to read again.
 func (s *Service) ApplyWebhookEvent(ctx context.Context, partnerID int64, digest []byte) (WebhookResult, error) {
 	var res WebhookResult
 	outcome, err := s.Store.ApplyWebhook(ctx, partnerID, digest, func(ctx context.Context, w *store.WebhookTx, rec store.RecordedWebhook) (string, error) {

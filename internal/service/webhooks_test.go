@@ -85,11 +85,11 @@ func TestApplyWebhookEvents(t *testing.T) {
 	}
 	apply := func(partnerID int64, body []byte) string {
 		t.Helper()
-		out, err := svc.ApplyWebhook(ctx, partnerID, record(partnerID, body))
+		res, err := svc.ApplyWebhookEvent(ctx, partnerID, record(partnerID, body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return out
+		return res.Outcome
 	}
 	external := func(action string) int {
 		var c int
@@ -191,8 +191,8 @@ func TestApplyWebhookEvents(t *testing.T) {
 		}
 	}
 	for i, want := range []string{service.WebhookApplied, service.WebhookDuplicate} {
-		if got, err := svc.ApplyWebhook(ctx, dist.ID, d[:]); err != nil || got != want {
-			t.Fatalf("application %d: %q %v, want %q", i+1, got, err, want)
+		if got, err := svc.ApplyWebhookEvent(ctx, dist.ID, d[:]); err != nil || got.Outcome != want {
+			t.Fatalf("application %d: %q %v, want %q", i+1, got.Outcome, err, want)
 		}
 	}
 

@@ -68,7 +68,7 @@ func (s *Store) CustomerDetailsOf(ctx context.Context, partnerID, customerID int
 // part, the customer's pay mode and vanity URL.
 func (s *Store) SaveCustomerDetails(ctx context.Context, partnerID, customerID int64, parts map[string]json.RawMessage, failed map[string]string) error {
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO customer_details (customer_id, partner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, customerID, partnerID); err != nil {
+		if err := ensureDetails(ctx, tx, partnerID, customerID); err != nil {
 			return err
 		}
 		for part, v := range parts {
@@ -371,4 +371,11 @@ func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int
 		return Customer{}, fmt.Errorf("save notes of customer %d: %w", customerID, err)
 	}
 	return c, nil
+}
+
+// ensureDetails makes sure customer customerID of partnerID has its customer_details row, in
+// tx, so that an UPDATE of it finds one.
+func ensureDetails(ctx context.Context, tx pgx.Tx, partnerID, customerID int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO customer_details (customer_id, partner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, customerID, partnerID)
+	return err
 }

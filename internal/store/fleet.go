@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -32,27 +30,13 @@ type FleetMember struct {
 func (s *Store) FleetMembers(ctx context.Context, partnerID, groupID int64, settingPaths, lockPaths []string) ([]FleetMember, error) {
 	var out []FleetMember
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		f := CustomerFilter{GroupID: groupID}
-		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
-			return err
-		}
-		reach, err := f.reachOf(ctx, tx)
+		q, args, err := groupMembersQuery(ctx, tx, partnerID, groupID)
 		if err != nil {
 			return err
 		}
-		q, args, _ := f.listQuery(reach, 0, searchPlan{})
-		pick := func(col string, paths []string) string {
-			if len(paths) == 0 {
-				return "'[]'::jsonb"
-			}
-			var parts []string
-			for _, p := range paths {
-				args = append(args, jsonPath(p))
-				parts = append(parts, "jsonb_path_query_array("+col+", $"+strconv.Itoa(len(args))+"::jsonpath)")
-			}
-			return "jsonb_build_array(" + strings.Join(parts, ", ") + ")"
-		}
-		sets, locks := pick("j.s", settingPaths), pick("j.l", lockPaths)
+		var sets, locks string
+		sets, args = pickSQL("j.s", settingPaths, args)
+		locks, args = pickSQL("j.l", lockPaths, args)
 		rows, _ := tx.Query(ctx, `SELECT u.id, u.zoom_account_id, u.account_name, u.partner_id, u.status, d.settings_read_at,
 				d.settings IS NOT NULL, d.lock_settings IS NOT NULL, coalesce(d.errors->>'settings', ''), (d.account->'options')::text, `+sets+`, `+locks+`
 			FROM (`+q+`) u LEFT JOIN customer_details d ON d.customer_id = u.id

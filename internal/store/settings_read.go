@@ -99,7 +99,7 @@ func actionNames(actions []audit.Action) []string {
 func (s *Store) RecordSettingsRead(ctx context.Context, partnerID, customerID int64, read SettingsRead,
 	judge func(ctx context.Context, w *SettingsReadTx, cached CachedSettings) error) error {
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO customer_details (customer_id, partner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, customerID, partnerID); err != nil {
+		if err := ensureDetails(ctx, tx, partnerID, customerID); err != nil {
 			return err
 		}
 		var set, lock *string
@@ -155,7 +155,7 @@ func rawOrNil(r json.RawMessage) *string {
 // MarkSettingsStale records that Zoom said the customer's settings changed: the steady refresh
 // reads it first (the time kept is the first such report since the last read).
 func (w *WebhookTx) MarkSettingsStale(ctx context.Context, customerID int64) error {
-	if _, err := w.tx.Exec(ctx, `INSERT INTO customer_details (customer_id, partner_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, customerID, w.partnerID); err != nil {
+	if err := ensureDetails(ctx, w.tx, w.partnerID, customerID); err != nil {
 		return err
 	}
 	_, err := w.tx.Exec(ctx, "UPDATE customer_details SET settings_stale_at = coalesce(settings_stale_at, now()) WHERE customer_id = $1", customerID)
@@ -195,21 +195,6 @@ func (s *Store) HasStandards(ctx context.Context, partnerID int64) (bool, error)
 	return has, nil
 }
 
-// historySQL builds the history statement: each action's branch keeps the events whose
-// customer matches cond; args already hold the partner (placeholder $partner), the limit
-// ($limit) and what cond uses; the actions are appended.
-func historySQL(cond string, args []any, partner, limit int, actions []audit.Action) (string, []any) {
-	p, l := "$"+strconv.Itoa(partner), "$"+strconv.Itoa(limit)
-	var branches []string
-	for _, a := range actions {
-		args = append(args, string(a))
-		branches = append(branches, `(SELECT `+settingsEventColumns+` FROM audit_events
-			WHERE partner_id = `+p+` AND action = $`+strconv.Itoa(len(args))+` AND `+cond+` AND outcome = 'succeeded'
-			ORDER BY id DESC LIMIT `+l+`)`)
-	}
-	return `SELECT ` + settingsEventColumns + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) e ORDER BY id DESC LIMIT ` + l, args
-}
-
 // SettingsHistoryOfGroup lists the latest audited changes (at most limit, newest first) with
 // one of actions of the customers of partnerID's group now (membership as the customer list
 // evaluates it), succeeded: Tierdesk's own and those seen in Zoom. Each action's events are
@@ -241,16 +226,19 @@ func (s *Store) SettingsHistoryOfGroup(ctx context.Context, partnerID, groupID i
 // audit_events_action_idx (partner, action, id) from the newest and stopping at limit, merged,
 // so that it never reads the whole log.
 func settingsHistorySQL(ctx context.Context, tx pgx.Tx, partnerID, groupID int64, actions []audit.Action, limit int) (string, []any, error) {
-	f := CustomerFilter{GroupID: groupID}
-	if err := f.loadGroup(ctx, tx, partnerID); err != nil {
-		return "", nil, err
-	}
-	reach, err := f.reachOf(ctx, tx)
+	members, args, err := groupMembersQuery(ctx, tx, partnerID, groupID)
 	if err != nil {
 		return "", nil, err
 	}
-	members, args, _ := f.listQuery(reach, 0, searchPlan{})
 	args = append(args, partnerID, limit)
-	q, args := historySQL("customer_id IN (SELECT zoom_account_id FROM m)", args, len(args)-1, len(args), actions)
-	return `WITH m AS MATERIALIZED (SELECT zoom_account_id FROM (` + members + `) u) ` + q, args, nil
+	p, l := "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
+	var branches []string
+	for _, a := range actions {
+		args = append(args, string(a))
+		branches = append(branches, `(SELECT `+settingsEventColumns+` FROM audit_events
+			WHERE partner_id = `+p+` AND action = $`+strconv.Itoa(len(args))+` AND customer_id IN (SELECT zoom_account_id FROM m) AND outcome = 'succeeded'
+			ORDER BY id DESC LIMIT `+l+`)`)
+	}
+	return `WITH m AS MATERIALIZED (SELECT zoom_account_id FROM (` + members + `) u) SELECT ` + settingsEventColumns +
+		` FROM (` + strings.Join(branches, " UNION ALL ") + `) e ORDER BY id DESC LIMIT ` + l, args, nil
 }

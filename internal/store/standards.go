@@ -229,31 +229,17 @@ type StandardMember struct {
 func (s *Store) StandardMembers(ctx context.Context, partnerID, groupID int64, settingPaths, lockPaths []string) ([]StandardMember, error) {
 	var out []StandardMember
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		f := CustomerFilter{GroupID: groupID}
-		if err := f.loadGroup(ctx, tx, partnerID); err != nil {
-			return err
-		}
-		reach, err := f.reachOf(ctx, tx)
+		q, args, err := groupMembersQuery(ctx, tx, partnerID, groupID)
 		if err != nil {
 			return err
 		}
-		q, args, _ := f.listQuery(reach, 0, searchPlan{})
 		// Each customer's settings are read once from their binary copy (settings_b, migration
 		// 00025) into memory (|| '{}', OFFSET 0: not fetched and unpacked again for each path);
 		// then each path's value is picked by a JSON path, as an array: [] when the settings
 		// lack the field, [v] when they have it (a JSON null too).
-		pick := func(col string, paths []string) string {
-			if len(paths) == 0 {
-				return "'[]'::jsonb"
-			}
-			var parts []string
-			for _, p := range paths {
-				args = append(args, jsonPath(p))
-				parts = append(parts, "jsonb_path_query_array("+col+", $"+strconv.Itoa(len(args))+"::jsonpath)")
-			}
-			return "jsonb_build_array(" + strings.Join(parts, ", ") + ")"
-		}
-		sets, locks := pick("j.s", settingPaths), pick("j.l", lockPaths)
+		var sets, locks string
+		sets, args = pickSQL("j.s", settingPaths, args)
+		locks, args = pickSQL("j.l", lockPaths, args)
 		rows, _ := tx.Query(ctx, `SELECT u.id, u.zoom_account_id, u.account_name, d.settings_read_at, d.settings IS NOT NULL, d.lock_settings IS NOT NULL,
 				coalesce(d.errors->>'settings', ''), `+sets+`, `+locks+`
 			FROM (`+q+`) u LEFT JOIN customer_details d ON d.customer_id = u.id
@@ -310,4 +296,35 @@ func pickValues(raw []byte, paths []string) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// groupMembersQuery is the list query selecting the customers of partnerID's group now
+// (membership as the customer list evaluates it), in tx, with its arguments. Another
+// partner's group is ErrNotFound.
+func groupMembersQuery(ctx context.Context, tx pgx.Tx, partnerID, groupID int64) (string, []any, error) {
+	f := CustomerFilter{GroupID: groupID}
+	if err := f.loadGroup(ctx, tx, partnerID); err != nil {
+		return "", nil, err
+	}
+	reach, err := f.reachOf(ctx, tx)
+	if err != nil {
+		return "", nil, err
+	}
+	q, args, _ := f.listQuery(reach, 0, searchPlan{})
+	return q, args, nil
+}
+
+// pickSQL is the expression picking, from the JSONB column col, the value at each of paths
+// (dotted paths of Zoom's settings) by a JSON path, as an array: [] when the settings lack the
+// field, [v] when they have it (a JSON null too). The paths are appended to args.
+func pickSQL(col string, paths []string, args []any) (string, []any) {
+	if len(paths) == 0 {
+		return "'[]'::jsonb", args
+	}
+	var parts []string
+	for _, p := range paths {
+		args = append(args, jsonPath(p))
+		parts = append(parts, "jsonb_path_query_array("+col+", $"+strconv.Itoa(len(args))+"::jsonpath)")
+	}
+	return "jsonb_build_array(" + strings.Join(parts, ", ") + ")", args
 }

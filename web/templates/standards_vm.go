@@ -49,7 +49,7 @@ type DriftPage struct {
 	Name, Template, Group, Mode string
 	TemplateURL, GroupURL       string
 	EditURL                     string // "" when the staff member may not change standards
-	EnforceURL                  string // enforce mode: brings the drifted customers back ("" in report mode, or for who may not)
+	EnforceURL                  string // enforce mode: brings the drifted customers back ("" in report mode, with none drifted, or for who may not)
 	CSVURL, AllURL, DriftedURL  string
 	OnlyDrifted                 bool
 	Columns                     []DriftColumn
@@ -84,7 +84,6 @@ type DriftChange struct {
 type DriftColumn struct {
 	Label   string // the setting's name (", lock" for a lock)
 	Section string
-	Lock    bool
 	Want    string // the template's value in words
 	Drifted int    // customers with another value (or lock)
 	Missing int    // customers whose settings lack it
