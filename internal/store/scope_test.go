@@ -239,3 +239,58 @@ func TestMigrationGivesEarlierJobsTheirCustomer(t *testing.T) {
 		t.Errorf("with no acting partner, %d jobs visible (%v)", n, err)
 	}
 }
+
+// TestLastUnscopedOwnerCannotStepDown: an owner who reaches every customer cannot demote,
+// suspend or remove themselves while the only other active owner is limited to groups
+// (nobody could lift the limits then); once the other reaches every customer, they can.
+func TestLastUnscopedOwnerCannotStepDown(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, a := registerPartner(t, st, "acct-lu", "a@lu.example")
+	if _, err := st.InviteStaff(ctx, p.ID, "b@lu.example", store.RoleOwner, nil, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-b", Email: "b@lu.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := st.SaveGroup(ctx, p.ID, store.Group{Name: "EU", Kind: store.GroupByTag, Tag: "eu"}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetStaffScope(ctx, p.ID, b.ID, []int64{g.ID}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		role   store.Role
+		status store.StaffStatus
+	}{{store.RoleAdmin, ""}, {"", store.StaffSuspended}, {"", store.StaffRemoved}} {
+		if _, err := st.UpdateStaff(ctx, p.ID, a.ID, c.role, c.status, store.AuditEvent{}); !errors.Is(err, store.ErrLastUnscopedOwner) {
+			t.Errorf("the last unlimited owner to %q/%q: %v, want ErrLastUnscopedOwner", c.role, c.status, err)
+		}
+	}
+	members, err := st.StaffMembers(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m.ID == a.ID && (m.Role != store.RoleOwner || m.Status != store.StaffActive) {
+			t.Fatalf("refused changes changed the owner: %+v", m)
+		}
+	}
+	// The limited owner may still step down: an unlimited owner remains.
+	if _, err := st.UpdateStaff(ctx, p.ID, b.ID, "", store.StaffSuspended, store.AuditEvent{}); err != nil {
+		t.Fatalf("suspending the limited owner: %v", err)
+	}
+	if _, err := st.UpdateStaff(ctx, p.ID, b.ID, "", store.StaffActive, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	// Once the other owner reaches every customer, the first may step down.
+	if err := st.SetStaffScope(ctx, p.ID, b.ID, nil, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateStaff(ctx, p.ID, a.ID, store.RoleAdmin, "", store.AuditEvent{}); err != nil {
+		t.Fatalf("stepping down beside an unlimited owner: %v", err)
+	}
+}
