@@ -211,7 +211,7 @@ func saveAsGroupURL(q url.Values, f store.CustomerFilter) string {
 	if f.Tag != "" && f.Query == "" && f.PartnerID == 0 && f.Status == "" && f.PayMode == "" && f.Plan == "" && !f.NearSeats {
 		v.Set("kind", string(store.GroupByTag))
 		v.Set("tag", f.Tag)
-		return paths.With("/groups/new", v)
+		return paths.With(paths.GroupNew, v)
 	}
 	v.Set("kind", string(store.GroupByFilter))
 	for _, k := range []string{"q", "status", "pay_mode", "plan", "seats", "partner"} {
@@ -219,7 +219,7 @@ func saveAsGroupURL(q url.Values, f store.CustomerFilter) string {
 			v.Set(k, q.Get(k))
 		}
 	}
-	return paths.With("/groups/new", v)
+	return paths.With(paths.GroupNew, v)
 }
 
 func isoTime(t *time.Time) string {
