@@ -237,9 +237,8 @@ func groupOfForm(r *http.Request, reach []int64) (store.Group, map[string]string
 		}
 	case store.GroupByFilter:
 		// The list's own reading of its filter: values unknown or out of reach are dropped.
-		f := customerFilter(r.PostForm, reach)
-		g.Filter = store.GroupFilter{Query: v["q"], Status: string(f.Status), PayMode: f.PayMode, Plan: v["plan"], NearSeats: f.NearSeats,
-			PartnerID: f.PartnerID}
+		g.Filter = customerFilter(r.PostForm, reach).AsGroupFilter()
+		g.Filter.Query, g.Filter.Plan = v["q"], v["plan"] // as typed, trimmed
 	case store.GroupByList:
 		g.Accounts = strings.FieldsFunc(v["accounts"], func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' })
 	}
