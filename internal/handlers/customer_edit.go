@@ -323,7 +323,7 @@ func (h *Handlers) customerActivity(w http.ResponseWriter, r *http.Request) erro
 
 func notesPanel(c store.Customer, canEdit bool) templates.NotesPanel {
 	return templates.NotesPanel{Action: paths.CustomerNotes(c.ZoomAccountID), CanEdit: canEdit, ExternalRef: c.ExternalRef,
-		Tags: strings.Join(c.Tags, ", "), Notes: c.Notes}
+		Notes: c.Notes}
 }
 
 // saveCustomerNotes stores the customer's local fields (POST /customers/{accountId}/notes):
@@ -337,8 +337,8 @@ func (h *Handlers) saveCustomerNotes(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	a := staffFrom(r.Context())
-	// Tags have their own form (saveCustomerTags): the notes keep the customer's.
-	n := store.CustomerNotes{ExternalRef: strings.TrimSpace(r.PostFormValue("external_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes")), Tags: c.Tags}
+	// Tags have their own form (saveCustomerTags), their only writer: the notes leave them be.
+	n := store.CustomerNotes{ExternalRef: strings.TrimSpace(r.PostFormValue("external_ref")), Notes: strings.TrimSpace(r.PostFormValue("notes"))}
 	panel := notesPanel(c, true)
 	panel.ExternalRef, panel.Notes = n.ExternalRef, n.Notes
 	panel.Errors = map[string]string{}

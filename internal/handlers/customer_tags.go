@@ -24,7 +24,8 @@ func tagLinks(tags []string) []templates.TagLink {
 }
 
 func tagsPanel(c store.Customer, canEdit bool) templates.TagsPanel {
-	return templates.TagsPanel{Action: paths.CustomerTags(c.ZoomAccountID), CanEdit: canEdit, Tags: tagLinks(c.Tags), Input: strings.Join(c.Tags, ", ")}
+	return templates.TagsPanel{Action: paths.CustomerTags(c.ZoomAccountID), CanEdit: canEdit, Tags: tagLinks(c.Tags), Input: strings.Join(c.Tags, ", "),
+		MaxTags: store.MaxTags, MaxTagLength: store.MaxTagLength}
 }
 
 // splitTags splits comma-separated tags.

@@ -75,7 +75,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 		export = withQuery("/customers.csv", q, "fuzzy", "1")
 	}
 	p := templates.CustomersPage{Query: f.Query, ExportURL: export, Fuzzy: page.Fuzzy,
-		Filtered: f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != "" || f.NearSeats || f.Tag != "" || f.GroupID != 0}
+		Filtered: !f.AsGroupFilter().Empty() || f.Tag != "" || f.GroupID != 0}
 	ids := make([]int64, 0, len(page.Customers))
 	for _, c := range page.Customers {
 		ids = append(ids, c.ID)
@@ -139,7 +139,7 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	if f.Tag != "" && !slices.ContainsFunc(p.TagOpts, func(o templates.Option) bool { return o.Selected }) {
 		p.TagOpts = append(p.TagOpts, templates.Option{Value: f.Tag, Label: f.Tag, Selected: true}) // no customer has it (now)
 	}
-	if h.allowed(r, policy.ManageGroups) && f.GroupID == 0 && (f.Query != "" || f.PartnerID != 0 || f.Status != "" || f.PayMode != "" || f.Plan != "" || f.NearSeats || f.Tag != "") {
+	if h.allowed(r, policy.ManageGroups) && f.GroupID == 0 && (!f.AsGroupFilter().Empty() || f.Tag != "") {
 		p.SaveAsGroup = saveAsGroupURL(q, f)
 	}
 	p.CanSync = h.allowed(r, policy.SyncCustomers)
@@ -208,10 +208,10 @@ func (h *Handlers) listGroup(r *http.Request, f *store.CustomerFilter) error {
 // saveAsGroupURL is the new-group form filled with the list's filter (q, its query).
 func saveAsGroupURL(q url.Values, f store.CustomerFilter) string {
 	v := url.Values{}
-	if f.Tag != "" && f.Query == "" && f.PartnerID == 0 && f.Status == "" && f.PayMode == "" && f.Plan == "" && !f.NearSeats {
+	if f.Tag != "" && f.AsGroupFilter().Empty() {
 		v.Set("kind", string(store.GroupByTag))
 		v.Set("tag", f.Tag)
-		return paths.With("/groups/new", v)
+		return paths.With(paths.GroupNew, v)
 	}
 	v.Set("kind", string(store.GroupByFilter))
 	for _, k := range []string{"q", "status", "pay_mode", "plan", "seats", "partner"} {
@@ -219,7 +219,7 @@ func saveAsGroupURL(q url.Values, f store.CustomerFilter) string {
 			v.Set(k, q.Get(k))
 		}
 	}
-	return paths.With("/groups/new", v)
+	return paths.With(paths.GroupNew, v)
 }
 
 func isoTime(t *time.Time) string {

@@ -121,6 +121,9 @@ func pageFor(err error) *pageError {
 	case errors.Is(err, store.ErrLastOwner):
 		return &pageError{status: http.StatusConflict, title: "The last owner stays",
 			message: "The partner must keep at least one active owner, so nothing was changed.", cause: err}
+	case errors.Is(err, store.ErrLastUnscopedOwner):
+		return &pageError{status: http.StatusConflict, title: "The last unlimited owner stays",
+			message: "The partner must keep an active owner who reaches every customer (only such an owner can lift the others' limits), so nothing was changed.", cause: err}
 	case errors.Is(err, store.ErrNotStaff), errors.Is(err, store.ErrStaffSuspended):
 		return &pageError{status: http.StatusForbidden, title: "Not allowed",
 			message: "You are not an active staff member of this partner.", cause: err}

@@ -187,12 +187,23 @@ func (h *Handlers) newGroupPage(w http.ResponseWriter, r *http.Request) error {
 			v[f] = q.Get(f)
 		}
 	}
-	p, err := h.groupForm(r, templates.GroupFormPage{Title: "New customer group", Action: "/groups", BackURL: "/groups", Kind: v["kind"], Values: v})
+	p, err := h.groupForm(r, groupFormPage(0, "", v, nil))
 	if err != nil {
 		return err
 	}
 	h.render(w, r, http.StatusOK, templates.GroupForm(h.chrome(r, p.Title, "groups"), p))
 	return nil
+}
+
+// groupFormPage is the group form's page: a new group's (id 0), or group id's, titled by
+// its saved name; v are the values the form holds, errs its refusals.
+func groupFormPage(id int64, name string, v, errs map[string]string) templates.GroupFormPage {
+	if id == 0 {
+		return templates.GroupFormPage{Title: "New customer group", Action: paths.Groups, BackURL: paths.Groups, Kind: v["kind"], Values: v,
+			Errors: errs, MaxTagLength: store.MaxTagLength}
+	}
+	return templates.GroupFormPage{Title: "Edit “" + name + "”", Action: paths.Group(id), BackURL: paths.Group(id), DeleteURL: paths.GroupDelete(id),
+		Kind: v["kind"], Values: v, Errors: errs, MaxTagLength: store.MaxTagLength}
 }
 
 // editGroupPage shows a group's form (GET /groups/{groupId}/edit).
@@ -201,8 +212,7 @@ func (h *Handlers) editGroupPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.groupForm(r, templates.GroupFormPage{Title: "Edit “" + g.Name + "”", Action: paths.Group(g.ID), BackURL: paths.Group(g.ID),
-		DeleteURL: paths.GroupDelete(g.ID), Kind: string(g.Kind), Values: groupValues(g)})
+	p, err := h.groupForm(r, groupFormPage(g.ID, g.Name, groupValues(g), nil))
 	if err != nil {
 		return err
 	}
@@ -227,9 +237,8 @@ func groupOfForm(r *http.Request, reach []int64) (store.Group, map[string]string
 		}
 	case store.GroupByFilter:
 		// The list's own reading of its filter: values unknown or out of reach are dropped.
-		f := customerFilter(r.PostForm, reach)
-		g.Filter = store.GroupFilter{Query: v["q"], Status: string(f.Status), PayMode: f.PayMode, Plan: v["plan"], NearSeats: f.NearSeats,
-			PartnerID: f.PartnerID}
+		g.Filter = customerFilter(r.PostForm, reach).AsGroupFilter()
+		g.Filter.Query, g.Filter.Plan = v["q"], v["plan"] // as typed, trimmed
 	case store.GroupByList:
 		g.Accounts = strings.FieldsFunc(v["accounts"], func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' })
 	}
@@ -244,12 +253,13 @@ func (h *Handlers) saveGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := staffFrom(r.Context())
 	var id int64
+	var name string
 	if raw := chi.URLParam(r, "groupId"); raw != "" {
 		existing, err := h.groupTarget(r, raw, policy.ManageGroups)
 		if err != nil {
 			return err
 		}
-		id = existing.ID
+		id, name = existing.ID, existing.Name
 	} else if err := h.authorize(r, policy.ManageGroups, target{Type: "group"}); err != nil {
 		return err
 	}
@@ -258,11 +268,8 @@ func (h *Handlers) saveGroup(w http.ResponseWriter, r *http.Request) error {
 	saved, err := h.store.SaveGroup(r.Context(), a.Partner.ID, g, h.requestEvent(r))
 	var verr *store.ValidationError
 	if errors.As(err, &verr) {
-		p := templates.GroupFormPage{Title: "New customer group", Action: "/groups", BackURL: "/groups", Kind: v["kind"], Values: v, Errors: verr.Fields}
-		if id != 0 {
-			p.Title, p.Action, p.BackURL, p.DeleteURL = "Edit group", paths.Group(id), paths.Group(id), paths.GroupDelete(id)
-		}
-		if p, err = h.groupForm(r, p); err != nil {
+		p, err := h.groupForm(r, groupFormPage(id, name, v, verr.Fields))
+		if err != nil {
 			return err
 		}
 		h.render(w, r, http.StatusUnprocessableEntity, templates.GroupForm(h.chrome(r, p.Title, "groups"), p))
@@ -291,7 +298,7 @@ func (h *Handlers) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.flash(r.Context(), "ok", "Group “"+g.Name+"” deleted. Its customers are unchanged.")
-	http.Redirect(w, r, "/groups", http.StatusSeeOther)
+	http.Redirect(w, r, paths.Groups, http.StatusSeeOther)
 	return nil
 }
 

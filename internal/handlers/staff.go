@@ -157,7 +157,7 @@ func (h *Handlers) updateStaff(w http.ResponseWriter, r *http.Request, st store.
 	a := staffFrom(r.Context())
 	after, err := h.store.UpdateStaff(r.Context(), a.Partner.ID, st.ID, role, status, h.requestEvent(r))
 	switch {
-	case errors.Is(err, store.ErrLastOwner):
+	case errors.Is(err, store.ErrLastOwner), errors.Is(err, store.ErrLastUnscopedOwner):
 		wantRole, wantStatus := role, status
 		if wantRole == "" {
 			wantRole = st.Role
@@ -168,10 +168,15 @@ func (h *Handlers) updateStaff(w http.ResponseWriter, r *http.Request, st store.
 		ev := h.requestEvent(r)
 		ev.Action, ev.Outcome = staffAction(st, status), store.OutcomeDenied
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
-		ev.Details = details(map[string]any{"reason": "the partner must keep at least one active owner",
+		reason, msg := store.ErrLastOwner.Error(), "Nothing was changed: "+st.Email+" is the last active owner. Make someone else an owner first."
+		if errors.Is(err, store.ErrLastUnscopedOwner) {
+			reason = store.ErrLastUnscopedOwner.Error()
+			msg = "Nothing was changed: " + st.Email + " is the last active owner who reaches every customer. Make another owner reach every customer first."
+		}
+		ev.Details = details(map[string]any{"reason": reason,
 			"before": map[string]any{"role": st.Role, "status": st.Status}, "wanted": map[string]any{"role": wantRole, "status": wantStatus}})
 		h.auditAlone(r, ev)
-		h.flash(r.Context(), "bad", "Nothing was changed: "+st.Email+" is the last active owner. Make someone else an owner first.")
+		h.flash(r.Context(), "bad", msg)
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
 	case err != nil:

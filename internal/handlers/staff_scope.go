@@ -37,8 +37,7 @@ func (h *Handlers) renderStaffScope(w http.ResponseWriter, r *http.Request, stat
 	if err != nil {
 		return err
 	}
-	p := templates.StaffScopePage{Name: st.Name(), Email: st.Email, Role: st.Role.Label(), URL: paths.StaffScope(st.ID), Error: problem,
-		Limited: len(checked) > 0}
+	p := templates.StaffScopePage{Name: st.Name(), Email: st.Email, Role: st.Role.Label(), URL: paths.StaffScope(st.ID), Error: problem}
 	for _, g := range groups {
 		p.Groups = append(p.Groups, templates.ScopeGroup{ID: strconv.FormatInt(g.ID, 10), Name: g.Name, Rule: groupRule(g),
 			Members: membersCount(g.Members, g.More), Checked: slices.Contains(checked, g.ID)})
@@ -75,7 +74,7 @@ func (h *Handlers) changeStaffScope(w http.ResponseWriter, r *http.Request) erro
 		ev := h.requestEvent(r)
 		ev.Action, ev.Outcome = audit.StaffScope, store.OutcomeDenied
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "staff", strconv.FormatInt(st.ID, 10), st.Email
-		ev.Details = details(map[string]any{"reason": "the partner must keep an active owner who reaches every customer", "wanted_groups": ids})
+		ev.Details = details(map[string]any{"reason": store.ErrLastUnscopedOwner.Error(), "wanted_groups": ids})
 		h.auditAlone(r, ev)
 		return h.renderStaffScope(w, r, http.StatusUnprocessableEntity, st, ids,
 			st.Email+" is the last active owner who reaches every customer: nothing was changed. Make another owner first, or leave them unlimited.")

@@ -235,9 +235,15 @@ func CustomersCSVOfGroup(groupID int64) string {
 	return With("/customers.csv", url.Values{"group": {num(groupID)}})
 }
 
+// Groups is the list of customer groups, and the form that creates one: /groups.
+const Groups = "/groups"
+
+// GroupNew is the form for a new customer group: /groups/new.
+const GroupNew = Groups + "/new"
+
 // Group is a customer group's page, listing its members, and the form that saves it:
 // /groups/{groupId}.
-func Group(groupID int64) string { return "/groups/" + num(groupID) }
+func Group(groupID int64) string { return Groups + "/" + num(groupID) }
 
 // GroupEdit is the form that changes a customer group: /groups/{groupId}/edit.
 func GroupEdit(groupID int64) string { return Group(groupID) + "/edit" }

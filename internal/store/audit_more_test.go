@@ -83,7 +83,7 @@ func TestAuditFailureRollsBackTheChangeItRecords(t *testing.T) {
 		}
 	}
 	seats := 99
-	notes := store.CustomerNotes{ExternalRef: "AU-REF-1", Tags: []string{"au"}, Notes: "saved with its event"}
+	notes := store.CustomerNotes{ExternalRef: "AU-REF-1", Notes: "saved with its event"}
 	ev := store.AuditEvent{StaffID: &owner.ID, StaffEmail: owner.Email, RequestID: "au-req"}
 	changes := []struct {
 		name   string

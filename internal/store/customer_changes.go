@@ -325,20 +325,17 @@ func (s *Store) CustomersWithoutDetails(ctx context.Context, partnerID int64, li
 	return out, err
 }
 
-// CustomerNotes are a customer's local fields, Tierdesk's own.
+// CustomerNotes are a customer's local fields, Tierdesk's own (its tags have their own
+// writer, SetCustomerTags).
 type CustomerNotes struct {
 	ExternalRef string
-	Tags        []string
 	Notes       string
 }
 
 // SaveCustomerNotes stores a customer's local fields and appends ev ("customer.notes") with
-// before and after, in one transaction.
+// before and after, in one transaction. It leaves the customer's tags as they are.
 func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int64, n CustomerNotes, ev AuditEvent) (Customer, error) {
 	var c Customer
-	if n.Tags == nil {
-		n.Tags = []string{} // no tags: an empty list, not NULL
-	}
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
 		// Lock the row before reading it, so that of two concurrent saves the second records
 		// as its before what the first left, not what both read.
@@ -352,8 +349,8 @@ func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int
 		if before.PartnerID != partnerID {
 			return ErrNotFound
 		}
-		if _, err := tx.Exec(ctx, `UPDATE customers SET external_ref = $2, tags = $3, notes = $4, updated_at = now() WHERE id = $1`,
-			customerID, n.ExternalRef, n.Tags, n.Notes); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE customers SET external_ref = $2, notes = $3, updated_at = now() WHERE id = $1`,
+			customerID, n.ExternalRef, n.Notes); err != nil {
 			return err
 		}
 		if c, err = customerByID(ctx, tx, customerID); err != nil {
@@ -362,8 +359,8 @@ func (s *Store) SaveCustomerNotes(ctx context.Context, partnerID, customerID int
 		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.CustomerNotes, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel, ev.CustomerID = "customer", c.ZoomAccountID, c.AccountName, c.ZoomAccountID
 		ev.Details = mustJSON(map[string]any{
-			"before": map[string]any{"external_ref": before.ExternalRef, "tags": before.Tags, "notes": before.Notes},
-			"after":  map[string]any{"external_ref": c.ExternalRef, "tags": c.Tags, "notes": c.Notes}})
+			"before": map[string]any{"external_ref": before.ExternalRef, "notes": before.Notes},
+			"after":  map[string]any{"external_ref": c.ExternalRef, "notes": c.Notes}})
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err
 	})

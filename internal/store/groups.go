@@ -167,6 +167,12 @@ type GroupFilter struct {
 // Empty reports whether the filter selects nothing in particular (every customer).
 func (f GroupFilter) Empty() bool { return f == GroupFilter{} }
 
+// AsGroupFilter is the part of the customer list's filter f a filter group saves (its
+// query, status, pay mode, plan, near-seats and partner; not its tag, group or paging).
+func (f CustomerFilter) AsGroupFilter() GroupFilter {
+	return GroupFilter{Query: f.Query, Status: string(f.Status), PayMode: f.PayMode, Plan: f.Plan, NearSeats: f.NearSeats, PartnerID: f.PartnerID}
+}
+
 // Group is a partner's saved group of customers: a name and one rule. Its members are not
 // stored (but for an explicit list): they are whoever the rule selects when the group is used.
 type Group struct {

@@ -254,3 +254,28 @@ func TestGroupMembershipOfEachKindIsEvaluatedOnUse(t *testing.T) {
 		t.Errorf("group events: %d %v, want 4 creates and a delete", len(page.Events), err)
 	}
 }
+
+// TestNotesLeaveTagsAlone: tags have one writer (SetCustomerTags); saving a customer's notes
+// leaves them as they are, and the notes' event records no tags.
+func TestNotesLeaveTagsAlone(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	dist, _, _ := threeTiers(t, st)
+	d1 := customerNamed(t, st, dist.ID, "c-d1")
+	if _, err := st.SetCustomerTags(ctx, dist.ID, d1.ID, []string{"eu", "vip"}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.SaveCustomerNotes(ctx, dist.ID, d1.ID, store.CustomerNotes{ExternalRef: "CRM-1", Notes: "call first"}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Tags, ",") != "eu,vip" || c.ExternalRef != "CRM-1" || c.Notes != "call first" {
+		t.Fatalf("after saving notes: tags %q, ref %q, notes %q", c.Tags, c.ExternalRef, c.Notes)
+	}
+	page, err := st.AuditEvents(ctx, dist.ID, store.AuditFilter{Action: string(audit.CustomerNotes)})
+	if err != nil || len(page.Events) != 1 || strings.Contains(string(page.Events[0].Details), "tags") ||
+		!strings.Contains(string(page.Events[0].Details), `"external_ref":"CRM-1"`) {
+		t.Fatalf("customer.notes events: %+v %v", page.Events, err)
+	}
+}

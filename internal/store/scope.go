@@ -70,9 +70,23 @@ func scopeSetting(ctx context.Context) string {
 // reaches every customer (and so could lift the others' limits).
 var ErrLastUnscopedOwner = errors.New("the partner must keep an active owner who reaches every customer")
 
+// otherUnscopedOwners counts, in tx, the active owners of partnerID other than staffID
+// who reach every customer (no staff_scopes row), locking them so that two concurrent
+// changes cannot both count the other.
+func otherUnscopedOwners(ctx context.Context, tx pgx.Tx, partnerID, staffID int64) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT id FROM staff WHERE partner_id = $1 AND role = 'owner' AND status = 'active'
+		AND id <> $2 AND NOT EXISTS (SELECT 1 FROM staff_scopes ss WHERE ss.staff_id = staff.id) FOR UPDATE) o`,
+		partnerID, staffID).Scan(&n)
+	return n, err
+}
+
+// scopeGroupsSQL reads the groups staff member $2 of partner $1 is limited to.
+const scopeGroupsSQL = "SELECT group_id FROM staff_scopes WHERE partner_id = $1 AND staff_id = $2 ORDER BY group_id"
+
 // scopeGroups reads the groups staff member staffID of partnerID is limited to (none: unscoped).
 func scopeGroups(ctx context.Context, tx pgx.Tx, partnerID, staffID int64) ([]int64, error) {
-	rows, _ := tx.Query(ctx, "SELECT group_id FROM staff_scopes WHERE partner_id = $1 AND staff_id = $2 ORDER BY group_id", partnerID, staffID)
+	rows, _ := tx.Query(ctx, scopeGroupsSQL, partnerID, staffID)
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
@@ -205,10 +219,8 @@ func (s *Store) SetStaffScope(ctx context.Context, partnerID, staffID int64, gro
 		}
 		if len(groups) > 0 && st.Role == RoleOwner && st.Status == StaffActive {
 			// Lock the owners, so that two owners limiting each other cannot both pass.
-			var others int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT id FROM staff WHERE partner_id = $1 AND role = 'owner' AND status = 'active'
-				AND id <> $2 AND NOT EXISTS (SELECT 1 FROM staff_scopes ss WHERE ss.staff_id = staff.id) FOR UPDATE) o`,
-				partnerID, staffID).Scan(&others); err != nil {
+			others, err := otherUnscopedOwners(ctx, tx, partnerID, staffID)
+			if err != nil {
 				return err
 			}
 			if others == 0 {

@@ -239,3 +239,130 @@ func TestMigrationGivesEarlierJobsTheirCustomer(t *testing.T) {
 		t.Errorf("with no acting partner, %d jobs visible (%v)", n, err)
 	}
 }
+
+// TestLastUnscopedOwnerCannotStepDown: an owner who reaches every customer cannot demote,
+// suspend or remove themselves while the only other active owner is limited to groups
+// (nobody could lift the limits then); once the other reaches every customer, they can.
+func TestLastUnscopedOwnerCannotStepDown(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	ctx := context.Background()
+	p, a := registerPartner(t, st, "acct-lu", "a@lu.example")
+	if _, err := st.InviteStaff(ctx, p.ID, "b@lu.example", store.RoleOwner, nil, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := signIn(st, p.ID, store.StaffIdentity{ZoomUserID: "zu-b", Email: "b@lu.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := st.SaveGroup(ctx, p.ID, store.Group{Name: "EU", Kind: store.GroupByTag, Tag: "eu"}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetStaffScope(ctx, p.ID, b.ID, []int64{g.ID}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		role   store.Role
+		status store.StaffStatus
+	}{{store.RoleAdmin, ""}, {"", store.StaffSuspended}, {"", store.StaffRemoved}} {
+		if _, err := st.UpdateStaff(ctx, p.ID, a.ID, c.role, c.status, store.AuditEvent{}); !errors.Is(err, store.ErrLastUnscopedOwner) {
+			t.Errorf("the last unlimited owner to %q/%q: %v, want ErrLastUnscopedOwner", c.role, c.status, err)
+		}
+	}
+	members, err := st.StaffMembers(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m.ID == a.ID && (m.Role != store.RoleOwner || m.Status != store.StaffActive) {
+			t.Fatalf("refused changes changed the owner: %+v", m)
+		}
+	}
+	// The limited owner may still step down: an unlimited owner remains.
+	if _, err := st.UpdateStaff(ctx, p.ID, b.ID, "", store.StaffSuspended, store.AuditEvent{}); err != nil {
+		t.Fatalf("suspending the limited owner: %v", err)
+	}
+	if _, err := st.UpdateStaff(ctx, p.ID, b.ID, "", store.StaffActive, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	// Once the other owner reaches every customer, the first may step down.
+	if err := st.SetStaffScope(ctx, p.ID, b.ID, nil, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateStaff(ctx, p.ID, a.ID, store.RoleAdmin, "", store.AuditEvent{}); err != nil {
+		t.Fatalf("stepping down beside an unlimited owner: %v", err)
+	}
+}
+
+// Migration 00029: an onboarding's steps follow their onboarding's scope (a member limited
+// to groups sees no step of an out-of-scope customer's onboarding; an unscoped one sees them
+// all), and tags saved before they were normalized are normalized as NormalizeTags does.
+func TestMigrationScopesOnboardingStepsAndNormalizesTags(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.NewStore(t)
+	su := storetest.Superuser(t, st)
+	dist, _, _ := threeTiers(t, st)
+	if _, err := st.SaveSyncedCustomers(ctx, dist.ID, []store.SyncedCustomer{{ZoomAccountID: "c-d2", AccountName: "D2"}}, time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	d1, d2 := customerNamed(t, st, dist.ID, "c-d1"), customerNamed(t, st, dist.ID, "c-d2")
+	raw := []string{" VIP ", "North  America", "vip", "", "eu"}
+	if _, err := su.Exec(ctx, "UPDATE customers SET tags = $2 WHERE id = $1", d1.ID, raw); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []int64{d1.ID, d2.ID} {
+		var ob string
+		if err := su.QueryRow(ctx, "INSERT INTO onboardings (partner_id, customer_id, status) VALUES ($1, $2, 'running') RETURNING id", dist.ID, c).Scan(&ob); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := su.Exec(ctx, "INSERT INTO onboarding_steps (onboarding_id, seq, partner_id, kind, idempotency_key) VALUES ($1, 1, $2, 'create_account', $3)",
+			ob, dist.ID, "mig29-"+itoa(int64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := stdlib.OpenDBFromPool(su)
+	t.Cleanup(func() { _ = db.Close() })
+	gp, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gp.DownTo(ctx, 28); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gp.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.NormalizeTags(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := customerNamed(t, st, dist.ID, "c-d1"); !slices.Equal(got.Tags, want) {
+		t.Errorf("tags after the migration: %q, want %q", got.Tags, want)
+	}
+	steps := func(scope string) int {
+		t.Helper()
+		var n int
+		err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true)", itoa(dist.ID), scope); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, "SELECT count(*) FROM onboarding_steps").Scan(&n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := steps("{" + itoa(d1.ID) + "}"); n != 1 {
+		t.Errorf("a member limited to D1 sees %d onboarding steps, want D1's one", n)
+	}
+	if n := steps(""); n != 2 {
+		t.Errorf("an unscoped member sees %d onboarding steps, want 2", n)
+	}
+	var n int
+	if err := st.Pool().QueryRow(ctx, "SELECT count(*) FROM customers").Scan(&n); err != nil || n != 0 {
+		t.Errorf("with no acting partner, %d customers visible (%v)", n, err)
+	}
+}

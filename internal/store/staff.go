@@ -231,6 +231,7 @@ func (s *Store) InviteStaff(ctx context.Context, partnerID int64, email string, 
 // UpdateStaff changes staff member staffID of partnerID: its role and/or status (active,
 // suspended or removed; an invited person can only be removed), and appends ev with the
 // before and after. It refuses with ErrLastOwner a change that would leave no active owner,
+// with ErrLastUnscopedOwner one that would leave no active owner who reaches every customer,
 // and with ErrNotFound an unknown or removed staff member.
 func (s *Store) UpdateStaff(ctx context.Context, partnerID, staffID int64, role Role, status StaffStatus, ev AuditEvent) (Staff, error) {
 	var after Staff
@@ -261,6 +262,21 @@ func (s *Store) UpdateStaff(ctx context.Context, partnerID, staffID int64, role 
 			}
 			if others == 0 {
 				return ErrLastOwner
+			}
+			// An owner who reaches every customer must not leave only owners limited to
+			// groups: nobody could lift their limits then.
+			own, err := scopeGroups(ctx, tx, partnerID, staffID)
+			if err != nil {
+				return err
+			}
+			if len(own) == 0 {
+				unscoped, err := otherUnscopedOwners(ctx, tx, partnerID, staffID)
+				if err != nil {
+					return err
+				}
+				if unscoped == 0 {
+					return ErrLastUnscopedOwner
+				}
 			}
 		}
 		rows, _ = tx.Query(ctx, "UPDATE staff SET role = $3, status = $4 WHERE partner_id = $1 AND id = $2 RETURNING "+staffColumns,
@@ -349,7 +365,7 @@ func (s *Store) ActingStaff(ctx context.Context, partnerID, id int64) (Acting, e
 	var groups []int64
 	ctx = WithScope(ctx, nil) // who acts is read whole; the scope is worked out here
 	err := s.read(ctx, partnerID, func(b *pgx.Batch) {
-		b.Queue("SELECT group_id FROM staff_scopes WHERE partner_id = $1 AND staff_id = $2 ORDER BY group_id", partnerID, id).Query(func(rows pgx.Rows) (err error) {
+		b.Queue(scopeGroupsSQL, partnerID, id).Query(func(rows pgx.Rows) (err error) {
 			groups, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 			return err
 		})

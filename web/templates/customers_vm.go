@@ -81,14 +81,13 @@ type CustomerPage struct {
 	SeatHistory    *SeatChart          // the customer's seats over time
 }
 
-// NotesPanel is a customer's local fields: external reference, tags (edited in TagsPanel)
-// and notes.
+// NotesPanel is a customer's local fields: external reference and notes (its tags are
+// edited in TagsPanel).
 type NotesPanel struct {
 	Action      string
 	CanEdit     bool
 	Saved       bool
 	ExternalRef string
-	Tags        string
 	Notes       string
 	Errors      map[string]string
 }

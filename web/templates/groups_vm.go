@@ -53,6 +53,8 @@ type GroupFormPage struct {
 	PayModeOpts []Option
 	PlanOpts    []Option
 	PartnerOpts []Option
+	// MaxTagLength is the longest tag (store.MaxTagLength).
+	MaxTagLength int
 }
 
 // TagsPanel is a customer's tags on its overview: badges, and for staff who may edit the
@@ -64,4 +66,7 @@ type TagsPanel struct {
 	Tags    []TagLink
 	Input   string // the tags as typed (comma-separated)
 	Error   string
+	// MaxTags and MaxTagLength are the most tags a customer has and the longest
+	// (store.MaxTags, store.MaxTagLength).
+	MaxTags, MaxTagLength int
 }

@@ -37,7 +37,6 @@ type RoleOption struct {
 type StaffScopePage struct {
 	Name, Email, Role string
 	URL               string // where the form posts
-	Limited           bool   // some group is ticked now
 	Groups            []ScopeGroup
 	Error             string // the problem with the choice, shown beside it
 }
