@@ -24,7 +24,7 @@ const webhookMaxBody = 256 << 10
 // the request is trusted only when its signature matches the Secret Token of the partner the
 // URL names (or, without that, of a partner the event's account belongs to), and its timestamp
 // is fresh. A verified event is recorded with a River job that
-// applies it a moment later (service.ApplyWebhook: the partner's cache converges, and changes
+// applies it a moment later (service.ApplyWebhookEvent: the partner's cache converges, and changes
 // made in Zoom are audited as seen from Zoom); Zoom is answered within its 3 seconds, and a
 // failure to record answers 503 so that Zoom retries (a retry of a recorded event changes
 // nothing twice).
@@ -84,7 +84,7 @@ func (h *Handlers) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	// Recorded as Zoom sent it now, applied a moment later by a River job (jobs.WebhookDelay
-	// says why; service.ApplyWebhook what it does).
+	// says why; service.ApplyWebhookEvent what it does).
 	digest := sha256.Sum256(body)
 	d := store.WebhookDelivery{Event: ev.Name, Body: body, Digest: digest[:],
 		RequestID: middleware.GetReqID(ctx), IP: h.clientIP(r), UserAgent: input.Safe(r.UserAgent())}

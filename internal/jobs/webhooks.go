@@ -21,7 +21,7 @@ import (
 // for what it is (an echo) rather than for a change made in Zoom.
 const WebhookDelay = 5 * time.Second
 
-// WebhookArgs applies one recorded webhook event (service.ApplyWebhook).
+// WebhookArgs applies one recorded webhook event (service.ApplyWebhookEvent).
 type WebhookArgs struct {
 	PartnerID int64  `json:"partner_id"`
 	Digest    string `json:"digest"` // hex SHA-256 of the event's body
