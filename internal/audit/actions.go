@@ -85,6 +85,17 @@ const (
 	StandardDelete Action = "standard.delete"
 )
 
+// Delegated access between tiers (Tierdesk's own records; each is recorded in the logs of both
+// partners, the one whose customers they are and the one acting on them).
+const (
+	DelegationRequest Action = "delegation.request"
+	DelegationApprove Action = "delegation.approve"
+	DelegationDecline Action = "delegation.decline"
+	DelegationEnd     Action = "delegation.end"
+	DelegationExpire  Action = "delegation.expire"
+	DelegationLapse   Action = "delegation.lapse"
+)
+
 // Users of customers.
 const (
 	UserCreate       Action = "user.create"
@@ -122,17 +133,18 @@ const RequestRefused Action = "request.refused"
 // values, which are these). Two are also actions in their own right (CustomerDisassociate,
 // JobCancel).
 const (
-	PermViewPartner     Action = "partner.view"
-	PermViewCustomer    Action = "customer.view"
-	PermViewJob         Action = "job.view"
-	PermManageUsers     Action = "user.manage"
-	PermEditCustomer    Action = "customer.edit"
-	PermSync            Action = "customer.sync"
-	PermRunBulk         Action = "job.bulk"
-	PermManageStaff     Action = "staff.manage"
-	PermManageGrants    Action = "grant.manage"
-	PermManageGroups    Action = "group.manage"
-	PermManageStandards Action = "standard.manage"
+	PermViewPartner       Action = "partner.view"
+	PermViewCustomer      Action = "customer.view"
+	PermViewJob           Action = "job.view"
+	PermManageUsers       Action = "user.manage"
+	PermEditCustomer      Action = "customer.edit"
+	PermSync              Action = "customer.sync"
+	PermRunBulk           Action = "job.bulk"
+	PermManageStaff       Action = "staff.manage"
+	PermManageGrants      Action = "grant.manage"
+	PermManageGroups      Action = "group.manage"
+	PermManageStandards   Action = "standard.manage"
+	PermManageDelegations Action = "delegation.manage"
 )
 
 // labels name each action in words on the audit page (the code stays beside it: staff search
@@ -161,6 +173,10 @@ var labels = map[Action]string{
 	GroupCreate: "Created a customer group", GroupUpdate: "Changed a customer group", GroupDelete: "Deleted a customer group",
 	StandardCreate: "Created a settings standard", StandardUpdate: "Changed a settings standard", StandardDelete: "Deleted a settings standard",
 
+	DelegationRequest: "Asked for delegated access", DelegationApprove: "Approved delegated access",
+	DelegationDecline: "Declined delegated access", DelegationEnd: "Ended delegated access",
+	DelegationExpire: "Delegated access expired", DelegationLapse: "A request for delegated access lapsed",
+
 	UserCreate: "Added user", UserUpdate: "Edited user", UserActivate: "Activated user", UserDeactivate: "Deactivated user",
 	UserDelete: "Deleted user", UserDisassociate: "Disassociated user", UserMove: "Moved user", UserSettings: "Changed a user's settings",
 
@@ -175,8 +191,9 @@ var labels = map[Action]string{
 	PermViewPartner: "Open the partner's pages", PermViewCustomer: "Open a customer", PermViewJob: "Open a job",
 	PermManageUsers: "Manage users", PermEditCustomer: "Change a customer", PermSync: "Sync customers",
 	PermRunBulk: "Start a bulk job", PermManageStaff: "Manage staff", PermManageGrants: "Manage Zoom credentials",
-	PermManageGroups:    "Manage customer groups",
-	PermManageStandards: "Manage settings standards",
+	PermManageGroups:      "Manage customer groups",
+	PermManageStandards:   "Manage settings standards",
+	PermManageDelegations: "Manage delegated access",
 }
 
 // Label is the action in words, or "" for a value that is not one of the constants (an event
@@ -214,6 +231,7 @@ func All() []Action {
 var permissions = map[Action]bool{
 	PermViewPartner: true, PermViewCustomer: true, PermViewJob: true, PermManageUsers: true, PermEditCustomer: true,
 	PermSync: true, PermRunBulk: true, PermManageStaff: true, PermManageGrants: true, PermManageGroups: true, PermManageStandards: true,
+	PermManageDelegations: true,
 }
 
 // Permission reports whether a only names a permission, whose events are the policy's
@@ -252,6 +270,7 @@ var areas = []Area{
 	{"settings_template.", "Settings templates", "Any settings template change"},
 	{"group.", "Customer groups", "Any customer group change"},
 	{"standard.", "Settings standards", "Any settings standard change"},
+	{"delegation.", "Delegated access", "Any delegated access event"},
 	{"user.", "Users", "Any user action"},
 	{"job.", "Jobs", "Any job action"},
 	{"import.", "Bulk jobs", "Any bulk job action"},

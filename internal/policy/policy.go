@@ -9,7 +9,13 @@
 //
 // Roles: viewer reads; support also manages users inside customers; admin also changes
 // customers, plans, settings and tags, manages customer groups, disassociates and runs bulk
-// jobs; owner also manages staff and credentials.
+// jobs, and asks for, answers and ends delegations; owner also manages staff and credentials.
+//
+// Delegation: a partner may let the partner directly above it act on some of its customers
+// with a role, for a time (store.ActiveDelegation). Delegated turns a member of that partner
+// above into an actor of the owner limited to those customers, with the delegation's role,
+// while it is active and only for members whose own role is at least that role; everything
+// outside it is decided as before (a descendant's customer is read only, another's not found).
 //
 // Scope: a staff member of any role may be limited to some of the partner's customer groups
 // (Actor.Scope). A customer outside the scope is out of reach like another partner's: not
@@ -21,6 +27,8 @@
 package policy
 
 import (
+	"time"
+
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
@@ -44,6 +52,7 @@ const (
 	ManageGrants         = Action(audit.PermManageGrants)     // the partner's Zoom credentials and webhook
 	ManageGroups         = Action(audit.PermManageGroups)     // create, change and delete customer groups
 	ManageStandards      = Action(audit.PermManageStandards)  // create, change and delete settings standards
+	ManageDelegations    = Action(audit.PermManageDelegations) // ask for, answer and end delegations
 )
 
 // minimum is the least role that may take each action on its own partner's things.
@@ -61,6 +70,7 @@ var minimum = map[Action]store.Role{
 	ManageGrants:         store.RoleOwner,
 	ManageGroups:         store.RoleAdmin,
 	ManageStandards:      store.RoleAdmin,
+	ManageDelegations:    store.RoleAdmin,
 }
 
 // readOnly are the actions allowed on a descendant partner's things.
@@ -76,6 +86,22 @@ type Actor struct {
 	Role      store.Role
 	Reach     []int64
 	Scope     *store.Scope
+	// Delegation, when not nil, is the delegation the actor acts under (Delegated): PartnerID
+	// is then its owner, Role its role and Scope its customers.
+	Delegation *store.ActiveDelegation
+}
+
+// Delegated returns a, a member of d's delegate, as they act under d on d's owner's
+// customers: the owner's actor with d's role, limited to d's customers. It is false when d is
+// not their partner's, has ended by now, their own role is less than d's, or they are limited
+// to customer groups (a limit of their own partner's customers, which d's are not).
+func Delegated(a Actor, d store.ActiveDelegation, now time.Time) (Actor, bool) {
+	if a.Delegation != nil || a.Scope != nil || d.DelegatePartnerID != a.PartnerID || a.PartnerID == 0 ||
+		!now.Before(d.ExpiresAt) || rank[a.Role] < rank[d.Role] || rank[d.Role] == 0 || rank[d.Role] > rank[store.RoleAdmin] {
+		return Actor{}, false
+	}
+	return Actor{PartnerID: d.OwnerPartnerID, Role: d.Role, Reach: []int64{d.OwnerPartnerID},
+		Scope: &store.Scope{IDs: d.CustomerIDs, Accounts: d.Accounts}, Delegation: &d}, true
 }
 
 // Target is what the action is on: the partner that owns it (the direct partner of a
@@ -90,7 +116,7 @@ type Target struct {
 // a member limited to groups may not take them (Limited).
 var partnerWide = map[Action]bool{
 	EditCustomer: true, SyncCustomers: true, RunBulk: true, CancelJob: true, ManageStaff: true,
-	ManageGrants: true, ManageGroups: true, ManageStandards: true,
+	ManageGrants: true, ManageGroups: true, ManageStandards: true, ManageDelegations: true,
 }
 
 // Decision is the policy's answer.
@@ -126,6 +152,10 @@ func Decide(actor Actor, action Action, target Target) Decision {
 	}
 	if target.CustomerID != "" && !actor.Scope.Has(target.CustomerID) {
 		return NotFound
+	}
+	if actor.Delegation != nil && target.CustomerID == "" && action != ViewCustomer && action != ViewJob {
+		// Under a delegation only its customers are in reach, never the owner as a whole.
+		return Limited
 	}
 	if rank[actor.Role] < rank[least] {
 		return Forbidden

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -266,7 +265,14 @@ func redact(v any) any {
 // event is also recorded for that partner, in the same transaction: the partner whose account
 // it is sees it too, with the acting partner named and the acting partner's event by its id
 // (see ownAccountOf). Denied events are not copied: nothing was done.
+//
+// Under a delegation (WithDelegation), an event of its owner is recorded in the owner's log
+// naming the delegation and who acted (no staff id: staff ids are per partner), and copied to
+// the delegate's log with the acting staff member (delegatedCopy).
 func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (AuditEvent, error) {
+	if d := DelegationFrom(ctx); d != nil && e.PartnerID == d.OwnerPartnerID {
+		return s.delegatedCopy(ctx, tx, d, e)
+	}
 	below, err := s.ownAccountOf(ctx, tx, e)
 	if err != nil {
 		return e, err
@@ -301,6 +307,46 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	}
 	if _, err := s.appendOne(ctx, tx, copied); err != nil {
 		return out, fmt.Errorf("copy audit event to the log of partner %d: %w", below.id, err)
+	}
+	return out, setActingPartner(ctx, tx, out.PartnerID)
+}
+
+// delegatedCopy records e, an event of d's owner made under d, in the owner's log and in the
+// delegate's, in tx (acting under d): each names the delegation, the person and both
+// partners; the delegate's copy carries the acting staff member's id and points at the owner's
+// event, which closes e's intent.
+func (s *Store) delegatedCopy(ctx context.Context, tx pgx.Tx, d *ActiveDelegation, e AuditEvent) (AuditEvent, error) {
+	var err error
+	e.StaffID = nil
+	if d.StaffEmail != "" {
+		e.StaffEmail = d.StaffEmail
+	}
+	facts := map[string]any{"id": d.ID, "role": string(d.Role), "owner_partner_id": d.OwnerPartnerID, "owner": d.OwnerName,
+		"delegate_partner_id": d.DelegatePartnerID, "delegate": d.DelegateName, "staff_email": e.StaffEmail}
+	if e.Details, err = withDetails(e.Details, map[string]any{"under_delegation": facts}); err != nil {
+		return e, err
+	}
+	out, err := s.appendOne(ctx, tx, e)
+	if err != nil {
+		return out, err
+	}
+	if err := closeIntent(ctx, tx, out); err != nil {
+		return out, err
+	}
+	cp := e
+	cp.ID, cp.PartnerID, cp.OccurredAt, cp.Intent = 0, d.DelegatePartnerID, out.OccurredAt, 0
+	if d.StaffID != 0 {
+		id := d.StaffID
+		cp.StaffID = &id
+	}
+	if cp.Details, err = withDetails(cp.Details, map[string]any{"copy_of": map[string]any{"partner_id": out.PartnerID, "event": out.ID}}); err != nil {
+		return out, err
+	}
+	if err := setActingPartner(ctx, tx, d.DelegatePartnerID); err != nil {
+		return out, err
+	}
+	if _, err := s.appendOne(ctx, tx, cp); err != nil {
+		return out, fmt.Errorf("copy audit event to the log of delegate %d: %w", d.DelegatePartnerID, err)
 	}
 	return out, setActingPartner(ctx, tx, out.PartnerID)
 }
@@ -411,8 +457,9 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	var out AuditEvent
 	err := s.beginTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		// The acting partner and the event's id in one round trip.
-		if err := tx.QueryRow(ctx, "SELECT nextval('audit_events_id_seq'), set_config('tierdesk.partner_id', $1, true)",
-			strconv.FormatInt(e.PartnerID, 10)).Scan(&e.ID, new(string)); err != nil {
+		partner, delegation := actingSettings(ctx, e.PartnerID)
+		if err := tx.QueryRow(ctx, "SELECT nextval('audit_events_id_seq'), set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.delegation', $2, true)",
+			partner, delegation).Scan(&e.ID, new(string), new(string)); err != nil {
 			return err
 		}
 		var err error

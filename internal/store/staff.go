@@ -354,6 +354,9 @@ type Acting struct {
 	Partner Partner
 	Reach   []int64
 	Scope   *Scope
+	// Delegations are the active delegations the partner is the delegate of (as stored: the
+	// caller judges their end by its own clock).
+	Delegations []ActiveDelegation
 }
 
 // ActingStaff reads, in one transaction, staff member id of partnerID, the partner and its
@@ -378,6 +381,10 @@ func (s *Store) ActingStaff(ctx context.Context, partnerID, id int64) (Acting, e
 			return err
 		})
 		b.Queue("SELECT tierdesk_reach()").QueryRow(func(row pgx.Row) error { return row.Scan(&a.Reach) })
+		b.Queue(activeDelegationsSQL, partnerID).Query(func(rows pgx.Rows) (err error) {
+			a.Delegations, err = collectActive(rows)
+			return err
+		})
 	})
 	if err == nil && len(groups) > 0 {
 		err = s.inTx(ctx, partnerID, func(tx pgx.Tx) (err error) {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,8 +130,11 @@ func redactURL(url string) string {
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // setActingPartner makes the rest of tx act for partnerID (row-level security reads it).
+// Under ctx's delegation (WithDelegation), acting for its owner is acting as its delegate
+// under it (actingSettings); acting for anyone else leaves the delegation.
 func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
-	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true)", strconv.FormatInt(partnerID, 10))
+	partner, delegation := actingSettings(ctx, partnerID)
+	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.delegation', $2, true)", partner, delegation)
 	return err
 }
 
@@ -144,20 +146,29 @@ func setActingPartner(ctx context.Context, tx pgx.Tx, partnerID int64) error {
 //
 // When ctx carries a Scope (WithScope: a staff member limited to customer groups), its
 // customers are set beside the partner as tierdesk.scope, in the same round trip.
+//
+// When ctx carries a delegation (WithDelegation) whose owner is partnerID, the transaction acts
+// as the delegate under that delegation instead (actingSettings), and the database decides
+// whether it reaches the owner's rows.
 func (s *Store) inTx(ctx context.Context, partnerID int64, fn func(pgx.Tx) error) error {
-	return s.beginTx(ctx, actingTxOptions(partnerID, scopeSetting(ctx)), fn)
+	return s.beginTx(ctx, actingTxOptions(ctx, partnerID), fn)
 }
 
 // actingTxOptions begins a transaction that acts for partnerID (0 for none), limited to the
 // customers of scope (scopeSetting's value; "" for none), from its first statement. Both are
 // numbers formatted by the store: nothing a user typed reaches the SQL.
-func actingTxOptions(partnerID int64, scope string) pgx.TxOptions {
+func actingTxOptions(ctx context.Context, partnerID int64) pgx.TxOptions {
+	partner, delegation := actingSettings(ctx, partnerID)
+	scope := scopeSetting(ctx)
 	if partnerID == 0 && scope == "" {
 		return pgx.TxOptions{}
 	}
-	q := "BEGIN; SELECT set_config('tierdesk.partner_id', '" + strconv.FormatInt(partnerID, 10) + "', true)"
+	q := "BEGIN; SELECT set_config('tierdesk.partner_id', '" + partner + "', true)"
 	if scope != "" {
 		q += ", set_config('tierdesk.scope', '" + scope + "', true)"
+	}
+	if delegation != "" {
+		q += ", set_config('tierdesk.delegation', '" + delegation + "', true)"
 	}
 	return pgx.TxOptions{BeginQuery: q}
 }
@@ -165,8 +176,9 @@ func actingTxOptions(partnerID int64, scope string) pgx.TxOptions {
 // setActing sets the acting partner and ctx's scope in tx (for the transactions the store
 // begins with options of their own: the exports).
 func setActing(ctx context.Context, tx pgx.Tx, partnerID int64) error {
-	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true)",
-		strconv.FormatInt(partnerID, 10), scopeSetting(ctx))
+	partner, delegation := actingSettings(ctx, partnerID)
+	_, err := tx.Exec(ctx, "SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true), set_config('tierdesk.delegation', $3, true)",
+		partner, scopeSetting(ctx), delegation)
 	return err
 }
 
@@ -179,8 +191,9 @@ func (s *Store) read(ctx context.Context, partnerID int64, queue func(b *pgx.Bat
 	ctx, end := txSpan(ctx, "read", partnerID)
 	defer func() { end(err) }()
 	b := &pgx.Batch{}
-	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true)",
-		strconv.FormatInt(partnerID, 10), scopeSetting(ctx))
+	partner, delegation := actingSettings(ctx, partnerID)
+	b.Queue("SELECT set_config('tierdesk.partner_id', $1, true), set_config('tierdesk.scope', $2, true), set_config('tierdesk.delegation', $3, true)",
+		partner, scopeSetting(ctx), delegation)
 	queue(b)
 	return translate(s.pool.SendBatch(ctx, b).Close())
 }
