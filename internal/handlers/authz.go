@@ -36,12 +36,22 @@ func (h *Handlers) authorize(r *http.Request, action policy.Action, t target) er
 		return nil
 	}
 	h.deny(r, action, t, d.String())
+	if d == policy.Limited && a.Delegation != nil {
+		return &pageError{status: http.StatusForbidden, title: "Not within your delegation",
+			message: fmt.Sprintf("You act for %s on some of its customers only, and this works on all of %s's. Nothing was changed.",
+				a.Partner.Name, a.Partner.Name)}
+	}
 	if d == policy.Limited {
 		return &pageError{status: http.StatusForbidden, title: "Not within your customer groups",
 			message: fmt.Sprintf("You work on the customers of some groups only, and this works on all of %s's. Nothing was changed. Ask an owner of %s if you need it.",
 				a.Partner.Name, a.Partner.Name)}
 	}
 	if d == policy.Forbidden {
+		if a.Delegation != nil {
+			return &pageError{status: http.StatusForbidden, title: "Not allowed under your delegation",
+				message: fmt.Sprintf("You act for %s as %s, and this needs %s or above. Nothing was changed. Ask %s for a delegation with that role if you need it.",
+					a.Partner.Name, a.Delegation.Role.Label(), policy.Least(action).Label(), a.Partner.Name)}
+		}
 		return &pageError{status: http.StatusForbidden, title: "Not allowed for your role",
 			message: fmt.Sprintf("Your role (%s) cannot do this: it needs %s or above. Nothing was changed. Ask an owner of %s if you need it.",
 				a.Staff.Role.Label(), policy.Least(action).Label(), a.Partner.Name)}
@@ -51,7 +61,7 @@ func (h *Handlers) authorize(r *http.Request, action policy.Action, t target) er
 
 // policyActor is the signed-in member as the policy sees them.
 func (a *actor) policyActor() policy.Actor {
-	return policy.Actor{PartnerID: a.Partner.ID, Role: a.Staff.Role, Reach: a.Reach, Scope: a.Scope}
+	return policy.Actor{PartnerID: a.Partner.ID, Role: a.Staff.Role, Reach: a.Reach, Scope: a.Scope, Delegation: a.Delegation}
 }
 
 // deny records a refusal in the acting partner's audit log.

@@ -112,6 +112,9 @@ func pageFor(err error) *pageError {
 			message: "Tierdesk could not record Zoom's answer just now; it looks the change up in Zoom within a few minutes and records it.", cause: err}
 	case zoom.NeedsReauth(err):
 		return zoomError(err)
+	case errors.Is(err, service.ErrDelegationNeedsApp):
+		return &pageError{status: http.StatusServiceUnavailable, title: "No way to reach Zoom for this customer",
+			message: "You act for this customer's partner under a delegation, and such work goes out under that partner's Server-to-Server app only. It has none now, so nothing was changed. An owner of that partner connects it on Settings.", cause: err}
 	case errors.Is(err, store.ErrNoGrant):
 		return &pageError{status: http.StatusServiceUnavailable, title: "No way to reach Zoom",
 			message: service.NoGrantMessage + " Nothing was changed.", cause: err}

@@ -45,7 +45,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 
 		// Signed in: any staff member of the acting partner.
 		r.Group(func(r chi.Router) {
-			r.Use(h.requireStaff, unescapeParams)
+			r.Use(h.requireStaff, unescapeParams, h.viaDelegation)
 			r.Get("/", h.wrap(h.dashboard))
 			r.Get("/renewals", h.wrap(h.renewals))
 			r.Get("/audit", h.wrap(h.auditList))

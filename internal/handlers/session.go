@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/store"
 	"github.com/tierdesk/tierdesk/web/templates"
 )
@@ -46,6 +48,14 @@ type actor struct {
 	Scope      *store.Scope // the customers of the member's groups, if limited to some (nil: every one)
 	GrantID    int64
 	SignedInAt time.Time
+	// Delegations are the active delegations the partner is the delegate of (loaded with the
+	// member; viaDelegation judges them on each customer's request).
+	Delegations []store.ActiveDelegation
+	// Delegation, when not nil, is the delegation this request acts under (viaDelegation):
+	// Partner is then its owner, Staff.Role its role, Scope its customers, and Via the member as
+	// they signed in.
+	Delegation *store.ActiveDelegation
+	Via        *actor
 }
 
 type ctxKey int
@@ -89,7 +99,7 @@ func (h *Handlers) loadStaff(next http.Handler) http.Handler {
 			return
 		}
 		a := &actor{Staff: acting.Staff, Partner: acting.Partner, Reach: acting.Reach, Scope: acting.Scope,
-			GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn}
+			GrantID: h.sessions.GetInt64(ctx, keyGrantID), SignedInAt: signedIn, Delegations: acting.Delegations}
 		// A member limited to groups: every transaction of the request sets their customers
 		// for row-level security (store.WithScope), as the policy checks them (policyActor).
 		ctx = store.WithScope(context.WithValue(ctx, actorKey, a), acting.Scope)
@@ -137,6 +147,12 @@ func (h *Handlers) chrome(r *http.Request, title, nav string) templates.Chrome {
 	a := staffFrom(r.Context())
 	c := templates.Chrome{Title: title, Nav: nav, Sandbox: h.cfg.Sandbox}
 	if a != nil {
+		if d := a.Delegation; d != nil {
+			c.Delegation = fmt.Sprintf("You act for %s as %s until %s, under a delegation %s approved.",
+				d.OwnerName, strings.ToLower(d.Role.Label()), d.ExpiresAt.UTC().Format("2 Jan 15:04 MST"), d.OwnerName)
+			c.DelegationHref = paths.Access()
+			a = a.Via
+		}
 		c.Staff = templates.StaffBadge{Name: a.Staff.Name(), Email: a.Staff.Email, Role: a.Staff.Role.Label(), PartnerName: a.Partner.Name}
 		if a.Scope != nil {
 			c.Staff.Limited = strings.Join(a.Scope.Names, ", ")

@@ -162,6 +162,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log, Applied: webhookMetric(opts.Registry)})
 		},
 		func() error { return river.AddWorkerSafely(workers, &ReadSettingsWorker{Svc: svc, Log: log}) },
+		func() error { return river.AddWorkerSafely(workers, &SweepDelegationsWorker{Store: st, Log: log}) },
 		func() error { return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &RefreshAllSettingsWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
@@ -193,6 +194,9 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(service.SettingsRefreshEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return RefreshAllSettingsArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(DelegationSweepEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return SweepDelegationsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(WatchdogInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return WatchdogArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),

@@ -311,6 +311,9 @@ func StandardDelete(standardID int64) string { return Standard(standardID) + "/d
 // /standards/{standardId}/enforce.
 func StandardEnforce(standardID int64) string { return Standard(standardID) + "/enforce" }
 
+// Access is the page of delegated access between tiers, for both sides: /access.
+func Access() string { return "/access" }
+
 // FleetNew is the form of a change across a group's customers, with the group chosen (0:
 // none): /fleet/new?group={groupId}.
 func FleetNew(groupID int64) string {

@@ -63,7 +63,14 @@ func (a Actor) event(ev store.AuditEvent) store.AuditEvent {
 // same way), else the actor's own user grant (which only an owner or admin of the Zoom
 // account can use for sub accounts). Background work without a staff grant gets the client of
 // ForRead. The client's Grant() names the grant for the audit log.
+//
+// Under a delegation (store.WithDelegation) for its owner, only the owner's Server-to-Server
+// app is used (ErrDelegationNeedsApp without one): a delegate's own grant cannot reach the
+// owner's sub accounts, and an owner's staff member's sign-in is theirs alone.
 func (s *Service) ForChange(ctx context.Context, a Actor) (*zoom.Client, error) {
+	if d := store.DelegationFrom(ctx); d != nil && d.OwnerPartnerID == a.PartnerID {
+		return s.delegatedClient(ctx, d)
+	}
 	s2s, err := s.Store.S2SGrant(ctx, a.PartnerID)
 	switch {
 	case err == nil:
@@ -81,7 +88,12 @@ func (s *Service) ForChange(ctx context.Context, a Actor) (*zoom.Client, error) 
 // for background work alike: the partner's Server-to-Server app, else the user grant of an
 // owner or admin (preferStaffID's when they are one). It fails with store.ErrNoGrant when
 // there is neither.
+//
+// Under a delegation for partnerID, only its Server-to-Server app (as ForChange).
 func (s *Service) ForRead(ctx context.Context, partnerID, preferStaffID int64) (*zoom.Client, error) {
+	if d := store.DelegationFrom(ctx); d != nil && d.OwnerPartnerID == partnerID {
+		return s.delegatedClient(ctx, d)
+	}
 	s2s, err := s.Store.S2SGrant(ctx, partnerID)
 	if err == nil {
 		return s.Zoom.S2SClient(zoom.S2SCredentials{GrantID: s2s.ID, AccountID: s2s.ZoomAccountID, ClientID: s2s.ClientID, ClientSecret: s2s.ClientSecret})
@@ -94,6 +106,22 @@ func (s *Service) ForRead(ctx context.Context, partnerID, preferStaffID int64) (
 		return nil, err
 	}
 	return s.Zoom.UserClient(partnerID, grantID)
+}
+
+// ErrDelegationNeedsApp means work under a delegation cannot reach Zoom: the owner of the
+// customers has no Server-to-Server app (any more), and delegated work goes out under it only.
+var ErrDelegationNeedsApp = errors.New("delegated work goes out under the Server-to-Server app of the partner whose customers these are, and it has none")
+
+// delegatedClient is the Zoom client of work under d: d's owner's Server-to-Server app.
+func (s *Service) delegatedClient(ctx context.Context, d *store.ActiveDelegation) (*zoom.Client, error) {
+	s2s, err := s.Store.S2SGrant(ctx, d.OwnerPartnerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrDelegationNeedsApp
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Zoom.S2SClient(zoom.S2SCredentials{GrantID: s2s.ID, AccountID: s2s.ZoomAccountID, ClientID: s2s.ClientID, ClientSecret: s2s.ClientSecret})
 }
 
 // mustJSON encodes plain values (maps of strings, numbers, booleans), which cannot fail.

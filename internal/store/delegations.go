@@ -491,7 +491,7 @@ func (s *Store) AnswerDelegation(ctx context.Context, partnerID, id int64, appro
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE delegations SET status = $2, answered_at = $3, answered_by_email = $4,
-				starts_at = CASE WHEN $2 = 'active' THEN $3 END, expires_at = CASE WHEN $2 = 'active' THEN $3 + duration END
+				starts_at = CASE WHEN $2 = 'active' THEN $3::timestamptz END, expires_at = CASE WHEN $2 = 'active' THEN $3::timestamptz + duration END
 			WHERE id = $1`, id, status, now, email); err != nil {
 			return err
 		}

@@ -12,6 +12,10 @@ type Chrome struct {
 	Staff   StaffBadge
 	Flashes []Flash
 	Sandbox bool // the portal runs against the Zoom sandbox, not Zoom
+	// Delegation says, on every page of a customer reached through a delegation, for whom and
+	// until when the member acts ("" otherwise); DelegationHref links to the Access page.
+	Delegation     string
+	DelegationHref string
 }
 
 // StaffBadge identifies the signed-in staff member in the header.
