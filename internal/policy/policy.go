@@ -39,19 +39,19 @@ type Action string
 // The actions the portal knows. Read actions end in ".view". Each is an audit action
 // (internal/audit): a refusal is audited as the action it refused.
 const (
-	ViewPartner          = Action(audit.PermViewPartner)      // dashboard, tree, audit log, staff list
-	ViewCustomer         = Action(audit.PermViewCustomer)     // a customer, its users, settings, plans
-	ViewJob              = Action(audit.PermViewJob)          // a job's progress and results
-	ManageUsers          = Action(audit.PermManageUsers)      // add, edit, activate/deactivate, remove users
-	EditCustomer         = Action(audit.PermEditCustomer)     // create, change options, owner, settings, plans
-	DisassociateCustomer = Action(audit.CustomerDisassociate) // disassociate a sub account
-	SyncCustomers        = Action(audit.PermSync)             // sync the customer list from Zoom now
-	RunBulk              = Action(audit.PermRunBulk)          // start bulk jobs (imports, bulk changes)
-	CancelJob            = Action(audit.JobCancel)            // cancel a running job
-	ManageStaff          = Action(audit.PermManageStaff)      // invite, change role, suspend, remove staff
-	ManageGrants         = Action(audit.PermManageGrants)     // the partner's Zoom credentials and webhook
-	ManageGroups         = Action(audit.PermManageGroups)     // create, change and delete customer groups
-	ManageStandards      = Action(audit.PermManageStandards)  // create, change and delete settings standards
+	ViewPartner          = Action(audit.PermViewPartner)       // dashboard, tree, audit log, staff list
+	ViewCustomer         = Action(audit.PermViewCustomer)      // a customer, its users, settings, plans
+	ViewJob              = Action(audit.PermViewJob)           // a job's progress and results
+	ManageUsers          = Action(audit.PermManageUsers)       // add, edit, activate/deactivate, remove users
+	EditCustomer         = Action(audit.PermEditCustomer)      // create, change options, owner, settings, plans
+	DisassociateCustomer = Action(audit.CustomerDisassociate)  // disassociate a sub account
+	SyncCustomers        = Action(audit.PermSync)              // sync the customer list from Zoom now
+	RunBulk              = Action(audit.PermRunBulk)           // start bulk jobs (imports, bulk changes)
+	CancelJob            = Action(audit.JobCancel)             // cancel a running job
+	ManageStaff          = Action(audit.PermManageStaff)       // invite, change role, suspend, remove staff
+	ManageGrants         = Action(audit.PermManageGrants)      // the partner's Zoom credentials and webhook
+	ManageGroups         = Action(audit.PermManageGroups)      // create, change and delete customer groups
+	ManageStandards      = Action(audit.PermManageStandards)   // create, change and delete settings standards
 	ManageDelegations    = Action(audit.PermManageDelegations) // ask for, answer and end delegations
 )
 
