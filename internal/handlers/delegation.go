@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // viaDelegation lets a member of a delegate partner act on a customer of the partner below it
@@ -18,10 +20,11 @@ import (
 //
 //   - the actor (what every handler reads) becomes the owner's, with Via the member as they
 //     signed in, so the pages work as they do for the owner's own staff;
-//   - the context carries the delegation (store.WithDelegation) and its customers as the scope:
-//     every transaction acts as the delegate under the delegation, which row-level security
-//     checks in the database (migration 00030), and every event is recorded in both partners'
-//     logs; the service sends changes under the owner's Server-to-Server app only.
+//   - the context carries the delegation (store.WithDelegation) and its customers as the
+//     scope: every transaction acts as the delegate under the delegation, which row-level
+//     security checks in the database (migration 00030), and every event is recorded in both
+//     partners' logs; the service sends changes under the owner's Server-to-Server app only,
+//     and the Zoom client logs each call with who acts on whose behalf (zoom.OnBehalf).
 //
 // Any other request is left as it is: a customer not covered stays read only for the partner
 // above, as before, and a change of it is out of reach.
@@ -51,6 +54,7 @@ func (h *Handlers) viaDelegation(next http.Handler) http.Handler {
 				Delegation: &d, Via: a}
 			na.Staff.Role = d.Role
 			ctx := store.WithDelegation(store.WithScope(context.WithValue(r.Context(), actorKey, na), pa.Scope), &d)
+			ctx = zoom.OnBehalf(ctx, fmt.Sprintf("%s of %s, delegation %d", a.Staff.Email, a.Partner.Name, d.ID))
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}

@@ -219,7 +219,8 @@ type walkedRoute struct {
 // TestIsolationSuite calls every route of the router as staff of other partners and checks
 // that nobody crosses the line: ids of a reseller's customer, user, staff member, job, bulk
 // job, template or onboarding, used by every role of a sibling reseller (and, for changes and
-// the forms of changes, of the reseller's own distributor), answer 404, reach Zoom never (not
+// the forms of changes, of the reseller's own distributor, which holds an active delegation
+// over another customer and ended, declined and expired ones over this one), answer 404, reach Zoom never (not
 // even through a job the request queued) and leave one denied audit event. Then every change,
 // and every form of a change, is called as a viewer of the partner that owns the thing, with
 // that partner's own ids: 403 naming the role, no request at Zoom, one denied audit event, and
@@ -270,6 +271,11 @@ func TestIsolationSuite(t *testing.T) {
 	// A support member of Contoso limited to a group that holds another of its customers, not
 	// the one whose ids the suite uses: that customer is out of their scope.
 	scopedB, scopedEvent := tnScopedMember(t, e, res, contoso, ids.accountID)
+	// Northwind holds delegations from Contoso: an active one over another of Contoso's
+	// customers, and over the customer whose ids the suite uses an ended, a declined and an
+	// expired one (its end passed, not yet swept: still "active" in its row). Northwind's staff
+	// of every role are actors with them all; none reaches the suite's customer.
+	tnDelegations(t, e, dist, partnerOf["northwind"], contoso, ids.accountID)
 	// The periodic sync's run at start comes once River has elected a leader, seconds in:
 	// let it pass, so that the Zoom calls it makes are not counted against a route below.
 	tnWaitStartupSync(t, e)
@@ -823,4 +829,61 @@ func tnScopedMember(t testing.TB, e *env, owner *browser, contoso store.Partner,
 		t.Fatal("no audit event about the customer out of scope")
 	}
 	return b, event
+}
+
+// tnDelegations gives Northwind (dist, its owner's browser) delegations from Contoso: an active
+// admin one over a Contoso customer other than outside (checked to work: its page carries the
+// banner), and ended, declined and expired admin ones over outside. The expired one's end is
+// moved into the past in the database, its status left active, as before the sweep records it.
+func tnDelegations(t testing.TB, e *env, dist *browser, nw, contoso store.Partner, outside string) {
+	t.Helper()
+	ctx := context.Background()
+	connectS2S(t, e, contoso)
+	list, err := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Status: store.CustomerActive, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := ""
+	for _, c := range list.Customers {
+		if c.ZoomAccountID != outside {
+			other = c.ZoomAccountID
+		}
+	}
+	if other == "" {
+		t.Fatal("Contoso has no second customer")
+	}
+	ask := func(account string) store.Delegation {
+		t.Helper()
+		d, err := e.Store.RequestDelegation(ctx, store.DelegationRequest{Side: store.SideDelegate, OwnerPartnerID: contoso.ID,
+			DelegatePartnerID: nw.ID, Email: distOwner, Role: store.RoleAdmin, Duration: 24 * time.Hour, Reason: "isolation suite",
+			Accounts: []string{account}}, store.AuditEvent{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	answer := func(d store.Delegation, approve bool) {
+		t.Helper()
+		if _, err := e.Store.AnswerDelegation(ctx, contoso.ID, d.ID, approve, resOwner, e.clock.Now(), store.AuditEvent{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer(ask(other), true)
+	ended := ask(outside)
+	answer(ended, true)
+	if _, err := e.Store.EndDelegation(ctx, contoso.ID, ended.ID, resOwner, e.clock.Now(), store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	answer(ask(outside), false)
+	expired := ask(outside)
+	answer(expired, true)
+	if _, err := e.super().Exec(ctx, "UPDATE delegations SET starts_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE id = $1", expired.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := dist.get(e.URL + "/customers/" + url.PathEscape(other)); got.StatusCode != http.StatusOK || got.TestID("delegation-note") == "" {
+		t.Fatalf("Northwind's active delegation over %s does not work: %d %q", other, got.StatusCode, got.TestID("delegation-note"))
+	}
+	if got := dist.get(e.URL + "/customers/" + url.PathEscape(outside)); got.StatusCode != http.StatusOK || got.TestID("delegation-note") != "" {
+		t.Fatalf("Northwind reads %s with a banner (%q) or not at all (%d)", outside, got.TestID("delegation-note"), got.StatusCode)
+	}
 }

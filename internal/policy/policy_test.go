@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"testing"
+	"time"
 
 	"github.com/tierdesk/tierdesk/internal/audit"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -165,4 +166,58 @@ func isActionConversion(e ast.Expr) bool {
 		return false
 	}
 	return isIdent(c.Fun, "Action")
+}
+
+func TestDelegated(t *testing.T) {
+	const dist, resellerA, resellerB = 1, 2, 3
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	d := store.ActiveDelegation{ID: 9, OwnerPartnerID: resellerA, DelegatePartnerID: dist, Role: store.RoleSupport,
+		ExpiresAt: now.Add(time.Hour), CustomerIDs: []int64{20}, Accounts: []string{"acct-in"}}
+	member := func(r store.Role) Actor {
+		return Actor{PartnerID: dist, Role: r, Reach: []int64{dist, resellerA, resellerB}}
+	}
+	for _, tc := range []struct {
+		name  string
+		actor Actor
+		d     store.ActiveDelegation
+		now   time.Time
+		ok    bool
+	}{
+		{"support member under a support delegation", member(store.RoleSupport), d, now, true},
+		{"owner acts with the delegation's role", member(store.RoleOwner), d, now, true},
+		{"a viewer does not get support", member(store.RoleViewer), d, now, false},
+		{"at its end", member(store.RoleAdmin), d, now.Add(time.Hour), false},
+		{"another partner's delegation", Actor{PartnerID: resellerB, Role: store.RoleOwner, Reach: []int64{resellerB}}, d, now, false},
+		{"a member limited to groups", Actor{PartnerID: dist, Role: store.RoleOwner, Scope: &store.Scope{}}, d, now, false},
+	} {
+		got, ok := Delegated(tc.actor, tc.d, tc.now)
+		if ok != tc.ok {
+			t.Errorf("%s: ok %v, want %v", tc.name, ok, tc.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if got.PartnerID != resellerA || got.Role != store.RoleSupport || got.Delegation == nil || got.Delegation.ID != 9 {
+			t.Errorf("%s: %+v", tc.name, got)
+		}
+		for _, c := range []struct {
+			action Action
+			target Target
+			want   Decision
+		}{
+			{ManageUsers, Target{PartnerID: resellerA, CustomerID: "acct-in"}, Allow},
+			{ViewCustomer, Target{PartnerID: resellerA, CustomerID: "acct-in"}, Allow},
+			{ManageUsers, Target{PartnerID: resellerA, CustomerID: "acct-out"}, NotFound},
+			{EditCustomer, Target{PartnerID: resellerA, CustomerID: "acct-in"}, Forbidden},
+			{ManageUsers, Target{PartnerID: resellerB, CustomerID: "acct-in"}, NotFound},
+			{ViewPartner, Target{PartnerID: resellerA}, Limited},
+			{ManageDelegations, Target{PartnerID: resellerA}, Limited},
+			{SyncCustomers, Target{PartnerID: resellerA}, Limited},
+		} {
+			if dec := Decide(got, c.action, c.target); dec != c.want {
+				t.Errorf("%s: %s on %+v: %v, want %v", tc.name, c.action, c.target, dec, c.want)
+			}
+		}
+	}
 }

@@ -203,6 +203,9 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, path string, query ur
 	if r.TrackingID != "" && err == nil {
 		attrs = append(attrs, slog.String("tracking_id", r.TrackingID))
 	}
+	if who := OnBehalfOf(ctx); who != "" {
+		attrs = append(attrs, slog.String("on_behalf_of", who))
+	}
 	c.log.LogAttrs(ctx, level, "zoom call", attrs...)
 	if err != nil {
 		return nil, nil, err

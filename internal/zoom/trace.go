@@ -18,12 +18,31 @@ var tracer = otel.Tracer("github.com/tierdesk/tierdesk/internal/zoom")
 // startSpan starts the span of one Zoom call (its retries and rate-budget waits included),
 // named by the endpoint's template so that spans group like the metrics do.
 func startSpan(ctx context.Context, ep endpoint) (context.Context, trace.Span) {
-	return tracer.Start(ctx, "zoom "+ep.method+" "+ep.route, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
-			attribute.String("http.request.method", ep.method),
-			attribute.String("url.template", ep.route),
-			attribute.String("zoom.rate_label", string(ep.label)),
-		))
+	attrs := []attribute.KeyValue{
+		attribute.String("http.request.method", ep.method),
+		attribute.String("url.template", ep.route),
+		attribute.String("zoom.rate_label", string(ep.label)),
+	}
+	if who := OnBehalfOf(ctx); who != "" {
+		attrs = append(attrs, attribute.String("tierdesk.on_behalf_of", who))
+	}
+	return tracer.Start(ctx, "zoom "+ep.method+" "+ep.route, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+}
+
+// onBehalfKey is the context key of OnBehalf.
+type onBehalfKey struct{}
+
+// OnBehalf returns ctx whose Zoom calls are made for someone other than the grant's own
+// partner (work under a delegation goes out under the owner's app): who, in words ("support@
+// northwind.example of Northwind, delegation 12"), is logged with each call and set on its span.
+func OnBehalf(ctx context.Context, who string) context.Context {
+	return context.WithValue(ctx, onBehalfKey{}, who)
+}
+
+// OnBehalfOf is what OnBehalf set on ctx, or "".
+func OnBehalfOf(ctx context.Context) string {
+	who, _ := ctx.Value(onBehalfKey{}).(string)
+	return who
 }
 
 // endSpan records the call's outcome on its span and ends it: the last HTTP status, Zoom's
