@@ -87,6 +87,9 @@ func (h *Handlers) customersList(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, c := range page.Customers {
 		row := customerRow(c, a.Partner.ID)
+		if row.ReadOnly {
+			row.Delegated = h.delegatedRole(a, c.ZoomAccountID)
+		}
 		if su, ok := uses[c.ID]; ok && c.Seats > 0 {
 			row.SeatUse = seatBar(c, su)
 		}

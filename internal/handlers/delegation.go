@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -60,4 +61,18 @@ func (h *Handlers) viaDelegation(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// delegatedRole is the role, in words, a's request would act with on the customer with Zoom
+// account id account under one of the partner's delegations ("" when none would apply now):
+// the customer list marks such customers instead of "read only".
+func (h *Handlers) delegatedRole(a *actor, account string) string {
+	for _, d := range a.Delegations {
+		if d.Covers(account) {
+			if _, ok := policy.Delegated(a.policyActor(), d, h.cfg.Now()); ok {
+				return strings.ToLower(d.Role.Label())
+			}
+		}
+	}
+	return ""
 }

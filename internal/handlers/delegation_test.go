@@ -126,6 +126,12 @@ func TestDelegatedSupportChangesAResellersUserUntilItEnds(t *testing.T) {
 	if pg.StatusCode != http.StatusOK || !strings.Contains(note, "You act for "+contoso.Name+" as support until") {
 		t.Fatalf("user page under the delegation: %d, note %q", pg.StatusCode, note)
 	}
+	// The customer list marks the one delegated customer, the others of Contoso stay read only.
+	list := support.get(e.URL + "/customers?partner=" + itoa(contoso.ID))
+	if n := list.Doc().Find(`[data-testid="delegated"]`).Length(); list.StatusCode != http.StatusOK || n != 1 ||
+		!strings.Contains(list.TestID("delegated"), "support") || list.Doc().Find(`[data-testid="read-only"]`).Length() == 0 {
+		t.Errorf("customer list under the delegation: %d, %d marked delegated (%q)", list.StatusCode, n, list.TestID("delegated"))
+	}
 	if got := dgRename(e, support, c, userID, "Delegated"); got.StatusCode != http.StatusSeeOther {
 		t.Fatalf("change under the delegation: %d %q", got.StatusCode, got.TestID("message-text"))
 	}

@@ -36,6 +36,9 @@ type CustomerRow struct {
 	PayMode    string
 	Partner    string
 	ReadOnly   bool // a descendant partner's customer
+	// Delegated is the role the signed-in member acts with on this descendant's customer under
+	// an active delegation ("" when none): shown instead of "read only".
+	Delegated  string
 	Status     string
 	StatusKind string
 	StatusURL  string // where the status leads: a customer being onboarded, to its onboarding
