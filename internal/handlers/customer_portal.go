@@ -246,18 +246,20 @@ func (h *Handlers) notCustomer(w http.ResponseWriter, r *http.Request) error {
 func customerPortalPage(c *customerActor, tr store.Transparency, now time.Time) templates.CustomerPortalPage {
 	cust, chain := c.Account.Customer, c.Account.Chain
 	p := templates.CustomerPortalPage{AccountName: cust.AccountName, AccountID: cust.ZoomAccountID, Manager: chain[0].Name,
-		UserName: c.User.Name, UserEmail: c.User.Email, UserRole: c.User.Role, PerPage: customerEventsPerPage, CSVLimit: customerCSVLimit}
+		UserName: c.User.Name, UserEmail: c.User.Email, UserRole: c.User.Role, PerPage: customerEventsPerPage, CSVLimit: "50,000"}
 	if p.UserName == "" {
 		p.UserName = c.User.Email
 	}
-	for i, pt := range chain {
-		tier := templates.CustomerTier{Name: pt.Name, Note: "Manages your account: its staff below act on it."}
+	// The chain from the top partner down to the account.
+	for i := len(chain) - 1; i >= 0; i-- {
+		tier := templates.CustomerTier{Name: chain[i].Name, Kind: "manager", Note: "Manages your account: the staff below act on it"}
 		if i > 0 {
-			tier.Note = "Above " + chain[i-1].Name + ": its staff can read your account, not change it."
-			p.Above = append(p.Above, pt.Name)
+			tier.Kind, tier.Note = "above", "Above "+chain[i-1].Name+": its staff can read your account, not change it"
+			p.Above = append(p.Above, chain[i].Name)
 		}
 		p.Tiers = append(p.Tiers, tier)
 	}
+	p.Tiers = append(p.Tiers, templates.CustomerTier{Name: cust.AccountName, Kind: "you", Note: "Your Zoom account"})
 	for _, st := range tr.Staff {
 		p.Staff = append(p.Staff, templates.CustomerStaff{Name: st.Name, Email: st.Email, Role: st.Role.Label(), Can: roleCan(st.Role), Limited: st.Limited})
 	}
@@ -322,6 +324,9 @@ func timeLeft(d time.Duration) string {
 func customerEventRow(e store.AuditEvent) templates.CustomerEvent {
 	row := templates.CustomerEvent{ID: e.ID, When: e.OccurredAt, What: eventWords(e), Code: string(e.Action), Outcome: string(e.Outcome),
 		Who: customerEventWho(e), Summary: customerEventSummary(e)}
+	if e.TargetType == "user" {
+		row.Target = e.TargetLabel // the user's email (a user of the customer's own account)
+	}
 	switch e.Outcome {
 	case store.OutcomeSucceeded:
 		row.OutcomeKind = "ok"
@@ -387,15 +392,20 @@ func customerEventSummary(e store.AuditEvent) []string {
 			out = append(out, fmt.Sprintf("and %d more", len(rows)-6))
 			break
 		}
-		out = append(out, d.Field+": "+d.Before+" → "+d.After)
+		out = append(out, d.Field+": "+orEmpty(d.Before)+" → "+orEmpty(d.After))
 	}
 	if e.ZoomCode != 0 {
 		out = append(out, fmt.Sprintf("Zoom refused it (code %d): %s", e.ZoomCode, e.ZoomMessage))
 	}
-	if len(out) == 0 && e.TargetLabel != "" && e.TargetType == "user" {
-		out = append(out, e.TargetLabel)
-	}
 	return out
+}
+
+// orEmpty shows an empty value as such.
+func orEmpty(s string) string {
+	if s == "" {
+		return "(empty)"
+	}
+	return s
 }
 
 // customerAccountCSV is GET /account.csv: the events of the page (the newest customerCSVLimit),

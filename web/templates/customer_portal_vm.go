@@ -12,21 +12,22 @@ type CustomerPortalPage struct {
 	UserName    string // who signed in
 	UserEmail   string
 	UserRole    string // their role in Zoom (Owner, Admin)
-	Tiers       []CustomerTier
+	Tiers       []CustomerTier // from the top partner down to the account itself
 	Above       []string // the partners above the manager, by name
 	Staff       []CustomerStaff
 	Active      []CustomerDelegation
 	Past        []CustomerDelegation
 	Events      []CustomerEvent
 	PerPage     int    // events shown at once
-	CSVLimit    int    // the most events the CSV holds
+	CSVLimit    string // the most events the CSV holds, in words
 	OlderURL    string // the next page of older events, if any
 	Paged       bool   // this page starts below the newest event
 }
 
-// CustomerTier is one partner of the chain that manages an account, the managing one first.
+// CustomerTier is one step of the chain that manages an account.
 type CustomerTier struct {
 	Name string
+	Kind string // above (a partner above the manager), manager, you (the account)
 	Note string
 }
 
@@ -56,6 +57,7 @@ type CustomerEvent struct {
 	When        time.Time
 	Who         string
 	What        string // the action in words
+	Target      string // the user it was about, if any
 	Code        string // the action's code
 	Outcome     string
 	OutcomeKind string // ok, bad, warn, info: the badge's colour
