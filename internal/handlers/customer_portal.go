@@ -104,19 +104,22 @@ func (h *Handlers) loadCustomer(next http.Handler) http.Handler {
 // /account, anything else is 403 with a denied event (the permission to open the partner's
 // pages) in the partner's log, naming the customer.
 func (h *Handlers) refuseCustomer(w http.ResponseWriter, r *http.Request, c *customerActor) {
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if !read {
+		ev := h.customerEvent(r, c)
+		ev.Action, ev.Outcome = audit.PermViewPartner, store.OutcomeDenied
+		ev.Details = details(map[string]any{"reason": "a customer's sign-in reads its account's page only", "method": r.Method, "path": r.URL.Path})
+		h.auditAlone(r, ev)
+	}
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("HX-Redirect", "/account")
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+	if read {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	ev := h.customerEvent(r, c)
-	ev.Action, ev.Outcome = audit.PermViewPartner, store.OutcomeDenied
-	ev.Details = details(map[string]any{"reason": "a customer's sign-in reads its account's page only", "method": r.Method, "path": r.URL.Path})
-	h.auditAlone(r, ev)
 	h.showError(w, r, &pageError{status: http.StatusForbidden, title: "Read only",
 		message: "You signed in to read how " + c.Account.Partner().Name + " manages your account. Tierdesk changes nothing for you here.",
 		action:  "Back to your account", actionURL: "/account"}, errors.New("customer session: "+r.Method+" "+r.URL.Path))

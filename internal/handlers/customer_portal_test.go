@@ -78,18 +78,6 @@ func ctPageEvents(t testing.TB, p *page) []int64 {
 	return ids
 }
 
-// ctSandboxUser finds an active sandbox user of account with role.
-func ctSandboxUser(t testing.TB, e *env, account, role string) sandbox.UserInfo {
-	t.Helper()
-	for _, u := range e.Sandbox.Users() {
-		if u.AccountID == account && u.Role == role && u.Status == "active" {
-			return u
-		}
-	}
-	t.Fatalf("no active %s in %s", role, account)
-	return sandbox.UserInfo{}
-}
-
 // TestCustomerAdminSeesOnlyTheirOwnAccount: with Contoso (a reseller below Northwind) managing
 // two customers, and in its log events about both, partner-internal records (notes, tags), a
 // refusal, a change seen from Zoom and delegations, an owner of one customer signs in with

@@ -11,9 +11,9 @@ type CustomerPortalPage struct {
 	Manager     string // the partner that manages the account directly
 	UserName    string // who signed in
 	UserEmail   string
-	UserRole    string // their role in Zoom (Owner, Admin)
+	UserRole    string         // their role in Zoom (Owner, Admin)
 	Tiers       []CustomerTier // from the top partner down to the account itself
-	Above       []string // the partners above the manager, by name
+	Above       []string       // the partners above the manager, by name
 	Staff       []CustomerStaff
 	Active      []CustomerDelegation
 	Past        []CustomerDelegation
