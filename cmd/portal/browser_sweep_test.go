@@ -34,6 +34,8 @@ var sweepSkipped = map[string]string{
 	"/onboardings/{onboardingId}/abandon": "redirects to the job page unless the onboarding stopped on a refused step; TODO: sweep it with a fault injected through the sandbox",
 	"/jobs/{jobId}/results.csv":           "a CSV download",
 	"/imports/template.csv":               "a CSV download",
+	"/account":                            "a customer's own page, for a customer session only: TestBrowserCustomerTransparency runs the sweep's checks on it",
+	"/account.csv":                        "a CSV download",
 }
 
 // routeGets lists the GET routes of internal/handlers/routes.go as written there (a path in

@@ -21,6 +21,13 @@ const (
 	PartnerWebhook  Action = "partner.webhook"
 )
 
+// A customer's own sign-in: an owner or admin of a customer's Zoom account signing in to read
+// how the partner manages it (or such a sign-in refused), recorded in the partner's log.
+const (
+	SessionCustomerSignIn  Action = "session.customer_signin"
+	SessionCustomerSignOut Action = "session.customer_signout"
+)
+
 // Staff.
 const (
 	StaffInvite    Action = "staff.invite"
@@ -151,6 +158,7 @@ const (
 // and filter by it).
 var labels = map[Action]string{
 	SessionSignIn: "Signed in", SessionSignOut: "Signed out", PartnerRegister: "Registered the partner",
+	SessionCustomerSignIn: "A customer signed in to read its account", SessionCustomerSignOut: "A customer signed out",
 	PartnerParent: "Linked under a distributor", PartnerWebhook: "Changed the Zoom webhook",
 
 	StaffInvite: "Invited staff", StaffRole: "Changed a role", StaffSuspend: "Suspended staff",

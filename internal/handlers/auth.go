@@ -40,6 +40,10 @@ func (h *Handlers) signInPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	}
+	if customerFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return nil
+	}
 	p := templates.SignInPage{Sandbox: h.cfg.Sandbox, SignedOut: r.URL.Query().Has("signed_out")}
 	if hint := r.URL.Query().Get("login_hint"); validEmail(hint) {
 		p.LoginHint = hint
@@ -179,6 +183,7 @@ func (h *Handlers) startSession(r *http.Request, staffID, partnerID, grantID int
 	}
 	h.sessions.Remove(ctx, keyRegGrant)
 	h.sessions.Remove(ctx, keyRegUser)
+	h.forgetCustomer(ctx)
 	h.sessions.Put(ctx, keyStaffID, staffID)
 	h.sessions.Put(ctx, keyPartnerID, partnerID)
 	h.sessions.Put(ctx, keyGrantID, grantID)
@@ -192,8 +197,10 @@ type regUser struct {
 }
 
 // offerRegistration handles a Zoom user whose account is not a partner: an owner or admin
-// of a primary account may register it; anyone else is told who can. It reports whether the
-// tokens were kept (stored for the registration).
+// of a primary account may register it; an owner or admin of a customer of a registered
+// partner (an account that is not a primary) gets a customer session (customer_portal.go);
+// anyone else is told who can. It reports whether the tokens were kept (stored for the
+// registration; a customer session keeps none).
 func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc *zoom.Client, me *zoom.User, tokens store.Tokens) (bool, error) {
 	ctx := r.Context()
 	refuse := func(reason, title, message string) (bool, error) {
@@ -206,11 +213,23 @@ func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc 
 		return false, &pageError{status: http.StatusForbidden, title: title, message: message}
 	}
 	if !me.IsOwnerOrAdmin() {
+		if acct, err := h.customerAccount(ctx, me.AccountID); err != nil || acct != nil {
+			if err != nil {
+				return false, err
+			}
+			return false, h.refuseCustomerMember(r, me, acct)
+		}
 		return refuse("account not registered; user is not owner or admin", "Your Zoom account isn't registered",
 			"Your Zoom account is not registered with Tierdesk yet. Its owner or an admin can register it by signing in here; then they can invite you.")
 	}
 	if _, _, err := zc.ListSubAccountsPage(ctx, 1, ""); err != nil {
 		if zoom.IsPermission(err) || zoom.IsNotFound(err) {
+			if acct, err := h.customerAccount(ctx, me.AccountID); err != nil || acct != nil {
+				if err != nil {
+					return false, err
+				}
+				return false, h.startCustomerSession(w, r, me, acct)
+			}
 			return refuse("not a primary account: "+err.Error(), "Not a primary account",
 				"Tierdesk is for Zoom partners: your Zoom account must be a primary (master) account with sub accounts enabled. Zoom says this account cannot list sub accounts. Contact Zoom's partner team to enable it.")
 		}
@@ -225,6 +244,7 @@ func (h *Handlers) offerRegistration(w http.ResponseWriter, r *http.Request, zc 
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return true, err
 	}
+	h.forgetCustomer(ctx)
 	h.sessions.Put(ctx, keyRegGrant, grantID)
 	h.sessions.Put(ctx, keyRegUser, string(ru))
 	h.logSignIn(r, "pending", "registration offered", me.Email)
@@ -249,6 +269,8 @@ func (h *Handlers) signOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		h.logSignIn(r, "signed out", "", a.Staff.Email)
+	} else if c := customerFrom(ctx); c != nil {
+		h.auditCustomerSignOut(r, c)
 	} else if grantID := h.sessions.GetInt64(ctx, keyRegGrant); grantID != 0 {
 		if tokens, err := h.store.RevokeGrant(ctx, 0, grantID, nil); err == nil {
 			h.revokeQuietly(r, tokens.AccessToken)

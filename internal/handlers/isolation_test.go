@@ -44,6 +44,8 @@ var routeTable = map[string]routeKind{
 	"POST /signout":                        public,
 	"GET /register":                        public,
 	"POST /register":                       public,
+	"GET /account":                         public, // a customer session's own page: staff go to "/", visitors to sign-in
+	"GET /account.csv":                     public, // the same for its CSV (customer_portal_test.go)
 	"GET /":                                readOwn,
 	"GET /audit":                           readOwn,
 	"GET /renewals":                        readOwn,

@@ -33,7 +33,7 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 
 	// Everything else has a session.
 	r.Group(func(r chi.Router) {
-		r.Use(h.sessions.LoadAndSave, h.loadStaff)
+		r.Use(h.sessions.LoadAndSave, h.loadStaff, h.loadCustomer)
 
 		// Public: sign-in and registration of a new partner.
 		r.Get("/signin", h.wrap(h.signInPage))
@@ -42,6 +42,11 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 		r.Post("/signout", h.wrap(h.signOut))
 		r.Get("/register", h.wrap(h.registerPage))
 		r.Post("/register", h.wrap(h.register))
+
+		// A customer's own read-only page (customer sessions only; loadCustomer refuses a
+		// customer's every change): customer_portal.go.
+		r.Get("/account", h.wrap(h.customerAccountPage))
+		r.Get("/account.csv", h.wrap(h.customerAccountCSV))
 
 		// Signed in: any staff member of the acting partner.
 		r.Group(func(r chi.Router) {

@@ -115,9 +115,14 @@ func (h *Handlers) endSession(w http.ResponseWriter, r *http.Request, why string
 	}
 }
 
-// requireStaff sends people who are not signed in to the sign-in page.
+// requireStaff sends people who are not signed in to the sign-in page, and a signed-in
+// customer (who is not staff) to their own page (refuseCustomer).
 func (h *Handlers) requireStaff(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := customerFrom(r.Context()); c != nil && staffFrom(r.Context()) == nil {
+			h.refuseCustomer(w, r, c)
+			return
+		}
 		if staffFrom(r.Context()) == nil {
 			if r.Header.Get("HX-Request") == "true" {
 				w.Header().Set("HX-Redirect", "/signin")
