@@ -191,6 +191,20 @@ func TestDelegatedSupportChangesAResellersUserUntilItEnds(t *testing.T) {
 		}
 	}
 
+	// The customer's own owner sees the change on their transparency page, by whom and for
+	// which partner.
+	var customerOwner string
+	for _, u := range e.Sandbox.Users() {
+		if u.AccountID == c.ZoomAccountID && u.Role == "Owner" {
+			customerOwner = u.Email
+		}
+	}
+	acct := e.browser().signIn(e, customerOwner)
+	row := acct.Doc().Find(`[data-testid="customer-event"][data-event="` + itoa(theirs[0].ID) + `"]`)
+	if acct.StatusCode != http.StatusOK || row.Length() != 1 || !strings.Contains(row.Text(), distSupport+" ("+nw.Name+", delegated access)") {
+		t.Errorf("the customer's page: %d, the change's row %q", acct.StatusCode, row.Text())
+	}
+
 	// A support delegation does not make Northwind's member an admin of the customer.
 	if got := support.post(e.URL+"/customers/"+url.PathEscape(c.ZoomAccountID)+"/notes", url.Values{"notes": {"x"}}); got.StatusCode != http.StatusForbidden {
 		t.Errorf("an admin's change under a support delegation: %d, want 403", got.StatusCode)
