@@ -255,10 +255,11 @@ func (h *Handlers) answerDelegation(w http.ResponseWriter, r *http.Request, appr
 			message: d.Counterpart(a.Partner.ID) + " answers this request, not you. You may withdraw it on its page.",
 			action:  "Open the request", actionURL: paths.Delegation(d.ID)}
 	}
-	d, err = h.store.AnswerDelegation(ctx, a.Partner.ID, d.ID, approve, a.Staff.Email, now, h.requestEvent(r))
+	answered, err := h.store.AnswerDelegation(ctx, a.Partner.ID, d.ID, approve, a.Staff.Email, now, h.requestEvent(r))
 	if err != nil {
 		return delegationError(err, d)
 	}
+	d = answered
 	if approve {
 		h.flash(ctx, "ok", "Approved: "+d.DelegateName+" acts for "+d.OwnerName+" as "+string(d.Role)+" until "+accessTime(*d.ExpiresAt)+".")
 	} else {
