@@ -265,7 +265,7 @@ func (h *Handlers) answerDelegation(w http.ResponseWriter, r *http.Request, appr
 	} else {
 		h.flash(ctx, "ok", "Declined: "+d.Counterpart(a.Partner.ID)+" gets no access.")
 	}
-	http.Redirect(w, r, paths.Access, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Access(), http.StatusSeeOther)
 	return nil
 }
 
@@ -288,7 +288,7 @@ func (h *Handlers) endDelegation(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		h.flash(ctx, "ok", "Ended: "+ended.DelegateName+" no longer acts for "+ended.OwnerName+".")
 	}
-	http.Redirect(w, r, paths.Access, http.StatusSeeOther)
+	http.Redirect(w, r, paths.Access(), http.StatusSeeOther)
 	return nil
 }
 

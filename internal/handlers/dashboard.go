@@ -168,7 +168,7 @@ func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error)
 			verb = "waits"
 		}
 		add("bad", templates.Plural(waiting, "request for delegated access", "requests for delegated access")+" "+verb+" for your answer",
-			"An owner or admin approves or declines; unanswered requests lapse after 7 days.", paths.Access, "Access")
+			"An owner or admin approves or declines; unanswered requests lapse after 7 days.", paths.Access(), "Access")
 	}
 	if ending > 0 {
 		verb := "end"
@@ -176,7 +176,7 @@ func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error)
 			verb = "ends"
 		}
 		add("warn", templates.Plural(ending, "delegation", "delegations")+" "+verb+" within a day",
-			"Ask again before it ends if the work is not done.", paths.Access, "Access")
+			"Ask again before it ends if the work is not done.", paths.Access(), "Access")
 	}
 	// Subscriptions ending: the narrowest window that holds any (the renewals page lists all).
 	for i, days := range []int{30, 60, 90} {
