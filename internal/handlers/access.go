@@ -103,7 +103,10 @@ func delegationRow(d store.Delegation, me int64, now time.Time, canManage bool) 
 	if d.RequestedBy == store.SideDelegate {
 		asker = d.DelegateName
 	}
-	row.AskedBy = d.RequestedByEmail + " (" + asker + ")"
+	row.AskedBy = d.RequestedByEmail
+	if d.RequestedBy != d.SideOf(me) {
+		row.AskedBy += " (" + asker + ")"
+	}
 	var names []string
 	for i, c := range d.Customers {
 		if i == 3 {
@@ -171,7 +174,7 @@ func otherSide(d store.Delegation, side string) int64 {
 }
 
 // accessTime formats a time as the access pages show it.
-func accessTime(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+func accessTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // accessPage lists the delegations the partner is a side of (GET /access, any staff member):
 // requests to answer, its own requests, the active ones with their time left, the history.
@@ -262,7 +265,7 @@ func (h *Handlers) delegationPage(w http.ResponseWriter, r *http.Request) error 
 	a := staffFrom(ctx)
 	now := h.cfg.Now()
 	row := delegationRow(d, a.Partner.ID, now, h.allowed(r, policy.ManageDelegations))
-	p := templates.DelegationPage{Row: row, Title: row.Direction + " as " + row.Role,
+	p := templates.DelegationPage{Row: row, Title: d.DelegateName + " for " + d.OwnerName + ", as " + row.Role,
 		AuditURL: paths.AuditOfTarget("delegation:" + strconv.FormatInt(d.ID, 10))}
 	asked := "The partner above (" + d.DelegateName + ") asked for access"
 	if d.RequestedBy == store.SideOwner {
