@@ -29,7 +29,7 @@ const (
 	withID                       // takes the id of a customer, user, staff member or job
 	formWithID                   // the form of a change (GET) that takes an id: refused to viewers, out of the distributor's reach
 	ownSequence                  // numbers within the acting partner's own log (audit events): no foreign id exists
-	delegationSides              // takes a delegation's id: its two sides reach it (their own tests), anyone else 404
+	eitherSide                   // takes a delegation's id: its two sides reach it (their own tests), anyone else 404
 )
 
 // routeTable covers every route of the router. A route that is not here fails the suite:
@@ -128,10 +128,10 @@ var routeTable = map[string]routeKind{
 	"GET /access":                                        readOwn,
 	"GET /access/new":                                    mutateOwn, // the form itself is for admins
 	"POST /access":                                       mutateOwn,
-	"GET /access/{delegationId}":                         delegationSides,
-	"POST /access/{delegationId}/approve":                delegationSides,
-	"POST /access/{delegationId}/decline":                delegationSides,
-	"POST /access/{delegationId}/end":                    delegationSides,
+	"GET /access/{delegationId}":                         eitherSide,
+	"POST /access/{delegationId}/approve":                eitherSide,
+	"POST /access/{delegationId}/decline":                eitherSide,
+	"POST /access/{delegationId}/end":                    eitherSide,
 	"POST /webhooks/zoom":                                public, // no session: Zoom's signature with a partner's secret
 
 	// Users inside customers, search, bulk user jobs.
@@ -371,7 +371,7 @@ func TestIsolationSuite(t *testing.T) {
 				expectIsolated("contoso scoped support", scopedB, contoso, method, pattern)
 				scopedRoutes++
 			}
-		case delegationSides:
+		case eitherSide:
 			for _, role := range allRoles {
 				expectIsolated("fabrikam "+string(role), staffOf["fabrikam"][role], partnerOf["fabrikam"], method, pattern)
 			}
