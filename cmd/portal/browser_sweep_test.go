@@ -308,7 +308,7 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="delegation-customer-choices"]`)),
 		chromedp.Click(css(`[data-testid="delegation-customer-choices"] label:nth-child(1) input`)),
 		chromedp.Click(css(`[data-testid="delegation-customer-choices"] label:nth-child(2) input`)),
-		setField(`#f-reason`, "Their admin is on leave for two weeks."),
+		chromedp.SetValue(css(`#f-reason`), "Their admin is on leave for two weeks."),
 		chromedp.Click(css(`[data-testid="ask"]`)),
 		chromedp.WaitVisible(css(`[data-testid="delegation-title"]`)),
 	)

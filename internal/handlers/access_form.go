@@ -64,6 +64,9 @@ func (h *Handlers) delegationForm(r *http.Request, v map[string]string, chosen [
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
+	if below == "" && above == "" && p.Errors["_"] == "" {
+		p.Errors["_"] = "Delegations are between a partner and the partner directly above it, and " + a.Partner.Name + " has neither a partner above nor one below."
+	}
 	for _, role := range []store.Role{store.RoleViewer, store.RoleSupport, store.RoleAdmin} {
 		p.Roles = append(p.Roles, templates.RoleChoice{Value: string(role), Label: role.Label(), Help: roleHelp(role), Checked: v["role"] == string(role)})
 	}
