@@ -299,6 +299,23 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A request for delegated access to two of Contoso's customers, through the form.
+	var contosoID int64
+	if err := db.QueryRow(context.Background(), "SELECT id FROM partners WHERE name LIKE 'Contoso%'").Scan(&contosoID); err != nil {
+		t.Fatal(err)
+	}
+	accessForm := "/access/new?side=delegate&partner=" + strconv.FormatInt(contosoID, 10)
+	do(t, ctx,
+		chromedp.Navigate(p.URL+accessForm),
+		chromedp.WaitVisible(css(`[data-testid="delegation-customer-choices"]`)),
+		chromedp.Click(css(`[data-testid="delegation-customer-choices"] label:nth-child(1) input`)),
+		chromedp.Click(css(`[data-testid="delegation-customer-choices"] label:nth-child(2) input`)),
+		chromedp.SetValue(css(`#f-reason`), "Their admin is on leave for two weeks."),
+		chromedp.Click(css(`[data-testid="ask"]`)),
+		chromedp.WaitVisible(css(`[data-testid="delegation-title"]`)),
+	)
+	delegation := strings.TrimPrefix(value(t, ctx, chromedp.Location()), p.URL)
+
 	h1 := `main h1`
 	pages := []sweepPage{
 		{"/", "dashboard", "/", `[data-testid="tier-table"]`},
@@ -348,6 +365,9 @@ func TestBrowserEveryPageAt1440And390(t *testing.T) {
 		{"/standards/{standardId}/edit", "standard-edit", standard + "/edit", `#f-name`},
 		{"/customers", "customers-by-group", "/customers?group=" + group[strings.LastIndex(group, "/")+1:], `[data-testid="tag-badges"]`},
 		{"/fleet/new", "fleet-new", "/fleet/new?group=" + group[strings.LastIndex(group, "/")+1:], `#f-group`},
+		{"/access", "access", "/access", `[data-testid="access-mine"]`},
+		{"/access/new", "access-new", accessForm, `[data-testid="delegation-form"]`},
+		{"/access/{delegationId}", "access-delegation", delegation, `[data-testid="delegation-facts"]`},
 	}
 	for _, pg := range pages {
 		visit(pg)

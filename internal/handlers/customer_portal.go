@@ -276,7 +276,7 @@ func customerPortalPage(c *customerActor, tr store.Transparency, now time.Time) 
 		}
 		switch d.StateAt(now) {
 		case store.DelegationActive:
-			row.Status, row.Left = "Active", timeLeft(row.Until.Sub(now))
+			row.Status, row.Left = "Active", timeLeft(now, row.Until)+" left"
 			p.Active = append(p.Active, row)
 		case store.DelegationEnded:
 			row.Status = "Ended"
@@ -304,19 +304,6 @@ func roleCan(r store.Role) string {
 		return "Manages your users"
 	case store.RoleViewer:
 		return "Reads only"
-	}
-	return ""
-}
-
-// timeLeft is a duration for people: "3 days", "5 hours", "under an hour".
-func timeLeft(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return strconv.Itoa(int(d/(24*time.Hour))) + " days left"
-	case d >= 2*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " hours left"
-	case d > 0:
-		return "under 2 hours left"
 	}
 	return ""
 }

@@ -157,6 +157,27 @@ func (h *Handlers) attention(r *http.Request) ([]templates.AttentionItem, error)
 		add("warn", templates.Plural(at.StaleDirectories, "user directory", "user directories")+" not read for over a day",
 			"Search may miss their users; the stalest is "+c.AccountName+"'s.", paths.Users(c.ZoomAccountID), "Refresh it")
 	}
+	// Delegated access: requests waiting for this partner's answer, delegations ending soon.
+	waiting, ending, err := h.store.DelegationAttention(r.Context(), a.Partner.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	if waiting > 0 {
+		verb := "wait"
+		if waiting == 1 {
+			verb = "waits"
+		}
+		add("bad", templates.Plural(waiting, "request for delegated access", "requests for delegated access")+" "+verb+" for your answer",
+			"An owner or admin approves or declines; unanswered requests lapse after 7 days.", paths.Access(), "Access")
+	}
+	if ending > 0 {
+		verb := "end"
+		if ending == 1 {
+			verb = "ends"
+		}
+		add("warn", templates.Plural(ending, "delegation", "delegations")+" "+verb+" within a day",
+			"Ask again before it ends if the work is not done.", paths.Access(), "Access")
+	}
 	// Subscriptions ending: the narrowest window that holds any (the renewals page lists all).
 	for i, days := range []int{30, 60, 90} {
 		if n := at.Ending[i]; n > 0 {

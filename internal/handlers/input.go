@@ -189,6 +189,8 @@ func paramLabel(k string) string {
 		return "number"
 	case "eventId":
 		return "event id"
+	case "delegationId":
+		return "delegation id"
 	case "step":
 		return "step"
 	}

@@ -42,6 +42,12 @@ func inSetup(t *testing.T) (*env, *browser, store.Partner, idSet) {
 		jobID: job.ID, importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID),
 		onboardingID: tnDraftID(t, e, nw.ID, distOwner), eventID: itoa(auditOf(t, e, nw.ID, "")[0].ID), groupID: tnGroupID(t, e, nw.ID)}
 	own.standardID = tnStandardID(t, e, nw.ID, own.templateID, own.groupID)
+	contoso := e.partnerOf(resOwner)
+	theirs, err := e.Store.Customers(ctx, contoso.ID, store.CustomerFilter{PartnerID: contoso.ID, Status: store.CustomerActive, Limit: 1})
+	if err != nil || len(theirs.Customers) == 0 {
+		t.Fatalf("Contoso's customers: %v", err)
+	}
+	own.delegationID = tnPendingDelegation(t, e, nw, contoso, theirs.Customers[0].ZoomAccountID)
 	tnWaitStartupSync(t, e)
 	return e, dist, nw, own
 }
@@ -122,7 +128,7 @@ func TestNotTextInEveryPathAndQueryParameterIsRefused(t *testing.T) {
 			for _, bad := range notText {
 				label := map[string]string{"{accountId}": "customer id", "{userId}": "user id", "{staffId}": "staff id",
 					"{jobId}": "job id", "{importId}": "bulk job id", "{templateId}": "template id", "{draftId}": "onboarding id",
-					"{onboardingId}": "onboarding id", "{seq}": "number", "{step}": "step", "{eventId}": "event id", "*": "address"}[p]
+					"{onboardingId}": "onboarding id", "{seq}": "number", "{step}": "step", "{eventId}": "event id", "{delegationId}": "delegation id", "*": "address"}[p]
 				expectRefused(method, e.URL+inFill(t, own, pattern, p, "x"+bad), label)
 			}
 		}

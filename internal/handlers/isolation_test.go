@@ -29,6 +29,7 @@ const (
 	withID                       // takes the id of a customer, user, staff member or job
 	formWithID                   // the form of a change (GET) that takes an id: refused to viewers, out of the distributor's reach
 	ownSequence                  // numbers within the acting partner's own log (audit events): no foreign id exists
+	eitherSide                   // takes a delegation's id: its two sides reach it (their own tests), anyone else 404
 )
 
 // routeTable covers every route of the router. A route that is not here fails the suite:
@@ -126,6 +127,13 @@ var routeTable = map[string]routeKind{
 	"POST /settings/s2s":                                 mutateOwn,
 	"POST /settings/s2s/remove":                          mutateOwn,
 	"POST /settings/webhook":                             mutateOwn,
+	"GET /access":                                        readOwn,
+	"GET /access/new":                                    mutateOwn, // the form itself is for admins
+	"POST /access":                                       mutateOwn,
+	"GET /access/{delegationId}":                         eitherSide,
+	"POST /access/{delegationId}/approve":                eitherSide,
+	"POST /access/{delegationId}/decline":                eitherSide,
+	"POST /access/{delegationId}/end":                    eitherSide,
 	"POST /webhooks/zoom":                                public, // no session: Zoom's signature with a partner's secret
 
 	// Users inside customers, search, bulk user jobs.
@@ -159,7 +167,7 @@ var routeTable = map[string]routeKind{
 // idSet are the ids the suite fills into route patterns, one for each kind of id the router
 // takes.
 type idSet struct {
-	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID, groupID, standardID string
+	accountID, staffID, jobID, userID, importID, templateID, onboardingID, eventID, groupID, standardID, delegationID string
 }
 
 // placeholder is a chi route parameter in a pattern.
@@ -171,7 +179,8 @@ func (f idSet) fill(pattern string) (string, error) {
 	values := map[string]string{"{accountId}": url.PathEscape(f.accountID), "{staffId}": f.staffID, "{jobId}": f.jobID,
 		"{templateId}": f.templateID, "{userId}": url.PathEscape(f.userID), "{importId}": f.importID,
 		"{draftId}": f.onboardingID, "{onboardingId}": f.onboardingID, "{seq}": "1", "{step}": "customer",
-		"{eventId}": f.eventID, "{groupId}": f.groupID, "{standardId}": f.standardID}
+		"{eventId}": f.eventID, "{groupId}": f.groupID, "{standardId}": f.standardID,
+		"{delegationId}": f.delegationID}
 	var missing []string
 	path := placeholder.ReplaceAllStringFunc(pattern, func(p string) string {
 		if values[p] == "" {
@@ -278,6 +287,9 @@ func TestIsolationSuite(t *testing.T) {
 	// expired one (its end passed, not yet swept: still "active" in its row). Northwind's staff
 	// of every role are actors with them all; none reaches the suite's customer.
 	tnDelegations(t, e, dist, partnerOf["northwind"], contoso, ids.accountID)
+	// And a request of Northwind's over that customer, waiting for Contoso's answer: its page
+	// and its answers are Contoso's and Northwind's only (the access pages' own tests).
+	ids.delegationID = tnPendingDelegation(t, e, partnerOf["northwind"], contoso, ids.accountID)
 	// The periodic sync's run at start comes once River has elected a leader, seconds in:
 	// let it pass, so that the Zoom calls it makes are not counted against a route below.
 	tnWaitStartupSync(t, e)
@@ -361,6 +373,10 @@ func TestIsolationSuite(t *testing.T) {
 				expectIsolated("contoso scoped support", scopedB, contoso, method, pattern)
 				scopedRoutes++
 			}
+		case eitherSide:
+			for _, role := range allRoles {
+				expectIsolated("fabrikam "+string(role), staffOf["fabrikam"][role], partnerOf["fabrikam"], method, pattern)
+			}
 		case readOwn:
 			for _, role := range allRoles {
 				if got := call(staffOf["fabrikam"][role], method, pattern, nil); got.StatusCode != http.StatusOK {
@@ -392,11 +408,12 @@ func TestIsolationSuite(t *testing.T) {
 		importID: contosoImportID(t, e, nw.ID), templateID: contosoTemplateID(t, e, nw.ID), onboardingID: tnDraftID(t, e, nw.ID, distOwner),
 		groupID: tnGroupID(t, e, nw.ID)}
 	own.standardID = tnStandardID(t, e, nw.ID, own.templateID, own.groupID)
+	own.delegationID = ids.delegationID // Northwind is a side of it: the viewer's refusal is the role's
 	// The ids are Northwind's own, so a refusal below is the role's, not a 404 in disguise:
 	// Northwind's owner opens each of them.
 	for _, pattern := range []string{"/customers/{accountId}", "/customers/{accountId}/users/{userId}", "/jobs/{jobId}",
 		"/imports/{importId}", "/settings/templates/{templateId}", "/customers/new/{draftId}/{step}", "/groups/{groupId}", "/groups/{groupId}/edit",
-		"/standards/{standardId}", "/standards/{standardId}/edit"} {
+		"/standards/{standardId}", "/standards/{standardId}/edit", "/access/{delegationId}"} {
 		path, err := own.fill(pattern)
 		if err != nil {
 			t.Fatal(err)
@@ -482,6 +499,10 @@ func TestIsolationSuite(t *testing.T) {
 	}
 	if u, ok := sandboxUser(e, ownUser.Email); !ok || u.Status != "active" || u.AccountID != ownAccount.AccountID {
 		t.Errorf("Northwind's user in Zoom after the viewer pass: %+v", u)
+	}
+	var pending string
+	if err := e.super().QueryRow(ctx, "SELECT status FROM delegations WHERE id = $1", own.delegationID).Scan(&pending); err != nil || pending != store.DelegationPending {
+		t.Errorf("Northwind's request after the viewer pass: %s %v", pending, err)
 	}
 	var invited int
 	if err := e.super().QueryRow(ctx, "SELECT count(*) FROM staff WHERE email = 'intruder@example.com'").Scan(&invited); err != nil || invited != 0 {
@@ -888,4 +909,17 @@ func tnDelegations(t testing.TB, e *env, dist *browser, nw, contoso store.Partne
 	if got := dist.get(e.URL + "/customers/" + url.PathEscape(outside)); got.StatusCode != http.StatusOK || got.TestID("delegation-note") != "" {
 		t.Fatalf("Northwind reads %s with a banner (%q) or not at all (%d)", outside, got.TestID("delegation-note"), got.StatusCode)
 	}
+}
+
+// tnPendingDelegation asks, as Northwind (nw), for viewer access to Contoso's customer account,
+// and returns the request's id, waiting for Contoso's answer.
+func tnPendingDelegation(t testing.TB, e *env, nw, contoso store.Partner, account string) string {
+	t.Helper()
+	d, err := e.Store.RequestDelegation(context.Background(), store.DelegationRequest{Side: store.SideDelegate, OwnerPartnerID: contoso.ID,
+		DelegatePartnerID: nw.ID, Email: distOwner, Role: store.RoleViewer, Duration: 24 * time.Hour, Reason: "isolation suite: pending",
+		Accounts: []string{account}}, store.AuditEvent{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(d.ID, 10)
 }

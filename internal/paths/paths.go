@@ -322,3 +322,24 @@ func FleetNew(groupID int64) string {
 	}
 	return With("/fleet/new", url.Values{"group": {num(groupID)}})
 }
+
+// AccessNew is the form that asks for a delegation: /access/new (side "delegate" asks a
+// partner below, "owner" asks the partner above; "" lets the page choose).
+func AccessNew(side string) string {
+	if side == "" {
+		return Access() + "/new"
+	}
+	return With(Access()+"/new", url.Values{"side": {side}})
+}
+
+// Delegation is one delegation's page: /access/{delegationId}.
+func Delegation(id int64) string { return Access() + "/" + num(id) }
+
+// DelegationApprove approves a request for a delegation: /access/{delegationId}/approve.
+func DelegationApprove(id int64) string { return Delegation(id) + "/approve" }
+
+// DelegationDecline declines a request for a delegation: /access/{delegationId}/decline.
+func DelegationDecline(id int64) string { return Delegation(id) + "/decline" }
+
+// DelegationEnd ends an active delegation, or withdraws a request: /access/{delegationId}/end.
+func DelegationEnd(id int64) string { return Delegation(id) + "/end" }

@@ -90,6 +90,10 @@ var intRoutes = []struct {
 	{"/standards/{standardId}/edit", paths.StandardEdit(12), map[string]string{"standardId": "12"}},
 	{"/standards/{standardId}/delete", paths.StandardDelete(12), map[string]string{"standardId": "12"}},
 	{"/standards/{standardId}/enforce", paths.StandardEnforce(12), map[string]string{"standardId": "12"}},
+	{"/access/{delegationId}", paths.Delegation(13), map[string]string{"delegationId": "13"}},
+	{"/access/{delegationId}/approve", paths.DelegationApprove(13), map[string]string{"delegationId": "13"}},
+	{"/access/{delegationId}/decline", paths.DelegationDecline(13), map[string]string{"delegationId": "13"}},
+	{"/access/{delegationId}/end", paths.DelegationEnd(13), map[string]string{"delegationId": "13"}},
 }
 
 // fixed are the routes without ids that share a prefix with the ones above: a built path must
@@ -97,7 +101,7 @@ var intRoutes = []struct {
 var fixed = []string{
 	"/customers", "/customers/sync", "/customers/quick", "/customers/new", "/customers.csv",
 	"/imports", "/imports/template.csv", "/audit", "/settings/templates", "/settings/templates/new",
-	"/groups", "/groups/new",
+	"/groups", "/groups/new", "/access", "/access/new",
 }
 
 // matched is what the router saw for one request.

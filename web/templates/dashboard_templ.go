@@ -749,7 +749,7 @@ func attentionPanel(items []AttentionItem) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(items) == 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "<p class=\"muted\" data-testid=\"attention-none\">Nothing needs attention: no stopped onboarding, failed job, expired Zoom connection, customer at its seat limit, old invitation or stale directory.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "<p class=\"muted\" data-testid=\"attention-none\">Nothing needs attention: no stopped onboarding, failed job, expired Zoom connection, customer at its seat limit, old invitation, stale directory or request for delegated access waiting.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

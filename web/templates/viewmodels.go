@@ -48,6 +48,7 @@ var Nav = []NavItem{
 	{Key: "standards", Label: "Standards", Href: "/standards"},
 	{Key: "imports", Label: "Bulk jobs", Href: "/imports"},
 	{Key: "staff", Label: "Staff", Href: "/staff"},
+	{Key: "access", Label: "Access", Href: "/access"},
 	{Key: "audit", Label: "Audit log", Href: "/audit"},
 	{Key: "settings", Label: "Settings", Href: "/settings"},
 }
