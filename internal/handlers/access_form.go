@@ -201,6 +201,7 @@ func (h *Handlers) requestDelegation(w http.ResponseWriter, r *http.Request) err
 	var err error
 	if len(errs) == 0 {
 		var d store.Delegation
+		req.Now = h.cfg.Now()
 		d, err = h.store.RequestDelegation(ctx, req, h.requestEvent(r))
 		if err == nil {
 			h.flash(ctx, "ok", "Asked "+d.Counterpart(a.Partner.ID)+" for delegated access: it waits for their answer for up to 7 days.")

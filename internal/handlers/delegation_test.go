@@ -50,7 +50,7 @@ func dgRequest(t *testing.T, e *env, nw, contoso store.Partner, c store.Customer
 	ctx := context.Background()
 	req, err := e.Store.RequestDelegation(ctx, store.DelegationRequest{Side: store.SideDelegate, OwnerPartnerID: contoso.ID,
 		DelegatePartnerID: nw.ID, Email: distOwner, Role: role, Duration: d, Reason: "ticket 4711: users cannot sign in",
-		Accounts: []string{c.ZoomAccountID}}, store.AuditEvent{StaffEmail: distOwner})
+		Accounts: []string{c.ZoomAccountID}, Now: e.clock.Now()}, store.AuditEvent{StaffEmail: distOwner})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -179,6 +179,9 @@ type DelegationRequest struct {
 	Reason            string
 	Accounts          []string // the customers by Zoom account id, for a list
 	GroupID           int64    // or the owner's group (the owner only)
+	// Now is when it is asked (the clock the answer, the end and the pages judge it by); zero
+	// is the store's clock.
+	Now time.Time
 }
 
 const delegationColumns = `d.id, d.owner_partner_id, d.delegate_partner_id, po.name, pd.name, d.requested_by, d.requested_by_email,
@@ -375,7 +378,10 @@ func (s *Store) RequestDelegation(ctx context.Context, req DelegationRequest, ev
 				return ErrNoS2SForDelegation
 			}
 		}
-		now := s.now()
+		now := req.Now
+		if now.IsZero() {
+			now = s.now()
+		}
 		kind := "list"
 		if req.GroupID != 0 {
 			kind = "group"
