@@ -153,13 +153,11 @@ func Decide(actor Actor, action Action, target Target) Decision {
 	if target.CustomerID != "" && !actor.Scope.Has(target.CustomerID) {
 		return NotFound
 	}
-	if actor.Delegation != nil && target.CustomerID == "" && action != ViewCustomer && action != ViewJob {
-		// Under a delegation only its customers are in reach, never the owner as a whole.
-		return Limited
-	}
 	if rank[actor.Role] < rank[least] {
 		return Forbidden
 	}
+	// A member limited to groups, or acting under a delegation (whose customers are its scope),
+	// never acts on the partner as a whole.
 	if actor.Scope != nil && target.CustomerID == "" && partnerWide[action] {
 		return Limited
 	}

@@ -211,13 +211,34 @@ func TestDelegated(t *testing.T) {
 			{ManageUsers, Target{PartnerID: resellerA, CustomerID: "acct-out"}, NotFound},
 			{EditCustomer, Target{PartnerID: resellerA, CustomerID: "acct-in"}, Forbidden},
 			{ManageUsers, Target{PartnerID: resellerB, CustomerID: "acct-in"}, NotFound},
-			{ViewPartner, Target{PartnerID: resellerA}, Limited},
-			{ManageDelegations, Target{PartnerID: resellerA}, Limited},
-			{SyncCustomers, Target{PartnerID: resellerA}, Limited},
+			{ManageUsers, Target{PartnerID: resellerA}, Allow}, // what a customer's page offers
+			{EditCustomer, Target{PartnerID: resellerA}, Forbidden},
+			{ManageDelegations, Target{PartnerID: resellerA}, Forbidden},
+			{SyncCustomers, Target{PartnerID: resellerA}, Forbidden},
 		} {
 			if dec := Decide(got, c.action, c.target); dec != c.want {
 				t.Errorf("%s: %s on %+v: %v, want %v", tc.name, c.action, c.target, dec, c.want)
 			}
 		}
+	}
+}
+
+func TestDelegatedAdminNeverActsOnTheOwnerAsAWhole(t *testing.T) {
+	d := store.ActiveDelegation{ID: 9, OwnerPartnerID: 2, DelegatePartnerID: 1, Role: store.RoleAdmin,
+		ExpiresAt: time.Now().Add(time.Hour), Accounts: []string{"acct-in"}}
+	a, ok := Delegated(Actor{PartnerID: 1, Role: store.RoleOwner, Reach: []int64{1, 2}}, d, time.Now())
+	if !ok {
+		t.Fatal("an owner under an admin delegation")
+	}
+	for _, action := range []Action{SyncCustomers, RunBulk, EditCustomer, ManageGroups, ManageDelegations} {
+		if got := Decide(a, action, Target{PartnerID: 2}); got != Limited {
+			t.Errorf("%s on the owner as a whole: %v, want limited", action, got)
+		}
+	}
+	if got := Decide(a, EditCustomer, Target{PartnerID: 2, CustomerID: "acct-in"}); got != Allow {
+		t.Errorf("an admin's change of a delegated customer: %v", got)
+	}
+	if got := Decide(a, ManageStaff, Target{PartnerID: 2}); got != Forbidden {
+		t.Errorf("staff of the owner: %v, want forbidden (an owner's action)", got)
 	}
 }
