@@ -124,6 +124,8 @@ var routeTable = map[string]routeKind{
 	"POST /settings/s2s":                                 mutateOwn,
 	"POST /settings/s2s/remove":                          mutateOwn,
 	"POST /settings/webhook":                             mutateOwn,
+	"POST /settings/notifications":                       mutateOwn,
+	"POST /settings/notifications/test":                  mutateOwn,
 	"POST /webhooks/zoom":                                public, // no session: Zoom's signature with a partner's secret
 
 	// Users inside customers, search, bulk user jobs.

@@ -105,6 +105,13 @@ type Options struct {
 	ChangeLease time.Duration
 	// Registry, when set, gets the jobs' own metrics (webhook events applied).
 	Registry prometheus.Registerer
+	// NotifyRetry is the wait before each retry of an outgoing webhook's delivery
+	// (NotifyWorker.Retry); nil is production's schedule.
+	NotifyRetry []time.Duration
+	// Drift, when set, counts each standard's drifted customers after a run of the steady
+	// settings refresh, which notifies standard.drift when a count went up
+	// (RefreshSettingsWorker.Drift); the handlers hold the comparison (handlers.DriftCounter).
+	Drift DriftCounter
 }
 
 // webhookMetric is the counter of webhook events applied, registered on reg (nil: none).
@@ -162,7 +169,12 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log, Applied: webhookMetric(opts.Registry)})
 		},
 		func() error { return river.AddWorkerSafely(workers, &ReadSettingsWorker{Svc: svc, Log: log}) },
-		func() error { return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log, Store: st, Drift: opts.Drift})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &NotifyWorker{Store: st, Log: log, Retry: opts.NotifyRetry})
+		},
 		func() error {
 			return river.AddWorkerSafely(workers, &RefreshAllSettingsWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},
