@@ -37,7 +37,7 @@ func (h *Handlers) notifyPanel(ctx context.Context, partnerID int64, form *templ
 	wh, err := h.store.OutgoingWebhookOf(ctx, partnerID)
 	switch {
 	case err == nil:
-		n = templates.NotifyPanel{Saved: true, URL: wh.URL, Enabled: wh.Enabled, SecretSet: wh.SecretSet, UpdatedAt: wh.UpdatedAt}
+		n = templates.NotifyPanel{Saved: true, URL: wh.URL, Origin: store.Origin(wh.URL), Enabled: wh.Enabled, SecretSet: wh.SecretSet, UpdatedAt: wh.UpdatedAt}
 	case !errors.Is(err, store.ErrNotFound):
 		return n, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -40,8 +41,9 @@ func adOutgoingSecret(partnerID int64) []byte {
 }
 
 // SetOutgoingWebhook saves partnerID's outgoing webhook (the secret sealed) and appends ev as
-// "partner.notifications" in the same transaction, with the URL, enabled flag and kinds before
-// and after; of the secret only whether it changed. A first save without a secret is a
+// "partner.notifications" in the same transaction, with the receiver's origin, enabled flag
+// and kinds before and after; of the secret, and of the URL beyond its origin (a chat tool's incoming webhook
+// URL is itself a secret), only whether they changed. A first save without a secret is a
 // ValidationError on "secret".
 func (s *Store) SetOutgoingWebhook(ctx context.Context, partnerID int64, ch OutgoingWebhookChange, ev AuditEvent) error {
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
@@ -71,18 +73,22 @@ func (s *Store) SetOutgoingWebhook(ctx context.Context, partnerID int64, ch Outg
 		if err != nil {
 			return err
 		}
+		urlChange := "unchanged"
+		if !had || before.URL != ch.URL {
+			urlChange = "changed"
+		}
 		secret := "unchanged"
 		if ch.Secret != "" {
 			secret = "changed"
 		}
 		b := map[string]any{}
 		if had {
-			b = map[string]any{"url": before.URL, "enabled": before.Enabled, "kinds": before.Kinds}
+			b = map[string]any{"receiver": Origin(before.URL), "enabled": before.Enabled, "kinds": before.Kinds}
 		}
 		ev.PartnerID, ev.Action, ev.Outcome = partnerID, audit.PartnerNotifications, OutcomeSucceeded
 		ev.TargetType, ev.TargetID, ev.TargetLabel = "partner", strconv.FormatInt(partnerID, 10), "Outgoing webhook"
-		ev.Details = mustJSON(map[string]any{"before": b, "after": map[string]any{"url": ch.URL, "enabled": ch.Enabled, "kinds": kinds},
-			"signing_key": secret})
+		ev.Details = mustJSON(map[string]any{"before": b, "after": map[string]any{"receiver": Origin(ch.URL), "enabled": ch.Enabled, "kinds": kinds},
+			"url": urlChange, "signing_key": secret})
 		_, err = s.appendAudit(ctx, tx, ev)
 		return err
 	})
@@ -90,6 +96,16 @@ func (s *Store) SetOutgoingWebhook(ctx context.Context, partnerID int64, ch Outg
 		return fmt.Errorf("save the outgoing webhook of partner %d: %w", partnerID, err)
 	}
 	return nil
+}
+
+// Origin is rawURL's scheme and host ("https://chat.example.com"): what the audit log and
+// people without the right to change the webhook see of it. "" when rawURL is not a URL.
+func Origin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // OutgoingWebhookOf returns partnerID's outgoing webhook, or ErrNotFound when none is saved.

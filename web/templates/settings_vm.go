@@ -28,8 +28,9 @@ type WebhookPanel struct {
 // NotifyPanel is the outgoing webhook part of the settings page: where Tierdesk sends the
 // partner's notifications, and the latest deliveries.
 type NotifyPanel struct {
-	Saved     bool // a webhook is saved
-	URL       string
+	Saved     bool   // a webhook is saved
+	URL       string // shown only to those who may change it (it may hold a token)
+	Origin    string // the URL's scheme and host, shown to everyone
 	Enabled   bool
 	SecretSet bool
 	Kinds     []NotifyKind
