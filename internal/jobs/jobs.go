@@ -173,7 +173,7 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 			return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log, Store: st, Drift: opts.Drift})
 		},
 		func() error {
-			return river.AddWorkerSafely(workers, &NotifyWorker{Store: st, Log: log, Retry: opts.NotifyRetry})
+			return river.AddWorkerSafely(workers, &NotifyWorker{Store: st, Log: log, Retry: opts.NotifyRetry, Client: NotifyHTTPClient()})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &RefreshAllSettingsWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})

@@ -13,11 +13,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -155,10 +158,36 @@ type NotifyWorker struct {
 }
 
 // NotifyHTTPClient is the client deliveries use: 10 seconds per request, no redirect
-// followed (a 3xx answer is a failed attempt).
+// followed (a 3xx answer is a failed attempt), no proxy, and no connection to an address of a
+// private network, a link-local one (a cloud's metadata service) or an unspecified or
+// multicast one, whatever name led there: a webhook URL is typed by a partner, and the
+// portal's own network is not theirs to reach. This machine's loopback stays reachable (local
+// development and tests; CheckWebhookURL allows http only there).
 func NotifyHTTPClient() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second,
+	d := &net.Dialer{Timeout: 10 * time.Second, Control: func(network, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
+			return fmt.Errorf("not an address: %s", host)
+		}
+		if refusedAddr(ip.Unmap()) {
+			return fmt.Errorf("%s is an address of a private network, which webhooks may not reach", ip)
+		}
+		return nil
+	}}
+	t := &http.Transport{Proxy: nil, DialContext: d.DialContext, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConns: 10, IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: 10 * time.Second}
+	return &http.Client{Timeout: 10 * time.Second, Transport: t,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// refusedAddr reports whether a delivery may not connect to ip (NotifyHTTPClient).
+func refusedAddr(ip netip.Addr) bool {
+	return ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() ||
+		ip.IsMulticast() || ip.IsUnspecified()
 }
 
 // Timeout bounds one attempt (the request's own limit is 10 seconds).
@@ -224,7 +253,7 @@ func (w *NotifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 func (w *NotifyWorker) post(ctx context.Context, target string, n store.NotificationToSend) store.NotificationAttempt {
 	client := w.Client
 	if client == nil {
-		client = NotifyHTTPClient()
+		client = NotifyHTTPClient() // a worker built without one (NewClient gives it one to reuse)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(n.Body))
 	if err != nil {
@@ -251,10 +280,25 @@ func (w *NotifyWorker) post(ctx context.Context, target string, n store.Notifica
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		msg += " (a redirect, not followed: give the final URL)"
 	}
-	if s := strings.TrimSpace(strings.ToValidUTF8(string(head), "")); s != "" {
+	if s := plainText(head); s != "" {
 		msg += ": " + s
 	}
 	return store.NotificationAttempt{Status: resp.StatusCode, Error: msg + "."}
+}
+
+// plainText is the start of a receiver's answer as one line of text: invalid UTF-8 and
+// control characters (a NUL would not even fit in PostgreSQL's text) dropped.
+func plainText(b []byte) string {
+	s := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(string(b), ""))
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // requestError says in words why a request got no answer.
