@@ -419,4 +419,3 @@ func TestDriftIsNotifiedWhenItGoesUp(t *testing.T) {
 		t.Fatalf("after a second run with the same drift: %d deliveries (%v)", rows, err)
 	}
 }
-

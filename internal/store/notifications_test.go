@@ -22,7 +22,9 @@ func TestOutgoingWebhookRows(t *testing.T) {
 	p, _ := registerPartner(t, st, "acct-n", "owner@n.example")
 	other, _ := registerPartner(t, st, "acct-o", "owner@o.example")
 	const secret = "a-secret-to-sign-with"
-	body := func(id, name string) ([]byte, error) { return []byte(`{"delivery_id":"` + id + `","name":"` + name + `"}`), nil }
+	body := func(id, name string) ([]byte, error) {
+		return []byte(`{"delivery_id":"` + id + `","name":"` + name + `"}`), nil
+	}
 	enqueued := 0
 	enqueue := func(context.Context, pgx.Tx, int64) error { enqueued++; return nil }
 
