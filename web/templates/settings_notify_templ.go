@@ -93,14 +93,14 @@ func notifyPanel(p SettingsPage) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.CanManage {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<form class=\"stack\" method=\"post\" action=\"/settings/notifications\" novalidate autocomplete=\"off\"><div class=\"field\"><label for=\"notify-url\">URL</label> <input id=\"notify-url\" name=\"notify_url\" type=\"url\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<form class=\"stack\" method=\"post\" action=\"/settings/notifications\" novalidate autocomplete=\"off\"><div class=\"field\"><label for=\"notify-url\">URL</label> <input id=\"notify-url\" name=\"notify_url\" type=\"text\" inputmode=\"url\" spellcheck=\"false\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.Notify.URL).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/settings_notify.templ`, Line: 46, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/settings_notify.templ`, Line: 46, Col: 113}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 			if templ_7745c5c3_Err != nil {
@@ -318,7 +318,7 @@ func notifyLog(n NotifyPanel) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div id=\"notify-log\" data-testid=\"notify-log\"><div class=\"panel-head\"><h3>Deliveries</h3><a href=\"/settings#notify-log\" hx-get=\"/settings\" hx-target=\"#notify-log\" hx-select=\"#notify-log\" hx-swap=\"outerHTML\">Refresh</a></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div id=\"notify-log\" class=\"spaced-top\" data-testid=\"notify-log\"><div class=\"panel-head\"><h3>Deliveries</h3><a href=\"/settings#notify-log\" hx-get=\"/settings\" hx-target=\"#notify-log\" hx-select=\"#notify-log\" hx-swap=\"outerHTML\">Refresh</a></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
