@@ -16,6 +16,7 @@ import (
 
 	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom/sandbox"
 )
 
 // tnReceiver is a partner's webhook receiver that checks signatures with its secret and
@@ -199,5 +200,33 @@ func TestOutgoingWebhookIsTheOwnersAndThePartnersOwn(t *testing.T) {
 	}
 	if ns, err := e.Store.Notifications(ctx, op.ID, 50); err != nil || len(ns) != 0 {
 		t.Fatalf("Contoso's deliveries: %v %v", ns, err)
+	}
+}
+
+// An onboarding stopped by a step Zoom refused records its job failed, and the partner's
+// outgoing webhook hears of it: job.failed with the job's id, kind, link and message.
+func TestAStoppedOnboardingIsNotified(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, p := registerNorthwind(t, e)
+	const secret = "northwind-signing-secret-3"
+	rc := tnNewReceiver(t, secret)
+	if err := e.Store.SetOutgoingWebhook(context.Background(), p.ID, store.OutgoingWebhookChange{URL: rc.URL, Secret: secret, Enabled: true,
+		Kinds: []string{jobs.NotifyJobFailed}}, store.AuditEvent{}); err != nil {
+		t.Fatal(err)
+	}
+	tpl := standardTemplate(t, e, owner, p)
+	id := draftWith(t, e, owner, "olga@refused.example", 1, tpl)
+	e.Sandbox.AddFault(sandbox.Fault{Method: http.MethodPost, Path: "/v2/accounts/*/plans", Status: 400, Code: 300,
+		Message: "Buy hosts must equal or larger than 12", Count: 1})
+	jobPath := strings.TrimPrefix(owner.post(e.URL+"/customers/new/"+id+"/start", nil).location(t), e.URL)
+	waitOnboarding(t, e, owner, jobPath)
+	tnAwait(t, "the job.failed event", func() bool { evs, _ := rc.got(); return len(evs) == 1 })
+	evs, bad := rc.got()
+	pl, _ := evs[0]["payload"].(map[string]any)
+	job, _ := pl["job"].(map[string]any)
+	if evs[0]["event"] != jobs.NotifyJobFailed || bad != 0 || pl["path"] != jobPath || job["kind"] != "onboarding" ||
+		!strings.Contains(pl["message"].(string), "Stopped at step 3") {
+		t.Fatalf("received %v (%d bad signatures), job at %s", evs[0], bad, jobPath)
 	}
 }

@@ -15,28 +15,34 @@ import (
 )
 
 // finishJob records a job's end (store.FinishJob) and, when it failed, notifies the
-// partner's outgoing webhook (job.failed) with the job's kind, id, title, link and message.
-// The notification follows the job's transaction: one lost to an error is logged, and the job
-// stays finished.
+// partner's outgoing webhook (job.failed, notifyJobFailed). The notification follows the
+// job's transaction: one lost to an error is logged, and the job stays finished.
 func finishJob(ctx context.Context, st *store.Store, log *slog.Logger, partnerID int64, jobID string, status store.JobStatus, msg string, ev store.AuditEvent) error {
 	if err := st.FinishJob(ctx, partnerID, jobID, status, msg, ev); err != nil {
 		return err
 	}
-	if status != store.JobFailed {
-		return nil
-	}
-	rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
-	if err != nil {
-		return nil // not run by River (a test calling a worker's parts): nothing to queue with
-	}
-	payload := map[string]any{"job": map[string]any{"id": jobID}, "path": paths.Job(jobID), "message": msg}
-	if j, err := st.JobByID(ctx, partnerID, jobID); err == nil {
-		payload["job"] = map[string]any{"id": j.ID, "kind": j.Kind, "title": j.Title}
-	}
-	if err := Notify(ctx, st, rc, partnerID, NotifyJobFailed, payload); err != nil && log != nil {
-		log.LogAttrs(ctx, slog.LevelError, "notify a failed job", slog.Int64("partner_id", partnerID), slog.String("job", jobID), slog.String("error", err.Error()))
+	if status == store.JobFailed {
+		notifyJobFailed(ctx, st, log, partnerID, jobID)
 	}
 	return nil
+}
+
+// notifyJobFailed notifies job.failed for partnerID's job, recorded failed just now, with its
+// kind, id, title, link and message. A notification lost to an error is logged (log may be
+// nil); outside a River job there is no client to queue with, and nothing is sent.
+func notifyJobFailed(ctx context.Context, st *store.Store, log *slog.Logger, partnerID int64, jobID string) {
+	rc, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return
+	}
+	j, err := st.JobByID(ctx, partnerID, jobID)
+	if err == nil {
+		err = Notify(ctx, st, rc, partnerID, NotifyJobFailed, map[string]any{"job": map[string]any{"id": j.ID, "kind": j.Kind, "title": j.Title},
+			"path": paths.Job(jobID), "message": j.Message})
+	}
+	if err != nil && log != nil {
+		log.LogAttrs(ctx, slog.LevelError, "notify a failed job", slog.Int64("partner_id", partnerID), slog.String("job", jobID), slog.String("error", err.Error()))
+	}
 }
 
 // StandardDrift is how many of a standard's customers have drifted from it now.
