@@ -41,8 +41,9 @@ type CleanupWorker struct {
 	Log   *slog.Logger
 }
 
-// Work deletes expired sign-in states and sessions, stale pending grants and the memory of
-// webhook events old enough that Zoom no longer retries them.
+// Work deletes expired sign-in states and sessions, stale pending grants, the memory of
+// webhook events old enough that Zoom no longer retries them, and settled deliveries to
+// outgoing webhooks older than NotificationsKept.
 func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
 	states, err := w.Store.DeleteExpiredSignInStates(ctx)
 	if err != nil {
@@ -60,9 +61,16 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	if err := w.Store.DeleteOldWebhookEvents(ctx, 24*time.Hour); err != nil {
 		return err
 	}
+	// Deliveries to partners' outgoing webhooks: a month of history.
+	if err := w.Store.DeleteOldNotifications(ctx, NotificationsKept); err != nil {
+		return err
+	}
 	w.Log.LogAttrs(ctx, slog.LevelDebug, "cleanup", slog.Int64("signin_states", states), slog.Int64("pending_grants", grants), slog.Int64("sessions", sessions))
 	return nil
 }
+
+// NotificationsKept is how long a delivered or failed notification stays in the log.
+const NotificationsKept = 30 * 24 * time.Hour
 
 // WatchdogArgs is the periodic check for long work whose worker died (a killed process):
 // bulk user jobs and onboarding steps whose lease ran out are handed to new River jobs.

@@ -308,3 +308,13 @@ func (s *Store) SwapDriftCounts(ctx context.Context, partnerID int64, drifted ma
 	}
 	return prev, nil
 }
+
+// DeleteOldNotifications forgets deliveries older than maxAge that are settled (delivered or
+// failed), for every partner: the log shows the latest, and a pending one still has tries.
+func (s *Store) DeleteOldNotifications(ctx context.Context, maxAge time.Duration) error {
+	return s.eachPartner(ctx, func(tx pgx.Tx, partnerID int64) error {
+		_, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE partner_id = $1 AND status <> 'pending'
+			AND created_at <= now() - make_interval(secs => $2)`, partnerID, maxAge.Seconds())
+		return err
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -78,5 +79,21 @@ func TestOutgoingWebhookRows(t *testing.T) {
 	}
 	if send, err := st.NotificationToSend(ctx, p.ID, n.ID); err != nil || send.Secret != secret || send.Enabled || send.URL != "https://hooks.example/b" {
 		t.Fatalf("after a save without a secret: %+v %v", send, err)
+	}
+	// Old settled deliveries are forgotten; recent ones stay.
+	if err := st.DeleteOldNotifications(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if log, err := st.Notifications(ctx, p.ID, 50); err != nil || len(log) != 1 {
+		t.Fatalf("a recent delivery after the clean-up: %d %v", len(log), err)
+	}
+	if _, err := storetest.Superuser(t, st).Exec(ctx, "UPDATE webhook_deliveries SET created_at = now() - interval '2 hours'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteOldNotifications(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if log, err := st.Notifications(ctx, p.ID, 50); err != nil || len(log) != 0 {
+		t.Fatalf("an old delivery after the clean-up: %d %v", len(log), err)
 	}
 }
