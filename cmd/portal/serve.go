@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer,
 		return err
 	}
 
-	riverClient, err := jobs.NewClient(st, zsvc, log, jobs.Options{ChangeLease: cfg.ChangeLease, Registry: reg})
+	riverClient, err := jobs.NewClient(st, zsvc, log, jobs.Options{ChangeLease: cfg.ChangeLease, Registry: reg, Drift: handlers.DriftCounter(st)})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,11 @@ const (
 	PartnerRegister Action = "partner.register"
 	PartnerParent   Action = "partner.parent"
 	PartnerWebhook  Action = "partner.webhook"
+	// PartnerNotifications is a change of the partner's outgoing webhook (URL, kinds, on/off,
+	// secret changed or not: never the secret).
+	PartnerNotifications Action = "partner.notifications"
+	// PartnerNotifyTest is a test event sent to the partner's outgoing webhook.
+	PartnerNotifyTest Action = "partner.notifications_test"
 )
 
 // A customer's own sign-in: an owner or admin of a customer's Zoom account signing in to read
@@ -160,6 +165,7 @@ var labels = map[Action]string{
 	SessionSignIn: "Signed in", SessionSignOut: "Signed out", PartnerRegister: "Registered the partner",
 	SessionCustomerSignIn: "A customer signed in to read its account", SessionCustomerSignOut: "A customer signed out",
 	PartnerParent: "Linked under a distributor", PartnerWebhook: "Changed the Zoom webhook",
+	PartnerNotifications: "Changed the outgoing webhook", PartnerNotifyTest: "Sent a test notification",
 
 	StaffInvite: "Invited staff", StaffRole: "Changed a role", StaffSuspend: "Suspended staff",
 	StaffReinstate: "Reinstated staff", StaffRemove: "Removed staff", StaffScope: "Changed the customers staff reach",

@@ -134,6 +134,8 @@ var routeTable = map[string]routeKind{
 	"POST /access/{delegationId}/approve":                eitherSide,
 	"POST /access/{delegationId}/decline":                eitherSide,
 	"POST /access/{delegationId}/end":                    eitherSide,
+	"POST /settings/notifications":                       mutateOwn,
+	"POST /settings/notifications/test":                  mutateOwn,
 	"POST /webhooks/zoom":                                public, // no session: Zoom's signature with a partner's secret
 
 	// Users inside customers, search, bulk user jobs.

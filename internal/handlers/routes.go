@@ -162,6 +162,8 @@ func (h *Handlers) routes(reg *prometheus.Registry) http.Handler {
 			r.Post("/settings/s2s", h.wrap(h.saveS2S))
 			r.Post("/settings/s2s/remove", h.wrap(h.removeS2S))
 			r.Post("/settings/webhook", h.wrap(h.saveWebhook))
+			r.Post("/settings/notifications", h.wrap(h.saveNotifications))
+			r.Post("/settings/notifications/test", h.wrap(h.testNotification))
 			r.Get("/settings/templates", h.wrap(h.templatesList))
 			r.Get("/settings/templates/new", h.wrap(h.newTemplatePage))
 			r.Post("/settings/templates", h.wrap(h.saveTemplate))

@@ -39,6 +39,11 @@ func (h *Handlers) renderSettings(w http.ResponseWriter, r *http.Request, status
 	}
 	p.Webhook = templates.WebhookPanel{EndpointURL: h.baseURL(r) + paths.ZoomWebhook(a.Partner.ID), Configured: wh.Configured, UpdatedAt: wh.UpdatedAt,
 		LastValidatedAt: wh.LastValidatedAt, LastEventAt: wh.LastEventAt, Events: webhookEvents}
+	if p.Notify.Kinds == nil { // a refused form of the outgoing webhook brings its own
+		if p.Notify, err = h.notifyPanel(r.Context(), a.Partner.ID, nil); err != nil {
+			return err
+		}
+	}
 	h.render(w, r, status, templates.Settings(h.chrome(r, "Settings", "settings"), p))
 	return nil
 }

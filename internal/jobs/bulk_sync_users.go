@@ -64,7 +64,7 @@ func (w *SyncUsersWorker) Work(ctx context.Context, job *river.Job[SyncUsersArgs
 		details["message"] = msg
 		fe := ev
 		fe.Details = mustJSON(details)
-		return w.Store.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, fe)
+		return finishJob(ctx, w.Store, nil, a.PartnerID, a.JobID, status, msg, fe)
 	}
 	defer func() {
 		if err != nil {

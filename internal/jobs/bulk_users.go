@@ -338,7 +338,7 @@ func (r *bulkRun) finish(ctx context.Context) error {
 	ev.ZoomCode = r.stopCode
 	ev.Details = mustJSON(map[string]any{"kind": r.imp.Kind, "import": r.imp.ID, "source": r.imp.Source, "status": status,
 		"succeeded": t.Succeeded, "failed": t.Failed, "cancelled": t.Cancelled, "invalid": t.Invalid, "message": msg})
-	return st.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, ev)
+	return finishJob(ctx, st, r.w.Log, a.PartnerID, a.JobID, status, msg, ev)
 }
 
 // takeOverStalledBulk hands every bulk job whose worker died (its lease ran out) to a new

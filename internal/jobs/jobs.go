@@ -41,8 +41,9 @@ type CleanupWorker struct {
 	Log   *slog.Logger
 }
 
-// Work deletes expired sign-in states and sessions, stale pending grants and the memory of
-// webhook events old enough that Zoom no longer retries them.
+// Work deletes expired sign-in states and sessions, stale pending grants, the memory of
+// webhook events old enough that Zoom no longer retries them, and settled deliveries to
+// outgoing webhooks older than NotificationsKept.
 func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
 	states, err := w.Store.DeleteExpiredSignInStates(ctx)
 	if err != nil {
@@ -60,9 +61,16 @@ func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) e
 	if err := w.Store.DeleteOldWebhookEvents(ctx, 24*time.Hour); err != nil {
 		return err
 	}
+	// Deliveries to partners' outgoing webhooks: a month of history.
+	if err := w.Store.DeleteOldNotifications(ctx, NotificationsKept); err != nil {
+		return err
+	}
 	w.Log.LogAttrs(ctx, slog.LevelDebug, "cleanup", slog.Int64("signin_states", states), slog.Int64("pending_grants", grants), slog.Int64("sessions", sessions))
 	return nil
 }
+
+// NotificationsKept is how long a delivered or failed notification stays in the log.
+const NotificationsKept = 30 * 24 * time.Hour
 
 // WatchdogArgs is the periodic check for long work whose worker died (a killed process):
 // bulk user jobs and onboarding steps whose lease ran out are handed to new River jobs.
@@ -105,6 +113,13 @@ type Options struct {
 	ChangeLease time.Duration
 	// Registry, when set, gets the jobs' own metrics (webhook events applied).
 	Registry prometheus.Registerer
+	// NotifyRetry is the wait before each retry of an outgoing webhook's delivery
+	// (NotifyWorker.Retry); nil is production's schedule.
+	NotifyRetry []time.Duration
+	// Drift, when set, counts each standard's drifted customers after a run of the steady
+	// settings refresh, which notifies standard.drift when a count went up
+	// (RefreshSettingsWorker.Drift); the handlers hold the comparison (handlers.DriftCounter).
+	Drift DriftCounter
 }
 
 // webhookMetric is the counter of webhook events applied, registered on reg (nil: none).
@@ -163,7 +178,12 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 		},
 		func() error { return river.AddWorkerSafely(workers, &ReadSettingsWorker{Svc: svc, Log: log}) },
 		func() error { return river.AddWorkerSafely(workers, &SweepDelegationsWorker{Store: st, Log: log}) },
-		func() error { return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log, Store: st, Drift: opts.Drift})
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &NotifyWorker{Store: st, Log: log, Retry: opts.NotifyRetry, Client: NotifyHTTPClient()})
+		},
 		func() error {
 			return river.AddWorkerSafely(workers, &RefreshAllSettingsWorker{Store: st, River: func() *river.Client[pgx.Tx] { return client }})
 		},

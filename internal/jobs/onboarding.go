@@ -148,5 +148,9 @@ func (w *OnboardingWorker) Work(ctx context.Context, job *river.Job[OnboardingSt
 	if errors.Is(err, store.ErrStepDone) {
 		return nil
 	}
+	if err == nil && out.Status == store.StepFailed && o.JobID != nil {
+		// The saga stopped: its job is recorded failed, for a person to retry, skip or abandon.
+		notifyJobFailed(context.WithoutCancel(ctx), w.Store, w.Log, a.PartnerID, *o.JobID)
+	}
 	return err
 }

@@ -85,6 +85,10 @@ type RefreshSettingsWorker struct {
 	river.WorkerDefaults[RefreshSettingsArgs]
 	Svc *service.Service
 	Log *slog.Logger
+	// Store and Drift, when both set, count each standard's drift after a run and notify
+	// standard.drift where it went up (notifyDrift).
+	Store *store.Store
+	Drift DriftCounter
 }
 
 // Timeout bounds a run: at its share it lasts about its period.
@@ -117,6 +121,12 @@ func (w *RefreshSettingsWorker) Work(ctx context.Context, job *river.Job[Refresh
 	}
 	w.Log.LogAttrs(ctx, slog.LevelDebug, "settings refresh", slog.Int64("partner_id", a.PartnerID), slog.Int("customers", res.Customers),
 		slog.Int("read", res.Read), slog.Int("failed", res.Failed), slog.Int("seen_in_zoom", res.Recorded))
+	if w.Store != nil && w.Drift != nil {
+		// The run's reads are done; a lost notification must not read them all again.
+		if err := notifyDrift(ctx, w.Store, w.Drift, a.PartnerID); err != nil {
+			w.Log.LogAttrs(ctx, slog.LevelError, "notify drift after a settings refresh", slog.Int64("partner_id", a.PartnerID), slog.String("error", err.Error()))
+		}
+	}
 	return nil
 }
 

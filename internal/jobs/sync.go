@@ -68,7 +68,7 @@ func (w *SyncCustomersWorker) Work(ctx context.Context, job *river.Job[SyncCusto
 		if zerr != nil {
 			ev.ZoomCode, ev.ZoomMessage = zerr.Code, zerr.Message
 		}
-		return w.Store.FinishJob(ctx, a.PartnerID, a.JobID, status, msg, ev)
+		return finishJob(ctx, w.Store, w.Log, a.PartnerID, a.JobID, status, msg, ev)
 	}
 	defer func() {
 		if err != nil {

@@ -17,7 +17,8 @@ import (
 // tenantTables are the tables that hold a partner's data; each must force row-level security.
 var tenantTables = []string{"staff", "zoom_grants", "customers", "customer_trigrams", "customer_details", "jobs", "audit_events", "audit_heads", "audit_seals", "audit_sweeps",
 	"customer_users", "customer_user_dirs", "user_pending_changes", "user_imports", "user_import_rows", "settings_templates", "onboardings", "onboarding_steps",
-	"webhook_secrets", "webhook_events", "zoom_intents", "seat_snapshots", "customer_groups", "customer_group_members", "standards", "staff_scopes"}
+	"webhook_secrets", "webhook_events", "zoom_intents", "seat_snapshots", "customer_groups", "customer_group_members", "standards", "staff_scopes",
+	"outgoing_webhooks", "webhook_deliveries", "standard_drift_counts"}
 
 // threeTiers makes a distributor with a reseller below it and a sibling reseller elsewhere,
 // each with customers.
