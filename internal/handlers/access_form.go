@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/policy"
 	"github.com/tierdesk/tierdesk/internal/store"
@@ -204,6 +206,7 @@ func (h *Handlers) requestDelegation(w http.ResponseWriter, r *http.Request) err
 		req.Now = h.cfg.Now()
 		d, err = h.store.RequestDelegation(ctx, req, h.requestEvent(r))
 		if err == nil {
+			h.notifyDelegation(r, d)
 			h.flash(ctx, "ok", "Asked "+d.Counterpart(a.Partner.ID)+" for delegated access: it waits for their answer for up to 7 days.")
 			http.Redirect(w, r, paths.Delegation(d.ID), http.StatusSeeOther)
 			return nil
@@ -264,6 +267,7 @@ func (h *Handlers) answerDelegation(w http.ResponseWriter, r *http.Request, appr
 		return delegationError(err, d)
 	}
 	d = answered
+	h.notifyDelegation(r, d)
 	if approve {
 		h.flash(ctx, "ok", "Approved: "+d.DelegateName+" acts for "+d.OwnerName+" as "+string(d.Role)+" until "+accessTime(*d.ExpiresAt)+".")
 	} else {
@@ -287,6 +291,7 @@ func (h *Handlers) endDelegation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return delegationError(err, d)
 	}
+	h.notifyDelegation(r, ended)
 	if pending {
 		h.flash(ctx, "ok", "Withdrawn: "+ended.Counterpart(a.Partner.ID)+" can no longer answer the request.")
 	} else {
@@ -311,4 +316,13 @@ func delegationError(err error, d store.Delegation) error {
 		return errNotFound
 	}
 	return err
+}
+
+// notifyDelegation tells both partners' outgoing webhooks of d's new state (after its change
+// committed). A notification that cannot be queued is logged: the change itself is done and
+// audited, and the Access pages show it.
+func (h *Handlers) notifyDelegation(r *http.Request, d store.Delegation) {
+	if err := jobs.NotifyDelegation(r.Context(), h.store, h.river, d); err != nil {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "notify delegation", slog.Int64("delegation", d.ID), slog.String("error", err.Error()))
+	}
 }

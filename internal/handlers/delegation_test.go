@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tierdesk/tierdesk/internal/jobs"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -337,5 +341,115 @@ func TestDelegationRoleIsTheLesserAndNeedsTheOwnersApp(t *testing.T) {
 	req := dgRequest(t, e, nw, contoso, c, store.RoleSupport, 24*time.Hour, false)
 	if _, err := e.Store.AnswerDelegation(ctx, contoso.ID, req.ID, true, resOwner, e.clock.Now(), store.AuditEvent{}); !errors.Is(err, store.ErrNoS2SForDelegation) {
 		t.Errorf("approval without the owner's app: %v", err)
+	}
+}
+
+// dgReceiver is a partner's outgoing webhook receiver that checks each request's signature
+// and counts the events by kind.
+type dgReceiver struct {
+	*httptest.Server
+	mu    sync.Mutex
+	kinds map[string]int
+	bad   int
+}
+
+func newDGReceiver(t *testing.T, secret string) *dgReceiver {
+	rc := &dgReceiver{kinds: map[string]int{}}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		ts := r.Header.Get(jobs.HeaderNotifyTimestamp)
+		var ev struct {
+			Event   string         `json:"event"`
+			Payload map[string]any `json:"payload"`
+		}
+		if ts == "" || r.Header.Get(jobs.HeaderNotifySignature) != jobs.SignNotification(secret, ts, body) || json.Unmarshal(body, &ev) != nil {
+			rc.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		rc.kinds[ev.Event]++
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *dgReceiver) count(kind string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.kinds[kind]
+}
+
+// Both partners' outgoing webhooks hear of a delegation asked for, approved and ended through
+// the Access pages, and of one expired by the sweep: each event once, signed.
+func TestDelegationEventsReachBothPartnersWebhooks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	_, nw, contoso, c, _ := dgSetup(t, e)
+	dist, res := e.browser(), e.browser()
+	dist.signIn(e, distOwner)
+	res.signIn(e, resOwner)
+	receivers := map[int64]*dgReceiver{}
+	for _, p := range []store.Partner{nw, contoso} {
+		secret := "whsec-" + itoa(p.ID) + "-of-the-test"
+		receivers[p.ID] = newDGReceiver(t, secret)
+		if err := e.Store.SetOutgoingWebhook(ctx, p.ID, store.OutgoingWebhookChange{URL: receivers[p.ID].URL + "/hook", Secret: secret,
+			Enabled: true, Kinds: jobs.NotifyKinds()}, store.AuditEvent{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asked := dist.post(e.URL+"/access", url.Values{"side": {"delegate"}, "partner": {itoa(contoso.ID)}, "customers": {c.ZoomAccountID},
+		"role": {"support"}, "duration": {"2"}, "unit": {"hours"}, "reason": {"Ticket 4711"}})
+	if asked.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ask: %d %q", asked.StatusCode, asked.TestID("delegation-form-error"))
+	}
+	loc := asked.location(t)
+	if got := res.post(loc+"/approve", nil); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", got.StatusCode)
+	}
+	if got := res.post(loc+"/end", nil); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end: %d", got.StatusCode)
+	}
+	// A second one, left to expire and swept by the portal's periodic job.
+	d := dgRequest(t, e, nw, contoso, c, store.RoleViewer, time.Hour, true)
+	if _, err := e.super().Exec(ctx, "UPDATE delegations SET expires_at = now() - interval '1 second' WHERE id = $1", d.ID); err != nil {
+		t.Fatal(err)
+	}
+	swept, err := e.Store.SweepDelegations(ctx, time.Now())
+	if err != nil || len(swept) != 1 {
+		t.Fatalf("sweep: %d %v", len(swept), err)
+	}
+	if err := jobs.NotifyDelegation(ctx, e.Store, e.River, swept[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []store.Partner{nw, contoso} {
+		rc := receivers[p.ID]
+		for _, kind := range []string{jobs.NotifyDelegationRequested, jobs.NotifyDelegationApproved, jobs.NotifyDelegationEnded, jobs.NotifyDelegationExpired} {
+			awaitCond(t, p.Name+" hears of "+kind, func() bool { return rc.count(kind) >= 1 })
+		}
+		e.waitJobsIdle()
+		for _, kind := range []string{jobs.NotifyDelegationRequested, jobs.NotifyDelegationApproved, jobs.NotifyDelegationEnded, jobs.NotifyDelegationExpired} {
+			if n := rc.count(kind); n != 1 {
+				t.Errorf("%s heard %s %d times, want once", p.Name, kind, n)
+			}
+		}
+		if rc.bad != 0 {
+			t.Errorf("%s's receiver refused %d requests", p.Name, rc.bad)
+		}
+	}
+}
+
+// awaitCond polls cond (what a receiver got) until it holds, two minutes at most.
+func awaitCond(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited two minutes for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

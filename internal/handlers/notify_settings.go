@@ -23,6 +23,7 @@ var notifyKindLabels = map[string]string{
 	jobs.NotifyDelegationDeclined:  "A delegation is declined",
 	jobs.NotifyDelegationEnded:     "A delegation is ended",
 	jobs.NotifyDelegationExpired:   "A delegation expired",
+	jobs.NotifyDelegationLapsed:    "A request for a delegation lapsed",
 	jobs.NotifyJobFailed:           "A job failed",
 	jobs.NotifyStandardDrift:       "More customers drifted from a standard",
 }

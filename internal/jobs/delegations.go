@@ -2,12 +2,14 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/tierdesk/tierdesk/internal/paths"
 	"github.com/tierdesk/tierdesk/internal/store"
 )
 
@@ -37,6 +39,40 @@ type SweepDelegationsWorker struct {
 	Now func() time.Time
 	// Swept, when set, is told of each delegation the sweep recorded (notifications).
 	Swept func(ctx context.Context, d store.Delegation)
+}
+
+// delegationKinds are the notifications of a delegation's states.
+var delegationKinds = map[string]string{
+	store.DelegationPending: NotifyDelegationRequested, store.DelegationActive: NotifyDelegationApproved,
+	store.DelegationDeclined: NotifyDelegationDeclined, store.DelegationEnded: NotifyDelegationEnded,
+	store.DelegationExpired: NotifyDelegationExpired, store.DelegationLapsed: NotifyDelegationLapsed,
+}
+
+// NotifyDelegation tells both partners of d (their outgoing webhooks, each if it takes the
+// kind) that d is now in its recorded state: asked for, approved, declined, ended, expired or
+// lapsed. Call it after the change committed. Both are tried; the first error is returned.
+func NotifyDelegation(ctx context.Context, st *store.Store, rc *River, d store.Delegation) error {
+	kind, ok := delegationKinds[d.Status]
+	if !ok {
+		return fmt.Errorf("notify delegation %d: no notification for status %q", d.ID, d.Status)
+	}
+	accounts := make([]string, len(d.Customers))
+	for i, c := range d.Customers {
+		accounts[i] = c.Name
+	}
+	payload := map[string]any{"delegation_id": d.ID, "owner": d.OwnerName, "delegate": d.DelegateName, "role": string(d.Role),
+		"status": d.Status, "customers": accounts, "reason": d.Reason, "path": paths.Delegation(d.ID),
+		"asked_by": d.RequestedBy, "duration_hours": int64(d.Duration / time.Hour)}
+	if d.ExpiresAt != nil {
+		payload["until"] = d.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	var first error
+	for _, p := range []int64{d.OwnerPartnerID, d.DelegatePartnerID} {
+		if err := Notify(ctx, st, rc, p, kind, payload); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // Work records, in both partners' logs, each delegation that expired and each request that

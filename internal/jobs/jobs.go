@@ -177,7 +177,13 @@ func NewClient(st *store.Store, zc service.ZoomClients, log *slog.Logger, opts O
 			return river.AddWorkerSafely(workers, &WebhookWorker{Svc: svc, River: func() *river.Client[pgx.Tx] { return client }, Log: log, Applied: webhookMetric(opts.Registry)})
 		},
 		func() error { return river.AddWorkerSafely(workers, &ReadSettingsWorker{Svc: svc, Log: log}) },
-		func() error { return river.AddWorkerSafely(workers, &SweepDelegationsWorker{Store: st, Log: log}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &SweepDelegationsWorker{Store: st, Log: log, Swept: func(ctx context.Context, d store.Delegation) {
+				if err := NotifyDelegation(ctx, st, client, d); err != nil {
+					log.LogAttrs(ctx, slog.LevelWarn, "notify delegation", slog.Int64("delegation", d.ID), slog.String("error", err.Error()))
+				}
+			}})
+		},
 		func() error {
 			return river.AddWorkerSafely(workers, &RefreshSettingsWorker{Svc: svc, Log: log, Store: st, Drift: opts.Drift})
 		},

@@ -36,6 +36,7 @@ const (
 	NotifyDelegationDeclined  = "delegation.declined"
 	NotifyDelegationEnded     = "delegation.ended"
 	NotifyDelegationExpired   = "delegation.expired"
+	NotifyDelegationLapsed    = "delegation.lapsed"
 	NotifyJobFailed           = "job.failed"
 	NotifyStandardDrift       = "standard.drift"
 	NotifyTest                = store.NotifyTestKind
@@ -44,7 +45,7 @@ const (
 // NotifyKinds returns the kinds a webhook may subscribe to, in the settings page's order.
 func NotifyKinds() []string {
 	return []string{NotifyDelegationRequested, NotifyDelegationApproved, NotifyDelegationDeclined, NotifyDelegationEnded,
-		NotifyDelegationExpired, NotifyJobFailed, NotifyStandardDrift}
+		NotifyDelegationExpired, NotifyDelegationLapsed, NotifyJobFailed, NotifyStandardDrift}
 }
 
 // The headers of a notification request. The signature is Zoom's own scheme (ZOOM_API.md,
