@@ -614,14 +614,16 @@ func (s *Store) SweepDelegations(ctx context.Context, now time.Time) ([]Delegati
 }
 
 // activeDelegationsSQL reads the active delegations partner $1 is the delegate of, with their
-// customers (as the delegate reads them: its reach holds the owner's customers).
+// customers (as the delegate reads them: its reach holds the owner's customers). It runs with
+// every signed-in request (store.ActingStaff): the customers are read per delegation (a lateral
+// subquery by primary key), so a partner with none reads one index probe of delegations.
 const activeDelegationsSQL = `SELECT d.id, d.owner_partner_id, d.delegate_partner_id, po.name, pd.name, d.role, d.expires_at,
-	coalesce(array_agg(c.id ORDER BY c.id) FILTER (WHERE c.id IS NOT NULL), '{}'),
-	coalesce(array_agg(c.zoom_account_id ORDER BY c.id) FILTER (WHERE c.id IS NOT NULL), '{}')
+	coalesce(x.ids, '{}'), coalesce(x.accounts, '{}')
 	FROM delegations d JOIN partners po ON po.id = d.owner_partner_id JOIN partners pd ON pd.id = d.delegate_partner_id
-	LEFT JOIN delegation_customers dc ON dc.delegation_id = d.id LEFT JOIN customers c ON c.id = dc.customer_id
+	LEFT JOIN LATERAL (SELECT array_agg(c.id ORDER BY c.id) AS ids, array_agg(c.zoom_account_id ORDER BY c.id) AS accounts
+		FROM delegation_customers dc JOIN customers c ON c.id = dc.customer_id WHERE dc.delegation_id = d.id) x ON true
 	WHERE d.delegate_partner_id = $1 AND d.status = 'active'
-	GROUP BY d.id, po.name, pd.name ORDER BY d.id`
+	ORDER BY d.id`
 
 func collectActive(rows pgx.Rows) ([]ActiveDelegation, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ActiveDelegation, error) {
