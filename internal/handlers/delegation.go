@@ -33,46 +33,49 @@ func (h *Handlers) viaDelegation(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := staffFrom(r.Context())
 		account := chi.URLParam(r, "accountId")
-		if a == nil || account == "" || len(a.Delegations) == 0 || a.Delegation != nil {
+		if a == nil || account == "" || a.Delegation != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		for _, d := range a.Delegations {
-			if !d.Covers(account) {
-				continue
-			}
-			pa, ok := policy.Delegated(a.policyActor(), d, h.cfg.Now())
-			if !ok {
-				continue
-			}
-			owner, err := h.store.Partner(r.Context(), d.OwnerPartnerID)
-			if err != nil {
-				h.renderError(w, r, err)
-				return
-			}
-			d.StaffID, d.StaffEmail = a.Staff.ID, a.Staff.Email
-			na := &actor{Staff: a.Staff, Partner: owner, Reach: pa.Reach, Scope: pa.Scope, SignedInAt: a.SignedInAt,
-				Delegation: &d, Via: a}
-			na.Staff.Role = d.Role
-			ctx := store.WithDelegation(store.WithScope(context.WithValue(r.Context(), actorKey, na), pa.Scope), &d)
-			ctx = zoom.OnBehalf(ctx, fmt.Sprintf("%s of %s, delegation %d", a.Staff.Email, a.Partner.Name, d.ID))
-			next.ServeHTTP(w, r.WithContext(ctx))
+		d, pa, ok := h.delegationOver(a, account)
+		if !ok {
+			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		owner, err := h.store.Partner(r.Context(), d.OwnerPartnerID)
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		d.StaffID, d.StaffEmail = a.Staff.ID, a.Staff.Email
+		na := &actor{Staff: a.Staff, Partner: owner, Reach: pa.Reach, Scope: pa.Scope, SignedInAt: a.SignedInAt, Delegation: &d, Via: a}
+		na.Staff.Role = d.Role
+		ctx := store.WithDelegation(store.WithScope(context.WithValue(r.Context(), actorKey, na), pa.Scope), &d)
+		ctx = zoom.OnBehalf(ctx, fmt.Sprintf("%s of %s, delegation %d", a.Staff.Email, a.Partner.Name, d.ID))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// delegationOver finds the first of a's partner's delegations that covers the customer with
+// Zoom account id account and lets a act under it now (policy.Delegated), with the actor a
+// becomes under it.
+func (h *Handlers) delegationOver(a *actor, account string) (store.ActiveDelegation, policy.Actor, bool) {
+	for _, d := range a.Delegations {
+		if d.Covers(account) {
+			if pa, ok := policy.Delegated(a.policyActor(), d, h.cfg.Now()); ok {
+				return d, pa, true
+			}
+		}
+	}
+	return store.ActiveDelegation{}, policy.Actor{}, false
 }
 
 // delegatedRole is the role, in words, a's request would act with on the customer with Zoom
 // account id account under one of the partner's delegations ("" when none would apply now):
 // the customer list marks such customers instead of "read only".
 func (h *Handlers) delegatedRole(a *actor, account string) string {
-	for _, d := range a.Delegations {
-		if d.Covers(account) {
-			if _, ok := policy.Delegated(a.policyActor(), d, h.cfg.Now()); ok {
-				return strings.ToLower(d.Role.Label())
-			}
-		}
+	if d, _, ok := h.delegationOver(a, account); ok {
+		return strings.ToLower(d.Role.Label())
 	}
 	return ""
 }

@@ -295,20 +295,31 @@ func (s *Store) appendAudit(ctx context.Context, tx pgx.Tx, e AuditEvent) (Audit
 	if err := closeIntent(ctx, tx, out); err != nil {
 		return out, err
 	}
-	copied.ID, copied.PartnerID, copied.StaffID, copied.OccurredAt, copied.Intent = 0, below.id, nil, out.OccurredAt, 0
-	copied.Details, err = withDetails(copied.Details, map[string]any{
-		"acting_partner": map[string]any{"partner_id": out.PartnerID, "partner": below.parentName},
-		"copy_of":        map[string]any{"partner_id": out.PartnerID, "event": out.ID}})
-	if err != nil {
+	copied.StaffID = nil
+	if copied.Details, err = withDetails(copied.Details, map[string]any{
+		"acting_partner": map[string]any{"partner_id": out.PartnerID, "partner": below.parentName}}); err != nil {
 		return out, err
 	}
-	if err := setActingPartner(ctx, tx, below.id); err != nil {
-		return out, err
+	return out, s.appendCopy(ctx, tx, out, copied, below.id)
+}
+
+// appendCopy records cp, a copy of out (recorded just now in tx, for out.PartnerID), in the log
+// of partner: same time, no intent (out closes it), and copy_of naming out by its permanent
+// id. tx acts for that partner for the one insert and then for out's partner again (under a
+// delegation: as its delegate, see setActingPartner).
+func (s *Store) appendCopy(ctx context.Context, tx pgx.Tx, out, cp AuditEvent, partner int64) error {
+	var err error
+	cp.ID, cp.PartnerID, cp.OccurredAt, cp.Intent = 0, partner, out.OccurredAt, 0
+	if cp.Details, err = withDetails(cp.Details, map[string]any{"copy_of": map[string]any{"partner_id": out.PartnerID, "event": out.ID}}); err != nil {
+		return err
 	}
-	if _, err := s.appendOne(ctx, tx, copied); err != nil {
-		return out, fmt.Errorf("copy audit event to the log of partner %d: %w", below.id, err)
+	if err := setActingPartner(ctx, tx, partner); err != nil {
+		return err
 	}
-	return out, setActingPartner(ctx, tx, out.PartnerID)
+	if _, err := s.appendOne(ctx, tx, cp); err != nil {
+		return fmt.Errorf("copy audit event to the log of partner %d: %w", partner, err)
+	}
+	return setActingPartner(ctx, tx, out.PartnerID)
 }
 
 // delegatedCopy records e, an event of d's owner made under d, in the owner's log and in the
@@ -334,21 +345,11 @@ func (s *Store) delegatedCopy(ctx context.Context, tx pgx.Tx, d *ActiveDelegatio
 		return out, err
 	}
 	cp := e
-	cp.ID, cp.PartnerID, cp.OccurredAt, cp.Intent = 0, d.DelegatePartnerID, out.OccurredAt, 0
 	if d.StaffID != 0 {
 		id := d.StaffID
 		cp.StaffID = &id
 	}
-	if cp.Details, err = withDetails(cp.Details, map[string]any{"copy_of": map[string]any{"partner_id": out.PartnerID, "event": out.ID}}); err != nil {
-		return out, err
-	}
-	if err := setActingPartner(ctx, tx, d.DelegatePartnerID); err != nil {
-		return out, err
-	}
-	if _, err := s.appendOne(ctx, tx, cp); err != nil {
-		return out, fmt.Errorf("copy audit event to the log of delegate %d: %w", d.DelegatePartnerID, err)
-	}
-	return out, setActingPartner(ctx, tx, out.PartnerID)
+	return out, s.appendCopy(ctx, tx, out, cp, d.DelegatePartnerID)
 }
 
 // partnerBelow is a partner registered directly below another one.

@@ -266,17 +266,8 @@ func (s *Store) recordBoth(ctx context.Context, tx pgx.Tx, d Delegation, ev Audi
 		other = d.DelegatePartnerID
 	}
 	cp := ev
-	cp.ID, cp.PartnerID, cp.StaffID, cp.OccurredAt = 0, other, nil, out.OccurredAt
-	if cp.Details, err = withDetails(cp.Details, map[string]any{"copy_of": map[string]any{"partner_id": out.PartnerID, "event": out.ID}}); err != nil {
-		return out, err
-	}
-	if err := setActingPartner(ctx, tx, other); err != nil {
-		return out, err
-	}
-	if _, err := s.appendOne(ctx, tx, cp); err != nil {
-		return out, fmt.Errorf("copy delegation event to partner %d: %w", other, err)
-	}
-	return out, setActingPartner(ctx, tx, ev.PartnerID)
+	cp.StaffID = nil
+	return out, s.appendCopy(ctx, tx, out, cp, other)
 }
 
 // hasS2S reports, in tx acting for back, whether partnerID has an active Server-to-Server app
@@ -646,22 +637,4 @@ func (s *Store) DelegationAttention(ctx context.Context, partnerID int64, now ti
 		return 0, 0, fmt.Errorf("delegations needing attention of partner %d: %w", partnerID, err)
 	}
 	return waiting, ending, nil
-}
-
-// CustomerDelegations returns the delegations that cover customer customerID of partnerID
-// (active and past), newest first, as partnerID sees them.
-func (s *Store) CustomerDelegations(ctx context.Context, partnerID, customerID int64) ([]Delegation, error) {
-	var out []Delegation
-	err := s.inTx(WithScope(ctx, nil), partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+delegationColumns+delegationFrom+
-			` WHERE d.owner_partner_id = $1 AND d.id IN (SELECT delegation_id FROM delegation_customers WHERE customer_id = $2)
-			ORDER BY d.id DESC LIMIT 200`, partnerID, customerID)
-		var err error
-		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Delegation, error) { return scanDelegation(row) })
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("delegations of customer %d: %w", customerID, err)
-	}
-	return out, nil
 }
