@@ -197,14 +197,16 @@ type NotificationToSend struct {
 func (s *Store) NotificationToSend(ctx context.Context, partnerID, id int64) (NotificationToSend, error) {
 	var n NotificationToSend
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+notificationColumns+" FROM webhook_deliveries WHERE partner_id = $1 AND id = $2", partnerID, id)
-		var err error
-		if n.Notification, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Notification]); err != nil {
+		type withBody struct {
+			Notification
+			Body []byte `db:"body"`
+		}
+		rows, _ := tx.Query(ctx, "SELECT "+notificationColumns+", body FROM webhook_deliveries WHERE partner_id = $1 AND id = $2", partnerID, id)
+		d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[withBody])
+		if err != nil {
 			return translate(err)
 		}
-		if err := tx.QueryRow(ctx, "SELECT body FROM webhook_deliveries WHERE partner_id = $1 AND id = $2", partnerID, id).Scan(&n.Body); err != nil {
-			return err
-		}
+		n.Notification, n.Body = d.Notification, d.Body
 		var keyID string
 		var sealed []byte
 		err = tx.QueryRow(ctx, "SELECT url, enabled, key_id, secret FROM outgoing_webhooks WHERE partner_id = $1", partnerID).
