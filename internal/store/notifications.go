@@ -15,12 +15,11 @@ import (
 )
 
 // OutgoingWebhook is a partner's outgoing webhook (notifications) as the settings page shows
-// it: never its secret, only whether one is set.
+// it: never its secret (a saved webhook always has one: SetOutgoingWebhook requires it first).
 type OutgoingWebhook struct {
 	URL       string
 	Enabled   bool
 	Kinds     []string // the event kinds it receives
-	SecretSet bool
 	UpdatedAt time.Time
 }
 
@@ -118,7 +117,6 @@ func (s *Store) OutgoingWebhookOf(ctx context.Context, partnerID int64) (Outgoin
 	if err != nil {
 		return w, fmt.Errorf("outgoing webhook of partner %d: %w", partnerID, err)
 	}
-	w.SecretSet = true // a saved webhook always has one
 	return w, nil
 }
 
