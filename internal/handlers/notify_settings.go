@@ -38,7 +38,8 @@ func (h *Handlers) notifyPanel(ctx context.Context, partnerID int64, form *templ
 	wh, err := h.store.OutgoingWebhookOf(ctx, partnerID)
 	switch {
 	case err == nil:
-		n = templates.NotifyPanel{Saved: true, URL: wh.URL, Origin: store.Origin(wh.URL), Enabled: wh.Enabled, SecretSet: wh.SecretSet, UpdatedAt: wh.UpdatedAt}
+		n = templates.NotifyPanel{Saved: true, URL: wh.URL, Origin: store.Origin(wh.URL), Enabled: wh.Enabled, UpdatedAt: wh.UpdatedAt,
+			SecretSet: true} // a saved webhook always has a secret
 	case !errors.Is(err, store.ErrNotFound):
 		return n, err
 	}

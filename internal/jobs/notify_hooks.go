@@ -1,9 +1,9 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 
@@ -78,10 +78,9 @@ func notifyDrift(ctx context.Context, st *store.Store, count DriftCounter, partn
 	if err != nil {
 		return err
 	}
-	for _, id := range slices.Sorted(maps.Keys(now)) {
-		i := slices.IndexFunc(drift, func(d StandardDrift) bool { return d.ID == id })
-		d := drift[i]
-		before := prev[id]
+	slices.SortFunc(drift, func(a, b StandardDrift) int { return cmp.Compare(a.ID, b.ID) })
+	for _, d := range drift {
+		before := prev[d.ID]
 		if d.Drifted <= before {
 			continue
 		}

@@ -15,12 +15,11 @@ import (
 )
 
 // OutgoingWebhook is a partner's outgoing webhook (notifications) as the settings page shows
-// it: never its secret, only whether one is set.
+// it: never its secret (a saved webhook always has one: SetOutgoingWebhook requires it first).
 type OutgoingWebhook struct {
 	URL       string
 	Enabled   bool
 	Kinds     []string // the event kinds it receives
-	SecretSet bool
 	UpdatedAt time.Time
 }
 
@@ -118,7 +117,6 @@ func (s *Store) OutgoingWebhookOf(ctx context.Context, partnerID int64) (Outgoin
 	if err != nil {
 		return w, fmt.Errorf("outgoing webhook of partner %d: %w", partnerID, err)
 	}
-	w.SecretSet = true // a saved webhook always has one
 	return w, nil
 }
 
@@ -197,14 +195,16 @@ type NotificationToSend struct {
 func (s *Store) NotificationToSend(ctx context.Context, partnerID, id int64) (NotificationToSend, error) {
 	var n NotificationToSend
 	err := s.inTx(ctx, partnerID, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, "SELECT "+notificationColumns+" FROM webhook_deliveries WHERE partner_id = $1 AND id = $2", partnerID, id)
-		var err error
-		if n.Notification, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Notification]); err != nil {
+		type withBody struct {
+			Notification
+			Body []byte `db:"body"`
+		}
+		rows, _ := tx.Query(ctx, "SELECT "+notificationColumns+", body FROM webhook_deliveries WHERE partner_id = $1 AND id = $2", partnerID, id)
+		d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[withBody])
+		if err != nil {
 			return translate(err)
 		}
-		if err := tx.QueryRow(ctx, "SELECT body FROM webhook_deliveries WHERE partner_id = $1 AND id = $2", partnerID, id).Scan(&n.Body); err != nil {
-			return err
-		}
+		n.Notification, n.Body = d.Notification, d.Body
 		var keyID string
 		var sealed []byte
 		err = tx.QueryRow(ctx, "SELECT url, enabled, key_id, secret FROM outgoing_webhooks WHERE partner_id = $1", partnerID).
