@@ -3,9 +3,6 @@ package jobs
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +23,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tierdesk/tierdesk/internal/store"
+	"github.com/tierdesk/tierdesk/internal/zoom"
 )
 
 // Notification kinds: what a partner's outgoing webhook may receive (its settings choose
@@ -58,12 +56,9 @@ const (
 )
 
 // SignNotification returns the x-tierdesk-signature of body sent at timestamp (the header's
-// string) with secret.
+// string) with secret: Zoom's own scheme, so one function makes both (zoom.WebhookSignature).
 func SignNotification(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("v0:" + timestamp + ":"))
-	mac.Write(body)
-	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+	return zoom.WebhookSignature(secret, timestamp, body)
 }
 
 // CheckWebhookURL returns the URL a partner's outgoing webhook may post to, or an error in

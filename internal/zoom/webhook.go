@@ -65,11 +65,17 @@ func WebhookSignatureShaped(sig string) bool {
 // timestamp header ts under the app's Secret Token: "v0=" + hex(HMAC-SHA256(secret,
 // "v0:" + ts + ":" + body)), compared in constant time.
 func WebhookSigned(secret, ts string, body []byte, sig string) bool {
+	return hmac.Equal([]byte(sig), []byte(WebhookSignature(secret, ts, body)))
+}
+
+// WebhookSignature is Zoom's signature of a webhook request: "v0=" + hex(HMAC-SHA256(secret,
+// "v0:" + ts + ":" + body)), ts being the request's timestamp header. Tierdesk signs its own
+// outgoing webhooks the same way (jobs.SignNotification).
+func WebhookSignature(secret, ts string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte("v0:" + ts + ":"))
 	m.Write(body)
-	want := "v0=" + hex.EncodeToString(m.Sum(nil))
-	return hmac.Equal([]byte(sig), []byte(want))
+	return "v0=" + hex.EncodeToString(m.Sum(nil))
 }
 
 // URLValidationAnswer is the body that answers Zoom's endpoint.url_validation: the plain token
