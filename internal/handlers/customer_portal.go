@@ -459,14 +459,19 @@ func (h *Handlers) customerAccountCSV(w http.ResponseWriter, r *http.Request) er
 	}
 	now := h.cfg.Now()
 	for _, d := range tr.Delegations {
+		// As the page: an ended delegation's end is when it was ended, not when it would have expired.
+		state, end := d.StateAt(now), d.ExpiresAt
+		if state == store.DelegationEnded && d.EndedAt != nil {
+			end = d.EndedAt
+		}
 		var from, until string
 		if d.StartsAt != nil {
 			from = d.StartsAt.UTC().Format(time.RFC3339)
 		}
-		if d.ExpiresAt != nil {
-			until = d.ExpiresAt.UTC().Format(time.RFC3339)
+		if end != nil {
+			until = "until " + end.UTC().Format(time.RFC3339)
 		}
-		write("delegation", itoa(d.ID), from, d.DelegateName, "", d.Role.Label()+": "+roleCan(d.Role), d.StateAt(now), "", "", "", "until "+until)
+		write("delegation", itoa(d.ID), from, d.DelegateName, "", d.Role.Label()+": "+roleCan(d.Role), state, "", "", "", until)
 	}
 	cw.Flush()
 	return cw.Error()
