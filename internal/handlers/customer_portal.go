@@ -90,7 +90,11 @@ func (h *Handlers) loadCustomer(next http.Handler) http.Handler {
 			return
 		}
 		c := &customerActor{Account: acct, SignedInAt: signedIn}
-		_ = json.Unmarshal([]byte(h.sessions.GetString(ctx, keyCustomerUser)), &c.User)
+		if err := json.Unmarshal([]byte(h.sessions.GetString(ctx, keyCustomerUser)), &c.User); err != nil {
+			h.endSession(w, r, "customer session's user unreadable: "+err.Error(), 0)
+			next.ServeHTTP(w, r)
+			return
+		}
 		r = r.WithContext(context.WithValue(ctx, customerCtxKey{}, c))
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !(r.Method == http.MethodPost && r.URL.Path == "/signout") {
 			h.refuseCustomer(w, r, c)
@@ -249,7 +253,7 @@ func (h *Handlers) notCustomer(w http.ResponseWriter, r *http.Request) error {
 func customerPortalPage(c *customerActor, tr store.Transparency, now time.Time) templates.CustomerPortalPage {
 	cust, chain := c.Account.Customer, c.Account.Chain
 	p := templates.CustomerPortalPage{AccountName: cust.AccountName, AccountID: cust.ZoomAccountID, Manager: chain[0].Name,
-		UserName: c.User.Name, UserEmail: c.User.Email, UserRole: c.User.Role, PerPage: customerEventsPerPage, CSVLimit: "50,000"}
+		UserName: c.User.Name, UserEmail: c.User.Email, UserRole: c.User.Role, PerPage: customerEventsPerPage, CSVLimit: templates.Thousands(customerCSVLimit)}
 	if p.UserName == "" {
 		p.UserName = c.User.Email
 	}
@@ -340,9 +344,9 @@ func customerEventWho(e store.AuditEvent) string {
 			Delegate string `json:"delegate"`
 		} `json:"under_delegation"`
 	}
-	_ = json.Unmarshal(e.Details, &d)
+	under := json.Unmarshal(e.Details, &d) == nil && d.Under.Delegate != ""
 	switch {
-	case e.StaffEmail != "" && d.Under.Delegate != "":
+	case e.StaffEmail != "" && under:
 		return e.StaffEmail + " (" + d.Under.Delegate + ", delegated access)"
 	case e.StaffEmail != "":
 		return e.StaffEmail
@@ -368,7 +372,7 @@ func customerEventSummary(e store.AuditEvent) []string {
 		if json.Unmarshal(e.Details, &d) == nil && d.Delegation.Delegate != "" {
 			line := d.Delegation.Delegate + " as " + d.Delegation.Role
 			if t, err := time.Parse(time.RFC3339, d.Delegation.Until); err == nil {
-				line += ", until " + t.UTC().Format("2006-01-02 15:04 UTC")
+				line += ", until " + accessTime(t)
 			} else if d.Delegation.DurationHours > 0 {
 				line += fmt.Sprintf(", for %d hours", d.Delegation.DurationHours)
 			}
@@ -455,14 +459,19 @@ func (h *Handlers) customerAccountCSV(w http.ResponseWriter, r *http.Request) er
 	}
 	now := h.cfg.Now()
 	for _, d := range tr.Delegations {
+		// As the page: an ended delegation's end is when it was ended, not when it would have expired.
+		state, end := d.StateAt(now), d.ExpiresAt
+		if state == store.DelegationEnded && d.EndedAt != nil {
+			end = d.EndedAt
+		}
 		var from, until string
 		if d.StartsAt != nil {
 			from = d.StartsAt.UTC().Format(time.RFC3339)
 		}
-		if d.ExpiresAt != nil {
-			until = d.ExpiresAt.UTC().Format(time.RFC3339)
+		if end != nil {
+			until = "until " + end.UTC().Format(time.RFC3339)
 		}
-		write("delegation", itoa(d.ID), from, d.DelegateName, "", d.Role.Label()+": "+roleCan(d.Role), d.StateAt(now), "", "", "", "until "+until)
+		write("delegation", itoa(d.ID), from, d.DelegateName, "", d.Role.Label()+": "+roleCan(d.Role), state, "", "", "", until)
 	}
 	cw.Flush()
 	return cw.Error()
