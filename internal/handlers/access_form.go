@@ -269,7 +269,7 @@ func (h *Handlers) answerDelegation(w http.ResponseWriter, r *http.Request, appr
 	d = answered
 	h.notifyDelegation(r, d)
 	if approve {
-		h.flash(ctx, "ok", "Approved: "+d.DelegateName+" acts for "+d.OwnerName+" as "+string(d.Role)+" until "+accessTime(*d.ExpiresAt)+".")
+		h.flash(ctx, "ok", "Approved: "+d.DelegateName+" acts for "+d.OwnerName+" as "+string(d.Role)+" until "+stamp(*d.ExpiresAt)+".")
 	} else {
 		h.flash(ctx, "ok", "Declined: "+d.Counterpart(a.Partner.ID)+" gets no access.")
 	}
