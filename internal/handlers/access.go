@@ -20,10 +20,12 @@ import (
 // is not a number, an unknown id and a delegation the partner is on neither side of are the
 // same audited 404).
 func (h *Handlers) delegationTarget(r *http.Request, action policy.Action) (store.Delegation, error) {
-	return recordTarget(h, r, chi.URLParam(r, "delegationId"), "delegation", action, h.store.Delegation,
-		func(d store.Delegation) string {
-			return d.DelegateName + " for " + d.OwnerName + " as " + string(d.Role)
-		})
+	return recordTarget(h, r, chi.URLParam(r, "delegationId"), "delegation", action, h.store.Delegation, delegationLabel)
+}
+
+// delegationLabel names d in the audit log: "Northwind for Contoso as support".
+func delegationLabel(d store.Delegation) string {
+	return d.DelegateName + " for " + d.OwnerName + " as " + string(d.Role)
 }
 
 // timeLeft says how long from now until t, for people: "2 days 3 h", "5 h 10 min", "12 min".
