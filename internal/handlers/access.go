@@ -142,7 +142,7 @@ func delegationRow(d store.Delegation, me int64, now time.Time, canManage bool) 
 		row.Left = timeLeft(now, *d.ExpiresAt) + " left"
 		row.Soon = d.ExpiresAt.Sub(now) <= 24*time.Hour
 		if canManage {
-			row.EndURL, row.EndLabel = paths.DelegationEnd(d.ID), "End"
+			row.EndURL, row.EndLabel, row.EndDanger = paths.DelegationEnd(d.ID), "End", true
 			row.EndConfirm = "End this delegation now? " + d.DelegateName + "'s staff stop acting for " + d.OwnerName + " at once."
 		}
 	}
