@@ -225,7 +225,7 @@ func (h *Handlers) requestDelegation(w http.ResponseWriter, r *http.Request) err
 	case err != nil:
 		return err
 	}
-	if errs["duration"] != "" || (req.Duration == 0 && errs["duration"] == "") {
+	if req.Duration == 0 || errs["duration"] != "" { // the form's words, with its units
 		errs["duration"] = "A whole number of hours or days, between 1 hour and 90 days."
 	}
 	p, ferr := h.delegationForm(r, v, chosen, errs)
