@@ -20,10 +20,12 @@ import (
 // is not a number, an unknown id and a delegation the partner is on neither side of are the
 // same audited 404).
 func (h *Handlers) delegationTarget(r *http.Request, action policy.Action) (store.Delegation, error) {
-	return recordTarget(h, r, chi.URLParam(r, "delegationId"), "delegation", action, h.store.Delegation,
-		func(d store.Delegation) string {
-			return d.DelegateName + " for " + d.OwnerName + " as " + string(d.Role)
-		})
+	return recordTarget(h, r, chi.URLParam(r, "delegationId"), "delegation", action, h.store.Delegation, delegationLabel)
+}
+
+// delegationLabel names d in the audit log: "Northwind for Contoso as support".
+func delegationLabel(d store.Delegation) string {
+	return d.DelegateName + " for " + d.OwnerName + " as " + string(d.Role)
 }
 
 // timeLeft says how long from now until t, for people: "2 days 3 h", "5 h 10 min", "12 min".
@@ -140,13 +142,13 @@ func delegationRow(d store.Delegation, me int64, now time.Time, canManage bool) 
 		row.Left = timeLeft(now, *d.ExpiresAt) + " left"
 		row.Soon = d.ExpiresAt.Sub(now) <= 24*time.Hour
 		if canManage {
-			row.EndURL, row.EndLabel = paths.DelegationEnd(d.ID), "End"
+			row.EndURL, row.EndLabel, row.EndDanger = paths.DelegationEnd(d.ID), "End", true
 			row.EndConfirm = "End this delegation now? " + d.DelegateName + "'s staff stop acting for " + d.OwnerName + " at once."
 		}
 	}
 	switch {
 	case state == store.DelegationDeclined && d.AnsweredAt != nil:
-		row.Outcome = "Declined by " + d.AnsweredByEmail + " (" + sideName(d, me, otherSide(d, d.RequestedBy)) + ") " + accessTime(*d.AnsweredAt)
+		row.Outcome = "Declined by " + d.AnsweredByEmail + " (" + sideName(d, me, otherSide(d, d.RequestedBy)) + ") " + stamp(*d.AnsweredAt)
 	case state == store.DelegationEnded && d.EndedAt != nil:
 		by := ""
 		if d.EndedByPartner != nil {
@@ -156,11 +158,11 @@ func delegationRow(d store.Delegation, me int64, now time.Time, canManage bool) 
 		if d.StartsAt == nil {
 			verb = "Withdrawn"
 		}
-		row.Outcome = verb + " by " + d.EndedByEmail + by + " " + accessTime(*d.EndedAt)
+		row.Outcome = verb + " by " + d.EndedByEmail + by + " " + stamp(*d.EndedAt)
 	case state == store.DelegationExpired && d.ExpiresAt != nil:
-		row.Outcome = "Expired " + accessTime(*d.ExpiresAt)
+		row.Outcome = "Expired " + stamp(*d.ExpiresAt)
 	case state == store.DelegationLapsed:
-		row.Outcome = "Nobody answered; lapsed " + accessTime(d.LapsesAt)
+		row.Outcome = "Nobody answered; lapsed " + stamp(d.LapsesAt)
 	}
 	return row
 }
@@ -172,9 +174,6 @@ func otherSide(d store.Delegation, side string) int64 {
 	}
 	return d.OwnerPartnerID
 }
-
-// accessTime formats a time as the access pages show it.
-func accessTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // accessPage lists the delegations the partner is a side of (GET /access, any staff member):
 // requests to answer, its own requests, the active ones with their time left, the history.
@@ -278,22 +277,22 @@ func (h *Handlers) delegationPage(w http.ResponseWriter, r *http.Request) error 
 	add("Role", d.Role.Label()+": "+roleHelp(d.Role))
 	add("Duration", durationWords(d.Duration))
 	add("Reason", d.Reason)
-	add("Asked", asked+", by "+d.RequestedByEmail+", "+accessTime(d.RequestedAt))
+	add("Asked", asked+", by "+d.RequestedByEmail+", "+stamp(d.RequestedAt))
 	if d.GroupName != "" {
 		add("Chosen as", "The customers of the group “"+d.GroupName+"” when asked")
 	}
-	if row.Lapses != "" {
-		add("Lapses", accessTime(d.LapsesAt)+" ("+strings.TrimPrefix(row.Lapses, "lapses ")+") unless answered")
+	if d.StateAt(now) == store.DelegationPending {
+		add("Lapses", stamp(d.LapsesAt)+" (in "+timeLeft(now, d.LapsesAt)+") unless answered")
 	}
 	if d.AnsweredAt != nil {
 		verb := "Declined"
 		if d.StartsAt != nil {
 			verb = "Approved"
 		}
-		add(verb, "by "+d.AnsweredByEmail+", "+accessTime(*d.AnsweredAt))
+		add(verb, "by "+d.AnsweredByEmail+", "+stamp(*d.AnsweredAt))
 	}
 	if d.ExpiresAt != nil {
-		until := accessTime(*d.ExpiresAt)
+		until := stamp(*d.ExpiresAt)
 		if row.Left != "" {
 			until += " (" + row.Left + ")"
 		}

@@ -225,7 +225,7 @@ func (h *Handlers) requestDelegation(w http.ResponseWriter, r *http.Request) err
 	case err != nil:
 		return err
 	}
-	if errs["duration"] != "" || (req.Duration == 0 && errs["duration"] == "") {
+	if req.Duration == 0 || errs["duration"] != "" { // the form's words, with its units
 		errs["duration"] = "A whole number of hours or days, between 1 hour and 90 days."
 	}
 	p, ferr := h.delegationForm(r, v, chosen, errs)
@@ -258,18 +258,19 @@ func (h *Handlers) answerDelegation(w http.ResponseWriter, r *http.Request, appr
 	a := staffFrom(ctx)
 	now := h.cfg.Now()
 	if d.StateAt(now) == store.DelegationPending && d.SideOf(a.Partner.ID) == d.RequestedBy {
+		h.deny(r, policy.ManageDelegations, delegationAuditTarget(d), "the side that asked cannot answer")
 		return &pageError{status: http.StatusConflict, title: "You asked for this",
 			message: d.Counterpart(a.Partner.ID) + " answers this request, not you. You may withdraw it on its page.",
 			action:  "Open the request", actionURL: paths.Delegation(d.ID)}
 	}
 	answered, err := h.store.AnswerDelegation(ctx, a.Partner.ID, d.ID, approve, a.Staff.Email, now, h.requestEvent(r))
 	if err != nil {
-		return delegationError(err, d)
+		return h.delegationError(r, err, d)
 	}
 	d = answered
 	h.notifyDelegation(r, d)
 	if approve {
-		h.flash(ctx, "ok", "Approved: "+d.DelegateName+" acts for "+d.OwnerName+" as "+string(d.Role)+" until "+accessTime(*d.ExpiresAt)+".")
+		h.flash(ctx, "ok", "Approved: "+d.DelegateName+" acts for "+d.OwnerName+" as "+string(d.Role)+" until "+stamp(*d.ExpiresAt)+".")
 	} else {
 		h.flash(ctx, "ok", "Declined: "+d.Counterpart(a.Partner.ID)+" gets no access.")
 	}
@@ -289,7 +290,7 @@ func (h *Handlers) endDelegation(w http.ResponseWriter, r *http.Request) error {
 	pending := d.StateAt(h.cfg.Now()) == store.DelegationPending
 	ended, err := h.store.EndDelegation(ctx, a.Partner.ID, d.ID, a.Staff.Email, h.cfg.Now(), h.requestEvent(r))
 	if err != nil {
-		return delegationError(err, d)
+		return h.delegationError(r, err, d)
 	}
 	h.notifyDelegation(r, ended)
 	if pending {
@@ -301,8 +302,10 @@ func (h *Handlers) endDelegation(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// delegationError is the page for a store refusal of a change to delegation d: nothing changed, and the way back is the delegation's page.
-func delegationError(err error, d store.Delegation) error {
+// delegationError is the page for a store refusal of a change to delegation d: nothing
+// changed, and the way back is the delegation's page. A delegation out of reach at the store
+// (the side that asked answering, or a race) is the audited 404 of recordTarget.
+func (h *Handlers) delegationError(r *http.Request, err error, d store.Delegation) error {
 	back := paths.Delegation(d.ID)
 	switch {
 	case errors.Is(err, store.ErrNoS2SForDelegation):
@@ -313,9 +316,15 @@ func delegationError(err error, d store.Delegation) error {
 			message: "This request was already answered, withdrawn or has lapsed, or the delegation has already ended or expired. Nothing was changed.",
 			action:  "Open it", actionURL: back}
 	case errors.Is(err, store.ErrNotFound):
+		h.deny(r, policy.ManageDelegations, delegationAuditTarget(d), "not found or out of reach")
 		return errNotFound
 	}
 	return err
+}
+
+// delegationAuditTarget is d as the audit log names it (as delegationTarget does).
+func delegationAuditTarget(d store.Delegation) target {
+	return target{Type: "delegation", ID: strconv.FormatInt(d.ID, 10), Label: delegationLabel(d)}
 }
 
 // notifyDelegation tells both partners' outgoing webhooks of d's new state (after its change

@@ -277,8 +277,12 @@ func TestAccessDeclineWithdrawLapseAndErrors(t *testing.T) {
 	}
 	// Withdrawn by the side that asked; the other side cannot withdraw it, nor the asker answer it.
 	withdrawn := acAsk(t, e, admin, contoso, "support", "1", "days", accounts[1])
+	before := deniedOf(t, e, nw.ID)
 	if got := admin.post(e.URL+withdrawn+"/approve", nil); got.StatusCode != http.StatusConflict {
 		t.Errorf("the asker approves its own request: %d", got.StatusCode)
+	}
+	if n := deniedOf(t, e, nw.ID) - before; n != 1 {
+		t.Errorf("the asker approving its own request left %d denied events, want 1", n)
 	}
 	if got := res.post(e.URL+withdrawn+"/end", nil); got.StatusCode != http.StatusConflict {
 		t.Errorf("the other side withdraws: %d", got.StatusCode)

@@ -41,6 +41,7 @@ type DelegationRow struct {
 	EndURL       string // ends an active one, withdraws a pending one ("" when not possible)
 	EndLabel     string // "End" or "Withdraw"
 	EndConfirm   string // the question before ending
+	EndDanger    bool   // ending stops work under way (red button); withdrawing a request does not
 	ApproveLabel string // "Approve" or "Accept" (a request of the owner's)
 }
 
