@@ -372,7 +372,7 @@ func customerEventSummary(e store.AuditEvent) []string {
 		if json.Unmarshal(e.Details, &d) == nil && d.Delegation.Delegate != "" {
 			line := d.Delegation.Delegate + " as " + d.Delegation.Role
 			if t, err := time.Parse(time.RFC3339, d.Delegation.Until); err == nil {
-				line += ", until " + accessTime(t)
+				line += ", until " + stamp(t)
 			} else if d.Delegation.DurationHours > 0 {
 				line += fmt.Sprintf(", for %d hours", d.Delegation.DurationHours)
 			}
